@@ -1,0 +1,66 @@
+-- grab.lua: take one ticket for a member from the first listed pool with stock.
+--
+-- KEYS:   the seven event keys of lib.lua
+-- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
+--         member_org ("" when a station vouches for the member), pool_1 [, pool_2 ...]
+-- Returns {"reserved", code, record}   a new ticket
+--         {"existing", code, record}   the member already holds a live ticket (a retry)
+--         {"no_event"} | {"no_pool", pool} | {"not_eligible"} | {"closed"} | {"paused"}
+--         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
+-- Logs    "reserved" (code, pool, member, channel).
+-- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
+--          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang p1
+
+local err = guard_types()
+if err then return err end
+local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status')
+if not meta[1] then
+  return { 'no_event' }
+end
+local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local event_org = meta[1]
+
+for i = 6, #ARGV do
+  if redis.call('HEXISTS', TOTAL, ARGV[i]) == 0 then
+    return { 'no_pool', ARGV[i] }
+  end
+end
+if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
+  return { 'not_eligible' }
+end
+
+-- One live ticket per member per event: a repeat grab gets the same ticket back.
+local held = redis.call('HGET', MEMBER, member)
+if held then
+  local record = redis.call('HGET', RES, held)
+  if record and decode(record).status ~= 'cancelled' then
+    return { 'existing', held, record }
+  end
+end
+
+if meta[4] == 'closed' then return { 'closed' } end
+if meta[4] == 'paused' then return { 'paused' } end
+local now = now_ms()
+if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
+if now >= tonumber(meta[3]) then return { 'closed' } end
+
+local pool = nil
+for i = 6, #ARGV do
+  if tonumber(redis.call('HGET', STOCK, ARGV[i])) > 0 then
+    pool = ARGV[i]
+    break
+  end
+end
+if not pool then return { 'sold_out' } end
+if redis.call('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
+
+local record = encode({ pool = pool, status = 'active', channel = channel, member = member,
+                        card = card, created = int(now), redeemed = '', cancelled = '' })
+-- writes
+redis.call('HINCRBY', STOCK, pool, -1)
+redis.call('HINCRBY', CNT, 'active:' .. pool, 1)
+redis.call('HSET', RES, code, record)
+redis.call('HSET', MEMBER, member, code)
+redis.call('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
+           'member', member, 'channel', channel, 'at', int(now))
+return { 'reserved', code, record }

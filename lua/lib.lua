@@ -1,0 +1,64 @@
+-- lib.lua: the prelude of every ticketgrab script. src/store/scripts.rs builds each
+-- script as "#!lua [flags]" + this file + the script's own file, so every script
+-- sees the same key names and helpers.
+--
+-- KEYS (the same seven for every script, all with the event's hash tag so one
+-- event lives in one cluster slot; see src/store/keys.rs):
+--   1 tg:{E}:meta    hash   title, org, opens, closes (ms), price, status, created,
+--                           pools (comma list), ptitle:<pool>, ptotal:<pool> (at creation)
+--   2 tg:{E}:stock   hash   pool -> unsold tickets
+--   3 tg:{E}:total   hash   pool -> live total (creation + restocks)
+--   4 tg:{E}:cnt     hash   active:<pool>, redeemed:<pool>, cancelled:<pool> -> count
+--   5 tg:{E}:res     hash   code -> record "pool|status|channel|member|card|created|redeemed|cancelled"
+--   6 tg:{E}:member  hash   member key -> code of the member's latest reservation
+--   7 tg:{E}:log     stream one entry per state change (the audit trail)
+--
+-- Why scripts never leave half a change: Redis does not roll a script back when a
+-- command inside it fails, so every script (1) runs all of its checks, including
+-- `guard_types` below, before its first write, and (2) then only issues writes that
+-- cannot fail on keys whose types were just checked. Out-of-memory is refused before
+-- the script starts, because the "#!lua" shebang without `allow-oom` makes Redis
+-- check memory up front rather than at the first write. tests/engine/scripts.rs
+-- breaks a key's type and fills memory, and checks that nothing changed.
+
+local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+
+local EXPECTED_TYPE = { 'hash', 'hash', 'hash', 'hash', 'hash', 'hash', 'stream' }
+
+-- Fails the script (before any write) when a key holds the wrong type, which would
+-- otherwise make a write fail half-way.
+local function guard_types()
+  for i = 1, 7 do
+    local t = redis.call('TYPE', KEYS[i])['ok']
+    if t ~= 'none' and t ~= EXPECTED_TYPE[i] then
+      return redis.error_reply('TG_CORRUPT ' .. KEYS[i] .. ' is a ' .. t)
+    end
+  end
+  return nil
+end
+
+-- The store's clock, in ms: sale windows are decided here, never by a front-end.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Integers as strings without Lua's float formatting.
+local function int(n)
+  return string.format('%d', n)
+end
+
+local function decode(s)
+  local f = {}
+  for part in string.gmatch(s .. '|', '([^|]*)|') do
+    f[#f + 1] = part
+  end
+  return { pool = f[1], status = f[2], channel = f[3], member = f[4], card = f[5],
+           created = f[6], redeemed = f[7], cancelled = f[8] }
+end
+
+local function encode(r)
+  return table.concat({ r.pool, r.status, r.channel, r.member, r.card,
+                        r.created, r.redeemed, r.cancelled }, '|')
+end

@@ -1,0 +1,24 @@
+-- restock.lua: add tickets to a pool, or withdraw unsold ones (never below zero).
+--
+-- KEYS:   the seven event keys of lib.lua
+-- ARGV:   pool, delta (a non-zero integer)
+-- Returns {"restocked", remaining, total} | {"no_event"} | {"no_pool", pool}
+--         {"below_zero", remaining}
+-- Logs    "restocked" (pool, delta).
+-- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50
+
+local err = guard_types()
+if err then return err end
+if redis.call('EXISTS', META) == 0 then return { 'no_event' } end
+local pool, delta = ARGV[1], tonumber(ARGV[2])
+local stock = redis.call('HGET', STOCK, pool)
+if not stock then return { 'no_pool', pool } end
+stock = tonumber(stock)
+if stock + delta < 0 then return { 'below_zero', int(stock) } end
+
+local now = now_ms()
+-- writes
+local remaining = redis.call('HINCRBY', STOCK, pool, delta)
+local total = redis.call('HINCRBY', TOTAL, pool, delta)
+redis.call('XADD', LOG, '*', 'op', 'restocked', 'pool', pool, 'delta', int(delta), 'at', int(now))
+return { 'restocked', int(remaining), int(total) }

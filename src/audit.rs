@@ -1,0 +1,199 @@
+//! The audit: checks an event's snapshot against the rules that must hold at
+//! every moment. It runs on a [`Snapshot`], so both stores are audited by the
+//! same code, and it reports every violation it finds rather than stopping at
+//! the first: after a fault, staff need the whole picture.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::domain::{Code, MemberKey, PoolId, SaleStatus, Status};
+use crate::store::{LogOp, Snapshot};
+
+/// The audit's answer: `ok` when `violations` is empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    pub ok: bool,
+    pub pools: Vec<PoolAudit>,
+    pub violations: Vec<String>,
+}
+
+/// One pool's figures as the store holds them, and whether they balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PoolAudit {
+    pub id: PoolId,
+    pub total: i64,
+    pub remaining: i64,
+    pub active: i64,
+    pub redeemed: i64,
+    pub cancelled: i64,
+    /// `remaining + active + redeemed == total` and `remaining >= 0`.
+    pub balanced: bool,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+struct Counts {
+    active: i64,
+    redeemed: i64,
+    cancelled: i64,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status, n: i64) {
+        match status {
+            Status::Active => self.active += n,
+            Status::Redeemed => self.redeemed += n,
+            Status::Cancelled => self.cancelled += n,
+        }
+    }
+}
+
+pub fn audit(snap: &Snapshot) -> AuditReport {
+    let mut violations = Vec::new();
+    let mut pools = Vec::new();
+
+    // 1. Every pool balances: stock + active + redeemed == total, stock >= 0.
+    for p in &snap.view.pools {
+        let balanced = p.remaining >= 0 && p.remaining + p.active + p.redeemed == p.total;
+        if !balanced {
+            violations.push(format!(
+                "pool {}: remaining {} + active {} + redeemed {} != total {}",
+                p.id, p.remaining, p.active, p.redeemed, p.total
+            ));
+        }
+        pools.push(PoolAudit {
+            id: p.id.clone(),
+            total: p.total,
+            remaining: p.remaining,
+            active: p.active,
+            redeemed: p.redeemed,
+            cancelled: p.cancelled,
+            balanced,
+        });
+    }
+
+    // 2. The counters agree with the reservations themselves.
+    let mut recount: HashMap<&PoolId, Counts> = HashMap::new();
+    for r in &snap.reservations {
+        recount.entry(&r.pool).or_default().add(r.status, 1);
+    }
+    for p in &snap.view.pools {
+        let counted = recount.remove(&p.id).unwrap_or_default();
+        let stored = Counts {
+            active: p.active,
+            redeemed: p.redeemed,
+            cancelled: p.cancelled,
+        };
+        if counted != stored {
+            violations.push(format!(
+                "pool {}: counters {stored:?} but reservations give {counted:?}",
+                p.id
+            ));
+        }
+    }
+    for (pool, counts) in recount {
+        violations.push(format!("{counts:?} reservations in unknown pool {pool}"));
+    }
+
+    // 3. At most one live reservation per member, and the member index points at it.
+    let index: HashMap<&MemberKey, &Code> = snap.members.iter().map(|(m, c)| (m, c)).collect();
+    let mut live: HashMap<&MemberKey, Vec<&Code>> = HashMap::new();
+    for r in snap.reservations.iter().filter(|r| r.status.is_live()) {
+        live.entry(&r.member).or_default().push(&r.code);
+        if index.get(&r.member) != Some(&&r.code) {
+            violations.push(format!(
+                "reservation {} is live but not the member's indexed one",
+                r.code
+            ));
+        }
+    }
+    for (member, codes) in live.iter().filter(|(_, codes)| codes.len() > 1) {
+        violations.push(format!(
+            "member {} holds {} live reservations: {codes:?}",
+            member.as_str(),
+            codes.len()
+        ));
+    }
+
+    // 4. The log, replayed, gives the same state.
+    violations.extend(replay_log(snap));
+
+    AuditReport {
+        ok: violations.is_empty(),
+        pools,
+        violations,
+    }
+}
+
+/// Replays the log and compares what it implies with the stored state.
+fn replay_log(snap: &Snapshot) -> Vec<String> {
+    let mut violations = Vec::new();
+    let mut totals: HashMap<&PoolId, i64> = HashMap::new();
+    // code -> (pool, member, status) as the log tells it
+    let mut tickets: HashMap<&Code, (&PoolId, &MemberKey, Status)> = HashMap::new();
+    let mut status = SaleStatus::Open;
+    for entry in &snap.log {
+        match &entry.op {
+            LogOp::Created { pool, delta } | LogOp::Restocked { pool, delta } => {
+                *totals.entry(pool).or_default() += delta;
+            }
+            LogOp::Reserved {
+                code, pool, member, ..
+            } => {
+                if tickets
+                    .insert(code, (pool, member, Status::Active))
+                    .is_some()
+                {
+                    violations.push(format!("log reserves {code} twice"));
+                }
+            }
+            LogOp::Cancelled { code, .. } | LogOp::Redeemed { code, .. } => {
+                let to = if matches!(entry.op, LogOp::Cancelled { .. }) {
+                    Status::Cancelled
+                } else {
+                    Status::Redeemed
+                };
+                match tickets.get_mut(code) {
+                    Some(t) if t.2 == Status::Active => t.2 = to,
+                    Some(t) => {
+                        violations.push(format!("log moves {code} from {:?} to {to:?}", t.2))
+                    }
+                    None => violations.push(format!("log {to:?} {code} before it was reserved")),
+                }
+            }
+            LogOp::Status(s) => status = *s,
+        }
+    }
+    for p in &snap.view.pools {
+        let logged = totals.get(&p.id).copied().unwrap_or(0);
+        if logged != p.total {
+            violations.push(format!(
+                "pool {}: log gives total {logged}, store holds {}",
+                p.id, p.total
+            ));
+        }
+    }
+    if status != snap.view.status {
+        violations.push(format!(
+            "log ends with status {status:?}, store holds {:?}",
+            snap.view.status
+        ));
+    }
+    for r in &snap.reservations {
+        match tickets.remove(&r.code) {
+            Some((pool, member, st))
+                if *pool == r.pool && *member == r.member && st == r.status => {}
+            Some(t) => violations.push(format!(
+                "reservation {}: log says {t:?}, store says {:?} {:?}",
+                r.code, r.pool, r.status
+            )),
+            None => violations.push(format!("reservation {} has no log entry", r.code)),
+        }
+    }
+    for code in tickets.keys() {
+        violations.push(format!(
+            "log reserves {code} but the store has no such reservation (lost ticket)"
+        ));
+    }
+    violations
+}

@@ -1,0 +1,171 @@
+//! Identifiers that can only be built valid: event and pool slugs, union org
+//! paths and reservation codes.
+
+use rand::Rng;
+
+use crate::error::Error;
+
+/// Checks a slug: 1..=`max` characters of `a-z`, `0-9`, `-`, `_`, starting with a
+/// letter or digit. Slugs end up inside Redis keys and Lua records, so braces,
+/// colons and `|` must never reach them.
+fn check_slug(what: &str, s: &str, max: usize) -> Result<(), Error> {
+    let ok = !s.is_empty()
+        && s.len() <= max
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "{what} must be 1 to {max} characters of a-z, 0-9, '-' or '_', got {s:?}"
+        )))
+    }
+}
+
+macro_rules! slug_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(s: &str) -> Result<Self, Error> {
+                check_slug($what, s, $max)?;
+                Ok(Self(s.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+slug_type!(
+    /// An event id such as `park-2026`; it is the Redis Cluster hash tag of every key
+    /// of the event.
+    EventId,
+    "event id",
+    40
+);
+slug_type!(
+    /// A pool id within an event, such as `show-3`.
+    PoolId,
+    "pool id",
+    32
+);
+
+/// A path in the union tree, city / district / street: `bj/chaoyang/hepingjie`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct OrgPath(String);
+
+impl OrgPath {
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let segments: Vec<&str> = s.split('/').collect();
+        if segments.len() > 3 {
+            return Err(Error::invalid(format!(
+                "org path has at most 3 levels, got {s:?}"
+            )));
+        }
+        for seg in segments {
+            check_slug("org path segment", seg, 32)?;
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when `self` is `other` or lies under it (`bj/chaoyang/x` within `bj`).
+    pub fn is_within(&self, other: &OrgPath) -> bool {
+        self.0 == other.0
+            || (self.0.starts_with(&other.0) && self.0.as_bytes().get(other.0.len()) == Some(&b'/'))
+    }
+}
+
+/// Crockford base32 without I, L, O, U: easy to read out at a station.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// 12 characters × 5 bits = 60 bits of randomness, so codes cannot be guessed.
+const CODE_LEN: usize = 12;
+
+/// A reservation code: short, random, unguessable, unique within its event.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Code(String);
+
+impl Code {
+    pub fn random() -> Self {
+        let mut rng = rand::rng();
+        Self(
+            (0..CODE_LEN)
+                .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..32)]))
+                .collect(),
+        )
+    }
+
+    /// Parses a code as typed or scanned; lowercase is accepted.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let up = s.to_ascii_uppercase();
+        if up.len() == CODE_LEN && up.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+            Ok(Self(up))
+        } else {
+            Err(Error::invalid(format!(
+                "reservation code must be {CODE_LEN} characters"
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_reject_characters_that_would_break_keys() {
+        assert!(EventId::parse("park-2026").is_ok());
+        for bad in ["", "Park", "a{b}", "a:b", "a|b", "-x", &"x".repeat(41)] {
+            assert!(EventId::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn org_within_is_by_whole_segments() {
+        let bj = OrgPath::parse("bj").unwrap();
+        let street = OrgPath::parse("bj/chaoyang/hepingjie").unwrap();
+        let other = OrgPath::parse("bjx/chaoyang").unwrap();
+        assert!(street.is_within(&bj));
+        assert!(bj.is_within(&bj));
+        assert!(!bj.is_within(&street));
+        assert!(!other.is_within(&bj));
+        assert!(OrgPath::parse("a/b/c/d").is_err());
+        assert!(OrgPath::parse("a//b").is_err());
+    }
+
+    #[test]
+    fn codes_round_trip_and_differ() {
+        let a = Code::random();
+        assert_eq!(Code::parse(&a.as_str().to_lowercase()).unwrap(), a);
+        assert_ne!(a, Code::random());
+        assert!(Code::parse("SHORT").is_err());
+    }
+}

@@ -1,0 +1,155 @@
+//! Reservations and the one-line record form the stores keep them in.
+
+use serde::Serialize;
+
+use super::{Code, EventId, MaskedCard, MemberKey, Millis, PoolId};
+use crate::error::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Redeemed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Redeemed => "redeemed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// A live reservation holds a ticket: active or already used.
+    pub fn is_live(self) -> bool {
+        self != Self::Cancelled
+    }
+}
+
+/// Where a grab came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    App,
+    Station,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::Station => "station",
+        }
+    }
+}
+
+/// One member's ticket for one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    pub event: EventId,
+    pub code: Code,
+    pub pool: PoolId,
+    pub status: Status,
+    pub channel: Channel,
+    /// Who holds it; never shown to clients.
+    pub member: MemberKey,
+    pub card: MaskedCard,
+    pub created_at: Millis,
+    pub redeemed_at: Option<Millis>,
+    pub cancelled_at: Option<Millis>,
+}
+
+impl Reservation {
+    /// The record as both stores keep it, and as `lua/lib.lua` encodes it:
+    /// `pool|status|channel|member|card|created|redeemed|cancelled`, times in ms,
+    /// absent times empty. None of the fields can contain `|`: pools and members are
+    /// slugs and hex, cards are masked digits.
+    pub fn to_record(&self) -> String {
+        let opt = |t: Option<Millis>| t.map(|m| m.0.to_string()).unwrap_or_default();
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}",
+            self.pool,
+            self.status.as_str(),
+            self.channel.as_str(),
+            self.member.as_str(),
+            self.card.0,
+            self.created_at.0,
+            opt(self.redeemed_at),
+            opt(self.cancelled_at),
+        )
+    }
+
+    /// Parses a record written by [`Reservation::to_record`] or a Lua script.
+    pub fn from_record(event: &EventId, code: &str, record: &str) -> Result<Self, Error> {
+        let corrupt = || Error::Corrupt(format!("bad reservation record for {code}: {record:?}"));
+        let f: Vec<&str> = record.split('|').collect();
+        let [
+            pool,
+            status,
+            channel,
+            member,
+            card,
+            created,
+            redeemed,
+            cancelled,
+        ] = f[..]
+        else {
+            return Err(corrupt());
+        };
+        let time = |s: &str| s.parse::<i64>().map(Millis).map_err(|_| corrupt());
+        let opt_time = |s: &str| {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                time(s).map(Some)
+            }
+        };
+        Ok(Self {
+            event: event.clone(),
+            code: Code::parse(code).map_err(|_| corrupt())?,
+            pool: PoolId::parse(pool).map_err(|_| corrupt())?,
+            status: match status {
+                "active" => Status::Active,
+                "redeemed" => Status::Redeemed,
+                "cancelled" => Status::Cancelled,
+                _ => return Err(corrupt()),
+            },
+            channel: match channel {
+                "app" => Channel::App,
+                "station" => Channel::Station,
+                _ => return Err(corrupt()),
+            },
+            member: MemberKey::from_stored(member)?,
+            card: MaskedCard(card.to_owned()),
+            created_at: time(created)?,
+            redeemed_at: opt_time(redeemed)?,
+            cancelled_at: opt_time(cancelled)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trips() {
+        let r = Reservation {
+            event: EventId::parse("e").unwrap(),
+            code: Code::random(),
+            pool: PoolId::parse("p1").unwrap(),
+            status: Status::Redeemed,
+            channel: Channel::Station,
+            member: MemberKey::from_stored(&"ab".repeat(16)).unwrap(),
+            card: MaskedCard("6217 **** **** 1234".into()),
+            created_at: Millis(1_700_000_000_123),
+            redeemed_at: Some(Millis(1_700_000_001_000)),
+            cancelled_at: None,
+        };
+        let back = Reservation::from_record(&r.event, r.code.as_str(), &r.to_record()).unwrap();
+        assert_eq!(back, r);
+        assert!(Reservation::from_record(&r.event, r.code.as_str(), "p1|active").is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! The rules of a ticket grab, above any store: input checks, fresh codes,
+//! and operations composed from the store's atomic steps. Knows nothing of HTTP.
+
+use std::sync::Arc;
+
+use crate::audit::{AuditReport, audit};
+use crate::domain::{
+    CardNumber, Channel, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey,
+    MemberKeyer, OrgPath, PoolId, Reservation, SaleStatus, StatusAction,
+};
+use crate::error::Error;
+use crate::store::{Find, GrabRequest, Grabbed, Restocked, Snapshot, Store};
+
+/// Most pools one ranked grab may list.
+pub const MAX_CHOICES: usize = 16;
+/// Fresh codes to draw before giving up; with 60-bit codes a second draw is
+/// already a once-in-a-lifetime event.
+const CODE_ATTEMPTS: usize = 4;
+
+/// The engine, cheap to clone and share between tasks.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    keyer: MemberKeyer,
+}
+
+/// What a grab asks for.
+#[derive(Clone, Debug)]
+pub struct GrabInput<'a> {
+    pub event: &'a EventId,
+    pub member: &'a Member,
+    /// The member's union, or `None` when a station vouches for a walk-up member.
+    pub org: Option<&'a OrgPath>,
+    /// Pools in order of preference (one for a plain grab).
+    pub choices: &'a [PoolId],
+    pub channel: Channel,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, keyer: MemberKeyer) -> Self {
+        Self { store, keyer }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// The stored identity of a card holder.
+    pub fn member(&self, card: &CardNumber) -> Member {
+        self.keyer.member(card)
+    }
+
+    pub async fn create_event(&self, event: &Event) -> Result<(), Error> {
+        event.validate()?;
+        self.store.create_event(event).await
+    }
+
+    /// Takes one ticket from the first listed pool with stock, or returns the
+    /// member's live reservation unchanged.
+    pub async fn grab(&self, input: &GrabInput<'_>) -> Result<Grabbed, Error> {
+        check_choices(input.choices)?;
+        for _ in 0..CODE_ATTEMPTS {
+            let code = Code::random();
+            let req = GrabRequest {
+                event: input.event,
+                member: input.member,
+                org: input.org,
+                choices: input.choices,
+                channel: input.channel,
+                code: &code,
+            };
+            match self.store.grab(&req).await {
+                Err(Error::CodeTaken) => continue,
+                other => return other,
+            }
+        }
+        Err(Error::Unavailable(
+            "could not draw an unused reservation code".into(),
+        ))
+    }
+
+    /// A member gives their ticket back.
+    pub async fn cancel(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+        code: &Code,
+    ) -> Result<Reservation, Error> {
+        self.store.cancel(event, member, code).await
+    }
+
+    pub async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
+        self.store.redeem(event, find).await
+    }
+
+    pub async fn restock(
+        &self,
+        event: &EventId,
+        pool: &PoolId,
+        delta: i64,
+    ) -> Result<Restocked, Error> {
+        if delta == 0 || delta.abs() > MAX_POOL_TOTAL {
+            return Err(Error::invalid(format!(
+                "delta must be non-zero and at most {MAX_POOL_TOTAL} either way"
+            )));
+        }
+        self.store.restock(event, pool, delta).await
+    }
+
+    pub async fn set_status(
+        &self,
+        event: &EventId,
+        action: StatusAction,
+    ) -> Result<SaleStatus, Error> {
+        self.store.set_status(event, action).await
+    }
+
+    pub async fn event(&self, id: &EventId) -> Result<EventView, Error> {
+        self.store.event(id).await
+    }
+
+    /// Every event, sorted by opening time then id.
+    pub async fn events(&self) -> Result<Vec<EventView>, Error> {
+        let ids = self.store.event_ids().await?;
+        let views = futures_util::future::join_all(ids.iter().map(|id| self.store.event(id))).await;
+        let mut out = Vec::with_capacity(views.len());
+        for view in views {
+            match view {
+                Ok(v) => out.push(v),
+                // Indexed but not (yet) created: a crash between the two steps.
+                Err(Error::UnknownEvent) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        out.sort_by(|a, b| (a.event.opens_at, &a.event.id).cmp(&(b.event.opens_at, &b.event.id)));
+        Ok(out)
+    }
+
+    /// One reservation; `NotFound` when there is none.
+    pub async fn reservation(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
+        self.store.lookup(event, find).await?.ok_or(Error::NotFound)
+    }
+
+    /// The member's latest reservation in every event, newest first.
+    pub async fn member_reservations(&self, member: &MemberKey) -> Result<Vec<Reservation>, Error> {
+        let ids = self.store.event_ids().await?;
+        let find = Find::Member(member.clone());
+        let found =
+            futures_util::future::join_all(ids.iter().map(|id| self.store.lookup(id, &find))).await;
+        let mut out = Vec::new();
+        for r in found {
+            match r {
+                Ok(Some(r)) => out.push(r),
+                Ok(None) | Err(Error::UnknownEvent) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        Ok(out)
+    }
+
+    pub async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
+        self.store.snapshot(event).await
+    }
+
+    pub async fn audit(&self, event: &EventId) -> Result<AuditReport, Error> {
+        Ok(audit(&self.store.snapshot(event).await?))
+    }
+}
+
+fn check_choices(choices: &[PoolId]) -> Result<(), Error> {
+    if choices.is_empty() || choices.len() > MAX_CHOICES {
+        return Err(Error::invalid(format!("choose 1 to {MAX_CHOICES} pools")));
+    }
+    if choices
+        .iter()
+        .enumerate()
+        .any(|(i, p)| choices[..i].contains(p))
+    {
+        return Err(Error::invalid("a pool is listed twice in choices"));
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! ticketgrab: the reservation backend for union-card ticket grabs (抢票).
+//!
+//! A union federation puts a fixed stock of tickets on sale at a set minute and
+//! card-holding members race for them. Every grab is one atomic step in the
+//! store: no ticket is sold twice, none is lost, and a member holds at most one
+//! live reservation per event.
+//!
+//! # Layout
+//!
+//! - [`domain`]: valid-by-construction types: card numbers, member keys, ids,
+//!   events, reservations.
+//! - [`error`]: the one error type of the engine and the stores.
+//! - [`engine`]: the rules above the store: input checks, codes, queries.
+//! - [`store`]: the `Store` interface and its two implementations, Redis (Lua
+//!   scripts in `lua/`) and memory (the embedded default and the reference model).
+//! - [`audit`]: checks an event's snapshot: balances, one ticket per member, log.
+
+pub mod audit;
+pub mod domain;
+pub mod engine;
+pub mod error;
+pub mod store;
+
+pub use engine::Engine;
+pub use error::Error;

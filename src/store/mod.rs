@@ -1,0 +1,137 @@
+//! The Store interface: where the atomic decisions happen.
+//!
+//! Each method is one atomic step. The Redis store runs each as ONE Lua script
+//! (see `lua/`); the memory store runs the same rules under one lock and is the
+//! model the Redis store is compared against in `tests/engine/differential.rs`.
+
+pub mod keys;
+pub mod memory;
+pub mod redis;
+pub mod scripts;
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Channel, Code, Event, EventId, EventView, Member, MemberKey, Millis, OrgPath, PoolId,
+    Reservation, SaleStatus, StatusAction,
+};
+use crate::error::Error;
+
+pub use self::memory::MemoryStore;
+pub use self::redis::{RedisStore, RedisTarget};
+
+/// One grab, fully decided by the caller except for what the store decides:
+/// which pool (if any) and whether the member already holds a ticket.
+#[derive(Clone, Debug)]
+pub struct GrabRequest<'a> {
+    pub event: &'a EventId,
+    pub member: &'a Member,
+    /// The member's union; `None` when a station vouches for a walk-up member.
+    pub org: Option<&'a OrgPath>,
+    /// Pools in order of preference; the first with stock wins.
+    pub choices: &'a [PoolId],
+    pub channel: Channel,
+    /// A fresh random code for the new reservation.
+    pub code: &'a Code,
+}
+
+/// The result of a successful grab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grabbed {
+    pub reservation: Reservation,
+    /// False when the member already held this reservation (a retry).
+    pub new: bool,
+}
+
+/// How to find a reservation: by its code, or as a member's latest one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Find {
+    Code(Code),
+    Member(MemberKey),
+}
+
+/// A pool after a restock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Restocked {
+    pub remaining: i64,
+    pub total: i64,
+}
+
+/// One entry of an event's log (the Redis stream `tg:{E}:log`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: Millis,
+    pub op: LogOp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogOp {
+    Created {
+        pool: PoolId,
+        delta: i64,
+    },
+    Reserved {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+        channel: Channel,
+    },
+    Cancelled {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+    },
+    Redeemed {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+    },
+    Restocked {
+        pool: PoolId,
+        delta: i64,
+    },
+    Status(SaleStatus),
+}
+
+/// Everything about one event, read in one atomic step: the input of the audit
+/// and of the CSV export. Reservations are sorted by code, members by key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub view: EventView,
+    pub reservations: Vec<Reservation>,
+    /// The member index: each member's latest reservation code.
+    pub members: Vec<(MemberKey, Code)>,
+    pub log: Vec<LogEntry>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Creates an event; `EventExists` if its id is taken.
+    async fn create_event(&self, event: &Event) -> Result<(), Error>;
+    /// Every event id, in no particular order.
+    async fn event_ids(&self) -> Result<Vec<EventId>, Error>;
+    /// The event with its live stats; `UnknownEvent` if there is none.
+    async fn event(&self, id: &EventId) -> Result<EventView, Error>;
+    /// Checks then takes one ticket; see `lua/grab.lua` for the order of checks.
+    async fn grab(&self, req: &GrabRequest<'_>) -> Result<Grabbed, Error>;
+    /// Gives the member's ticket back to its pool.
+    async fn cancel(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+        code: &Code,
+    ) -> Result<Reservation, Error>;
+    /// Marks a ticket used.
+    async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error>;
+    /// Adds (`delta > 0`) or withdraws (`delta < 0`) unsold tickets.
+    async fn restock(&self, event: &EventId, pool: &PoolId, delta: i64)
+    -> Result<Restocked, Error>;
+    /// Pauses, resumes or closes the sale; returns the status now in force.
+    async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error>;
+    /// One reservation; `Ok(None)` if the event exists but the reservation does not.
+    async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error>;
+    /// The whole event, atomically.
+    async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error>;
+    /// Reachable and ready (scripts loaded).
+    async fn ping(&self) -> Result<(), Error>;
+}

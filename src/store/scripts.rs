@@ -1,0 +1,78 @@
+//! The Lua scripts, compiled into the binary.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Shared helpers and key names, prepended to every script.
+const LIB: &str = include_str!("../../lua/lib.lua");
+
+/// Each script: name, shebang flags, body.
+const FILES: [(&str, &str, &str); 7] = [
+    ("create", "", include_str!("../../lua/create.lua")),
+    ("grab", "", include_str!("../../lua/grab.lua")),
+    ("cancel", "", include_str!("../../lua/cancel.lua")),
+    ("redeem", "", include_str!("../../lua/redeem.lua")),
+    ("restock", "", include_str!("../../lua/restock.lua")),
+    ("status", "", include_str!("../../lua/status.lua")),
+    (
+        "read",
+        " flags=no-writes",
+        include_str!("../../lua/read.lua"),
+    ),
+];
+
+/// The full source of the named script as Redis runs it: the shebang (so Redis
+/// checks memory before the script starts, not half-way), the prelude, the body.
+/// `ticketgrab lua <name>` prints it, so `redis-benchmark` can run exactly the
+/// script the service runs.
+pub fn source(name: &str) -> Option<String> {
+    FILES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, flags, body)| format!("#!lua{flags}\n{LIB}\n{body}"))
+}
+
+/// Names of all scripts.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(n, _, _)| *n)
+}
+
+/// All scripts of the store, hashed once per process.
+pub struct Scripts {
+    pub create: Script,
+    pub grab: Script,
+    pub cancel: Script,
+    pub redeem: Script,
+    pub restock: Script,
+    pub status: Script,
+    pub read: Script,
+}
+
+fn load(name: &str) -> Script {
+    Script::new(&source(name).expect("every script name is in FILES"))
+}
+
+pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    create: load("create"),
+    grab: load("grab"),
+    cancel: load("cancel"),
+    redeem: load("redeem"),
+    restock: load("restock"),
+    status: load("status"),
+    read: load("read"),
+});
+
+impl Scripts {
+    pub fn all(&self) -> [&Script; 7] {
+        [
+            &self.create,
+            &self.grab,
+            &self.cancel,
+            &self.redeem,
+            &self.restock,
+            &self.status,
+            &self.read,
+        ]
+    }
+}
