@@ -1,0 +1,575 @@
+//! One conformance suite, run against the memory store and a real Redis.
+
+use ticketgrab::Error;
+use ticketgrab::domain::{
+    CardNumber, Channel, Code, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
+};
+use ticketgrab::engine::GrabInput;
+use ticketgrab::store::{Find, Grabbed};
+
+use super::{Harness, state};
+use crate::support::{card, event_between, event_id, open_event, pool_id};
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod on_memory {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::memory()).await })*
+        }
+        mod on_redis {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::redis()).await })*
+        }
+    };
+}
+
+conformance!(
+    grab_takes_one_ticket_and_a_repeat_returns_the_same_one,
+    ranked_choices_take_the_first_pool_with_stock,
+    one_live_ticket_per_member_across_pools_and_channels,
+    grab_after_sell_out_returns_sold_out,
+    cancel_returns_the_ticket_and_the_member_can_grab_again,
+    cancel_of_someone_elses_ticket_is_not_found_and_changes_nothing,
+    cancel_of_a_redeemed_ticket_is_refused,
+    redeem_by_code_or_member_and_a_second_redeem_reports_the_first,
+    restock_adds_and_withdraws_but_never_below_zero,
+    pause_resume_and_close_govern_grabs,
+    grab_before_opening_is_not_open_and_after_closing_is_closed,
+    member_outside_the_events_org_is_not_eligible,
+    unknown_event_or_pool_is_an_error_and_changes_nothing,
+    bad_choices_and_bad_events_are_rejected,
+    member_reservations_span_events,
+    audit_is_ok_after_mixed_operations,
+);
+
+mod cases {
+    use super::*;
+
+    fn org() -> OrgPath {
+        OrgPath::parse("bj/chaoyang/hepingjie").unwrap()
+    }
+
+    /// Grabs for card `n` on the app with the member's org.
+    async fn grab(h: &Harness, event: &str, n: u64, choices: &[&str]) -> Result<Grabbed, Error> {
+        grab_via(h, event, &card(n), choices, Channel::App).await
+    }
+
+    async fn grab_via(
+        h: &Harness,
+        event: &str,
+        card: &CardNumber,
+        choices: &[&str],
+        channel: Channel,
+    ) -> Result<Grabbed, Error> {
+        let member = h.engine.member(card);
+        let choices: Vec<PoolId> = choices.iter().map(|p| pool_id(p)).collect();
+        let org = org();
+        h.engine
+            .grab(&GrabInput {
+                event: &event_id(event),
+                member: &member,
+                org: (channel == Channel::App).then_some(&org),
+                choices: &choices,
+                channel,
+            })
+            .await
+    }
+
+    async fn remaining(h: &Harness, event: &str) -> Vec<i64> {
+        h.engine
+            .event(&event_id(event))
+            .await
+            .unwrap()
+            .pools
+            .iter()
+            .map(|p| p.remaining)
+            .collect()
+    }
+
+    async fn state_of(h: &Harness, event: &str) -> ticketgrab::store::Snapshot {
+        state(h.engine.snapshot(&event_id(event)).await.unwrap())
+    }
+
+    pub async fn grab_takes_one_ticket_and_a_repeat_returns_the_same_one(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 400)]))
+            .await
+            .unwrap();
+        let first = grab(&h, "park", 1, &["p1"]).await.unwrap();
+        assert!(first.new);
+        let r = &first.reservation;
+        assert_eq!(
+            (r.status, r.channel, r.pool.as_str()),
+            (Status::Active, Channel::App, "p1")
+        );
+        assert_eq!(r.card, card(1).masked());
+        assert_eq!(r.member, h.engine.member(&card(1)).key);
+        let again = grab(&h, "park", 1, &["p1"]).await.unwrap();
+        assert!(!again.new);
+        assert_eq!(again.reservation, first.reservation);
+        assert_eq!(remaining(&h, "park").await, vec![399]);
+        let found = h
+            .engine
+            .reservation(&event_id("park"), &Find::Code(r.code.clone()))
+            .await
+            .unwrap();
+        assert_eq!(&found, r);
+    }
+
+    pub async fn ranked_choices_take_the_first_pool_with_stock(h: Harness) {
+        h.engine
+            .create_event(&open_event(
+                "theatre",
+                &[("show-1", 1), ("show-2", 1), ("show-3", 1)],
+            ))
+            .await
+            .unwrap();
+        let a = grab(&h, "theatre", 1, &["show-2", "show-1"]).await.unwrap();
+        assert_eq!(a.reservation.pool.as_str(), "show-2");
+        let b = grab(&h, "theatre", 2, &["show-2", "show-3", "show-1"])
+            .await
+            .unwrap();
+        assert_eq!(b.reservation.pool.as_str(), "show-3");
+        let c = grab(&h, "theatre", 3, &["show-2", "show-3", "show-1"])
+            .await
+            .unwrap();
+        assert_eq!(c.reservation.pool.as_str(), "show-1");
+        assert_eq!(
+            grab(&h, "theatre", 4, &["show-1", "show-2", "show-3"]).await,
+            Err(Error::SoldOut)
+        );
+    }
+
+    pub async fn one_live_ticket_per_member_across_pools_and_channels(h: Harness) {
+        h.engine
+            .create_event(&open_event("theatre", &[("show-1", 10), ("show-2", 10)]))
+            .await
+            .unwrap();
+        let app = grab(&h, "theatre", 7, &["show-1"]).await.unwrap();
+        let other_pool = grab(&h, "theatre", 7, &["show-2"]).await.unwrap();
+        assert_eq!(other_pool.reservation, app.reservation);
+        // The same card swiped at a station, typed with spaces.
+        let spaced = CardNumber::parse(
+            &card(7)
+                .digits()
+                .chars()
+                .collect::<Vec<_>>()
+                .chunks(4)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+        .unwrap();
+        let station = grab_via(&h, "theatre", &spaced, &["show-2"], Channel::Station)
+            .await
+            .unwrap();
+        assert!(!station.new);
+        assert_eq!(station.reservation, app.reservation);
+        assert_eq!(remaining(&h, "theatre").await, vec![9, 10]);
+    }
+
+    pub async fn grab_after_sell_out_returns_sold_out(h: Harness) {
+        h.engine
+            .create_event(&open_event("umbrella", &[("u", 3)]))
+            .await
+            .unwrap();
+        for n in 0..3 {
+            assert!(grab(&h, "umbrella", n, &["u"]).await.unwrap().new);
+        }
+        for n in 3..6 {
+            assert_eq!(grab(&h, "umbrella", n, &["u"]).await, Err(Error::SoldOut));
+        }
+        // A holder still gets their ticket back after the sell-out.
+        assert!(!grab(&h, "umbrella", 0, &["u"]).await.unwrap().new);
+        assert_eq!(remaining(&h, "umbrella").await, vec![0]);
+    }
+
+    pub async fn cancel_returns_the_ticket_and_the_member_can_grab_again(h: Harness) {
+        h.engine
+            .create_event(&open_event("cinema", &[("c", 1)]))
+            .await
+            .unwrap();
+        let first = grab(&h, "cinema", 1, &["c"]).await.unwrap().reservation;
+        let member = h.engine.member(&card(1)).key;
+        let cancelled = h
+            .engine
+            .cancel(&event_id("cinema"), &member, &first.code)
+            .await
+            .unwrap();
+        assert_eq!(cancelled.status, Status::Cancelled);
+        assert!(cancelled.cancelled_at.is_some());
+        assert_eq!(remaining(&h, "cinema").await, vec![1]);
+        // Cancelling again reports the cancellation.
+        let again = h
+            .engine
+            .cancel(&event_id("cinema"), &member, &first.code)
+            .await;
+        assert!(matches!(again, Err(Error::Cancelled(r)) if r.code == first.code));
+        // Someone else may now take the returned ticket; the first member is then sold out.
+        let second = grab(&h, "cinema", 2, &["c"]).await.unwrap();
+        assert!(second.new);
+        assert_eq!(grab(&h, "cinema", 1, &["c"]).await, Err(Error::SoldOut));
+        h.engine
+            .cancel(
+                &event_id("cinema"),
+                &h.engine.member(&card(2)).key,
+                &second.reservation.code,
+            )
+            .await
+            .unwrap();
+        let regrab = grab(&h, "cinema", 1, &["c"]).await.unwrap();
+        assert!(regrab.new);
+        assert_ne!(regrab.reservation.code, first.code);
+        let stats = &h.engine.event(&event_id("cinema")).await.unwrap().pools[0];
+        assert_eq!((stats.remaining, stats.active, stats.cancelled), (0, 1, 2));
+    }
+
+    pub async fn cancel_of_someone_elses_ticket_is_not_found_and_changes_nothing(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        let r = grab(&h, "park", 1, &["p1"]).await.unwrap().reservation;
+        let before = state_of(&h, "park").await;
+        let intruder = h.engine.member(&card(2)).key;
+        assert_eq!(
+            h.engine.cancel(&event_id("park"), &intruder, &r.code).await,
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            h.engine
+                .cancel(&event_id("park"), &intruder, &Code::random())
+                .await,
+            Err(Error::NotFound)
+        );
+        assert_eq!(state_of(&h, "park").await, before);
+    }
+
+    pub async fn cancel_of_a_redeemed_ticket_is_refused(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        let r = grab(&h, "park", 1, &["p1"]).await.unwrap().reservation;
+        h.engine
+            .redeem(&event_id("park"), &Find::Code(r.code.clone()))
+            .await
+            .unwrap();
+        let before = state_of(&h, "park").await;
+        let refused = h.engine.cancel(&event_id("park"), &r.member, &r.code).await;
+        assert!(matches!(refused, Err(Error::AlreadyRedeemed(_))));
+        assert_eq!(state_of(&h, "park").await, before);
+    }
+
+    pub async fn redeem_by_code_or_member_and_a_second_redeem_reports_the_first(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        let a = grab(&h, "park", 1, &["p1"]).await.unwrap().reservation;
+        let b = grab(&h, "park", 2, &["p1"]).await.unwrap().reservation;
+        let ev = event_id("park");
+        let ra = h
+            .engine
+            .redeem(&ev, &Find::Code(a.code.clone()))
+            .await
+            .unwrap();
+        assert_eq!(ra.status, Status::Redeemed);
+        let first_at = ra.redeemed_at.expect("redeemed_at set");
+        let rb = h
+            .engine
+            .redeem(&ev, &Find::Member(b.member.clone()))
+            .await
+            .unwrap();
+        assert_eq!(rb.code, b.code);
+        match h.engine.redeem(&ev, &Find::Code(a.code.clone())).await {
+            Err(Error::AlreadyRedeemed(r)) => assert_eq!(r.redeemed_at, Some(first_at)),
+            other => panic!("second redeem gave {other:?}"),
+        }
+        assert_eq!(
+            h.engine.redeem(&ev, &Find::Code(Code::random())).await,
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            h.engine
+                .redeem(&ev, &Find::Member(h.engine.member(&card(9)).key))
+                .await,
+            Err(Error::NotFound)
+        );
+        // A redeemed ticket still counts as the member's one ticket.
+        assert!(!grab(&h, "park", 1, &["p1"]).await.unwrap().new);
+        let stats = &h.engine.event(&ev).await.unwrap().pools[0];
+        assert_eq!((stats.remaining, stats.active, stats.redeemed), (3, 0, 2));
+    }
+
+    pub async fn restock_adds_and_withdraws_but_never_below_zero(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 2)]))
+            .await
+            .unwrap();
+        let ev = event_id("park");
+        grab(&h, "park", 1, &["p1"]).await.unwrap();
+        let added = h.engine.restock(&ev, &pool_id("p1"), 10).await.unwrap();
+        assert_eq!((added.remaining, added.total), (11, 12));
+        let withdrawn = h.engine.restock(&ev, &pool_id("p1"), -11).await.unwrap();
+        assert_eq!((withdrawn.remaining, withdrawn.total), (0, 1));
+        let before = state_of(&h, "park").await;
+        assert_eq!(
+            h.engine.restock(&ev, &pool_id("p1"), -1).await,
+            Err(Error::BelowZero { remaining: 0 })
+        );
+        assert!(matches!(
+            h.engine.restock(&ev, &pool_id("p1"), 0).await,
+            Err(Error::Invalid(_))
+        ));
+        assert_eq!(state_of(&h, "park").await, before);
+        assert_eq!(grab(&h, "park", 2, &["p1"]).await, Err(Error::SoldOut));
+        h.engine.restock(&ev, &pool_id("p1"), 1).await.unwrap();
+        assert!(grab(&h, "park", 2, &["p1"]).await.unwrap().new);
+    }
+
+    pub async fn pause_resume_and_close_govern_grabs(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        let ev = event_id("park");
+        let held = grab(&h, "park", 1, &["p1"]).await.unwrap().reservation;
+        assert_eq!(
+            h.engine.set_status(&ev, StatusAction::Pause).await,
+            Ok(SaleStatus::Paused)
+        );
+        assert_eq!(grab(&h, "park", 2, &["p1"]).await, Err(Error::Paused));
+        // A holder's retry is still answered with their ticket.
+        assert_eq!(
+            grab(&h, "park", 1, &["p1"]).await.unwrap().reservation,
+            held
+        );
+        assert_eq!(
+            h.engine.set_status(&ev, StatusAction::Pause).await,
+            Ok(SaleStatus::Paused)
+        );
+        assert_eq!(
+            h.engine.set_status(&ev, StatusAction::Resume).await,
+            Ok(SaleStatus::Open)
+        );
+        assert!(grab(&h, "park", 2, &["p1"]).await.unwrap().new);
+        assert_eq!(
+            h.engine.set_status(&ev, StatusAction::Close).await,
+            Ok(SaleStatus::Closed)
+        );
+        assert_eq!(grab(&h, "park", 3, &["p1"]).await, Err(Error::Closed));
+        assert_eq!(
+            h.engine.set_status(&ev, StatusAction::Resume).await,
+            Err(Error::Closed)
+        );
+        assert_eq!(
+            h.engine.set_status(&ev, StatusAction::Pause).await,
+            Err(Error::Closed)
+        );
+        assert_eq!(
+            h.engine.event(&ev).await.unwrap().status,
+            SaleStatus::Closed
+        );
+        assert!(h.engine.audit(&ev).await.unwrap().ok);
+    }
+
+    pub async fn grab_before_opening_is_not_open_and_after_closing_is_closed(h: Harness) {
+        let now = Millis::now().0;
+        let later = event_between(
+            "later",
+            &[("p1", 5)],
+            Millis(now + 60_000),
+            Millis(now + 120_000),
+        );
+        h.engine.create_event(&later).await.unwrap();
+        match grab(&h, "later", 1, &["p1"]).await {
+            Err(Error::NotOpen {
+                opens_at,
+                server_time,
+            }) => {
+                assert_eq!(opens_at, later.opens_at);
+                assert!(
+                    (server_time.0 - now).abs() < 5_000,
+                    "server_time {server_time:?} far from {now}"
+                );
+            }
+            other => panic!("expected not_open, got {other:?}"),
+        }
+        let past = event_between(
+            "past",
+            &[("p1", 5)],
+            Millis(now - 120_000),
+            Millis(now - 60_000),
+        );
+        h.engine.create_event(&past).await.unwrap();
+        assert_eq!(grab(&h, "past", 1, &["p1"]).await, Err(Error::Closed));
+        assert_eq!(remaining(&h, "later").await, vec![5]);
+        assert_eq!(remaining(&h, "past").await, vec![5]);
+    }
+
+    pub async fn member_outside_the_events_org_is_not_eligible(h: Harness) {
+        let mut ev = open_event("street", &[("p1", 5)]);
+        ev.org = OrgPath::parse("bj/dongcheng").unwrap();
+        h.engine.create_event(&ev).await.unwrap();
+        // Our member is under bj/chaoyang.
+        assert_eq!(
+            grab(&h, "street", 1, &["p1"]).await,
+            Err(Error::NotEligible)
+        );
+        // A station of the event's union vouches for walk-up members.
+        assert!(
+            grab_via(&h, "street", &card(1), &["p1"], Channel::Station)
+                .await
+                .unwrap()
+                .new
+        );
+    }
+
+    pub async fn unknown_event_or_pool_is_an_error_and_changes_nothing(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        let before = state_of(&h, "park").await;
+        assert_eq!(grab(&h, "nope", 1, &["p1"]).await, Err(Error::UnknownEvent));
+        assert_eq!(
+            grab(&h, "park", 1, &["p1", "p9"]).await,
+            Err(Error::UnknownPool("p9".into()))
+        );
+        let ev = event_id("park");
+        assert_eq!(
+            h.engine.restock(&ev, &pool_id("p9"), 5).await,
+            Err(Error::UnknownPool("p9".into()))
+        );
+        assert_eq!(
+            h.engine.restock(&event_id("nope"), &pool_id("p1"), 5).await,
+            Err(Error::UnknownEvent)
+        );
+        assert_eq!(
+            h.engine
+                .set_status(&event_id("nope"), StatusAction::Pause)
+                .await,
+            Err(Error::UnknownEvent)
+        );
+        assert_eq!(
+            h.engine
+                .redeem(&event_id("nope"), &Find::Code(Code::random()))
+                .await,
+            Err(Error::UnknownEvent)
+        );
+        assert_eq!(
+            h.engine.event(&event_id("nope")).await,
+            Err(Error::UnknownEvent)
+        );
+        assert_eq!(state_of(&h, "park").await, before);
+    }
+
+    pub async fn bad_choices_and_bad_events_are_rejected(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        let before = state_of(&h, "park").await;
+        assert!(matches!(
+            grab(&h, "park", 1, &[]).await,
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            grab(&h, "park", 1, &["p1", "p1"]).await,
+            Err(Error::Invalid(_))
+        ));
+        assert!(CardNumber::parse("6217 0000 1000 1234 560").is_err());
+        assert_eq!(
+            h.engine
+                .create_event(&open_event("park", &[("p1", 5)]))
+                .await,
+            Err(Error::EventExists)
+        );
+        let mut bad = open_event("bad", &[("p1", 0)]);
+        assert!(matches!(
+            h.engine.create_event(&bad).await,
+            Err(Error::Invalid(_))
+        ));
+        bad = open_event("bad", &[("p1", 1), ("p1", 1)]);
+        assert!(matches!(
+            h.engine.create_event(&bad).await,
+            Err(Error::Invalid(_))
+        ));
+        bad = open_event("bad", &[("p1", 1)]);
+        bad.closes_at = bad.opens_at;
+        assert!(matches!(
+            h.engine.create_event(&bad).await,
+            Err(Error::Invalid(_))
+        ));
+        assert_eq!(
+            h.engine.event(&event_id("bad")).await,
+            Err(Error::UnknownEvent)
+        );
+        assert_eq!(state_of(&h, "park").await, before);
+    }
+
+    pub async fn member_reservations_span_events(h: Harness) {
+        h.engine
+            .create_event(&open_event("park", &[("p1", 5)]))
+            .await
+            .unwrap();
+        h.engine
+            .create_event(&open_event("cinema", &[("c", 5)]))
+            .await
+            .unwrap();
+        h.engine
+            .create_event(&open_event("umbrella", &[("u", 5)]))
+            .await
+            .unwrap();
+        let a = grab(&h, "park", 1, &["p1"]).await.unwrap().reservation;
+        let b = grab(&h, "cinema", 1, &["c"]).await.unwrap().reservation;
+        grab(&h, "umbrella", 2, &["u"]).await.unwrap();
+        let mine = h
+            .engine
+            .member_reservations(&h.engine.member(&card(1)).key)
+            .await
+            .unwrap();
+        let mut codes: Vec<_> = mine.iter().map(|r| r.code.clone()).collect();
+        codes.sort();
+        let mut want = vec![a.code, b.code];
+        want.sort();
+        assert_eq!(codes, want);
+        let events = h.engine.events().await.unwrap();
+        assert_eq!(events.len(), 3);
+    }
+
+    pub async fn audit_is_ok_after_mixed_operations(h: Harness) {
+        h.engine
+            .create_event(&open_event("mix", &[("a", 3), ("b", 2)]))
+            .await
+            .unwrap();
+        let ev = event_id("mix");
+        let mut held = Vec::new();
+        for n in 0..8 {
+            if let Ok(g) = grab(&h, "mix", n, &["a", "b"]).await {
+                held.push(g.reservation);
+            }
+        }
+        assert_eq!(held.len(), 5);
+        h.engine
+            .cancel(&ev, &held[0].member, &held[0].code)
+            .await
+            .unwrap();
+        h.engine
+            .redeem(&ev, &Find::Code(held[1].code.clone()))
+            .await
+            .unwrap();
+        h.engine.restock(&ev, &pool_id("b"), 3).await.unwrap();
+        h.engine.set_status(&ev, StatusAction::Pause).await.unwrap();
+        h.engine
+            .set_status(&ev, StatusAction::Resume)
+            .await
+            .unwrap();
+        grab(&h, "mix", 20, &["b"]).await.unwrap();
+        let report = h.engine.audit(&ev).await.unwrap();
+        assert!(report.ok, "{:?}", report.violations);
+        assert_eq!(report.pools.iter().map(|p| p.total).sum::<i64>(), 8);
+        let snap = h.engine.snapshot(&ev).await.unwrap();
+        assert_eq!(snap.reservations.len(), 6);
+        assert_eq!(snap.log.len(), 2 + 6 + 1 + 1 + 1 + 2);
+    }
+}

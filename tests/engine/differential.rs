@@ -1,0 +1,270 @@
+//! Randomized differential test: the same random sequences of operations are
+//! applied to the memory store (the model) and to a real Redis; every result and
+//! the final state must be identical, and both must pass the audit.
+//!
+//! TG_DIFF_SEQUENCES sets the number of sequences (default 500) and
+//! TG_DIFF_SEED the seed (default: random, printed on failure).
+
+use std::sync::Arc;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use ticketgrab::Error;
+use ticketgrab::audit::audit;
+use ticketgrab::domain::{
+    Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction,
+};
+use ticketgrab::store::{Find, GrabRequest, LogEntry, MemoryStore, Snapshot, Store};
+
+use super::{keyer, redis_store, state};
+use crate::support::redis_server::RedisServer;
+use crate::support::{card, event_id, open_event};
+
+#[derive(Debug, Clone)]
+enum Op {
+    Grab {
+        member: usize,
+        choices: Vec<PoolId>,
+        channel: Channel,
+        code: Code,
+    },
+    Cancel {
+        member: usize,
+        code: Code,
+    },
+    RedeemCode(Code),
+    RedeemMember(usize),
+    Restock {
+        pool: PoolId,
+        delta: i64,
+    },
+    Status(StatusAction),
+    Lookup(Find),
+}
+
+/// Results with the clocks blanked: the two stores read different clocks.
+fn blank(mut r: Reservation) -> Reservation {
+    r.created_at = Millis(0);
+    r.redeemed_at = r.redeemed_at.map(|_| Millis(0));
+    r.cancelled_at = r.cancelled_at.map(|_| Millis(0));
+    r
+}
+
+fn blank_err(e: Error) -> Error {
+    match e {
+        Error::AlreadyRedeemed(r) => Error::AlreadyRedeemed(Box::new(blank(*r))),
+        Error::Cancelled(r) => Error::Cancelled(Box::new(blank(*r))),
+        other => other,
+    }
+}
+
+fn blank_snapshot(s: Snapshot) -> Snapshot {
+    let mut s = state(s);
+    s.reservations = s.reservations.into_iter().map(blank).collect();
+    s.log = s
+        .log
+        .into_iter()
+        .map(|e| LogEntry { at: Millis(0), ..e })
+        .collect();
+    s
+}
+
+async fn apply(
+    store: &dyn Store,
+    event: &ticketgrab::domain::EventId,
+    members: &[Member],
+    op: &Op,
+) -> String {
+    let org = OrgPath::parse("bj/chaoyang").unwrap();
+    let out = match op {
+        Op::Grab {
+            member,
+            choices,
+            channel,
+            code,
+        } => store
+            .grab(&GrabRequest {
+                event,
+                member: &members[*member],
+                org: (*channel == Channel::App).then_some(&org),
+                choices,
+                channel: *channel,
+                code,
+            })
+            .await
+            .map(|g| format!("{} {:?}", g.new, blank(g.reservation))),
+        Op::Cancel { member, code } => store
+            .cancel(event, &members[*member].key, code)
+            .await
+            .map(|r| format!("{:?}", blank(r))),
+        Op::RedeemCode(code) => store
+            .redeem(event, &Find::Code(code.clone()))
+            .await
+            .map(|r| format!("{:?}", blank(r))),
+        Op::RedeemMember(m) => store
+            .redeem(event, &Find::Member(members[*m].key.clone()))
+            .await
+            .map(|r| format!("{:?}", blank(r))),
+        Op::Restock { pool, delta } => store
+            .restock(event, pool, *delta)
+            .await
+            .map(|r| format!("{r:?}")),
+        Op::Status(action) => store
+            .set_status(event, *action)
+            .await
+            .map(|s| format!("{s:?}")),
+        Op::Lookup(find) => store
+            .lookup(event, find)
+            .await
+            .map(|r| format!("{:?}", r.map(blank))),
+    };
+    match out {
+        Ok(s) => format!("ok {s}"),
+        Err(e) => format!("err {:?}", blank_err(e)),
+    }
+}
+
+/// A random operation over a small world, so collisions (same member, empty
+/// pools, used codes) happen often.
+fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize, Code)]) -> Op {
+    let pool = |rng: &mut StdRng| {
+        // Now and then a pool the event does not have.
+        if rng.random_ratio(1, 40) {
+            PoolId::parse("ghost").unwrap()
+        } else {
+            pools[rng.random_range(0..pools.len())].clone()
+        }
+    };
+    let used_code = |rng: &mut StdRng| {
+        if codes.is_empty() || rng.random_ratio(1, 10) {
+            (rng.random_range(0..members), Code::random())
+        } else {
+            codes[rng.random_range(0..codes.len())].clone()
+        }
+    };
+    match rng.random_range(0..100) {
+        0..=34 => Op::Grab {
+            member: rng.random_range(0..members),
+            choices: vec![pool(rng)],
+            channel: if rng.random_ratio(1, 5) {
+                Channel::Station
+            } else {
+                Channel::App
+            },
+            code: Code::random(),
+        },
+        35..=49 => {
+            let mut choices: Vec<PoolId> = pools.to_vec();
+            for i in (1..choices.len()).rev() {
+                choices.swap(i, rng.random_range(0..=i));
+            }
+            choices.truncate(rng.random_range(1..=pools.len()));
+            Op::Grab {
+                member: rng.random_range(0..members),
+                choices,
+                channel: Channel::App,
+                code: Code::random(),
+            }
+        }
+        50..=61 => {
+            let (owner, code) = used_code(rng);
+            // Mostly the owner, sometimes someone else.
+            let member = if rng.random_ratio(4, 5) {
+                owner
+            } else {
+                rng.random_range(0..members)
+            };
+            Op::Cancel { member, code }
+        }
+        62..=69 => Op::RedeemCode(used_code(rng).1),
+        70..=74 => Op::RedeemMember(rng.random_range(0..members)),
+        75..=84 => {
+            let delta = loop {
+                let d = rng.random_range(-3..=3);
+                if d != 0 {
+                    break d;
+                }
+            };
+            Op::Restock {
+                pool: pool(rng),
+                delta,
+            }
+        }
+        85..=92 => Op::Status(match rng.random_range(0..20) {
+            0 => StatusAction::Close,
+            1..=9 => StatusAction::Pause,
+            _ => StatusAction::Resume,
+        }),
+        _ => Op::Lookup(if rng.random_bool(0.5) {
+            Find::Code(used_code(rng).1)
+        } else {
+            Find::Member(keyer().key(&card(rng.random_range(0..members as u64))))
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_sequences_give_identical_results_on_memory_and_redis() {
+    let sequences: usize = std::env::var("TG_DIFF_SEQUENCES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500);
+    let seed: u64 = std::env::var("TG_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    let server = RedisServer::start();
+    let redis = redis_store(&server, 4);
+    let keyer = keyer();
+    let mut total_ops = 0;
+    for seq in 0..sequences {
+        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
+        let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let n_pools = rng.random_range(1..=4);
+        let pool_specs: Vec<(String, i64)> = (0..n_pools)
+            .map(|i| (format!("p{i}"), rng.random_range(1..=4)))
+            .collect();
+        let specs: Vec<(&str, i64)> = pool_specs.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        let id = format!("d{seq}");
+        let event = open_event(&id, &specs);
+        let pools: Vec<PoolId> = event.pools.iter().map(|p| p.id.clone()).collect();
+        let members: Vec<Member> = (0..rng.random_range(2..=10))
+            .map(|n| keyer.member(&card(n)))
+            .collect();
+        memory.create_event(&event).await.unwrap();
+        redis.create_event(&event).await.unwrap();
+        let ev = event_id(&id);
+        let mut codes: Vec<(usize, Code)> = Vec::new();
+        let n_ops = rng.random_range(10..=60);
+        for step in 0..n_ops {
+            let op = random_op(&mut rng, &pools, members.len(), &codes);
+            let want = apply(memory.as_ref(), &ev, &members, &op).await;
+            let got = apply(redis.as_ref(), &ev, &members, &op).await;
+            assert_eq!(
+                got, want,
+                "seed {seed} sequence {seq} step {step}: {op:?} differs (rerun with TG_DIFF_SEED={seed})"
+            );
+            if let (Op::Grab { member, code, .. }, true) = (&op, want.starts_with("ok true")) {
+                codes.push((*member, code.clone()));
+            }
+        }
+        total_ops += n_ops;
+        let (m, r) = (
+            memory.snapshot(&ev).await.unwrap(),
+            redis.snapshot(&ev).await.unwrap(),
+        );
+        let (mr, rr) = (audit(&m), audit(&r));
+        assert!(
+            mr.ok && rr.ok,
+            "seed {seed} sequence {seq}: audit memory {:?} redis {:?}",
+            mr.violations,
+            rr.violations
+        );
+        assert_eq!(
+            blank_snapshot(r),
+            blank_snapshot(m),
+            "seed {seed} sequence {seq}: final state differs"
+        );
+    }
+    eprintln!("differential: {sequences} sequences, {total_ops} operations, seed {seed}");
+}

@@ -1,0 +1,142 @@
+//! A real redis-server for one test: started on a free loopback port with no
+//! persistence (unless asked), and killed when dropped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct RedisServer {
+    child: Option<Child>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(program: &str, args: &[String], dir: &Path) -> Child {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                panic!(
+                    "{program} is not installed: these tests run a real Redis. \
+                     Install the Debian package `redis-server` (apt-get install -y redis-server)"
+                )
+            }
+            panic!("cannot start {program}: {e}")
+        })
+}
+
+impl RedisServer {
+    /// An in-memory Redis: `--save ""`, no AOF.
+    pub fn start() -> Self {
+        Self::start_with(&["--save", "", "--appendonly", "no"])
+    }
+
+    /// A Redis with extra arguments (a config file path may come first).
+    pub fn start_with(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for redis");
+        let mut server = Self {
+            child: None,
+            port: 0,
+            dir,
+            args: Vec::new(),
+        };
+        for _ in 0..5 {
+            server.port = free_port();
+            server.args = extra.iter().map(|s| s.to_string()).collect();
+            server.args.extend([
+                "--port".into(),
+                server.port.to_string(),
+                "--bind".into(),
+                "127.0.0.1".into(),
+            ]);
+            server
+                .args
+                .extend(["--dir".into(), server.dir.path().display().to_string()]);
+            if server.launch() {
+                return server;
+            }
+            // Someone took the port between our probe and Redis's bind: try another.
+        }
+        panic!("redis-server did not start on any of 5 free ports");
+    }
+
+    /// Starts the process and waits until it answers PING; false if it exited.
+    fn launch(&mut self) -> bool {
+        let mut child = spawn("redis-server", &self.args, self.dir.path());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            if let Ok(mut conn) = redis::Client::open(self.url()).and_then(|c| c.get_connection())
+                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
+            {
+                self.child = Some(child);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        panic!(
+            "redis-server on port {} did not answer PING within 10 s",
+            self.port
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// A plain connection for inspecting what the store wrote.
+    pub fn conn(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+
+    /// kill -9, as a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port and directory (after `kill`).
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "restart after kill");
+        for _ in 0..50 {
+            if self.launch() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("redis-server did not restart on port {}", self.port);
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
