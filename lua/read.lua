@@ -5,6 +5,8 @@
 --               "lookup" -> {meta, stock, total, cnt, now_ms, {code, record} or {}}
 --                           with ARGV[2] = "code"|"member", ARGV[3] = the value
 --               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log}
+--               "rate"   -> {meta, stock, total, cnt, now_ms, {n_1, ..., n_60}}: tickets
+--                           reserved in each of the last 60 seconds, oldest first
 --         meta, stock, total, cnt, res and member are flat HGETALL arrays; log is XRANGE - +.
 -- Returns {} when the event does not exist.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log stats
@@ -24,5 +26,20 @@ elseif what == 'full' then
   out[6] = redis.call('HGETALL', RES)
   out[7] = redis.call('HGETALL', MEMBER)
   out[8] = redis.call('XRANGE', LOG, '-', '+')
+elseif what == 'rate' then
+  -- Stream ids are the store's ms clock, so the last minute is an id range.
+  local now = tonumber(out[5])
+  local counts = {}
+  for i = 1, 60 do counts[i] = 0 end
+  for _, entry in ipairs(redis.call('XRANGE', LOG, int(now - 59999), '+')) do
+    local fields = entry[2]
+    if fields[2] == 'reserved' then
+      local ms = tonumber(string.match(entry[1], '^(%d+)'))
+      local bucket = 60 - math.floor((now - ms) / 1000)
+      if bucket >= 1 and bucket <= 60 then counts[bucket] = counts[bucket] + 1 end
+    end
+  end
+  for i = 1, 60 do counts[i] = int(counts[i]) end
+  out[6] = counts
 end
 return out

@@ -1,7 +1,9 @@
 //! The rules of a ticket grab, above any store: input checks, fresh codes,
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::audit::{AuditReport, audit};
 use crate::domain::{
@@ -22,6 +24,74 @@ const CODE_ATTEMPTS: usize = 4;
 pub struct Engine {
     store: Arc<dyn Store>,
     keyer: MemberKeyer,
+    /// Sold-out pools answered from memory; `None` asks the store every time.
+    sold_out: Option<Arc<SoldOutCache>>,
+}
+
+/// Remembers which pools were sold out, so that the flood of grabs after a
+/// sell-out is answered from memory and never reaches the store (design rule 8).
+///
+/// A mark is trusted for `ttl`; after that, one grab goes to the store to look
+/// again while the others keep the cached answer, so a ticket returned on
+/// another process (cancel, restock) is grabbable here within about `ttl`.
+/// Returns through this engine clear the event's marks at once.
+///
+/// The price: a member who already holds a ticket and grabs again after the
+/// sell-out is answered `sold_out` rather than with their ticket (the store is
+/// not asked); their ticket is unchanged and listed under their reservations.
+pub struct SoldOutCache {
+    ttl: Duration,
+    /// (event, pool) -> when the store last said the pool was empty. A std mutex:
+    /// held for one map lookup, never across an await.
+    marks: Mutex<HashMap<(EventId, PoolId), Instant>>,
+}
+
+impl SoldOutCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            marks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn marks(&self) -> std::sync::MutexGuard<'_, HashMap<(EventId, PoolId), Instant>> {
+        self.marks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True when every choice is known to be sold out. When a mark is stale the
+    /// caller is chosen to ask the store, and the mark is renewed so the others
+    /// keep answering from memory meanwhile.
+    fn answer_from_memory(&self, event: &EventId, choices: &[PoolId]) -> bool {
+        let mut marks = self.marks();
+        let now = Instant::now();
+        let mut stale = None;
+        for pool in choices {
+            match marks.get(&(event.clone(), pool.clone())) {
+                None => return false,
+                Some(at) if now.duration_since(*at) >= self.ttl => stale = Some(pool),
+                Some(_) => {}
+            }
+        }
+        match stale {
+            Some(pool) => {
+                marks.insert((event.clone(), pool.clone()), now);
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn mark(&self, event: &EventId, choices: &[PoolId]) {
+        let now = Instant::now();
+        let mut marks = self.marks();
+        for pool in choices {
+            marks.insert((event.clone(), pool.clone()), now);
+        }
+    }
+
+    fn clear(&self, event: &EventId) {
+        self.marks().retain(|(e, _), _| e != event);
+    }
 }
 
 /// What a grab asks for.
@@ -38,7 +108,17 @@ pub struct GrabInput<'a> {
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, keyer: MemberKeyer) -> Self {
-        Self { store, keyer }
+        Self {
+            store,
+            keyer,
+            sold_out: None,
+        }
+    }
+
+    /// Answers grabs for sold-out pools from memory for up to `ttl` at a time.
+    pub fn with_sold_out_cache(mut self, ttl: Duration) -> Self {
+        self.sold_out = Some(Arc::new(SoldOutCache::new(ttl)));
+        self
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -59,6 +139,19 @@ impl Engine {
     /// member's live reservation unchanged.
     pub async fn grab(&self, input: &GrabInput<'_>) -> Result<Grabbed, Error> {
         check_choices(input.choices)?;
+        if let Some(cache) = &self.sold_out
+            && cache.answer_from_memory(input.event, input.choices)
+        {
+            return Err(Error::SoldOut);
+        }
+        let result = self.grab_from_store(input).await;
+        if let (Some(cache), Err(Error::SoldOut)) = (&self.sold_out, &result) {
+            cache.mark(input.event, input.choices);
+        }
+        result
+    }
+
+    async fn grab_from_store(&self, input: &GrabInput<'_>) -> Result<Grabbed, Error> {
         for _ in 0..CODE_ATTEMPTS {
             let code = Code::random();
             let req = GrabRequest {
@@ -86,7 +179,15 @@ impl Engine {
         member: &MemberKey,
         code: &Code,
     ) -> Result<Reservation, Error> {
-        self.store.cancel(event, member, code).await
+        let cancelled = self.store.cancel(event, member, code).await?;
+        self.stock_returned(event);
+        Ok(cancelled)
+    }
+
+    fn stock_returned(&self, event: &EventId) {
+        if let Some(cache) = &self.sold_out {
+            cache.clear(event);
+        }
     }
 
     pub async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
@@ -104,7 +205,11 @@ impl Engine {
                 "delta must be non-zero and at most {MAX_POOL_TOTAL} either way"
             )));
         }
-        self.store.restock(event, pool, delta).await
+        let restocked = self.store.restock(event, pool, delta).await?;
+        if delta > 0 {
+            self.stock_returned(event);
+        }
+        Ok(restocked)
     }
 
     pub async fn set_status(
@@ -157,6 +262,10 @@ impl Engine {
         }
         out.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         Ok(out)
+    }
+
+    pub async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        self.store.grab_rate(event).await
     }
 
     pub async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {

@@ -23,3 +23,9 @@ pub mod store;
 
 pub use engine::Engine;
 pub use error::Error;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod startup;
+pub mod web;

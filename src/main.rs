@@ -1,1 +1,123 @@
-fn main() {}
+//! The ticketgrab binary: `serve` (the default, with `--demo` when run with no
+//! arguments), `token` to mint development tokens, `lua` to print a script.
+
+use clap::{Parser, Subcommand};
+use ticketgrab::config::{Config, LogFormat, Secrets};
+use ticketgrab::domain::{CardNumber, OrgPath};
+use ticketgrab::http::auth::Role;
+use ticketgrab::startup::{App, shutdown_signal};
+
+#[derive(Parser)]
+#[command(
+    name = "ticketgrab",
+    version,
+    about = "Reservation backend for union-card ticket grabs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service (with no subcommand at all: `serve --demo`).
+    Serve(Box<Config>),
+    /// Mint a development token from the configured secrets.
+    Token {
+        #[command(subcommand)]
+        kind: TokenKind,
+        #[command(flatten)]
+        secrets: Secrets,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 24 * 3600, global = true)]
+        ttl: u64,
+    },
+    /// Print a Lua script exactly as the service sends it to Redis.
+    Lua {
+        /// create, grab, cancel, redeem, restock, status or read
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenKind {
+    /// A member token: the card number and the member's union.
+    Member {
+        #[arg(long)]
+        card: String,
+        #[arg(long)]
+        org: String,
+    },
+    /// A staff token.
+    Staff {
+        #[arg(long)]
+        id: String,
+        #[arg(long, value_parser = ["admin", "station"])]
+        role: String,
+        #[arg(long)]
+        org: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        None => {
+            let mut config = Config::parse(&[])?;
+            config.demo = true;
+            serve(config)
+        }
+        Some(Command::Serve(config)) => serve(*config),
+        Some(Command::Token { kind, secrets, ttl }) => {
+            let auth = secrets.auth();
+            let token = match kind {
+                TokenKind::Member { card, org } => {
+                    auth.mint_member(&CardNumber::parse(&card)?, &OrgPath::parse(&org)?, ttl)
+                }
+                TokenKind::Staff { id, role, org } => {
+                    let role = if role == "admin" {
+                        Role::Admin
+                    } else {
+                        Role::Station
+                    };
+                    auth.mint_staff(&id, role, &OrgPath::parse(&org)?, ttl)
+                }
+            };
+            println!("{token}");
+            Ok(())
+        }
+        Some(Command::Lua { name }) => {
+            let source = ticketgrab::store::scripts::source(&name).ok_or_else(|| {
+                let names: Vec<_> = ticketgrab::store::scripts::names().collect();
+                anyhow::anyhow!("no script {name:?}; scripts: {}", names.join(", "))
+            })?;
+            print!("{source}");
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging(config.log_format);
+    tokio::runtime::Runtime::new()?.block_on(async {
+        if config.secrets.are_dev_defaults() {
+            tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET and TG_CARD_SECRET");
+        }
+        let app = App::build(&config).await?;
+        let store = if config.redis_target().is_some() { "redis" } else { "memory (embedded)" };
+        tracing::info!(addr = %app.local_addr(), store, "ticketgrab listening");
+        if let Some(tokens) = &app.demo_tokens {
+            println!("\nDemo sales open in one minute. Tokens (valid 24 h):\n{tokens}");
+        }
+        app.run_until_stopped(shutdown_signal()).await
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Plain => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

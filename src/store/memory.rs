@@ -340,6 +340,20 @@ impl Store for MemoryStore {
         self.with_event(event, |data| Ok(data.find(find).cloned()))
     }
 
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        self.with_event(event, |data| {
+            let now = Millis::now().0;
+            let mut counts = vec![0; 60];
+            for entry in data.log.iter().rev().take_while(|e| now - e.at.0 < 60_000) {
+                if matches!(entry.op, LogOp::Reserved { .. }) {
+                    let bucket = 59 - ((now - entry.at.0) / 1000) as usize;
+                    counts[bucket] += 1;
+                }
+            }
+            Ok(counts)
+        })
+    }
+
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.with_event(event, |data| {
             let mut reservations: Vec<Reservation> = data.reservations.values().cloned().collect();

@@ -130,6 +130,9 @@ pub trait Store: Send + Sync {
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error>;
     /// One reservation; `Ok(None)` if the event exists but the reservation does not.
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error>;
+    /// Tickets reserved in each of the last 60 seconds of the store's clock,
+    /// oldest first.
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error>;
     /// The whole event, atomically.
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error>;
     /// Reachable and ready (scripts loaded).

@@ -2,6 +2,7 @@
 //! through a deadpool-redis pool to one Redis or to a Redis Cluster.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,37 +28,112 @@ pub enum RedisTarget {
     Cluster(Vec<String>),
 }
 
-/// The pool of either kind of Redis deployment.
+/// Connections to either kind of Redis deployment.
 enum Backend {
-    Single(deadpool_redis::Pool),
-    Cluster(deadpool_redis::cluster::Pool),
+    Single(Shared<deadpool_redis::Pool>),
+    Cluster(Shared<deadpool_redis::cluster::Pool>),
 }
 
 pub struct RedisStore {
     /// Connections to one Redis or to a cluster.
     pool: Backend,
-    /// Upper bound of one store call, pool wait included: a stalled Redis becomes
+    /// Upper bound of one store call, connecting included: a stalled Redis becomes
     /// `Unavailable` (503) instead of a hung request.
     call_timeout: Duration,
 }
 
-/// Runs `$body` with `$conn` bound to a pooled connection of either kind.
+/// Makes connections: the deadpool-redis pool of either kind.
+trait Factory: Send + Sync {
+    type Conn: redis::aio::ConnectionLike + Clone + Send + Sync;
+    fn fresh(&self) -> impl Future<Output = Result<Self::Conn, Error>> + Send;
+}
+
+impl Factory for deadpool_redis::Pool {
+    type Conn = redis::aio::MultiplexedConnection;
+    async fn fresh(&self) -> Result<Self::Conn, Error> {
+        let conn = self
+            .get()
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
+        Ok(deadpool_redis::Connection::take(conn))
+    }
+}
+
+impl Factory for deadpool_redis::cluster::Pool {
+    type Conn = redis::cluster_async::ClusterConnection;
+    async fn fresh(&self) -> Result<Self::Conn, Error> {
+        let conn = self
+            .get()
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
+        Ok(deadpool_redis::cluster::Connection::take(conn))
+    }
+}
+
+/// A few multiplexed connections shared by every request.
+///
+/// Why not check a connection out of the pool per call: deadpool-redis verifies
+/// each checkout with `UNWATCH` + `PING`, a second round trip that would double
+/// the cost of a grab (design rule 2: one round trip per grab). A multiplexed
+/// connection already carries any number of concurrent requests, so the pool
+/// serves as the factory (with its create timeout) and each slot keeps its
+/// connection until a call finds it broken; the next call through that slot
+/// makes a new one, which is how the store recovers after Redis restarts.
+struct Shared<F: Factory> {
+    factory: F,
+    slots: Vec<std::sync::Mutex<Option<F::Conn>>>,
+    next: AtomicUsize,
+}
+
+impl<F: Factory> Shared<F> {
+    fn new(factory: F, size: usize) -> Self {
+        Self {
+            factory,
+            slots: (0..size.max(1)).map(|_| Default::default()).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn slot(&self, i: usize) -> std::sync::MutexGuard<'_, Option<F::Conn>> {
+        self.slots[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn conn(&self) -> Result<(usize, F::Conn), Error> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        if let Some(conn) = self.slot(i).clone() {
+            return Ok((i, conn));
+        }
+        let conn = self.factory.fresh().await?;
+        *self.slot(i) = Some(conn.clone());
+        Ok((i, conn))
+    }
+
+    /// Forgets the slot's connection after a failure, so the next call reconnects.
+    fn broken(&self, i: usize) {
+        *self.slot(i) = None;
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a shared connection of either kind; a
+/// failure that may mean a broken connection retires it.
 macro_rules! with_conn {
     ($store:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
-            Backend::Single(pool) => {
-                let mut $conn = pool
-                    .get()
-                    .await
-                    .map_err(|e| Error::Unavailable(e.to_string()))?;
-                $body
+            Backend::Single(shared) => {
+                let (slot, mut $conn) = shared.conn().await?;
+                let result = $body;
+                if matches!(result, Err(Error::Unavailable(_))) {
+                    shared.broken(slot);
+                }
+                result
             }
-            Backend::Cluster(pool) => {
-                let mut $conn = pool
-                    .get()
-                    .await
-                    .map_err(|e| Error::Unavailable(e.to_string()))?;
-                $body
+            Backend::Cluster(shared) => {
+                let (slot, mut $conn) = shared.conn().await?;
+                let result = $body;
+                if matches!(result, Err(Error::Unavailable(_))) {
+                    shared.broken(slot);
+                }
+                result
             }
         }
     };
@@ -77,12 +153,13 @@ fn store_error(e: redis::RedisError) -> Error {
 impl RedisStore {
     /// Builds the pool; connections are opened on first use, so this succeeds
     /// while Redis is down and the service recovers by itself when it is back.
+    /// `connections` multiplexed connections are shared by all requests.
     pub fn new(
         target: &RedisTarget,
-        pool_size: usize,
+        connections: usize,
         call_timeout: Duration,
     ) -> Result<Self, Error> {
-        let mut pool_config = PoolConfig::new(pool_size.max(1));
+        let mut pool_config = PoolConfig::new(connections.max(1));
         pool_config.timeouts = Timeouts {
             wait: Some(call_timeout),
             create: Some(call_timeout),
@@ -93,18 +170,18 @@ impl RedisStore {
             RedisTarget::Single(url) => {
                 let mut cfg = deadpool_redis::Config::from_url(url.clone());
                 cfg.pool = Some(pool_config);
-                Backend::Single(
-                    cfg.create_pool(Some(Runtime::Tokio1))
-                        .map_err(|e| bad(&e))?,
-                )
+                let pool = cfg
+                    .create_pool(Some(Runtime::Tokio1))
+                    .map_err(|e| bad(&e))?;
+                Backend::Single(Shared::new(pool, connections))
             }
             RedisTarget::Cluster(urls) => {
                 let mut cfg = deadpool_redis::cluster::Config::from_urls(urls.clone());
                 cfg.pool = Some(pool_config);
-                Backend::Cluster(
-                    cfg.create_pool(Some(Runtime::Tokio1))
-                        .map_err(|e| bad(&e))?,
-                )
+                let pool = cfg
+                    .create_pool(Some(Runtime::Tokio1))
+                    .map_err(|e| bad(&e))?;
+                Backend::Cluster(Shared::new(pool, connections))
             }
         };
         Ok(Self { pool, call_timeout })
@@ -302,6 +379,18 @@ impl Store for RedisStore {
         } else {
             reservation(event, &found).map(Some)
         }
+    }
+
+    #[instrument(skip_all, fields(event = %event))]
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        let (_, rest) = self.read(event, &["rate"]).await?;
+        texts(rest.into_iter().next().unwrap_or(Value::Nil))?
+            .iter()
+            .map(|n| {
+                n.parse()
+                    .map_err(|_| Error::Corrupt(format!("bad count {n:?}")))
+            })
+            .collect()
     }
 
     #[instrument(skip_all, fields(event = %event))]

@@ -1,1 +1,245 @@
+//! The scripts never leave half a change. Redis does not roll a script back
+//! when a command fails inside it, so the guarantee is by construction:
+//! every check (including key types) runs before the first write, writes come
+//! only after a `-- writes` marker, and the shebang makes Redis refuse a script
+//! for lack of memory before it starts. These tests check the construction and
+//! then try to break it on a real Redis.
 
+use std::collections::BTreeMap;
+
+use ticketgrab::Error;
+use ticketgrab::domain::{Channel, Code, OrgPath, StatusAction};
+use ticketgrab::engine::GrabInput;
+use ticketgrab::store::keys::event_keys;
+use ticketgrab::store::{Find, scripts};
+
+use super::{Harness, redis};
+use crate::support::{card, event_id, open_event, pool_id};
+
+const WRITE_COMMANDS: &[&str] = &[
+    "HSET", "HINCRBY", "HDEL", "XADD", "SET", "DEL", "SADD", "INCR", "EXPIRE",
+];
+
+fn write_calls(lua: &str) -> Vec<&str> {
+    lua.lines()
+        .filter(|l| {
+            WRITE_COMMANDS
+                .iter()
+                .any(|c| l.contains(&format!("redis.call('{c}'")))
+        })
+        .collect()
+}
+
+#[test]
+fn every_script_writes_only_after_all_its_checks() {
+    for name in scripts::names() {
+        let source = scripts::source(name).unwrap();
+        assert!(
+            source.starts_with("#!lua"),
+            "{name} needs the shebang so OOM is checked before it starts"
+        );
+        let body = source
+            .split_once("\nlocal function encode")
+            .map(|(_, b)| b)
+            .unwrap();
+        if name == "read" {
+            assert!(write_calls(body).is_empty(), "read.lua writes");
+            assert!(source.starts_with("#!lua flags=no-writes"));
+            continue;
+        }
+        let (checks, writes) = body
+            .split_once("-- writes")
+            .unwrap_or_else(|| panic!("{name} has no '-- writes' marker"));
+        assert!(
+            write_calls(checks).is_empty(),
+            "{name} writes before its checks end: {:?}",
+            write_calls(checks)
+        );
+        assert!(
+            !write_calls(writes).is_empty(),
+            "{name} writes nothing after its marker"
+        );
+        assert!(
+            checks.contains("guard_types()"),
+            "{name} does not check key types"
+        );
+        // After the marker there is no way out but success.
+        let refusals = writes
+            .lines()
+            .filter(|l| l.contains("return") && !l.trim_start().starts_with("--"))
+            .count();
+        assert_eq!(refusals, 1, "{name} may return between its writes");
+    }
+}
+
+/// Every key of the instance with its DUMP: byte-for-byte state.
+fn dump_all(h: &Harness) -> BTreeMap<String, Vec<u8>> {
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
+    keys.into_iter()
+        .map(|k| {
+            let dump: Vec<u8> = redis::cmd("DUMP").arg(&k).query(&mut conn).unwrap();
+            (k, dump)
+        })
+        .collect()
+}
+
+fn d<T: std::fmt::Debug>(r: Result<T, Error>) -> Result<String, Error> {
+    r.map(|x| format!("{x:?}"))
+}
+
+/// One of each state change on event `e`, with the results.
+async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
+    let ev = event_id("e");
+    let member = h.engine.member(&card(1));
+    let newcomer = h.engine.member(&card(99));
+    let org = OrgPath::parse("bj").unwrap();
+    let p = [pool_id("p")];
+    let grab = GrabInput {
+        event: &ev,
+        member: &newcomer,
+        org: Some(&org),
+        choices: &p,
+        channel: Channel::App,
+    };
+    vec![
+        d(h.engine.grab(&grab).await),
+        d(h.engine.cancel(&ev, &member.key, held).await),
+        d(h.engine.redeem(&ev, &Find::Code(held.clone())).await),
+        d(h.engine.restock(&ev, &pool_id("p"), 3).await),
+        d(h.engine.set_status(&ev, StatusAction::Pause).await),
+        d(h.engine.create_event(&open_event("e", &[("p", 10)])).await),
+    ]
+}
+
+async fn event_with_one_ticket(h: &Harness) -> Code {
+    h.engine
+        .create_event(&open_event("e", &[("p", 10)]))
+        .await
+        .unwrap();
+    let member = h.engine.member(&card(1));
+    let org = OrgPath::parse("bj").unwrap();
+    let input = GrabInput {
+        event: &event_id("e"),
+        member: &member,
+        org: Some(&org),
+        choices: &[pool_id("p")],
+        channel: Channel::App,
+    };
+    h.engine.grab(&input).await.unwrap().reservation.code
+}
+
+#[tokio::test]
+async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
+    let h = redis();
+    let held = event_with_one_ticket(&h).await;
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    for key in event_keys(&event_id("e")) {
+        // Replace the key by a string, as a stray command or a bug elsewhere might.
+        let _: () = redis::cmd("RENAME")
+            .arg(&key)
+            .arg("saved")
+            .query(&mut conn)
+            .unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(&key)
+            .arg("not what you expect")
+            .query(&mut conn)
+            .unwrap();
+        let before = dump_all(&h);
+        for (i, result) in every_change(&h, &held).await.into_iter().enumerate() {
+            assert!(
+                matches!(&result, Err(Error::Corrupt(m)) if m.contains("TG_CORRUPT")),
+                "change {i} with {key} broken: {result:?}"
+            );
+        }
+        assert_eq!(
+            dump_all(&h),
+            before,
+            "a script wrote something with {key} broken"
+        );
+        let _: () = redis::cmd("RENAME")
+            .arg("saved")
+            .arg(&key)
+            .query(&mut conn)
+            .unwrap();
+    }
+    let report = h.engine.audit(&event_id("e")).await.unwrap();
+    assert!(report.ok, "{:?}", report.violations);
+}
+
+#[tokio::test]
+async fn out_of_memory_refuses_every_script_before_it_starts() {
+    let h = redis();
+    let held = event_with_one_ticket(&h).await;
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query(&mut conn)
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("1")
+        .query(&mut conn)
+        .unwrap();
+    let before = dump_all(&h);
+    for (i, result) in every_change(&h, &held).await.into_iter().enumerate() {
+        assert!(
+            matches!(&result, Err(Error::Unavailable(m)) if m.contains("OOM")),
+            "change {i}: {result:?}"
+        );
+    }
+    assert_eq!(dump_all(&h), before);
+    // Reads still work: the read script is flagged no-writes.
+    assert_eq!(
+        h.engine.event(&event_id("e")).await.unwrap().pools[0].remaining,
+        9
+    );
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("0")
+        .query(&mut conn)
+        .unwrap();
+    assert!(every_change(&h, &held).await[0].is_ok());
+}
+
+#[tokio::test]
+async fn the_audit_reports_tampering_and_lost_tickets() {
+    let h = redis();
+    let held = event_with_one_ticket(&h).await;
+    let ev = event_id("e");
+    assert!(h.engine.audit(&ev).await.unwrap().ok);
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let [_, stock, _, _, res, _, _] = event_keys(&ev);
+    // An extra ticket appears out of nowhere.
+    let _: () = redis::cmd("HINCRBY")
+        .arg(&stock)
+        .arg("p")
+        .arg(1)
+        .query(&mut conn)
+        .unwrap();
+    let report = h.engine.audit(&ev).await.unwrap();
+    assert!(!report.ok);
+    assert!(!report.pools[0].balanced);
+    assert!(
+        report.violations.iter().any(|v| v.contains("!= total")),
+        "{:?}",
+        report.violations
+    );
+    // A confirmed ticket disappears (as after a failover without WAIT).
+    let _: () = redis::cmd("HDEL")
+        .arg(&res)
+        .arg(held.as_str())
+        .query(&mut conn)
+        .unwrap();
+    let report = h.engine.audit(&ev).await.unwrap();
+    assert!(
+        report.violations.iter().any(|v| v.contains("lost ticket")),
+        "{:?}",
+        report.violations
+    );
+}

@@ -1,0 +1,158 @@
+//! Configuration from flags and `TG_*` environment variables, with defaults that
+//! run out of the box: 127.0.0.1:8080, the embedded memory store, development
+//! secrets (with a warning).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::store::RedisTarget;
+
+/// Development secrets: fine for `cargo run`, refused nowhere, but warned about.
+pub const DEV_MEMBER_SECRET: &str = "dev-member-secret-change-me";
+pub const DEV_STAFF_SECRET: &str = "dev-staff-secret-change-me";
+pub const DEV_CARD_SECRET: &str = "dev-card-secret-change-me";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+/// The secrets: of member tokens, of staff tokens, and of member keys.
+#[derive(Args, Clone, Debug)]
+pub struct Secrets {
+    /// HS256 secret of member tokens (the 12351 app's identity service).
+    #[arg(long, env = "TG_MEMBER_SECRET", default_value = DEV_MEMBER_SECRET, hide_default_value = true)]
+    pub member_secret: String,
+
+    /// HS256 secret of staff tokens.
+    #[arg(long, env = "TG_STAFF_SECRET", default_value = DEV_STAFF_SECRET, hide_default_value = true)]
+    pub staff_secret: String,
+
+    /// HMAC secret that turns card numbers into member keys. Changing it makes
+    /// existing reservations unreachable by card.
+    #[arg(long, env = "TG_CARD_SECRET", default_value = DEV_CARD_SECRET, hide_default_value = true)]
+    pub card_secret: String,
+
+    /// Expected `iss` of member tokens.
+    #[arg(long, env = "TG_ISSUER", default_value = "12351")]
+    pub issuer: String,
+}
+
+impl Secrets {
+    pub fn are_dev_defaults(&self) -> bool {
+        self.member_secret == DEV_MEMBER_SECRET
+            || self.staff_secret == DEV_STAFF_SECRET
+            || self.card_secret == DEV_CARD_SECRET
+    }
+
+    pub fn auth(&self) -> crate::http::auth::Auth {
+        crate::http::auth::Auth::new(&self.member_secret, &self.staff_secret, &self.issuer)
+    }
+}
+
+/// Settings of `ticketgrab serve`.
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "TG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Redis URL, e.g. redis://ticketgrab:pw@127.0.0.1:6379. Without it (and
+    /// without --redis-cluster) the embedded memory store is used.
+    #[arg(long, env = "TG_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Redis Cluster seed nodes, comma-separated redis:// URLs.
+    #[arg(
+        long,
+        env = "TG_REDIS_CLUSTER",
+        value_delimiter = ',',
+        conflicts_with = "redis_url"
+    )]
+    pub redis_cluster: Vec<String>,
+
+    /// Multiplexed Redis connections shared by all requests.
+    #[arg(long, env = "TG_REDIS_CONNECTIONS", default_value_t = 4)]
+    pub redis_connections: usize,
+
+    /// Longest wait for one store call before answering 503 store_unavailable.
+    #[arg(long, env = "TG_STORE_TIMEOUT_MS", default_value_t = 2000)]
+    pub store_timeout_ms: u64,
+
+    #[command(flatten)]
+    pub secrets: Secrets,
+
+    /// Grabs and cancels per second allowed to one member (sustained).
+    #[arg(long, env = "TG_MEMBER_RATE", default_value_t = 2)]
+    pub member_rate: u32,
+
+    /// Burst of grabs and cancels one member may make at once.
+    #[arg(long, env = "TG_MEMBER_BURST", default_value_t = 5)]
+    pub member_burst: u32,
+
+    /// API requests per second allowed to one client IP (sustained); 0 disables.
+    #[arg(long, env = "TG_IP_RATE", default_value_t = 200)]
+    pub ip_rate: u32,
+
+    /// Burst of API requests one client IP may make at once.
+    #[arg(long, env = "TG_IP_BURST", default_value_t = 400)]
+    pub ip_burst: u32,
+
+    /// Proxies whose X-Forwarded-For is believed (comma-separated IPs).
+    #[arg(long, env = "TG_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+
+    /// API requests handled at once; more are shed with 503 overloaded.
+    #[arg(long, env = "TG_MAX_IN_FLIGHT", default_value_t = 4096)]
+    pub max_in_flight: usize,
+
+    /// Longest time one API request may take before 503.
+    #[arg(long, env = "TG_REQUEST_TIMEOUT_MS", default_value_t = 5000)]
+    pub request_timeout_ms: u64,
+
+    /// Largest request body in bytes (413 above).
+    #[arg(long, env = "TG_BODY_LIMIT", default_value_t = 4096)]
+    pub body_limit: usize,
+
+    /// How long a sold-out pool is answered from memory before asking the store
+    /// again; a returned ticket is grabbable on every process within this time.
+    #[arg(long, env = "TG_SOLD_OUT_TTL_MS", default_value_t = 500)]
+    pub sold_out_ttl_ms: u64,
+
+    /// Log format.
+    #[arg(long, env = "TG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
+    pub log_format: LogFormat,
+
+    /// Create the demo sales (opening a minute after start) and print tokens.
+    #[arg(long, env = "TG_DEMO")]
+    pub demo: bool,
+}
+
+impl Config {
+    /// The configuration of `ticketgrab serve` with these flags (and the
+    /// environment); tests start from `Config::parse(&[])`.
+    pub fn parse(flags: &[&str]) -> Result<Self, clap::Error> {
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        let args = std::iter::once("ticketgrab").chain(flags.iter().copied());
+        <Wrapper as clap::Parser>::try_parse_from(args).map(|w| w.config)
+    }
+
+    pub fn redis_target(&self) -> Option<RedisTarget> {
+        if !self.redis_cluster.is_empty() {
+            Some(RedisTarget::Cluster(self.redis_cluster.clone()))
+        } else {
+            self.redis_url.clone().map(RedisTarget::Single)
+        }
+    }
+
+    pub fn store_timeout(&self) -> Duration {
+        Duration::from_millis(self.store_timeout_ms)
+    }
+}

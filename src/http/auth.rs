@@ -1,0 +1,217 @@
+//! Identity: member and staff JWTs (HS256 only, `exp` required, separate
+//! secrets), the extractors that check them, and minting for development.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::{CardNumber, Member, OrgPath};
+
+/// Seconds of clock skew tolerated on `exp`.
+const LEEWAY_SECS: u64 = 30;
+
+/// Claims of a member token, as the 12351 app's identity service issues them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MemberClaims {
+    /// The union card number (digits).
+    pub sub: String,
+    /// The member's union, e.g. `bj/dongcheng/longtan`.
+    pub org: String,
+    pub iss: String,
+    pub exp: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Station,
+}
+
+/// Claims of a staff token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StaffClaims {
+    /// Staff id.
+    pub sub: String,
+    pub role: Role,
+    /// The part of the union tree they run.
+    pub org: String,
+    pub exp: u64,
+}
+
+/// Keys and rules for both kinds of token.
+pub struct Auth {
+    member_encoding: EncodingKey,
+    member_decoding: DecodingKey,
+    staff_encoding: EncodingKey,
+    staff_decoding: DecodingKey,
+    member_validation: Validation,
+    staff_validation: Validation,
+    issuer: String,
+}
+
+/// A signed-in member. The card number itself is not kept.
+#[derive(Clone, Debug)]
+pub struct MemberAuth {
+    pub member: Member,
+    pub org: OrgPath,
+}
+
+/// Signed-in staff, admin or station.
+#[derive(Clone, Debug)]
+pub struct StaffAuth {
+    pub id: String,
+    pub role: Role,
+    pub org: OrgPath,
+}
+
+/// Signed-in staff with the admin role.
+#[derive(Clone, Debug)]
+pub struct AdminAuth(pub StaffAuth);
+
+impl StaffAuth {
+    /// An event is theirs when its org lies under theirs.
+    pub fn owns(&self, event_org: &OrgPath) -> bool {
+        event_org.is_within(&self.org)
+    }
+}
+
+fn now_secs() -> u64 {
+    crate::domain::Millis::now().0.max(0) as u64 / 1000
+}
+
+impl Auth {
+    pub fn new(member_secret: &str, staff_secret: &str, issuer: &str) -> Self {
+        let validation = |issuer: Option<&str>| {
+            // Validation::new pins the algorithm: `none` and every other
+            // algorithm are refused before the signature is looked at.
+            let mut v = Validation::new(Algorithm::HS256);
+            v.leeway = LEEWAY_SECS;
+            v.set_required_spec_claims(&["exp"]);
+            if let Some(iss) = issuer {
+                v.set_issuer(&[iss]);
+                v.set_required_spec_claims(&["exp", "iss"]);
+            }
+            v
+        };
+        Self {
+            member_encoding: EncodingKey::from_secret(member_secret.as_bytes()),
+            member_decoding: DecodingKey::from_secret(member_secret.as_bytes()),
+            staff_encoding: EncodingKey::from_secret(staff_secret.as_bytes()),
+            staff_decoding: DecodingKey::from_secret(staff_secret.as_bytes()),
+            member_validation: validation(Some(issuer)),
+            staff_validation: validation(None),
+            issuer: issuer.to_owned(),
+        }
+    }
+
+    /// A member token valid for `ttl_secs` (development and tests).
+    pub fn mint_member(&self, card: &CardNumber, org: &OrgPath, ttl_secs: u64) -> String {
+        let claims = MemberClaims {
+            sub: card.digits().to_owned(),
+            org: org.as_str().to_owned(),
+            iss: self.issuer.clone(),
+            exp: now_secs() + ttl_secs,
+        };
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.member_encoding,
+        )
+        .expect("HS256 encodes")
+    }
+
+    /// A staff token valid for `ttl_secs` (development and tests).
+    pub fn mint_staff(&self, id: &str, role: Role, org: &OrgPath, ttl_secs: u64) -> String {
+        let claims = StaffClaims {
+            sub: id.to_owned(),
+            role,
+            org: org.as_str().to_owned(),
+            exp: now_secs() + ttl_secs,
+        };
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.staff_encoding,
+        )
+        .expect("HS256 encodes")
+    }
+
+    fn member(&self, token: &str, engine: &crate::Engine) -> Result<MemberAuth, ApiError> {
+        let claims = jsonwebtoken::decode::<MemberClaims>(
+            token,
+            &self.member_decoding,
+            &self.member_validation,
+        )
+        .map_err(|_| ApiError::Unauthenticated("invalid or expired member token"))?
+        .claims;
+        let card = CardNumber::parse(&claims.sub)
+            .map_err(|_| ApiError::Unauthenticated("token has no valid card"))?;
+        let org = OrgPath::parse(&claims.org)
+            .map_err(|_| ApiError::Unauthenticated("token has no valid org"))?;
+        Ok(MemberAuth {
+            member: engine.member(&card),
+            org,
+        })
+    }
+
+    fn staff(&self, token: &str) -> Result<StaffAuth, ApiError> {
+        let claims = jsonwebtoken::decode::<StaffClaims>(
+            token,
+            &self.staff_decoding,
+            &self.staff_validation,
+        )
+        .map_err(|_| ApiError::Unauthenticated("invalid or expired staff token"))?
+        .claims;
+        let org = OrgPath::parse(&claims.org)
+            .map_err(|_| ApiError::Unauthenticated("token has no valid org"))?;
+        Ok(StaffAuth {
+            id: claims.sub,
+            role: claims.role,
+            org,
+        })
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::Unauthenticated("missing bearer token"))
+}
+
+impl FromRequestParts<AppState> for MemberAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.auth.member(bearer(parts)?, &state.engine)
+    }
+}
+
+impl FromRequestParts<AppState> for StaffAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        state.auth.staff(bearer(parts)?)
+    }
+}
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let staff = state.auth.staff(bearer(parts)?)?;
+        if staff.role != Role::Admin {
+            return Err(ApiError::Forbidden("this needs the admin role"));
+        }
+        Ok(Self(staff))
+    }
+}

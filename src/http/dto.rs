@@ -1,0 +1,302 @@
+//! What goes over the wire: request bodies and response documents, with their
+//! OpenAPI schemas. Times are RFC 3339 UTC; member keys never leave the server.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{EventView, Reservation};
+
+fn time(m: crate::domain::Millis) -> DateTime<Utc> {
+    m.to_datetime()
+}
+
+/// A pool as members see it.
+#[derive(Serialize, ToSchema)]
+pub struct PoolDto {
+    pub id: String,
+    pub title: String,
+    pub total: i64,
+    pub remaining: i64,
+}
+
+/// An event as members see it.
+#[derive(Serialize, ToSchema)]
+pub struct EventDto {
+    pub id: String,
+    pub title: String,
+    pub org: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// upcoming, open, paused, sold_out or closed, at `server_time`.
+    pub status: String,
+    pub price_fen: i64,
+    pub pools: Vec<PoolDto>,
+    /// The store's clock: count down to `opens_at` from this, not from the phone's clock.
+    pub server_time: DateTime<Utc>,
+    /// Whether the caller may grab in this event.
+    pub eligible: bool,
+}
+
+impl EventDto {
+    pub fn new(v: &EventView, eligible: bool) -> Self {
+        Self {
+            id: v.event.id.to_string(),
+            title: v.event.title.clone(),
+            org: v.event.org.as_str().to_owned(),
+            opens_at: time(v.event.opens_at),
+            closes_at: time(v.event.closes_at),
+            status: v.phase().to_owned(),
+            price_fen: v.event.price_fen,
+            pools: v
+                .pools
+                .iter()
+                .map(|p| PoolDto {
+                    id: p.id.to_string(),
+                    title: p.title.clone(),
+                    total: p.total,
+                    remaining: p.remaining,
+                })
+                .collect(),
+            server_time: time(v.server_time),
+            eligible,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    pub events: Vec<EventDto>,
+    pub server_time: DateTime<Utc>,
+}
+
+/// A ticket.
+#[derive(Serialize, ToSchema)]
+pub struct ReservationDto {
+    pub event: String,
+    /// Short, random, unguessable (60 bits); shown at the station.
+    pub code: String,
+    pub pool: String,
+    /// active, redeemed or cancelled.
+    pub status: String,
+    /// app or station.
+    pub channel: String,
+    /// Masked: `6217 **** **** 1234`.
+    pub card: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Reservation> for ReservationDto {
+    fn from(r: &Reservation) -> Self {
+        Self {
+            event: r.event.to_string(),
+            code: r.code.to_string(),
+            pool: r.pool.to_string(),
+            status: r.status.as_str().to_owned(),
+            channel: r.channel.as_str().to_owned(),
+            card: r.card.0.clone(),
+            created_at: time(r.created_at),
+            redeemed_at: r.redeemed_at.map(time),
+            cancelled_at: r.cancelled_at.map(time),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReservationList {
+    pub reservations: Vec<ReservationDto>,
+}
+
+/// A grab: one pool, or ranked choices (the first with stock wins).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrabBody {
+    pub pool: Option<String>,
+    pub choices: Option<Vec<String>>,
+}
+
+/// A walk-up grab by card swipe at a station.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StationIssueBody {
+    pub event: String,
+    pub pool: Option<String>,
+    pub choices: Option<Vec<String>>,
+    /// The swiped or typed card number.
+    pub card: String,
+}
+
+/// Redeem by ticket code or by card.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemBody {
+    pub event: String,
+    pub code: Option<String>,
+    pub card: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePoolBody {
+    pub id: String,
+    pub title: String,
+    pub total: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEventBody {
+    pub id: String,
+    pub title: String,
+    pub org: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub price_fen: i64,
+    pub pools: Vec<CreatePoolBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestockBody {
+    /// Tickets to add (> 0) or unsold tickets to withdraw (< 0).
+    pub delta: i64,
+}
+
+/// A pool with all its numbers, for staff.
+#[derive(Serialize, ToSchema)]
+pub struct AdminPoolDto {
+    pub id: String,
+    pub title: String,
+    pub total: i64,
+    pub remaining: i64,
+    pub active: i64,
+    pub redeemed: i64,
+    pub cancelled: i64,
+}
+
+/// An event with per-pool stats, for staff.
+#[derive(Serialize, ToSchema)]
+pub struct AdminEventDto {
+    pub id: String,
+    pub title: String,
+    pub org: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// upcoming, open, paused, sold_out or closed, at `server_time`.
+    pub status: String,
+    /// What staff set: open, paused or closed.
+    pub sale_status: String,
+    pub price_fen: i64,
+    pub pools: Vec<AdminPoolDto>,
+    pub server_time: DateTime<Utc>,
+    /// Tickets reserved in each of the last 60 seconds, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grabs_per_second: Option<Vec<u32>>,
+}
+
+impl AdminEventDto {
+    pub fn new(v: &EventView, grabs_per_second: Option<Vec<u32>>) -> Self {
+        Self {
+            id: v.event.id.to_string(),
+            title: v.event.title.clone(),
+            org: v.event.org.as_str().to_owned(),
+            opens_at: time(v.event.opens_at),
+            closes_at: time(v.event.closes_at),
+            status: v.phase().to_owned(),
+            sale_status: v.status.as_str().to_owned(),
+            price_fen: v.event.price_fen,
+            pools: v
+                .pools
+                .iter()
+                .map(|p| AdminPoolDto {
+                    id: p.id.to_string(),
+                    title: p.title.clone(),
+                    total: p.total,
+                    remaining: p.remaining,
+                    active: p.active,
+                    redeemed: p.redeemed,
+                    cancelled: p.cancelled,
+                })
+                .collect(),
+            server_time: time(v.server_time),
+            grabs_per_second,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdminEventList {
+    pub events: Vec<AdminEventDto>,
+    pub server_time: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RestockResult {
+    pub pool: String,
+    pub remaining: i64,
+    pub total: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusResult {
+    pub event: String,
+    /// open, paused or closed.
+    pub sale_status: String,
+}
+
+/// The audit's answer.
+#[derive(Serialize, ToSchema)]
+pub struct AuditDto {
+    pub ok: bool,
+    pub pools: Vec<AuditPoolDto>,
+    pub violations: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPoolDto {
+    pub id: String,
+    pub total: i64,
+    pub remaining: i64,
+    pub active: i64,
+    pub redeemed: i64,
+    pub cancelled: i64,
+    pub balanced: bool,
+}
+
+impl From<crate::audit::AuditReport> for AuditDto {
+    fn from(r: crate::audit::AuditReport) -> Self {
+        Self {
+            ok: r.ok,
+            pools: r
+                .pools
+                .into_iter()
+                .map(|p| AuditPoolDto {
+                    id: p.id.to_string(),
+                    total: p.total,
+                    remaining: p.remaining,
+                    active: p.active,
+                    redeemed: p.redeemed,
+                    cancelled: p.cancelled,
+                    balanced: p.balanced,
+                })
+                .collect(),
+            violations: r.violations,
+        }
+    }
+}
+
+/// An error: `application/problem+json`.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable and machine-readable: sold_out, not_open, rate_limited, ...
+    pub code: String,
+    pub detail: String,
+}

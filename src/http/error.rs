@@ -1,0 +1,174 @@
+//! The one error type of the HTTP layer and its problem+json form.
+//!
+//! Every error response is `application/problem+json` with a stable `code`
+//! (the table in API.md). Internal failures are logged by `respond` with the
+//! request's span, never shown in detail to clients.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::dto::ReservationDto;
+use crate::error::Error;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// An engine or store answer; mapped by `Error`'s variant.
+    Engine(Error),
+    /// 400 invalid_request: malformed JSON, wrong types, bad ids or cards.
+    BadRequest(String),
+    /// 401 unauthenticated: missing, forged, expired or wrong-kind token.
+    Unauthenticated(&'static str),
+    /// 403 forbidden: the role may not do this.
+    Forbidden(&'static str),
+    /// 404 not_found.
+    NotFound,
+    /// 413 payload_too_large.
+    PayloadTooLarge,
+    /// 429 rate_limited, with Retry-After in seconds.
+    RateLimited { retry_after: u64 },
+    /// 503 overloaded (load shed or request timeout), with Retry-After.
+    Overloaded,
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self::Engine(e)
+    }
+}
+
+/// Seconds a client should wait after a 503.
+const RETRY_AFTER_UNAVAILABLE: u64 = 1;
+
+impl ApiError {
+    /// Status, code, title and extra members of the problem document.
+    fn parts(&self) -> (StatusCode, &'static str, String, Value) {
+        use StatusCode as S;
+        let none = Value::Null;
+        let reservation =
+            |r: &crate::domain::Reservation| json!({ "reservation": ReservationDto::from(r) });
+        match self {
+            Self::BadRequest(m) => (S::BAD_REQUEST, "invalid_request", m.clone(), none),
+            Self::Unauthenticated(m) => (S::UNAUTHORIZED, "unauthenticated", (*m).into(), none),
+            Self::Forbidden(m) => (S::FORBIDDEN, "forbidden", (*m).into(), none),
+            Self::NotFound => (S::NOT_FOUND, "not_found", "no such resource".into(), none),
+            Self::PayloadTooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "request body too large".into(),
+                none,
+            ),
+            Self::RateLimited { .. } => (
+                S::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests; retry later".into(),
+                none,
+            ),
+            Self::Overloaded => (
+                S::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "the service is busy; retry shortly".into(),
+                none,
+            ),
+            Self::Engine(e) => {
+                let msg = e.to_string();
+                match e {
+                    Error::Invalid(_) | Error::UnknownPool(_) => {
+                        (S::BAD_REQUEST, "invalid_request", msg, none)
+                    }
+                    Error::UnknownEvent | Error::NotFound => (S::NOT_FOUND, "not_found", msg, none),
+                    Error::NotEligible => (S::FORBIDDEN, "not_eligible", msg, none),
+                    Error::SoldOut => (S::CONFLICT, "sold_out", msg, none),
+                    Error::NotOpen {
+                        opens_at,
+                        server_time,
+                    } => (
+                        S::CONFLICT,
+                        "not_open",
+                        msg,
+                        json!({ "opens_at": opens_at, "server_time": server_time }),
+                    ),
+                    Error::Closed => (S::CONFLICT, "closed", msg, none),
+                    Error::Paused => (S::CONFLICT, "paused", msg, none),
+                    Error::AlreadyRedeemed(r) => {
+                        let mut extra = reservation(r);
+                        extra["redeemed_at"] = json!(r.redeemed_at);
+                        (S::CONFLICT, "already_redeemed", msg, extra)
+                    }
+                    Error::Cancelled(r) => (S::CONFLICT, "cancelled", msg, reservation(r)),
+                    Error::BelowZero { remaining } => (
+                        S::CONFLICT,
+                        "below_zero",
+                        msg,
+                        json!({ "remaining": remaining }),
+                    ),
+                    Error::EventExists => (S::CONFLICT, "exists", msg, none),
+                    Error::CodeTaken | Error::Unavailable(_) => (
+                        S::SERVICE_UNAVAILABLE,
+                        "store_unavailable",
+                        "the ticket store is unavailable; retry shortly".into(),
+                        none,
+                    ),
+                    Error::Corrupt(_) => (
+                        S::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "internal error; staff have been alerted".into(),
+                        none,
+                    ),
+                }
+            }
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::Overloaded | Self::Engine(Error::Unavailable(_) | Error::CodeTaken) => {
+                Some(RETRY_AFTER_UNAVAILABLE)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A problem document for `status` with `code`, as every error body is.
+pub fn problem(
+    status: StatusCode,
+    code: &str,
+    detail: &str,
+    extra: Value,
+    retry_after: Option<u64>,
+) -> Response {
+    let mut body = json!({
+        "type": format!("https://ticketgrab.example/problems/{code}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "code": code,
+        "detail": detail,
+    });
+    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+        body.extend(extra);
+    }
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if let Some(secs) = retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, detail, extra) = self.parts();
+        if let Self::Engine(e @ (Error::Unavailable(_) | Error::Corrupt(_) | Error::CodeTaken)) =
+            &self
+        {
+            // The detail stays in the log, not in the response.
+            tracing::error!(error = %e, "store failure");
+        }
+        problem(status, code, &detail, extra, self.retry_after())
+    }
+}

@@ -1,0 +1,183 @@
+//! Protection from the crowd: a per-member and a per-IP rate limit (429 with
+//! Retry-After), a global in-flight limit that sheds load (503 overloaded), and
+//! a request timeout (503 overloaded). All answer problem+json.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use tokio::sync::Semaphore;
+
+use super::AppState;
+use super::error::ApiError;
+
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
+
+/// A keyed rate limit that answers with the wait in whole seconds.
+pub struct KeyedLimit<K: std::hash::Hash + Eq + Clone> {
+    limiter: Option<Keyed<K>>,
+    clock: DefaultClock,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedLimit<K> {
+    /// `rate` per second sustained, `burst` at once; a rate of 0 disables it.
+    pub fn new(rate: u32, burst: u32) -> Self {
+        let limiter = NonZeroU32::new(rate).map(|rate| {
+            let burst = NonZeroU32::new(burst.max(1)).expect("max(1) is non-zero");
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        Self {
+            limiter,
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// `Err(RateLimited)` with Retry-After rounded up to a whole second.
+    pub fn check(&self, key: &K) -> Result<(), ApiError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            let rounded_up = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            ApiError::RateLimited {
+                retry_after: rounded_up.max(1),
+            }
+        })
+    }
+
+    /// Forgets keys whose limit has fully recovered, so memory stays bounded.
+    pub fn forget_idle(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+/// All limits of one process.
+pub struct Limits {
+    /// Grabs and cancels per member key.
+    pub member: KeyedLimit<String>,
+    /// API requests per client IP.
+    pub ip: KeyedLimit<IpAddr>,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Free in-flight slots; none left means shed.
+    pub in_flight: Arc<Semaphore>,
+    pub request_timeout: Duration,
+}
+
+impl Limits {
+    pub fn member_check(&self, state: &AppState, member_key: &str) -> Result<(), ApiError> {
+        self.member.check(&member_key.to_owned()).inspect_err(|_| {
+            state
+                .metrics
+                .rate_limited
+                .with_label_values(&["member"])
+                .inc();
+        })
+    }
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy, the
+/// right-most address in X-Forwarded-For that is not itself a trusted proxy.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let chain: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in chain.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// Per-IP limit on every API request.
+pub async fn ip_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let ip = client_ip(peer, req.headers(), &state.limits.trusted_proxies);
+    if let Err(e) = state.limits.ip.check(&ip) {
+        state.metrics.rate_limited.with_label_values(&["ip"]).inc();
+        return e.into_response();
+    }
+    next.run(req).await
+}
+
+/// Sheds requests beyond the in-flight limit and bounds each request's time.
+pub async fn shed_and_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = state.limits.in_flight.clone().try_acquire_owned() else {
+        state.metrics.shed.with_label_values(&["overloaded"]).inc();
+        return ApiError::Overloaded.into_response();
+    };
+    match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            // A grab cut off here may still complete in the store; the member's
+            // retry then gets the same ticket back, so this is safe.
+            state.metrics.shed.with_label_values(&["timeout"]).inc();
+            ApiError::Overloaded.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7, 10.0.0.2".parse().unwrap(),
+        );
+        let trusted = [proxy, "10.0.0.2".parse().unwrap()];
+        assert_eq!(
+            client_ip(proxy, &headers, &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        let stranger: IpAddr = "198.51.100.9".parse().unwrap();
+        assert_eq!(client_ip(stranger, &headers, &trusted), stranger);
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+    }
+
+    #[test]
+    fn a_spent_burst_answers_with_a_retry_after_of_at_least_a_second() {
+        let limit = KeyedLimit::new(1, 2);
+        assert!(limit.check(&1).is_ok());
+        assert!(limit.check(&1).is_ok());
+        match limit.check(&1) {
+            Err(ApiError::RateLimited { retry_after }) => assert!(retry_after >= 1),
+            other => panic!("{other:?}"),
+        }
+        assert!(limit.check(&2).is_ok(), "keys are limited separately");
+        assert!(KeyedLimit::new(0, 0).check(&1).is_ok(), "rate 0 disables");
+    }
+}

@@ -1,0 +1,202 @@
+//! Member routes: browse events, grab, see and cancel one's tickets.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::auth::MemberAuth;
+use super::dto::{EventDto, EventList, GrabBody, ReservationDto, ReservationList};
+use super::error::ApiError;
+use super::json::ApiJson;
+use super::{AppState, choices, code_param, event_param, record_grab};
+use crate::domain::{Channel, Millis};
+use crate::engine::GrabInput;
+use crate::store::Find;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events", get(list_events))
+        .route("/events/{event}", get(get_event))
+        .route("/events/{event}/reservations", post(grab))
+        .route("/me/reservations", get(my_reservations))
+        .route(
+            "/me/reservations/{event}/{code}",
+            get(my_reservation).delete(cancel),
+        )
+        .route("/me/reservations/{event}/{code}/qr.svg", get(qr))
+}
+
+/// Events the member may take part in.
+#[utoipa::path(get, path = "/api/v1/events", tag = "member", security(("member" = [])),
+    responses((status = 200, body = EventList), (status = 401, body = super::dto::Problem)))]
+pub async fn list_events(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+) -> Result<Json<EventList>, ApiError> {
+    let views = s.engine.events().await?;
+    let server_time = views
+        .iter()
+        .map(|v| v.server_time)
+        .max()
+        .unwrap_or_else(Millis::now);
+    let events = views
+        .iter()
+        .filter(|v| auth.org.is_within(&v.event.org))
+        .map(|v| EventDto::new(v, true))
+        .collect();
+    Ok(Json(EventList {
+        events,
+        server_time: server_time.to_datetime(),
+    }))
+}
+
+/// One event, with whether the member may grab in it.
+#[utoipa::path(get, path = "/api/v1/events/{event}", tag = "member", security(("member" = [])),
+    params(("event" = String, Path)),
+    responses((status = 200, body = EventDto), (status = 404, body = super::dto::Problem)))]
+pub async fn get_event(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path(event): Path<String>,
+) -> Result<Json<EventDto>, ApiError> {
+    let view = s.engine.event(&event_param(&event)?).await?;
+    let eligible = auth.org.is_within(&view.event.org);
+    Ok(Json(EventDto::new(&view, eligible)))
+}
+
+/// Grab a ticket: 201 with a new reservation, or 200 with the one already held.
+#[utoipa::path(post, path = "/api/v1/events/{event}/reservations", tag = "member", security(("member" = [])),
+    params(("event" = String, Path)), request_body = GrabBody,
+    responses(
+        (status = 201, description = "a new ticket", body = ReservationDto),
+        (status = 200, description = "the ticket the member already holds", body = ReservationDto),
+        (status = 400, body = super::dto::Problem), (status = 403, body = super::dto::Problem),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "sold_out, not_open, closed or paused", body = super::dto::Problem),
+        (status = 429, body = super::dto::Problem), (status = 503, body = super::dto::Problem)))]
+pub async fn grab(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path(event): Path<String>,
+    ApiJson(body): ApiJson<GrabBody>,
+) -> Result<Response, ApiError> {
+    let event = event_param(&event)?;
+    let choices = choices(body.pool, body.choices)?;
+    s.limits.member_check(&s, auth.member.key.as_str())?;
+    let input = GrabInput {
+        event: &event,
+        member: &auth.member,
+        org: Some(&auth.org),
+        choices: &choices,
+        channel: Channel::App,
+    };
+    let result = s.engine.grab(&input).await;
+    record_grab(&s, &event, &result);
+    reservation_created(result?)
+}
+
+/// 201 + Location for a new ticket, 200 for the one already held.
+pub fn reservation_created(g: crate::store::Grabbed) -> Result<Response, ApiError> {
+    let r = &g.reservation;
+    let status = if g.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let location = format!("/api/v1/me/reservations/{}/{}", r.event, r.code);
+    Ok((
+        status,
+        [(header::LOCATION, location)],
+        Json(ReservationDto::from(r)),
+    )
+        .into_response())
+}
+
+/// The member's reservations across events, newest first.
+#[utoipa::path(get, path = "/api/v1/me/reservations", tag = "member", security(("member" = [])),
+    responses((status = 200, body = ReservationList)))]
+pub async fn my_reservations(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+) -> Result<Json<ReservationList>, ApiError> {
+    let list = s.engine.member_reservations(&auth.member.key).await?;
+    Ok(Json(ReservationList {
+        reservations: list.iter().map(ReservationDto::from).collect(),
+    }))
+}
+
+async fn own_reservation(
+    s: &AppState,
+    auth: &MemberAuth,
+    event: &str,
+    code: &str,
+) -> Result<crate::domain::Reservation, ApiError> {
+    let r = s
+        .engine
+        .reservation(&event_param(event)?, &Find::Code(code_param(code)?))
+        .await?;
+    if r.member != auth.member.key {
+        return Err(ApiError::NotFound);
+    }
+    Ok(r)
+}
+
+/// One of the member's reservations.
+#[utoipa::path(get, path = "/api/v1/me/reservations/{event}/{code}", tag = "member", security(("member" = [])),
+    params(("event" = String, Path), ("code" = String, Path)),
+    responses((status = 200, body = ReservationDto), (status = 404, body = super::dto::Problem)))]
+pub async fn my_reservation(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path((event, code)): Path<(String, String)>,
+) -> Result<Json<ReservationDto>, ApiError> {
+    Ok(Json(ReservationDto::from(
+        &own_reservation(&s, &auth, &event, &code).await?,
+    )))
+}
+
+/// The ticket as a QR code to show at a station. It encodes `TG1:<event>:<code>`.
+#[utoipa::path(get, path = "/api/v1/me/reservations/{event}/{code}/qr.svg", tag = "member", security(("member" = [])),
+    params(("event" = String, Path), ("code" = String, Path)),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = super::dto::Problem)))]
+pub async fn qr(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path((event, code)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let r = own_reservation(&s, &auth, &event, &code).await?;
+    let payload = format!("TG1:{}:{}", r.event, r.code);
+    let svg = qrcode::QrCode::new(payload.as_bytes())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "private, max-age=60"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// Cancel: the ticket goes back to its pool.
+#[utoipa::path(delete, path = "/api/v1/me/reservations/{event}/{code}", tag = "member", security(("member" = [])),
+    params(("event" = String, Path), ("code" = String, Path)),
+    responses((status = 200, body = ReservationDto), (status = 404, body = super::dto::Problem),
+        (status = 409, description = "already_redeemed or cancelled", body = super::dto::Problem),
+        (status = 429, body = super::dto::Problem)))]
+pub async fn cancel(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path((event, code)): Path<(String, String)>,
+) -> Result<Json<ReservationDto>, ApiError> {
+    let (event, code) = (event_param(&event)?, code_param(&code)?);
+    s.limits.member_check(&s, auth.member.key.as_str())?;
+    let r = s.engine.cancel(&event, &auth.member.key, &code).await?;
+    Ok(Json(ReservationDto::from(&r)))
+}

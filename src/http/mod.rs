@@ -1,0 +1,195 @@
+//! The HTTP front end: thin handlers over the engine. JSON in, JSON out, errors
+//! as problem+json with a stable `code`.
+
+pub mod admin;
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod json;
+pub mod limits;
+pub mod member;
+pub mod openapi;
+pub mod ops;
+pub mod station;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use serde_json::Value;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use self::auth::{Auth, StaffAuth};
+use self::error::{ApiError, PROBLEM_JSON, problem};
+use self::limits::Limits;
+use crate::domain::{CardNumber, Code, EventId, EventView, PoolId};
+use crate::engine::Engine;
+use crate::metrics::{Metrics, grab_outcome};
+use crate::store::Grabbed;
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub auth: Arc<Auth>,
+    pub limits: Arc<Limits>,
+    pub metrics: Arc<Metrics>,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application, ready to serve or to `oneshot` in tests.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(member::router())
+        .merge(station::router())
+        .merge(admin::router())
+        .layer(DefaultBodyLimit::max(state.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::shed_and_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::ip_limit,
+        ));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(ops::router())
+        .merge(crate::web::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), record_latency))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn(problem_safety_net))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            // The path, never the query or body: no card number reaches a log line.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Observes the latency of every matched route.
+async fn record_latency(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    s.metrics
+        .http_latency
+        .with_label_values(&[&route, &method, response.status().as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Turns any error response that is not yet problem+json (405 from the router,
+/// 413 from a body limit, ...) into one, so every error body has the same shape.
+async fn problem_safety_net(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == PROBLEM_JSON);
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (status, code) = match status {
+        StatusCode::UNAUTHORIZED => (status, "unauthenticated"),
+        StatusCode::FORBIDDEN => (status, "forbidden"),
+        StatusCode::NOT_FOUND => (status, "not_found"),
+        StatusCode::METHOD_NOT_ALLOWED => (status, "method_not_allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (status, "payload_too_large"),
+        StatusCode::TOO_MANY_REQUESTS => (status, "rate_limited"),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+            (StatusCode::SERVICE_UNAVAILABLE, "overloaded")
+        }
+        s if s.is_client_error() => (StatusCode::BAD_REQUEST, "invalid_request"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    };
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .or((status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
+    problem(
+        status,
+        code,
+        status.canonical_reason().unwrap_or("error"),
+        Value::Null,
+        retry_after,
+    )
+}
+
+/// An event id from a path; an impossible id is an unknown event.
+pub fn event_param(s: &str) -> Result<EventId, ApiError> {
+    EventId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+/// A reservation code from a path or body; an impossible code is not found.
+pub fn code_param(s: &str) -> Result<Code, ApiError> {
+    Code::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+pub fn card_param(s: &str) -> Result<CardNumber, ApiError> {
+    CardNumber::parse(s).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// The pools of a grab body: exactly one of `pool` and `choices`.
+pub fn choices(
+    pool: Option<String>,
+    choices: Option<Vec<String>>,
+) -> Result<Vec<PoolId>, ApiError> {
+    let raw = match (pool, choices) {
+        (Some(pool), None) => vec![pool],
+        (None, Some(choices)) => choices,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give exactly one of pool and choices".into(),
+            ));
+        }
+    };
+    raw.iter()
+        .map(|p| PoolId::parse(p).map_err(|e| ApiError::BadRequest(e.to_string())))
+        .collect()
+}
+
+/// The event, if it lies in the staff member's org; otherwise 404, as if it did not exist.
+pub async fn owned_event(
+    s: &AppState,
+    staff: &StaffAuth,
+    event: &str,
+) -> Result<(EventId, EventView), ApiError> {
+    let id = event_param(event)?;
+    let view = s.engine.event(&id).await?;
+    if !staff.owns(&view.event.org) {
+        return Err(ApiError::NotFound);
+    }
+    Ok((id, view))
+}
+
+/// Counts a grab answer. Unknown events share one label, so made-up ids cannot
+/// grow the metric without bound.
+pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate::Error>) {
+    let label = if matches!(result, Err(crate::Error::UnknownEvent)) {
+        "unknown"
+    } else {
+        event.as_str()
+    };
+    s.metrics
+        .grabs
+        .with_label_values(&[label, grab_outcome(result)])
+        .inc();
+}

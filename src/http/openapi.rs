@@ -1,0 +1,48 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{admin, dto, member, ops, station};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ticketgrab", description = "Union-card ticket grabs: the member, station and admin API."),
+    paths(
+        member::list_events, member::get_event, member::grab, member::my_reservations,
+        member::my_reservation, member::qr, member::cancel,
+        station::issue, station::redeem,
+        admin::create, admin::list, admin::detail, admin::restock, admin::pause, admin::resume,
+        admin::close, admin::export, admin::audit, admin::stream,
+        ops::healthz, ops::readyz, ops::metrics,
+    ),
+    components(schemas(dto::Problem)),
+    modifiers(&BearerSchemes)
+)]
+struct ApiDoc;
+
+struct BearerSchemes;
+
+impl Modify for BearerSchemes {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        for (name, what) in [
+            ("member", "member JWT (HS256, member secret)"),
+            ("staff", "staff JWT (HS256, staff secret)"),
+        ] {
+            let scheme = HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(what))
+                .build();
+            components.add_security_scheme(name, SecurityScheme::Http(scheme));
+        }
+    }
+}
+
+/// The document as JSON.
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+}

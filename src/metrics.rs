@@ -1,0 +1,231 @@
+//! The Prometheus registry and what it holds, and a store decorator that times
+//! every store call.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
+
+use crate::domain::{
+    Code, Event, EventId, EventView, MemberKey, PoolId, Reservation, SaleStatus, StatusAction,
+};
+use crate::error::Error;
+use crate::store::{Find, GrabRequest, Grabbed, Restocked, Snapshot, Store};
+
+/// Every metric ticketgrab exports. Names are listed in the README and queried
+/// by deploy/grafana; a test checks that the two agree.
+pub struct Metrics {
+    pub registry: Registry,
+    /// tg_grabs_total{event, outcome}: grab answers (reserved, existing, sold_out, ...).
+    pub grabs: IntCounterVec,
+    /// tg_http_request_duration_seconds{route, method, status}.
+    pub http_latency: HistogramVec,
+    /// tg_pool_remaining{event, pool}: unsold tickets, refreshed every second.
+    pub remaining: IntGaugeVec,
+    /// tg_rate_limited_total{scope}: requests refused with 429 (member or ip).
+    pub rate_limited: IntCounterVec,
+    /// tg_shed_total{reason}: requests refused with 503 (overloaded or timeout).
+    pub shed: IntCounterVec,
+    /// tg_store_errors_total{op, kind}: failed store calls (unavailable or corrupt).
+    pub store_errors: IntCounterVec,
+    /// tg_store_call_duration_seconds{op}.
+    pub store_latency: HistogramVec,
+}
+
+/// Latency buckets from 100 µs (a Redis round trip) to 10 s (a timeout).
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
+];
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("metric registered once");
+            c
+        };
+        let histogram = |name: &str, help: &str, labels: &[&str]| {
+            let h = HistogramVec::new(
+                HistogramOpts::new(name, help).buckets(BUCKETS.to_vec()),
+                labels,
+            )
+            .expect("valid metric");
+            registry
+                .register(Box::new(h.clone()))
+                .expect("metric registered once");
+            h
+        };
+        let remaining = IntGaugeVec::new(
+            Opts::new("tg_pool_remaining", "Unsold tickets per pool"),
+            &["event", "pool"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(remaining.clone()))
+            .expect("metric registered once");
+        Self {
+            grabs: counter(
+                "tg_grabs_total",
+                "Grab answers by event and outcome",
+                &["event", "outcome"],
+            ),
+            http_latency: histogram(
+                "tg_http_request_duration_seconds",
+                "HTTP request latency by route",
+                &["route", "method", "status"],
+            ),
+            remaining,
+            rate_limited: counter(
+                "tg_rate_limited_total",
+                "Requests refused by a rate limit",
+                &["scope"],
+            ),
+            shed: counter("tg_shed_total", "Requests shed under overload", &["reason"]),
+            store_errors: counter(
+                "tg_store_errors_total",
+                "Failed store calls",
+                &["op", "kind"],
+            ),
+            store_latency: histogram(
+                "tg_store_call_duration_seconds",
+                "Store call latency",
+                &["op"],
+            ),
+            registry,
+        }
+    }
+
+    /// The Prometheus text format.
+    pub fn render(&self) -> String {
+        prometheus::TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_default()
+    }
+
+    pub fn set_remaining(&self, view: &EventView) {
+        for pool in &view.pools {
+            self.remaining
+                .with_label_values(&[view.event.id.as_str(), pool.id.as_str()])
+                .set(pool.remaining);
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The outcome label of a grab answer.
+pub fn grab_outcome(result: &Result<Grabbed, Error>) -> &'static str {
+    match result {
+        Ok(g) if g.new => "reserved",
+        Ok(_) => "existing",
+        Err(Error::SoldOut) => "sold_out",
+        Err(Error::NotOpen { .. }) => "not_open",
+        Err(Error::Closed) => "closed",
+        Err(Error::Paused) => "paused",
+        Err(Error::NotEligible) => "not_eligible",
+        Err(Error::Unavailable(_)) => "store_unavailable",
+        Err(_) => "rejected",
+    }
+}
+
+/// A store that records the latency and failures of every call.
+pub struct MeteredStore {
+    inner: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+}
+
+impl MeteredStore {
+    pub fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+
+    async fn timed<T>(
+        &self,
+        op: &str,
+        call: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let started = Instant::now();
+        let result = call.await;
+        self.metrics
+            .store_latency
+            .with_label_values(&[op])
+            .observe(started.elapsed().as_secs_f64());
+        match &result {
+            Err(Error::Unavailable(_)) => self
+                .metrics
+                .store_errors
+                .with_label_values(&[op, "unavailable"])
+                .inc(),
+            Err(Error::Corrupt(_)) => self
+                .metrics
+                .store_errors
+                .with_label_values(&[op, "corrupt"])
+                .inc(),
+            _ => {}
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl Store for MeteredStore {
+    async fn create_event(&self, event: &Event) -> Result<(), Error> {
+        self.timed("create_event", self.inner.create_event(event))
+            .await
+    }
+    async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
+        self.timed("event_ids", self.inner.event_ids()).await
+    }
+    async fn event(&self, id: &EventId) -> Result<EventView, Error> {
+        self.timed("event", self.inner.event(id)).await
+    }
+    async fn grab(&self, req: &GrabRequest<'_>) -> Result<Grabbed, Error> {
+        self.timed("grab", self.inner.grab(req)).await
+    }
+    async fn cancel(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+        code: &Code,
+    ) -> Result<Reservation, Error> {
+        self.timed("cancel", self.inner.cancel(event, member, code))
+            .await
+    }
+    async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
+        self.timed("redeem", self.inner.redeem(event, find)).await
+    }
+    async fn restock(
+        &self,
+        event: &EventId,
+        pool: &PoolId,
+        delta: i64,
+    ) -> Result<Restocked, Error> {
+        self.timed("restock", self.inner.restock(event, pool, delta))
+            .await
+    }
+    async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
+        self.timed("set_status", self.inner.set_status(event, action))
+            .await
+    }
+    async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
+        self.timed("lookup", self.inner.lookup(event, find)).await
+    }
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        self.timed("grab_rate", self.inner.grab_rate(event)).await
+    }
+    async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
+        self.timed("snapshot", self.inner.snapshot(event)).await
+    }
+    async fn ping(&self) -> Result<(), Error> {
+        self.timed("ping", self.inner.ping()).await
+    }
+}

@@ -1,0 +1,154 @@
+//! Builds the application from its configuration: the store, the engine, the
+//! router and the background tasks, on a bound listener, so tests can bind
+//! port 0 and run the real thing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::domain::{MemberKeyer, Millis};
+use crate::engine::Engine;
+use crate::http::limits::{KeyedLimit, Limits};
+use crate::http::{AppState, app};
+use crate::metrics::{MeteredStore, Metrics};
+use crate::store::{MemoryStore, RedisStore, Store};
+
+/// A built application, bound but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    pub state: AppState,
+    /// The demo sales' tokens, when `--demo` was given.
+    pub demo_tokens: Option<String>,
+}
+
+impl App {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::new());
+        let store: Arc<dyn Store> = match config.redis_target() {
+            Some(target) => Arc::new(
+                RedisStore::new(&target, config.redis_connections, config.store_timeout())
+                    .context("configuring Redis")?,
+            ),
+            None => Arc::new(MemoryStore::new()),
+        };
+        let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
+        let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
+        let engine = Engine::new(store, keyer)
+            .with_sold_out_cache(Duration::from_millis(config.sold_out_ttl_ms));
+        let limits = Limits {
+            member: KeyedLimit::new(config.member_rate, config.member_burst),
+            ip: KeyedLimit::new(config.ip_rate, config.ip_burst),
+            trusted_proxies: config.trusted_proxies.clone(),
+            in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            request_timeout: Duration::from_millis(config.request_timeout_ms),
+        };
+        let state = AppState {
+            engine,
+            auth: Arc::new(config.secrets.auth()),
+            limits: Arc::new(limits),
+            metrics,
+            body_limit: config.body_limit,
+        };
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let mut app = Self {
+            listener,
+            state,
+            demo_tokens: None,
+        };
+        if config.demo {
+            let opens_at = Millis(Millis::now().0 + 60_000);
+            let ids = crate::demo::create_sales(&app.state.engine, opens_at)
+                .await
+                .context("creating the demo sales")?;
+            tracing::info!(events = ids.len(), opens_at = %opens_at.rfc3339(), "demo sales created");
+            let base = format!("http://{}", app.local_addr());
+            app.demo_tokens = Some(crate::demo::tokens(&app.state.auth, &base));
+        }
+        Ok(app)
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let background = spawn_background(&self.state);
+        let router = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        for task in background {
+            task.abort();
+        }
+        served.context("serving HTTP")
+    }
+}
+
+/// Keeps the remaining-stock gauges fresh and the rate limiters small.
+fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
+    let gauges = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Ok(views) = state.engine.events().await {
+                    views.iter().for_each(|v| state.metrics.set_remaining(v));
+                }
+            }
+        })
+    };
+    let limiters = {
+        let limits = state.limits.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limits.member.forget_idle();
+                limits.ip.forget_idle();
+            }
+        })
+    };
+    vec![gauges, limiters]
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
