@@ -76,6 +76,9 @@ impl RedisServer {
     }
 
     /// Starts the process and waits until it answers PING; false if it exited.
+    // The running child is kept in `self.child` and waited for in `kill`, which
+    // `Drop` calls; the lint cannot follow it there.
+    #[allow(clippy::zombie_processes)]
     fn launch(&mut self) -> bool {
         let mut child = spawn("redis-server", &self.args, self.dir.path());
         let deadline = Instant::now() + Duration::from_secs(10);
