@@ -133,9 +133,10 @@ pub struct Config {
 
 impl Config {
     /// The configuration of `ticketgrab serve` with these flags (and the
-    /// environment); tests start from `Config::parse(&[])`.
+    /// environment); a later flag overrides an earlier one.
     pub fn parse(flags: &[&str]) -> Result<Self, clap::Error> {
         #[derive(clap::Parser)]
+        #[command(args_override_self = true)]
         struct Wrapper {
             #[command(flatten)]
             config: Config,

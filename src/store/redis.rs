@@ -45,23 +45,28 @@ pub struct RedisStore {
 /// Makes connections: the deadpool-redis pool of either kind.
 trait Factory: Send + Sync {
     type Conn: redis::aio::ConnectionLike + Clone + Send + Sync;
-    fn fresh(&self) -> impl Future<Output = Result<Self::Conn, Error>> + Send;
+    /// A new connection whose replies may take up to `timeout`.
+    fn fresh(&self, timeout: Duration) -> impl Future<Output = Result<Self::Conn, Error>> + Send;
 }
 
 impl Factory for deadpool_redis::Pool {
     type Conn = redis::aio::MultiplexedConnection;
-    async fn fresh(&self) -> Result<Self::Conn, Error> {
+    async fn fresh(&self, timeout: Duration) -> Result<Self::Conn, Error> {
         let conn = self
             .get()
             .await
             .map_err(|e| Error::Unavailable(e.to_string()))?;
-        Ok(deadpool_redis::Connection::take(conn))
+        let mut conn = deadpool_redis::Connection::take(conn);
+        // redis-rs gives up on a reply after 500 ms by default, which deadpool-redis
+        // does not let us configure; our own call timeout is the one that counts.
+        conn.set_response_timeout(timeout);
+        Ok(conn)
     }
 }
 
 impl Factory for deadpool_redis::cluster::Pool {
     type Conn = redis::cluster_async::ClusterConnection;
-    async fn fresh(&self) -> Result<Self::Conn, Error> {
+    async fn fresh(&self, _timeout: Duration) -> Result<Self::Conn, Error> {
         let conn = self
             .get()
             .await
@@ -77,20 +82,24 @@ impl Factory for deadpool_redis::cluster::Pool {
 /// the cost of a grab (design rule 2: one round trip per grab). A multiplexed
 /// connection already carries any number of concurrent requests, so the pool
 /// serves as the factory (with its create timeout) and each slot keeps its
-/// connection until a call finds it broken; the next call through that slot
-/// makes a new one, which is how the store recovers after Redis restarts.
+/// connection until a call fails; then every slot reconnects on its next use,
+/// which is how the store recovers by itself after Redis restarts.
 struct Shared<F: Factory> {
     factory: F,
     slots: Vec<std::sync::Mutex<Option<F::Conn>>>,
     next: AtomicUsize,
+    /// Reply timeout of each connection.
+    timeout: Duration,
 }
 
 impl<F: Factory> Shared<F> {
-    fn new(factory: F, size: usize) -> Self {
+    fn new(factory: F, size: usize, timeout: Duration) -> Self {
+        let slots = (0..size.max(1)).map(|_| Default::default()).collect();
         Self {
             factory,
-            slots: (0..size.max(1)).map(|_| Default::default()).collect(),
+            slots,
             next: AtomicUsize::new(0),
+            timeout,
         }
     }
 
@@ -98,19 +107,24 @@ impl<F: Factory> Shared<F> {
         self.slots[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn conn(&self) -> Result<(usize, F::Conn), Error> {
+    async fn conn(&self) -> Result<F::Conn, Error> {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         if let Some(conn) = self.slot(i).clone() {
-            return Ok((i, conn));
+            return Ok(conn);
         }
-        let conn = self.factory.fresh().await?;
+        let conn = self.factory.fresh(self.timeout).await?;
         *self.slot(i) = Some(conn.clone());
-        Ok((i, conn))
+        Ok(conn)
     }
 
-    /// Forgets the slot's connection after a failure, so the next call reconnects.
-    fn broken(&self, i: usize) {
-        *self.slot(i) = None;
+    /// Forgets every connection after a failure, so the next calls reconnect.
+    /// A failure nearly always means Redis went away, and then every connection
+    /// is dead: forgetting only the one that failed would fail one more request
+    /// per connection after Redis is back.
+    fn broken(&self) {
+        for i in 0..self.slots.len() {
+            *self.slot(i) = None;
+        }
     }
 }
 
@@ -120,18 +134,18 @@ macro_rules! with_conn {
     ($store:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
             Backend::Single(shared) => {
-                let (slot, mut $conn) = shared.conn().await?;
+                let mut $conn = shared.conn().await?;
                 let result = $body;
                 if matches!(result, Err(Error::Unavailable(_))) {
-                    shared.broken(slot);
+                    shared.broken();
                 }
                 result
             }
             Backend::Cluster(shared) => {
-                let (slot, mut $conn) = shared.conn().await?;
+                let mut $conn = shared.conn().await?;
                 let result = $body;
                 if matches!(result, Err(Error::Unavailable(_))) {
-                    shared.broken(slot);
+                    shared.broken();
                 }
                 result
             }
@@ -173,7 +187,7 @@ impl RedisStore {
                 let pool = cfg
                     .create_pool(Some(Runtime::Tokio1))
                     .map_err(|e| bad(&e))?;
-                Backend::Single(Shared::new(pool, connections))
+                Backend::Single(Shared::new(pool, connections, call_timeout))
             }
             RedisTarget::Cluster(urls) => {
                 let mut cfg = deadpool_redis::cluster::Config::from_urls(urls.clone());
@@ -181,7 +195,7 @@ impl RedisStore {
                 let pool = cfg
                     .create_pool(Some(Runtime::Tokio1))
                     .map_err(|e| bad(&e))?;
-                Backend::Cluster(Shared::new(pool, connections))
+                Backend::Cluster(Shared::new(pool, connections, call_timeout))
             }
         };
         Ok(Self { pool, call_timeout })

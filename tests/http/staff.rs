@@ -1,0 +1,361 @@
+//! Stations and admins: walk-up issue, redeem, and running a sale.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use ticketgrab::domain::Millis;
+
+use crate::app::{assert_problem, event_body, spawn_app};
+use crate::support::card;
+
+#[tokio::test]
+async fn station_issues_by_card_and_redeems_once() {
+    let app = spawn_app().await;
+    app.create_open_event("festival", &[("walk-up", 5)]).await;
+    let station = app.station("bj");
+    let typed = format!("{} {}", &card(1).digits()[..4], &card(1).digits()[4..]);
+    let (status, issued) = app
+        .post(
+            "/api/v1/station/issue",
+            &station,
+            json!({"event": "festival", "pool": "walk-up", "card": typed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert_eq!(issued["channel"], "station");
+    // The same member on the app gets the same ticket: one per member across channels.
+    let (status, via_app) = app
+        .grab(
+            &app.member(1, "bj/x"),
+            "festival",
+            json!({"pool": "walk-up"}),
+        )
+        .await;
+    assert_eq!(
+        (status, via_app["code"].clone()),
+        (StatusCode::OK, issued["code"].clone())
+    );
+    let (status, again) = app
+        .post(
+            "/api/v1/station/issue",
+            &station,
+            json!({"event": "festival", "pool": "walk-up", "card": card(1).digits()}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["code"].clone()),
+        (StatusCode::OK, issued["code"].clone())
+    );
+
+    let (status, redeemed) = app
+        .post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "festival", "code": issued["code"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(redeemed["status"], "redeemed");
+    let first_at = redeemed["redeemed_at"].clone();
+    let second = assert_problem(
+        app.post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "festival", "code": issued["code"]}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "already_redeemed",
+    );
+    assert_eq!(second["redeemed_at"], first_at);
+    let by_card = assert_problem(
+        app.post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "festival", "card": card(1).digits()}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "already_redeemed",
+    );
+    assert_eq!(by_card["reservation"]["code"], issued["code"]);
+    // A redeemed ticket cannot be cancelled.
+    let code = issued["code"].as_str().unwrap();
+    assert_problem(
+        app.delete(
+            &format!("/api/v1/me/reservations/festival/{code}"),
+            &app.member(1, "bj/x"),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "already_redeemed",
+    );
+
+    assert_problem(
+        app.post(
+            "/api/v1/station/issue",
+            &station,
+            json!({"event": "festival", "pool": "walk-up", "card": "6217 0000 0000 0000 001"}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    assert_problem(
+        app.post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "festival", "code": "ZZZZZZZZZZZZ"}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_problem(
+        app.post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "festival"}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+}
+
+#[tokio::test]
+async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
+    let app = spawn_app().await;
+    let admin = app.admin("bj");
+    let now = Millis::now().0;
+    let body = event_body(
+        "cinema",
+        "bj/chaoyang",
+        &[("screen-1", 3), ("screen-2", 2)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    let (status, created) = app.post("/api/v1/admin/events", &admin, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["pools"][1]["remaining"], 2);
+    assert_problem(
+        app.post("/api/v1/admin/events", &admin, body).await,
+        StatusCode::CONFLICT,
+        "exists",
+    );
+    let invalid = event_body("bad", "bj", &[("p", 0)], now, now + 1);
+    assert_problem(
+        app.post("/api/v1/admin/events", &admin, invalid).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+
+    for n in 0..4 {
+        assert_eq!(
+            app.grab(
+                &app.member(n, "bj/chaoyang/x"),
+                "cinema",
+                json!({"choices": ["screen-1", "screen-2"]})
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+    }
+    let (status, r) = app
+        .post(
+            "/api/v1/admin/events/cinema/pools/screen-2/restock",
+            &admin,
+            json!({"delta": 5}),
+        )
+        .await;
+    assert_eq!(
+        (status, r["remaining"].as_i64(), r["total"].as_i64()),
+        (StatusCode::OK, Some(6), Some(7))
+    );
+    let below = assert_problem(
+        app.post(
+            "/api/v1/admin/events/cinema/pools/screen-2/restock",
+            &admin,
+            json!({"delta": -7}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "below_zero",
+    );
+    assert_eq!(below["remaining"], 6);
+    assert_problem(
+        app.post(
+            "/api/v1/admin/events/cinema/pools/nope/restock",
+            &admin,
+            json!({"delta": 1}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    assert_problem(
+        app.post(
+            "/api/v1/admin/events/cinema/pools/screen-2/restock",
+            &admin,
+            json!({"delta": 0}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+
+    let (status, paused) = app
+        .post("/api/v1/admin/events/cinema/pause", &admin, json!({}))
+        .await;
+    assert_eq!(
+        (status, paused["sale_status"].as_str()),
+        (StatusCode::OK, Some("paused"))
+    );
+    assert_problem(
+        app.grab(
+            &app.member(10, "bj/chaoyang"),
+            "cinema",
+            json!({"pool": "screen-2"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "paused",
+    );
+    assert_eq!(
+        app.post("/api/v1/admin/events/cinema/resume", &admin, json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.grab(
+            &app.member(10, "bj/chaoyang"),
+            "cinema",
+            json!({"pool": "screen-2"})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+
+    let (status, detail) = app.get("/api/v1/admin/events/cinema", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["pools"][0]["active"], 3);
+    assert_eq!(detail["grabs_per_second"].as_array().unwrap().len(), 60);
+    assert_eq!(
+        detail["grabs_per_second"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>(),
+        5
+    );
+    let (_, list) = app.get("/api/v1/admin/events", &admin).await;
+    assert_eq!(list["events"].as_array().unwrap().len(), 1);
+
+    assert_eq!(
+        app.post("/api/v1/admin/events/cinema/close", &admin, json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_problem(
+        app.grab(
+            &app.member(11, "bj/chaoyang"),
+            "cinema",
+            json!({"pool": "screen-2"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "closed",
+    );
+    assert_problem(
+        app.post("/api/v1/admin/events/cinema/resume", &admin, json!({}))
+            .await,
+        StatusCode::CONFLICT,
+        "closed",
+    );
+
+    let (status, headers, csv) = app
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/admin/events/cinema/reservations.csv",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "code,pool,status,channel,card,created_at,redeemed_at,cancelled_at"
+    );
+    assert_eq!(lines.len(), 6);
+    assert!(lines[1..].iter().all(|l| l.contains(",6217 **** **** ")));
+    assert!(
+        !csv.contains(card(0).digits()),
+        "the export holds no raw card"
+    );
+
+    let (status, audit) = app.get("/api/v1/admin/events/cinema/audit", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(audit["ok"], true, "{audit}");
+    assert_eq!(audit["pools"][1]["total"], 7);
+}
+
+#[tokio::test]
+async fn the_stream_sends_stats_that_move_during_a_sale() {
+    let app = spawn_app().await;
+    app.create_open_event("live", &[("p", 50)]).await;
+    let resp = app
+        .client
+        .get(format!("{}/api/v1/admin/stream", app.base))
+        .bearer_auth(app.admin("bj"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut stream = resp.bytes_stream();
+    use futures_util::StreamExt;
+    let mut seen = String::new();
+    let mut remaining_values = std::collections::BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut n = 0;
+    while remaining_values.len() < 2 && tokio::time::Instant::now() < deadline {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = seen.find("\n\n") {
+            let frame: String = seen.drain(..end + 2).collect();
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
+                let stats: serde_json::Value = serde_json::from_str(data).unwrap();
+                remaining_values.insert(
+                    stats["events"][0]["pools"][0]["remaining"]
+                        .as_i64()
+                        .unwrap(),
+                );
+                // Tickets sell between frames.
+                for _ in 0..3 {
+                    app.grab(&app.member(n, "bj/x"), "live", json!({"pool": "p"}))
+                        .await;
+                    n += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        remaining_values.len() >= 2,
+        "stats did not move: {remaining_values:?}"
+    );
+}
