@@ -1,1 +1,154 @@
-fn main() {}
+//! `ticketgrab-load`: one command to rehearse a sale.
+//!
+//!     ticketgrab-load --scenario park --spawn --redis --ceiling
+//!     ticketgrab-load --scenario cinema --url http://lb:8080 --member-secret ... --staff-secret ...
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use ticketgrab::config::Secrets;
+use ticketgrab_load::run::{Options, rehearse};
+use ticketgrab_load::scenario::{PoolSpec, Scenario, named};
+use ticketgrab_load::target::{Target, server_binary};
+
+#[derive(Parser)]
+#[command(
+    name = "ticketgrab-load",
+    version,
+    about = "Rehearse a ticket grab and measure it"
+)]
+struct Cli {
+    /// A named sale: park, cinema, theatre or umbrella.
+    #[arg(long, conflicts_with = "config")]
+    scenario: Option<String>,
+    /// A TOML file describing the sale (name, members, ranked, [[pools]] id/total).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Custom: tickets per pool (with --pools).
+    #[arg(long)]
+    stock: Option<i64>,
+    /// Custom: number of pools.
+    #[arg(long, default_value_t = 1)]
+    pools: usize,
+    /// Override the number of members.
+    #[arg(long)]
+    members: Option<u64>,
+    /// Pools each member ranks.
+    #[arg(long)]
+    ranked: Option<usize>,
+    /// Share of ticket holders who cancel after the sale (0..1).
+    #[arg(long)]
+    cancel_share: Option<f64>,
+    /// Share of ticket holders who redeem at a station after the sale (0..1).
+    #[arg(long)]
+    redeem_share: Option<f64>,
+
+    /// A running server; needs its secrets (same flags and env as the server).
+    #[arg(long, conflicts_with = "spawn")]
+    url: Option<String>,
+    #[command(flatten)]
+    secrets: Secrets,
+    /// Start a ticketgrab server here for the rehearsal.
+    #[arg(long)]
+    spawn: bool,
+    /// With --spawn: start a redis-server too (otherwise the server's memory store).
+    #[arg(long, requires = "spawn")]
+    redis: bool,
+    /// With --spawn: the ticketgrab binary (default: next to this one).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// With --spawn: extra flags for the server, e.g. --server-arg=--member-rate=5.
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    server_args: Vec<String>,
+
+    /// Requests in flight at once (connections opened before the opening).
+    #[arg(long, default_value_t = 256)]
+    connections: usize,
+    /// Milliseconds from creating the sale to its opening.
+    #[arg(long, default_value_t = 3000)]
+    lead_ms: u64,
+    /// Also run the same load against /healthz: the HTTP ceiling of this machine.
+    #[arg(long)]
+    ceiling: bool,
+    /// Where to write report.json and report.html.
+    #[arg(long, default_value = "target/rehearsal")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
+    let mut s = match (&cli.scenario, &cli.config, cli.stock) {
+        (Some(name), _, _) => named(name).ok_or_else(|| {
+            anyhow::anyhow!("no scenario {name:?}: park, cinema, theatre, umbrella")
+        })?,
+        (None, Some(path), _) => Scenario::from_toml(&std::fs::read_to_string(path)?)?,
+        (None, None, Some(stock)) => Scenario {
+            name: "custom".into(),
+            pools: (1..=cli.pools.max(1))
+                .map(|i| PoolSpec {
+                    id: format!("p{i}"),
+                    total: stock,
+                })
+                .collect(),
+            members: stock as u64 * 3,
+            ranked: 1,
+            cancel_share: 0.0,
+            redeem_share: 0.0,
+        },
+        _ => anyhow::bail!("give --scenario, --config or --stock"),
+    };
+    if let Some(m) = cli.members {
+        s.members = m;
+    }
+    if let Some(r) = cli.ranked {
+        anyhow::ensure!(
+            (1..=s.pools.len()).contains(&r),
+            "--ranked must be 1 to the number of pools"
+        );
+        s.ranked = r;
+    }
+    s.cancel_share = cli.cancel_share.unwrap_or(s.cancel_share).clamp(0.0, 1.0);
+    s.redeem_share = cli.redeem_share.unwrap_or(s.redeem_share).clamp(0.0, 1.0);
+    Ok(s)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let scenario = scenario(&cli)?;
+    let target = match &cli.url {
+        Some(url) => Target::external(url, cli.secrets.clone()),
+        None if cli.spawn => {
+            Target::spawn(
+                &server_binary(cli.server_bin.as_deref())?,
+                cli.redis,
+                &cli.server_args,
+            )
+            .await?
+        }
+        None => anyhow::bail!("give --url of a running server, or --spawn"),
+    };
+    let opts = Options {
+        connections: cli.connections.max(1),
+        lead: Duration::from_millis(cli.lead_ms),
+        ceiling: cli.ceiling,
+        progress: !cli.quiet,
+    };
+    let report = rehearse(&target, &scenario, &opts).await?;
+    std::fs::create_dir_all(&cli.out)?;
+    std::fs::write(
+        cli.out.join("report.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    std::fs::write(cli.out.join("report.html"), report.html())?;
+    print!("{}", report.text());
+    println!("report: {}", cli.out.join("report.html").display());
+    drop(target);
+    if !report.ok {
+        std::process::exit(1);
+    }
+    Ok(())
+}

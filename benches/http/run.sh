@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Grab throughput and latency through HTTP with Redis, the rate of sold-out
+# answers after a sell-out, and in the same run the two ceilings: HTTP on
+# /healthz with the same tool and connections, and redis-benchmark running the
+# same grab script with the same number of connections.
+#
+#   benches/http/run.sh [connections] [seconds]      (default 64 10)
+#
+# Needs: redis-server, redis-benchmark (redis-tools), wrk, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+conns=${1:-64}
+secs=${2:-10}
+threads=2
+for tool in redis-server redis-benchmark wrk python3; do
+  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y redis-server redis-tools wrk)" >&2; exit 1; }
+done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+work=$(mktemp -d)
+rport=$(free_port); hport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
+pids=($!)
+trap 'kill ${pids[*]} 2>/dev/null; rm -rf "$work"' EXIT
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
+
+cargo build --release -q
+bin=target/release/ticketgrab
+secret=bench-member-secret
+export TG_MEMBER_SECRET=$secret TG_STAFF_SECRET=bench-staff-secret TG_CARD_SECRET=bench-card-secret
+$bin serve --listen 127.0.0.1:$hport --redis-url redis://127.0.0.1:$rport --ip-rate 0 \
+  --member-rate 100 --max-in-flight 100000 >"$work/server.log" 2>&1 &
+pids+=($!)
+until curl -sf localhost:$hport/readyz >/dev/null; do sleep 0.1; done
+admin=$($bin token staff --id bench --role admin --org bj)
+now=$(date +%s)
+create() { # id total
+  curl -sf -X POST localhost:$hport/api/v1/admin/events -H "Authorization: Bearer $admin" -H 'content-type: application/json' \
+    -d "{\"id\":\"$1\",\"title\":\"$1\",\"org\":\"bj\",\"opens_at\":\"$(date -u -d @$((now-5)) +%FT%TZ)\",\"closes_at\":\"$(date -u -d @$((now+3600)) +%FT%TZ)\",\"price_fen\":0,\"pools\":[{\"id\":\"p\",\"title\":\"p\",\"total\":$2}]}" >/dev/null
+}
+create big 10000000
+create small 1000
+python3 benches/http/tokens.py 400000 "$secret" 12351 bj/x >"$work/tokens.txt"
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%FT%TZ)"
+echo "== grabs through HTTP (distinct members, stock never runs out), $conns connections, ${secs}s"
+wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
+  -- "$work/tokens.txt" /api/v1/events/big/reservations p $threads | grep -E 'Requests/sec|50%|90%|99%|status'
+echo "== sold-out answers (1,000 tickets, then everyone else), $conns connections, ${secs}s"
+wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
+  -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads | grep -E 'Requests/sec|50%|90%|99%|status'
+echo "== ceiling: GET /healthz, $conns connections, ${secs}s"
+wrk -t$threads -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$hport/healthz" | grep -E 'Requests/sec|50%|99%'
+echo "== ceiling: redis-benchmark EVALSHA grab, $conns connections"
+grab=$(redis-cli -p "$rport" SCRIPT LOAD "$($bin lua grab)")
+keys=(tg:{big}:meta tg:{big}:stock tg:{big}:total tg:{big}:cnt tg:{big}:res tg:{big}:member tg:{big}:log)
+redis-benchmark -p "$rport" -c "$conns" -n 300000 -r 2000000000 -q \
+  EVALSHA "$grab" 7 "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x p |
+  tr '\r' '\n' | tail -n 1 | sed 's/.*bj\/x p: //'

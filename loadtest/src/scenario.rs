@@ -1,0 +1,88 @@
+//! What to rehearse: the real sales of DESIGN.md by name, or custom ones.
+
+use serde::Deserialize;
+
+/// A sale to rehearse and the crowd that comes for it.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct Scenario {
+    pub name: String,
+    /// Pools as (id, tickets).
+    pub pools: Vec<PoolSpec>,
+    /// Distinct members, each with their own card and token.
+    pub members: u64,
+    /// Shows each member ranks (1 = every member grabs one pool).
+    #[serde(default = "one")]
+    pub ranked: usize,
+    /// Share of ticket holders who cancel after the sale.
+    #[serde(default)]
+    pub cancel_share: f64,
+    /// Share of ticket holders who redeem at a station after the sale.
+    #[serde(default)]
+    pub redeem_share: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct PoolSpec {
+    pub id: String,
+    pub total: i64,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn single(name: &str, pool: &str, total: i64, members: u64) -> Scenario {
+    Scenario {
+        name: name.into(),
+        pools: vec![PoolSpec {
+            id: pool.into(),
+            total,
+        }],
+        members,
+        ranked: 1,
+        cancel_share: 0.0,
+        redeem_share: 0.0,
+    }
+}
+
+/// The named scenarios: park, cinema, theatre, umbrella.
+pub fn named(name: &str) -> Option<Scenario> {
+    Some(match name {
+        "park" => single("park", "pass", 400, 50_000),
+        "cinema" => single("cinema", "screening", 20_000, 200_000),
+        "umbrella" => single("umbrella", "umbrella", 500, 10_000),
+        "theatre" => Scenario {
+            name: "theatre".into(),
+            pools: (1..=8)
+                .map(|i| PoolSpec {
+                    id: format!("show-{i}"),
+                    total: 375,
+                })
+                .collect(),
+            members: 30_000,
+            ranked: 3,
+            cancel_share: 0.0,
+            redeem_share: 0.0,
+        },
+        _ => return None,
+    })
+}
+
+impl Scenario {
+    pub fn stock(&self) -> i64 {
+        self.pools.iter().map(|p| p.total).sum()
+    }
+
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        let s: Self = toml::from_str(text)?;
+        anyhow::ensure!(
+            !s.pools.is_empty() && s.members > 0,
+            "a scenario needs pools and members"
+        );
+        anyhow::ensure!(
+            (1..=s.pools.len()).contains(&s.ranked),
+            "ranked must be 1 to the number of pools"
+        );
+        Ok(s)
+    }
+}

@@ -1,0 +1,162 @@
+//! Where the rehearsal runs: a server that is already running, or one this
+//! harness starts (`--spawn`), with a redis-server of its own when asked.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use ticketgrab::config::Secrets;
+
+/// A running ticketgrab and the secrets to sign tokens for it.
+pub struct Target {
+    pub base: String,
+    pub secrets: Secrets,
+    /// Processes started here, stopped on drop (server first).
+    children: Vec<Child>,
+    _dir: Option<PathBuf>,
+    pub redis_port: Option<u16>,
+    pub server_pid: Option<u32>,
+    pub redis_pid: Option<u32>,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        for child in self.children.iter_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(dir) = &self._dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn random_secret() -> String {
+    (0..32)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}
+
+/// The server binary: `--server-bin`, else `ticketgrab` next to this binary.
+pub fn server_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    let me = std::env::current_exe()?;
+    for dir in me.ancestors().skip(1).take(3) {
+        let candidate = dir.join("ticketgrab");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "cannot find the ticketgrab binary next to {}; build it (cargo build --release) or pass --server-bin",
+        me.display()
+    )
+}
+
+impl Target {
+    /// A server someone else runs.
+    pub fn external(base: &str, secrets: Secrets) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            secrets,
+            children: Vec::new(),
+            _dir: None,
+            redis_port: None,
+            server_pid: None,
+            redis_pid: None,
+        }
+    }
+
+    /// Starts ticketgrab (and redis-server when `with_redis`) on free ports.
+    /// Member IPs arrive in X-Forwarded-For from 127.0.0.1, which the server
+    /// trusts, so its per-IP limit applies per simulated member.
+    pub async fn spawn(
+        server_bin: &Path,
+        with_redis: bool,
+        extra_args: &[String],
+    ) -> anyhow::Result<Self> {
+        let secrets = Secrets {
+            member_secret: random_secret(),
+            staff_secret: random_secret(),
+            card_secret: random_secret(),
+            issuer: "12351".into(),
+        };
+        let dir = std::env::temp_dir().join(format!("ticketgrab-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut target = Self::external("", secrets);
+        target._dir = Some(dir.clone());
+        let mut args: Vec<String> = vec![
+            "serve".into(),
+            "--trusted-proxies".into(),
+            "127.0.0.1".into(),
+        ];
+        if with_redis {
+            let port = free_port()?;
+            let child = Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .arg("--dir")
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .spawn()
+                .context("starting redis-server (apt-get install -y redis-server)")?;
+            target.redis_pid = Some(child.id());
+            target.children.push(child);
+            target.redis_port = Some(port);
+            args.extend(["--redis-url".into(), format!("redis://127.0.0.1:{port}")]);
+        }
+        let port = free_port()?;
+        args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
+        args.extend(extra_args.iter().cloned());
+        let log = std::fs::File::create(dir.join("server.log"))?;
+        let child = Command::new(server_bin)
+            .args(&args)
+            .env("TG_MEMBER_SECRET", &target.secrets.member_secret)
+            .env("TG_STAFF_SECRET", &target.secrets.staff_secret)
+            .env("TG_CARD_SECRET", &target.secrets.card_secret)
+            .env("RUST_LOG", "warn")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", server_bin.display()))?;
+        target.server_pid = Some(child.id());
+        // The server goes first on drop, then Redis.
+        target.children.insert(0, child);
+        target.base = format!("http://127.0.0.1:{port}");
+        target.wait_ready().await?;
+        Ok(target)
+    }
+
+    async fn wait_ready(&self) -> anyhow::Result<()> {
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!(
+            "the server at {} did not become ready within 20 s",
+            self.base
+        )
+    }
+}

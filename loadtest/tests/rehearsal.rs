@@ -1,0 +1,79 @@
+//! A small rehearsal against a spawned server and redis-server: the report's
+//! checks pass and its figures are consistent.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use ticketgrab_load::run::{Options, rehearse};
+use ticketgrab_load::scenario::{PoolSpec, Scenario};
+use ticketgrab_load::target::{Target, server_binary};
+
+/// The ticketgrab binary of this build, built if `cargo test` did not build it.
+fn ticketgrab_binary() -> PathBuf {
+    if let Ok(bin) = server_binary(None) {
+        return bin;
+    }
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-p", "ticketgrab", "--bin", "ticketgrab"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building ticketgrab failed");
+    server_binary(None).expect("ticketgrab was just built")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_rehearsal_on_redis_passes_its_checks() {
+    let target = Target::spawn(&ticketgrab_binary(), true, &[])
+        .await
+        .unwrap();
+    let scenario = Scenario {
+        name: "small".into(),
+        pools: vec![
+            PoolSpec {
+                id: "show-1".into(),
+                total: 60,
+            },
+            PoolSpec {
+                id: "show-2".into(),
+                total: 40,
+            },
+        ],
+        members: 400,
+        ranked: 2,
+        cancel_share: 0.1,
+        redeem_share: 0.2,
+    };
+    let opts = Options {
+        connections: 32,
+        lead: Duration::from_millis(1500),
+        ceiling: true,
+        progress: false,
+    };
+    let report = rehearse(&target, &scenario, &opts).await.unwrap();
+    assert!(report.ok, "{}", report.text());
+    assert_eq!(
+        report.ticket_times_ms.len(),
+        100,
+        "members ranked every show, so all 100 seats sold"
+    );
+    assert_eq!(report.answers.get("201 ticket"), Some(&100));
+    assert_eq!(report.answers.get("409 sold_out"), Some(&300));
+    assert_eq!(report.after_sale.get("cancel 200"), Some(&10));
+    assert_eq!(report.after_sale.get("redeem 200"), Some(&20));
+    assert!(report.time_to_sell_out_ms.is_some());
+    assert!(report.time_to_last_answer_ms >= report.time_to_sell_out_ms);
+    assert!(
+        report.latency.p50_ms <= report.latency.p99_ms
+            && report.latency.p99_ms <= report.latency.max_ms
+    );
+    assert!(report.ceiling.as_ref().unwrap().rate > 0.0);
+    assert_eq!(report.audit["ok"], true);
+    let html = report.html();
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(
+        serde_json::to_string(&report)
+            .unwrap()
+            .contains("\"checks\"")
+    );
+}
