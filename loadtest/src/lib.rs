@@ -9,8 +9,10 @@
 //!   redis-server when asked.
 //! - [`run`]: the rehearsal: open connections, release everyone at the opening,
 //!   behave like the app (Retry-After with jitter), then check.
+//! - [`cpu`]: CPU time of server, Redis and harness over the grab phase.
 //! - [`report`]: figures, checks, JSON, and an HTML page with SVG charts.
 
+pub mod cpu;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -41,6 +41,14 @@ pub struct Ceiling {
     pub p99_ms: f64,
 }
 
+/// redis-benchmark of the grab script with the same connections.
+#[derive(Serialize, Clone, Debug)]
+pub struct RedisCeiling {
+    pub command: String,
+    pub rate: f64,
+    pub summary: String,
+}
+
 #[derive(Serialize, Clone, Debug)]
 pub struct Latency {
     pub p50_ms: f64,
@@ -75,8 +83,13 @@ pub struct Report {
     pub checks: Vec<Check>,
     pub audit: Value,
     pub ceiling: Option<Ceiling>,
-    /// ceiling.rate / throughput.
+    /// throughput / ceiling.rate.
     pub ratio_to_healthz: Option<f64>,
+    pub redis_ceiling: Option<RedisCeiling>,
+    /// throughput / redis_ceiling.rate.
+    pub ratio_to_redis: Option<f64>,
+    /// CPU use of each process during the grab phase.
+    pub cpu: Vec<crate::cpu::CpuUse>,
     pub ok: bool,
     pub redis_benchmark: String,
 }
@@ -103,6 +116,8 @@ impl Report {
         checks: Vec<Check>,
         audit: Value,
         ceiling: Option<Ceiling>,
+        redis_ceiling: Option<RedisCeiling>,
+        cpu: Vec<crate::cpu::CpuUse>,
     ) -> Self {
         let q = |x: f64| ms(hist.value_at_quantile(x));
         let curve = [
@@ -122,6 +137,12 @@ impl Report {
                 scenario.pools[0].id
             ),
             ratio_to_healthz: ceiling.as_ref().map(|c| throughput / c.rate),
+            ratio_to_redis: redis_ceiling
+                .as_ref()
+                .filter(|r| r.rate > 0.0)
+                .map(|r| throughput / r.rate),
+            redis_ceiling,
+            cpu,
             scenario,
             target,
             event,
@@ -193,6 +214,21 @@ impl Report {
                 c.rate, c.p50_ms, c.p99_ms, r
             );
         }
+        if let (Some(c), Some(r)) = (&self.redis_ceiling, self.ratio_to_redis) {
+            let _ = writeln!(
+                out,
+                "ceiling redis grab    {:.0} req/s (redis-benchmark, same connections); grabs reach {r:.2} of it",
+                c.rate
+            );
+        }
+        if !self.cpu.is_empty() {
+            let cpu: Vec<String> = self
+                .cpu
+                .iter()
+                .map(|c| format!("{} {:.2} cores", c.process, c.cores))
+                .collect();
+            let _ = writeln!(out, "cpu during the grab   {}", cpu.join(", "));
+        }
         let _ = writeln!(
             out,
             "answers               {}",
@@ -222,7 +258,9 @@ impl Report {
                 c.detail
             );
         }
-        let _ = writeln!(out, "redis ceiling: {}", self.redis_benchmark);
+        if self.redis_ceiling.is_none() {
+            let _ = writeln!(out, "redis ceiling: {}", self.redis_benchmark);
+        }
         out
     }
 

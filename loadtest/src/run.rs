@@ -16,7 +16,8 @@ use ticketgrab::domain::{CardNumber, Millis, OrgPath, with_check_digit};
 use ticketgrab::http::auth::Role;
 use tokio::sync::mpsc;
 
-use crate::report::{Answers, Ceiling, Check, Report};
+use crate::cpu::CpuMeter;
+use crate::report::{Answers, Ceiling, Check, RedisCeiling, Report};
 use crate::scenario::Scenario;
 use crate::target::Target;
 
@@ -200,6 +201,11 @@ pub async fn rehearse(
 
     tokio::time::sleep_until(opening).await;
     let started = Instant::now();
+    let cpu = CpuMeter::start(&[
+        ("server", target.server_pid),
+        ("redis", target.redis_pid),
+        ("harness", Some(std::process::id())),
+    ]);
     let mut workers = Vec::new();
     for _ in 0..opts.connections {
         let (client, queue_rx, queue_tx) = (client.clone(), queue_rx.clone(), queue_tx.clone());
@@ -310,6 +316,7 @@ pub async fn rehearse(
         w.await?;
     }
     let grab_phase = started.elapsed();
+    let cpu = cpu.stop();
     ticker.abort();
     bar.finish_and_clear();
 
@@ -368,6 +375,12 @@ pub async fn rehearse(
         Some(ceiling(&client, &target.base, opts.connections, sent).await?)
     } else {
         None
+    };
+    let redis_ceiling = match (opts.ceiling, target.redis_port) {
+        (true, Some(port)) => {
+            Some(redis_ceiling(&client, &target.base, &admin, port, opts.connections).await?)
+        }
+        _ => None,
     };
 
     // Checks.
@@ -449,7 +462,100 @@ pub async fn rehearse(
         checks,
         audit,
         ceiling,
+        redis_ceiling,
+        cpu,
     ))
+}
+
+/// redis-benchmark running the grab script with the same connections on a
+/// fresh event of 10,000,000 tickets (so every call is a real grab).
+async fn redis_ceiling(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    port: u16,
+    connections: usize,
+) -> anyhow::Result<RedisCeiling> {
+    let event = format!("ceiling-{}", Millis::now().0);
+    let now = Millis::now().0;
+    let create = json!({
+        "id": event, "title": "redis ceiling", "org": "bj", "opens_at": Millis(now - 1000).rfc3339(),
+        "closes_at": Millis(now + 3_600_000).rfc3339(), "price_fen": 0,
+        "pools": [{"id": "p", "title": "p", "total": 10_000_000}],
+    });
+    let resp = client
+        .post(format!("{base}/api/v1/admin/events"))
+        .bearer_auth(admin)
+        .json(&create)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        resp.status() == StatusCode::CREATED,
+        "creating the ceiling event: {}",
+        resp.status()
+    );
+    let script = ticketgrab::store::scripts::source("grab").expect("grab script");
+    let port_s = port.to_string();
+    let load = tokio::process::Command::new("redis-cli")
+        .args(["-p", &port_s, "SCRIPT", "LOAD", &script])
+        .output()
+        .await
+        .context("redis-cli (apt-get install -y redis-tools)")?;
+    let sha = String::from_utf8(load.stdout)?.trim().to_owned();
+    let keys = ticketgrab::store::keys::event_keys(&ticketgrab::domain::EventId::parse(&event)?);
+    let requests = 200_000u64;
+    let mut args: Vec<String> = [
+        "-p",
+        &port_s,
+        "-c",
+        &connections.to_string(),
+        "-n",
+        &requests.to_string(),
+        "-r",
+        "2000000000",
+        "-q",
+        "EVALSHA",
+        &sha,
+        "7",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(keys);
+    args.extend(
+        [
+            "m__rand_int__",
+            "6217 **** **** 1234",
+            "app",
+            "c__rand_int__",
+            "bj/x",
+            "p",
+        ]
+        .map(String::from),
+    );
+    let out = tokio::process::Command::new("redis-benchmark")
+        .args(&args)
+        .output()
+        .await
+        .context("redis-benchmark (apt-get install -y redis-tools)")?;
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| l.contains("requests per second"))
+        .unwrap_or_default()
+        .to_owned();
+    let rate = last
+        .split(": ")
+        .last()
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    Ok(RedisCeiling {
+        command: format!("redis-benchmark {}", args.join(" ")),
+        rate,
+        summary: last,
+    })
 }
 
 fn progress_bar(show: bool, total: u64) -> ProgressBar {
