@@ -1,10 +1,63 @@
 //! The staff dashboard and the member page: static assets compiled into the
-//! binary, so they work with no internet.
+//! binary, so they work with no internet (no CDN, no web fonts).
 
 use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
 
 use crate::http::AppState;
 
+/// (path, content type, body)
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "/dashboard",
+        "text/html; charset=utf-8",
+        include_str!("assets/dashboard.html"),
+    ),
+    (
+        "/app",
+        "text/html; charset=utf-8",
+        include_str!("assets/app.html"),
+    ),
+    (
+        "/assets/style.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/style.css"),
+    ),
+    (
+        "/assets/common.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/common.js"),
+    ),
+    (
+        "/assets/dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard.js"),
+    ),
+    (
+        "/assets/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    ),
+];
+
 pub fn router() -> Router<AppState> {
-    Router::new()
+    ASSETS
+        .iter()
+        .fold(Router::new(), |router, (path, content_type, body)| {
+            router.route(
+                path,
+                get(move || async move {
+                    (
+                        [
+                            (header::CONTENT_TYPE, *content_type),
+                            (header::CACHE_CONTROL, "no-cache"),
+                        ],
+                        *body,
+                    )
+                        .into_response()
+                }),
+            )
+        })
 }

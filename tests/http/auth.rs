@@ -7,7 +7,7 @@ use ticketgrab::config::{DEV_MEMBER_SECRET, DEV_STAFF_SECRET};
 use ticketgrab::domain::{Millis, OrgPath};
 use ticketgrab::http::auth::{Auth, MemberClaims};
 
-use crate::app::{assert_problem, spawn_app};
+use crate::support::app::{assert_problem, spawn_app};
 use crate::support::card;
 
 fn claims(exp: i64, iss: &str) -> MemberClaims {
@@ -170,7 +170,8 @@ async fn staff_reach_only_their_role_and_their_org() {
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    let body = crate::app::event_body("mine", "bj/chaoyang", &[("p", 1)], now, now + 60_000);
+    let body =
+        crate::support::app::event_body("mine", "bj/chaoyang", &[("p", 1)], now, now + 60_000);
     assert_problem(
         app.post("/api/v1/admin/events", &other_org, body).await,
         StatusCode::FORBIDDEN,

@@ -4,7 +4,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod app;
 mod auth;
 mod member;
 mod operations;

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::app::{assert_problem, spawn_app, spawn_app_on, spawn_app_with};
+use crate::support::app::{assert_problem, spawn_app, spawn_app_on, spawn_app_with};
 use crate::support::card;
 
 /// Counts of store grab calls, read from /metrics.
-async fn store_grabs(app: &crate::app::TestApp) -> u64 {
+async fn store_grabs(app: &crate::support::app::TestApp) -> u64 {
     let metrics = app.metrics().await;
     metrics
         .lines()
@@ -22,7 +22,7 @@ async fn store_grabs(app: &crate::app::TestApp) -> u64 {
         .unwrap_or(0)
 }
 
-fn redis_cli(app: &crate::app::TestApp, args: &[&str]) {
+fn redis_cli(app: &crate::support::app::TestApp, args: &[&str]) {
     let mut conn = app.redis.as_ref().unwrap().conn();
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {
@@ -400,7 +400,8 @@ async fn logs_hold_no_card_number() {
     let member = auth.mint_member(&card(7), &org, 600);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let now = ticketgrab::domain::Millis::now().0;
-    let body = crate::app::event_body("logged", "bj", &[("p", 5)], now - 1000, now + 60_000);
+    let body =
+        crate::support::app::event_body("logged", "bj", &[("p", 5)], now - 1000, now + 60_000);
     let base = format!("http://{addr}");
     assert_eq!(
         client

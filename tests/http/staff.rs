@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketgrab::domain::Millis;
 
-use crate::app::{assert_problem, event_body, spawn_app};
+use crate::support::app::{assert_problem, event_body, spawn_app};
 use crate::support::card;
 
 #[tokio::test]

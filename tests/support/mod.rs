@@ -2,6 +2,7 @@
 //! processes on free loopback ports, and helpers to build cards and events.
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+pub mod app;
 pub mod redis_server;
 
 use ticketgrab::domain::{

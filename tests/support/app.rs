@@ -10,8 +10,8 @@ use ticketgrab::startup::App;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::support::card;
-use crate::support::redis_server::RedisServer;
+use super::card;
+use super::redis_server::RedisServer;
 
 pub struct TestApp {
     pub base: String,

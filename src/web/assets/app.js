@@ -1,0 +1,185 @@
+// The member page: events with a countdown on the server's clock, the grab
+// button, clear answers for every error code, my tickets with QR codes.
+"use strict";
+TG.setDict({
+  zh: { title: "工会会员抢票", lang: "English", signout: "退出", signin: "会员登录", token: "会员令牌", go: "登录",
+    events: "可参加的活动", mine: "我的票", grab: "立即抢票", choice: "第{n}志愿", pool: "选择票种", opensin: "距开抢",
+    remaining: "剩余", free: "免费", yuan: "元", none: "暂无可参加的活动。", noTickets: "还没有票。", cancel: "退票",
+    confirmCancel: "确定退票？退回的票会立即给其他会员。", got: "抢到了！票号 {code}", already: "您已经有这张票了：{code}",
+    cancelled_ok: "已退票。", retrying: "人太多了，{s} 秒后自动重试…",
+    upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
+    active: "有效", redeemed: "已使用", cancelled: "已退票",
+    e_sold_out: "票已抢完。", e_not_open: "还没到开抢时间。", e_closed: "活动已结束。", e_paused: "活动暂停中，请稍后再试。",
+    e_not_eligible: "本活动仅限指定工会的会员参加。", e_rate_limited: "操作太频繁，请稍候。", e_overloaded: "系统繁忙，请稍候。",
+    e_store_unavailable: "系统繁忙，请稍候。", e_unauthenticated: "登录已失效，请重新登录。", e_not_found: "找不到该活动或票。",
+    e_already_redeemed: "这张票已经使用过了。", e_cancelled: "这张票已经退了。", e_invalid_request: "请求有误。",
+    e_payload_too_large: "请求有误。", e_error: "出错了，请稍后再试。" },
+  en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
+    events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
+    remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
+    confirmCancel: "Give this ticket back? It goes to another member at once.", got: "Got it! Ticket {code}", already: "You already have this ticket: {code}",
+    cancelled_ok: "Ticket given back.", retrying: "Busy — trying again in {s} s…",
+    upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
+    active: "Valid", redeemed: "Used", cancelled: "Given back",
+    e_sold_out: "Sold out.", e_not_open: "The sale has not opened yet.", e_closed: "The sale is closed.", e_paused: "The sale is paused; try again shortly.",
+    e_not_eligible: "This sale is for members of another union.", e_rate_limited: "Too many tries; wait a moment.", e_overloaded: "Busy; wait a moment.",
+    e_store_unavailable: "Busy; wait a moment.", e_unauthenticated: "Please sign in again.", e_not_found: "No such sale or ticket.",
+    e_already_redeemed: "This ticket was already used.", e_cancelled: "This ticket was given back.", e_invalid_request: "Something is wrong with the request.",
+    e_payload_too_large: "Something is wrong with the request.", e_error: "Something went wrong; try again later." },
+});
+
+const KEY = "tg-member-token";
+let token = TG.initialToken(KEY);
+const $ = sel => document.querySelector(sel);
+const status = $("#status");
+let events = [];
+const cards = new Map();
+const qrUrls = new Map();
+
+function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]); }
+function errorText(e) { return e instanceof TG.ApiError ? TG.t("e_" + e.code) : TG.t("e_error"); }
+function price(fen) { return fen === 0 ? TG.t("free") : `${(fen / 100).toFixed(2)} ${TG.t("yuan")}`; }
+
+function show(on) {
+  $("#signin").classList.toggle("hidden", on);
+  $("#home").classList.toggle("hidden", !on);
+  $("#signout").classList.toggle("hidden", !on);
+}
+
+function eventCard(ev) {
+  let el = cards.get(ev.id);
+  if (el) return el;
+  el = document.createElement("section");
+  el.className = "card";
+  el.dataset.event = ev.id;
+  const ranked = ev.pools.length > 1;
+  const selects = (ranked ? [1, 2, 3].slice(0, Math.min(3, ev.pools.length)) : [1]).map(n => {
+    const opts = (n > 1 ? `<option value="">—</option>` : "") + ev.pools.map(p => `<option value="${TG.esc(p.id)}">${TG.esc(p.title)}</option>`).join("");
+    const label = ranked ? fill(TG.t("choice"), { n }) : TG.t("pool");
+    return `<div><label for="c${n}-${ev.id}">${TG.esc(label)}</label><select id="c${n}-${ev.id}" class="choice">${opts}</select></div>`;
+  }).join("");
+  el.innerHTML = `
+    <h3><span class="title"></span> <span class="badge status"></span></h3>
+    <p class="muted"><span class="price"></span> · <span class="left"></span></p>
+    <p class="countdown" aria-live="off"></p>
+    <form class="grab"><div class="row">${selects}</div>
+      <p><button type="submit" class="grab-button" disabled data-i18n="grab"></button></p></form>
+    <p class="message result" role="status" aria-live="polite"></p>`;
+  el.querySelector("form").addEventListener("submit", e => { e.preventDefault(); grab(ev.id, el); });
+  cards.set(ev.id, el);
+  $("#events").append(el);
+  TG.applyLang();
+  return el;
+}
+
+function renderEvents() {
+  $("#events").querySelectorAll(".empty").forEach(n => n.remove());
+  if (!events.length) $("#events").insertAdjacentHTML("beforeend", `<p class="muted empty">${TG.t("none")}</p>`);
+  for (const ev of events) {
+    const el = eventCard(ev);
+    el.querySelector(".title").textContent = ev.title;
+    el.querySelector(".price").textContent = price(ev.price_fen);
+    el.querySelector(".left").textContent = ev.pools.map(p => `${p.title} ${TG.t("remaining")} ${p.remaining}`).join(" · ");
+  }
+  tick();
+}
+
+// The grab button is live only while the sale is open by the server's clock.
+function tick() {
+  for (const ev of events) {
+    const el = cards.get(ev.id);
+    if (!el) continue;
+    const left = TG.countdown(ev.opens_at);
+    let phase = ev.status;
+    if (phase === "upcoming" && !left) phase = "open";
+    if (phase === "open" && !TG.countdown(ev.closes_at)) phase = "closed";
+    const badge = el.querySelector(".status");
+    badge.textContent = TG.t(phase);
+    badge.className = "badge status " + phase;
+    el.querySelector(".countdown").textContent = left ? `${TG.t("opensin")} ${left}` : "";
+    el.querySelector(".grab-button").disabled = phase !== "open" || el.dataset.busy === "1";
+  }
+}
+
+async function grab(id, el) {
+  const result = el.querySelector(".result");
+  const picks = [...el.querySelectorAll(".choice")].map(s => s.value).filter(Boolean);
+  const body = picks.length > 1 ? { choices: [...new Set(picks)] } : { pool: picks[0] };
+  el.dataset.busy = "1"; tick();
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const { status: code, data } = await TG.api(token, "POST", `/api/v1/events/${id}/reservations`, body);
+      TG.say(result, fill(TG.t(code === 201 ? "got" : "already"), { code: data.code }), "ok");
+      break;
+    } catch (e) {
+      if (e instanceof TG.ApiError && (e.status === 429 || e.status === 503)) {
+        // As the API asks: wait Retry-After, with jitter so the crowd spreads out.
+        const wait = Math.max(e.retryAfter || 1, 0.2) * (1 + Math.random() * 0.5);
+        TG.say(result, fill(TG.t("retrying"), { s: Math.ceil(wait) }), "warn");
+        await new Promise(r => setTimeout(r, wait * 1000));
+        continue;
+      }
+      if (e instanceof TG.ApiError && e.code === "not_open") TG.syncClock(e.problem.server_time);
+      TG.say(result, errorText(e), "bad");
+      if (e.status === 401) signOut();
+      break;
+    }
+  }
+  el.dataset.busy = "";
+  loadEvents(); loadTickets();
+}
+
+async function qr(r) {
+  const key = `${r.event}/${r.code}`;
+  if (!qrUrls.has(key)) {
+    const resp = await fetch(`/api/v1/me/reservations/${r.event}/${r.code}/qr.svg`, { headers: { Authorization: "Bearer " + token } });
+    qrUrls.set(key, resp.ok ? URL.createObjectURL(await resp.blob()) : "");
+  }
+  return qrUrls.get(key);
+}
+
+async function loadTickets() {
+  try {
+    const { data } = await TG.api(token, "GET", "/api/v1/me/reservations");
+    const box = $("#tickets");
+    if (!data.reservations.length) { box.innerHTML = `<p class="muted">${TG.t("noTickets")}</p>`; return; }
+    const parts = await Promise.all(data.reservations.map(async r => {
+      const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
+      const cancel = r.status === "active" ? `<button type="button" class="secondary cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
+      return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
+        <p class="code">${TG.esc(r.code)}</p><p>${TG.esc(r.event)} · ${TG.esc(r.pool)} · <strong>${TG.t(r.status)}</strong></p>
+        <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${cancel}</div></section>`;
+    }));
+    box.innerHTML = parts.join("");
+    box.querySelectorAll(".cancel").forEach(b => b.addEventListener("click", async () => {
+      if (!confirm(TG.t("confirmCancel"))) return;
+      try { await TG.api(token, "DELETE", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}`); TG.say(status, TG.t("cancelled_ok"), "ok"); }
+      catch (e) { TG.say(status, errorText(e), "bad"); }
+      loadEvents(); loadTickets();
+    }));
+  } catch (e) { TG.say(status, errorText(e), "bad"); }
+}
+
+async function loadEvents() {
+  const { data } = await TG.api(token, "GET", "/api/v1/events");
+  TG.syncClock(data.server_time);
+  events = data.events;
+  renderEvents();
+}
+
+function signOut() { token = null; sessionStorage.removeItem(KEY); show(false); }
+
+async function start() {
+  try { await loadEvents(); show(true); loadTickets(); }
+  catch (e) { TG.say(status, errorText(e), "bad"); if (e.status === 401) signOut(); }
+}
+
+$("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = $("#token").value.trim(); sessionStorage.setItem(KEY, token); start(); });
+$("#signout").addEventListener("click", signOut);
+$("#lang").addEventListener("click", () => { TG.toggleLang(); renderEvents(); loadTickets(); });
+TG.applyLang();
+setInterval(tick, 250);
+// Fresh stock and status every few seconds, and right at each opening.
+setInterval(() => { if (token) loadEvents().catch(() => {}); }, 5000);
+setInterval(() => { if (token && events.some(ev => ev.status === "upcoming" && !TG.countdown(ev.opens_at))) loadEvents().catch(() => {}); }, 1000);
+if (token) start(); else show(false);

@@ -1,0 +1,66 @@
+// Shared by both pages: token handling, API calls with problem+json errors,
+// the server clock, and the language switch. No dependencies.
+"use strict";
+const TG = (() => {
+  let lang = localStorage.getItem("tg-lang") || "zh";
+  let dict = {};
+  let offsetMs = 0; // server clock minus this device's clock
+
+  function setDict(d) { dict = d; }
+  function t(key) { return (dict[lang] && dict[lang][key]) || (dict.en && dict.en[key]) || key; }
+  function applyLang() {
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.querySelectorAll("[data-i18n]").forEach(el => { el.textContent = t(el.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-placeholder]").forEach(el => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  }
+  function toggleLang() { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("tg-lang", lang); applyLang(); }
+
+  // A token from the URL fragment (#token=...) wins, then the session.
+  function initialToken(storageKey) {
+    const m = location.hash.match(/token=([^&]+)/);
+    if (m) {
+      sessionStorage.setItem(storageKey, decodeURIComponent(m[1]));
+      history.replaceState(null, "", location.pathname);
+    }
+    return sessionStorage.getItem(storageKey);
+  }
+
+  class ApiError extends Error {
+    constructor(status, problem, retryAfter) {
+      super(problem.detail || ("HTTP " + status));
+      this.status = status; this.code = problem.code || "error"; this.problem = problem; this.retryAfter = retryAfter;
+    }
+  }
+
+  async function api(token, method, path, body) {
+    const headers = { "Authorization": "Bearer " + token };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const type = resp.headers.get("content-type") || "";
+    if (!resp.ok) {
+      const problem = type.includes("json") ? await resp.json() : { detail: await resp.text() };
+      throw new ApiError(resp.status, problem, Number(resp.headers.get("retry-after") || 0));
+    }
+    if (type.includes("json")) return { status: resp.status, data: await resp.json() };
+    return { status: resp.status, data: await resp.text() };
+  }
+
+  function syncClock(serverTime) { if (serverTime) offsetMs = Date.parse(serverTime) - Date.now(); }
+  function serverNow() { return Date.now() + offsetMs; }
+  function countdown(toIso) {
+    const ms = Date.parse(toIso) - serverNow();
+    if (ms <= 0) return null;
+    const s = Math.ceil(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(r).padStart(2, "0");
+  }
+  function esc(s) { return String(s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c])); }
+  function fmtTime(iso) { return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : ""; }
+  function say(el, text, kind) {
+    el.textContent = text;
+    el.classList.remove("ok", "bad", "warn");
+    if (kind) el.classList.add(kind);
+  }
+
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, syncClock, serverNow, countdown, esc, fmtTime, say,
+    get lang() { return lang; } };
+})();

@@ -1,0 +1,251 @@
+// The staff dashboard: live stats from /api/v1/admin/stream, and the actions.
+"use strict";
+TG.setDict({
+  zh: { title: "抢票看板", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
+    create: "新建活动", id: "活动编号", name: "名称", org: "工会范围", opens: "开抢时间", closes: "结束时间", price: "价格（分）",
+    pools: "票池", addpool: "添加票池", createbtn: "创建", poolid: "票池编号", pooltitle: "票池名称", total: "总数",
+    remaining: "剩余", active: "已抢", redeemed: "已核销", cancelled: "已退", opensin: "距开抢", perSecond: "每秒出票（近60秒）",
+    restock: "补票/撤票", delta: "数量（负数为撤回）", pool: "票池", apply: "确定", pause: "暂停", resume: "恢复", close: "结束",
+    export: "导出 CSV", audit: "核对", auditOk: "核对通过", auditBad: "核对发现问题", live: "实时连接中", reconnecting: "连接断开，正在重连…",
+    upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束", created: "已创建", done: "已完成",
+    confirmClose: "确定结束该活动？结束后不能恢复。", noevents: "您的范围内还没有活动。", removepool: "删除" },
+  en: { title: "Ticket grab dashboard", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
+    create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (fen)",
+    pools: "Pools", addpool: "Add a pool", createbtn: "Create", poolid: "Pool id", pooltitle: "Pool title", total: "Total",
+    remaining: "Remaining", active: "Active", redeemed: "Redeemed", cancelled: "Cancelled", opensin: "Opens in", perSecond: "Tickets per second (last 60 s)",
+    restock: "Restock / withdraw", delta: "Amount (negative withdraws)", pool: "Pool", apply: "Apply", pause: "Pause", resume: "Resume", close: "Close",
+    export: "Export CSV", audit: "Audit", auditOk: "Audit passed", auditBad: "Audit found problems", live: "Live", reconnecting: "Disconnected, reconnecting…",
+    upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed", created: "Created", done: "Done",
+    confirmClose: "Close this sale? It cannot be reopened.", noevents: "No events in your org yet.", removepool: "Remove" },
+});
+
+const KEY = "tg-staff-token";
+let token = TG.initialToken(KEY);
+const $ = sel => document.querySelector(sel);
+const status = $("#status");
+const cards = new Map();
+let latest = [];
+
+function showBoard(on) {
+  $("#signin").classList.toggle("hidden", on);
+  $("#board").classList.toggle("hidden", !on);
+  $("#signout").classList.toggle("hidden", !on);
+}
+
+function problemText(e) { return e instanceof TG.ApiError ? `${e.code}: ${e.problem.detail || ""}` : String(e); }
+
+function chart(perSecond) {
+  const values = perSecond || [];
+  const max = Math.max(1, ...values);
+  const w = 600, h = 80, bw = w / Math.max(values.length, 1);
+  const bars = values.map((v, i) => `<rect x="${(i * bw).toFixed(1)}" y="${(h - v / max * (h - 4)).toFixed(1)}" width="${Math.max(bw - 1, 1).toFixed(1)}" height="${(v / max * (h - 4)).toFixed(1)}" fill="#2563eb"/>`).join("");
+  return `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="${TG.esc(TG.t("perSecond"))}: ${values.slice(-1)[0] || 0}">${bars}</svg>`;
+}
+
+function card(ev) {
+  let el = cards.get(ev.id);
+  if (el) return el;
+  el = document.createElement("section");
+  el.className = "card";
+  el.dataset.event = ev.id;
+  el.innerHTML = `
+    <h2><span class="title"></span> <span class="badge status"></span></h2>
+    <p class="muted"><span class="meta"></span> <span class="countdown"></span></p>
+    <div class="pools"></div>
+    <div class="legend"><span style="color:var(--active)">■ <span data-i18n="active"></span></span><span style="color:var(--redeemed)">■ <span data-i18n="redeemed"></span></span><span>□ <span data-i18n="remaining"></span></span></div>
+    <h3 style="margin-top:.75rem" data-i18n="perSecond"></h3>
+    <div class="chart"></div>
+    <form class="restock row" style="margin-top:.75rem">
+      <div><label for="rp-${ev.id}" data-i18n="pool"></label><select id="rp-${ev.id}" name="pool"></select></div>
+      <div><label for="rd-${ev.id}" data-i18n="delta"></label><input id="rd-${ev.id}" name="delta" type="number" step="1" required></div>
+      <button type="submit" data-i18n="apply"></button>
+    </form>
+    <div class="row" style="margin-top:.5rem">
+      <button type="button" class="secondary act-pause" data-i18n="pause"></button>
+      <button type="button" class="secondary act-resume" data-i18n="resume"></button>
+      <button type="button" class="danger act-close" data-i18n="close"></button>
+      <button type="button" class="secondary act-export" data-i18n="export"></button>
+      <button type="button" class="secondary act-audit" data-i18n="audit"></button>
+    </div>
+    <p class="message result" role="status" aria-live="polite"></p>
+    <pre class="audit hidden"></pre>`;
+  const result = el.querySelector(".result");
+  const act = async (fn, okText) => {
+    try { await fn(); TG.say(result, okText || TG.t("done"), "ok"); refresh(); }
+    catch (e) { TG.say(result, problemText(e), "bad"); }
+  };
+  el.querySelector(".restock").addEventListener("submit", e => {
+    e.preventDefault();
+    const f = e.target;
+    act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pools/${f.pool.value}/restock`, { delta: Number(f.delta.value) }));
+  });
+  el.querySelector(".act-pause").addEventListener("click", () => act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pause`, {})));
+  el.querySelector(".act-resume").addEventListener("click", () => act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/resume`, {})));
+  el.querySelector(".act-close").addEventListener("click", () => {
+    if (confirm(TG.t("confirmClose"))) act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/close`, {}));
+  });
+  el.querySelector(".act-export").addEventListener("click", () => act(async () => {
+    const resp = await fetch(`/api/v1/admin/events/${ev.id}/reservations.csv`, { headers: { Authorization: "Bearer " + token } });
+    if (!resp.ok) throw new TG.ApiError(resp.status, await resp.json(), 0);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(await resp.blob());
+    a.download = `${ev.id}-reservations.csv`;
+    a.click();
+  }));
+  el.querySelector(".act-audit").addEventListener("click", async () => {
+    const out = el.querySelector(".audit");
+    try {
+      const { data } = await TG.api(token, "GET", `/api/v1/admin/events/${ev.id}/audit`);
+      TG.say(result, data.ok ? TG.t("auditOk") : TG.t("auditBad"), data.ok ? "ok" : "bad");
+      out.textContent = JSON.stringify(data, null, 2);
+      out.classList.remove("hidden");
+    } catch (e) { TG.say(result, problemText(e), "bad"); }
+  });
+  const select = el.querySelector("select");
+  ev.pools.forEach(p => { const o = document.createElement("option"); o.value = p.id; o.textContent = `${p.title} (${p.id})`; select.append(o); });
+  cards.set(ev.id, el);
+  $("#events").append(el);
+  TG.applyLang();
+  return el;
+}
+
+function render(events) {
+  latest = events;
+  if (!events.length) { TG.say(status, TG.t("noevents"), ""); }
+  for (const ev of events) {
+    const el = card(ev);
+    el.querySelector(".title").textContent = ev.title;
+    const badge = el.querySelector(".status");
+    badge.textContent = TG.t(ev.status);
+    badge.className = "badge status " + ev.status;
+    el.querySelector(".meta").textContent = `${ev.id} · ${ev.org} · ${TG.fmtTime(ev.opens_at)} – ${TG.fmtTime(ev.closes_at)}`;
+    el.querySelector(".pools").innerHTML = ev.pools.map(p => {
+      const pct = n => (100 * n / Math.max(p.total, 1)).toFixed(2);
+      return `<div class="pool" data-pool="${TG.esc(p.id)}">
+        <div><strong>${TG.esc(p.title)}</strong> <span class="muted">${TG.t("remaining")} <span class="remaining">${p.remaining}</span> / ${p.total} ·
+          ${TG.t("active")} <span class="active">${p.active}</span> · ${TG.t("redeemed")} <span class="redeemed">${p.redeemed}</span> ·
+          ${TG.t("cancelled")} <span class="cancelled">${p.cancelled}</span></span></div>
+        <div class="bar" role="img" aria-label="${TG.esc(p.title)}: ${p.remaining} / ${p.total}">
+          <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span></div></div>`;
+    }).join("");
+    el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
+  }
+  tick();
+}
+
+function tick() {
+  for (const ev of latest) {
+    const el = cards.get(ev.id);
+    if (!el) continue;
+    const left = ev.status === "upcoming" ? TG.countdown(ev.opens_at) : null;
+    el.querySelector(".countdown").textContent = left ? `${TG.t("opensin")} ${left}` : "";
+  }
+}
+
+async function refresh() {
+  const { data } = await TG.api(token, "GET", "/api/v1/admin/events");
+  TG.syncClock(data.server_time);
+  render(data.events);
+}
+
+// Server-sent events over fetch, so the token travels in a header, not the URL.
+async function stream() {
+  for (;;) {
+    try {
+      const resp = await fetch("/api/v1/admin/stream", { headers: { Authorization: "Bearer " + token } });
+      if (resp.status === 401 || resp.status === 403) { signOut(); return; }
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      TG.say(status, TG.t("live"), "ok");
+      const reader = resp.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split("\n").filter(l => l.startsWith("data:")).map(l => l.slice(5).trim()).join("\n");
+          if (frame.includes("event: stats") && data) {
+            const stats = JSON.parse(data);
+            TG.syncClock(stats.server_time);
+            render(stats.events);
+          }
+        }
+      }
+    } catch (e) { /* fall through to reconnect */ }
+    if (!token) return;
+    TG.say(status, TG.t("reconnecting"), "warn");
+    await new Promise(r => setTimeout(r, 2000));
+  }
+}
+
+function addPoolRow(id, title, total) {
+  const n = $("#pool-rows").children.length + 1;
+  const row = document.createElement("div");
+  row.className = "row pool-row";
+  row.innerHTML = `
+    <div><label for="p-id-${n}" data-i18n="poolid"></label><input id="p-id-${n}" class="p-id" required value="${TG.esc(id || "p" + n)}"></div>
+    <div><label for="p-title-${n}" data-i18n="pooltitle"></label><input id="p-title-${n}" class="p-title" required value="${TG.esc(title || "")}"></div>
+    <div><label for="p-total-${n}" data-i18n="total"></label><input id="p-total-${n}" class="p-total" type="number" min="1" required value="${total || 100}"></div>
+    <button type="button" class="secondary" data-i18n="removepool"></button>`;
+  row.querySelector("button").addEventListener("click", () => { if ($("#pool-rows").children.length > 1) row.remove(); });
+  $("#pool-rows").append(row);
+  TG.applyLang();
+}
+
+function localInput(date) {
+  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 19);
+}
+
+$("#create-form").addEventListener("submit", async e => {
+  e.preventDefault();
+  const pools = [...document.querySelectorAll(".pool-row")].map(r => ({
+    id: r.querySelector(".p-id").value.trim(), title: r.querySelector(".p-title").value.trim(), total: Number(r.querySelector(".p-total").value) }));
+  const body = { id: $("#c-id").value.trim(), title: $("#c-title").value.trim(), org: $("#c-org").value.trim(),
+    opens_at: new Date($("#c-opens").value).toISOString(), closes_at: new Date($("#c-closes").value).toISOString(),
+    price_fen: Number($("#c-price").value), pools };
+  try {
+    await TG.api(token, "POST", "/api/v1/admin/events", body);
+    TG.say(status, `${TG.t("created")}: ${body.id}`, "ok");
+    await refresh();
+  } catch (err) { TG.say(status, problemText(err), "bad"); }
+});
+
+function signOut() {
+  token = null;
+  sessionStorage.removeItem(KEY);
+  showBoard(false);
+}
+
+$("#signin-form").addEventListener("submit", e => {
+  e.preventDefault();
+  token = $("#token").value.trim();
+  sessionStorage.setItem(KEY, token);
+  start();
+});
+$("#signout").addEventListener("click", signOut);
+$("#lang").addEventListener("click", () => { TG.toggleLang(); render(latest); });
+$("#add-pool").addEventListener("click", () => addPoolRow());
+
+async function start() {
+  try {
+    await refresh();
+    showBoard(true);
+    stream();
+  } catch (e) {
+    TG.say(status, problemText(e), "bad");
+    if (e.status === 401 || e.status === 403) signOut();
+  }
+}
+
+addPoolRow("p1", "", 100);
+const soon = new Date(Date.now() + 10 * 60000);
+$("#c-opens").value = localInput(soon);
+$("#c-closes").value = localInput(new Date(soon.getTime() + 3 * 3600000));
+TG.applyLang();
+setInterval(tick, 250);
+if (token) start(); else showBoard(false);

@@ -1,0 +1,211 @@
+//! Real-browser tests: Debian's headless Chromium against the real server and
+//! a real Redis. Screenshots go to target/browser/ for a person to look at.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod webdriver;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use ticketgrab::domain::Millis;
+
+use crate::support::app::spawn_app;
+use crate::webdriver::Browser;
+
+fn shot(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/browser")
+        .join(name)
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
+    let app = spawn_app().await;
+    let mut browser = Browser::start(1440, 1000).await;
+    browser
+        .goto(&format!("{}/dashboard#token={}", app.base, app.admin("bj")))
+        .await;
+    browser
+        .wait_until(
+            "the board",
+            "!document.querySelector('#board').classList.contains('hidden')",
+            WAIT,
+        )
+        .await;
+    assert_eq!(browser.fields_without_labels().await, json!([]));
+
+    // Create the sale through the form, as staff would.
+    browser.type_into("#c-id", "live-sale").await;
+    browser.type_into("#c-title", "公园年票 rehearsal").await;
+    browser.type_into("#c-org", "bj").await;
+    browser
+        .js("document.querySelector('#c-opens').value = localInput(new Date(Date.now() - 60000));")
+        .await;
+    browser.type_into("#p-title-1", "年票").await;
+    browser.type_into("#p-total-1", "50").await;
+    browser.click("#create").await;
+    let card = "[data-event='live-sale']";
+    browser
+        .wait_until(
+            "the new event",
+            &format!("document.querySelector(\"{card} .remaining\").textContent === '50'"),
+            WAIT,
+        )
+        .await;
+
+    // Grabs arrive through the API; the page follows through the stream.
+    for n in 0..12 {
+        let (status, body) = app
+            .grab(&app.member(n, "bj/x"), "live-sale", json!({"pool": "p1"}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    browser
+        .wait_until(
+            "remaining stock to drop to 38",
+            &format!("document.querySelector(\"{card} .remaining\").textContent === '38'"),
+            WAIT,
+        )
+        .await;
+    browser.wait_until("the chart to show the grabs", &format!("[...document.querySelectorAll(\"{card} .chart rect\")].some(r => Number(r.getAttribute('height')) > 0)"), WAIT).await;
+    browser.screenshot(&shot("dashboard-1440.png")).await;
+
+    browser.click(&format!("{card} .act-pause")).await;
+    browser
+        .wait_until(
+            "the paused badge",
+            &format!("document.querySelector(\"{card} .status\").textContent === '已暂停'"),
+            WAIT,
+        )
+        .await;
+    let (_, detail) = app
+        .get("/api/v1/admin/events/live-sale", &app.admin("bj"))
+        .await;
+    assert_eq!(detail["sale_status"], "paused");
+
+    browser.click(&format!("{card} .act-audit")).await;
+    browser
+        .wait_until(
+            "the audit result",
+            &format!("document.querySelector(\"{card} .result\").textContent === '核对通过'"),
+            WAIT,
+        )
+        .await;
+
+    browser.click("#lang").await;
+    browser
+        .wait_until(
+            "English labels",
+            "document.querySelector('h1').textContent === 'Ticket grab dashboard'",
+            WAIT,
+        )
+        .await;
+
+    browser.set_size(375, 812).await;
+    browser
+        .wait_until("the narrow layout", "window.innerWidth <= 400", WAIT)
+        .await;
+    assert!(
+        browser.fits_width().await,
+        "the dashboard scrolls sideways at 375 px"
+    );
+    browser.screenshot(&shot("dashboard-375.png")).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
+    let app = spawn_app().await;
+    let now = Millis::now().0;
+    app.create_event("umbrella", "bj", &[("u", 5)], now + 4_000, now + 3_600_000)
+        .await;
+    let mut browser = Browser::start(375, 812).await;
+    browser
+        .goto(&format!(
+            "{}/app#token={}",
+            app.base,
+            app.member(1, "bj/chaoyang")
+        ))
+        .await;
+    let card = "[data-event='umbrella']";
+    browser
+        .wait_until(
+            "the sale",
+            &format!("document.querySelector(\"{card}\") !== null"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(browser.fields_without_labels().await, json!([]));
+    assert_eq!(
+        browser
+            .js(&format!(
+                "return document.querySelector(\"{card} .grab-button\").disabled;"
+            ))
+            .await,
+        json!(true),
+        "live before the opening"
+    );
+    assert!(
+        browser
+            .js(&format!(
+                "return document.querySelector(\"{card} .countdown\").textContent;"
+            ))
+            .await
+            .as_str()
+            .unwrap()
+            .contains("00:0")
+    );
+    browser.screenshot(&shot("app-375-countdown.png")).await;
+
+    browser
+        .wait_until(
+            "the opening",
+            &format!("!document.querySelector(\"{card} .grab-button\").disabled"),
+            WAIT,
+        )
+        .await;
+    browser.click(&format!("{card} .grab-button")).await;
+    browser
+        .wait_until(
+            "the ticket",
+            &format!("document.querySelector(\"{card} .result\").textContent.startsWith('抢到了')"),
+            WAIT,
+        )
+        .await;
+    browser.wait_until("its QR code", "(() => { const img = document.querySelector('#tickets img'); return img && img.complete && img.naturalWidth > 0; })()", WAIT).await;
+    let (_, mine) = app
+        .get("/api/v1/me/reservations", &app.member(1, "bj/chaoyang"))
+        .await;
+    let code = mine["reservations"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#tickets .code').textContent;")
+            .await,
+        json!(code)
+    );
+    assert!(
+        browser.fits_width().await,
+        "the member page scrolls sideways at 375 px"
+    );
+    browser.screenshot(&shot("app-375-ticket.png")).await;
+
+    // A second tap is safe: the same ticket comes back.
+    browser.click(&format!("{card} .grab-button")).await;
+    browser
+        .wait_until(
+            "the same ticket",
+            &format!("document.querySelector(\"{card} .result\").textContent.includes('{code}')"),
+            WAIT,
+        )
+        .await;
+
+    browser.set_size(1440, 900).await;
+    assert!(browser.fits_width().await);
+    browser.screenshot(&shot("app-1440.png")).await;
+    browser.quit().await;
+}
