@@ -121,10 +121,11 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
     let app = spawn_app().await;
-    let now = Millis::now().0;
-    app.create_event("umbrella", "bj", &[("u", 5)], now + 4_000, now + 3_600_000)
-        .await;
+    // The browser first: a cold Chromium start must not eat the countdown.
     let mut browser = Browser::start(375, 812).await;
+    let now = Millis::now().0;
+    app.create_event("umbrella", "bj", &[("u", 5)], now + 6_000, now + 3_600_000)
+        .await;
     browser
         .goto(&format!(
             "{}/app#token={}",
