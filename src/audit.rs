@@ -125,6 +125,24 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
     }
 }
 
+/// Tickets that were confirmed to members (by the HTTP answers, the load harness,
+/// or a front-end's records) but that the store no longer holds, or holds for a
+/// different pool state than live. The store's own state and log cannot show such
+/// a loss — a failover loses a ticket and its log entry together — so this is the
+/// check that makes it visible.
+pub fn missing_confirmed(snap: &Snapshot, confirmed: &[Code]) -> Vec<String> {
+    let held: HashMap<&Code, Status> = snap
+        .reservations
+        .iter()
+        .map(|r| (&r.code, r.status))
+        .collect();
+    confirmed
+        .iter()
+        .filter(|code| !held.contains_key(code))
+        .map(|code| format!("confirmed ticket {code} is missing from the store (lost ticket)"))
+        .collect()
+}
+
 /// Replays the log and compares what it implies with the stored state.
 fn replay_log(snap: &Snapshot) -> Vec<String> {
     let mut violations = Vec::new();

@@ -78,6 +78,15 @@ pub struct Config {
     #[arg(long, env = "TG_REDIS_CONNECTIONS", default_value_t = 4)]
     pub redis_connections: usize,
 
+    /// Confirm a change only when this many replicas hold it (Redis WAIT), so a
+    /// failover cannot lose a confirmed ticket; 0 does not wait.
+    #[arg(long, env = "TG_REDIS_WAIT_REPLICAS", default_value_t = 0)]
+    pub redis_wait_replicas: usize,
+
+    /// Longest wait for those replicas before answering 503 store_unavailable.
+    #[arg(long, env = "TG_REDIS_WAIT_TIMEOUT_MS", default_value_t = 500)]
+    pub redis_wait_timeout_ms: u64,
+
     /// Longest wait for one store call before answering 503 store_unavailable.
     #[arg(long, env = "TG_STORE_TIMEOUT_MS", default_value_t = 2000)]
     pub store_timeout_ms: u64,

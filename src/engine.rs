@@ -275,6 +275,21 @@ impl Engine {
     pub async fn audit(&self, event: &EventId) -> Result<AuditReport, Error> {
         Ok(audit(&self.store.snapshot(event).await?))
     }
+
+    /// The audit, plus a check that every ticket in `confirmed` is still held.
+    pub async fn audit_confirmed(
+        &self,
+        event: &EventId,
+        confirmed: &[Code],
+    ) -> Result<AuditReport, Error> {
+        let snapshot = self.store.snapshot(event).await?;
+        let mut report = audit(&snapshot);
+        report
+            .violations
+            .extend(crate::audit::missing_confirmed(&snapshot, confirmed));
+        report.ok = report.violations.is_empty();
+        Ok(report)
+    }
 }
 
 fn check_choices(choices: &[PoolId]) -> Result<(), Error> {

@@ -68,7 +68,7 @@ impl Metrics {
         registry
             .register(Box::new(remaining.clone()))
             .expect("metric registered once");
-        Self {
+        let metrics = Self {
             grabs: counter(
                 "tg_grabs_total",
                 "Grab answers by event and outcome",
@@ -97,7 +97,19 @@ impl Metrics {
                 &["op"],
             ),
             registry,
+        };
+        // Series that stay at zero in a healthy run exist from the start, so
+        // rates and alerts over them are defined before the first incident.
+        for scope in ["member", "ip"] {
+            metrics.rate_limited.with_label_values(&[scope]);
         }
+        for reason in ["overloaded", "timeout"] {
+            metrics.shed.with_label_values(&[reason]);
+        }
+        for kind in ["unavailable", "corrupt"] {
+            metrics.store_errors.with_label_values(&["grab", kind]);
+        }
+        metrics
     }
 
     /// The Prometheus text format.

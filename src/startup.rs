@@ -33,7 +33,11 @@ impl App {
         let store: Arc<dyn Store> = match config.redis_target() {
             Some(target) => Arc::new(
                 RedisStore::new(&target, config.redis_connections, config.store_timeout())
-                    .context("configuring Redis")?,
+                    .context("configuring Redis")?
+                    .with_replica_wait(
+                        config.redis_wait_replicas,
+                        Duration::from_millis(config.redis_wait_timeout_ms),
+                    ),
             ),
             None => Arc::new(MemoryStore::new()),
         };

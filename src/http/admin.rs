@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -14,13 +14,16 @@ use futures_util::Stream;
 
 use super::auth::AdminAuth;
 use super::dto::{
-    AdminEventDto, AdminEventList, AuditDto, CreateEventBody, RestockBody, RestockResult,
-    StatusResult,
+    AdminEventDto, AdminEventList, AuditDto, ConfirmedBody, CreateEventBody, RestockBody,
+    RestockResult, StatusResult,
 };
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::{AppState, owned_event};
 use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId, StatusAction};
+
+/// Room for the codes of a 25,000-ticket sale and more.
+const CONFIRMED_BODY_LIMIT: usize = 4 << 20;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +34,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events/{event}/resume", post(resume))
         .route("/admin/events/{event}/close", post(close))
         .route("/admin/events/{event}/reservations.csv", get(export))
-        .route("/admin/events/{event}/audit", get(audit))
+        .route(
+            "/admin/events/{event}/audit",
+            get(audit)
+                .post(audit_confirmed)
+                .layer(DefaultBodyLimit::max(CONFIRMED_BODY_LIMIT)),
+        )
         .route("/admin/stream", get(stream))
 }
 
@@ -250,6 +258,26 @@ pub async fn audit(
 ) -> Result<Json<AuditDto>, ApiError> {
     let (id, _) = owned_event(&s, &staff, &event).await?;
     Ok(Json(s.engine.audit(&id).await?.into()))
+}
+
+/// The audit, plus: every ticket in `confirmed` (codes that members were told
+/// they hold) must still be in the store. After a failover this is what shows
+/// lost tickets.
+#[utoipa::path(post, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
+    params(("event" = String, Path)), request_body = ConfirmedBody, responses((status = 200, body = AuditDto)))]
+pub async fn audit_confirmed(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path(event): Path<String>,
+    ApiJson(body): ApiJson<ConfirmedBody>,
+) -> Result<Json<AuditDto>, ApiError> {
+    let (id, _) = owned_event(&s, &staff, &event).await?;
+    let codes = body
+        .confirmed
+        .iter()
+        .map(|c| crate::domain::Code::parse(c).map_err(bad))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(s.engine.audit_confirmed(&id, &codes).await?.into()))
 }
 
 /// Server-sent events: `stats` with every event of the staff member's org, sent

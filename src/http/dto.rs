@@ -248,6 +248,13 @@ pub struct StatusResult {
     pub sale_status: String,
 }
 
+/// Codes that members were told they hold.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmedBody {
+    pub confirmed: Vec<String>,
+}
+
 /// The audit's answer.
 #[derive(Serialize, ToSchema)]
 pub struct AuditDto {

@@ -13,7 +13,7 @@ use super::{admin, dto, member, ops, station};
         member::my_reservation, member::qr, member::cancel,
         station::issue, station::redeem,
         admin::create, admin::list, admin::detail, admin::restock, admin::pause, admin::resume,
-        admin::close, admin::export, admin::audit, admin::stream,
+        admin::close, admin::export, admin::audit, admin::audit_confirmed, admin::stream,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(dto::Problem)),

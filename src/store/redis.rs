@@ -40,6 +40,10 @@ pub struct RedisStore {
     /// Upper bound of one store call, connecting included: a stalled Redis becomes
     /// `Unavailable` (503) instead of a hung request.
     call_timeout: Duration,
+    /// Replicas that must hold a change before it is confirmed (0: do not wait).
+    wait_replicas: usize,
+    /// Longest wait for them.
+    wait_timeout: Duration,
 }
 
 /// Makes connections: the deadpool-redis pool of either kind.
@@ -198,7 +202,21 @@ impl RedisStore {
                 Backend::Cluster(Shared::new(pool, connections, call_timeout))
             }
         };
-        Ok(Self { pool, call_timeout })
+        Ok(Self {
+            pool,
+            call_timeout,
+            wait_replicas: 0,
+            wait_timeout: Duration::ZERO,
+        })
+    }
+
+    /// Confirms a change only once `replicas` replicas hold it (Redis `WAIT`),
+    /// so a failover cannot lose a confirmed ticket. The script and the WAIT
+    /// travel as one pipeline to the event's master: still one round trip.
+    pub fn with_replica_wait(mut self, replicas: usize, timeout: Duration) -> Self {
+        self.wait_replicas = replicas;
+        self.wait_timeout = timeout;
+        self
     }
 
     async fn with_timeout<T>(
@@ -240,8 +258,48 @@ impl RedisStore {
         event: &EventId,
         args: &[&str],
     ) -> Result<(String, Vec<String>), Error> {
-        let reply = texts(self.run(script, event, args).await?)?;
-        refusal(event, reply)
+        let reply = if self.wait_replicas == 0 {
+            self.run(script, event, args).await?
+        } else {
+            self.run_replicated(script, event, args).await?
+        };
+        refusal(event, texts(reply)?)
+    }
+
+    /// `EVALSHA` + `WAIT` in one pipeline; a change that too few replicas hold is
+    /// not confirmed (503): it may be lost in a failover, and if it survives, the
+    /// member's retry finds it.
+    async fn run_replicated(
+        &self,
+        script: &Script,
+        event: &EventId,
+        args: &[&str],
+    ) -> Result<Value, Error> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("EVALSHA")
+            .arg(script.get_hash())
+            .arg(7)
+            .arg(&event_keys(event)[..])
+            .arg(args);
+        pipe.cmd("WAIT")
+            .arg(self.wait_replicas)
+            .arg(self.wait_timeout.as_millis() as u64);
+        self.with_timeout(async {
+            with_conn!(self, conn => {
+                let mut reply = pipe.query_async::<(Value, i64)>(&mut conn).await;
+                if matches!(&reply, Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)) {
+                    script.load_async(&mut conn).await.map_err(store_error)?;
+                    reply = pipe.query_async(&mut conn).await;
+                }
+                let (value, acked) = reply.map_err(store_error)?;
+                if (acked as usize) < self.wait_replicas {
+                    Err(Error::Unavailable(format!("change held by {acked} of {} replicas", self.wait_replicas)))
+                } else {
+                    Ok(value)
+                }
+            })
+        })
+        .await
     }
 
     async fn read(&self, event: &EventId, args: &[&str]) -> Result<(EventView, Vec<Value>), Error> {

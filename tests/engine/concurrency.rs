@@ -357,3 +357,84 @@ async fn no_raw_card_number_is_stored_anywhere_in_redis() {
         i += 1;
     }
 }
+
+/// Double taps for a share of `members` (offset by `first`), shuffled.
+fn attempts_for(first: usize, members: usize, pool: &str, seed: u64) -> Vec<(usize, Vec<PoolId>)> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut attempts: Vec<(usize, Vec<PoolId>)> = (first..first + members)
+        .map(|m| (m, vec![pool_id(pool)]))
+        .collect();
+    for _ in 0..members / 3 {
+        let m = first + rng.random_range(0..members);
+        attempts.push((m, vec![pool_id(pool)]));
+    }
+    attempts.shuffle(&mut rng);
+    attempts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_sales_on_two_cluster_masters_sell_exactly_their_stock() {
+    let cluster = crate::support::cluster::RedisCluster::start(3, 0);
+    let engine = Engine::new(crate::cluster_store(&cluster), keyer());
+    // Events land on masters by their hash tag: six sales use at least two masters,
+    // and the two raced here are on different ones.
+    let ids: Vec<String> = (0..6).map(|i| format!("cinema-{i}")).collect();
+    let masters: Vec<u16> = ids
+        .iter()
+        .map(|id| cluster.master_of(&format!("tg:{{{id}}}:meta")))
+        .collect();
+    let distinct: HashSet<u16> = masters.iter().copied().collect();
+    assert!(
+        distinct.len() >= 2,
+        "six events all on one master: {masters:?}"
+    );
+    let a = 0;
+    let b = masters
+        .iter()
+        .position(|m| *m != masters[a])
+        .expect("two masters");
+    for id in [&ids[a], &ids[b]] {
+        engine
+            .create_event(&open_event(id, &[("c", 10_000)]))
+            .await
+            .unwrap();
+    }
+    let members: Arc<Vec<Member>> =
+        Arc::new((0..60_000).map(|n| keyer().member(&card(n))).collect());
+    let (answers_a, answers_b) = tokio::join!(
+        race(
+            &engine,
+            &ids[a],
+            members.clone(),
+            attempts_for(0, 30_000, "c", 1)
+        ),
+        race(
+            &engine,
+            &ids[b],
+            members.clone(),
+            attempts_for(30_000, 30_000, "c", 2)
+        ),
+    );
+    for (id, answers) in [(&ids[a], answers_a), (&ids[b], answers_b)] {
+        let per_member = by_member(&answers);
+        assert_eq!(
+            per_member.values().map(|(_, n)| n).sum::<usize>(),
+            10_000,
+            "{id}"
+        );
+        assert!(
+            per_member
+                .values()
+                .all(|(codes, new)| codes.len() == 1 && *new == 1),
+            "{id}: a member got two"
+        );
+        let view = engine.event(&event_id(id)).await.unwrap();
+        assert_eq!(
+            (view.pools[0].remaining, view.pools[0].active),
+            (0, 10_000),
+            "{id}"
+        );
+        let report = engine.audit(&event_id(id)).await.unwrap();
+        assert!(report.ok, "{id}: {:?}", report.violations);
+    }
+}

@@ -18,6 +18,9 @@ macro_rules! conformance {
         mod on_redis {
             $(#[tokio::test] async fn $case() { super::cases::$case(crate::redis()).await })*
         }
+        mod on_cluster {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::cluster()).await })*
+        }
     };
 }
 

@@ -11,16 +11,33 @@ mod scripts;
 use std::sync::Arc;
 use std::time::Duration;
 
+use support::cluster::RedisCluster;
 use support::redis_server::RedisServer;
 use ticketgrab::Engine;
 use ticketgrab::domain::{MemberKeyer, Millis};
 use ticketgrab::store::{MemoryStore, RedisStore, RedisTarget, Snapshot, Store};
 
-/// An engine over a store, holding the Redis process (if any) alive.
+/// An engine over a store, holding the Redis process(es) (if any) alive.
 pub struct Harness {
     pub engine: Engine,
     pub store: Arc<dyn Store>,
     pub redis: Option<RedisServer>,
+    pub cluster: Option<RedisCluster>,
+}
+
+impl Harness {
+    fn new(
+        store: Arc<dyn Store>,
+        redis: Option<RedisServer>,
+        cluster: Option<RedisCluster>,
+    ) -> Self {
+        Self {
+            engine: Engine::new(store.clone(), keyer()),
+            store,
+            redis,
+            cluster,
+        }
+    }
 }
 
 pub fn keyer() -> MemberKeyer {
@@ -28,33 +45,28 @@ pub fn keyer() -> MemberKeyer {
 }
 
 pub fn memory() -> Harness {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    Harness {
-        engine: Engine::new(store.clone(), keyer()),
-        store,
-        redis: None,
-    }
+    Harness::new(Arc::new(MemoryStore::new()), None, None)
 }
 
-pub fn redis_store(server: &RedisServer, pool_size: usize) -> Arc<dyn Store> {
-    Arc::new(
-        RedisStore::new(
-            &RedisTarget::Single(server.url()),
-            pool_size,
-            Duration::from_secs(5),
-        )
-        .unwrap(),
-    )
+pub fn redis_store(server: &RedisServer, connections: usize) -> Arc<dyn Store> {
+    let target = RedisTarget::Single(server.url());
+    Arc::new(RedisStore::new(&target, connections, Duration::from_secs(5)).unwrap())
 }
 
 pub fn redis() -> Harness {
     let server = RedisServer::start();
-    let store = redis_store(&server, 8);
-    Harness {
-        engine: Engine::new(store.clone(), keyer()),
-        store,
-        redis: Some(server),
-    }
+    Harness::new(redis_store(&server, 8), Some(server), None)
+}
+
+pub fn cluster_store(cluster: &RedisCluster) -> Arc<dyn Store> {
+    let target = RedisTarget::Cluster(cluster.urls());
+    Arc::new(RedisStore::new(&target, 4, Duration::from_secs(5)).unwrap())
+}
+
+/// A 3-master Redis Cluster.
+pub fn cluster() -> Harness {
+    let cluster = RedisCluster::start(3, 0);
+    Harness::new(cluster_store(&cluster), None, Some(cluster))
 }
 
 /// A snapshot with its read time blanked, for before/after comparisons.

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses its own part of this module
 
 pub mod app;
+pub mod cluster;
 pub mod redis_server;
 
 use ticketgrab::domain::{
