@@ -11,6 +11,8 @@ pub struct RedisServer {
     pub port: u16,
     dir: tempfile::TempDir,
     args: Vec<String>,
+    /// user and password for `url` and `conn` (an admin of the instance).
+    auth: Option<(String, String)>,
 }
 
 /// A port that was free a moment ago.
@@ -23,11 +25,12 @@ pub fn free_port() -> u16 {
 }
 
 fn spawn(program: &str, args: &[String], dir: &Path) -> Child {
+    let log = std::fs::File::create(dir.join("redis.log")).expect("log file");
     Command::new(program)
         .args(args)
         .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().expect("log file"))
+        .stderr(log)
         .spawn()
         .unwrap_or_else(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -48,13 +51,15 @@ impl RedisServer {
 
     /// A Redis with extra arguments (a config file path may come first).
     pub fn start_with(extra: &[&str]) -> Self {
+        Self::start_as(extra, None)
+    }
+
+    /// A Redis whose configuration turns the default user off: `auth` is the
+    /// user and password that `url`, `conn` and the readiness check use.
+    pub fn start_as(extra: &[&str], auth: Option<(&str, &str)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for redis");
-        let mut server = Self {
-            child: None,
-            port: 0,
-            dir,
-            args: Vec::new(),
-        };
+        let auth = auth.map(|(u, p)| (u.to_owned(), p.to_owned()));
+        let mut server = Self { child: None, port: 0, dir, args: Vec::new(), auth };
         for _ in 0..5 {
             server.port = free_port();
             server.args = extra.iter().map(|s| s.to_string()).collect();
@@ -72,7 +77,8 @@ impl RedisServer {
             }
             // Someone took the port between our probe and Redis's bind: try another.
         }
-        panic!("redis-server did not start on any of 5 free ports");
+        let log = std::fs::read_to_string(server.dir.path().join("redis.log")).unwrap_or_default();
+        panic!("redis-server did not start on any of 5 free ports; its last words:\n{log}");
     }
 
     /// Starts the process and waits until it answers PING; false if it exited.
@@ -101,12 +107,24 @@ impl RedisServer {
         );
     }
 
+    /// What redis-server printed since it was last (re)started.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+    }
+
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        match &self.auth {
+            Some((user, password)) => self.url_as(user, password),
+            None => format!("redis://127.0.0.1:{}", self.port),
+        }
+    }
+
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        format!("redis://{user}:{password}@127.0.0.1:{}", self.port)
     }
 
     pub fn dir(&self) -> PathBuf {
