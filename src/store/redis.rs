@@ -266,40 +266,100 @@ impl RedisStore {
         refusal(event, texts(reply)?)
     }
 
-    /// `EVALSHA` + `WAIT` in one pipeline; a change that too few replicas hold is
-    /// not confirmed (503): it may be lost in a failover, and if it survives, the
-    /// member's retry finds it.
+    /// `EVALSHA` + `WAIT` in one pipeline to the event's master; a change that
+    /// too few replicas hold is not confirmed (503): it may be lost in a
+    /// failover, and if it survives, the member's retry finds it.
     async fn run_replicated(
         &self,
         script: &Script,
         event: &EventId,
         args: &[&str],
     ) -> Result<Value, Error> {
+        let keys = event_keys(event);
         let mut pipe = redis::pipe();
         pipe.cmd("EVALSHA")
             .arg(script.get_hash())
             .arg(7)
-            .arg(&event_keys(event)[..])
+            .arg(&keys[..])
             .arg(args);
         pipe.cmd("WAIT")
             .arg(self.wait_replicas)
             .arg(self.wait_timeout.as_millis() as u64);
-        self.with_timeout(async {
-            with_conn!(self, conn => {
-                let mut reply = pipe.query_async::<(Value, i64)>(&mut conn).await;
-                if matches!(&reply, Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript)) {
-                    script.load_async(&mut conn).await.map_err(store_error)?;
-                    reply = pipe.query_async(&mut conn).await;
-                }
-                let (value, acked) = reply.map_err(store_error)?;
-                if (acked as usize) < self.wait_replicas {
-                    Err(Error::Unavailable(format!("change held by {acked} of {} replicas", self.wait_replicas)))
-                } else {
-                    Ok(value)
+        let replies = self
+            .with_timeout(async {
+                let first = self.pipeline_to_master(&pipe, &keys[0]).await;
+                match first {
+                    Err(e)
+                        if e.kind()
+                            == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                    {
+                        self.load(script).await?;
+                        self.pipeline_to_master(&pipe, &keys[0])
+                            .await
+                            .map_err(store_error)
+                    }
+                    other => other.map_err(store_error),
                 }
             })
-        })
-        .await
+            .await?;
+        let [value, acked] = <[Value; 2]>::try_from(replies)
+            .map_err(|_| Error::Corrupt("WAIT pipeline reply".into()))?;
+        let acked: i64 = text(&acked)?.parse().unwrap_or(0);
+        if (acked as usize) < self.wait_replicas {
+            return Err(Error::Unavailable(format!(
+                "change held by {acked} of {} replicas",
+                self.wait_replicas
+            )));
+        }
+        Ok(value)
+    }
+
+    /// Sends a pipeline to the master of `key`'s slot. On a cluster the route is
+    /// explicit: left to itself, redis-rs sends `WAIT` to every master and
+    /// reports the smallest answer.
+    async fn pipeline_to_master(
+        &self,
+        pipe: &redis::Pipeline,
+        key: &str,
+    ) -> redis::RedisResult<Vec<Value>> {
+        let replies = self.send_pipeline(pipe, key).await?;
+        // An error reply of the script comes back as an element; make it the
+        // call's error, so NOSCRIPT is retried and TG_CORRUPT is recognised.
+        replies.into_iter().map(Value::extract_error).collect()
+    }
+
+    async fn send_pipeline(
+        &self,
+        pipe: &redis::Pipeline,
+        key: &str,
+    ) -> redis::RedisResult<Vec<Value>> {
+        use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
+        let broken = || redis::RedisError::from((redis::ErrorKind::Io, "no connection"));
+        match &self.pool {
+            Backend::Single(shared) => {
+                let mut conn = shared.conn().await.map_err(|_| broken())?;
+                let result = pipe.query_async(&mut conn).await;
+                if result.is_err() {
+                    shared.broken();
+                }
+                result
+            }
+            Backend::Cluster(shared) => {
+                let mut conn = shared.conn().await.map_err(|_| broken())?;
+                let route =
+                    SingleNodeRoutingInfo::SpecificNode(Route::with_key(key, SlotAddr::Master));
+                let result = conn.route_pipeline(pipe.clone(), 0, 2, route).await;
+                if result.is_err() {
+                    shared.broken();
+                }
+                result
+            }
+        }
+    }
+
+    /// Loads a script on every master.
+    async fn load(&self, script: &Script) -> Result<(), Error> {
+        with_conn!(self, conn => script.load_async(&mut conn).await.map(|_| ()).map_err(store_error))
     }
 
     async fn read(&self, event: &EventId, args: &[&str]) -> Result<(EventView, Vec<Value>), Error> {

@@ -20,15 +20,32 @@ fn start_durable() -> RedisServer {
 async fn the_shipped_config_is_durable_and_its_user_can_do_only_what_the_service_needs() {
     let redis = start_durable();
     let mut admin = redis.conn();
-    let fsync: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("appendfsync").query(&mut admin).unwrap();
+    let fsync: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("appendfsync")
+        .query(&mut admin)
+        .unwrap();
     assert_eq!(fsync[1], "always");
-    let policy: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("maxmemory-policy").query(&mut admin).unwrap();
+    let policy: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query(&mut admin)
+        .unwrap();
     assert_eq!(policy[1], "noeviction");
 
     // Without the password, nothing.
-    let mut anonymous = redis::Client::open(format!("redis://127.0.0.1:{}", redis.port)).unwrap().get_connection().unwrap();
-    let refused = redis::cmd("GET").arg("tg:x").query::<Option<String>>(&mut anonymous).unwrap_err();
-    assert!(refused.to_string().contains("NOAUTH") || refused.to_string().contains("NOPERM"), "{refused}");
+    let mut anonymous = redis::Client::open(format!("redis://127.0.0.1:{}", redis.port))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let refused = redis::cmd("GET")
+        .arg("tg:x")
+        .query::<Option<String>>(&mut anonymous)
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("NOAUTH") || refused.to_string().contains("NOPERM"),
+        "{refused}"
+    );
 
     // The service runs everything as ticketgrab.
     let app = spawn_app_on(&redis.url_as("ticketgrab", "ticketgrab-change-me"), &[]).await;
@@ -37,26 +54,74 @@ async fn the_shipped_config_is_durable_and_its_user_can_do_only_what_the_service
     let (status, ticket) = app.grab(&me, "durable", json!({"pool": "p"})).await;
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     let code = ticket["code"].as_str().unwrap();
-    assert_eq!(app.delete(&format!("/api/v1/me/reservations/durable/{code}"), &me).await.0, StatusCode::OK);
+    assert_eq!(
+        app.delete(&format!("/api/v1/me/reservations/durable/{code}"), &me)
+            .await
+            .0,
+        StatusCode::OK
+    );
     let (_, again) = app.grab(&me, "durable", json!({"pool": "p"})).await;
     let station = app.station("bj");
-    assert_eq!(app.post("/api/v1/station/redeem", &station, json!({"event": "durable", "code": again["code"]})).await.0, StatusCode::OK);
-    assert_eq!(app.post("/api/v1/admin/events/durable/pools/p/restock", &app.admin("bj"), json!({"delta": 5})).await.0, StatusCode::OK);
-    assert_eq!(app.post("/api/v1/admin/events/durable/pause", &app.admin("bj"), json!({})).await.0, StatusCode::OK);
-    let (_, audit) = app.get("/api/v1/admin/events/durable/audit", &app.admin("bj")).await;
+    assert_eq!(
+        app.post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "durable", "code": again["code"]})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/admin/events/durable/pools/p/restock",
+            &app.admin("bj"),
+            json!({"delta": 5})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/admin/events/durable/pause",
+            &app.admin("bj"),
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (_, audit) = app
+        .get("/api/v1/admin/events/durable/audit", &app.admin("bj"))
+        .await;
     assert_eq!(audit["ok"], true, "{audit}");
-    let (status, _, _) = app.request(reqwest::Method::GET, "/readyz", None, None).await;
+    let (status, _, _) = app
+        .request(reqwest::Method::GET, "/readyz", None, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     // ...and ticketgrab can do nothing else.
-    let mut service = redis::Client::open(redis.url_as("ticketgrab", "ticketgrab-change-me")).unwrap().get_connection().unwrap();
-    for cmd in [vec!["FLUSHALL"], vec!["KEYS", "*"], vec!["CONFIG", "GET", "*"], vec!["DEL", "tg:{durable}:res"], vec!["GET", "other"]] {
+    let mut service = redis::Client::open(redis.url_as("ticketgrab", "ticketgrab-change-me"))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    for cmd in [
+        vec!["FLUSHALL"],
+        vec!["KEYS", "*"],
+        vec!["CONFIG", "GET", "*"],
+        vec!["DEL", "tg:{durable}:res"],
+        vec!["GET", "other"],
+    ] {
         let mut c = redis::cmd(cmd[0]);
         for a in &cmd[1..] {
             c.arg(*a);
         }
         let err = c.query::<redis::Value>(&mut service).unwrap_err();
-        assert!(err.to_string().to_uppercase().contains("NOPERM"), "{cmd:?}: {err}");
+        assert!(
+            err.to_string().to_uppercase().contains("NOPERM"),
+            "{cmd:?}: {err}"
+        );
     }
 }
 
@@ -65,9 +130,18 @@ async fn killing_redis_three_times_mid_sale_loses_no_confirmed_ticket() {
     let mut redis = start_durable();
     let url = redis.url_as("ticketgrab", "ticketgrab-change-me");
     let app = Arc::new(spawn_app_on(&url, &["--store-timeout-ms", "1000"]).await);
-    app.create_open_event("festival", &[("entry", 20_000)]).await;
+    app.create_open_event("festival", &[("entry", 20_000)])
+        .await;
 
-    let sale = tokio::spawn(crowd(app.clone(), "festival", "entry", 26_000, 200, Duration::from_millis(300), Duration::from_secs(240)));
+    let sale = tokio::spawn(crowd(
+        app.clone(),
+        "festival",
+        "entry",
+        26_000,
+        200,
+        Duration::from_millis(300),
+        Duration::from_secs(240),
+    ));
     // Three crashes at three points of the sale, each restarted from the AOF.
     let mut restarts = 0;
     let started = std::time::Instant::now();
@@ -78,9 +152,17 @@ async fn killing_redis_three_times_mid_sale_loses_no_confirmed_ticket() {
                 sale.await.unwrap();
                 panic!("the sale ended before {at} tickets were sold");
             }
-            assert!(started.elapsed() < Duration::from_secs(180), "stuck before {at} tickets");
-            let (_, event) = app.get("/api/v1/events/festival", &app.member(0, "bj/x")).await;
-            if event["pools"][0]["remaining"].as_i64().is_some_and(|left| 20_000 - left >= at) {
+            assert!(
+                started.elapsed() < Duration::from_secs(180),
+                "stuck before {at} tickets"
+            );
+            let (_, event) = app
+                .get("/api/v1/events/festival", &app.member(0, "bj/x"))
+                .await;
+            if event["pools"][0]["remaining"]
+                .as_i64()
+                .is_some_and(|left| 20_000 - left >= at)
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -88,16 +170,39 @@ async fn killing_redis_three_times_mid_sale_loses_no_confirmed_ticket() {
         redis.kill();
         tokio::time::sleep(Duration::from_millis(500)).await;
         redis.restart();
-        let exists: bool = redis::cmd("EXISTS").arg("tg:{festival}:meta").query(&mut redis.conn()).unwrap();
-        assert!(exists, "the sale is gone after restart {restarts}; Redis said:\n{}", redis.log());
+        let exists: bool = redis::cmd("EXISTS")
+            .arg("tg:{festival}:meta")
+            .query(&mut redis.conn())
+            .unwrap();
+        assert!(
+            exists,
+            "the sale is gone after restart {restarts}; Redis said:\n{}",
+            redis.log()
+        );
         restarts += 1;
     }
     let told = sale.await.unwrap();
     let told = told.lock().unwrap();
     assert_eq!(restarts, 3);
-    assert!(told.unavailable.get("store_unavailable").copied().unwrap_or(0) > 0, "members saw the outages: {:?}", told.unavailable);
-    assert!(told.unavailable.keys().all(|c| c == "store_unavailable"), "{:?}", told.unavailable);
-    assert_eq!(told.tickets.len(), 20_000, "every ticket sold once the store was back");
+    assert!(
+        told.unavailable
+            .get("store_unavailable")
+            .copied()
+            .unwrap_or(0)
+            > 0,
+        "members saw the outages: {:?}",
+        told.unavailable
+    );
+    assert!(
+        told.unavailable.keys().all(|c| c == "store_unavailable"),
+        "{:?}",
+        told.unavailable
+    );
+    assert_eq!(
+        told.tickets.len(),
+        20_000,
+        "every ticket sold once the store was back"
+    );
     assert_eq!(told.sold_out, 6_000);
 
     // Every confirmed ticket is there, with the same code, for the same member.
@@ -110,8 +215,16 @@ async fn killing_redis_three_times_mid_sale_loses_no_confirmed_ticket() {
     distinct.dedup();
     assert_eq!(distinct.len(), 20_000, "no code given twice");
     for (m, code) in told.tickets.iter().filter(|(m, _)| *m % 97 == 0) {
-        let (status, r) = app.get(&format!("/api/v1/me/reservations/festival/{code}"), &app.member(*m, "bj/x")).await;
+        let (status, r) = app
+            .get(
+                &format!("/api/v1/me/reservations/festival/{code}"),
+                &app.member(*m, "bj/x"),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "member {m}'s ticket {code}: {r}");
     }
-    eprintln!("crash test: 3 SIGKILLs, {:?} answers while down, 0 confirmed tickets lost", told.unavailable);
+    eprintln!(
+        "crash test: 3 SIGKILLs, {:?} answers while down, 0 confirmed tickets lost",
+        told.unavailable
+    );
 }

@@ -36,25 +36,45 @@ pub struct Told {
 /// `members` members grab through `tasks` concurrent clients until each has a
 /// ticket or `sold_out`, honouring Retry-After (shortened to `retry_after_cap`)
 /// on 503. Returns when all are done, or panics after `deadline`.
-pub async fn crowd(app: Arc<TestApp>, event: &str, pool: &str, members: u64, tasks: u64, retry_after_cap: Duration, deadline: Duration) -> Arc<Mutex<Told>> {
+pub async fn crowd(
+    app: Arc<TestApp>,
+    event: &str,
+    pool: &str,
+    members: u64,
+    tasks: u64,
+    retry_after_cap: Duration,
+    deadline: Duration,
+) -> Arc<Mutex<Told>> {
     let told = Arc::new(Mutex::new(Told::default()));
     let started = Instant::now();
     let mut handles = Vec::new();
     for t in 0..tasks {
-        let (app, told, event, pool) = (app.clone(), told.clone(), event.to_owned(), pool.to_owned());
+        let (app, told, event, pool) =
+            (app.clone(), told.clone(), event.to_owned(), pool.to_owned());
         handles.push(tokio::spawn(async move {
             let mut m = t;
             while m < members {
                 let token = app.member(m, "bj/x");
                 loop {
-                    assert!(started.elapsed() < deadline, "the sale did not finish within {deadline:?}");
+                    assert!(
+                        started.elapsed() < deadline,
+                        "the sale did not finish within {deadline:?}"
+                    );
                     let (status, headers, body) = app
-                        .request(reqwest::Method::POST, &format!("/api/v1/events/{event}/reservations"), Some(&token), Some(json!({"pool": pool})))
+                        .request(
+                            reqwest::Method::POST,
+                            &format!("/api/v1/events/{event}/reservations"),
+                            Some(&token),
+                            Some(json!({"pool": pool})),
+                        )
                         .await;
                     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
                     match status {
                         StatusCode::CREATED | StatusCode::OK => {
-                            told.lock().unwrap().tickets.insert(m, body["code"].as_str().unwrap().to_owned());
+                            told.lock()
+                                .unwrap()
+                                .tickets
+                                .insert(m, body["code"].as_str().unwrap().to_owned());
                             break;
                         }
                         StatusCode::CONFLICT if body["code"] == "sold_out" => {
@@ -62,10 +82,17 @@ pub async fn crowd(app: Arc<TestApp>, event: &str, pool: &str, members: u64, tas
                             break;
                         }
                         StatusCode::SERVICE_UNAVAILABLE => {
-                            let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+                            let retry: u64 =
+                                headers["retry-after"].to_str().unwrap().parse().unwrap();
                             assert_eq!(headers["content-type"], "application/problem+json");
-                            *told.lock().unwrap().unavailable.entry(body["code"].as_str().unwrap_or("?").to_owned()).or_default() += 1;
-                            tokio::time::sleep(Duration::from_secs(retry).min(retry_after_cap)).await;
+                            *told
+                                .lock()
+                                .unwrap()
+                                .unavailable
+                                .entry(body["code"].as_str().unwrap_or("?").to_owned())
+                                .or_default() += 1;
+                            tokio::time::sleep(Duration::from_secs(retry).min(retry_after_cap))
+                                .await;
                         }
                         other => panic!("member {m}: {other} {body}"),
                     }
@@ -83,7 +110,13 @@ pub async fn crowd(app: Arc<TestApp>, event: &str, pool: &str, members: u64, tas
 /// The confirmed codes as the audit's `confirmed` list, and its answer.
 pub async fn audit_confirmed(app: &TestApp, event: &str, told: &Told) -> Value {
     let codes: Vec<&String> = told.tickets.values().collect();
-    let (status, audit) = app.post(&format!("/api/v1/admin/events/{event}/audit"), &app.admin("bj"), json!({"confirmed": codes})).await;
+    let (status, audit) = app
+        .post(
+            &format!("/api/v1/admin/events/{event}/audit"),
+            &app.admin("bj"),
+            json!({"confirmed": codes}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     audit
 }

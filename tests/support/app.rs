@@ -48,8 +48,15 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
 
 /// Another process of the service on the same Redis.
 pub async fn spawn_app_on(redis_url: &str, flags: &[&str]) -> TestApp {
+    let mut all = vec!["--redis-url", redis_url];
+    all.extend(flags);
+    spawn_app_flags(&all).await
+}
+
+/// The service with these flags (which must name its store).
+pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
     let mut all: Vec<&str> = TEST_FLAGS.to_vec();
-    all.extend(["--redis-url", redis_url, "--store-timeout-ms", "1000"]);
+    all.extend(["--store-timeout-ms", "1000"]);
     all.extend(flags);
     let config = Config::parse(&all).expect("test flags parse");
     let app = App::build(&config).await.expect("app builds");

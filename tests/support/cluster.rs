@@ -9,6 +9,7 @@ use super::redis_server::RedisServer;
 
 pub struct RedisCluster {
     pub nodes: Vec<RedisServer>,
+    masters: usize,
 }
 
 impl RedisCluster {
@@ -46,26 +47,40 @@ impl RedisCluster {
             "cluster create failed: {}",
             String::from_utf8_lossy(&out.stdout)
         );
-        let cluster = Self { nodes };
+        let cluster = Self { nodes, masters };
         cluster.wait_ok(Duration::from_secs(30));
         cluster
     }
 
-    /// Waits until every live node says the cluster is ok and sees all masters.
+    /// Waits until every live node says the cluster is ok, there are as many
+    /// masters as the cluster was made with, and every other live node is a
+    /// replica whose link to its master is up. (Right after `cluster create`
+    /// the future replicas still call themselves masters.)
     pub fn wait_ok(&self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
-            let ready = self.live().all(|n| {
+            let (mut ok, mut masters, mut replicas) = (true, 0, 0);
+            for node in self.live() {
+                let mut conn = node.conn();
                 let info: String = redis::cmd("CLUSTER")
                     .arg("INFO")
-                    .query(&mut n.conn())
+                    .query(&mut conn)
                     .unwrap_or_default();
-                info.contains("cluster_state:ok")
-            });
-            if ready {
+                let replication: String = redis::cmd("INFO")
+                    .arg("replication")
+                    .query(&mut conn)
+                    .unwrap_or_default();
+                ok &= info.contains("cluster_state:ok");
+                masters += usize::from(replication.contains("role:master"));
+                replicas += usize::from(replication.contains("master_link_status:up"));
+            }
+            if ok && masters == self.masters && masters + replicas == self.live().count() {
                 return;
             }
-            assert!(Instant::now() < deadline, "the cluster did not become ok");
+            assert!(
+                Instant::now() < deadline,
+                "the cluster did not settle: ok {ok}, {masters} masters, {replicas} replicas up"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -111,6 +126,53 @@ impl RedisCluster {
                     .then(|| int(&master[1]) as u16)
             })
             .expect("every slot is served")
+    }
+
+    /// Ports of the replicas of the master on `port`.
+    pub fn replicas_of(&self, port: u16) -> Vec<u16> {
+        let info: String = redis::cmd("INFO")
+            .arg("replication")
+            .query(&mut self.node(port).conn())
+            .unwrap();
+        info.lines()
+            .filter(|l| l.starts_with("slave"))
+            .filter_map(|l| {
+                l.split(',')
+                    .find_map(|kv| kv.strip_prefix("port="))?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// Cuts the master on `port` off from its replicas: they are frozen
+    /// (SIGSTOP) and their links dropped, so nothing the master writes from now
+    /// on reaches them. Returns the replicas, to `thaw` later.
+    pub fn isolate_master(&self, port: u16) -> Vec<u16> {
+        let replicas = self.replicas_of(port);
+        for r in &replicas {
+            self.node(*r).freeze(true);
+        }
+        let _: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("replica")
+            .query(&mut self.node(port).conn())
+            .unwrap();
+        replicas
+    }
+
+    pub fn thaw(&self, ports: &[u16]) {
+        for p in ports {
+            self.node(*p).freeze(false);
+        }
+    }
+
+    fn node(&self, port: u16) -> &RedisServer {
+        self.nodes
+            .iter()
+            .find(|n| n.port == port)
+            .expect("a node on that port")
     }
 
     /// kill -9 of the node on `port`.

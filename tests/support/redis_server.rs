@@ -59,7 +59,13 @@ impl RedisServer {
     pub fn start_as(extra: &[&str], auth: Option<(&str, &str)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for redis");
         let auth = auth.map(|(u, p)| (u.to_owned(), p.to_owned()));
-        let mut server = Self { child: None, port: 0, dir, args: Vec::new(), auth };
+        let mut server = Self {
+            child: None,
+            port: 0,
+            dir,
+            args: Vec::new(),
+            auth,
+        };
         for _ in 0..5 {
             server.port = free_port();
             server.args = extra.iter().map(|s| s.to_string()).collect();
@@ -137,6 +143,18 @@ impl RedisServer {
             .unwrap()
             .get_connection()
             .unwrap()
+    }
+
+    /// SIGSTOP (`freeze: true`) or SIGCONT: a process that is there but does
+    /// nothing, as on a stalled machine or behind a partition.
+    pub fn freeze(&self, freeze: bool) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let signal = if freeze { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill(1) runs");
+        assert!(status.success());
     }
 
     /// kill -9, as a crash.
