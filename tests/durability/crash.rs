@@ -182,7 +182,7 @@ async fn killing_redis_three_times_mid_sale_loses_no_confirmed_ticket() {
         restarts += 1;
     }
     let told = sale.await.unwrap();
-    let told = told.lock().unwrap();
+    let told = std::mem::take(&mut *told.lock().unwrap());
     assert_eq!(restarts, 3);
     assert!(
         told.unavailable

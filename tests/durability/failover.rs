@@ -59,7 +59,7 @@ async fn sale_with_failover(wait_replicas: &str) -> (usize, Value, usize) {
     cluster.kill(master);
     cluster.thaw(&replicas);
     let told = sale.await.unwrap();
-    let told = told.lock().unwrap();
+    let told = std::mem::take(&mut *told.lock().unwrap());
     cluster.wait_ok(Duration::from_secs(30));
     assert_ne!(
         cluster.master_of("tg:{failover}:meta"),
