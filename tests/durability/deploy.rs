@@ -131,7 +131,7 @@ fn the_compose_file_mounts_what_exists_and_the_image_runs_as_non_root() {
     let user = dockerfile
         .lines()
         .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .next_back()
         .expect("a USER line");
     assert!(
         !["root", "0"].contains(&user.trim()),
