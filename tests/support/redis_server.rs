@@ -15,13 +15,19 @@ pub struct RedisServer {
     auth: Option<(String, String)>,
 }
 
-/// A port that was free a moment ago.
+/// A port that was free a moment ago, at most 55535: a cluster node also binds
+/// its port + 10000 for the cluster bus, and refuses to start above that.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if port <= 55535 {
+            return port;
+        }
+    }
 }
 
 fn spawn(program: &str, args: &[String], dir: &Path) -> Child {
