@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::domain::{Code, MemberKey, PoolId, SaleStatus, Status};
 use crate::store::{LogOp, Snapshot};
 
-/// The audit's answer: `ok` when `violations` is empty.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The audit's answer: `ok` when `violations` is empty. It is also the HTTP
+/// answer of the audit routes, hence the schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditReport {
     pub ok: bool,
     pub pools: Vec<PoolAudit>,
@@ -19,8 +20,9 @@ pub struct AuditReport {
 }
 
 /// One pool's figures as the store holds them, and whether they balance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PoolAudit {
+    #[schema(value_type = String)]
     pub id: PoolId,
     pub total: i64,
     pub remaining: i64,

@@ -14,8 +14,8 @@ use futures_util::Stream;
 
 use super::auth::AdminAuth;
 use super::dto::{
-    AdminEventDto, AdminEventList, AuditDto, ConfirmedBody, CreateEventBody, RestockBody,
-    RestockResult, StatusResult,
+    AdminEventDto, AdminEventList, ConfirmedBody, CreateEventBody, RestockBody, RestockResult,
+    StatusResult,
 };
 use super::error::ApiError;
 use super::json::ApiJson;
@@ -250,34 +250,34 @@ pub async fn export(
 /// Checks stock + active + redeemed == total per pool, one live reservation per
 /// member, and the log stream against the state.
 #[utoipa::path(get, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
-    params(("event" = String, Path)), responses((status = 200, body = AuditDto)))]
+    params(("event" = String, Path)), responses((status = 200, body = crate::audit::AuditReport)))]
 pub async fn audit(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
     Path(event): Path<String>,
-) -> Result<Json<AuditDto>, ApiError> {
+) -> Result<Json<crate::audit::AuditReport>, ApiError> {
     let (id, _) = owned_event(&s, &staff, &event).await?;
-    Ok(Json(s.engine.audit(&id).await?.into()))
+    Ok(Json(s.engine.audit(&id).await?))
 }
 
 /// The audit, plus: every ticket in `confirmed` (codes that members were told
 /// they hold) must still be in the store. After a failover this is what shows
 /// lost tickets.
 #[utoipa::path(post, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
-    params(("event" = String, Path)), request_body = ConfirmedBody, responses((status = 200, body = AuditDto)))]
+    params(("event" = String, Path)), request_body = ConfirmedBody, responses((status = 200, body = crate::audit::AuditReport)))]
 pub async fn audit_confirmed(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
     Path(event): Path<String>,
     ApiJson(body): ApiJson<ConfirmedBody>,
-) -> Result<Json<AuditDto>, ApiError> {
+) -> Result<Json<crate::audit::AuditReport>, ApiError> {
     let (id, _) = owned_event(&s, &staff, &event).await?;
     let codes = body
         .confirmed
         .iter()
         .map(|c| crate::domain::Code::parse(c).map_err(bad))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(s.engine.audit_confirmed(&id, &codes).await?.into()))
+    Ok(Json(s.engine.audit_confirmed(&id, &codes).await?))
 }
 
 /// Server-sent events: `stats` with every event of the staff member's org, sent

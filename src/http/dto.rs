@@ -255,47 +255,6 @@ pub struct ConfirmedBody {
     pub confirmed: Vec<String>,
 }
 
-/// The audit's answer.
-#[derive(Serialize, ToSchema)]
-pub struct AuditDto {
-    pub ok: bool,
-    pub pools: Vec<AuditPoolDto>,
-    pub violations: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditPoolDto {
-    pub id: String,
-    pub total: i64,
-    pub remaining: i64,
-    pub active: i64,
-    pub redeemed: i64,
-    pub cancelled: i64,
-    pub balanced: bool,
-}
-
-impl From<crate::audit::AuditReport> for AuditDto {
-    fn from(r: crate::audit::AuditReport) -> Self {
-        Self {
-            ok: r.ok,
-            pools: r
-                .pools
-                .into_iter()
-                .map(|p| AuditPoolDto {
-                    id: p.id.to_string(),
-                    total: p.total,
-                    remaining: p.remaining,
-                    active: p.active,
-                    redeemed: p.redeemed,
-                    cancelled: p.cancelled,
-                    balanced: p.balanced,
-                })
-                .collect(),
-            violations: r.violations,
-        }
-    }
-}
-
 /// An error: `application/problem+json`.
 #[derive(Serialize, ToSchema)]
 pub struct Problem {
