@@ -89,6 +89,13 @@ impl SoldOutCache {
         }
     }
 
+    fn unmark(&self, event: &EventId, choices: &[PoolId]) {
+        let mut marks = self.marks();
+        for pool in choices {
+            marks.remove(&(event.clone(), pool.clone()));
+        }
+    }
+
     fn clear(&self, event: &EventId) {
         self.marks().retain(|(e, _), _| e != event);
     }
@@ -145,8 +152,14 @@ impl Engine {
             return Err(Error::SoldOut);
         }
         let result = self.grab_from_store(input).await;
-        if let (Some(cache), Err(Error::SoldOut)) = (&self.sold_out, &result) {
-            cache.mark(input.event, input.choices);
+        if let Some(cache) = &self.sold_out {
+            match &result {
+                Err(Error::SoldOut) => cache.mark(input.event, input.choices),
+                // Stock came back (a probe after a stale mark found it): every
+                // grab for these pools goes to the store again, not after a TTL.
+                Ok(g) if g.new => cache.unmark(input.event, input.choices),
+                _ => {}
+            }
         }
         result
     }

@@ -6,6 +6,7 @@ mod support;
 mod concurrency;
 mod conformance;
 mod differential;
+mod fast_path;
 mod scripts;
 
 use std::sync::Arc;
