@@ -86,3 +86,31 @@ impl Scenario {
         Ok(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_custom_sale_reads_from_toml_and_bad_ones_are_refused() {
+        let s = Scenario::from_toml(
+            "name = \"district\"\nmembers = 900\nranked = 2\ncancel_share = 0.1\n\
+             [[pools]]\nid = \"a\"\ntotal = 100\n[[pools]]\nid = \"b\"\ntotal = 50\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.stock(), s.members, s.ranked, s.redeem_share),
+            (150, 900, 2, 0.0)
+        );
+        assert!(
+            Scenario::from_toml(
+                "name = \"x\"\nmembers = 10\nranked = 3\n[[pools]]\nid = \"a\"\ntotal = 1\n"
+            )
+            .is_err()
+        );
+        assert!(Scenario::from_toml("name = \"x\"\nmembers = 10\npools = []\n").is_err());
+        assert_eq!(named("cinema").unwrap().stock(), 20_000);
+        assert_eq!(named("theatre").unwrap().stock(), 3_000);
+        assert!(named("opera").is_none());
+    }
+}
