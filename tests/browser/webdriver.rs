@@ -2,6 +2,7 @@
 //! headless Chromium (nothing is downloaded).
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +28,10 @@ impl Browser {
     /// chromedriver on a free port and a headless Chromium session.
     pub async fn start(width: u32, height: u32) -> Self {
         let port = free_port();
+        // Its own process group, so that dropping the browser ends Chromium too,
+        // even when a failing test never reaches `quit`.
         let driver = Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -212,7 +216,9 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // chromedriver and every Chromium process it started.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
         let _ = &self.profile;
     }
