@@ -5,8 +5,6 @@
 //!
 //! The Redis benches start their own redis-server (Debian package `redis-server`).
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -17,7 +15,7 @@ use ticketgrab::domain::{
     CardNumber, Channel, Event, EventId, MemberKeyer, Millis, OrgPath, Pool, PoolId,
     with_check_digit,
 };
-use ticketgrab::engine::GrabInput;
+use ticketgrab::store::Grab;
 use ticketgrab::store::{MemoryStore, RedisStore, RedisTarget, Store};
 
 fn event(id: &str, total: i64) -> Event {
@@ -56,7 +54,7 @@ fn bench_grabs(
             let member = engine.member(&card);
             let (engine, ev, org, choices) = (&engine, &ev, &org, &choices);
             async move {
-                let input = GrabInput {
+                let input = Grab {
                     event: ev,
                     member: &member,
                     org: Some(org),
@@ -81,38 +79,10 @@ fn memory(c: &mut Criterion) {
     bench_grabs(c, "memory/grab_sold_out", &rt, engine, "gone");
 }
 
-struct RedisProcess(Child);
-
-impl Drop for RedisProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn redis(c: &mut Criterion) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server is needed: apt-get install -y redis-server");
-    let _server = RedisProcess(child);
+    let server = testkit::RedisServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let target = RedisTarget::Single(format!("redis://127.0.0.1:{port}"));
+    let target = RedisTarget::Single(server.url());
     let store: Arc<dyn Store> =
         Arc::new(RedisStore::new(&target, 4, Duration::from_secs(5)).unwrap());
     rt.block_on(async {

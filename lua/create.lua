@@ -3,7 +3,7 @@
 -- KEYS:   the seven event keys of lib.lua
 -- ARGV:   title, org, opens_ms, closes_ms, price_fen,
 --         then per pool: pool_id, pool_title, total
--- Returns {"created", now_ms} or {"exists"} (any key of the event already exists).
+-- Returns {"ok", now_ms} or {"exists"} (any key of the event already exists).
 -- Logs    one "created" entry per pool (pool, delta = total).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
 --          "Park pass" bj 1764000000000 1764003600000 0 p1 "Annual pass" 400
@@ -38,4 +38,4 @@ for i = 6, #ARGV, 3 do
   redis.call('HSET', CNT, 'active:' .. pool, 0, 'redeemed:' .. pool, 0, 'cancelled:' .. pool, 0)
   redis.call('XADD', LOG, '*', 'op', 'created', 'pool', pool, 'delta', total, 'at', int(now))
 end
-return { 'created', int(now) }
+return { 'ok', int(now) }

@@ -5,7 +5,7 @@
 --         member_org ("" when a station vouches for the member), pool_1 [, pool_2 ...]
 -- Returns {"reserved", code, record}   a new ticket
 --         {"existing", code, record}   the member already holds a live ticket (a retry)
---         {"no_event"} | {"no_pool", pool} | {"not_eligible"} | {"closed"} | {"paused"}
+--         {"unknown_event"} | {"unknown_pool", pool} | {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
 -- Logs    "reserved" (code, pool, member, channel).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
@@ -15,14 +15,14 @@ local err = guard_types()
 if err then return err end
 local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status')
 if not meta[1] then
-  return { 'no_event' }
+  return { 'unknown_event' }
 end
 local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local event_org = meta[1]
 
 for i = 6, #ARGV do
   if redis.call('HEXISTS', TOTAL, ARGV[i]) == 0 then
-    return { 'no_pool', ARGV[i] }
+    return { 'unknown_pool', ARGV[i] }
   end
 end
 if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
@@ -38,11 +38,12 @@ if held then
   end
 end
 
-if meta[4] == 'closed' then return { 'closed' } end
-if meta[4] == 'paused' then return { 'paused' } end
+-- The sale window, in the precedence of src/domain/event.rs `sale_phase`:
+-- closed by staff, then past closes_at, then paused, then not yet open.
 local now = now_ms()
+if meta[4] == 'closed' or now >= tonumber(meta[3]) then return { 'closed' } end
+if meta[4] == 'paused' then return { 'paused' } end
 if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
-if now >= tonumber(meta[3]) then return { 'closed' } end
 
 local pool = nil
 for i = 6, #ARGV do

@@ -13,6 +13,10 @@
 --   6 tg:{E}:member  hash   member key -> code of the member's latest reservation
 --   7 tg:{E}:log     stream one entry per state change (the audit trail)
 --
+-- Replies: a success is {"ok", ...} (a grab: {"reserved", ...} or {"existing", ...});
+-- a refusal is {<word>, ...} where the word is the outcome's code of src/error.rs
+-- (`Error::code`): unknown_event, unknown_pool, not_found, sold_out, ...
+--
 -- Why scripts never leave half a change: Redis does not roll a script back when a
 -- command inside it fails, so every script (1) runs all of its checks, including
 -- `guard_types` below, before its first write, and (2) then only issues writes that

@@ -2,15 +2,15 @@
 --
 -- KEYS:   the seven event keys of lib.lua
 -- ARGV:   by ("code"|"member"), value (the code or the member key)
--- Returns {"redeemed", code, record} | {"no_event"} | {"not_found"}
+-- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} (record keeps the first redeemed time)
---         {"was_cancelled", code, record}
+--         {"cancelled", code, record}
 -- Logs    "redeemed" (code, pool, member).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log code 7K2M9QX4T1ZB
 
 local err = guard_types()
 if err then return err end
-if redis.call('EXISTS', META) == 0 then return { 'no_event' } end
+if redis.call('EXISTS', META) == 0 then return { 'unknown_event' } end
 local code = ARGV[2]
 if ARGV[1] == 'member' then
   code = redis.call('HGET', MEMBER, ARGV[2])
@@ -20,7 +20,7 @@ local record = redis.call('HGET', RES, code)
 if not record then return { 'not_found' } end
 local r = decode(record)
 if r.status == 'redeemed' then return { 'already_redeemed', code, record } end
-if r.status == 'cancelled' then return { 'was_cancelled', code, record } end
+if r.status == 'cancelled' then return { 'cancelled', code, record } end
 
 local now = now_ms()
 r.status = 'redeemed'
@@ -32,4 +32,4 @@ redis.call('HINCRBY', CNT, 'active:' .. r.pool, -1)
 redis.call('HINCRBY', CNT, 'redeemed:' .. r.pool, 1)
 redis.call('XADD', LOG, '*', 'op', 'redeemed', 'code', code, 'pool', r.pool,
            'member', r.member, 'at', int(now))
-return { 'redeemed', code, record }
+return { 'ok', code, record }

@@ -2,17 +2,17 @@
 --
 -- KEYS:   the seven event keys of lib.lua
 -- ARGV:   pool, delta (a non-zero integer)
--- Returns {"restocked", remaining, total} | {"no_event"} | {"no_pool", pool}
+-- Returns {"ok", remaining, total} | {"unknown_event"} | {"unknown_pool", pool}
 --         {"below_zero", remaining}
 -- Logs    "restocked" (pool, delta).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50
 
 local err = guard_types()
 if err then return err end
-if redis.call('EXISTS', META) == 0 then return { 'no_event' } end
+if redis.call('EXISTS', META) == 0 then return { 'unknown_event' } end
 local pool, delta = ARGV[1], tonumber(ARGV[2])
 local stock = redis.call('HGET', STOCK, pool)
-if not stock then return { 'no_pool', pool } end
+if not stock then return { 'unknown_pool', pool } end
 stock = tonumber(stock)
 if stock + delta < 0 then return { 'below_zero', int(stock) } end
 
@@ -21,4 +21,4 @@ local now = now_ms()
 local remaining = redis.call('HINCRBY', STOCK, pool, delta)
 local total = redis.call('HINCRBY', TOTAL, pool, delta)
 redis.call('XADD', LOG, '*', 'op', 'restocked', 'pool', pool, 'delta', int(delta), 'at', int(now))
-return { 'restocked', int(remaining), int(total) }
+return { 'ok', int(remaining), int(total) }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::domain::{Code, MemberKey, PoolId, SaleStatus, Status};
+use crate::domain::{Code, MemberKey, PoolId, PoolStats, SaleStatus, Status};
 use crate::store::{LogOp, Snapshot};
 
 /// The audit's answer: `ok` when `violations` is empty. It is also the HTTP
@@ -22,13 +22,8 @@ pub struct AuditReport {
 /// One pool's figures as the store holds them, and whether they balance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PoolAudit {
-    #[schema(value_type = String)]
-    pub id: PoolId,
-    pub total: i64,
-    pub remaining: i64,
-    pub active: i64,
-    pub redeemed: i64,
-    pub cancelled: i64,
+    #[serde(flatten)]
+    pub stats: PoolStats,
     /// `remaining + active + redeemed == total` and `remaining >= 0`.
     pub balanced: bool,
 }
@@ -64,12 +59,7 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
             ));
         }
         pools.push(PoolAudit {
-            id: p.id.clone(),
-            total: p.total,
-            remaining: p.remaining,
-            active: p.active,
-            redeemed: p.redeemed,
-            cancelled: p.cancelled,
+            stats: p.clone(),
             balanced,
         });
     }

@@ -48,8 +48,9 @@ impl Secrets {
             || self.card_secret == DEV_CARD_SECRET
     }
 
-    pub fn auth(&self) -> crate::http::auth::Auth {
-        crate::http::auth::Auth::new(&self.member_secret, &self.staff_secret, &self.issuer)
+    /// Signs tokens with these secrets.
+    pub fn minter(&self) -> crate::tokens::Minter {
+        crate::tokens::Minter::new(&self.member_secret, &self.staff_secret, &self.issuer)
     }
 }
 

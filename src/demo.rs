@@ -1,12 +1,12 @@
-//! `--demo`: the sales of DESIGN.md, opening a minute after start, and tokens
-//! ready to paste.
+//! `--demo`: the real sales this service was built for (README), opening a
+//! minute after start, and tokens ready to paste.
 
 use std::time::Duration;
 
 use crate::domain::{CardNumber, Event, EventId, Millis, OrgPath, Pool, PoolId, with_check_digit};
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::http::auth::{Auth, Role};
+use crate::tokens::{Minter, Role};
 
 /// (id, title, org, price in fen, pools as (id, title, total))
 type Sale = (
@@ -108,11 +108,11 @@ pub fn demo_card(n: u64) -> CardNumber {
 }
 
 /// Tokens to paste, valid for a day, as lines of text.
-pub fn tokens(auth: &Auth, base: &str) -> String {
+pub fn tokens(minter: &Minter, base: &str) -> String {
     let day = 24 * 3600;
     let org = |s| OrgPath::parse(s).expect("demo orgs are valid");
-    let admin = auth.mint_staff("demo-admin", Role::Admin, &org("bj"), day);
-    let station = auth.mint_staff("demo-station", Role::Station, &org("bj/chaoyang"), day);
+    let admin = minter.staff("demo-admin", Role::Admin, &org("bj"), day);
+    let station = minter.staff("demo-station", Role::Station, &org("bj/chaoyang"), day);
     let mut out = format!(
         "Staff (admin, bj):\n  {admin}\n  dashboard: {base}/dashboard#token={admin}\n\
          Station (bj/chaoyang):\n  {station}\n"
@@ -123,10 +123,10 @@ pub fn tokens(auth: &Auth, base: &str) -> String {
         (3, "bj/haidian/zhongguancun"),
     ] {
         let card = demo_card(n);
-        let token = auth.mint_member(&card, &org(member_org), day);
+        let token = minter.member(&card, &org(member_org), day);
         out.push_str(&format!(
             "Member {n} (card {}, {member_org}):\n  {token}\n  app: {base}/app#token={token}\n",
-            card.masked().0
+            card.masked().as_str()
         ));
     }
     out

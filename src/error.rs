@@ -1,8 +1,12 @@
-//! The one error type of the engine and the stores.
+//! The one error type of the engine and the stores, and the one vocabulary of
+//! outcomes.
 //!
 //! Every variant is an answer a member or staff can act on, except
-//! `Unavailable` and `Corrupt`, which are the store's problems. The HTTP layer
-//! maps each to a status and a stable problem `code` (see `http/error.rs`).
+//! `Unavailable` and `Corrupt`, which are the store's problems. Each variant has
+//! one word, [`Error::code`]: it is the tag a Lua script replies with, the
+//! `outcome` label of the metrics, the word in the logs, and (through
+//! [`Error::problem`]) the `code` of the problem document. A new outcome is
+//! added here, and only here, besides the script that produces it.
 
 use crate::domain::{Millis, Reservation};
 
@@ -55,8 +59,93 @@ pub enum Error {
     Corrupt(String),
 }
 
+/// How an HTTP front end answers an error: status and the problem `code` of
+/// the contract. The contract folds a few outcomes into one code (an unknown
+/// event is `not_found`, like a missing ticket); [`Error::code`] keeps them
+/// apart for scripts, metrics and logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub status: u16,
+    pub code: &'static str,
+}
+
 impl Error {
     pub fn invalid(msg: impl Into<String>) -> Self {
         Self::Invalid(msg.into())
+    }
+
+    /// The outcome's one word.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid_request",
+            Self::UnknownEvent => "unknown_event",
+            Self::UnknownPool(_) => "unknown_pool",
+            Self::NotFound => "not_found",
+            Self::NotEligible => "not_eligible",
+            Self::SoldOut => "sold_out",
+            Self::NotOpen { .. } => "not_open",
+            Self::Closed => "closed",
+            Self::Paused => "paused",
+            Self::AlreadyRedeemed(_) => "already_redeemed",
+            Self::Cancelled(_) => "cancelled",
+            Self::BelowZero { .. } => "below_zero",
+            Self::EventExists => "exists",
+            Self::CodeTaken => "code_taken",
+            Self::Unavailable(_) => "store_unavailable",
+            Self::Corrupt(_) => "internal",
+        }
+    }
+
+    /// The HTTP answer: status and problem code.
+    pub fn problem(&self) -> Problem {
+        let (status, code) = match self {
+            Self::Invalid(_) | Self::UnknownPool(_) => (400, "invalid_request"),
+            Self::UnknownEvent | Self::NotFound => (404, "not_found"),
+            Self::NotEligible => (403, self.code()),
+            Self::SoldOut
+            | Self::NotOpen { .. }
+            | Self::Closed
+            | Self::Paused
+            | Self::AlreadyRedeemed(_)
+            | Self::Cancelled(_)
+            | Self::BelowZero { .. }
+            | Self::EventExists => (409, self.code()),
+            // A code collision four times running is as good as a store that
+            // does not answer: retry.
+            Self::CodeTaken | Self::Unavailable(_) => (503, "store_unavailable"),
+            Self::Corrupt(_) => (500, "internal"),
+        };
+        Problem { status, code }
+    }
+
+    /// The store's problems: logged in full, never shown in detail to clients.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Self::Unavailable(_) | Self::Corrupt(_) | Self::CodeTaken
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_folds_unknown_event_and_pool_into_its_coarse_codes() {
+        assert_eq!(Error::UnknownEvent.code(), "unknown_event");
+        assert_eq!(Error::UnknownEvent.problem().code, "not_found");
+        assert_eq!(
+            Error::UnknownPool("p".into()).problem().code,
+            "invalid_request"
+        );
+        assert_eq!(
+            Error::SoldOut.problem(),
+            Problem {
+                status: 409,
+                code: "sold_out"
+            }
+        );
+        assert_eq!(Error::CodeTaken.problem().status, 503);
     }
 }

@@ -35,4 +35,5 @@ pub mod demo;
 pub mod http;
 pub mod metrics;
 pub mod startup;
+pub mod tokens;
 pub mod web;

@@ -1,11 +1,12 @@
 //! The ticketgrab binary: `serve` (the default, with `--demo` when run with no
-//! arguments), `token` to mint development tokens, `lua` to print a script.
+//! arguments), `token` to mint development tokens, `lua` to print a script,
+//! `keys` to print an event's Redis keys.
 
 use clap::{Parser, Subcommand};
 use ticketgrab::config::{Config, LogFormat, Secrets};
 use ticketgrab::domain::{CardNumber, OrgPath};
-use ticketgrab::http::auth::Role;
 use ticketgrab::startup::{App, shutdown_signal};
+use ticketgrab::tokens::Role;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +37,12 @@ enum Command {
     Lua {
         /// create, grab, cancel, redeem, restock, status or read
         name: String,
+    },
+    /// Print the Redis keys of an event, one per line, in the order the
+    /// scripts take them (for redis-benchmark and redis-cli).
+    Keys {
+        /// The event id.
+        event: String,
     },
 }
 
@@ -68,10 +75,10 @@ fn main() -> anyhow::Result<()> {
         }
         Some(Command::Serve(config)) => serve(*config),
         Some(Command::Token { kind, secrets, ttl }) => {
-            let auth = secrets.auth();
+            let minter = secrets.minter();
             let token = match kind {
                 TokenKind::Member { card, org } => {
-                    auth.mint_member(&CardNumber::parse(&card)?, &OrgPath::parse(&org)?, ttl)
+                    minter.member(&CardNumber::parse(&card)?, &OrgPath::parse(&org)?, ttl)
                 }
                 TokenKind::Staff { id, role, org } => {
                     let role = if role == "admin" {
@@ -79,7 +86,7 @@ fn main() -> anyhow::Result<()> {
                     } else {
                         Role::Station
                     };
-                    auth.mint_staff(&id, role, &OrgPath::parse(&org)?, ttl)
+                    minter.staff(&id, role, &OrgPath::parse(&org)?, ttl)
                 }
             };
             println!("{token}");
@@ -91,6 +98,13 @@ fn main() -> anyhow::Result<()> {
                 anyhow::anyhow!("no script {name:?}; scripts: {}", names.join(", "))
             })?;
             print!("{source}");
+            Ok(())
+        }
+        Some(Command::Keys { event }) => {
+            let event = ticketgrab::domain::EventId::parse(&event)?;
+            for key in ticketgrab::store::keys::event_keys(&event) {
+                println!("{key}");
+            }
             Ok(())
         }
     }

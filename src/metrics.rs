@@ -11,13 +11,14 @@ use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
-use crate::store::{Find, GrabRequest, Grabbed, Restocked, Snapshot, Store};
+use crate::store::{Find, Grab, Grabbed, Restocked, Snapshot, Store};
 
 /// Every metric ticketgrab exports. Names are listed in the README and queried
 /// by deploy/grafana; a test checks that the two agree.
 pub struct Metrics {
     pub registry: Registry,
-    /// tg_grabs_total{event, outcome}: grab answers (reserved, existing, sold_out, ...).
+    /// tg_grabs_total{event, outcome}: grab answers (reserved, existing, or an
+    /// error's code: sold_out, not_open, ...).
     pub grabs: IntCounterVec,
     /// tg_http_request_duration_seconds{route, method, status}.
     pub http_latency: HistogramVec,
@@ -27,7 +28,8 @@ pub struct Metrics {
     pub rate_limited: IntCounterVec,
     /// tg_shed_total{reason}: requests refused with 503 (overloaded or timeout).
     pub shed: IntCounterVec,
-    /// tg_store_errors_total{op, kind}: failed store calls (unavailable or corrupt).
+    /// tg_store_errors_total{op, kind}: failed store calls, by the error's code
+    /// (store_unavailable or internal).
     pub store_errors: IntCounterVec,
     /// tg_store_call_duration_seconds{op}.
     pub store_latency: HistogramVec,
@@ -106,7 +108,7 @@ impl Metrics {
         for reason in ["overloaded", "timeout"] {
             metrics.shed.with_label_values(&[reason]);
         }
-        for kind in ["unavailable", "corrupt"] {
+        for kind in ["store_unavailable", "internal"] {
             metrics.store_errors.with_label_values(&["grab", kind]);
         }
         metrics
@@ -134,18 +136,13 @@ impl Default for Metrics {
     }
 }
 
-/// The outcome label of a grab answer.
+/// The outcome label of a grab answer: `reserved`, `existing`, or the
+/// error's one word ([`Error::code`]).
 pub fn grab_outcome(result: &Result<Grabbed, Error>) -> &'static str {
     match result {
         Ok(g) if g.new => "reserved",
         Ok(_) => "existing",
-        Err(Error::SoldOut) => "sold_out",
-        Err(Error::NotOpen { .. }) => "not_open",
-        Err(Error::Closed) => "closed",
-        Err(Error::Paused) => "paused",
-        Err(Error::NotEligible) => "not_eligible",
-        Err(Error::Unavailable(_)) => "store_unavailable",
-        Err(_) => "rejected",
+        Err(e) => e.code(),
     }
 }
 
@@ -171,18 +168,11 @@ impl MeteredStore {
             .store_latency
             .with_label_values(&[op])
             .observe(started.elapsed().as_secs_f64());
-        match &result {
-            Err(Error::Unavailable(_)) => self
-                .metrics
+        if let Err(e @ (Error::Unavailable(_) | Error::Corrupt(_))) = &result {
+            self.metrics
                 .store_errors
-                .with_label_values(&[op, "unavailable"])
-                .inc(),
-            Err(Error::Corrupt(_)) => self
-                .metrics
-                .store_errors
-                .with_label_values(&[op, "corrupt"])
-                .inc(),
-            _ => {}
+                .with_label_values(&[op, e.code()])
+                .inc();
         }
         result
     }
@@ -200,8 +190,8 @@ impl Store for MeteredStore {
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
         self.timed("event", self.inner.event(id)).await
     }
-    async fn grab(&self, req: &GrabRequest<'_>) -> Result<Grabbed, Error> {
-        self.timed("grab", self.inner.grab(req)).await
+    async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+        self.timed("grab", self.inner.grab(req, code)).await
     }
     async fn cancel(
         &self,

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::domain::{MemberKeyer, Millis};
 use crate::engine::Engine;
+use crate::http::auth::Auth;
 use crate::http::limits::{KeyedLimit, Limits};
 use crate::http::{AppState, app};
 use crate::metrics::{MeteredStore, Metrics};
@@ -54,7 +55,11 @@ impl App {
         };
         let state = AppState {
             engine,
-            auth: Arc::new(config.secrets.auth()),
+            auth: Arc::new(Auth::new(
+                &config.secrets.member_secret,
+                &config.secrets.staff_secret,
+                &config.secrets.issuer,
+            )),
             limits: Arc::new(limits),
             metrics,
             body_limit: config.body_limit,
@@ -74,7 +79,7 @@ impl App {
                 .context("creating the demo sales")?;
             tracing::info!(events = ids.len(), opens_at = %opens_at.rfc3339(), "demo sales created");
             let base = format!("http://{}", app.local_addr());
-            app.demo_tokens = Some(crate::demo::tokens(&app.state.auth, &base));
+            app.demo_tokens = Some(crate::demo::tokens(&config.secrets.minter(), &base));
         }
         Ok(app)
     }
@@ -83,10 +88,6 @@ impl App {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
-    }
-
-    pub fn port(&self) -> u16 {
-        self.local_addr().port()
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.

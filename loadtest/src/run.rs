@@ -13,7 +13,7 @@ use rand::Rng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use ticketgrab::domain::{CardNumber, Millis, OrgPath, with_check_digit};
-use ticketgrab::http::auth::Role;
+use ticketgrab::tokens::Role;
 use tokio::sync::mpsc;
 
 use crate::cpu::CpuMeter;
@@ -78,10 +78,10 @@ pub async fn rehearse(
     scenario: &Scenario,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let auth = target.secrets.auth();
+    let auth = target.secrets.minter();
     let org = OrgPath::parse("bj")?;
-    let admin = auth.mint_staff("rehearsal", Role::Admin, &org, 6 * 3600);
-    let station = auth.mint_staff("rehearsal-station", Role::Station, &org, 6 * 3600);
+    let admin = auth.staff("rehearsal", Role::Admin, &org, 6 * 3600);
+    let station = auth.staff("rehearsal-station", Role::Station, &org, 6 * 3600);
     let client = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(opts.connections)
@@ -96,7 +96,7 @@ pub async fn rehearse(
     let mut rng = rand::rng();
     let members: Vec<Member> = (0..scenario.members)
         .map(|i| {
-            let token = auth.mint_member(&card_for(run, i), &member_org, 6 * 3600);
+            let token = auth.member(&card_for(run, i), &member_org, 6 * 3600);
             let body = if scenario.ranked <= 1 {
                 json!({"pool": pool_ids[i as usize % pool_ids.len()]})
             } else {
@@ -338,7 +338,7 @@ pub async fn rehearse(
     for (i, (_, code)) in holders.iter().enumerate().take(n_cancel + n_redeem) {
         let resp = if i < n_cancel {
             let m = *holders[i].0 as u64;
-            let token = auth.mint_member(&card_for(run, m), &member_org, 600);
+            let token = auth.member(&card_for(run, m), &member_org, 600);
             client
                 .delete(format!(
                     "{}/api/v1/me/reservations/{event}/{code}",
@@ -376,9 +376,9 @@ pub async fn rehearse(
     } else {
         None
     };
-    let redis_ceiling = match (opts.ceiling, target.redis_port) {
-        (true, Some(port)) => {
-            Some(redis_ceiling(&client, &target.base, &admin, port, opts.connections).await?)
+    let redis_ceiling = match (opts.ceiling, target.redis_port, &target.server_bin) {
+        (true, Some(port), Some(bin)) => {
+            Some(redis_ceiling(&client, &target.base, &admin, bin, port, opts.connections).await?)
         }
         _ => None,
     };
@@ -473,6 +473,7 @@ async fn redis_ceiling(
     client: &reqwest::Client,
     base: &str,
     admin: &str,
+    server_bin: &std::path::Path,
     port: u16,
     connections: usize,
 ) -> anyhow::Result<RedisCeiling> {
@@ -494,7 +495,20 @@ async fn redis_ceiling(
         "creating the ceiling event: {}",
         resp.status()
     );
-    let script = ticketgrab::store::scripts::source("grab").expect("grab script");
+    // The script and key names as the server's own CLI prints them: the
+    // harness speaks to the service only through HTTP and its binary.
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(server_bin).args(args).output();
+        match out {
+            Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
+            Ok(o) => Err(anyhow::anyhow!(
+                "ticketgrab {args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => Err(anyhow::anyhow!("ticketgrab {args:?}: {e}")),
+        }
+    };
+    let script = cli(&["lua", "grab"])?;
     let port_s = port.to_string();
     let load = tokio::process::Command::new("redis-cli")
         .args(["-p", &port_s, "SCRIPT", "LOAD", &script])
@@ -502,7 +516,7 @@ async fn redis_ceiling(
         .await
         .context("redis-cli (apt-get install -y redis-tools)")?;
     let sha = String::from_utf8(load.stdout)?.trim().to_owned();
-    let keys = ticketgrab::store::keys::event_keys(&ticketgrab::domain::EventId::parse(&event)?);
+    let keys: Vec<String> = cli(&["keys", &event])?.lines().map(str::to_owned).collect();
     let requests = 200_000u64;
     let mut args: Vec<String> = [
         "-p",

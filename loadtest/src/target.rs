@@ -1,9 +1,8 @@
 //! Where the rehearsal runs: a server that is already running, or one this
 //! harness starts (`--spawn`), with a redis-server of its own when asked.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -19,6 +18,11 @@ pub struct Target {
     pub redis_port: Option<u16>,
     pub server_pid: Option<u32>,
     pub redis_pid: Option<u32>,
+    /// The ticketgrab binary started here; its CLI prints the grab script and
+    /// the event's key names for the redis-benchmark ceiling.
+    pub server_bin: Option<PathBuf>,
+    /// The redis-server started here (killed on drop, after the server).
+    redis: Option<testkit::RedisServer>,
 }
 
 impl Drop for Target {
@@ -31,10 +35,6 @@ impl Drop for Target {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn random_secret() -> String {
@@ -72,6 +72,8 @@ impl Target {
             redis_port: None,
             server_pid: None,
             redis_pid: None,
+            server_bin: None,
+            redis: None,
         }
     }
 
@@ -93,35 +95,20 @@ impl Target {
         std::fs::create_dir_all(&dir)?;
         let mut target = Self::external("", secrets);
         target._dir = Some(dir.clone());
+        target.server_bin = Some(server_bin.to_path_buf());
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--trusted-proxies".into(),
             "127.0.0.1".into(),
         ];
         if with_redis {
-            let port = free_port()?;
-            let child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .arg("--dir")
-                .arg(&dir)
-                .stdout(Stdio::null())
-                .spawn()
-                .context("starting redis-server (apt-get install -y redis-server)")?;
-            target.redis_pid = Some(child.id());
-            target.children.push(child);
-            target.redis_port = Some(port);
+            let redis = testkit::RedisServer::start();
+            let port = redis.port;
+            target.redis_pid = redis.pid();
+            target.redis = Some(redis);
             args.extend(["--redis-url".into(), format!("redis://127.0.0.1:{port}")]);
         }
-        let port = free_port()?;
+        let port = testkit::free_port();
         args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
         args.extend(extra_args.iter().cloned());
         let log = std::fs::File::create(dir.join("server.log"))?;

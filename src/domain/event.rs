@@ -121,15 +121,60 @@ impl StatusAction {
 }
 
 /// Live numbers of one pool. `remaining + active + redeemed == total` always.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The one shape of a pool's figures: the store reports it, the audit checks
+/// it, and staff see it as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PoolStats {
+    #[schema(value_type = String)]
     pub id: PoolId,
     pub title: String,
+    /// Live total: tickets at creation plus restocks.
     pub total: i64,
+    /// Unsold tickets.
     pub remaining: i64,
     pub active: i64,
     pub redeemed: i64,
     pub cancelled: i64,
+}
+
+/// Where a sale stands at a moment, as members see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Upcoming,
+    Open,
+    Paused,
+    SoldOut,
+    Closed,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upcoming => "upcoming",
+            Self::Open => "open",
+            Self::Paused => "paused",
+            Self::SoldOut => "sold_out",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// The one rule of the sale window, used by every store and by the event view
+/// (and written once more, in the same order, in `lua/grab.lua`): closed by
+/// staff, then past `closes_at`, then paused, then before `opens_at`. A paused
+/// sale past its close is closed: resuming it could not reopen it. Never
+/// answers `SoldOut`; stock is the caller's to look at.
+pub fn sale_phase(status: SaleStatus, opens_at: Millis, closes_at: Millis, now: Millis) -> Phase {
+    if status == SaleStatus::Closed || now >= closes_at {
+        Phase::Closed
+    } else if status == SaleStatus::Paused {
+        Phase::Paused
+    } else if now < opens_at {
+        Phase::Upcoming
+    } else {
+        Phase::Open
+    }
 }
 
 /// An event with its live state, read in one atomic step from the store.
@@ -144,14 +189,35 @@ pub struct EventView {
 
 impl EventView {
     /// What a member sees as the sale's state at `server_time`.
-    pub fn phase(&self) -> &'static str {
-        match self.status {
-            SaleStatus::Closed => "closed",
-            _ if self.server_time >= self.event.closes_at => "closed",
-            SaleStatus::Paused => "paused",
-            _ if self.server_time < self.event.opens_at => "upcoming",
-            _ if self.pools.iter().all(|p| p.remaining == 0) => "sold_out",
-            _ => "open",
+    pub fn phase(&self) -> Phase {
+        match sale_phase(
+            self.status,
+            self.event.opens_at,
+            self.event.closes_at,
+            self.server_time,
+        ) {
+            Phase::Open if self.pools.iter().all(|p| p.remaining == 0) => Phase::SoldOut,
+            phase => phase,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sale_window_has_one_precedence() {
+        let (opens, closes) = (Millis(1_000), Millis(2_000));
+        let at = |status, now| sale_phase(status, opens, closes, Millis(now));
+        // Closed by staff wins over everything, and time closes a paused sale.
+        assert_eq!(at(SaleStatus::Closed, 500), Phase::Closed);
+        assert_eq!(at(SaleStatus::Paused, 2_000), Phase::Closed);
+        assert_eq!(at(SaleStatus::Open, 2_000), Phase::Closed);
+        // Paused wins over not yet open.
+        assert_eq!(at(SaleStatus::Paused, 500), Phase::Paused);
+        assert_eq!(at(SaleStatus::Paused, 1_500), Phase::Paused);
+        assert_eq!(at(SaleStatus::Open, 999), Phase::Upcoming);
+        assert_eq!(at(SaleStatus::Open, 1_000), Phase::Open);
     }
 }

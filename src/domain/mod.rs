@@ -1,5 +1,8 @@
-//! Domain types. Each can only be built valid, through `parse` or a checked
-//! constructor, so the engine and the stores never see a malformed id or card.
+//! Domain types. Identifiers, card numbers, masked cards and member keys can
+//! only be built valid, through `parse` or a checked constructor, so the
+//! engine and the stores never see a malformed id or card. `Event` and `Pool`
+//! are plain data with public fields, checked as a whole by
+//! [`Event::validate`] before any store sees them; `Millis` is any instant.
 
 mod card;
 mod event;
@@ -11,7 +14,8 @@ pub use card::{
     CardNumber, MaskedCard, Member, MemberKey, MemberKeyer, luhn_valid, with_check_digit,
 };
 pub use event::{
-    Event, EventView, MAX_POOL_TOTAL, MAX_POOLS, Pool, PoolStats, SaleStatus, StatusAction,
+    Event, EventView, MAX_POOL_TOTAL, MAX_POOLS, Phase, Pool, PoolStats, SaleStatus, StatusAction,
+    sale_phase,
 };
 pub use ids::{Code, EventId, OrgPath, PoolId};
 pub use reservation::{Channel, Reservation, Status};

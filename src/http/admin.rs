@@ -19,7 +19,8 @@ use super::dto::{
 };
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::{AppState, owned_event};
+use super::params::owned_event;
+use super::state::AppState;
 use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId, StatusAction};
 
 /// Room for the codes of a 25,000-ticket sale and more.
@@ -230,7 +231,7 @@ pub async fn export(
             r.pool,
             r.status.as_str(),
             r.channel.as_str(),
-            r.card.0,
+            r.card.as_str(),
             r.created_at.rfc3339(),
             time(r.redeemed_at),
             time(r.cancelled_at)

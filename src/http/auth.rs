@@ -1,57 +1,26 @@
-//! Identity: member and staff JWTs (HS256 only, `exp` required, separate
-//! secrets), the extractors that check them, and minting for development.
+//! Identity: checking member and staff JWTs (HS256 only, `exp` required,
+//! separate secrets) and the extractors that do it. Minting is `crate::tokens`.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
-use super::AppState;
 use super::error::ApiError;
+use super::state::AppState;
 use crate::domain::{CardNumber, Member, OrgPath};
+pub use crate::tokens::Role;
+use crate::tokens::{MemberClaims, StaffClaims};
 
 /// Seconds of clock skew tolerated on `exp`.
 const LEEWAY_SECS: u64 = 30;
 
-/// Claims of a member token, as the 12351 app's identity service issues them.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct MemberClaims {
-    /// The union card number (digits).
-    pub sub: String,
-    /// The member's union, e.g. `bj/dongcheng/longtan`.
-    pub org: String,
-    pub iss: String,
-    pub exp: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Station,
-}
-
-/// Claims of a staff token.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct StaffClaims {
-    /// Staff id.
-    pub sub: String,
-    pub role: Role,
-    /// The part of the union tree they run.
-    pub org: String,
-    pub exp: u64,
-}
-
 /// Keys and rules for both kinds of token.
 pub struct Auth {
-    member_encoding: EncodingKey,
     member_decoding: DecodingKey,
-    staff_encoding: EncodingKey,
     staff_decoding: DecodingKey,
     member_validation: Validation,
     staff_validation: Validation,
-    issuer: String,
 }
 
 /// A signed-in member. The card number itself is not kept.
@@ -80,10 +49,6 @@ impl StaffAuth {
     }
 }
 
-fn now_secs() -> u64 {
-    crate::domain::Millis::now().0.max(0) as u64 / 1000
-}
-
 impl Auth {
     pub fn new(member_secret: &str, staff_secret: &str, issuer: &str) -> Self {
         let validation = |issuer: Option<&str>| {
@@ -99,46 +64,11 @@ impl Auth {
             v
         };
         Self {
-            member_encoding: EncodingKey::from_secret(member_secret.as_bytes()),
             member_decoding: DecodingKey::from_secret(member_secret.as_bytes()),
-            staff_encoding: EncodingKey::from_secret(staff_secret.as_bytes()),
             staff_decoding: DecodingKey::from_secret(staff_secret.as_bytes()),
             member_validation: validation(Some(issuer)),
             staff_validation: validation(None),
-            issuer: issuer.to_owned(),
         }
-    }
-
-    /// A member token valid for `ttl_secs` (development and tests).
-    pub fn mint_member(&self, card: &CardNumber, org: &OrgPath, ttl_secs: u64) -> String {
-        let claims = MemberClaims {
-            sub: card.digits().to_owned(),
-            org: org.as_str().to_owned(),
-            iss: self.issuer.clone(),
-            exp: now_secs() + ttl_secs,
-        };
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.member_encoding,
-        )
-        .expect("HS256 encodes")
-    }
-
-    /// A staff token valid for `ttl_secs` (development and tests).
-    pub fn mint_staff(&self, id: &str, role: Role, org: &OrgPath, ttl_secs: u64) -> String {
-        let claims = StaffClaims {
-            sub: id.to_owned(),
-            role,
-            org: org.as_str().to_owned(),
-            exp: now_secs() + ttl_secs,
-        };
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.staff_encoding,
-        )
-        .expect("HS256 encodes")
     }
 
     fn member(&self, token: &str, engine: &crate::Engine) -> Result<MemberAuth, ApiError> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EventView, Reservation};
+use crate::domain::{EventView, Phase, PoolStats, Reservation};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -29,7 +29,7 @@ pub struct EventDto {
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     /// upcoming, open, paused, sold_out or closed, at `server_time`.
-    pub status: String,
+    pub status: Phase,
     pub price_fen: i64,
     pub pools: Vec<PoolDto>,
     /// The store's clock: count down to `opens_at` from this, not from the phone's clock.
@@ -46,7 +46,7 @@ impl EventDto {
             org: v.event.org.as_str().to_owned(),
             opens_at: time(v.event.opens_at),
             closes_at: time(v.event.closes_at),
-            status: v.phase().to_owned(),
+            status: v.phase(),
             price_fen: v.event.price_fen,
             pools: v
                 .pools
@@ -98,7 +98,7 @@ impl From<&Reservation> for ReservationDto {
             pool: r.pool.to_string(),
             status: r.status.as_str().to_owned(),
             channel: r.channel.as_str().to_owned(),
-            card: r.card.0.clone(),
+            card: r.card.as_str().to_owned(),
             created_at: time(r.created_at),
             redeemed_at: r.redeemed_at.map(time),
             cancelled_at: r.cancelled_at.map(time),
@@ -166,18 +166,6 @@ pub struct RestockBody {
     pub delta: i64,
 }
 
-/// A pool with all its numbers, for staff.
-#[derive(Serialize, ToSchema)]
-pub struct AdminPoolDto {
-    pub id: String,
-    pub title: String,
-    pub total: i64,
-    pub remaining: i64,
-    pub active: i64,
-    pub redeemed: i64,
-    pub cancelled: i64,
-}
-
 /// An event with per-pool stats, for staff.
 #[derive(Serialize, ToSchema)]
 pub struct AdminEventDto {
@@ -187,11 +175,12 @@ pub struct AdminEventDto {
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     /// upcoming, open, paused, sold_out or closed, at `server_time`.
-    pub status: String,
+    pub status: Phase,
     /// What staff set: open, paused or closed.
     pub sale_status: String,
     pub price_fen: i64,
-    pub pools: Vec<AdminPoolDto>,
+    /// Every figure of each pool, as the store reports it.
+    pub pools: Vec<PoolStats>,
     pub server_time: DateTime<Utc>,
     /// Tickets reserved in each of the last 60 seconds, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,22 +195,10 @@ impl AdminEventDto {
             org: v.event.org.as_str().to_owned(),
             opens_at: time(v.event.opens_at),
             closes_at: time(v.event.closes_at),
-            status: v.phase().to_owned(),
+            status: v.phase(),
             sale_status: v.status.as_str().to_owned(),
             price_fen: v.event.price_fen,
-            pools: v
-                .pools
-                .iter()
-                .map(|p| AdminPoolDto {
-                    id: p.id.to_string(),
-                    title: p.title.clone(),
-                    total: p.total,
-                    remaining: p.remaining,
-                    active: p.active,
-                    redeemed: p.redeemed,
-                    cancelled: p.cancelled,
-                })
-                .collect(),
+            pools: v.pools.clone(),
             server_time: time(v.server_time),
             grabs_per_second,
         }

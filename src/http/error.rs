@@ -1,8 +1,9 @@
 //! The one error type of the HTTP layer and its problem+json form.
 //!
 //! Every error response is `application/problem+json` with a stable `code`
-//! (the table in API.md). Internal failures are logged by `respond` with the
-//! request's span, never shown in detail to clients.
+//! (the table in docs/API.md). An engine error's status and code come from
+//! `Error::problem` (src/error.rs); internal failures are logged by
+//! `into_response` with the request's span, never shown in detail to clients.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -43,12 +44,10 @@ impl From<Error> for ApiError {
 const RETRY_AFTER_UNAVAILABLE: u64 = 1;
 
 impl ApiError {
-    /// Status, code, title and extra members of the problem document.
+    /// Status, code, detail and extra members of the problem document.
     fn parts(&self) -> (StatusCode, &'static str, String, Value) {
         use StatusCode as S;
         let none = Value::Null;
-        let reservation =
-            |r: &crate::domain::Reservation| json!({ "reservation": ReservationDto::from(r) });
         match self {
             Self::BadRequest(m) => (S::BAD_REQUEST, "invalid_request", m.clone(), none),
             Self::Unauthenticated(m) => (S::UNAUTHORIZED, "unauthenticated", (*m).into(), none),
@@ -73,51 +72,16 @@ impl ApiError {
                 none,
             ),
             Self::Engine(e) => {
-                let msg = e.to_string();
-                match e {
-                    Error::Invalid(_) | Error::UnknownPool(_) => {
-                        (S::BAD_REQUEST, "invalid_request", msg, none)
+                let problem = e.problem();
+                let status = S::from_u16(problem.status).unwrap_or(S::INTERNAL_SERVER_ERROR);
+                let detail = match e {
+                    Error::Unavailable(_) | Error::CodeTaken => {
+                        "the ticket store is unavailable; retry shortly".into()
                     }
-                    Error::UnknownEvent | Error::NotFound => (S::NOT_FOUND, "not_found", msg, none),
-                    Error::NotEligible => (S::FORBIDDEN, "not_eligible", msg, none),
-                    Error::SoldOut => (S::CONFLICT, "sold_out", msg, none),
-                    Error::NotOpen {
-                        opens_at,
-                        server_time,
-                    } => (
-                        S::CONFLICT,
-                        "not_open",
-                        msg,
-                        json!({ "opens_at": opens_at, "server_time": server_time }),
-                    ),
-                    Error::Closed => (S::CONFLICT, "closed", msg, none),
-                    Error::Paused => (S::CONFLICT, "paused", msg, none),
-                    Error::AlreadyRedeemed(r) => {
-                        let mut extra = reservation(r);
-                        extra["redeemed_at"] = json!(r.redeemed_at);
-                        (S::CONFLICT, "already_redeemed", msg, extra)
-                    }
-                    Error::Cancelled(r) => (S::CONFLICT, "cancelled", msg, reservation(r)),
-                    Error::BelowZero { remaining } => (
-                        S::CONFLICT,
-                        "below_zero",
-                        msg,
-                        json!({ "remaining": remaining }),
-                    ),
-                    Error::EventExists => (S::CONFLICT, "exists", msg, none),
-                    Error::CodeTaken | Error::Unavailable(_) => (
-                        S::SERVICE_UNAVAILABLE,
-                        "store_unavailable",
-                        "the ticket store is unavailable; retry shortly".into(),
-                        none,
-                    ),
-                    Error::Corrupt(_) => (
-                        S::INTERNAL_SERVER_ERROR,
-                        "internal",
-                        "internal error; staff have been alerted".into(),
-                        none,
-                    ),
-                }
+                    Error::Corrupt(_) => "internal error; staff have been alerted".into(),
+                    _ => e.to_string(),
+                };
+                (status, problem.code, detail, engine_extra(e))
             }
         }
     }
@@ -125,9 +89,8 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after } => Some(*retry_after),
-            Self::Overloaded | Self::Engine(Error::Unavailable(_) | Error::CodeTaken) => {
-                Some(RETRY_AFTER_UNAVAILABLE)
-            }
+            Self::Overloaded => Some(RETRY_AFTER_UNAVAILABLE),
+            Self::Engine(e) if e.problem().status == 503 => Some(RETRY_AFTER_UNAVAILABLE),
             _ => None,
         }
     }
@@ -163,12 +126,32 @@ pub fn problem(
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, detail, extra) = self.parts();
-        if let Self::Engine(e @ (Error::Unavailable(_) | Error::Corrupt(_) | Error::CodeTaken)) =
-            &self
+        if let Self::Engine(e) = &self
+            && e.is_internal()
         {
             // The detail stays in the log, not in the response.
-            tracing::error!(error = %e, "store failure");
+            tracing::error!(code = e.code(), error = %e, "store failure");
         }
         problem(status, code, &detail, extra, self.retry_after())
+    }
+}
+
+/// The extra members an engine error carries: the ticket, the opening time, ...
+fn engine_extra(e: &Error) -> Value {
+    let reservation =
+        |r: &crate::domain::Reservation| json!({ "reservation": ReservationDto::from(r) });
+    match e {
+        Error::NotOpen {
+            opens_at,
+            server_time,
+        } => json!({ "opens_at": opens_at, "server_time": server_time }),
+        Error::AlreadyRedeemed(r) => {
+            let mut extra = reservation(r);
+            extra["redeemed_at"] = json!(r.redeemed_at);
+            extra
+        }
+        Error::Cancelled(r) => reservation(r),
+        Error::BelowZero { remaining } => json!({ "remaining": remaining }),
+        _ => Value::Null,
     }
 }

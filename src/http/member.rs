@@ -11,10 +11,11 @@ use super::auth::MemberAuth;
 use super::dto::{EventDto, EventList, GrabBody, ReservationDto, ReservationList};
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::{AppState, choices, code_param, event_param, record_grab};
+use super::params::{choices, code_param, event_param, record_grab};
+use super::state::AppState;
 use crate::domain::{Channel, Millis};
-use crate::engine::GrabInput;
 use crate::store::Find;
+use crate::store::Grab;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -86,7 +87,7 @@ pub async fn grab(
     let event = event_param(&event)?;
     let choices = choices(body.pool, body.choices)?;
     s.limits.member_check(&s, auth.member.key.as_str())?;
-    let input = GrabInput {
+    let input = Grab {
         event: &event,
         member: &auth.member,
         org: Some(&auth.org),

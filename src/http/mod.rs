@@ -10,9 +10,10 @@ pub mod limits;
 pub mod member;
 pub mod openapi;
 pub mod ops;
+pub mod params;
+pub mod state;
 pub mod station;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -24,24 +25,8 @@ use serde_json::Value;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use self::auth::{Auth, StaffAuth};
 use self::error::{ApiError, PROBLEM_JSON, problem};
-use self::limits::Limits;
-use crate::domain::{CardNumber, Code, EventId, EventView, PoolId};
-use crate::engine::Engine;
-use crate::metrics::{Metrics, grab_outcome};
-use crate::store::Grabbed;
-
-/// What every handler may use.
-#[derive(Clone)]
-pub struct AppState {
-    pub engine: Engine,
-    pub auth: Arc<Auth>,
-    pub limits: Arc<Limits>,
-    pub metrics: Arc<Metrics>,
-    /// Largest request body in bytes.
-    pub body_limit: usize,
-}
+pub use self::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -63,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())
+        .merge(openapi::router())
         .merge(crate::web::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), record_latency))
         .fallback(|| async { ApiError::NotFound })
@@ -131,65 +117,4 @@ async fn problem_safety_net(req: Request, next: Next) -> Response {
         Value::Null,
         retry_after,
     )
-}
-
-/// An event id from a path; an impossible id is an unknown event.
-pub fn event_param(s: &str) -> Result<EventId, ApiError> {
-    EventId::parse(s).map_err(|_| ApiError::NotFound)
-}
-
-/// A reservation code from a path or body; an impossible code is not found.
-pub fn code_param(s: &str) -> Result<Code, ApiError> {
-    Code::parse(s).map_err(|_| ApiError::NotFound)
-}
-
-pub fn card_param(s: &str) -> Result<CardNumber, ApiError> {
-    CardNumber::parse(s).map_err(|e| ApiError::BadRequest(e.to_string()))
-}
-
-/// The pools of a grab body: exactly one of `pool` and `choices`.
-pub fn choices(
-    pool: Option<String>,
-    choices: Option<Vec<String>>,
-) -> Result<Vec<PoolId>, ApiError> {
-    let raw = match (pool, choices) {
-        (Some(pool), None) => vec![pool],
-        (None, Some(choices)) => choices,
-        _ => {
-            return Err(ApiError::BadRequest(
-                "give exactly one of pool and choices".into(),
-            ));
-        }
-    };
-    raw.iter()
-        .map(|p| PoolId::parse(p).map_err(|e| ApiError::BadRequest(e.to_string())))
-        .collect()
-}
-
-/// The event, if it lies in the staff member's org; otherwise 404, as if it did not exist.
-pub async fn owned_event(
-    s: &AppState,
-    staff: &StaffAuth,
-    event: &str,
-) -> Result<(EventId, EventView), ApiError> {
-    let id = event_param(event)?;
-    let view = s.engine.event(&id).await?;
-    if !staff.owns(&view.event.org) {
-        return Err(ApiError::NotFound);
-    }
-    Ok((id, view))
-}
-
-/// Counts a grab answer. Unknown events share one label, so made-up ids cannot
-/// grow the metric without bound.
-pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate::Error>) {
-    let label = if matches!(result, Err(crate::Error::UnknownEvent)) {
-        "unknown"
-    } else {
-        event.as_str()
-    };
-    s.metrics
-        .grabs
-        .with_label_values(&[label, grab_outcome(result)])
-        .inc();
 }

@@ -1,5 +1,10 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations.
+//! The OpenAPI 3 document, generated from the handlers' annotations, and the
+//! route that serves it.
 
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -45,4 +50,14 @@ pub fn document() -> String {
     ApiDoc::openapi()
         .to_pretty_json()
         .expect("the OpenAPI document serializes")
+}
+
+/// `GET /api/v1/openapi.json`; needs no state.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/api/v1/openapi.json", get(serve))
+}
+
+/// This contract as OpenAPI 3.
+async fn serve() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], document())
 }

@@ -1,4 +1,4 @@
-//! Operations: liveness, readiness, metrics and the OpenAPI document.
+//! Operations: liveness, readiness and metrics.
 
 use axum::Json;
 use axum::Router;
@@ -8,15 +8,14 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::ApiError;
+use super::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/api/v1/openapi.json", get(openapi))
 }
 
 /// The process is up.
@@ -39,13 +38,5 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(),
-    )
-}
-
-/// This contract as OpenAPI 3.
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        super::openapi::document(),
     )
 }

@@ -11,10 +11,11 @@ use super::dto::{RedeemBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::member::reservation_created;
-use super::{AppState, card_param, choices, code_param, owned_event, record_grab};
+use super::params::{card_param, choices, code_param, owned_event, record_grab};
+use super::state::AppState;
 use crate::domain::Channel;
-use crate::engine::GrabInput;
 use crate::store::Find;
+use crate::store::Grab;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,7 +40,7 @@ pub async fn issue(
     let member = s.engine.member(&card_param(&body.card)?);
     let (event, _) = owned_event(&s, &staff, &body.event).await?;
     s.limits.member_check(&s, member.key.as_str())?;
-    let input = GrabInput {
+    let input = Grab {
         event: &event,
         member: &member,
         org: None,

@@ -11,8 +11,3 @@ pub const EVENT_INDEX: &str = "tg:events";
 pub fn event_keys(event: &EventId) -> [String; 7] {
     ["meta", "stock", "total", "cnt", "res", "member", "log"].map(|k| format!("tg:{{{event}}}:{k}"))
 }
-
-/// The stream that is the event's audit trail.
-pub fn log_key(event: &EventId) -> String {
-    format!("tg:{{{event}}}:log")
-}

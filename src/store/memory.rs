@@ -10,10 +10,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Find, GrabRequest, Grabbed, LogEntry, LogOp, Restocked, Snapshot, Store};
+use super::{Find, Grab, Grabbed, LogEntry, LogOp, Restocked, Snapshot, Store};
 use crate::domain::{
-    Code, Event, EventId, EventView, MemberKey, Millis, PoolId, PoolStats, Reservation, SaleStatus,
-    Status, StatusAction,
+    Code, Event, EventId, EventView, MemberKey, Millis, Phase, PoolId, PoolStats, Reservation,
+    SaleStatus, Status, StatusAction, sale_phase,
 };
 use crate::error::Error;
 
@@ -136,7 +136,7 @@ impl Store for MemoryStore {
         self.with_event(id, |data| Ok(data.view(Millis::now())))
     }
 
-    async fn grab(&self, req: &GrabRequest<'_>) -> Result<Grabbed, Error> {
+    async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
         self.with_event(req.event, |data| {
             if let Some(p) = req.choices.iter().find(|p| data.pool_mut(p).is_none()) {
                 return Err(Error::UnknownPool(p.to_string()));
@@ -152,27 +152,25 @@ impl Store for MemoryStore {
                     new: false,
                 });
             }
-            match data.status {
-                SaleStatus::Closed => return Err(Error::Closed),
-                SaleStatus::Paused => return Err(Error::Paused),
-                SaleStatus::Open => {}
-            }
             let now = Millis::now();
-            if now < data.event.opens_at {
-                return Err(Error::NotOpen {
-                    opens_at: data.event.opens_at,
-                    server_time: now,
-                });
-            }
-            if now >= data.event.closes_at {
-                return Err(Error::Closed);
+            let (opens_at, closes_at) = (data.event.opens_at, data.event.closes_at);
+            match sale_phase(data.status, opens_at, closes_at, now) {
+                Phase::Closed => return Err(Error::Closed),
+                Phase::Paused => return Err(Error::Paused),
+                Phase::Upcoming => {
+                    return Err(Error::NotOpen {
+                        opens_at,
+                        server_time: now,
+                    });
+                }
+                Phase::Open | Phase::SoldOut => {}
             }
             let pool = req
                 .choices
                 .iter()
                 .find(|p| data.pools.iter().any(|s| &s.id == *p && s.remaining > 0))
                 .ok_or(Error::SoldOut)?;
-            if data.reservations.contains_key(req.code) {
+            if data.reservations.contains_key(code) {
                 return Err(Error::CodeTaken);
             }
             // writes
@@ -181,7 +179,7 @@ impl Store for MemoryStore {
             stats.active += 1;
             let reservation = Reservation {
                 event: req.event.clone(),
-                code: req.code.clone(),
+                code: code.clone(),
                 pool: pool.clone(),
                 status: Status::Active,
                 channel: req.channel,
@@ -191,14 +189,12 @@ impl Store for MemoryStore {
                 redeemed_at: None,
                 cancelled_at: None,
             };
-            data.reservations
-                .insert(req.code.clone(), reservation.clone());
-            data.members
-                .insert(req.member.key.clone(), req.code.clone());
+            data.reservations.insert(code.clone(), reservation.clone());
+            data.members.insert(req.member.key.clone(), code.clone());
             data.log(
                 now,
                 LogOp::Reserved {
-                    code: req.code.clone(),
+                    code: code.clone(),
                     pool: pool.clone(),
                     member: req.member.key.clone(),
                     channel: req.channel,

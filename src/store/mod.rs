@@ -3,6 +3,8 @@
 //! Each method is one atomic step. The Redis store runs each as ONE Lua script
 //! (see `lua/`); the memory store runs the same rules under one lock and is the
 //! model the Redis store is compared against in `tests/engine/differential.rs`.
+//! Both stores decide the sale window with `domain::sale_phase` (the Lua script
+//! spells the same order).
 
 pub mod keys;
 pub mod memory;
@@ -20,10 +22,11 @@ use crate::error::Error;
 pub use self::memory::MemoryStore;
 pub use self::redis::{RedisStore, RedisTarget};
 
-/// One grab, fully decided by the caller except for what the store decides:
-/// which pool (if any) and whether the member already holds a ticket.
+/// What a grab asks for, from the HTTP handler through the engine to the store:
+/// everything but the fresh code, which the engine draws per attempt. The store
+/// decides which pool (if any) and whether the member already holds a ticket.
 #[derive(Clone, Debug)]
-pub struct GrabRequest<'a> {
+pub struct Grab<'a> {
     pub event: &'a EventId,
     pub member: &'a Member,
     /// The member's union; `None` when a station vouches for a walk-up member.
@@ -31,8 +34,6 @@ pub struct GrabRequest<'a> {
     /// Pools in order of preference; the first with stock wins.
     pub choices: &'a [PoolId],
     pub channel: Channel,
-    /// A fresh random code for the new reservation.
-    pub code: &'a Code,
 }
 
 /// The result of a successful grab.
@@ -112,8 +113,9 @@ pub trait Store: Send + Sync {
     async fn event_ids(&self) -> Result<Vec<EventId>, Error>;
     /// The event with its live stats; `UnknownEvent` if there is none.
     async fn event(&self, id: &EventId) -> Result<EventView, Error>;
-    /// Checks then takes one ticket; see `lua/grab.lua` for the order of checks.
-    async fn grab(&self, req: &GrabRequest<'_>) -> Result<Grabbed, Error>;
+    /// Checks then takes one ticket under the fresh `code`; see `lua/grab.lua`
+    /// for the order of checks.
+    async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error>;
     /// Gives the member's ticket back to its pool.
     async fn cancel(
         &self,

@@ -6,8 +6,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::http::AppState;
-
 /// (path, content type, body)
 const ASSETS: &[(&str, &str, &str)] = &[
     (
@@ -42,7 +40,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn router() -> Router<AppState> {
+/// The pages and their assets; they need no state.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     ASSETS
         .iter()
         .fold(Router::new(), |router, (path, content_type, body)| {

@@ -1,9 +1,6 @@
 //! Real-browser tests: Debian's headless Chromium against the real server and
 //! a real Redis. Screenshots go to target/browser/ for a person to look at.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod webdriver;
 
 use std::path::PathBuf;
@@ -12,8 +9,8 @@ use std::time::Duration;
 use serde_json::json;
 use ticketgrab::domain::Millis;
 
-use crate::support::app::spawn_app;
 use crate::webdriver::Browser;
+use testkit::app::spawn_app;
 
 fn shot(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

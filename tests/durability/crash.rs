@@ -6,9 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::app::spawn_app_on;
-use crate::support::redis_server::RedisServer;
 use crate::{audit_confirmed, crowd, durable_conf};
+use testkit::app::spawn_app_on;
+use testkit::redis_server::RedisServer;
 
 const ADMIN: (&str, &str) = ("default", "admin-change-me");
 

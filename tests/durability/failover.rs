@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::app::spawn_app_flags;
-use crate::support::cluster::RedisCluster;
 use crate::{audit_confirmed, crowd};
+use testkit::app::spawn_app_flags;
+use testkit::cluster::RedisCluster;
 
 /// Runs a 6,000-ticket sale on a 3-master cluster with 2 replicas per master.
 /// After 2,000 tickets the master is cut off from its replicas (they freeze and

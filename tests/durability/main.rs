@@ -2,9 +2,6 @@
 //! Redis killed with SIGKILL mid-sale and restarted from its AOF, and a cluster
 //! master killed mid-sale with and without waiting for a replica.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod crash;
 mod deploy;
 mod failover;
@@ -16,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use support::app::TestApp;
+use testkit::app::TestApp;
 
 /// deploy/redis/redis.conf, as shipped.
 pub fn durable_conf() -> String {

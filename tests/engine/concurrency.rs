@@ -8,13 +8,13 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use ticketgrab::domain::{Channel, Code, Member, Millis, OrgPath, PoolId};
-use ticketgrab::engine::GrabInput;
+use ticketgrab::store::Grab;
 use ticketgrab::store::Grabbed;
 use ticketgrab::{Engine, Error};
 
 use super::{keyer, redis_store};
-use crate::support::redis_server::RedisServer;
-use crate::support::{card, event_between, event_id, open_event, pool_id};
+use testkit::redis_server::RedisServer;
+use testkit::{card, event_between, event_id, open_event, pool_id};
 
 const TASKS: usize = 200;
 
@@ -45,7 +45,7 @@ async fn race(
                 let Some((m, choices)) = attempts.get(i) else {
                     break;
                 };
-                let input = GrabInput {
+                let input = Grab {
                     event: &event,
                     member: &members[*m],
                     org: Some(&org),
@@ -216,7 +216,7 @@ async fn no_grab_succeeds_before_the_opening_and_grabs_succeed_after() {
             let (ev, choices) = (event_id("opening"), [pool_id("p")]);
             let mut early = 0;
             loop {
-                let input = GrabInput {
+                let input = Grab {
                     event: &ev,
                     member: &member,
                     org: Some(&org),
@@ -288,7 +288,7 @@ async fn no_raw_card_number_is_stored_anywhere_in_redis() {
         } else {
             [pool_id("b"), pool_id("a")]
         };
-        let input = GrabInput {
+        let input = Grab {
             event: &ev,
             member: &member,
             org: Some(&org),
@@ -374,7 +374,7 @@ fn attempts_for(first: usize, members: usize, pool: &str, seed: u64) -> Vec<(usi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_sales_on_two_cluster_masters_sell_exactly_their_stock() {
-    let cluster = crate::support::cluster::RedisCluster::start(3, 0);
+    let cluster = testkit::cluster::RedisCluster::start(3, 0);
     let engine = Engine::new(crate::cluster_store(&cluster), keyer());
     // Events land on masters by their hash tag: six sales use at least two masters,
     // and the two raced here are on different ones.

@@ -4,11 +4,11 @@ use ticketgrab::Error;
 use ticketgrab::domain::{
     CardNumber, Channel, Code, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
 };
-use ticketgrab::engine::GrabInput;
+use ticketgrab::store::Grab;
 use ticketgrab::store::{Find, Grabbed};
 
 use super::{Harness, state};
-use crate::support::{card, event_between, event_id, open_event, pool_id};
+use testkit::{card, event_between, event_id, open_event, pool_id};
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
@@ -66,7 +66,7 @@ mod cases {
         let choices: Vec<PoolId> = choices.iter().map(|p| pool_id(p)).collect();
         let org = org();
         h.engine
-            .grab(&GrabInput {
+            .grab(&Grab {
                 event: &event_id(event),
                 member: &member,
                 org: (channel == Channel::App).then_some(&org),
@@ -570,7 +570,7 @@ mod cases {
         grab(&h, "mix", 20, &["b"]).await.unwrap();
         let report = h.engine.audit(&ev).await.unwrap();
         assert!(report.ok, "{:?}", report.violations);
-        assert_eq!(report.pools.iter().map(|p| p.total).sum::<i64>(), 8);
+        assert_eq!(report.pools.iter().map(|p| p.stats.total).sum::<i64>(), 8);
         let snap = h.engine.snapshot(&ev).await.unwrap();
         assert_eq!(snap.reservations.len(), 6);
         assert_eq!(snap.log.len(), 2 + 6 + 1 + 1 + 1 + 2);

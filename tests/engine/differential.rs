@@ -14,11 +14,11 @@ use ticketgrab::audit::audit;
 use ticketgrab::domain::{
     Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction,
 };
-use ticketgrab::store::{Find, GrabRequest, LogEntry, MemoryStore, Snapshot, Store};
+use ticketgrab::store::{Find, Grab, LogEntry, MemoryStore, Snapshot, Store};
 
 use super::{keyer, redis_store, state};
-use crate::support::redis_server::RedisServer;
-use crate::support::{card, event_id, open_event};
+use testkit::redis_server::RedisServer;
+use testkit::{card, event_id, open_event};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -83,14 +83,16 @@ async fn apply(
             channel,
             code,
         } => store
-            .grab(&GrabRequest {
-                event,
-                member: &members[*member],
-                org: (*channel == Channel::App).then_some(&org),
-                choices,
-                channel: *channel,
+            .grab(
+                &Grab {
+                    event,
+                    member: &members[*member],
+                    org: (*channel == Channel::App).then_some(&org),
+                    choices,
+                    channel: *channel,
+                },
                 code,
-            })
+            )
             .await
             .map(|g| format!("{} {:?}", g.new, blank(g.reservation))),
         Op::Cancel { member, code } => store

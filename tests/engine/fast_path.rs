@@ -5,17 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ticketgrab::domain::{Channel, OrgPath};
-use ticketgrab::engine::GrabInput;
+use ticketgrab::store::Grab;
 use ticketgrab::store::{MemoryStore, Store};
 use ticketgrab::{Engine, Error};
 
 use super::keyer;
-use crate::support::{card, event_id, open_event, pool_id};
+use testkit::{card, event_id, open_event, pool_id};
 
 async fn grab(engine: &Engine, n: u64) -> Result<bool, Error> {
     let member = engine.member(&card(n));
     let org = OrgPath::parse("bj").unwrap();
-    let input = GrabInput {
+    let input = Grab {
         event: &event_id("u"),
         member: &member,
         org: Some(&org),

@@ -1,8 +1,5 @@
 //! Engine and store tests. Those marked Redis start their own redis-server.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod concurrency;
 mod conformance;
 mod differential;
@@ -12,8 +9,8 @@ mod scripts;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::cluster::RedisCluster;
-use support::redis_server::RedisServer;
+use testkit::cluster::RedisCluster;
+use testkit::redis_server::RedisServer;
 use ticketgrab::Engine;
 use ticketgrab::domain::{MemberKeyer, Millis};
 use ticketgrab::store::{MemoryStore, RedisStore, RedisTarget, Snapshot, Store};

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use ticketgrab::Error;
 use ticketgrab::domain::{Channel, Code, OrgPath, StatusAction};
-use ticketgrab::engine::GrabInput;
+use ticketgrab::store::Grab;
 use ticketgrab::store::keys::event_keys;
 use ticketgrab::store::{Find, scripts};
 
 use super::{Harness, redis};
-use crate::support::{card, event_id, open_event, pool_id};
+use testkit::{card, event_id, open_event, pool_id};
 
 const WRITE_COMMANDS: &[&str] = &[
     "HSET", "HINCRBY", "HDEL", "XADD", "SET", "DEL", "SADD", "INCR", "EXPIRE",
@@ -95,7 +95,7 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
     let newcomer = h.engine.member(&card(99));
     let org = OrgPath::parse("bj").unwrap();
     let p = [pool_id("p")];
-    let grab = GrabInput {
+    let grab = Grab {
         event: &ev,
         member: &newcomer,
         org: Some(&org),
@@ -119,7 +119,7 @@ async fn event_with_one_ticket(h: &Harness) -> Code {
         .unwrap();
     let member = h.engine.member(&card(1));
     let org = OrgPath::parse("bj").unwrap();
-    let input = GrabInput {
+    let input = Grab {
         event: &event_id("e"),
         member: &member,
         org: Some(&org),

@@ -5,10 +5,10 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketgrab::config::{DEV_MEMBER_SECRET, DEV_STAFF_SECRET};
 use ticketgrab::domain::{Millis, OrgPath};
-use ticketgrab::http::auth::{Auth, MemberClaims};
+use ticketgrab::tokens::{MemberClaims, Minter};
 
-use crate::support::app::{assert_problem, spawn_app};
-use crate::support::card;
+use testkit::app::{assert_problem, spawn_app};
+use testkit::card;
 
 fn claims(exp: i64, iss: &str) -> MemberClaims {
     MemberClaims {
@@ -41,7 +41,7 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
         &EncodingKey::from_secret(DEV_MEMBER_SECRET.as_bytes()),
     )
     .unwrap();
-    let wrong_secret = Auth::new("not the secret", DEV_STAFF_SECRET, "12351").mint_member(
+    let wrong_secret = Minter::new("not the secret", DEV_STAFF_SECRET, "12351").member(
         &card(1),
         &OrgPath::parse("bj/x").unwrap(),
         3600,
@@ -52,7 +52,7 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
         &EncodingKey::from_secret(DEV_MEMBER_SECRET.as_bytes()),
     )
     .unwrap();
-    let wrong_issuer = Auth::new(DEV_MEMBER_SECRET, DEV_STAFF_SECRET, "someone-else").mint_member(
+    let wrong_issuer = Minter::new(DEV_MEMBER_SECRET, DEV_STAFF_SECRET, "someone-else").member(
         &card(1),
         &OrgPath::parse("bj/x").unwrap(),
         3600,
@@ -170,8 +170,7 @@ async fn staff_reach_only_their_role_and_their_org() {
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    let body =
-        crate::support::app::event_body("mine", "bj/chaoyang", &[("p", 1)], now, now + 60_000);
+    let body = testkit::app::event_body("mine", "bj/chaoyang", &[("p", 1)], now, now + 60_000);
     assert_problem(
         app.post("/api/v1/admin/events", &other_org, body).await,
         StatusCode::FORBIDDEN,

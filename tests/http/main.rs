@@ -1,9 +1,6 @@
 //! HTTP integration tests: the real server on port 0 against a test-started
 //! redis-server, as the app, stations and the dashboard use it.
 
-#[path = "../support/mod.rs"]
-mod support;
-
 mod auth;
 mod member;
 mod operations;

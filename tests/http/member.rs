@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use ticketgrab::domain::Millis;
 
-use crate::support::app::{assert_problem, spawn_app};
+use testkit::app::{assert_problem, spawn_app};
 
 #[tokio::test]
 async fn member_lists_grabs_retries_cancels_and_grabs_again() {

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{assert_problem, spawn_app, spawn_app_on, spawn_app_with};
-use crate::support::card;
+use testkit::app::{assert_problem, spawn_app, spawn_app_on, spawn_app_with};
+use testkit::card;
 
 /// Counts of store grab calls, read from /metrics.
-async fn store_grabs(app: &crate::support::app::TestApp) -> u64 {
+async fn store_grabs(app: &testkit::app::TestApp) -> u64 {
     let metrics = app.metrics().await;
     metrics
         .lines()
@@ -22,7 +22,7 @@ async fn store_grabs(app: &crate::support::app::TestApp) -> u64 {
         .unwrap_or(0)
 }
 
-fn redis_cli(app: &crate::support::app::TestApp, args: &[&str]) {
+fn redis_cli(app: &testkit::app::TestApp, args: &[&str]) {
     let mut conn = app.redis.as_ref().unwrap().conn();
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {
@@ -353,7 +353,7 @@ async fn shutdown_lets_grabs_in_flight_finish() {
 
 #[tokio::test]
 async fn logs_hold_no_card_number() {
-    let redis = crate::support::redis_server::RedisServer::start();
+    let redis = testkit::redis_server::RedisServer::start();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
         .args([
             "serve",
@@ -394,14 +394,13 @@ async fn logs_hold_no_card_number() {
         card_secret: ticketgrab::config::DEV_CARD_SECRET.into(),
         issuer: "12351".into(),
     }
-    .auth();
+    .minter();
     let org = ticketgrab::domain::OrgPath::parse("bj").unwrap();
-    let admin = auth.mint_staff("a", ticketgrab::http::auth::Role::Admin, &org, 600);
-    let member = auth.mint_member(&card(7), &org, 600);
+    let admin = auth.staff("a", ticketgrab::tokens::Role::Admin, &org, 600);
+    let member = auth.member(&card(7), &org, 600);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let now = ticketgrab::domain::Millis::now().0;
-    let body =
-        crate::support::app::event_body("logged", "bj", &[("p", 5)], now - 1000, now + 60_000);
+    let body = testkit::app::event_body("logged", "bj", &[("p", 5)], now - 1000, now + 60_000);
     let base = format!("http://{addr}");
     assert_eq!(
         client

@@ -4,8 +4,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketgrab::domain::Millis;
 
-use crate::support::app::{assert_problem, event_body, spawn_app};
-use crate::support::card;
+use testkit::app::{assert_problem, event_body, spawn_app};
+use testkit::card;
 
 #[tokio::test]
 async fn station_issues_by_card_and_redeems_once() {

@@ -1,10 +1,19 @@
-//! Test support shared by the integration test crates: real redis-server
-//! processes on free loopback ports, and helpers to build cards and events.
-#![allow(dead_code)] // each test crate uses its own part of this module
+//! The test kit of ticketgrab, for its tests, benches and load harness:
+//!
+//! - [`redis_server`]: a real `redis-server` on a free loopback port, killed on drop;
+//!   [`free_port`].
+//! - [`cluster`]: a real 3-master Redis Cluster (with replicas when asked).
+//! - [`app`]: `spawn_app()`, the real service on port 0, and a `TestApp` with
+//!   one method per thing a client does.
+//! - here: test cards and events.
+//!
+//! A missing `redis-server` fails the test with the Debian package to install.
 
 pub mod app;
 pub mod cluster;
 pub mod redis_server;
+
+pub use redis_server::{RedisServer, free_port};
 
 use ticketgrab::domain::{
     CardNumber, Event, EventId, Millis, OrgPath, Pool, PoolId, with_check_digit,

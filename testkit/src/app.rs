@@ -5,8 +5,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use ticketgrab::config::Config;
 use ticketgrab::domain::{Millis, OrgPath};
-use ticketgrab::http::auth::{Auth, Role};
 use ticketgrab::startup::App;
+use ticketgrab::tokens::{Minter, Role};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -15,7 +15,8 @@ use super::redis_server::RedisServer;
 
 pub struct TestApp {
     pub base: String,
-    pub auth: Auth,
+    /// Signs tokens with the app's secrets.
+    pub tokens: Minter,
     pub redis: Option<RedisServer>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -67,7 +68,7 @@ pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
     }));
     TestApp {
         base,
-        auth: config.secrets.auth(),
+        tokens: config.secrets.minter(),
         redis: None,
         client: reqwest::Client::builder().no_proxy().build().unwrap(),
         stop: Some(stop),
@@ -77,17 +78,17 @@ pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
 
 impl TestApp {
     pub fn member(&self, n: u64, org: &str) -> String {
-        self.auth
-            .mint_member(&card(n), &OrgPath::parse(org).unwrap(), 3600)
+        self.tokens
+            .member(&card(n), &OrgPath::parse(org).unwrap(), 3600)
     }
 
     pub fn admin(&self, org: &str) -> String {
-        self.auth
-            .mint_staff("admin-1", Role::Admin, &OrgPath::parse(org).unwrap(), 3600)
+        self.tokens
+            .staff("admin-1", Role::Admin, &OrgPath::parse(org).unwrap(), 3600)
     }
 
     pub fn station(&self, org: &str) -> String {
-        self.auth.mint_staff(
+        self.tokens.staff(
             "station-1",
             Role::Station,
             &OrgPath::parse(org).unwrap(),

@@ -1,17 +1,20 @@
 //! The rules of a ticket grab, above any store: input checks, fresh codes,
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod sold_out;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use self::sold_out::SoldOutCache;
 use crate::audit::{AuditReport, audit};
 use crate::domain::{
-    CardNumber, Channel, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey,
-    MemberKeyer, OrgPath, PoolId, Reservation, SaleStatus, StatusAction,
+    CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
+    PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
-use crate::store::{Find, GrabRequest, Grabbed, Restocked, Snapshot, Store};
+pub use crate::store::Grab;
+use crate::store::{Find, Grabbed, Restocked, Snapshot, Store};
 
 /// Most pools one ranked grab may list.
 pub const MAX_CHOICES: usize = 16;
@@ -26,91 +29,6 @@ pub struct Engine {
     keyer: MemberKeyer,
     /// Sold-out pools answered from memory; `None` asks the store every time.
     sold_out: Option<Arc<SoldOutCache>>,
-}
-
-/// Remembers which pools were sold out, so that the flood of grabs after a
-/// sell-out is answered from memory and never reaches the store (design rule 8).
-///
-/// A mark is trusted for `ttl`; after that, one grab goes to the store to look
-/// again while the others keep the cached answer, so a ticket returned on
-/// another process (cancel, restock) is grabbable here within about `ttl`.
-/// Returns through this engine clear the event's marks at once.
-///
-/// The price: a member who already holds a ticket and grabs again after the
-/// sell-out is answered `sold_out` rather than with their ticket (the store is
-/// not asked); their ticket is unchanged and listed under their reservations.
-pub struct SoldOutCache {
-    ttl: Duration,
-    /// (event, pool) -> when the store last said the pool was empty. A std mutex:
-    /// held for one map lookup, never across an await.
-    marks: Mutex<HashMap<(EventId, PoolId), Instant>>,
-}
-
-impl SoldOutCache {
-    pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            marks: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn marks(&self) -> std::sync::MutexGuard<'_, HashMap<(EventId, PoolId), Instant>> {
-        self.marks.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// True when every choice is known to be sold out. When a mark is stale the
-    /// caller is chosen to ask the store, and the mark is renewed so the others
-    /// keep answering from memory meanwhile.
-    fn answer_from_memory(&self, event: &EventId, choices: &[PoolId]) -> bool {
-        let mut marks = self.marks();
-        let now = Instant::now();
-        let mut stale = None;
-        for pool in choices {
-            match marks.get(&(event.clone(), pool.clone())) {
-                None => return false,
-                Some(at) if now.duration_since(*at) >= self.ttl => stale = Some(pool),
-                Some(_) => {}
-            }
-        }
-        match stale {
-            Some(pool) => {
-                marks.insert((event.clone(), pool.clone()), now);
-                false
-            }
-            None => true,
-        }
-    }
-
-    fn mark(&self, event: &EventId, choices: &[PoolId]) {
-        let now = Instant::now();
-        let mut marks = self.marks();
-        for pool in choices {
-            marks.insert((event.clone(), pool.clone()), now);
-        }
-    }
-
-    fn unmark(&self, event: &EventId, choices: &[PoolId]) {
-        let mut marks = self.marks();
-        for pool in choices {
-            marks.remove(&(event.clone(), pool.clone()));
-        }
-    }
-
-    fn clear(&self, event: &EventId) {
-        self.marks().retain(|(e, _), _| e != event);
-    }
-}
-
-/// What a grab asks for.
-#[derive(Clone, Debug)]
-pub struct GrabInput<'a> {
-    pub event: &'a EventId,
-    pub member: &'a Member,
-    /// The member's union, or `None` when a station vouches for a walk-up member.
-    pub org: Option<&'a OrgPath>,
-    /// Pools in order of preference (one for a plain grab).
-    pub choices: &'a [PoolId],
-    pub channel: Channel,
 }
 
 impl Engine {
@@ -144,7 +62,7 @@ impl Engine {
 
     /// Takes one ticket from the first listed pool with stock, or returns the
     /// member's live reservation unchanged.
-    pub async fn grab(&self, input: &GrabInput<'_>) -> Result<Grabbed, Error> {
+    pub async fn grab(&self, input: &Grab<'_>) -> Result<Grabbed, Error> {
         check_choices(input.choices)?;
         if let Some(cache) = &self.sold_out
             && cache.answer_from_memory(input.event, input.choices)
@@ -164,18 +82,9 @@ impl Engine {
         result
     }
 
-    async fn grab_from_store(&self, input: &GrabInput<'_>) -> Result<Grabbed, Error> {
+    async fn grab_from_store(&self, input: &Grab<'_>) -> Result<Grabbed, Error> {
         for _ in 0..CODE_ATTEMPTS {
-            let code = Code::random();
-            let req = GrabRequest {
-                event: input.event,
-                member: input.member,
-                org: input.org,
-                choices: input.choices,
-                channel: input.channel,
-                code: &code,
-            };
-            match self.store.grab(&req).await {
+            match self.store.grab(input, &Code::random()).await {
                 Err(Error::CodeTaken) => continue,
                 other => return other,
             }

@@ -1,0 +1,70 @@
+//! What handlers share: parsing path and body values into domain types, the
+//! staff's own events, and counting grab answers.
+
+use super::auth::StaffAuth;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::domain::{CardNumber, Code, EventId, EventView, PoolId};
+use crate::metrics::grab_outcome;
+use crate::store::Grabbed;
+
+/// An event id from a path; an impossible id is an unknown event.
+pub fn event_param(s: &str) -> Result<EventId, ApiError> {
+    EventId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+/// A reservation code from a path or body; an impossible code is not found.
+pub fn code_param(s: &str) -> Result<Code, ApiError> {
+    Code::parse(s).map_err(|_| ApiError::NotFound)
+}
+
+pub fn card_param(s: &str) -> Result<CardNumber, ApiError> {
+    CardNumber::parse(s).map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// The pools of a grab body: exactly one of `pool` and `choices`.
+pub fn choices(
+    pool: Option<String>,
+    choices: Option<Vec<String>>,
+) -> Result<Vec<PoolId>, ApiError> {
+    let raw = match (pool, choices) {
+        (Some(pool), None) => vec![pool],
+        (None, Some(choices)) => choices,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "give exactly one of pool and choices".into(),
+            ));
+        }
+    };
+    raw.iter()
+        .map(|p| PoolId::parse(p).map_err(|e| ApiError::BadRequest(e.to_string())))
+        .collect()
+}
+
+/// The event, if it lies in the staff member's org; otherwise 404, as if it did not exist.
+pub async fn owned_event(
+    s: &AppState,
+    staff: &StaffAuth,
+    event: &str,
+) -> Result<(EventId, EventView), ApiError> {
+    let id = event_param(event)?;
+    let view = s.engine.event(&id).await?;
+    if !staff.owns(&view.event.org) {
+        return Err(ApiError::NotFound);
+    }
+    Ok((id, view))
+}
+
+/// Counts a grab answer. Unknown events share one label, so made-up ids cannot
+/// grow the metric without bound.
+pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate::Error>) {
+    let label = if matches!(result, Err(crate::Error::UnknownEvent)) {
+        "unknown"
+    } else {
+        event.as_str()
+    };
+    s.metrics
+        .grabs
+        .with_label_values(&[label, grab_outcome(result)])
+        .inc();
+}

@@ -1,0 +1,19 @@
+//! The state every handler may use.
+
+use std::sync::Arc;
+
+use super::auth::Auth;
+use super::limits::Limits;
+use crate::engine::Engine;
+use crate::metrics::Metrics;
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub auth: Arc<Auth>,
+    pub limits: Arc<Limits>,
+    pub metrics: Arc<Metrics>,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+}

@@ -1,0 +1,259 @@
+//! Parsing what the scripts reply: outcomes, event views, reservations, log
+//! entries. Pure functions over `redis::Value`; no connection in sight.
+
+use std::collections::HashMap;
+
+use redis::Value;
+
+use super::super::{LogEntry, LogOp};
+use crate::domain::{
+    Channel, Code, Event, EventId, EventView, MemberKey, Millis, OrgPath, Pool, PoolId, PoolStats,
+    Reservation, SaleStatus,
+};
+use crate::error::Error;
+
+/// Splits a script's reply into a success (its tag and fields) or the
+/// refusal it names. Success tags are `ok`, `reserved` and `existing`; every
+/// other tag is an outcome word of [`Error::code`].
+pub fn outcome(event: &EventId, reply: Vec<String>) -> Result<(String, Vec<String>), Error> {
+    let mut it = reply.into_iter();
+    let tag = it
+        .next()
+        .ok_or_else(|| Error::Corrupt("empty script reply".into()))?;
+    let fields: Vec<String> = it.collect();
+    match tag.as_str() {
+        "ok" | "reserved" | "existing" => Ok((tag, fields)),
+        _ => Err(refusal(event, &tag, &fields)?),
+    }
+}
+
+/// The error a refusal tag names. The one place a word becomes an error again;
+/// a test checks that each word round-trips through [`Error::code`].
+fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error> {
+    let field = |i: usize| fields.get(i).cloned().unwrap_or_default();
+    Ok(match tag {
+        "unknown_event" => Error::UnknownEvent,
+        "unknown_pool" => Error::UnknownPool(field(0)),
+        "not_eligible" => Error::NotEligible,
+        "closed" => Error::Closed,
+        "paused" => Error::Paused,
+        "sold_out" => Error::SoldOut,
+        "code_taken" => Error::CodeTaken,
+        "not_found" => Error::NotFound,
+        "exists" => Error::EventExists,
+        "not_open" => Error::NotOpen {
+            opens_at: Millis(int(&field(0))?),
+            server_time: Millis(int(&field(1))?),
+        },
+        "below_zero" => Error::BelowZero {
+            remaining: int(&field(0))?,
+        },
+        "already_redeemed" => Error::AlreadyRedeemed(Box::new(reservation(event, fields)?)),
+        "cancelled" => Error::Cancelled(Box::new(reservation(event, fields)?)),
+        other => return Err(Error::Corrupt(format!("unknown script reply {other:?}"))),
+    })
+}
+
+pub fn reservation(event: &EventId, fields: &[String]) -> Result<Reservation, Error> {
+    match fields {
+        [code, record, ..] => Reservation::from_record(event, code, record),
+        _ => Err(Error::Corrupt(format!("reservation reply {fields:?}"))),
+    }
+}
+
+pub fn code(s: &str) -> Result<Code, Error> {
+    Code::parse(s).map_err(|_| Error::Corrupt(format!("bad code {s:?}")))
+}
+
+pub fn int(s: &str) -> Result<i64, Error> {
+    s.parse()
+        .map_err(|_| Error::Corrupt(format!("expected an integer, got {s:?}")))
+}
+
+pub fn text(v: &Value) -> Result<String, Error> {
+    match v {
+        Value::BulkString(b) => {
+            String::from_utf8(b.clone()).map_err(|_| Error::Corrupt("non-UTF-8 reply".into()))
+        }
+        Value::SimpleString(s) => Ok(s.clone()),
+        Value::Int(i) => Ok(i.to_string()),
+        other => Err(Error::Corrupt(format!("expected a string, got {other:?}"))),
+    }
+}
+
+pub fn list(v: Value) -> Result<Vec<Value>, Error> {
+    match v {
+        Value::Array(items) | Value::Set(items) => Ok(items),
+        Value::Nil => Ok(Vec::new()),
+        other => Err(Error::Corrupt(format!("expected an array, got {other:?}"))),
+    }
+}
+
+pub fn texts(v: Value) -> Result<Vec<String>, Error> {
+    list(v)?.iter().map(text).collect()
+}
+
+/// A flat HGETALL reply as (field, value) pairs.
+pub fn pairs(flat: &[String]) -> impl Iterator<Item = (&str, &str)> {
+    flat.chunks_exact(2).map(|c| (c[0].as_str(), c[1].as_str()))
+}
+
+pub fn map_of(flat: Vec<String>) -> HashMap<String, String> {
+    let mut map = HashMap::with_capacity(flat.len() / 2);
+    let mut it = flat.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        map.insert(k, v);
+    }
+    map
+}
+
+pub fn parse_view(
+    id: &EventId,
+    meta: Vec<String>,
+    stock: Vec<String>,
+    total: Vec<String>,
+    cnt: Vec<String>,
+    now: String,
+) -> Result<EventView, Error> {
+    let meta = map_of(meta);
+    let (stock, total, cnt) = (map_of(stock), map_of(total), map_of(cnt));
+    let get = |m: &HashMap<String, String>, k: &str| {
+        m.get(k)
+            .cloned()
+            .ok_or_else(|| Error::Corrupt(format!("event {id} misses {k}")))
+    };
+    let num = |m: &HashMap<String, String>, k: &str| get(m, k).and_then(|v| int(&v));
+    let mut pools = Vec::new();
+    let mut stats = Vec::new();
+    for pool in get(&meta, "pools")?.split(',') {
+        let pool_id =
+            PoolId::parse(pool).map_err(|_| Error::Corrupt(format!("bad pool id {pool:?}")))?;
+        let title = get(&meta, &format!("ptitle:{pool}"))?;
+        pools.push(Pool {
+            id: pool_id.clone(),
+            title: title.clone(),
+            total: num(&meta, &format!("ptotal:{pool}"))?,
+        });
+        stats.push(PoolStats {
+            id: pool_id,
+            title,
+            total: num(&total, pool)?,
+            remaining: num(&stock, pool)?,
+            active: num(&cnt, &format!("active:{pool}"))?,
+            redeemed: num(&cnt, &format!("redeemed:{pool}"))?,
+            cancelled: num(&cnt, &format!("cancelled:{pool}"))?,
+        });
+    }
+    let org = get(&meta, "org")?;
+    Ok(EventView {
+        event: Event {
+            id: id.clone(),
+            title: get(&meta, "title")?,
+            org: OrgPath::parse(&org).map_err(|_| Error::Corrupt(format!("bad org {org:?}")))?,
+            opens_at: Millis(num(&meta, "opens")?),
+            closes_at: Millis(num(&meta, "closes")?),
+            price_fen: num(&meta, "price")?,
+            pools,
+        },
+        status: SaleStatus::parse(&get(&meta, "status")?)?,
+        pools: stats,
+        server_time: Millis(int(&now)?),
+    })
+}
+
+/// One XRANGE entry, `[id, [field, value, ...]]`, as a typed log entry.
+pub fn parse_log_entry(entry: Value) -> Result<LogEntry, Error> {
+    let mut parts = list(entry)?.into_iter();
+    let (Some(_id), Some(fields)) = (parts.next(), parts.next()) else {
+        return Err(Error::Corrupt("log entry has the wrong shape".into()));
+    };
+    let f = map_of(texts(fields)?);
+    let get = |k: &str| {
+        f.get(k)
+            .map(String::as_str)
+            .ok_or_else(|| Error::Corrupt(format!("log entry misses {k}: {f:?}")))
+    };
+    let pool = || {
+        get("pool")
+            .and_then(|p| PoolId::parse(p).map_err(|_| Error::Corrupt(format!("bad pool {p:?}"))))
+    };
+    let member = || get("member").and_then(MemberKey::from_stored);
+    let op = match get("op")? {
+        "created" => LogOp::Created {
+            pool: pool()?,
+            delta: int(get("delta")?)?,
+        },
+        "restocked" => LogOp::Restocked {
+            pool: pool()?,
+            delta: int(get("delta")?)?,
+        },
+        "reserved" => LogOp::Reserved {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+            channel: match get("channel")? {
+                "station" => Channel::Station,
+                _ => Channel::App,
+            },
+        },
+        "cancelled" => LogOp::Cancelled {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+        },
+        "redeemed" => LogOp::Redeemed {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+        },
+        "paused" => LogOp::Status(SaleStatus::Paused),
+        "resumed" => LogOp::Status(SaleStatus::Open),
+        "closed" => LogOp::Status(SaleStatus::Closed),
+        other => return Err(Error::Corrupt(format!("unknown log op {other:?}"))),
+    };
+    Ok(LogEntry {
+        at: Millis(int(get("at")?)?),
+        op,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_word_is_the_code_of_the_error_it_names() {
+        let event = EventId::parse("e").unwrap();
+        let record = "p1|redeemed|app|0123456789abcdef0123456789abcdef|6217 **** **** 1234|1|2|";
+        let with_ticket = ["7K2M9QX4T1ZB".to_owned(), record.to_owned()];
+        for tag in [
+            "unknown_event",
+            "unknown_pool",
+            "not_eligible",
+            "closed",
+            "paused",
+            "sold_out",
+            "code_taken",
+            "not_found",
+            "exists",
+            "not_open",
+            "below_zero",
+            "already_redeemed",
+            "cancelled",
+        ] {
+            let fields: Vec<String> = match tag {
+                "not_open" => vec!["1".into(), "2".into()],
+                "below_zero" => vec!["3".into()],
+                "already_redeemed" | "cancelled" => with_ticket.to_vec(),
+                _ => vec!["p1".into()],
+            };
+            let error = refusal(&event, tag, &fields).unwrap();
+            assert_eq!(error.code(), tag);
+        }
+        assert!(matches!(
+            refusal(&event, "nonsense", &[]),
+            Err(Error::Corrupt(_))
+        ));
+        assert!(outcome(&event, vec!["ok".into()]).is_ok());
+    }
+}
