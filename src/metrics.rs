@@ -28,8 +28,7 @@ pub struct Metrics {
     pub rate_limited: IntCounterVec,
     /// tg_shed_total{reason}: requests refused with 503 (overloaded or timeout).
     pub shed: IntCounterVec,
-    /// tg_store_errors_total{op, kind}: failed store calls, by the error's code
-    /// (store_unavailable or internal).
+    /// tg_store_errors_total{op, kind}: failed store calls (unavailable or corrupt).
     pub store_errors: IntCounterVec,
     /// tg_store_call_duration_seconds{op}.
     pub store_latency: HistogramVec,
@@ -108,7 +107,7 @@ impl Metrics {
         for reason in ["overloaded", "timeout"] {
             metrics.shed.with_label_values(&[reason]);
         }
-        for kind in ["store_unavailable", "internal"] {
+        for kind in ["unavailable", "corrupt"] {
             metrics.store_errors.with_label_values(&["grab", kind]);
         }
         metrics
@@ -168,10 +167,17 @@ impl MeteredStore {
             .store_latency
             .with_label_values(&[op])
             .observe(started.elapsed().as_secs_f64());
-        if let Err(e @ (Error::Unavailable(_) | Error::Corrupt(_))) = &result {
+        // The kind of a store failure, a dimension of its own beside the
+        // outcome (`store_unavailable` and `internal` in the outcome words).
+        let kind = match &result {
+            Err(Error::Unavailable(_)) => Some("unavailable"),
+            Err(Error::Corrupt(_)) => Some("corrupt"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
             self.metrics
                 .store_errors
-                .with_label_values(&[op, e.code()])
+                .with_label_values(&[op, kind])
                 .inc();
         }
         result

@@ -68,3 +68,8 @@ pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate
         .with_label_values(&[label, grab_outcome(result)])
         .inc();
 }
+
+/// A domain error about a value of the request body: 400 with its words.
+pub fn bad_request(e: crate::Error) -> ApiError {
+    ApiError::BadRequest(e.to_string())
+}

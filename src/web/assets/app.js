@@ -8,24 +8,14 @@ TG.setDict({
     confirmCancel: "确定退票？退回的票会立即给其他会员。", got: "抢到了！票号 {code}", already: "您已经有这张票了：{code}",
     cancelled_ok: "已退票。", retrying: "人太多了，{s} 秒后自动重试…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
-    active: "有效", redeemed: "已使用", cancelled: "已退票",
-    e_sold_out: "票已抢完。", e_not_open: "还没到开抢时间。", e_closed: "活动已结束。", e_paused: "活动暂停中，请稍后再试。",
-    e_not_eligible: "本活动仅限指定工会的会员参加。", e_rate_limited: "操作太频繁，请稍候。", e_overloaded: "系统繁忙，请稍候。",
-    e_store_unavailable: "系统繁忙，请稍候。", e_unauthenticated: "登录已失效，请重新登录。", e_not_found: "找不到该活动或票。",
-    e_already_redeemed: "这张票已经使用过了。", e_cancelled: "这张票已经退了。", e_invalid_request: "请求有误。",
-    e_payload_too_large: "请求有误。", e_error: "出错了，请稍后再试。" },
+    active: "有效", redeemed: "已使用", cancelled: "已退票" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
     remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
     confirmCancel: "Give this ticket back? It goes to another member at once.", got: "Got it! Ticket {code}", already: "You already have this ticket: {code}",
     cancelled_ok: "Ticket given back.", retrying: "Busy — trying again in {s} s…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
-    active: "Valid", redeemed: "Used", cancelled: "Given back",
-    e_sold_out: "Sold out.", e_not_open: "The sale has not opened yet.", e_closed: "The sale is closed.", e_paused: "The sale is paused; try again shortly.",
-    e_not_eligible: "This sale is for members of another union.", e_rate_limited: "Too many tries; wait a moment.", e_overloaded: "Busy; wait a moment.",
-    e_store_unavailable: "Busy; wait a moment.", e_unauthenticated: "Please sign in again.", e_not_found: "No such sale or ticket.",
-    e_already_redeemed: "This ticket was already used.", e_cancelled: "This ticket was given back.", e_invalid_request: "Something is wrong with the request.",
-    e_payload_too_large: "Something is wrong with the request.", e_error: "Something went wrong; try again later." },
+    active: "Valid", redeemed: "Used", cancelled: "Given back" },
 });
 
 const KEY = "tg-member-token";
@@ -37,7 +27,6 @@ const cards = new Map();
 const qrUrls = new Map();
 
 function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]); }
-function errorText(e) { return e instanceof TG.ApiError ? TG.t("e_" + e.code) : TG.t("e_error"); }
 function price(fen) { return fen === 0 ? TG.t("free") : `${(fen / 100).toFixed(2)} ${TG.t("yuan")}`; }
 
 function show(on) {
@@ -120,7 +109,7 @@ async function grab(id, el) {
         continue;
       }
       if (e instanceof TG.ApiError && e.code === "not_open") TG.syncClock(e.problem.server_time);
-      TG.say(result, errorText(e), "bad");
+      TG.say(result, TG.problemText(e), "bad");
       if (e.status === 401) signOut();
       break;
     }
@@ -154,10 +143,10 @@ async function loadTickets() {
     box.querySelectorAll(".cancel").forEach(b => b.addEventListener("click", async () => {
       if (!confirm(TG.t("confirmCancel"))) return;
       try { await TG.api(token, "DELETE", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}`); TG.say(status, TG.t("cancelled_ok"), "ok"); }
-      catch (e) { TG.say(status, errorText(e), "bad"); }
+      catch (e) { TG.say(status, TG.problemText(e), "bad"); }
       loadEvents(); loadTickets();
     }));
-  } catch (e) { TG.say(status, errorText(e), "bad"); }
+  } catch (e) { TG.say(status, TG.problemText(e), "bad"); }
 }
 
 async function loadEvents() {
@@ -171,7 +160,7 @@ function signOut() { token = null; sessionStorage.removeItem(KEY); show(false); 
 
 async function start() {
   try { await loadEvents(); show(true); loadTickets(); }
-  catch (e) { TG.say(status, errorText(e), "bad"); if (e.status === 401) signOut(); }
+  catch (e) { TG.say(status, TG.problemText(e), "bad"); if (e.status === 401) signOut(); }
 }
 
 $("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = $("#token").value.trim(); sessionStorage.setItem(KEY, token); start(); });

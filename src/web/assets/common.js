@@ -25,6 +25,34 @@ const TG = (() => {
     return sessionStorage.getItem(storageKey);
   }
 
+  // What each problem `code` of the API means to a person: the one table of
+  // them for every page (the codes are Error::code / docs/API.md).
+  const PROBLEMS = {
+    sold_out: ["票已抢完。", "Sold out."],
+    not_open: ["还没到开抢时间。", "The sale has not opened yet."],
+    closed: ["活动已结束。", "The sale is closed."],
+    paused: ["活动暂停中，请稍后再试。", "The sale is paused; try again shortly."],
+    not_eligible: ["本活动仅限指定工会的会员参加。", "This sale is for members of another union."],
+    rate_limited: ["操作太频繁，请稍候。", "Too many tries; wait a moment."],
+    overloaded: ["系统繁忙，请稍候。", "Busy; wait a moment."],
+    store_unavailable: ["系统繁忙，请稍候。", "Busy; wait a moment."],
+    unauthenticated: ["登录已失效，请重新登录。", "Please sign in again."],
+    forbidden: ["没有权限。", "Not allowed for your role."],
+    not_found: ["找不到该活动或票。", "No such sale or ticket."],
+    already_redeemed: ["这张票已经使用过了。", "This ticket was already used."],
+    cancelled: ["这张票已经退了。", "This ticket was given back."],
+    below_zero: ["未售出的票不够撤回。", "Not that many unsold tickets to withdraw."],
+    exists: ["该活动编号已被使用。", "An event with this id exists."],
+    invalid_request: ["请求有误。", "Something is wrong with the request."],
+    payload_too_large: ["请求有误。", "Something is wrong with the request."],
+    method_not_allowed: ["请求有误。", "Something is wrong with the request."],
+    error: ["出错了，请稍后再试。", "Something went wrong; try again later."],
+  };
+  function problemText(e) {
+    const code = e instanceof ApiError && PROBLEMS[e.code] ? e.code : "error";
+    return PROBLEMS[code][lang === "zh" ? 0 : 1];
+  }
+
   class ApiError extends Error {
     constructor(status, problem, retryAfter) {
       super(problem.detail || ("HTTP " + status));
@@ -61,6 +89,6 @@ const TG = (() => {
     if (kind) el.classList.add(kind);
   }
 
-  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, syncClock, serverNow, countdown, esc, fmtTime, say,
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, syncClock, serverNow, countdown, esc, fmtTime, say,
     get lang() { return lang; } };
 })();

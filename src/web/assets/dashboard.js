@@ -32,7 +32,8 @@ function showBoard(on) {
   $("#signout").classList.toggle("hidden", !on);
 }
 
-function problemText(e) { return e instanceof TG.ApiError ? `${e.code}: ${e.problem.detail || ""}` : String(e); }
+// Staff see the plain words and the code with its detail, for a support call.
+function problemText(e) { return e instanceof TG.ApiError ? `${TG.problemText(e)} (${e.code}: ${e.problem.detail || ""})` : String(e); }
 
 function chart(perSecond) {
   const values = perSecond || [];

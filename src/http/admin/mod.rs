@@ -1,25 +1,24 @@
 //! Admin routes: create and run sales, export, audit, and the live stream.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures_util::Stream;
 
+pub mod reports;
+pub mod stream;
+
+use self::reports::{audit, audit_confirmed, export};
+use self::stream::stream;
 use super::auth::AdminAuth;
 use super::dto::{
-    AdminEventDto, AdminEventList, ConfirmedBody, CreateEventBody, RestockBody, RestockResult,
-    StatusResult,
+    AdminEventDto, AdminEventList, CreateEventBody, RestockBody, RestockResult, StatusResult,
 };
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::params::owned_event;
+use super::params::{bad_request as bad, owned_event};
 use super::state::AppState;
 use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId, StatusAction};
 
@@ -42,10 +41,6 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(CONFIRMED_BODY_LIMIT)),
         )
         .route("/admin/stream", get(stream))
-}
-
-fn bad(e: crate::Error) -> ApiError {
-    ApiError::BadRequest(e.to_string())
 }
 
 /// Create a sale; 409 `exists` if the id is taken.
@@ -91,7 +86,7 @@ pub async fn create(
         .into_response())
 }
 
-async fn owned_events(
+pub(crate) async fn owned_events(
     s: &AppState,
     staff: &super::auth::StaffAuth,
 ) -> Result<AdminEventList, ApiError> {
@@ -207,108 +202,4 @@ pub async fn close(
     Path(e): Path<String>,
 ) -> Result<Json<StatusResult>, ApiError> {
     set_status(&s, &a, &e, StatusAction::Close).await
-}
-
-/// All reservations as CSV, cards masked.
-#[utoipa::path(get, path = "/api/v1/admin/events/{event}/reservations.csv", tag = "admin", security(("staff" = [])),
-    params(("event" = String, Path)), responses((status = 200, content_type = "text/csv", body = String)))]
-pub async fn export(
-    State(s): State<AppState>,
-    AdminAuth(staff): AdminAuth,
-    Path(event): Path<String>,
-) -> Result<Response, ApiError> {
-    let (id, _) = owned_event(&s, &staff, &event).await?;
-    let snapshot = s.engine.snapshot(&id).await?;
-    let mut csv =
-        String::from("code,pool,status,channel,card,created_at,redeemed_at,cancelled_at\n");
-    let time = |t: Option<Millis>| t.map(Millis::rfc3339).unwrap_or_default();
-    for r in &snapshot.reservations {
-        // Every field is from a fixed alphabet (codes, slugs, masked digits, times):
-        // nothing needs quoting.
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            r.code,
-            r.pool,
-            r.status.as_str(),
-            r.channel.as_str(),
-            r.card.as_str(),
-            r.created_at.rfc3339(),
-            time(r.redeemed_at),
-            time(r.cancelled_at)
-        ));
-    }
-    let disposition = format!("attachment; filename=\"{id}-reservations.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        csv,
-    )
-        .into_response())
-}
-
-/// Checks stock + active + redeemed == total per pool, one live reservation per
-/// member, and the log stream against the state.
-#[utoipa::path(get, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
-    params(("event" = String, Path)), responses((status = 200, body = crate::audit::AuditReport)))]
-pub async fn audit(
-    State(s): State<AppState>,
-    AdminAuth(staff): AdminAuth,
-    Path(event): Path<String>,
-) -> Result<Json<crate::audit::AuditReport>, ApiError> {
-    let (id, _) = owned_event(&s, &staff, &event).await?;
-    Ok(Json(s.engine.audit(&id).await?))
-}
-
-/// The audit, plus: every ticket in `confirmed` (codes that members were told
-/// they hold) must still be in the store. After a failover this is what shows
-/// lost tickets.
-#[utoipa::path(post, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
-    params(("event" = String, Path)), request_body = ConfirmedBody, responses((status = 200, body = crate::audit::AuditReport)))]
-pub async fn audit_confirmed(
-    State(s): State<AppState>,
-    AdminAuth(staff): AdminAuth,
-    Path(event): Path<String>,
-    ApiJson(body): ApiJson<ConfirmedBody>,
-) -> Result<Json<crate::audit::AuditReport>, ApiError> {
-    let (id, _) = owned_event(&s, &staff, &event).await?;
-    let codes = body
-        .confirmed
-        .iter()
-        .map(|c| crate::domain::Code::parse(c).map_err(bad))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(s.engine.audit_confirmed(&id, &codes).await?))
-}
-
-/// Server-sent events: `stats` with every event of the staff member's org, sent
-/// each second when anything changed (and as a heartbeat every 15 s).
-#[utoipa::path(get, path = "/api/v1/admin/stream", tag = "admin", security(("staff" = [])),
-    responses((status = 200, content_type = "text/event-stream", body = AdminEventList)))]
-pub async fn stream(
-    State(s): State<AppState>,
-    AdminAuth(staff): AdminAuth,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let stream = async_stream::stream! {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        let mut last = String::new();
-        let mut quiet = 0;
-        loop {
-            tick.tick().await;
-            let Ok(list) = owned_events(&s, &staff).await else {
-                yield Ok(SseEvent::default().event("error").data("store unavailable"));
-                continue;
-            };
-            // Compare without the clock, so an idle sale sends nothing new.
-            let fingerprint = serde_json::to_string(&list.events.iter().map(|e| (&e.pools, &e.sale_status, &e.status, &e.grabs_per_second)).collect::<Vec<_>>()).unwrap_or_default();
-            quiet += 1;
-            if fingerprint != last || quiet >= 15 {
-                last = fingerprint;
-                quiet = 0;
-                let data = serde_json::to_string(&list).unwrap_or_default();
-                yield Ok(SseEvent::default().event("stats").data(data));
-            }
-        }
-    };
-    Sse::new(stream).keep_alive(KeepAlive::default())
 }

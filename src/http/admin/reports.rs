@@ -1,0 +1,86 @@
+//! What staff take away from a sale: the CSV export and the audit.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::Millis;
+use crate::http::auth::AdminAuth;
+use crate::http::dto::ConfirmedBody;
+use crate::http::error::ApiError;
+use crate::http::json::ApiJson;
+use crate::http::params::{bad_request as bad, owned_event};
+use crate::http::state::AppState;
+
+/// All reservations as CSV, cards masked.
+#[utoipa::path(get, path = "/api/v1/admin/events/{event}/reservations.csv", tag = "admin", security(("staff" = [])),
+    params(("event" = String, Path)), responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn export(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path(event): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = owned_event(&s, &staff, &event).await?;
+    let snapshot = s.engine.snapshot(&id).await?;
+    let mut csv =
+        String::from("code,pool,status,channel,card,created_at,redeemed_at,cancelled_at\n");
+    let time = |t: Option<Millis>| t.map(Millis::rfc3339).unwrap_or_default();
+    for r in &snapshot.reservations {
+        // Every field is from a fixed alphabet (codes, slugs, masked digits, times):
+        // nothing needs quoting.
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.code,
+            r.pool,
+            r.status.as_str(),
+            r.channel.as_str(),
+            r.card.as_str(),
+            r.created_at.rfc3339(),
+            time(r.redeemed_at),
+            time(r.cancelled_at)
+        ));
+    }
+    let disposition = format!("attachment; filename=\"{id}-reservations.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Checks stock + active + redeemed == total per pool, one live reservation per
+/// member, and the log stream against the state.
+#[utoipa::path(get, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
+    params(("event" = String, Path)), responses((status = 200, body = crate::audit::AuditReport)))]
+pub async fn audit(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path(event): Path<String>,
+) -> Result<Json<crate::audit::AuditReport>, ApiError> {
+    let (id, _) = owned_event(&s, &staff, &event).await?;
+    Ok(Json(s.engine.audit(&id).await?))
+}
+
+/// The audit, plus: every ticket in `confirmed` (codes that members were told
+/// they hold) must still be in the store. After a failover this is what shows
+/// lost tickets.
+#[utoipa::path(post, path = "/api/v1/admin/events/{event}/audit", tag = "admin", security(("staff" = [])),
+    params(("event" = String, Path)), request_body = ConfirmedBody, responses((status = 200, body = crate::audit::AuditReport)))]
+pub async fn audit_confirmed(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path(event): Path<String>,
+    ApiJson(body): ApiJson<ConfirmedBody>,
+) -> Result<Json<crate::audit::AuditReport>, ApiError> {
+    let (id, _) = owned_event(&s, &staff, &event).await?;
+    let codes = body
+        .confirmed
+        .iter()
+        .map(|c| crate::domain::Code::parse(c).map_err(bad))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(s.engine.audit_confirmed(&id, &codes).await?))
+}

@@ -1,0 +1,193 @@
+//! The state changes of the embedded store, one per Lua script and in the
+//! script's order of checks: everything is checked before the first write.
+
+use super::EventData;
+use crate::domain::{
+    Code, MemberKey, Millis, Phase, PoolId, Reservation, SaleStatus, Status, StatusAction,
+    sale_phase,
+};
+use crate::error::Error;
+use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
+
+impl EventData {
+    /// Mirrors lua/grab.lua.
+    pub(super) fn grab(&mut self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+        if let Some(p) = req.choices.iter().find(|p| self.pool_mut(p).is_none()) {
+            return Err(Error::UnknownPool(p.to_string()));
+        }
+        if req.org.is_some_and(|org| !org.is_within(&self.event.org)) {
+            return Err(Error::NotEligible);
+        }
+        if let Some(held) = self.find(&Find::Member(req.member.key.clone()))
+            && held.status.is_live()
+        {
+            return Ok(Grabbed {
+                reservation: held.clone(),
+                new: false,
+            });
+        }
+        let now = Millis::now();
+        let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
+        match sale_phase(self.status, opens_at, closes_at, now) {
+            Phase::Closed => return Err(Error::Closed),
+            Phase::Paused => return Err(Error::Paused),
+            Phase::Upcoming => {
+                return Err(Error::NotOpen {
+                    opens_at,
+                    server_time: now,
+                });
+            }
+            Phase::Open | Phase::SoldOut => {}
+        }
+        let pool = req
+            .choices
+            .iter()
+            .find(|p| self.pools.iter().any(|s| &s.id == *p && s.remaining > 0))
+            .ok_or(Error::SoldOut)?;
+        if self.reservations.contains_key(code) {
+            return Err(Error::CodeTaken);
+        }
+        // writes
+        let stats = self.pool_mut(pool).expect("pool checked above");
+        stats.remaining -= 1;
+        stats.active += 1;
+        let reservation = Reservation {
+            event: req.event.clone(),
+            code: code.clone(),
+            pool: pool.clone(),
+            status: Status::Active,
+            channel: req.channel,
+            member: req.member.key.clone(),
+            card: req.member.card.clone(),
+            created_at: now,
+            redeemed_at: None,
+            cancelled_at: None,
+        };
+        self.reservations.insert(code.clone(), reservation.clone());
+        self.members.insert(req.member.key.clone(), code.clone());
+        self.log(
+            now,
+            LogOp::Reserved {
+                code: code.clone(),
+                pool: pool.clone(),
+                member: req.member.key.clone(),
+                channel: req.channel,
+            },
+        );
+        Ok(Grabbed {
+            reservation,
+            new: true,
+        })
+    }
+
+    /// Mirrors lua/cancel.lua.
+    pub(super) fn cancel(&mut self, member: &MemberKey, code: &Code) -> Result<Reservation, Error> {
+        let r = self
+            .reservations
+            .get(code)
+            .filter(|r| &r.member == member)
+            .ok_or(Error::NotFound)?;
+        match r.status {
+            Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
+            Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
+            Status::Active => {}
+        }
+        let now = Millis::now();
+        let pool = r.pool.clone();
+        // writes
+        let r = self.reservations.get_mut(code).expect("found above");
+        r.status = Status::Cancelled;
+        r.cancelled_at = Some(now);
+        let out = r.clone();
+        let stats = self
+            .pool_mut(&pool)
+            .ok_or_else(|| Error::Corrupt(format!("no pool {pool}")))?;
+        stats.remaining += 1;
+        stats.active -= 1;
+        stats.cancelled += 1;
+        self.log(
+            now,
+            LogOp::Cancelled {
+                code: code.clone(),
+                pool,
+                member: member.clone(),
+            },
+        );
+        Ok(out)
+    }
+
+    /// Mirrors lua/redeem.lua.
+    pub(super) fn redeem(&mut self, find: &Find) -> Result<Reservation, Error> {
+        let r = self.find(find).ok_or(Error::NotFound)?;
+        match r.status {
+            Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
+            Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
+            Status::Active => {}
+        }
+        let now = Millis::now();
+        let code = r.code.clone();
+        // writes
+        let r = self.reservations.get_mut(&code).expect("found above");
+        r.status = Status::Redeemed;
+        r.redeemed_at = Some(now);
+        let out = r.clone();
+        let stats = self
+            .pool_mut(&out.pool)
+            .ok_or_else(|| Error::Corrupt(format!("no pool {}", out.pool)))?;
+        stats.active -= 1;
+        stats.redeemed += 1;
+        self.log(
+            now,
+            LogOp::Redeemed {
+                code,
+                pool: out.pool.clone(),
+                member: out.member.clone(),
+            },
+        );
+        Ok(out)
+    }
+
+    /// Mirrors lua/restock.lua.
+    pub(super) fn restock(&mut self, pool: &PoolId, delta: i64) -> Result<Restocked, Error> {
+        let stats = self
+            .pool_mut(pool)
+            .ok_or_else(|| Error::UnknownPool(pool.to_string()))?;
+        if stats.remaining + delta < 0 {
+            return Err(Error::BelowZero {
+                remaining: stats.remaining,
+            });
+        }
+        // writes
+        stats.remaining += delta;
+        stats.total += delta;
+        let out = Restocked {
+            remaining: stats.remaining,
+            total: stats.total,
+        };
+        self.log(
+            Millis::now(),
+            LogOp::Restocked {
+                pool: pool.clone(),
+                delta,
+            },
+        );
+        Ok(out)
+    }
+
+    /// Mirrors lua/status.lua.
+    pub(super) fn set_status(&mut self, action: StatusAction) -> Result<SaleStatus, Error> {
+        let target = match action {
+            StatusAction::Pause => SaleStatus::Paused,
+            StatusAction::Resume => SaleStatus::Open,
+            StatusAction::Close => SaleStatus::Closed,
+        };
+        if self.status == SaleStatus::Closed && target != SaleStatus::Closed {
+            return Err(Error::Closed);
+        }
+        if self.status != target {
+            self.status = target;
+            self.log(Millis::now(), LogOp::Status(target));
+        }
+        Ok(target)
+    }
+}

@@ -1,0 +1,207 @@
+//! The `Store` interface on Redis: each method is one script call.
+
+use async_trait::async_trait;
+use redis::Value;
+use tracing::instrument;
+
+use super::reply::{code, int, list, pairs, parse_log_entry, reservation, texts};
+use super::{RedisStore, store_error};
+use crate::domain::{
+    Code, Event, EventId, EventView, MemberKey, OrgPath, PoolId, Reservation, SaleStatus,
+    StatusAction,
+};
+use crate::error::Error;
+use crate::store::keys::EVENT_INDEX;
+use crate::store::scripts::SCRIPTS;
+use crate::store::{Find, Grab, Grabbed, Restocked, Snapshot, Store};
+
+#[async_trait]
+impl Store for RedisStore {
+    #[instrument(skip_all, fields(event = %event.id))]
+    async fn create_event(&self, event: &Event) -> Result<(), Error> {
+        let mut args = vec![
+            event.title.clone(),
+            event.org.as_str().to_owned(),
+            event.opens_at.0.to_string(),
+            event.closes_at.0.to_string(),
+            event.price_fen.to_string(),
+        ];
+        for pool in &event.pools {
+            args.extend([
+                pool.id.to_string(),
+                pool.title.clone(),
+                pool.total.to_string(),
+            ]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let created = self.change(&SCRIPTS.create, &event.id, &args).await;
+        // The index is a global key, so it cannot be written by the event's script
+        // in a cluster. Adding it after the script (also when the event exists)
+        // heals a crash between the two steps on the next attempt.
+        if matches!(created, Ok(_) | Err(Error::EventExists)) {
+            self.query::<()>(
+                redis::cmd("SADD")
+                    .arg(EVENT_INDEX)
+                    .arg(event.id.as_str())
+                    .to_owned(),
+            )
+            .await?;
+        }
+        created.map(|_| ())
+    }
+
+    async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
+        let ids: Vec<String> = self
+            .query(redis::cmd("SMEMBERS").arg(EVENT_INDEX).to_owned())
+            .await?;
+        ids.iter()
+            .map(|id| {
+                EventId::parse(id).map_err(|_| Error::Corrupt(format!("bad event id {id:?}")))
+            })
+            .collect()
+    }
+
+    #[instrument(skip_all, fields(event = %id))]
+    async fn event(&self, id: &EventId) -> Result<EventView, Error> {
+        Ok(self.read(id, &["stats"]).await?.0)
+    }
+
+    #[instrument(skip_all, fields(event = %req.event))]
+    async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+        let mut args = vec![
+            req.member.key.as_str(),
+            req.member.card.as_str(),
+            req.channel.as_str(),
+            code.as_str(),
+            req.org.map_or("", OrgPath::as_str),
+        ];
+        args.extend(req.choices.iter().map(PoolId::as_str));
+        let (tag, fields) = self.change(&SCRIPTS.grab, req.event, &args).await?;
+        Ok(Grabbed {
+            reservation: reservation(req.event, &fields)?,
+            new: tag == "reserved",
+        })
+    }
+
+    #[instrument(skip_all, fields(event = %event))]
+    async fn cancel(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+        code: &Code,
+    ) -> Result<Reservation, Error> {
+        let (_, fields) = self
+            .change(&SCRIPTS.cancel, event, &[code.as_str(), member.as_str()])
+            .await?;
+        reservation(event, &fields)
+    }
+
+    #[instrument(skip_all, fields(event = %event))]
+    async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
+        let (_, fields) = self
+            .change(&SCRIPTS.redeem, event, &find_args(find))
+            .await?;
+        reservation(event, &fields)
+    }
+
+    #[instrument(skip_all, fields(event = %event, pool = %pool, delta))]
+    async fn restock(
+        &self,
+        event: &EventId,
+        pool: &PoolId,
+        delta: i64,
+    ) -> Result<Restocked, Error> {
+        let (_, fields) = self
+            .change(
+                &SCRIPTS.restock,
+                event,
+                &[pool.as_str(), &delta.to_string()],
+            )
+            .await?;
+        match &fields[..] {
+            [remaining, total] => Ok(Restocked {
+                remaining: int(remaining)?,
+                total: int(total)?,
+            }),
+            _ => Err(Error::Corrupt(format!("restock reply {fields:?}"))),
+        }
+    }
+
+    #[instrument(skip_all, fields(event = %event, action = action.as_str()))]
+    async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
+        let (_, fields) = self
+            .change(&SCRIPTS.status, event, &[action.as_str()])
+            .await?;
+        SaleStatus::parse(fields.first().map_or("", String::as_str))
+    }
+
+    #[instrument(skip_all, fields(event = %event))]
+    async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
+        let [by, value] = find_args(find);
+        let (_, rest) = self.read(event, &["lookup", by, value]).await?;
+        let found = texts(rest.into_iter().next().unwrap_or(Value::Nil))?;
+        if found.is_empty() {
+            Ok(None)
+        } else {
+            reservation(event, &found).map(Some)
+        }
+    }
+
+    #[instrument(skip_all, fields(event = %event))]
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        let (_, rest) = self.read(event, &["rate"]).await?;
+        texts(rest.into_iter().next().unwrap_or(Value::Nil))?
+            .iter()
+            .map(|n| {
+                n.parse()
+                    .map_err(|_| Error::Corrupt(format!("bad count {n:?}")))
+            })
+            .collect()
+    }
+
+    #[instrument(skip_all, fields(event = %event))]
+    async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
+        let (view, rest) = self.read(event, &["full"]).await?;
+        let [res, members, log] = <[Value; 3]>::try_from(rest)
+            .map_err(|_| Error::Corrupt("snapshot reply has the wrong shape".into()))?;
+        let mut reservations = pairs(&texts(res)?)
+            .map(|(code, record)| Reservation::from_record(event, code, record))
+            .collect::<Result<Vec<_>, _>>()?;
+        reservations.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut members = pairs(&texts(members)?)
+            .map(|(m, c)| Ok((MemberKey::from_stored(m)?, code(c)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        members.sort();
+        let log = list(log)?
+            .into_iter()
+            .map(parse_log_entry)
+            .collect::<Result<_, _>>()?;
+        Ok(Snapshot {
+            view,
+            reservations,
+            members,
+            log,
+        })
+    }
+
+    async fn ping(&self) -> Result<(), Error> {
+        self.with_conn(|mut conn| async move {
+            redis::cmd("PING")
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(store_error)?;
+            for script in SCRIPTS.all() {
+                script.load_async(&mut conn).await.map_err(store_error)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn find_args(find: &Find) -> [&str; 2] {
+    match find {
+        Find::Code(code) => ["code", code.as_str()],
+        Find::Member(member) => ["member", member.as_str()],
+    }
+}
