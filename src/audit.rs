@@ -3,7 +3,7 @@
 //! same code, and it reports every violation it finds rather than stopping at
 //! the first: after a fault, staff need the whole picture.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -118,19 +118,16 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
 }
 
 /// Tickets that were confirmed to members (by the HTTP answers, the load harness,
-/// or a front-end's records) but that the store no longer holds, or holds for a
-/// different pool state than live. The store's own state and log cannot show such
-/// a loss — a failover loses a ticket and its log entry together — so this is the
-/// check that makes it visible.
+/// or a front-end's records) but that the store no longer holds at all. Their
+/// status is not compared: a confirmed ticket may since have been cancelled or
+/// redeemed, and both leave it in the store. The store's own state and log
+/// cannot show such a loss — a failover loses a ticket and its log entry
+/// together — so this is the check that makes it visible.
 pub fn missing_confirmed(snap: &Snapshot, confirmed: &[Code]) -> Vec<String> {
-    let held: HashMap<&Code, Status> = snap
-        .reservations
-        .iter()
-        .map(|r| (&r.code, r.status))
-        .collect();
+    let held: HashSet<&Code> = snap.reservations.iter().map(|r| &r.code).collect();
     confirmed
         .iter()
-        .filter(|code| !held.contains_key(code))
+        .filter(|code| !held.contains(code))
         .map(|code| format!("confirmed ticket {code} is missing from the store (lost ticket)"))
         .collect()
 }

@@ -1,4 +1,4 @@
-//! What to rehearse: the real sales of DESIGN.md by name, or custom ones.
+//! What to rehearse: the real sales (README) by name, or custom ones.
 
 use serde::Deserialize;
 

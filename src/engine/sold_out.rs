@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::domain::{EventId, PoolId};
 
 /// Remembers which pools were sold out, so that the flood of grabs after a
-/// sell-out is answered from memory and never reaches the store (design rule 8).
+/// sell-out is answered from memory and never reaches the store as a script.
 ///
 /// A mark is trusted for `ttl`; after that, one grab goes to the store to look
 /// again while the others keep the cached answer, so a ticket returned on

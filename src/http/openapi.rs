@@ -62,3 +62,34 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 async fn serve() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], document())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/API.md is the contract people read; it must not miss a route the
+    /// service serves.
+    #[test]
+    fn every_route_of_the_openapi_document_is_in_docs_api_md() {
+        let contract = include_str!("../../docs/API.md");
+        let api = ApiDoc::openapi();
+        let mut missing = Vec::new();
+        for (path, item) in &api.paths.paths {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+            ];
+            for (method, _) in methods.iter().filter(|(_, present)| *present) {
+                let route = format!("`{method} {path}`");
+                if !contract.contains(&route) {
+                    missing.push(route);
+                }
+            }
+        }
+        assert!(api.paths.paths.len() > 15, "the document lists the routes");
+        assert!(missing.is_empty(), "docs/API.md misses {missing:?}");
+    }
+}
