@@ -7,12 +7,20 @@
 //!   custom ones from flags or TOML.
 //! - [`target`]: a running server, or one started here (`--spawn`), with its own
 //!   redis-server when asked.
-//! - [`run`]: the rehearsal: open connections, release everyone at the opening,
-//!   behave like the app (Retry-After with jitter), then check.
+//! - [`run`]: the rehearsal in order, from the steps below.
+//! - [`crowd`]: members (card, token, choices, address), the sale, warm connections.
+//! - [`grab`]: the grab phase: one worker per connection, answers read as the
+//!   app reads them (Retry-After with jitter), until everyone has a final answer.
+//! - [`checks`]: cancels and redeems after the sale, and the rules checked.
+//! - [`ceilings`]: /healthz and redis-benchmark of the grab script, same run.
 //! - [`cpu`]: CPU time of server, Redis and harness over the grab phase.
 //! - [`report`]: figures, checks, JSON, and an HTML page with SVG charts.
 
+pub mod ceilings;
+pub mod checks;
 pub mod cpu;
+pub mod crowd;
+pub mod grab;
 pub mod report;
 pub mod run;
 pub mod scenario;

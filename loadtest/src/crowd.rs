@@ -1,0 +1,133 @@
+//! The crowd and its sale: a card, a token, a choice of pools and an address
+//! for every member; the sale created through the API; connections opened
+//! before the opening.
+
+use anyhow::{Context, bail};
+use rand::Rng;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use ticketgrab::domain::{CardNumber, Millis, OrgPath, with_check_digit};
+use ticketgrab::tokens::Minter;
+
+use crate::scenario::Scenario;
+
+/// One member of the crowd.
+pub struct Member {
+    pub index: usize,
+    pub token: String,
+    /// Ranked pools.
+    pub body: Value,
+    /// Their X-Forwarded-For address.
+    pub ip: String,
+    pub attempts: u32,
+}
+
+/// The union the crowd belongs to (inside the sale's `bj`).
+pub fn member_org() -> OrgPath {
+    OrgPath::parse("bj/rehearsal").expect("a valid org")
+}
+
+/// The card of member `i` of run `run`: every run has its own cards.
+pub fn card_for(run: u32, i: u64) -> CardNumber {
+    CardNumber::parse(&with_check_digit(&format!("6219{run:04}{i:010}")))
+        .expect("generated cards are valid")
+}
+
+/// Every member of the scenario, with tokens valid for six hours.
+pub fn build(minter: &Minter, scenario: &Scenario, run: u32) -> Vec<Member> {
+    let org = member_org();
+    let pool_ids: Vec<String> = scenario.pools.iter().map(|p| p.id.clone()).collect();
+    let mut rng = rand::rng();
+    (0..scenario.members)
+        .map(|i| {
+            let token = minter.member(&card_for(run, i), &org, 6 * 3600);
+            let body = if scenario.ranked <= 1 {
+                json!({"pool": pool_ids[i as usize % pool_ids.len()]})
+            } else {
+                let mut ids = pool_ids.clone();
+                for k in (1..ids.len()).rev() {
+                    ids.swap(k, rng.random_range(0..=k));
+                }
+                ids.truncate(scenario.ranked);
+                json!({"choices": ids})
+            };
+            let ip = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+            Member {
+                index: i as usize,
+                token,
+                body,
+                ip,
+                attempts: 0,
+            }
+        })
+        .collect()
+}
+
+/// The sale as created.
+pub struct Sale {
+    pub event: String,
+    /// When it opens, by the server's clock, on this process's clock.
+    pub opening: tokio::time::Instant,
+}
+
+/// Creates the sale, opening `lead` from now by the server's clock.
+pub async fn create_sale(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    scenario: &Scenario,
+    lead: std::time::Duration,
+    run: u32,
+) -> anyhow::Result<Sale> {
+    let event = format!("{}-{}-{run}", scenario.name, Millis::now().0 / 1000);
+    let now = Millis::now().0;
+    let create = json!({
+        "id": event, "title": format!("Rehearsal {}", scenario.name), "org": "bj",
+        "opens_at": Millis(now + lead.as_millis() as i64).rfc3339(),
+        "closes_at": Millis(now + 3_600_000).rfc3339(), "price_fen": 0,
+        "pools": scenario.pools.iter().map(|p| json!({"id": p.id, "title": p.id, "total": p.total})).collect::<Vec<_>>(),
+    });
+    let resp = client
+        .post(format!("{base}/api/v1/admin/events"))
+        .bearer_auth(admin)
+        .json(&create)
+        .send()
+        .await?;
+    if resp.status() != StatusCode::CREATED {
+        bail!(
+            "creating the sale failed: {} {}",
+            resp.status(),
+            resp.text().await.unwrap_or_default()
+        );
+    }
+    let created: Value = resp.json().await?;
+    let opens_at: chrono::DateTime<chrono::Utc> =
+        created["opens_at"].as_str().context("opens_at")?.parse()?;
+    let server_time: chrono::DateTime<chrono::Utc> = created["server_time"]
+        .as_str()
+        .context("server_time")?
+        .parse()?;
+    let until_open = (opens_at - server_time).to_std().unwrap_or_default();
+    Ok(Sale {
+        event,
+        opening: tokio::time::Instant::now() + until_open,
+    })
+}
+
+/// Opens `connections` connections beforehand, as phones on a warm app would.
+pub async fn warm_up(
+    client: &reqwest::Client,
+    base: &str,
+    connections: usize,
+) -> anyhow::Result<()> {
+    let warm: Vec<_> = (0..connections)
+        .map(|_| {
+            let (client, url) = (client.clone(), format!("{base}/healthz"));
+            tokio::spawn(async move { client.get(url).send().await.map(|r| r.status()) })
+        })
+        .collect();
+    for w in warm {
+        w.await??;
+    }
+    Ok(())
+}

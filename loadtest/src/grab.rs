@@ -1,0 +1,310 @@
+//! The grab phase: workers, one per connection, take members from a queue and
+//! grab for them as the app does, retrying after `Retry-After` with jitter,
+//! until every member has a final answer.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::Rng;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::crowd::Member;
+use crate::report::Answers;
+
+/// What one answer means for the member who got it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// 201 or 200: they hold a ticket.
+    Ticket,
+    /// 429, 503, not yet open, or a transport error (up to 5 tries): again later.
+    Retry,
+    /// sold out or closed: a final answer without a ticket.
+    Final,
+    /// anything else: a final answer that is an error.
+    Error,
+}
+
+impl Outcome {
+    /// How the app reads an answer: its status and problem code, on the
+    /// member's `attempts`-th try.
+    pub fn of(status: Option<StatusCode>, code: &str, attempts: u32) -> Self {
+        match status {
+            Some(StatusCode::CREATED | StatusCode::OK) => Self::Ticket,
+            Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) => Self::Retry,
+            Some(StatusCode::CONFLICT) if code == "not_open" => Self::Retry,
+            Some(StatusCode::CONFLICT) if code == "sold_out" || code == "closed" => Self::Final,
+            None if attempts < 5 => Self::Retry,
+            _ => Self::Error,
+        }
+    }
+}
+
+/// Live counters for the progress bar and the report.
+#[derive(Default)]
+pub struct Live {
+    pub sent: AtomicU64,
+    pub tickets: AtomicU64,
+    pub sold_out: AtomicU64,
+    pub errors: AtomicU64,
+    pub finished: AtomicUsize,
+}
+
+/// Everything recorded during the grab phase.
+pub struct Recorded {
+    pub latency_us: Histogram<u64>,
+    pub answers: Answers,
+    /// member index -> codes they were given
+    pub codes: HashMap<usize, Vec<String>>,
+    /// ms since the opening at which each ticket was granted
+    pub ticket_times: Vec<u64>,
+    /// ms since the opening of each member's final answer
+    pub final_times: Vec<u64>,
+    pub first_sold_out_ms: Option<u64>,
+}
+
+impl Recorded {
+    fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)?,
+            answers: Answers::default(),
+            codes: HashMap::new(),
+            ticket_times: Vec::new(),
+            final_times: Vec::new(),
+            first_sold_out_ms: None,
+        })
+    }
+
+    /// Notes one answer: its latency, its label, and what it gave the member.
+    fn note(&mut self, member: usize, answer: &Answer, outcome: Outcome, at_ms: u64) {
+        let _ = self.latency_us.record(answer.elapsed_us.max(1));
+        *self.answers.entry(answer.label()).or_default() += 1;
+        match outcome {
+            Outcome::Ticket => {
+                let code = answer.body["code"].as_str().unwrap_or_default().to_owned();
+                self.codes.entry(member).or_default().push(code);
+                self.ticket_times.push(at_ms);
+                self.final_times.push(at_ms);
+            }
+            Outcome::Final => {
+                self.first_sold_out_ms.get_or_insert(at_ms);
+                self.final_times.push(at_ms);
+            }
+            Outcome::Error => self.final_times.push(at_ms),
+            Outcome::Retry => {}
+        }
+    }
+}
+
+/// One HTTP answer to a grab.
+struct Answer {
+    status: Option<StatusCode>,
+    retry_after: Option<f64>,
+    body: Value,
+    elapsed_us: u64,
+}
+
+impl Answer {
+    fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// `201 ticket`, `409 sold_out`, `transport error`, ...
+    fn label(&self) -> String {
+        match self.status {
+            Some(s) if s.is_success() => format!("{} ticket", s.as_u16()),
+            Some(s) => format!("{} {}", s.as_u16(), self.code()),
+            None => "transport error".into(),
+        }
+    }
+}
+
+async fn grab_once(client: &reqwest::Client, url: &str, member: &Member) -> Answer {
+    let sent_at = Instant::now();
+    let result = client
+        .post(url)
+        .bearer_auth(&member.token)
+        .header("x-forwarded-for", &member.ip)
+        .json(&member.body)
+        .send()
+        .await;
+    let (status, retry_after, body) = match result {
+        Ok(r) => {
+            let status = r.status();
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse::<f64>().ok());
+            (
+                Some(status),
+                retry,
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+        Err(_) => (None, None, Value::Null),
+    };
+    Answer {
+        status,
+        retry_after,
+        body,
+        elapsed_us: sent_at.elapsed().as_micros() as u64,
+    }
+}
+
+/// What every worker shares.
+struct Shared {
+    client: reqwest::Client,
+    url: String,
+    total: usize,
+    started: Instant,
+    live: Arc<Live>,
+    recorded: Mutex<Recorded>,
+    queue_tx: mpsc::UnboundedSender<Member>,
+    queue_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Member>>,
+}
+
+async fn worker(shared: Arc<Shared>) {
+    let s = &*shared;
+    while s.live.finished.load(Ordering::Relaxed) < s.total {
+        let next = tokio::time::timeout(Duration::from_millis(50), async {
+            s.queue_rx.lock().await.recv().await
+        })
+        .await;
+        let Ok(Some(mut member)) = next else { continue };
+        member.attempts += 1;
+        let answer = grab_once(&s.client, &s.url, &member).await;
+        s.live.sent.fetch_add(1, Ordering::Relaxed);
+        let outcome = Outcome::of(answer.status, answer.code(), member.attempts);
+        let at_ms = s.started.elapsed().as_millis() as u64;
+        s.recorded
+            .lock()
+            .expect("not poisoned")
+            .note(member.index, &answer, outcome, at_ms);
+        let counter = match outcome {
+            Outcome::Ticket => &s.live.tickets,
+            Outcome::Final => &s.live.sold_out,
+            Outcome::Error => &s.live.errors,
+            Outcome::Retry => {
+                // As the app does: wait Retry-After with jitter, then again.
+                let base = answer.retry_after.unwrap_or(0.2).max(0.05);
+                let wait = Duration::from_secs_f64(base * rand::rng().random_range(1.0..1.5));
+                let queue_tx = s.queue_tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let _ = queue_tx.send(member);
+                });
+                continue;
+            }
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        s.live.finished.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Releases every member at once over `connections` workers and waits until
+/// each has a final answer.
+pub async fn run(
+    client: &reqwest::Client,
+    url: String,
+    members: Vec<Member>,
+    connections: usize,
+    live: Arc<Live>,
+) -> anyhow::Result<Recorded> {
+    let (queue_tx, queue_rx) = mpsc::unbounded_channel::<Member>();
+    let total = members.len();
+    for m in members {
+        queue_tx.send(m).expect("queue open");
+    }
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        url,
+        total,
+        started: Instant::now(),
+        live,
+        recorded: Mutex::new(Recorded::new()?),
+        queue_tx,
+        queue_rx: tokio::sync::Mutex::new(queue_rx),
+    });
+    let workers: Vec<_> = (0..connections)
+        .map(|_| tokio::spawn(worker(shared.clone())))
+        .collect();
+    for w in workers {
+        w.await?;
+    }
+    let recorded = std::mem::replace(
+        &mut *shared.recorded.lock().expect("not poisoned"),
+        Recorded::new()?,
+    );
+    Ok(recorded)
+}
+
+/// The live progress bar, updated four times a second until aborted.
+pub fn progress(
+    show: bool,
+    total: u64,
+    live: Arc<Live>,
+) -> (ProgressBar, tokio::task::JoinHandle<()>) {
+    let bar = if show {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {pos}/{len} members answered  {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let ticker = {
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            let mut last = (Instant::now(), 0);
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                let sent = live.sent.load(Ordering::Relaxed);
+                let rate = (sent - last.1) as f64 / last.0.elapsed().as_secs_f64();
+                last = (Instant::now(), sent);
+                bar.set_position(live.finished.load(Ordering::Relaxed) as u64);
+                bar.set_message(format!(
+                    "sent {sent}  tickets {}  sold-out {}  errors {}  {rate:.0} req/s",
+                    live.tickets.load(Ordering::Relaxed),
+                    live.sold_out.load(Ordering::Relaxed),
+                    live.errors.load(Ordering::Relaxed)
+                ));
+            }
+        })
+    };
+    (bar, ticker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_retries_busy_and_early_answers_and_stops_at_final_ones() {
+        let conflict = Some(StatusCode::CONFLICT);
+        assert_eq!(
+            Outcome::of(Some(StatusCode::CREATED), "", 1),
+            Outcome::Ticket
+        );
+        assert_eq!(Outcome::of(Some(StatusCode::OK), "", 1), Outcome::Ticket);
+        assert_eq!(
+            Outcome::of(Some(StatusCode::TOO_MANY_REQUESTS), "rate_limited", 9),
+            Outcome::Retry
+        );
+        assert_eq!(Outcome::of(conflict, "not_open", 1), Outcome::Retry);
+        assert_eq!(Outcome::of(conflict, "sold_out", 1), Outcome::Final);
+        assert_eq!(Outcome::of(conflict, "closed", 1), Outcome::Final);
+        assert_eq!(Outcome::of(conflict, "paused", 1), Outcome::Error);
+        assert_eq!(Outcome::of(None, "", 4), Outcome::Retry);
+        assert_eq!(Outcome::of(None, "", 5), Outcome::Error);
+    }
+}
