@@ -28,42 +28,49 @@ pub struct App {
     pub demo_tokens: Option<String>,
 }
 
+/// Everything the router needs, built from the configuration: the store, the
+/// engine, auth, limits and metrics. No socket: tests hand it to
+/// `http::app` and `oneshot` requests at it.
+pub fn state(config: &Config) -> anyhow::Result<AppState> {
+    let metrics = Arc::new(Metrics::new());
+    let store: Arc<dyn Store> = match config.redis_target() {
+        Some(target) => Arc::new(
+            RedisStore::new(&target, config.redis_connections, config.store_timeout())
+                .context("configuring Redis")?
+                .with_replica_wait(
+                    config.redis_wait_replicas,
+                    Duration::from_millis(config.redis_wait_timeout_ms),
+                ),
+        ),
+        None => Arc::new(MemoryStore::new()),
+    };
+    let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
+    let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
+    let engine = Engine::new(store, keyer)
+        .with_sold_out_cache(Duration::from_millis(config.sold_out_ttl_ms));
+    let limits = Limits {
+        member: KeyedLimit::new(config.member_rate, config.member_burst),
+        ip: KeyedLimit::new(config.ip_rate, config.ip_burst),
+        trusted_proxies: config.trusted_proxies.clone(),
+        in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+        request_timeout: Duration::from_millis(config.request_timeout_ms),
+    };
+    Ok(AppState {
+        engine,
+        auth: Arc::new(Auth::new(
+            &config.secrets.member_secret,
+            &config.secrets.staff_secret,
+            &config.secrets.issuer,
+        )),
+        limits: Arc::new(limits),
+        metrics,
+        body_limit: config.body_limit,
+    })
+}
+
 impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let metrics = Arc::new(Metrics::new());
-        let store: Arc<dyn Store> = match config.redis_target() {
-            Some(target) => Arc::new(
-                RedisStore::new(&target, config.redis_connections, config.store_timeout())
-                    .context("configuring Redis")?
-                    .with_replica_wait(
-                        config.redis_wait_replicas,
-                        Duration::from_millis(config.redis_wait_timeout_ms),
-                    ),
-            ),
-            None => Arc::new(MemoryStore::new()),
-        };
-        let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
-        let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
-        let engine = Engine::new(store, keyer)
-            .with_sold_out_cache(Duration::from_millis(config.sold_out_ttl_ms));
-        let limits = Limits {
-            member: KeyedLimit::new(config.member_rate, config.member_burst),
-            ip: KeyedLimit::new(config.ip_rate, config.ip_burst),
-            trusted_proxies: config.trusted_proxies.clone(),
-            in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
-            request_timeout: Duration::from_millis(config.request_timeout_ms),
-        };
-        let state = AppState {
-            engine,
-            auth: Arc::new(Auth::new(
-                &config.secrets.member_secret,
-                &config.secrets.staff_secret,
-                &config.secrets.issuer,
-            )),
-            limits: Arc::new(limits),
-            metrics,
-            body_limit: config.body_limit,
-        };
+        let state = state(config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;

@@ -5,6 +5,7 @@
 //! - [`cluster`]: a real 3-master Redis Cluster (with replicas when asked).
 //! - [`app`]: `spawn_app()`, the real service on port 0, and a `TestApp` with
 //!   one method per thing a client does.
+//! - [`router`]: the router on the memory store, requests by `oneshot`, no socket.
 //! - here: test cards and events.
 //!
 //! A missing `redis-server` fails the test with the Debian package to install.
@@ -12,6 +13,7 @@
 pub mod app;
 pub mod cluster;
 pub mod redis_server;
+pub mod router;
 
 pub use redis_server::{RedisServer, free_port};
 

@@ -4,4 +4,5 @@
 mod auth;
 mod member;
 mod operations;
+mod router;
 mod staff;

@@ -1,0 +1,141 @@
+//! The router on the memory store, without a socket: requests go in with
+//! `tower::ServiceExt::oneshot`. For the cheap cases of HTTP behaviour
+//! (errors, auth, validation); what needs Redis or a socket uses `app`.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::Value;
+use ticketgrab::config::Config;
+use ticketgrab::domain::{Millis, OrgPath};
+use ticketgrab::tokens::{Minter, Role};
+use tower::ServiceExt;
+
+use crate::app::event_body;
+use crate::card;
+
+pub struct TestRouter {
+    router: axum::Router,
+    pub tokens: Minter,
+}
+
+/// An answer: status, content type, and the body as JSON (Null if it is not).
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl TestRouter {
+    /// The router of a memory-store service with these extra flags.
+    pub fn new(flags: &[&str]) -> Self {
+        let mut all = vec![
+            "--ip-rate",
+            "0",
+            "--member-rate",
+            "1000",
+            "--member-burst",
+            "1000",
+        ];
+        all.extend(flags);
+        let config = Config::parse(&all).expect("test flags parse");
+        let state = ticketgrab::startup::state(&config).expect("state builds");
+        Self {
+            router: ticketgrab::http::app(state),
+            tokens: config.secrets.minter(),
+        }
+    }
+
+    pub fn member(&self, n: u64, org: &str) -> String {
+        self.tokens
+            .member(&card(n), &OrgPath::parse(org).unwrap(), 3600)
+    }
+
+    pub fn admin(&self, org: &str) -> String {
+        self.tokens
+            .staff("admin-1", Role::Admin, &OrgPath::parse(org).unwrap(), 3600)
+    }
+
+    pub fn station(&self, org: &str) -> String {
+        self.tokens.staff(
+            "station-1",
+            Role::Station,
+            &OrgPath::parse(org).unwrap(),
+            3600,
+        )
+    }
+
+    /// Sends one request with a raw body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Answer {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+        }
+        let req = req
+            .body(Body::from(body.unwrap_or_default().to_owned()))
+            .expect("a valid request");
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("a body");
+        Answer {
+            status,
+            content_type,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(token), Some(&body.to_string()))
+            .await
+    }
+
+    /// Creates an event under `bj` open between the two instants.
+    pub async fn create_event(&self, id: &str, pools: &[(&str, i64)], opens: i64, closes: i64) {
+        let answer = self
+            .post(
+                "/api/v1/admin/events",
+                &self.admin("bj"),
+                event_body(id, "bj", pools, opens, closes),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+
+    /// Creates an event under `bj`, open from a second ago for an hour.
+    pub async fn create_open_event(&self, id: &str, pools: &[(&str, i64)]) {
+        let now = Millis::now().0;
+        self.create_event(id, pools, now - 1_000, now + 3_600_000)
+            .await;
+    }
+}
+
+impl Answer {
+    /// Asserts a problem document with this status and code; returns the body.
+    pub fn problem(&self, status: StatusCode, code: &str) -> &Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.content_type, "application/problem+json");
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status.as_u16());
+        &self.body
+    }
+}
