@@ -4,14 +4,19 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use ticketgrab::domain::Millis;
 
-use testkit::app::{assert_problem, spawn_app};
+use testkit::app::{TestApp, assert_problem, spawn_app};
 
-#[tokio::test]
-async fn member_lists_grabs_retries_cancels_and_grabs_again() {
+/// The park sale (400 passes) and a member of Hepingjie's union.
+async fn park() -> (TestApp, String) {
     let app = spawn_app().await;
     app.create_open_event("park", &[("pass", 400)]).await;
     let me = app.member(1, "bj/chaoyang/hepingjie");
+    (app, me)
+}
 
+#[tokio::test]
+async fn a_member_sees_the_open_sale_with_its_stock_and_the_server_clock() {
+    let (app, me) = park().await;
     let (status, list) = app.get("/api/v1/events", &me).await;
     assert_eq!(status, StatusCode::OK);
     let event = &list["events"][0];
@@ -21,7 +26,11 @@ async fn member_lists_grabs_retries_cancels_and_grabs_again() {
     );
     assert_eq!(event["pools"][0]["remaining"], 400);
     assert!(list["server_time"].is_string());
+}
 
+#[tokio::test]
+async fn a_retried_grab_returns_the_same_ticket_listed_with_its_qr_code() {
+    let (app, me) = park().await;
     let (status, first) = app.grab(&me, "park", json!({"pool": "pass"})).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(first["status"], "active");
@@ -55,8 +64,13 @@ async fn member_lists_grabs_retries_cancels_and_grabs_again() {
         .await;
     assert_eq!(headers["content-type"], "image/svg+xml");
     assert!(svg.contains("<svg"));
+}
 
-    // Another member cannot see or cancel it.
+#[tokio::test]
+async fn another_member_can_neither_see_nor_cancel_my_ticket() {
+    let (app, me) = park().await;
+    let (_, first) = app.grab(&me, "park", json!({"pool": "pass"})).await;
+    let code = first["code"].as_str().unwrap();
     let other = app.member(2, "bj/chaoyang/hepingjie");
     assert_problem(
         app.get(&format!("/api/v1/me/reservations/park/{code}"), &other)
@@ -70,7 +84,13 @@ async fn member_lists_grabs_retries_cancels_and_grabs_again() {
         StatusCode::NOT_FOUND,
         "not_found",
     );
+}
 
+#[tokio::test]
+async fn a_cancelled_ticket_goes_back_and_its_holder_may_grab_again() {
+    let (app, me) = park().await;
+    let (_, first) = app.grab(&me, "park", json!({"pool": "pass"})).await;
+    let code = first["code"].as_str().unwrap();
     let (status, cancelled) = app
         .delete(&format!("/api/v1/me/reservations/park/{code}"), &me)
         .await;

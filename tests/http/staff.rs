@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketgrab::domain::Millis;
 
-use testkit::app::{assert_problem, event_body, spawn_app};
+use testkit::app::{TestApp, assert_problem, event_body, spawn_app};
 use testkit::card;
 
 #[tokio::test]
@@ -122,8 +122,47 @@ async fn station_issues_by_card_and_redeems_once() {
     );
 }
 
+/// The cinema sale for `bj/chaoyang`: screen-1 (3) and screen-2 (2), open now;
+/// with `grabs` members taking ranked tickets (screen-1 first). Returns the
+/// admin token.
+async fn cinema(app: &TestApp, grabs: u64) -> String {
+    let admin = app.admin("bj");
+    let now = Millis::now().0;
+    let body = event_body(
+        "cinema",
+        "bj/chaoyang",
+        &[("screen-1", 3), ("screen-2", 2)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    let (status, created) = app.post("/api/v1/admin/events", &admin, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    for n in 0..grabs {
+        assert_eq!(
+            app.grab(
+                &app.member(n, "bj/chaoyang/x"),
+                "cinema",
+                json!({"choices": ["screen-1", "screen-2"]})
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+    }
+    admin
+}
+
+async fn grab_screen_2(app: &TestApp, n: u64) -> (StatusCode, serde_json::Value) {
+    app.grab(
+        &app.member(n, "bj/chaoyang"),
+        "cinema",
+        json!({"pool": "screen-2"}),
+    )
+    .await
+}
+
 #[tokio::test]
-async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
+async fn an_admin_creates_a_sale_once_and_a_taken_id_is_exists() {
     let app = spawn_app().await;
     let admin = app.admin("bj");
     let now = Millis::now().0;
@@ -148,62 +187,45 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
         StatusCode::BAD_REQUEST,
         "invalid_request",
     );
+}
 
-    for n in 0..4 {
-        assert_eq!(
-            app.grab(
-                &app.member(n, "bj/chaoyang/x"),
-                "cinema",
-                json!({"choices": ["screen-1", "screen-2"]})
-            )
-            .await
-            .0,
-            StatusCode::CREATED
-        );
-    }
-    let (status, r) = app
-        .post(
-            "/api/v1/admin/events/cinema/pools/screen-2/restock",
-            &admin,
-            json!({"delta": 5}),
-        )
-        .await;
+#[tokio::test]
+async fn restock_adds_and_withdraws_unsold_tickets_but_never_below_zero() {
+    let app = spawn_app().await;
+    let admin = cinema(&app, 4).await;
+    let restock = |pool: &str, delta: i64| {
+        let path = format!("/api/v1/admin/events/cinema/pools/{pool}/restock");
+        let admin = admin.clone();
+        let app = &app;
+        async move { app.post(&path, &admin, json!({"delta": delta})).await }
+    };
+    let (status, r) = restock("screen-2", 5).await;
     assert_eq!(
         (status, r["remaining"].as_i64(), r["total"].as_i64()),
         (StatusCode::OK, Some(6), Some(7))
     );
     let below = assert_problem(
-        app.post(
-            "/api/v1/admin/events/cinema/pools/screen-2/restock",
-            &admin,
-            json!({"delta": -7}),
-        )
-        .await,
+        restock("screen-2", -7).await,
         StatusCode::CONFLICT,
         "below_zero",
     );
     assert_eq!(below["remaining"], 6);
     assert_problem(
-        app.post(
-            "/api/v1/admin/events/cinema/pools/nope/restock",
-            &admin,
-            json!({"delta": 1}),
-        )
-        .await,
+        restock("nope", 1).await,
         StatusCode::BAD_REQUEST,
         "invalid_request",
     );
     assert_problem(
-        app.post(
-            "/api/v1/admin/events/cinema/pools/screen-2/restock",
-            &admin,
-            json!({"delta": 0}),
-        )
-        .await,
+        restock("screen-2", 0).await,
         StatusCode::BAD_REQUEST,
         "invalid_request",
     );
+}
 
+#[tokio::test]
+async fn a_paused_sale_refuses_grabs_until_it_is_resumed() {
+    let app = spawn_app().await;
+    let admin = cinema(&app, 1).await;
     let (status, paused) = app
         .post("/api/v1/admin/events/cinema/pause", &admin, json!({}))
         .await;
@@ -212,12 +234,7 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
         (StatusCode::OK, Some("paused"))
     );
     assert_problem(
-        app.grab(
-            &app.member(10, "bj/chaoyang"),
-            "cinema",
-            json!({"pool": "screen-2"}),
-        )
-        .await,
+        grab_screen_2(&app, 10).await,
         StatusCode::CONFLICT,
         "paused",
     );
@@ -227,17 +244,14 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
             .0,
         StatusCode::OK
     );
-    assert_eq!(
-        app.grab(
-            &app.member(10, "bj/chaoyang"),
-            "cinema",
-            json!({"pool": "screen-2"})
-        )
-        .await
-        .0,
-        StatusCode::CREATED
-    );
+    assert_eq!(grab_screen_2(&app, 10).await.0, StatusCode::CREATED);
+}
 
+#[tokio::test]
+async fn the_admin_view_counts_tickets_per_pool_and_grabs_per_second() {
+    let app = spawn_app().await;
+    let admin = cinema(&app, 4).await;
+    assert_eq!(grab_screen_2(&app, 10).await.0, StatusCode::CREATED);
     let (status, detail) = app.get("/api/v1/admin/events/cinema", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(detail["pools"][0]["active"], 3);
@@ -253,7 +267,12 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
     );
     let (_, list) = app.get("/api/v1/admin/events", &admin).await;
     assert_eq!(list["events"].as_array().unwrap().len(), 1);
+}
 
+#[tokio::test]
+async fn a_closed_sale_refuses_grabs_and_cannot_be_resumed() {
+    let app = spawn_app().await;
+    let admin = cinema(&app, 1).await;
     assert_eq!(
         app.post("/api/v1/admin/events/cinema/close", &admin, json!({}))
             .await
@@ -261,12 +280,7 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
         StatusCode::OK
     );
     assert_problem(
-        app.grab(
-            &app.member(11, "bj/chaoyang"),
-            "cinema",
-            json!({"pool": "screen-2"}),
-        )
-        .await,
+        grab_screen_2(&app, 11).await,
         StatusCode::CONFLICT,
         "closed",
     );
@@ -276,7 +290,12 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
         StatusCode::CONFLICT,
         "closed",
     );
+}
 
+#[tokio::test]
+async fn the_export_lists_every_ticket_with_a_masked_card_only() {
+    let app = spawn_app().await;
+    let admin = cinema(&app, 5).await;
     let (status, headers, csv) = app
         .request(
             reqwest::Method::GET,
@@ -303,7 +322,20 @@ async fn admin_creates_restocks_pauses_resumes_closes_exports_and_audits() {
         !csv.contains(card(0).digits()),
         "the export holds no raw card"
     );
+}
 
+#[tokio::test]
+async fn the_audit_of_a_sale_with_grabs_and_a_restock_is_ok() {
+    let app = spawn_app().await;
+    let admin = cinema(&app, 4).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/admin/events/cinema/pools/screen-2/restock",
+            &admin,
+            json!({"delta": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (status, audit) = app.get("/api/v1/admin/events/cinema/audit", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(audit["ok"], true, "{audit}");
