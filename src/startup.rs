@@ -46,7 +46,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     };
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
     let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
-    let engine = Engine::new(store, keyer)
+    let engine = Engine::new(store, keyer.clone())
         .with_sold_out_cache(Duration::from_millis(config.sold_out_ttl_ms));
     let limits = Limits {
         member: KeyedLimit::new(config.member_rate, config.member_burst),
@@ -54,6 +54,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
         trusted_proxies: config.trusted_proxies.clone(),
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         request_timeout: Duration::from_millis(config.request_timeout_ms),
+        metrics: metrics.clone(),
     };
     Ok(AppState {
         engine,
@@ -61,6 +62,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
             &config.secrets.member_secret,
             &config.secrets.staff_secret,
             &config.secrets.issuer,
+            keyer,
         )),
         limits: Arc::new(limits),
         metrics,

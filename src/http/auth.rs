@@ -1,14 +1,15 @@
 //! Identity: checking member and staff JWTs (HS256 only, `exp` required,
 //! separate secrets) and the extractors that do it. Minting is `crate::tokens`.
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
-use super::state::AppState;
-use crate::domain::{CardNumber, Member, OrgPath};
+use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
 use crate::tokens::{MemberClaims, StaffClaims};
 
@@ -21,6 +22,8 @@ pub struct Auth {
     staff_decoding: DecodingKey,
     member_validation: Validation,
     staff_validation: Validation,
+    /// Turns a token's card into the member key.
+    keyer: MemberKeyer,
 }
 
 /// A signed-in member. The card number itself is not kept.
@@ -50,7 +53,7 @@ impl StaffAuth {
 }
 
 impl Auth {
-    pub fn new(member_secret: &str, staff_secret: &str, issuer: &str) -> Self {
+    pub fn new(member_secret: &str, staff_secret: &str, issuer: &str, keyer: MemberKeyer) -> Self {
         let validation = |issuer: Option<&str>| {
             // Validation::new pins the algorithm: `none` and every other
             // algorithm are refused before the signature is looked at.
@@ -68,10 +71,11 @@ impl Auth {
             staff_decoding: DecodingKey::from_secret(staff_secret.as_bytes()),
             member_validation: validation(Some(issuer)),
             staff_validation: validation(None),
+            keyer,
         }
     }
 
-    fn member(&self, token: &str, engine: &crate::Engine) -> Result<MemberAuth, ApiError> {
+    fn member(&self, token: &str) -> Result<MemberAuth, ApiError> {
         let claims = jsonwebtoken::decode::<MemberClaims>(
             token,
             &self.member_decoding,
@@ -84,7 +88,7 @@ impl Auth {
         let org = OrgPath::parse(&claims.org)
             .map_err(|_| ApiError::Unauthenticated("token has no valid org"))?;
         Ok(MemberAuth {
-            member: engine.member(&card),
+            member: self.keyer.member(&card),
             org,
         })
     }
@@ -118,27 +122,36 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or(ApiError::Unauthenticated("missing bearer token"))
 }
 
-impl FromRequestParts<AppState> for MemberAuth {
+impl<S: Send + Sync> FromRequestParts<S> for MemberAuth
+where
+    Arc<Auth>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state.auth.member(bearer(parts)?, &state.engine)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Arc::<Auth>::from_ref(state).member(bearer(parts)?)
     }
 }
 
-impl FromRequestParts<AppState> for StaffAuth {
+impl<S: Send + Sync> FromRequestParts<S> for StaffAuth
+where
+    Arc<Auth>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        state.auth.staff(bearer(parts)?)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Arc::<Auth>::from_ref(state).staff(bearer(parts)?)
     }
 }
 
-impl FromRequestParts<AppState> for AdminAuth {
+impl<S: Send + Sync> FromRequestParts<S> for AdminAuth
+where
+    Arc<Auth>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let staff = state.auth.staff(bearer(parts)?)?;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let staff = Arc::<Auth>::from_ref(state).staff(bearer(parts)?)?;
         if staff.role != Role::Admin {
             return Err(ApiError::Forbidden("this needs the admin role"));
         }

@@ -17,7 +17,7 @@ use governor::{Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
 use super::error::ApiError;
-use super::state::AppState;
+use crate::metrics::Metrics;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
@@ -74,13 +74,14 @@ pub struct Limits {
     /// Free in-flight slots; none left means shed.
     pub in_flight: Arc<Semaphore>,
     pub request_timeout: Duration,
+    /// Where refusals are counted.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Limits {
-    pub fn member_check(&self, state: &AppState, member_key: &str) -> Result<(), ApiError> {
+    pub fn member_check(&self, member_key: &str) -> Result<(), ApiError> {
         self.member.check(&member_key.to_owned()).inspect_err(|_| {
-            state
-                .metrics
+            self.metrics
                 .rate_limited
                 .with_label_values(&["member"])
                 .inc();
@@ -116,31 +117,35 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
 }
 
 /// Per-IP limit on every API request.
-pub async fn ip_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn ip_limit(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    let ip = client_ip(peer, req.headers(), &state.limits.trusted_proxies);
-    if let Err(e) = state.limits.ip.check(&ip) {
-        state.metrics.rate_limited.with_label_values(&["ip"]).inc();
+    let ip = client_ip(peer, req.headers(), &limits.trusted_proxies);
+    if let Err(e) = limits.ip.check(&ip) {
+        limits.metrics.rate_limited.with_label_values(&["ip"]).inc();
         return e.into_response();
     }
     next.run(req).await
 }
 
 /// Sheds requests beyond the in-flight limit and bounds each request's time.
-pub async fn shed_and_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Ok(_permit) = state.limits.in_flight.clone().try_acquire_owned() else {
-        state.metrics.shed.with_label_values(&["overloaded"]).inc();
+pub async fn shed_and_timeout(
+    State(limits): State<Arc<Limits>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = limits.in_flight.clone().try_acquire_owned() else {
+        limits.metrics.shed.with_label_values(&["overloaded"]).inc();
         return ApiError::Overloaded.into_response();
     };
-    match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {
+    match tokio::time::timeout(limits.request_timeout, next.run(req)).await {
         Ok(response) => response,
         Err(_) => {
             // A grab cut off here may still complete in the store; the member's
             // retry then gets the same ticket back, so this is safe.
-            state.metrics.shed.with_label_values(&["timeout"]).inc();
+            limits.metrics.shed.with_label_values(&["timeout"]).inc();
             ApiError::Overloaded.into_response()
         }
     }

@@ -86,7 +86,7 @@ pub async fn grab(
 ) -> Result<Response, ApiError> {
     let event = event_param(&event)?;
     let choices = choices(body.pool, body.choices)?;
-    s.limits.member_check(&s, auth.member.key.as_str())?;
+    s.limits.member_check(auth.member.key.as_str())?;
     let input = Grab {
         event: &event,
         member: &auth.member,
@@ -197,7 +197,7 @@ pub async fn cancel(
     Path((event, code)): Path<(String, String)>,
 ) -> Result<Json<ReservationDto>, ApiError> {
     let (event, code) = (event_param(&event)?, code_param(&code)?);
-    s.limits.member_check(&s, auth.member.key.as_str())?;
+    s.limits.member_check(auth.member.key.as_str())?;
     let r = s.engine.cancel(&event, &auth.member.key, &code).await?;
     Ok(Json(ReservationDto::from(&r)))
 }

@@ -38,11 +38,11 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .layer(DefaultBodyLimit::max(state.body_limit))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.limits.clone(),
             limits::shed_and_timeout,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.limits.clone(),
             limits::ip_limit,
         ));
     Router::new()

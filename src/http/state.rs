@@ -7,8 +7,9 @@ use super::limits::Limits;
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 
-/// What every handler may use.
-#[derive(Clone)]
+/// What every handler may use. Extractors take the part they need
+/// (`FromRef`), so auth and limits do not depend on this type.
+#[derive(Clone, axum::extract::FromRef)]
 pub struct AppState {
     pub engine: Engine,
     pub auth: Arc<Auth>,

@@ -39,7 +39,7 @@ pub async fn issue(
     let choices = choices(body.pool, body.choices)?;
     let member = s.engine.member(&card_param(&body.card)?);
     let (event, _) = owned_event(&s, &staff, &body.event).await?;
-    s.limits.member_check(&s, member.key.as_str())?;
+    s.limits.member_check(member.key.as_str())?;
     let input = Grab {
         event: &event,
         member: &member,
