@@ -1,11 +1,11 @@
 -- restock.lua: add tickets to a pool, or withdraw unsold ones (never below zero).
 --
 -- KEYS:   the seven event keys of lib.lua
--- ARGV:   pool, delta (a non-zero integer)
+-- ARGV:   pool, delta (a non-zero integer), max_total (the largest pool)
 -- Returns {"ok", remaining, total} | {"unknown_event"} | {"unknown_pool", pool}
---         {"below_zero", remaining}
+--         {"below_zero", remaining} | {"above_limit", total, max_total}
 -- Logs    "restocked" (pool, delta).
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50
+-- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50 10000000
 
 local err = guard_types()
 if err then return err end
@@ -15,6 +15,9 @@ local stock = redis.call('HGET', STOCK, pool)
 if not stock then return { 'unknown_pool', pool } end
 stock = tonumber(stock)
 if stock + delta < 0 then return { 'below_zero', int(stock) } end
+local total = tonumber(redis.call('HGET', TOTAL, pool))
+local max_total = tonumber(ARGV[3])
+if total + delta > max_total then return { 'above_limit', int(total), int(max_total) } end
 
 local now = now_ms()
 -- writes

@@ -24,21 +24,36 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug)]
 pub struct Secrets {
     /// HS256 secret of member tokens (the 12351 app's identity service).
-    #[arg(long, env = "TG_MEMBER_SECRET", default_value = DEV_MEMBER_SECRET, hide_default_value = true)]
+    #[arg(long, env = "TG_MEMBER_SECRET", hide_env_values = true, default_value = DEV_MEMBER_SECRET, hide_default_value = true)]
     pub member_secret: String,
 
     /// HS256 secret of staff tokens.
-    #[arg(long, env = "TG_STAFF_SECRET", default_value = DEV_STAFF_SECRET, hide_default_value = true)]
+    #[arg(long, env = "TG_STAFF_SECRET", hide_env_values = true, default_value = DEV_STAFF_SECRET, hide_default_value = true)]
     pub staff_secret: String,
 
     /// HMAC secret that turns card numbers into member keys. Changing it makes
     /// existing reservations unreachable by card.
-    #[arg(long, env = "TG_CARD_SECRET", default_value = DEV_CARD_SECRET, hide_default_value = true)]
+    #[arg(long, env = "TG_CARD_SECRET", hide_env_values = true, default_value = DEV_CARD_SECRET, hide_default_value = true)]
     pub card_secret: String,
 
     /// Expected `iss` of member tokens.
     #[arg(long, env = "TG_ISSUER", default_value = "12351")]
     pub issuer: String,
+
+    /// Required `aud` of member and staff tokens. Unset: `aud` is not checked
+    /// (a token may carry one or none), so an identity service that starts
+    /// adding one locks nobody out.
+    #[arg(long, env = "TG_AUDIENCE")]
+    pub audience: Option<String>,
+
+    /// Longest lifetime a member token may claim: `exp` further ahead than
+    /// this is refused (a stolen long-lived token is worth less).
+    #[arg(long, env = "TG_MEMBER_TOKEN_MAX_SECS", default_value_t = 24 * 3600)]
+    pub member_token_max_secs: u64,
+
+    /// Longest lifetime a staff token may claim.
+    #[arg(long, env = "TG_STAFF_TOKEN_MAX_SECS", default_value_t = 24 * 3600)]
+    pub staff_token_max_secs: u64,
 }
 
 impl Secrets {
@@ -62,14 +77,17 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Redis URL, e.g. redis://ticketgrab:pw@127.0.0.1:6379. Without it (and
-    /// without --redis-cluster) the embedded memory store is used.
-    #[arg(long, env = "TG_REDIS_URL")]
+    /// without --redis-cluster) the embedded memory store is used, which is
+    /// NOT durable: every event and ticket is lost when the process stops. A
+    /// URL that is set but cannot be parsed or reached stops the start.
+    #[arg(long, env = "TG_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
     /// Redis Cluster seed nodes, comma-separated redis:// URLs.
     #[arg(
         long,
         env = "TG_REDIS_CLUSTER",
+        hide_env_values = true,
         value_delimiter = ',',
         conflicts_with = "redis_url"
     )]
@@ -132,6 +150,21 @@ pub struct Config {
     #[arg(long, env = "TG_SOLD_OUT_TTL_MS", default_value_t = 500)]
     pub sold_out_ttl_ms: u64,
 
+    /// Longest wait for a request's headers, and for the next request on an
+    /// idle keep-alive connection; then the connection is closed.
+    #[arg(long, env = "TG_HEADER_TIMEOUT_MS", default_value_t = 5000)]
+    pub header_timeout_ms: u64,
+
+    /// Most client connections open at once; more are answered 503 and closed
+    /// at once. Kept below the process's open-file limit.
+    #[arg(long, env = "TG_MAX_CONNECTIONS", default_value_t = 2048)]
+    pub max_connections: usize,
+
+    /// After SIGTERM or ctrl-c: how long requests in flight may take to finish
+    /// before every connection is cut. Live streams end at once.
+    #[arg(long, env = "TG_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+
     /// Log format.
     #[arg(long, env = "TG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     pub log_format: LogFormat,
@@ -153,6 +186,15 @@ impl Config {
         }
         let args = std::iter::once("ticketgrab").chain(flags.iter().copied());
         <Wrapper as clap::Parser>::try_parse_from(args).map(|w| w.config)
+    }
+
+    /// Which store the service keeps its state in, by name.
+    pub fn store_kind(&self) -> &'static str {
+        match self.redis_target() {
+            Some(RedisTarget::Single(_)) => "redis",
+            Some(RedisTarget::Cluster(_)) => "redis-cluster",
+            None => "memory",
+        }
     }
 
     pub fn redis_target(&self) -> Option<RedisTarget> {

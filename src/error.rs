@@ -17,8 +17,9 @@ pub enum Error {
     Invalid(String),
     #[error("no such event")]
     UnknownEvent,
-    /// The pool is not part of the event.
-    #[error("event has no pool {0:?}")]
+    /// The pool is not part of the event. The message does not repeat the
+    /// pool's id: it came from the request.
+    #[error("the event has no such pool")]
     UnknownPool(String),
     /// No such reservation, or not the caller's.
     #[error("no such reservation")]
@@ -46,6 +47,9 @@ pub enum Error {
     /// A withdrawal larger than the unsold stock.
     #[error("only {remaining} unsold tickets can be withdrawn")]
     BelowZero { remaining: i64 },
+    /// A restock that would take a pool's total above the largest pool.
+    #[error("the pool holds {total} tickets; a pool holds at most {max}")]
+    AboveLimit { total: i64, max: i64 },
     #[error("an event with this id exists")]
     EventExists,
     /// The random code is already used in the event; the engine draws another.
@@ -89,6 +93,7 @@ impl Error {
             Self::AlreadyRedeemed(_) => "already_redeemed",
             Self::Cancelled(_) => "cancelled",
             Self::BelowZero { .. } => "below_zero",
+            Self::AboveLimit { .. } => "above_limit",
             Self::EventExists => "exists",
             Self::CodeTaken => "code_taken",
             Self::Unavailable(_) => "store_unavailable",
@@ -109,6 +114,7 @@ impl Error {
             | Self::AlreadyRedeemed(_)
             | Self::Cancelled(_)
             | Self::BelowZero { .. }
+            | Self::AboveLimit { .. }
             | Self::EventExists => (409, self.code()),
             // A code collision four times running is as good as a store that
             // does not answer: retry.

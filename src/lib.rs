@@ -20,6 +20,9 @@
 //! - [`metrics`]: the Prometheus registry and a store decorator timing calls.
 //! - [`config`]: flags and `TG_*` environment variables.
 //! - [`startup`]: builds the app from its config on a bound listener.
+//! - [`server`]: the accept loop: connection cap, header timeout, bounded
+//!   graceful shutdown.
+//! - [`tokens`]: token claims and minting.
 //! - [`demo`]: the demo sales and tokens of `cargo run`.
 
 pub mod audit;
@@ -34,6 +37,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod server;
 pub mod startup;
 pub mod tokens;
 pub mod web;

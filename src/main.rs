@@ -21,7 +21,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the service (with no subcommand at all: `serve --demo`).
+    /// Run the service (with no subcommand at all: `serve --demo`). Without
+    /// --redis-url or --redis-cluster it keeps everything in memory, and a
+    /// restart loses every event and ticket.
     Serve(Box<Config>),
     /// Mint a development token from the configured secrets.
     Token {
@@ -116,9 +118,15 @@ fn serve(config: Config) -> anyhow::Result<()> {
         if config.secrets.are_dev_defaults() {
             tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET and TG_CARD_SECRET");
         }
+        if config.redis_target().is_none() {
+            tracing::warn!(
+                "store: embedded memory, NOT durable: every event and ticket is lost when \
+                 this process stops or restarts, and event ids can be created again; \
+                 set TG_REDIS_URL (or --redis-url) for a durable store"
+            );
+        }
         let app = App::build(&config).await?;
-        let store = if config.redis_target().is_some() { "redis" } else { "memory (embedded)" };
-        tracing::info!(addr = %app.local_addr(), store, "ticketgrab listening");
+        tracing::info!(addr = %app.local_addr(), store = config.store_kind(), "ticketgrab listening");
         if let Some(tokens) = &app.demo_tokens {
             println!("\nDemo sales open in one minute. Tokens (valid 24 h):\n{tokens}");
         }

@@ -236,4 +236,7 @@ impl Store for MeteredStore {
     async fn ping(&self) -> Result<(), Error> {
         self.timed("ping", self.inner.ping()).await
     }
+    async fn prepare(&self) -> Result<(), Error> {
+        self.timed("prepare", self.inner.prepare()).await
+    }
 }

@@ -16,14 +16,18 @@ use crate::domain::{MemberKeyer, Millis};
 use crate::engine::Engine;
 use crate::http::auth::Auth;
 use crate::http::limits::{KeyedLimit, Limits};
+use crate::http::ops::Readiness;
 use crate::http::{AppState, app};
 use crate::metrics::{MeteredStore, Metrics};
+use crate::server;
 use crate::store::{MemoryStore, RedisStore, Store};
 
 /// A built application, bound but not yet serving.
 pub struct App {
     listener: TcpListener,
     pub state: AppState,
+    /// How the server treats connections.
+    limits: server::Limits,
     /// The demo sales' tokens, when `--demo` was given.
     pub demo_tokens: Option<String>,
 }
@@ -36,7 +40,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     let store: Arc<dyn Store> = match config.redis_target() {
         Some(target) => Arc::new(
             RedisStore::new(&target, config.redis_connections, config.store_timeout())
-                .context("configuring Redis")?
+                .context("configuring the Redis store")?
                 .with_replica_wait(
                     config.redis_wait_replicas,
                     Duration::from_millis(config.redis_wait_timeout_ms),
@@ -58,27 +62,50 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     };
     Ok(AppState {
         engine,
-        auth: Arc::new(Auth::new(
-            &config.secrets.member_secret,
-            &config.secrets.staff_secret,
-            &config.secrets.issuer,
-            keyer,
-        )),
+        auth: Arc::new(Auth::new(&config.secrets, keyer)),
         limits: Arc::new(limits),
         metrics,
         body_limit: config.body_limit,
+        stopping: Arc::new(tokio::sync::watch::channel(false).0),
+        ready: Arc::new(Readiness::default()),
+        store_kind: config.store_kind(),
     })
 }
 
 impl App {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let state = state(config)?;
+        // A store that is configured but cannot be reached is a mistake to
+        // fix now, not a service that silently answers 503 (or, worse, a
+        // fallback that keeps nothing).
+        state
+            .engine
+            .store()
+            .prepare()
+            .await
+            .with_context(|| format!("the {} store is not reachable", config.store_kind()))?;
+        let file_limit = server::open_file_limit();
+        let max_connections = server::fitting_cap(config.max_connections, file_limit);
+        if max_connections < config.max_connections {
+            tracing::warn!(
+                wanted = config.max_connections,
+                max_connections,
+                file_limit,
+                "connection cap lowered to fit the open-file limit"
+            );
+        }
+        let limits = server::Limits {
+            header_timeout: Duration::from_millis(config.header_timeout_ms),
+            max_connections,
+            grace: Duration::from_millis(config.shutdown_grace_ms),
+        };
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let mut app = Self {
             listener,
             state,
+            limits,
             demo_tokens: None,
         };
         if config.demo {
@@ -99,16 +126,16 @@ impl App {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves; then live streams end, requests in
+    /// flight get the grace period to finish, and the rest are cut.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let background = spawn_background(&self.state);
-        let router = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let stopping = self.state.stopping.clone();
+        let router = app(self.state);
+        let served = server::serve(self.listener, router, self.limits, shutdown, stopping).await;
         for task in background {
             task.abort();
         }

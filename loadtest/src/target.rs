@@ -90,6 +90,9 @@ impl Target {
             staff_secret: random_secret(),
             card_secret: random_secret(),
             issuer: "12351".into(),
+            audience: None,
+            member_token_max_secs: 24 * 3600,
+            staff_token_max_secs: 24 * 3600,
         };
         let dir = std::env::temp_dir().join(format!("ticketgrab-load-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;

@@ -16,23 +16,36 @@ pub struct CardNumber(String);
 impl CardNumber {
     /// Normalizes and validates a card number as a member or a station types it:
     /// spaces (ASCII and ideographic) and hyphens are dropped, full-width digits
-    /// are folded to ASCII, and the result must be 16–19 digits with a valid Luhn
-    /// check digit.
+    /// are folded to ASCII, leading zeros are dropped, and the result must be
+    /// 16–19 digits with a valid Luhn check digit.
+    ///
+    /// Why leading zeros go: no issuer's card number starts with 0 (the first
+    /// digit is the industry; 6 for the union card's bank), and a zero in front
+    /// keeps the Luhn check valid. So `0` + C would otherwise be a second
+    /// member for the one physical card C. The canonical form is the number
+    /// without them, and every spelling of one card is one member key.
     pub fn parse(raw: &str) -> Result<Self, Error> {
         let mut digits = String::with_capacity(19);
+        // Bounds the work on a long input; more than this is never a card.
+        let mut seen = 0usize;
         for c in raw.chars() {
-            match c {
-                '0'..='9' => digits.push(c),
+            let digit = match c {
+                '0'..='9' => c,
                 // Full-width digits as typed by Chinese input methods.
-                '０'..='９' => digits.push(char::from(b'0' + (c as u32 - '０' as u32) as u8)),
-                ' ' | '-' | '\u{3000}' | '－' => {}
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                ' ' | '-' | '\u{3000}' | '－' => continue,
                 _ => {
                     return Err(Error::invalid(
                         "card number may hold only digits, spaces and hyphens",
                     ));
                 }
+            };
+            seen += 1;
+            if digit == '0' && digits.is_empty() && seen <= 64 {
+                continue;
             }
-            if digits.len() > 19 {
+            digits.push(digit);
+            if digits.len() > 19 || seen > 64 {
                 return Err(Error::invalid("card number must have 16 to 19 digits"));
             }
         }
@@ -192,6 +205,22 @@ mod tests {
         assert_eq!(plain, spaced);
         assert_eq!(plain, wide);
         assert_eq!(plain.digits(), VALID);
+    }
+
+    #[test]
+    fn leading_zeros_spell_the_same_card_and_the_same_member() {
+        let plain = CardNumber::parse("6217000010000044449").unwrap();
+        let short = CardNumber::parse(&with_check_digit("621700001000004")).unwrap();
+        let keyer = MemberKeyer::new(b"k");
+        for zeros in ["0", "00", "000", "０", "0 0"] {
+            let padded = CardNumber::parse(&format!("{zeros}{}", plain.digits())).unwrap();
+            assert_eq!(padded, plain);
+            assert_eq!(keyer.key(&padded), keyer.key(&plain));
+            let padded = CardNumber::parse(&format!("{zeros}{}", short.digits())).unwrap();
+            assert_eq!(padded.digits(), short.digits());
+        }
+        assert!(CardNumber::parse(&"0".repeat(19)).is_err());
+        assert!(CardNumber::parse(&format!("{}{}", "0".repeat(80), plain.digits())).is_err());
     }
 
     #[test]

@@ -17,8 +17,10 @@ fn check_slug(what: &str, s: &str, max: usize) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
+        // The value itself is not repeated: it came from a client and goes
+        // into an answer and maybe a log (it could be a card number).
         Err(Error::invalid(format!(
-            "{what} must be 1 to {max} characters of a-z, 0-9, '-' or '_', got {s:?}"
+            "{what} must be 1 to {max} characters of a-z, 0-9, '-' or '_'"
         )))
     }
 }
@@ -72,9 +74,7 @@ impl OrgPath {
     pub fn parse(s: &str) -> Result<Self, Error> {
         let segments: Vec<&str> = s.split('/').collect();
         if segments.len() > 3 {
-            return Err(Error::invalid(format!(
-                "org path has at most 3 levels, got {s:?}"
-            )));
+            return Err(Error::invalid("org path has at most 3 levels"));
         }
         for seg in segments {
             check_slug("org path segment", seg, 32)?;

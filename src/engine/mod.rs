@@ -3,6 +3,7 @@
 
 mod sold_out;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use self::sold_out::SoldOutCache;
 use crate::audit::{AuditReport, audit};
 use crate::domain::{
     CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
-    PoolId, Reservation, SaleStatus, StatusAction,
+    Millis, PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
 pub use crate::store::Grab;
@@ -21,6 +22,10 @@ pub const MAX_CHOICES: usize = 16;
 /// Fresh codes to draw before giving up; with 60-bit codes a second draw is
 /// already a once-in-a-lifetime event.
 const CODE_ATTEMPTS: usize = 4;
+/// How long after its close an event's tickets are still listed in a member's
+/// reservations. Older events are not asked, so the list costs one store call
+/// per recent event, not one per event ever created.
+pub const LISTED_AFTER_CLOSE: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The engine, cheap to clone and share between tasks.
 #[derive(Clone)]
@@ -29,6 +34,10 @@ pub struct Engine {
     keyer: MemberKeyer,
     /// Sold-out pools answered from memory; `None` asks the store every time.
     sold_out: Option<Arc<SoldOutCache>>,
+    /// Each event's `closes_at`, which never changes once created: read once
+    /// per event, it tells which events a member's list needs to ask about.
+    /// A std mutex: held for a map lookup, never across an await.
+    closes: Arc<std::sync::Mutex<HashMap<EventId, Millis>>>,
 }
 
 impl Engine {
@@ -37,6 +46,7 @@ impl Engine {
             store,
             keyer,
             sold_out: None,
+            closes: Arc::default(),
         }
     }
 
@@ -122,7 +132,8 @@ impl Engine {
         pool: &PoolId,
         delta: i64,
     ) -> Result<Restocked, Error> {
-        if delta == 0 || delta.abs() > MAX_POOL_TOTAL {
+        // unsigned_abs: `abs` of i64::MIN overflows.
+        if delta == 0 || delta.unsigned_abs() > MAX_POOL_TOTAL.unsigned_abs() {
             return Err(Error::invalid(format!(
                 "delta must be non-zero and at most {MAX_POOL_TOTAL} either way"
             )));
@@ -168,12 +179,14 @@ impl Engine {
         self.store.lookup(event, find).await?.ok_or(Error::NotFound)
     }
 
-    /// The member's latest reservation in every event, newest first.
+    /// The member's latest reservation in every event that is open, upcoming
+    /// or closed less than [`LISTED_AFTER_CLOSE`] ago, newest first.
     pub async fn member_reservations(&self, member: &MemberKey) -> Result<Vec<Reservation>, Error> {
-        let ids = self.store.event_ids().await?;
+        let recent = self.recent_events().await?;
         let find = Find::Member(member.clone());
         let found =
-            futures_util::future::join_all(ids.iter().map(|id| self.store.lookup(id, &find))).await;
+            futures_util::future::join_all(recent.iter().map(|id| self.store.lookup(id, &find)))
+                .await;
         let mut out = Vec::new();
         for r in found {
             match r {
@@ -184,6 +197,39 @@ impl Engine {
         }
         out.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         Ok(out)
+    }
+
+    /// Events not closed for longer than [`LISTED_AFTER_CLOSE`]. An event's
+    /// close is read from the store the first time it is seen, then known.
+    async fn recent_events(&self) -> Result<Vec<EventId>, Error> {
+        let ids = self.store.event_ids().await?;
+        let unknown: Vec<EventId> = {
+            let closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
+            ids.iter()
+                .filter(|id| !closes.contains_key(*id))
+                .cloned()
+                .collect()
+        };
+        let views =
+            futures_util::future::join_all(unknown.iter().map(|id| self.store.event(id))).await;
+        {
+            let mut closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
+            for view in views {
+                match view {
+                    Ok(v) => {
+                        closes.insert(v.event.id.clone(), v.event.closes_at);
+                    }
+                    Err(Error::UnknownEvent) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let horizon = Millis::now().0 - LISTED_AFTER_CLOSE.as_millis() as i64;
+        let closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(ids
+            .into_iter()
+            .filter(|id| closes.get(id).is_some_and(|c| c.0 > horizon))
+            .collect())
     }
 
     pub async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {

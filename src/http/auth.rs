@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
+use crate::config::Secrets;
 use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
 use crate::tokens::{MemberClaims, StaffClaims};
@@ -22,6 +23,9 @@ pub struct Auth {
     staff_decoding: DecodingKey,
     member_validation: Validation,
     staff_validation: Validation,
+    /// Longest lifetime a token may claim, by kind (seconds).
+    member_max_secs: u64,
+    staff_max_secs: u64,
     /// Turns a token's card into the member key.
     keyer: MemberKeyer,
 }
@@ -39,6 +43,8 @@ pub struct StaffAuth {
     pub id: String,
     pub role: Role,
     pub org: OrgPath,
+    /// When the token expires (seconds since the epoch): a live stream ends then.
+    pub exp: u64,
 }
 
 /// Signed-in staff with the admin role.
@@ -53,36 +59,60 @@ impl StaffAuth {
 }
 
 impl Auth {
-    pub fn new(member_secret: &str, staff_secret: &str, issuer: &str, keyer: MemberKeyer) -> Self {
+    /// The rules of both kinds of token, from the configured secrets.
+    ///
+    /// - HS256 only (`Validation::new` pins it: `none` and every other
+    ///   algorithm are refused before the signature is looked at);
+    /// - `exp` required, `nbf` honoured, 30 s of clock skew either way;
+    /// - `exp` at most `*_token_max_secs` ahead: a token minted to last a year
+    ///   is refused, not trusted for a year;
+    /// - member tokens need the configured `iss`;
+    /// - `aud`: checked (and required) only when `--audience` is set;
+    /// - a token naming critical header extensions (`crit`) is refused: we
+    ///   understand none.
+    pub fn new(secrets: &Secrets, keyer: MemberKeyer) -> Self {
         let validation = |issuer: Option<&str>| {
-            // Validation::new pins the algorithm: `none` and every other
-            // algorithm are refused before the signature is looked at.
             let mut v = Validation::new(Algorithm::HS256);
             v.leeway = LEEWAY_SECS;
-            v.set_required_spec_claims(&["exp"]);
+            v.validate_nbf = true;
+            let mut required = vec!["exp"];
             if let Some(iss) = issuer {
                 v.set_issuer(&[iss]);
-                v.set_required_spec_claims(&["exp", "iss"]);
+                required.push("iss");
             }
+            match &secrets.audience {
+                Some(aud) => {
+                    v.set_audience(&[aud]);
+                    required.push("aud");
+                }
+                None => v.validate_aud = false,
+            }
+            v.set_required_spec_claims(&required);
             v
         };
         Self {
-            member_decoding: DecodingKey::from_secret(member_secret.as_bytes()),
-            staff_decoding: DecodingKey::from_secret(staff_secret.as_bytes()),
-            member_validation: validation(Some(issuer)),
+            member_decoding: DecodingKey::from_secret(secrets.member_secret.as_bytes()),
+            staff_decoding: DecodingKey::from_secret(secrets.staff_secret.as_bytes()),
+            member_validation: validation(Some(&secrets.issuer)),
             staff_validation: validation(None),
+            member_max_secs: secrets.member_token_max_secs,
+            staff_max_secs: secrets.staff_token_max_secs,
             keyer,
         }
     }
 
     fn member(&self, token: &str) -> Result<MemberAuth, ApiError> {
-        let claims = jsonwebtoken::decode::<MemberClaims>(
+        const BAD: ApiError = ApiError::Unauthenticated("invalid or expired member token");
+        let data = jsonwebtoken::decode::<MemberClaims>(
             token,
             &self.member_decoding,
             &self.member_validation,
         )
-        .map_err(|_| ApiError::Unauthenticated("invalid or expired member token"))?
-        .claims;
+        .map_err(|_| BAD)?;
+        if data.header.crit.is_some() || !within_lifetime(data.claims.exp, self.member_max_secs) {
+            return Err(BAD);
+        }
+        let claims = data.claims;
         let card = CardNumber::parse(&claims.sub)
             .map_err(|_| ApiError::Unauthenticated("token has no valid card"))?;
         let org = OrgPath::parse(&claims.org)
@@ -94,29 +124,44 @@ impl Auth {
     }
 
     fn staff(&self, token: &str) -> Result<StaffAuth, ApiError> {
-        let claims = jsonwebtoken::decode::<StaffClaims>(
+        const BAD: ApiError = ApiError::Unauthenticated("invalid or expired staff token");
+        let data = jsonwebtoken::decode::<StaffClaims>(
             token,
             &self.staff_decoding,
             &self.staff_validation,
         )
-        .map_err(|_| ApiError::Unauthenticated("invalid or expired staff token"))?
-        .claims;
+        .map_err(|_| BAD)?;
+        if data.header.crit.is_some() || !within_lifetime(data.claims.exp, self.staff_max_secs) {
+            return Err(BAD);
+        }
+        let claims = data.claims;
         let org = OrgPath::parse(&claims.org)
             .map_err(|_| ApiError::Unauthenticated("token has no valid org"))?;
         Ok(StaffAuth {
             id: claims.sub,
             role: claims.role,
             org,
+            exp: claims.exp,
         })
     }
 }
 
+/// True when `exp` is no further ahead than `max_secs` (plus the skew).
+fn within_lifetime(exp: u64, max_secs: u64) -> bool {
+    exp <= crate::tokens::now_secs() + max_secs + LEEWAY_SECS
+}
+
+/// The token of `Authorization: Bearer <token>`; the scheme's name is
+/// case-insensitive (RFC 9110), so `bearer` and `BEARER` work too.
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     parts
         .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::Unauthenticated("missing bearer token"))

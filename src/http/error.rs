@@ -152,6 +152,7 @@ fn engine_extra(e: &Error) -> Value {
         }
         Error::Cancelled(r) => reservation(r),
         Error::BelowZero { remaining } => json!({ "remaining": remaining }),
+        Error::AboveLimit { total, max } => json!({ "total": total, "max": max }),
         _ => Value::Null,
     }
 }

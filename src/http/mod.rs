@@ -47,7 +47,10 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .nest("/api/v1", api)
-        .merge(ops::router())
+        .merge(ops::router().layer(middleware::from_fn_with_state(
+            state.limits.clone(),
+            limits::ip_limit,
+        )))
         .merge(openapi::router())
         .merge(crate::web::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), record_latency))
@@ -60,7 +63,31 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(middleware::from_fn(only_safe_request_ids))
         .with_state(state)
+}
+
+/// Longest client request id that is kept.
+const MAX_REQUEST_ID: usize = 64;
+
+/// Keeps a client's `X-Request-Id` only when it is a short token of safe
+/// characters; otherwise it is dropped and a fresh one generated. A request
+/// id goes into every log line of the request, so a forged one
+/// (`1 staff=root action=close`) must not be able to write fields there.
+async fn only_safe_request_ids(mut req: Request, next: Next) -> Response {
+    let safe = |v: &axum::http::HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= MAX_REQUEST_ID
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
+    };
+    let all_safe = req.headers().get_all(REQUEST_ID).iter().count() <= 1
+        && req.headers().get_all(REQUEST_ID).iter().all(safe);
+    if !all_safe {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(req).await
 }
 
 /// Observes the latency of every matched route.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::auth::Auth;
 use super::limits::Limits;
+use super::ops::Readiness;
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 
@@ -17,4 +18,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Largest request body in bytes.
     pub body_limit: usize,
+    /// Turns true when shutdown begins: live streams end.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The cached answer of /readyz.
+    pub ready: Arc<Readiness>,
+    /// `memory`, `redis` or `redis-cluster`, reported by /readyz.
+    pub store_kind: &'static str,
 }

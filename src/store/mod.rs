@@ -137,6 +137,12 @@ pub trait Store: Send + Sync {
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error>;
     /// The whole event, atomically.
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error>;
-    /// Reachable and ready (scripts loaded).
+    /// Ready to take a change now: reachable and not out of memory. Cheap;
+    /// /readyz calls it (at most once a second).
     async fn ping(&self) -> Result<(), Error>;
+    /// Once, at start: reachable, and whatever it loads up front loaded. A
+    /// configured store that fails this stops the start.
+    async fn prepare(&self) -> Result<(), Error> {
+        self.ping().await
+    }
 }

@@ -100,6 +100,21 @@ impl TestRouter {
         }
     }
 
+    /// A GET with this exact `Authorization` header value; the status.
+    pub async fn send_with_auth(&self, path: &str, authorization: &str) -> StatusCode {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::empty())
+            .expect("a valid request");
+        self.router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("infallible")
+            .status()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.send(Method::GET, path, Some(token), None).await
     }

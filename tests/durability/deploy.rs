@@ -45,6 +45,53 @@ fn nginx_accepts_the_shipped_config() {
     );
 }
 
+#[test]
+fn the_shipped_nginx_does_not_publish_metrics() {
+    // The real nginx with the shipped config on a free port: /metrics is 404
+    // there, whatever the instances behind it answer.
+    let dir = tempfile::tempdir().unwrap();
+    let port = testkit::free_port();
+    let conf = std::fs::read_to_string(deploy("nginx/nginx.conf"))
+        .unwrap()
+        .replace("ticketgrab-1", "127.0.0.1")
+        .replace("ticketgrab-2", "127.0.0.2")
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+        .replace(
+            "pid /tmp/nginx.pid;",
+            &format!("pid {}/nginx.pid;", dir.path().display()),
+        );
+    let path = dir.path().join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
+    let mut nginx = Command::new("nginx")
+        .arg("-c")
+        .arg(&path)
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-g")
+        .arg(format!(
+            "daemon off; error_log {}/error.log;",
+            dir.path().display()
+        ))
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("nginx is not available ({e}): install the Debian package `nginx-light`")
+        });
+    let answer = (0..100).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        use std::io::{Read, Write};
+        conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .ok()?;
+        let mut out = String::new();
+        conn.read_to_string(&mut out).ok()?;
+        Some(out)
+    });
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+    let answer = answer.expect("nginx answered");
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+}
+
 /// Metric names in a PromQL expression, histogram suffixes removed.
 fn metric_names(expr: &str) -> Vec<String> {
     let mut names = Vec::new();

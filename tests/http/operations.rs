@@ -393,6 +393,9 @@ async fn logs_hold_no_card_number() {
         staff_secret: ticketgrab::config::DEV_STAFF_SECRET.into(),
         card_secret: ticketgrab::config::DEV_CARD_SECRET.into(),
         issuer: "12351".into(),
+        audience: None,
+        member_token_max_secs: 24 * 3600,
+        staff_token_max_secs: 24 * 3600,
     }
     .minter();
     let org = ticketgrab::domain::OrgPath::parse("bj").unwrap();

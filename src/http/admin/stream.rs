@@ -20,12 +20,21 @@ pub async fn stream(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    // The stream ends when the token expires (the dashboard signs in again)
+    // and when the service begins to shut down.
+    let expires = tokio::time::Instant::now()
+        + Duration::from_secs(staff.exp.saturating_sub(crate::tokens::now_secs()));
+    let mut stopping = s.stopping.subscribe();
     let stream = async_stream::stream! {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut last = String::new();
         let mut quiet = 0;
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = tokio::time::sleep_until(expires) => break,
+                _ = stopping.wait_for(|stop| *stop) => break,
+            }
             let Ok(list) = owned_events(&s, &staff).await else {
                 yield Ok(SseEvent::default().event("error").data("store unavailable"));
                 continue;

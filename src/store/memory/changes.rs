@@ -3,15 +3,20 @@
 
 use super::EventData;
 use crate::domain::{
-    Code, MemberKey, Millis, Phase, PoolId, Reservation, SaleStatus, Status, StatusAction,
-    sale_phase,
+    Code, MAX_POOL_TOTAL, MemberKey, Millis, Phase, PoolId, Reservation, SaleStatus, Status,
+    StatusAction, sale_phase,
 };
 use crate::error::Error;
 use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
 
 impl EventData {
     /// Mirrors lua/grab.lua.
-    pub(super) fn grab(&mut self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+    pub(super) fn grab(
+        &mut self,
+        req: &Grab<'_>,
+        code: &Code,
+        now: Millis,
+    ) -> Result<Grabbed, Error> {
         if let Some(p) = req.choices.iter().find(|p| self.pool_mut(p).is_none()) {
             return Err(Error::UnknownPool(p.to_string()));
         }
@@ -26,7 +31,6 @@ impl EventData {
                 new: false,
             });
         }
-        let now = Millis::now();
         let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
         match sale_phase(self.status, opens_at, closes_at, now) {
             Phase::Closed => return Err(Error::Closed),
@@ -81,7 +85,12 @@ impl EventData {
     }
 
     /// Mirrors lua/cancel.lua.
-    pub(super) fn cancel(&mut self, member: &MemberKey, code: &Code) -> Result<Reservation, Error> {
+    pub(super) fn cancel(
+        &mut self,
+        member: &MemberKey,
+        code: &Code,
+        now: Millis,
+    ) -> Result<Reservation, Error> {
         let r = self
             .reservations
             .get(code)
@@ -92,7 +101,6 @@ impl EventData {
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
             Status::Active => {}
         }
-        let now = Millis::now();
         let pool = r.pool.clone();
         // writes
         let r = self.reservations.get_mut(code).expect("found above");
@@ -117,14 +125,13 @@ impl EventData {
     }
 
     /// Mirrors lua/redeem.lua.
-    pub(super) fn redeem(&mut self, find: &Find) -> Result<Reservation, Error> {
+    pub(super) fn redeem(&mut self, find: &Find, now: Millis) -> Result<Reservation, Error> {
         let r = self.find(find).ok_or(Error::NotFound)?;
         match r.status {
             Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
             Status::Active => {}
         }
-        let now = Millis::now();
         let code = r.code.clone();
         // writes
         let r = self.reservations.get_mut(&code).expect("found above");
@@ -148,13 +155,24 @@ impl EventData {
     }
 
     /// Mirrors lua/restock.lua.
-    pub(super) fn restock(&mut self, pool: &PoolId, delta: i64) -> Result<Restocked, Error> {
+    pub(super) fn restock(
+        &mut self,
+        pool: &PoolId,
+        delta: i64,
+        now: Millis,
+    ) -> Result<Restocked, Error> {
         let stats = self
             .pool_mut(pool)
             .ok_or_else(|| Error::UnknownPool(pool.to_string()))?;
         if stats.remaining + delta < 0 {
             return Err(Error::BelowZero {
                 remaining: stats.remaining,
+            });
+        }
+        if stats.total + delta > MAX_POOL_TOTAL {
+            return Err(Error::AboveLimit {
+                total: stats.total,
+                max: MAX_POOL_TOTAL,
             });
         }
         // writes
@@ -165,7 +183,7 @@ impl EventData {
             total: stats.total,
         };
         self.log(
-            Millis::now(),
+            now,
             LogOp::Restocked {
                 pool: pool.clone(),
                 delta,
@@ -175,7 +193,11 @@ impl EventData {
     }
 
     /// Mirrors lua/status.lua.
-    pub(super) fn set_status(&mut self, action: StatusAction) -> Result<SaleStatus, Error> {
+    pub(super) fn set_status(
+        &mut self,
+        action: StatusAction,
+        now: Millis,
+    ) -> Result<SaleStatus, Error> {
         let target = match action {
             StatusAction::Pause => SaleStatus::Paused,
             StatusAction::Resume => SaleStatus::Open,
@@ -186,7 +208,7 @@ impl EventData {
         }
         if self.status != target {
             self.status = target;
-            self.log(Millis::now(), LogOp::Status(target));
+            self.log(now, LogOp::Status(target));
         }
         Ok(target)
     }

@@ -8,7 +8,7 @@
 mod changes;
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
@@ -22,9 +22,20 @@ use crate::error::Error;
 /// Events by id. A std `Mutex` rather than tokio's: it is never held across an
 /// `.await`, every critical section is a few map operations, and a std mutex is
 /// cheaper (the reasoning of mini-redis's `Db`).
-#[derive(Default)]
 pub struct MemoryStore {
     events: Mutex<HashMap<EventId, EventData>>,
+    /// The store's clock (the wall clock; tests step it).
+    clock: Clock,
+}
+
+/// A clock: the current time in ms. The wall clock can step back (NTP); the
+/// store must then give sane answers, never panic.
+pub type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(Millis::now))
+    }
 }
 
 struct EventData {
@@ -70,6 +81,18 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// A store on another clock.
+    pub fn with_clock(clock: Clock) -> Self {
+        Self {
+            events: Mutex::default(),
+            clock,
+        }
+    }
+
+    fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<EventId, EventData>> {
         // A panic while holding the lock cannot leave half a change behind: every
         // method checks everything before its first write, as the scripts do.
@@ -96,7 +119,7 @@ impl Store for MemoryStore {
         if events.contains_key(&event.id) {
             return Err(Error::EventExists);
         }
-        let now = Millis::now();
+        let now = self.now();
         let mut data = EventData {
             event: event.clone(),
             status: SaleStatus::Open,
@@ -135,11 +158,11 @@ impl Store for MemoryStore {
     }
 
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
-        self.with_event(id, |data| Ok(data.view(Millis::now())))
+        self.with_event(id, |data| Ok(data.view(self.now())))
     }
 
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
-        self.with_event(req.event, |data| data.grab(req, code))
+        self.with_event(req.event, |data| data.grab(req, code, self.now()))
     }
 
     async fn cancel(
@@ -148,11 +171,11 @@ impl Store for MemoryStore {
         member: &MemberKey,
         code: &Code,
     ) -> Result<Reservation, Error> {
-        self.with_event(event, |data| data.cancel(member, code))
+        self.with_event(event, |data| data.cancel(member, code, self.now()))
     }
 
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
-        self.with_event(event, |data| data.redeem(find))
+        self.with_event(event, |data| data.redeem(find, self.now()))
     }
 
     async fn restock(
@@ -161,11 +184,11 @@ impl Store for MemoryStore {
         pool: &PoolId,
         delta: i64,
     ) -> Result<Restocked, Error> {
-        self.with_event(event, |data| data.restock(pool, delta))
+        self.with_event(event, |data| data.restock(pool, delta, self.now()))
     }
 
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
-        self.with_event(event, |data| data.set_status(action))
+        self.with_event(event, |data| data.set_status(action, self.now()))
     }
 
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
@@ -174,12 +197,14 @@ impl Store for MemoryStore {
 
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.with_event(event, |data| {
-            let now = Millis::now().0;
+            let now = self.now().0;
             let mut counts = vec![0; 60];
+            // Newest first, back to a minute ago. An entry stamped after `now`
+            // (the clock stepped back since) is counted in the newest second.
             for entry in data.log.iter().rev().take_while(|e| now - e.at.0 < 60_000) {
                 if matches!(entry.op, LogOp::Reserved { .. }) {
-                    let bucket = 59 - ((now - entry.at.0) / 1000) as usize;
-                    counts[bucket] += 1;
+                    let age = ((now - entry.at.0).max(0) / 1000) as usize;
+                    counts[59 - age.min(59)] += 1;
                 }
             }
             Ok(counts)
@@ -197,7 +222,7 @@ impl Store for MemoryStore {
                 .collect();
             members.sort();
             Ok(Snapshot {
-                view: data.view(Millis::now()),
+                view: data.view(self.now()),
                 reservations,
                 members,
                 log: data.log.clone(),
@@ -207,5 +232,56 @@ impl Store for MemoryStore {
 
     async fn ping(&self) -> Result<(), Error> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    use super::*;
+    use crate::domain::{
+        CardNumber, Channel, EventId, MemberKeyer, OrgPath, Pool, PoolId, with_check_digit,
+    };
+
+    #[tokio::test]
+    async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
+        let t = Arc::new(AtomicI64::new(1_800_000_000_000));
+        let clock = t.clone();
+        let store = MemoryStore::with_clock(Arc::new(move || Millis(clock.load(Ordering::SeqCst))));
+        let id = EventId::parse("e").unwrap();
+        let pool = PoolId::parse("p").unwrap();
+        let now = t.load(Ordering::SeqCst);
+        let event = Event {
+            id: id.clone(),
+            title: "e".into(),
+            org: OrgPath::parse("bj").unwrap(),
+            opens_at: Millis(now - 60_000),
+            closes_at: Millis(now + 3_600_000),
+            price_fen: 0,
+            pools: vec![Pool {
+                id: pool.clone(),
+                title: "p".into(),
+                total: 5,
+            }],
+        };
+        store.create_event(&event).await.unwrap();
+        let card = CardNumber::parse(&with_check_digit("621700000000000001")).unwrap();
+        let member = MemberKeyer::new(b"k").member(&card);
+        let grab = Grab {
+            event: &id,
+            member: &member,
+            org: None,
+            choices: std::slice::from_ref(&pool),
+            channel: Channel::Station,
+        };
+        store.grab(&grab, &Code::random()).await.unwrap();
+        // NTP steps the clock back 10 s.
+        t.fetch_sub(10_000, Ordering::SeqCst);
+        let rate = store.grab_rate(&id).await.unwrap();
+        assert_eq!(rate.iter().sum::<u32>(), 1);
+        assert_eq!(rate[59], 1);
+        assert_eq!(store.event(&id).await.unwrap().pools[0].remaining, 4);
+        assert!(store.snapshot(&id).await.is_ok());
     }
 }

@@ -34,6 +34,8 @@ pub struct RedisStore {
     wait_timeout: Duration,
 }
 
+/// Every Redis failure as an engine error: corrupt data that a script refused
+/// to touch, or "not now" (503 with Retry-After) for anything else.
 fn store_error(e: redis::RedisError) -> Error {
     let msg = e.to_string();
     if msg.contains("TG_CORRUPT") {
@@ -71,18 +73,28 @@ impl RedisStore {
         self
     }
 
-    /// Runs `call` on a shared connection within the call timeout; a failure
-    /// that may mean a broken connection retires the connections.
+    /// Runs `call` on a shared connection within the call timeout. A failure of
+    /// the connection itself (refused, dropped, timed out) retires the
+    /// connections so the next calls reconnect; an error reply (out of memory,
+    /// a busy script, ...) is Redis's answer on a healthy connection, and the
+    /// connection is kept: reconnecting on every OOM reply would only add a
+    /// storm of new connections to a Redis that is already struggling.
     async fn with_conn<T, F>(&self, call: impl FnOnce(conn::Conn) -> F) -> Result<T, Error>
     where
-        F: Future<Output = Result<T, Error>>,
+        F: Future<Output = redis::RedisResult<T>>,
     {
         let attempt = async {
-            let result = call(self.connections.get().await?).await;
-            if matches!(result, Err(Error::Unavailable(_))) {
-                self.connections.broken();
-            }
-            result
+            call(self.connections.get().await?).await.map_err(|e| {
+                if e.is_io_error()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal()
+                    || e.is_timeout()
+                    || e.is_unrecoverable_error()
+                {
+                    self.connections.broken();
+                }
+                store_error(e)
+            })
         };
         tokio::time::timeout(self.call_timeout, attempt)
             .await
@@ -98,20 +110,13 @@ impl RedisStore {
         for arg in args {
             invocation.arg(*arg);
         }
-        self.with_conn(|mut conn| async move {
-            invocation
-                .invoke_async(&mut conn)
-                .await
-                .map_err(store_error)
-        })
-        .await
+        self.with_conn(|mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .await
     }
 
     async fn query<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, Error> {
-        self.with_conn(
-            |mut conn| async move { cmd.query_async(&mut conn).await.map_err(store_error) },
-        )
-        .await
+        self.with_conn(|mut conn| async move { cmd.query_async(&mut conn).await })
+            .await
     }
 
     /// Runs a state-changing script and turns refusals into errors; returns
@@ -166,13 +171,12 @@ impl RedisStore {
                         if e.kind()
                             == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
                     {
-                        script.load_async(&mut conn).await.map_err(store_error)?;
+                        script.load_async(&mut conn).await?;
                         conn.pipeline_to_master(pipe, key)
                             .await
                             .and_then(|r| r.into_iter().map(Value::extract_error).collect())
-                            .map_err(store_error)
                     }
-                    other => other.map_err(store_error),
+                    other => other,
                 }
             }
         };

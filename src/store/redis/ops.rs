@@ -4,16 +4,20 @@ use async_trait::async_trait;
 use redis::Value;
 use tracing::instrument;
 
+use super::RedisStore;
 use super::reply::{code, int, list, pairs, parse_log_entry, reservation, texts};
-use super::{RedisStore, store_error};
 use crate::domain::{
-    Code, Event, EventId, EventView, MemberKey, OrgPath, PoolId, Reservation, SaleStatus,
-    StatusAction,
+    Code, Event, EventId, EventView, MAX_POOL_TOTAL, MemberKey, OrgPath, PoolId, Reservation,
+    SaleStatus, StatusAction,
 };
 use crate::error::Error;
 use crate::store::keys::EVENT_INDEX;
 use crate::store::scripts::SCRIPTS;
 use crate::store::{Find, Grab, Grabbed, Restocked, Snapshot, Store};
+
+/// The readiness probe: refused under `maxmemory` like any writing script.
+static READY: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new("#!lua\nreturn nil"));
 
 #[async_trait]
 impl Store for RedisStore {
@@ -115,7 +119,11 @@ impl Store for RedisStore {
             .change(
                 &SCRIPTS.restock,
                 event,
-                &[pool.as_str(), &delta.to_string()],
+                &[
+                    pool.as_str(),
+                    &delta.to_string(),
+                    &MAX_POOL_TOTAL.to_string(),
+                ],
             )
             .await?;
         match &fields[..] {
@@ -184,14 +192,20 @@ impl Store for RedisStore {
         })
     }
 
+    /// One call of a tiny script that is not `no-writes`: Redis refuses it
+    /// when it is out of memory, so this answers "can it take a grab now".
     async fn ping(&self) -> Result<(), Error> {
+        self.with_conn(|mut conn| async move { READY.invoke_async::<_, ()>(&mut conn).await })
+            .await
+    }
+
+    /// Reachable, and every script loaded (once, at start; afterwards a
+    /// NOSCRIPT after a Redis restart reloads the one script it names).
+    async fn prepare(&self) -> Result<(), Error> {
         self.with_conn(|mut conn| async move {
-            redis::cmd("PING")
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(store_error)?;
-            for script in SCRIPTS.all() {
-                script.load_async(&mut conn).await.map_err(store_error)?;
+            redis::cmd("PING").query_async::<()>(&mut conn).await?;
+            for script in SCRIPTS.all().into_iter().chain([&*READY]) {
+                script.load_async(&mut conn).await?;
             }
             Ok(())
         })

@@ -48,6 +48,10 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         "below_zero" => Error::BelowZero {
             remaining: int(&field(0))?,
         },
+        "above_limit" => Error::AboveLimit {
+            total: int(&field(0))?,
+            max: int(&field(1))?,
+        },
         "already_redeemed" => Error::AlreadyRedeemed(Box::new(reservation(event, fields)?)),
         "cancelled" => Error::Cancelled(Box::new(reservation(event, fields)?)),
         other => return Err(Error::Corrupt(format!("unknown script reply {other:?}"))),
@@ -240,10 +244,12 @@ mod tests {
             "below_zero",
             "already_redeemed",
             "cancelled",
+            "above_limit",
         ] {
             let fields: Vec<String> = match tag {
                 "not_open" => vec!["1".into(), "2".into()],
                 "below_zero" => vec!["3".into()],
+                "above_limit" => vec!["3".into(), "4".into()],
                 "already_redeemed" | "cancelled" => with_ticket.to_vec(),
                 _ => vec!["p1".into()],
             };

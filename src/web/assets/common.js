@@ -42,6 +42,7 @@ const TG = (() => {
     already_redeemed: ["这张票已经使用过了。", "This ticket was already used."],
     cancelled: ["这张票已经退了。", "This ticket was given back."],
     below_zero: ["未售出的票不够撤回。", "Not that many unsold tickets to withdraw."],
+    above_limit: ["超过单个票池的上限。", "A pool cannot hold that many tickets."],
     exists: ["该活动编号已被使用。", "An event with this id exists."],
     invalid_request: ["请求有误。", "Something is wrong with the request."],
     payload_too_large: ["请求有误。", "Something is wrong with the request."],
