@@ -135,7 +135,7 @@ mod tests {
         assert!(!ours.contains(CARD), "{ours}");
         assert_eq!(
             ours,
-            "the body has a value of the wrong type or form; expected a string (at `card`) line 1 column 40"
+            "the body has a value of the wrong type or form; expected a string (at `card`) at line 1 column 40"
         );
     }
 
