@@ -103,7 +103,8 @@ pub async fn serve(
         }
     }
     drop(listener);
-    let _ = stopping.send(true);
+    // send_replace: stored even when no receiver is left to see it.
+    stopping.send_replace(true);
     let drained = tokio::time::timeout(limits.grace, async {
         while connections.join_next().await.is_some() {}
     })
