@@ -4,13 +4,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use ticketgrab::config::Config;
-use ticketgrab::domain::{Millis, OrgPath};
+use ticketgrab::domain::Millis;
 use ticketgrab::startup::App;
 use ticketgrab::tokens::{Minter, Role};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::card;
 use super::redis_server::RedisServer;
 
 pub struct TestApp {
@@ -77,23 +76,17 @@ pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
 }
 
 impl TestApp {
+    /// The n-th test member's token, valid an hour.
     pub fn member(&self, n: u64, org: &str) -> String {
-        self.tokens
-            .member(&card(n), &OrgPath::parse(org).unwrap(), 3600)
+        crate::member_token(&self.tokens, n, org)
     }
 
     pub fn admin(&self, org: &str) -> String {
-        self.tokens
-            .staff("admin-1", Role::Admin, &OrgPath::parse(org).unwrap(), 3600)
+        crate::staff_token(&self.tokens, Role::Admin, org)
     }
 
     pub fn station(&self, org: &str) -> String {
-        self.tokens.staff(
-            "station-1",
-            Role::Station,
-            &OrgPath::parse(org).unwrap(),
-            3600,
-        )
+        crate::staff_token(&self.tokens, Role::Station, org)
     }
 
     pub async fn request(

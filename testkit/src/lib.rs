@@ -64,3 +64,21 @@ pub fn event_between(
             .collect(),
     }
 }
+
+/// The n-th test member's token (card `card(n)`), valid an hour.
+pub fn member_token(minter: &ticketgrab::tokens::Minter, n: u64, org: &str) -> String {
+    minter.member(&card(n), &OrgPath::parse(org).unwrap(), 3600)
+}
+
+/// A staff token of this role for this org, valid an hour.
+pub fn staff_token(
+    minter: &ticketgrab::tokens::Minter,
+    role: ticketgrab::tokens::Role,
+    org: &str,
+) -> String {
+    let id = match role {
+        ticketgrab::tokens::Role::Admin => "admin-1",
+        ticketgrab::tokens::Role::Station => "station-1",
+    };
+    minter.staff(id, role, &OrgPath::parse(org).unwrap(), 3600)
+}

@@ -6,12 +6,11 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::Value;
 use ticketgrab::config::Config;
-use ticketgrab::domain::{Millis, OrgPath};
+use ticketgrab::domain::Millis;
 use ticketgrab::tokens::{Minter, Role};
 use tower::ServiceExt;
 
 use crate::app::event_body;
-use crate::card;
 
 pub struct TestRouter {
     router: axum::Router,
@@ -45,23 +44,17 @@ impl TestRouter {
         }
     }
 
+    /// The n-th test member's token, valid an hour.
     pub fn member(&self, n: u64, org: &str) -> String {
-        self.tokens
-            .member(&card(n), &OrgPath::parse(org).unwrap(), 3600)
+        crate::member_token(&self.tokens, n, org)
     }
 
     pub fn admin(&self, org: &str) -> String {
-        self.tokens
-            .staff("admin-1", Role::Admin, &OrgPath::parse(org).unwrap(), 3600)
+        crate::staff_token(&self.tokens, Role::Admin, org)
     }
 
     pub fn station(&self, org: &str) -> String {
-        self.tokens.staff(
-            "station-1",
-            Role::Station,
-            &OrgPath::parse(org).unwrap(),
-            3600,
-        )
+        crate::staff_token(&self.tokens, Role::Station, org)
     }
 
     /// Sends one request with a raw body.
