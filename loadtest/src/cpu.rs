@@ -25,6 +25,19 @@ pub struct CpuUse {
     pub cpu_seconds: f64,
     /// cpu_seconds / wall seconds: 1.0 is one core fully busy.
     pub cores: f64,
+    /// CPU µs this process spent per HTTP answer of the phase: the cost of an
+    /// answer, which a faster machine does not hide the way a rate does.
+    pub us_per_answer: f64,
+}
+
+impl CpuUse {
+    /// The same use, with its cost per answer for `answers` answers.
+    pub fn per_answer(self, answers: u64) -> Self {
+        Self {
+            us_per_answer: self.cpu_seconds * 1e6 / answers.max(1) as f64,
+            ..self
+        }
+    }
 }
 
 /// Samples processes at the start of a phase.
@@ -58,6 +71,7 @@ impl CpuMeter {
                     process: name.clone(),
                     cpu_seconds: used,
                     cores: used / wall,
+                    us_per_answer: 0.0,
                 })
             })
             .collect()

@@ -68,6 +68,12 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
             && report.latency.p99_ms <= report.latency.max_ms
     );
     assert!(report.ceiling.as_ref().unwrap().rate > 0.0);
+    // The cost of an answer, per process: the server's CPU over the grab
+    // phase divided by the answers it gave.
+    let server = report.cpu.iter().find(|c| c.process == "server").unwrap();
+    let expected = server.cpu_seconds * 1e6 / report.requests as f64;
+    assert!((server.us_per_answer - expected).abs() < 1e-6);
+    assert!(report.text().contains("µs/answer"), "{}", report.text());
     assert_eq!(report.audit["ok"], true);
     let html = report.html();
     assert_eq!(html.matches("<svg").count(), 2);

@@ -165,7 +165,7 @@ impl Report {
                 .filter(|r| r.rate > 0.0)
                 .map(|r| throughput / r.rate),
             redis_ceiling,
-            cpu,
+            cpu: cpu.into_iter().map(|c| c.per_answer(requests)).collect(),
             scenario,
             target,
             event,
@@ -248,7 +248,12 @@ impl Report {
             let cpu: Vec<String> = self
                 .cpu
                 .iter()
-                .map(|c| format!("{} {:.2} cores", c.process, c.cores))
+                .map(|c| {
+                    format!(
+                        "{} {:.2} cores ({:.1} µs/answer)",
+                        c.process, c.cores, c.us_per_answer
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "cpu during the grab   {}", cpu.join(", "));
         }
