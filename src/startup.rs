@@ -16,7 +16,7 @@ use crate::domain::{MemberKeyer, Millis};
 use crate::engine::Engine;
 use crate::http::auth::Auth;
 use crate::http::limits::{KeyedLimit, Limits};
-use crate::http::ops::Readiness;
+use crate::http::readiness::Readiness;
 use crate::http::{AppState, app};
 use crate::metrics::{MeteredStore, Metrics};
 use crate::server;

@@ -11,6 +11,7 @@ pub mod member;
 pub mod openapi;
 pub mod ops;
 pub mod params;
+pub mod readiness;
 pub mod state;
 pub mod station;
 

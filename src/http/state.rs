@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::auth::Auth;
 use super::limits::Limits;
-use super::ops::Readiness;
+use super::readiness::Readiness;
 use crate::engine::Engine;
 use crate::metrics::Metrics;
 
