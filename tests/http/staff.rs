@@ -122,20 +122,27 @@ async fn station_issues_by_card_and_redeems_once() {
     );
 }
 
-/// The cinema sale for `bj/chaoyang`: screen-1 (3) and screen-2 (2), open now;
-/// with `grabs` members taking ranked tickets (screen-1 first). Returns the
-/// admin token.
-async fn cinema(app: &TestApp, grabs: u64) -> String {
-    let admin = app.admin("bj");
+/// The body that creates the cinema sale: `bj/chaoyang`, screen-1 (3) and
+/// screen-2 (2), open from a second ago for an hour.
+fn cinema_body() -> serde_json::Value {
     let now = Millis::now().0;
-    let body = event_body(
+    event_body(
         "cinema",
         "bj/chaoyang",
         &[("screen-1", 3), ("screen-2", 2)],
         now - 1_000,
         now + 3_600_000,
-    );
-    let (status, created) = app.post("/api/v1/admin/events", &admin, body).await;
+    )
+}
+
+/// The cinema sale for `bj/chaoyang`: screen-1 (3) and screen-2 (2), open now;
+/// with `grabs` members taking ranked tickets (screen-1 first). Returns the
+/// admin token.
+async fn cinema(app: &TestApp, grabs: u64) -> String {
+    let admin = app.admin("bj");
+    let (status, created) = app
+        .post("/api/v1/admin/events", &admin, cinema_body())
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     for n in 0..grabs {
         assert_eq!(
@@ -165,14 +172,7 @@ async fn grab_screen_2(app: &TestApp, n: u64) -> (StatusCode, serde_json::Value)
 async fn an_admin_creates_a_sale_once_and_a_taken_id_is_exists() {
     let app = spawn_app().await;
     let admin = app.admin("bj");
-    let now = Millis::now().0;
-    let body = event_body(
-        "cinema",
-        "bj/chaoyang",
-        &[("screen-1", 3), ("screen-2", 2)],
-        now - 1_000,
-        now + 3_600_000,
-    );
+    let body = cinema_body();
     let (status, created) = app.post("/api/v1/admin/events", &admin, body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["pools"][1]["remaining"], 2);
@@ -181,6 +181,7 @@ async fn an_admin_creates_a_sale_once_and_a_taken_id_is_exists() {
         StatusCode::CONFLICT,
         "exists",
     );
+    let now = Millis::now().0;
     let invalid = event_body("bad", "bj", &[("p", 0)], now, now + 1);
     assert_problem(
         app.post("/api/v1/admin/events", &admin, invalid).await,
