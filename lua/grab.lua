@@ -7,7 +7,7 @@
 --         {"existing", code, record}   the member already holds a live ticket (a retry)
 --         {"unknown_event"} | {"unknown_pool", pool} | {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
--- Logs    "reserved" (code, pool, member, channel).
+-- Logs    "reserved" (code, pool, member, channel, card).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
 --          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang p1
 
@@ -63,5 +63,5 @@ redis.call('HINCRBY', CNT, 'active:' .. pool, 1)
 redis.call('HSET', RES, code, record)
 redis.call('HSET', MEMBER, member, code)
 redis.call('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
-           'member', member, 'channel', channel, 'at', int(now))
+           'member', member, 'channel', channel, 'card', card, 'at', int(now))
 return { 'reserved', code, record }

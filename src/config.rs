@@ -145,10 +145,13 @@ pub struct Config {
     #[arg(long, env = "TG_BODY_LIMIT", default_value_t = 4096)]
     pub body_limit: usize,
 
-    /// How long a sold-out pool is answered from memory before asking the store
-    /// again; a returned ticket is grabbable on every process within this time.
-    #[arg(long, env = "TG_SOLD_OUT_TTL_MS", default_value_t = 500)]
-    pub sold_out_ttl_ms: u64,
+    /// How often each followed event's log is read into the read model that
+    /// answers from memory what the store would (sold out, a holder's retry,
+    /// not eligible, paused, closed). A ticket returned on another instance is
+    /// grabbable here within about this time. 0 turns the read model off:
+    /// every grab asks the store.
+    #[arg(long, env = "TG_EDGE_POLL_MS", default_value_t = 20)]
+    pub edge_poll_ms: u64,
 
     /// Longest wait for a request's headers, and for the next request on an
     /// idle keep-alive connection; then the connection is closed.

@@ -11,7 +11,7 @@ use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
-use crate::store::{Find, Grab, Grabbed, Restocked, Snapshot, Store};
+use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Restocked, Snapshot, Store};
 
 /// Every metric ticketgrab exports. Names are listed in the README and queried
 /// by deploy/grafana; a test checks that the two agree.
@@ -232,6 +232,15 @@ impl Store for MeteredStore {
     }
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.timed("snapshot", self.inner.snapshot(event)).await
+    }
+    async fn log_after(
+        &self,
+        event: &EventId,
+        after: LogPos,
+        max: usize,
+    ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
+        self.timed("log_after", self.inner.log_after(event, after, max))
+            .await
     }
     async fn ping(&self) -> Result<(), Error> {
         self.timed("ping", self.inner.ping()).await

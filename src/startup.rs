@@ -50,8 +50,10 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     };
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
     let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
-    let engine = Engine::new(store, keyer.clone())
-        .with_sold_out_cache(Duration::from_millis(config.sold_out_ttl_ms));
+    let mut engine = Engine::new(store, keyer.clone());
+    if config.edge_poll_ms > 0 {
+        engine = engine.with_read_model(Duration::from_millis(config.edge_poll_ms));
+    }
     let limits = Limits {
         member: KeyedLimit::new(config.member_rate, config.member_burst),
         ip: KeyedLimit::new(config.ip_rate, config.ip_burst),

@@ -20,6 +20,7 @@ work=$(mktemp -d)
 rport=$(free_port); hport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
 pids=($!)
+redis_pid=$!
 trap 'kill ${pids[*]} 2>/dev/null; rm -rf "$work"' EXIT
 until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
 
@@ -30,6 +31,23 @@ export TG_MEMBER_SECRET=$secret TG_STAFF_SECRET=bench-staff-secret TG_CARD_SECRE
 $bin serve --listen 127.0.0.1:$hport --redis-url redis://127.0.0.1:$rport --ip-rate 0 \
   --member-rate 100 --max-in-flight 100000 >"$work/server.log" 2>&1 &
 pids+=($!)
+server_pid=$!
+# CPU time (user + system) of a process, in clock ticks, from /proc.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+# Runs wrk with the given arguments and prints its figures, then the CPU the
+# server and Redis spent per answer during the run.
+measured_wrk() {
+  local s0 r0 out n
+  s0=$(ticks $server_pid); r0=$(ticks $redis_pid)
+  out=$(wrk "$@")
+  echo "$out" | grep -E 'Requests/sec|50%|90%|99%|status'
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "   CPU per answer: server $(cpu_per $server_pid "$s0" "$n") µs, redis $(cpu_per $redis_pid "$r0" "$n") µs"
+}
+cpu_per() { # pid ticks_before answers
+  python3 -c "print(f'{($(ticks $1) - $2) * 1e6 / $hz / $3:.1f}')"
+}
 until curl -sf localhost:$hport/readyz >/dev/null; do sleep 0.1; done
 admin=$($bin token staff --id bench --role admin --org bj)
 now=$(date +%s)
@@ -43,16 +61,18 @@ python3 benches/http/tokens.py 400000 "$secret" 12351 bj/x >"$work/tokens.txt"
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%FT%TZ)"
 echo "== grabs through HTTP (distinct members, stock never runs out), $conns connections, ${secs}s"
-wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
-  -- "$work/tokens.txt" /api/v1/events/big/reservations p $threads | grep -E 'Requests/sec|50%|90%|99%|status'
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
+  -- "$work/tokens.txt" /api/v1/events/big/reservations p $threads
 echo "== sold-out answers (1,000 tickets, then everyone else), $conns connections, ${secs}s"
-wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
-  -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads | grep -E 'Requests/sec|50%|90%|99%|status'
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
+  -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads
 echo "== ceiling: GET /healthz, $conns connections, ${secs}s"
-wrk -t$threads -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$hport/healthz" | grep -E 'Requests/sec|50%|99%'
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$hport/healthz"
 echo "== ceiling: redis-benchmark EVALSHA grab, $conns connections"
 grab=$(redis-cli -p "$rport" SCRIPT LOAD "$($bin lua grab)")
 keys=(tg:{big}:meta tg:{big}:stock tg:{big}:total tg:{big}:cnt tg:{big}:res tg:{big}:member tg:{big}:log)
+r0=$(ticks $redis_pid)
 redis-benchmark -p "$rport" -c "$conns" -n 300000 -r 2000000000 -q \
   EVALSHA "$grab" 7 "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x p |
   tr '\r' '\n' | tail -n 1 | sed 's/.*bj\/x p: //'
+echo "   CPU per call: redis $(cpu_per $redis_pid "$r0" 300000) µs"

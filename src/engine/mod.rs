@@ -1,13 +1,14 @@
 //! The rules of a ticket grab, above any store: input checks, fresh codes,
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
-mod sold_out;
+mod edge;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use self::sold_out::SoldOutCache;
+pub use self::edge::CLOCK_MARGIN_MS;
+use self::edge::Edge;
 use crate::audit::{AuditReport, audit};
 use crate::domain::{
     CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
@@ -32,8 +33,9 @@ pub const LISTED_AFTER_CLOSE: Duration = Duration::from_secs(30 * 24 * 3600);
 pub struct Engine {
     store: Arc<dyn Store>,
     keyer: MemberKeyer,
-    /// Sold-out pools answered from memory; `None` asks the store every time.
-    sold_out: Option<Arc<SoldOutCache>>,
+    /// The read model that answers from memory what the store would answer;
+    /// `None` asks the store every time.
+    edge: Option<Arc<Edge>>,
     /// Each event's `closes_at`, which never changes once created: read once
     /// per event, it tells which events a member's list needs to ask about.
     /// A std mutex: held for a map lookup, never across an await.
@@ -45,15 +47,21 @@ impl Engine {
         Self {
             store,
             keyer,
-            sold_out: None,
+            edge: None,
             closes: Arc::default(),
         }
     }
 
-    /// Answers grabs for sold-out pools from memory for up to `ttl` at a time.
-    pub fn with_sold_out_cache(mut self, ttl: Duration) -> Self {
-        self.sold_out = Some(Arc::new(SoldOutCache::new(ttl)));
+    /// Answers grabs from a read model of each event's log, read every
+    /// `poll`, whenever its answer is the store's (see `edge`).
+    pub fn with_read_model(mut self, poll: Duration) -> Self {
+        self.edge = Some(Edge::new(self.store.clone(), poll));
         self
+    }
+
+    /// Events whose log this engine follows now.
+    pub fn followed_events(&self) -> usize {
+        self.edge.as_ref().map_or(0, |e| e.followed_events())
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -74,20 +82,19 @@ impl Engine {
     /// member's live reservation unchanged.
     pub async fn grab(&self, input: &Grab<'_>) -> Result<Grabbed, Error> {
         check_choices(input.choices)?;
-        if let Some(cache) = &self.sold_out
-            && cache.answer_from_memory(input.event, input.choices)
-        {
-            return Err(Error::SoldOut);
+        let Some(edge) = &self.edge else {
+            return self.grab_from_store(input).await;
+        };
+        if let Some(answer) = edge.answer(input) {
+            return answer;
         }
         let result = self.grab_from_store(input).await;
-        if let Some(cache) = &self.sold_out {
-            match &result {
-                Err(Error::SoldOut) => cache.mark(input.event, input.choices),
-                // Stock came back (a probe after a stale mark found it): every
-                // grab for these pools goes to the store again, not after a TTL.
-                Ok(g) if g.new => cache.unmark(input.event, input.choices),
-                _ => {}
-            }
+        // The store answered about the event, so it exists: follow its log.
+        if !matches!(
+            result,
+            Err(Error::UnknownEvent | Error::Unavailable(_) | Error::Corrupt(_))
+        ) {
+            edge.follow(input.event);
         }
         result
     }
@@ -111,19 +118,23 @@ impl Engine {
         member: &MemberKey,
         code: &Code,
     ) -> Result<Reservation, Error> {
-        let cancelled = self.store.cancel(event, member, code).await?;
-        self.stock_returned(event);
-        Ok(cancelled)
+        let result = self.store.cancel(event, member, code).await;
+        self.changed(event);
+        result
     }
 
-    fn stock_returned(&self, event: &EventId) {
-        if let Some(cache) = &self.sold_out {
-            cache.clear(event);
+    /// Whatever a change answered, it may have been made: the read model
+    /// waits until it has read the log past it.
+    fn changed(&self, event: &EventId) {
+        if let Some(edge) = &self.edge {
+            edge.changed(event);
         }
     }
 
     pub async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
-        self.store.redeem(event, find).await
+        let result = self.store.redeem(event, find).await;
+        self.changed(event);
+        result
     }
 
     pub async fn restock(
@@ -138,11 +149,9 @@ impl Engine {
                 "delta must be non-zero and at most {MAX_POOL_TOTAL} either way"
             )));
         }
-        let restocked = self.store.restock(event, pool, delta).await?;
-        if delta > 0 {
-            self.stock_returned(event);
-        }
-        Ok(restocked)
+        let result = self.store.restock(event, pool, delta).await;
+        self.changed(event);
+        result
     }
 
     pub async fn set_status(
@@ -150,7 +159,9 @@ impl Engine {
         event: &EventId,
         action: StatusAction,
     ) -> Result<SaleStatus, Error> {
-        self.store.set_status(event, action).await
+        let result = self.store.set_status(event, action).await;
+        self.changed(event);
+        result
     }
 
     pub async fn event(&self, id: &EventId) -> Result<EventView, Error> {

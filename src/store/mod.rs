@@ -14,8 +14,8 @@ pub mod scripts;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, Member, MemberKey, Millis, OrgPath, PoolId,
-    Reservation, SaleStatus, StatusAction,
+    Channel, Code, Event, EventId, EventView, MaskedCard, Member, MemberKey, Millis, OrgPath,
+    PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
 
@@ -58,6 +58,35 @@ pub struct Restocked {
     pub total: i64,
 }
 
+/// A place in an event's log: after the entry with this id (a Redis stream id,
+/// `ms-seq`; the memory store counts entries in `seq`). `LogPos::START` is
+/// before the first entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogPos {
+    pub ms: u64,
+    pub seq: u64,
+}
+
+impl LogPos {
+    pub const START: LogPos = LogPos { ms: 0, seq: 0 };
+
+    /// A stream id, `ms-seq`.
+    pub fn parse(id: &str) -> Result<Self, Error> {
+        let bad = || Error::Corrupt(format!("bad log id {id:?}"));
+        let (ms, seq) = id.split_once('-').ok_or_else(bad)?;
+        Ok(Self {
+            ms: ms.parse().map_err(|_| bad())?,
+            seq: seq.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl std::fmt::Display for LogPos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.ms, self.seq)
+    }
+}
+
 /// One entry of an event's log (the Redis stream `tg:{E}:log`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
@@ -76,6 +105,9 @@ pub enum LogOp {
         pool: PoolId,
         member: MemberKey,
         channel: Channel,
+        /// The member's masked card; `None` in entries written before the
+        /// log carried it.
+        card: Option<MaskedCard>,
     },
     Cancelled {
         code: Code,
@@ -103,6 +135,9 @@ pub struct Snapshot {
     /// The member index: each member's latest reservation code.
     pub members: Vec<(MemberKey, Code)>,
     pub log: Vec<LogEntry>,
+    /// Where the log ends: following it from here misses nothing and
+    /// repeats nothing of this snapshot.
+    pub log_end: LogPos,
 }
 
 #[async_trait]
@@ -137,6 +172,15 @@ pub trait Store: Send + Sync {
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error>;
     /// The whole event, atomically.
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error>;
+    /// Up to `max` log entries after `after`, oldest first, each with its
+    /// position. Read-only and cheap when there is nothing new: the front
+    /// ends' read models poll it.
+    async fn log_after(
+        &self,
+        event: &EventId,
+        after: LogPos,
+        max: usize,
+    ) -> Result<Vec<(LogPos, LogEntry)>, Error>;
     /// Ready to take a change now: reachable and not out of memory. Cheap;
     /// /readyz calls it (at most once a second).
     async fn ping(&self) -> Result<(), Error>;

@@ -14,7 +14,7 @@ use ticketgrab::audit::audit;
 use ticketgrab::domain::{
     Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction,
 };
-use ticketgrab::store::{Find, Grab, LogEntry, MemoryStore, Snapshot, Store};
+use ticketgrab::store::{LogPos, Find, Grab, LogEntry, MemoryStore, Snapshot, Store};
 
 use super::{keyer, redis_store, state};
 use testkit::redis_server::RedisServer;
@@ -66,6 +66,8 @@ fn blank_snapshot(s: Snapshot) -> Snapshot {
         .into_iter()
         .map(|e| LogEntry { at: Millis(0), ..e })
         .collect();
+    // Positions are stream ids on Redis and counts in memory.
+    s.log_end = LogPos::START;
     s
 }
 

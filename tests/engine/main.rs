@@ -3,7 +3,7 @@
 mod concurrency;
 mod conformance;
 mod differential;
-mod fast_path;
+mod read_model;
 mod scripts;
 
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! redis-server, as the app, stations and the dashboard use it.
 
 mod auth;
+mod edge;
 mod hardening;
 mod member;
 mod operations;

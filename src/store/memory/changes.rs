@@ -76,6 +76,7 @@ impl EventData {
                 pool: pool.clone(),
                 member: req.member.key.clone(),
                 channel: req.channel,
+                card: Some(req.member.card.clone()),
             },
         );
         Ok(Grabbed {

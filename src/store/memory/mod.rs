@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Find, Grab, Grabbed, LogEntry, LogOp, Restocked, Snapshot, Store};
+use super::{Find, Grab, Grabbed, LogEntry, LogOp, LogPos, Restocked, Snapshot, Store};
 use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, Millis, PoolId, PoolStats, Reservation, SaleStatus,
     StatusAction,
@@ -226,12 +226,40 @@ impl Store for MemoryStore {
                 reservations,
                 members,
                 log: data.log.clone(),
+                log_end: position(data.log.len()),
             })
+        })
+    }
+
+    async fn log_after(
+        &self,
+        event: &EventId,
+        after: LogPos,
+        max: usize,
+    ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
+        self.with_event(event, |data| {
+            let from = usize::try_from(after.seq).unwrap_or(usize::MAX);
+            Ok(data
+                .log
+                .iter()
+                .enumerate()
+                .skip(from)
+                .take(max)
+                .map(|(i, e)| (position(i + 1), e.clone()))
+                .collect())
         })
     }
 
     async fn ping(&self) -> Result<(), Error> {
         Ok(())
+    }
+}
+
+/// The position after the first `n` entries of a log.
+fn position(n: usize) -> LogPos {
+    LogPos {
+        ms: 0,
+        seq: n as u64,
     }
 }
 

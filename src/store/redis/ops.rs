@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::store::keys::EVENT_INDEX;
 use crate::store::scripts::SCRIPTS;
-use crate::store::{Find, Grab, Grabbed, Restocked, Snapshot, Store};
+use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Restocked, Snapshot, Store};
 
 /// The readiness probe: refused under `maxmemory` like any writing script.
 static READY: std::sync::LazyLock<redis::Script> =
@@ -183,13 +183,31 @@ impl Store for RedisStore {
         let log = list(log)?
             .into_iter()
             .map(parse_log_entry)
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let log_end = log.last().map_or(LogPos::START, |(pos, _)| *pos);
         Ok(Snapshot {
             view,
             reservations,
             members,
-            log,
+            log: log.into_iter().map(|(_, entry)| entry).collect(),
+            log_end,
         })
+    }
+
+    async fn log_after(
+        &self,
+        event: &EventId,
+        after: LogPos,
+        max: usize,
+    ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
+        let reply = self
+            .run(
+                &SCRIPTS.read,
+                event,
+                &["follow", &after.to_string(), &max.to_string()],
+            )
+            .await?;
+        list(reply)?.into_iter().map(parse_log_entry).collect()
     }
 
     /// One call of a tiny script that is not `no-writes`: Redis refuses it

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use redis::Value;
 
-use super::super::{LogEntry, LogOp};
+use super::super::{LogEntry, LogOp, LogPos};
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, MemberKey, Millis, OrgPath, Pool, PoolId, PoolStats,
-    Reservation, SaleStatus,
+    Channel, Code, Event, EventId, EventView, MaskedCard, MemberKey, Millis, OrgPath, Pool, PoolId,
+    PoolStats, Reservation, SaleStatus,
 };
 use crate::error::Error;
 
@@ -165,12 +165,14 @@ pub fn parse_view(
     })
 }
 
-/// One XRANGE entry, `[id, [field, value, ...]]`, as a typed log entry.
-pub fn parse_log_entry(entry: Value) -> Result<LogEntry, Error> {
+/// One XRANGE entry, `[id, [field, value, ...]]`, as a typed log entry and
+/// its position.
+pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
     let mut parts = list(entry)?.into_iter();
-    let (Some(_id), Some(fields)) = (parts.next(), parts.next()) else {
+    let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
         return Err(Error::Corrupt("log entry has the wrong shape".into()));
     };
+    let pos = LogPos::parse(&text(&id)?)?;
     let f = map_of(texts(fields)?);
     let get = |k: &str| {
         f.get(k)
@@ -199,6 +201,10 @@ pub fn parse_log_entry(entry: Value) -> Result<LogEntry, Error> {
                 "station" => Channel::Station,
                 _ => Channel::App,
             },
+            card: f
+                .get("card")
+                .map(|c| MaskedCard::from_stored(c))
+                .transpose()?,
         },
         "cancelled" => LogOp::Cancelled {
             code: code(get("code")?)?,
@@ -215,10 +221,13 @@ pub fn parse_log_entry(entry: Value) -> Result<LogEntry, Error> {
         "closed" => LogOp::Status(SaleStatus::Closed),
         other => return Err(Error::Corrupt(format!("unknown log op {other:?}"))),
     };
-    Ok(LogEntry {
-        at: Millis(int(get("at")?)?),
-        op,
-    })
+    Ok((
+        pos,
+        LogEntry {
+            at: Millis(int(get("at")?)?),
+            op,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -1,0 +1,198 @@
+//! One event as a front end knows it from the store's log: enough to give the
+//! store's answer to a grab without asking, or to know that it must ask.
+
+use std::collections::HashMap;
+
+use crate::domain::{
+    Code, EventId, MemberKey, Millis, OrgPath, Phase, PoolId, Reservation, SaleStatus, Status,
+    sale_phase,
+};
+use crate::error::Error;
+use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Snapshot};
+
+/// A sale window boundary closer than this to the front end's clock is left
+/// to the store's clock: the two clocks may differ by a few ms (NTP), and at
+/// the boundary the store's answer is the one that counts.
+pub const CLOCK_MARGIN_MS: i64 = 500;
+
+/// A consistent prefix of the event's log: the event as the store held it
+/// right after the entry at `pos`.
+pub struct Model {
+    event: EventId,
+    org: OrgPath,
+    opens_at: Millis,
+    closes_at: Millis,
+    status: SaleStatus,
+    /// Unsold tickets of each pool, in the event's pool order.
+    stock: Vec<(PoolId, i64)>,
+    /// Each member's latest reservation.
+    held: HashMap<MemberKey, Held>,
+    pub pos: LogPos,
+}
+
+struct Held {
+    code: Code,
+    status: Status,
+    /// The whole reservation; `None` when the log entry that made it did not
+    /// carry the card (entries older than the read model), and then a retry
+    /// of this member is asked of the store.
+    reservation: Option<Reservation>,
+}
+
+impl Model {
+    /// The model of the event at the snapshot's moment.
+    pub fn seed(snapshot: Snapshot) -> Self {
+        let mut by_code: HashMap<Code, Reservation> = snapshot
+            .reservations
+            .into_iter()
+            .map(|r| (r.code.clone(), r))
+            .collect();
+        let held = snapshot
+            .members
+            .into_iter()
+            .filter_map(|(member, code)| {
+                let r = by_code.remove(&code)?;
+                Some((
+                    member,
+                    Held {
+                        code,
+                        status: r.status,
+                        reservation: Some(r),
+                    },
+                ))
+            })
+            .collect();
+        let view = snapshot.view;
+        Self {
+            event: view.event.id,
+            org: view.event.org,
+            opens_at: view.event.opens_at,
+            closes_at: view.event.closes_at,
+            status: view.status,
+            stock: view
+                .pools
+                .into_iter()
+                .map(|p| (p.id, p.remaining))
+                .collect(),
+            held,
+            pos: snapshot.log_end,
+        }
+    }
+
+    /// Takes in the next entry of the log, as the script that wrote it changed
+    /// the event.
+    pub fn apply(&mut self, pos: LogPos, entry: LogEntry) {
+        let at = entry.at;
+        match entry.op {
+            // Only at creation, which the seed already holds.
+            LogOp::Created { .. } => {}
+            LogOp::Reserved {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+            } => {
+                self.add_stock(&pool, -1);
+                let reservation = card.map(|card| Reservation {
+                    event: self.event.clone(),
+                    code: code.clone(),
+                    pool,
+                    status: Status::Active,
+                    channel,
+                    member: member.clone(),
+                    card,
+                    created_at: at,
+                    redeemed_at: None,
+                    cancelled_at: None,
+                });
+                let held = Held {
+                    code,
+                    status: Status::Active,
+                    reservation,
+                };
+                self.held.insert(member, held);
+            }
+            LogOp::Cancelled { code, pool, member } => {
+                self.add_stock(&pool, 1);
+                self.set_ticket(&member, &code, Status::Cancelled, at);
+            }
+            LogOp::Redeemed { code, member, .. } => {
+                self.set_ticket(&member, &code, Status::Redeemed, at);
+            }
+            LogOp::Restocked { pool, delta } => self.add_stock(&pool, delta),
+            LogOp::Status(status) => self.status = status,
+        }
+        self.pos = pos;
+    }
+
+    fn add_stock(&mut self, pool: &PoolId, delta: i64) {
+        if let Some((_, n)) = self.stock.iter_mut().find(|(p, _)| p == pool) {
+            *n += delta;
+        }
+    }
+
+    fn set_ticket(&mut self, member: &MemberKey, code: &Code, status: Status, at: Millis) {
+        let Some(held) = self.held.get_mut(member).filter(|h| &h.code == code) else {
+            return;
+        };
+        held.status = status;
+        if let Some(r) = &mut held.reservation {
+            r.status = status;
+            match status {
+                Status::Cancelled => r.cancelled_at = Some(at),
+                Status::Redeemed => r.redeemed_at = Some(at),
+                Status::Active => {}
+            }
+        }
+    }
+
+    /// The store's answer to `grab` at the model's moment, in the order of
+    /// checks of `lua/grab.lua`; `None` when only the store can tell: a ticket
+    /// may be taken, the member's ticket is not known in full, or the front
+    /// end's clock `now` is too near a boundary of the sale window.
+    pub fn answer(&self, grab: &Grab<'_>, now: Millis) -> Option<Result<Grabbed, Error>> {
+        if let Some(p) = grab
+            .choices
+            .iter()
+            .find(|c| !self.stock.iter().any(|(p, _)| p == *c))
+        {
+            return Some(Err(Error::UnknownPool(p.to_string())));
+        }
+        if grab.org.is_some_and(|org| !org.is_within(&self.org)) {
+            return Some(Err(Error::NotEligible));
+        }
+        if let Some(held) = self.held.get(&grab.member.key)
+            && held.status.is_live()
+        {
+            let reservation = held.reservation.clone()?;
+            return Some(Ok(Grabbed {
+                reservation,
+                new: false,
+            }));
+        }
+        let near = |boundary: Millis| (now.0 - boundary.0).abs() < CLOCK_MARGIN_MS;
+        if self.status != SaleStatus::Closed && (near(self.opens_at) || near(self.closes_at)) {
+            return None;
+        }
+        match sale_phase(self.status, self.opens_at, self.closes_at, now) {
+            Phase::Closed => Some(Err(Error::Closed)),
+            Phase::Paused => Some(Err(Error::Paused)),
+            Phase::Upcoming => Some(Err(Error::NotOpen {
+                opens_at: self.opens_at,
+                server_time: now,
+            })),
+            Phase::Open | Phase::SoldOut => {
+                let stock_left = grab
+                    .choices
+                    .iter()
+                    .any(|c| self.stock.iter().any(|(p, n)| p == c && *n > 0));
+                if stock_left {
+                    None
+                } else {
+                    Some(Err(Error::SoldOut))
+                }
+            }
+        }
+    }
+}

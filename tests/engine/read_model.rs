@@ -1,0 +1,171 @@
+//! The read model on the embedded store: which answers come from memory, and
+//! that they are the store's, window precedence included.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ticketgrab::domain::{Channel, Millis, OrgPath, StatusAction};
+use ticketgrab::metrics::{MeteredStore, Metrics};
+use ticketgrab::store::{Grab, Grabbed, MemoryStore, Store};
+use ticketgrab::{Engine, Error};
+
+use super::keyer;
+use testkit::{card, event_between, event_id, open_event, pool_id};
+
+/// Several polls of the read model (every 10 ms here).
+const SETTLE: Duration = Duration::from_millis(100);
+
+struct Front {
+    engine: Engine,
+    metrics: Arc<Metrics>,
+}
+
+impl Front {
+    /// An engine with the read model over `store`, counting its store calls.
+    fn over(store: &Arc<dyn Store>) -> Self {
+        let metrics = Arc::new(Metrics::new());
+        let metered: Arc<dyn Store> = Arc::new(MeteredStore::new(store.clone(), metrics.clone()));
+        Self {
+            engine: Engine::new(metered, keyer()).with_read_model(Duration::from_millis(10)),
+            metrics,
+        }
+    }
+
+    fn store_grabs(&self) -> u64 {
+        self.metrics
+            .store_latency
+            .with_label_values(&["grab"])
+            .get_sample_count()
+    }
+
+    async fn grab(&self, event: &str, n: u64, org: &str) -> Result<Grabbed, Error> {
+        let member = self.engine.member(&card(n));
+        let org = OrgPath::parse(org).unwrap();
+        self.engine
+            .grab(&Grab {
+                event: &event_id(event),
+                member: &member,
+                org: Some(&org),
+                choices: &[pool_id("p")],
+                channel: Channel::App,
+            })
+            .await
+    }
+}
+
+#[tokio::test]
+async fn before_the_opening_members_are_told_not_open_from_memory() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let front = Front::over(&store);
+    let now = Millis::now().0;
+    let event = event_between(
+        "later",
+        &[("p", 5)],
+        Millis(now + 60_000),
+        Millis(now + 120_000),
+    );
+    store.create_event(&event).await.unwrap();
+    let first = front.grab("later", 1, "bj/x").await;
+    assert!(matches!(first, Err(Error::NotOpen { opens_at, .. }) if opens_at == event.opens_at));
+    tokio::time::sleep(SETTLE).await;
+    for n in 2..50 {
+        let answer = front.grab("later", n, "bj/x").await;
+        assert!(
+            matches!(answer, Err(Error::NotOpen { opens_at, .. }) if opens_at == event.opens_at)
+        );
+    }
+    assert_eq!(
+        front.grab("later", 50, "sh/x").await,
+        Err(Error::NotEligible)
+    );
+    assert_eq!(
+        front.store_grabs(),
+        1,
+        "only the first grab asked the store"
+    );
+}
+
+#[tokio::test]
+async fn a_pause_is_seen_at_once_here_and_a_holder_keeps_the_ticket_through_it() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let front = Front::over(&store);
+    store
+        .create_event(&open_event("u", &[("p", 5)]))
+        .await
+        .unwrap();
+    let ticket = front.grab("u", 1, "bj/x").await.unwrap();
+    tokio::time::sleep(SETTLE).await;
+    front
+        .engine
+        .set_status(&event_id("u"), StatusAction::Pause)
+        .await
+        .unwrap();
+    assert_eq!(
+        front.grab("u", 2, "bj/x").await,
+        Err(Error::Paused),
+        "at once"
+    );
+    tokio::time::sleep(SETTLE).await;
+    let asked = front.store_grabs();
+    assert_eq!(front.grab("u", 3, "bj/x").await, Err(Error::Paused));
+    let retry = front.grab("u", 1, "bj/x").await.unwrap();
+    assert_eq!((retry.reservation, retry.new), (ticket.reservation, false));
+    assert_eq!(front.store_grabs(), asked, "both answered from memory");
+}
+
+#[tokio::test]
+async fn stock_returned_on_another_front_end_is_sold_here_after_a_poll() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let here = Front::over(&store);
+    let there = Engine::new(store.clone(), keyer());
+    store
+        .create_event(&open_event("u", &[("p", 1)]))
+        .await
+        .unwrap();
+    assert!(here.grab("u", 0, "bj/x").await.unwrap().new);
+    assert_eq!(here.grab("u", 1, "bj/x").await, Err(Error::SoldOut));
+    tokio::time::sleep(SETTLE).await;
+    let asked = here.store_grabs();
+    assert_eq!(here.grab("u", 2, "bj/x").await, Err(Error::SoldOut));
+    assert_eq!(here.store_grabs(), asked, "sold out, from memory");
+    there
+        .restock(&event_id("u"), &pool_id("p"), 2)
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    assert!(here.grab("u", 3, "bj/x").await.unwrap().new);
+    assert!(here.grab("u", 4, "bj/x").await.unwrap().new);
+    assert_eq!(here.grab("u", 5, "bj/x").await, Err(Error::SoldOut));
+}
+
+#[tokio::test]
+async fn a_ticket_cancelled_here_is_grabbable_here_at_once() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let front = Front::over(&store);
+    store
+        .create_event(&open_event("u", &[("p", 1)]))
+        .await
+        .unwrap();
+    let ticket = front.grab("u", 0, "bj/x").await.unwrap().reservation;
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(front.grab("u", 1, "bj/x").await, Err(Error::SoldOut));
+    front
+        .engine
+        .cancel(&event_id("u"), &ticket.member, &ticket.code)
+        .await
+        .unwrap();
+    assert!(front.grab("u", 1, "bj/x").await.unwrap().new);
+}
+
+#[tokio::test]
+async fn an_engine_follows_only_events_that_exist() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let front = Front::over(&store);
+    for n in 0..20 {
+        assert_eq!(
+            front.grab(&format!("nope{n}"), 1, "bj/x").await,
+            Err(Error::UnknownEvent)
+        );
+    }
+    assert_eq!(front.engine.followed_events(), 0);
+}
