@@ -10,19 +10,23 @@
 -- Logs    "reserved" (code, pool, member, channel, card).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
 --          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang p1
+--
+-- The hot path, so every call counts: each key read below is read through
+-- `checked` (its type is checked by the read itself), and only the two keys
+-- it merely writes get a TYPE call: a new ticket takes 13 calls where it took 18.
 
-local err = guard_types()
-if err then return err end
-local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status')
+local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status')
 if not meta[1] then
   return { 'unknown_event' }
 end
 local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local event_org = meta[1]
+local pools = { unpack(ARGV, 6) }
 
-for i = 6, #ARGV do
-  if redis.call('HEXISTS', TOTAL, ARGV[i]) == 0 then
-    return { 'unknown_pool', ARGV[i] }
+local totals = checked('HMGET', TOTAL, unpack(pools))
+for i = 1, #pools do
+  if not totals[i] then
+    return { 'unknown_pool', pools[i] }
   end
 end
 if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
@@ -30,9 +34,9 @@ if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= even
 end
 
 -- One live ticket per member per event: a repeat grab gets the same ticket back.
-local held = redis.call('HGET', MEMBER, member)
+local held = checked('HGET', MEMBER, member)
 if held then
-  local record = redis.call('HGET', RES, held)
+  local record = checked('HGET', RES, held)
   if record and decode(record).status ~= 'cancelled' then
     return { 'existing', held, record }
   end
@@ -45,15 +49,18 @@ if meta[4] == 'closed' or now >= tonumber(meta[3]) then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
 
+local stock = checked('HMGET', STOCK, unpack(pools))
 local pool = nil
-for i = 6, #ARGV do
-  if tonumber(redis.call('HGET', STOCK, ARGV[i])) > 0 then
-    pool = ARGV[i]
+for i = 1, #pools do
+  if tonumber(stock[i]) > 0 then
+    pool = pools[i]
     break
   end
 end
 if not pool then return { 'sold_out' } end
-if redis.call('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
+if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
+local err = guard_types(CNT, LOG)
+if err then return err end
 
 local record = encode({ pool = pool, status = 'active', channel = channel, member = member,
                         card = card, created = int(now), redeemed = '', cancelled = '' })

@@ -28,18 +28,33 @@
 local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 
-local EXPECTED_TYPE = { 'hash', 'hash', 'hash', 'hash', 'hash', 'hash', 'stream' }
+local EXPECTED_TYPE = { [META] = 'hash', [STOCK] = 'hash', [TOTAL] = 'hash', [CNT] = 'hash',
+                        [RES] = 'hash', [MEMBER] = 'hash', [LOG] = 'stream' }
 
--- Fails the script (before any write) when a key holds the wrong type, which would
--- otherwise make a write fail half-way.
-local function guard_types()
-  for i = 1, 7 do
-    local t = redis.call('TYPE', KEYS[i])['ok']
-    if t ~= 'none' and t ~= EXPECTED_TYPE[i] then
-      return redis.error_reply('TG_CORRUPT ' .. KEYS[i] .. ' is a ' .. t)
+-- Fails the script (before any write) when one of `keys` (default: all seven)
+-- holds the wrong type, which would otherwise make a write fail half-way.
+local function guard_types(...)
+  local keys = { ... }
+  if #keys == 0 then keys = KEYS end
+  for _, key in ipairs(keys) do
+    local t = redis.call('TYPE', key)['ok']
+    if t ~= 'none' and t ~= EXPECTED_TYPE[key] then
+      return redis.error_reply('TG_CORRUPT ' .. key .. ' is a ' .. t)
     end
   end
   return nil
+end
+
+-- A read that also checks its key's type: a key of the wrong type fails the
+-- script as TG_CORRUPT. Cheaper than a TYPE call for a key the script reads
+-- anyway; used by grab.lua, the hot path, for every key it reads before its
+-- writes (guard_types covers the keys it only writes).
+local function checked(cmd, key, ...)
+  local r = redis.pcall(cmd, key, ...)
+  if type(r) == 'table' and r.err then
+    error({ err = 'TG_CORRUPT ' .. key .. ': ' .. r.err })
+  end
+  return r
 end
 
 -- The store's clock, in ms: sale windows are decided here, never by a front-end.

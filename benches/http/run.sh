@@ -5,6 +5,7 @@
 # same grab script with the same number of connections.
 #
 #   benches/http/run.sh [connections] [seconds]      (default 64 10)
+#   TG_BIN=/path/to/ticketgrab benches/http/run.sh  (another build, e.g. an older commit)
 #
 # Needs: redis-server, redis-benchmark (redis-tools), wrk, python3.
 set -euo pipefail
@@ -24,8 +25,9 @@ redis_pid=$!
 trap 'kill ${pids[*]} 2>/dev/null; rm -rf "$work"' EXIT
 until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
 
-cargo build --release -q
-bin=target/release/ticketgrab
+# TG_BIN runs another build of the service (an A/B against an older commit).
+if [ -z "${TG_BIN:-}" ]; then cargo build --release -q; fi
+bin=${TG_BIN:-target/release/ticketgrab}
 secret=bench-member-secret
 export TG_MEMBER_SECRET=$secret TG_STAFF_SECRET=bench-staff-secret TG_CARD_SECRET=bench-card-secret
 $bin serve --listen 127.0.0.1:$hport --redis-url redis://127.0.0.1:$rport --ip-rate 0 \
