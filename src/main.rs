@@ -3,6 +3,12 @@
 //! `keys` to print an event's Redis keys.
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: a request allocates and frees dozens of small objects, and
+/// glibc's malloc/free were ~15% of the server's CPU in a profile of the
+/// sold-out path (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use ticketgrab::config::{Config, LogFormat, Secrets};
 use ticketgrab::domain::{CardNumber, OrgPath};
 use ticketgrab::startup::{App, shutdown_signal};

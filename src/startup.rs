@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::http::auth::Auth;
 use crate::http::limits::{KeyedLimit, Limits};
 use crate::http::readiness::Readiness;
+use crate::http::state::Shared;
 use crate::http::{AppState, app};
 use crate::metrics::{MeteredStore, Metrics};
 use crate::server;
@@ -62,7 +63,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
         request_timeout: Duration::from_millis(config.request_timeout_ms),
         metrics: metrics.clone(),
     };
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         engine,
         auth: Arc::new(Auth::new(&config.secrets, keyer)),
         limits: Arc::new(limits),
@@ -71,7 +72,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
         stopping: Arc::new(tokio::sync::watch::channel(false).0),
         ready: Arc::new(Readiness::default()),
         store_kind: config.store_kind(),
-    })
+    }))
 }
 
 impl App {

@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
+use super::verified::Verified;
 use crate::config::Secrets;
 use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
@@ -28,6 +29,8 @@ pub struct Auth {
     staff_max_secs: u64,
     /// Turns a token's card into the member key.
     keyer: MemberKeyer,
+    /// Member tokens verified before.
+    verified: Verified,
 }
 
 /// A signed-in member. The card number itself is not kept.
@@ -98,11 +101,15 @@ impl Auth {
             member_max_secs: secrets.member_token_max_secs,
             staff_max_secs: secrets.staff_token_max_secs,
             keyer,
+            verified: Verified::default(),
         }
     }
 
     fn member(&self, token: &str) -> Result<MemberAuth, ApiError> {
         const BAD: ApiError = ApiError::Unauthenticated("invalid or expired member token");
+        if let Some(auth) = self.verified.get(token, crate::tokens::now_secs()) {
+            return Ok(auth);
+        }
         let data = jsonwebtoken::decode::<MemberClaims>(
             token,
             &self.member_decoding,
@@ -117,10 +124,12 @@ impl Auth {
             .map_err(|_| ApiError::Unauthenticated("token has no valid card"))?;
         let org = OrgPath::parse(&claims.org)
             .map_err(|_| ApiError::Unauthenticated("token has no valid org"))?;
-        Ok(MemberAuth {
+        let auth = MemberAuth {
             member: self.keyer.member(&card),
             org,
-        })
+        };
+        self.verified.put(token, &auth, claims.exp + LEEWAY_SECS);
+        Ok(auth)
     }
 
     fn staff(&self, token: &str) -> Result<StaffAuth, ApiError> {

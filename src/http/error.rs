@@ -104,17 +104,32 @@ pub fn problem(
     extra: Value,
     retry_after: Option<u64>,
 ) -> Response {
-    let mut body = json!({
-        "type": format!("https://ticketgrab.example/problems/{code}"),
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "code": code,
-        "detail": detail,
-    });
-    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
-        body.extend(extra);
+    // Written by hand rather than through a `json!` map: every refused grab
+    // of a flood ends here. Strings go through serde_json for escaping.
+    let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut body = String::with_capacity(256);
+    body.push_str("{\"type\":");
+    body.push_str(&text(&format!(
+        "https://ticketgrab.example/problems/{code}"
+    )));
+    body.push_str(",\"title\":");
+    body.push_str(&text(status.canonical_reason().unwrap_or("Error")));
+    body.push_str(",\"status\":");
+    body.push_str(status.as_str());
+    body.push_str(",\"code\":");
+    body.push_str(&text(code));
+    body.push_str(",\"detail\":");
+    body.push_str(&text(detail));
+    if let Value::Object(extra) = extra {
+        for (key, value) in extra {
+            body.push(',');
+            body.push_str(&text(&key));
+            body.push(':');
+            body.push_str(&value.to_string());
+        }
     }
-    let mut response = (status, body.to_string()).into_response();
+    body.push('}');
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     if let Some(secs) = retry_after {

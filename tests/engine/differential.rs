@@ -14,7 +14,7 @@ use ticketgrab::audit::audit;
 use ticketgrab::domain::{
     Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction,
 };
-use ticketgrab::store::{LogPos, Find, Grab, LogEntry, MemoryStore, Snapshot, Store};
+use ticketgrab::store::{Find, Grab, LogEntry, LogPos, MemoryStore, Snapshot, Store};
 
 use super::{keyer, redis_store, state};
 use testkit::redis_server::RedisServer;
