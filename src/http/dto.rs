@@ -144,6 +144,7 @@ pub struct RedeemBody {
 pub struct CreatePoolBody {
     pub id: String,
     pub title: String,
+    #[serde(deserialize_with = "super::json::whole_number")]
     pub total: i64,
 }
 
@@ -155,6 +156,7 @@ pub struct CreateEventBody {
     pub org: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
+    #[serde(deserialize_with = "super::json::whole_number")]
     pub price_fen: i64,
     pub pools: Vec<CreatePoolBody>,
 }
@@ -163,6 +165,7 @@ pub struct CreateEventBody {
 #[serde(deny_unknown_fields)]
 pub struct RestockBody {
     /// Tickets to add (> 0) or unsold tickets to withdraw (< 0).
+    #[serde(deserialize_with = "super::json::whole_number")]
     pub delta: i64,
 }
 

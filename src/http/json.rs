@@ -121,11 +121,59 @@ fn is_field_list(s: &str) -> bool {
     })
 }
 
+/// An integer field that also takes a JSON number with a zero fraction
+/// (`171.0`, `1e3`): JSON Schema's `integer`, which the OpenAPI document
+/// promises and some clients send. `171.5` is still refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("a whole number in range"))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            // Within ±2^53 every whole f64 is exact and fits an i64.
+            if v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const CARD: &str = "6217000010000044449";
+
+    #[test]
+    fn an_integer_field_takes_a_whole_float_and_refuses_a_fraction() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(deserialize_with = "whole_number")]
+            n: i64,
+        }
+        let n = |json: &str| serde_json::from_str::<Body>(json).map(|b| b.n).ok();
+        assert_eq!(n(r#"{"n": 171}"#), Some(171));
+        assert_eq!(n(r#"{"n": -171.0}"#), Some(-171));
+        assert_eq!(n(r#"{"n": 1e3}"#), Some(1000));
+        assert_eq!(n(r#"{"n": 171.5}"#), None);
+        assert_eq!(n(r#"{"n": 1e300}"#), None);
+        assert_eq!(n(r#"{"n": "171"}"#), None);
+    }
 
     #[test]
     fn a_card_sent_as_a_number_is_not_repeated() {

@@ -46,11 +46,15 @@ impl Modify for BearerSchemes {
     }
 }
 
-/// The document as JSON.
-pub fn document() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes")
+/// The document as JSON: generated from the annotations, then tightened with
+/// what the server checks (`contract.rs`). Built once.
+pub fn document() -> &'static str {
+    static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serializes");
+        super::contract::tighten(&mut doc);
+        serde_json::to_string_pretty(&doc).expect("the document serializes")
+    });
+    &DOCUMENT
 }
 
 /// `GET /api/v1/openapi.json`; needs no state.

@@ -1,0 +1,237 @@
+//! What the OpenAPI document must say that the handlers' annotations do not:
+//! the rules the server checks (slug patterns, lengths, ranges, "exactly one
+//! of"), that every error is `application/problem+json` and which errors any
+//! route can give, and the shape of a server-sent event. Schemathesis fuzzes
+//! the server from this document in CI (`.ci/schemathesis/run.sh`), so a rule
+//! the server checks and the document does not say fails there.
+//!
+//! Two rules JSON Schema cannot say are in the descriptions and in the
+//! fuzzer's hooks: a card number's Luhn check digit (format `union-card`) and,
+//! when creating an event, `opens_at` before `closes_at` and pool ids unique.
+
+use serde_json::{Map, Value, json};
+
+use crate::domain::{MAX_POOL_TOTAL, MAX_POOLS};
+use crate::engine::MAX_CHOICES;
+
+/// `EventId::parse`: a slug of at most 40.
+const EVENT_ID: &str = "^[a-z0-9][a-z0-9_-]{0,39}$";
+/// `PoolId::parse`: a slug of at most 32.
+const POOL_ID: &str = "^[a-z0-9][a-z0-9_-]{0,31}$";
+/// `OrgPath::parse`: one to three slugs of at most 32, joined by `/`.
+const ORG: &str = "^[a-z0-9][a-z0-9_-]{0,31}(/[a-z0-9][a-z0-9_-]{0,31}){0,2}$";
+/// `Code::parse`: 12 characters of Crockford base32, either case.
+const CODE: &str = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{12}$";
+/// `check_title`: no control character, and not only white space.
+const TITLE: &str =
+    "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
+/// `CardNumber::parse`: 16 to 19 digits after any leading zeros, at most 64
+/// digits in all; ASCII or full-width digits; spaces (also U+3000) and hyphens
+/// (also U+FF0D) anywhere. One alternative per length, since the leading zeros
+/// allowed depend on it.
+fn card_pattern() -> String {
+    let sep = r"[ \u3000\uff0d-]*";
+    let alternatives: Vec<String> = (16..=19)
+        .map(|n| {
+            format!(
+                r"(?:[0\uff10]{sep}){{0,{zeros}}}[1-9\uff11-\uff19]{sep}(?:[0-9\uff10-\uff19]{sep}){{{rest}}}",
+                zeros = 64 - n,
+                rest = n - 1
+            )
+        })
+        .collect();
+    format!("^{sep}(?:{})$", alternatives.join("|"))
+}
+
+pub fn tighten(doc: &mut Value) {
+    for (path, item) in object(&mut doc["paths"]) {
+        for (_, op) in object(item) {
+            errors(path, op);
+            let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+            for param in params.into_iter().flatten() {
+                if let Some(p) = slug_pattern(param["name"].as_str().unwrap_or_default()) {
+                    param["schema"]["pattern"] = json!(p);
+                }
+            }
+        }
+    }
+    let schemas = &mut doc["components"]["schemas"];
+    grab_choices(&mut schemas["GrabBody"]);
+    grab_choices(&mut schemas["StationIssueBody"]);
+    let issue = &mut schemas["StationIssueBody"]["properties"];
+    issue["event"]["pattern"] = json!(EVENT_ID);
+    issue["card"] = card(false);
+    let redeem = &mut schemas["RedeemBody"];
+    redeem["properties"]["event"]["pattern"] = json!(EVENT_ID);
+    redeem["properties"]["code"]["pattern"] = json!(CODE);
+    redeem["properties"]["card"] = card(true);
+    redeem["oneOf"] = exactly_one_of("code", "string", "card", "string");
+    let event = &mut schemas["CreateEventBody"];
+    event["description"] = json!(
+        "A new sale. Also checked: `opens_at` is before `closes_at`, and pool ids are unique."
+    );
+    let p = &mut event["properties"];
+    p["id"]["pattern"] = json!(EVENT_ID);
+    p["title"] = title();
+    p["org"]["pattern"] = json!(ORG);
+    p["price_fen"]["minimum"] = json!(0);
+    p["pools"]["minItems"] = json!(1);
+    p["pools"]["maxItems"] = json!(MAX_POOLS);
+    let pool = &mut schemas["CreatePoolBody"]["properties"];
+    pool["id"]["pattern"] = json!(POOL_ID);
+    pool["title"] = title();
+    pool["total"]["minimum"] = json!(1);
+    pool["total"]["maximum"] = json!(MAX_POOL_TOTAL);
+    let delta = &mut schemas["RestockBody"]["properties"]["delta"];
+    delta["minimum"] = json!(-MAX_POOL_TOTAL);
+    delta["maximum"] = json!(MAX_POOL_TOTAL);
+    delta["not"] = json!({ "const": 0 });
+    schemas["ConfirmedBody"]["properties"]["confirmed"]["items"]["pattern"] = json!(CODE);
+    event_stream(doc);
+}
+
+fn object(v: &mut Value) -> impl Iterator<Item = (&String, &mut Value)> {
+    v.as_object_mut().into_iter().flat_map(Map::iter_mut)
+}
+
+fn slug_pattern(param: &str) -> Option<&'static str> {
+    match param {
+        "event" => Some(EVENT_ID),
+        "pool" => Some(POOL_ID),
+        "code" => Some(CODE),
+        _ => None,
+    }
+}
+
+/// Every error answer is problem+json; and the errors any route can give are
+/// listed: a malformed path or body (400), a missing or wrong token (401,
+/// 403), an unknown event (404), a body over the limit (413), a rate limit
+/// (429), overload or an unreachable store (503).
+fn errors(path: &str, op: &mut Value) {
+    let api = path.starts_with("/api/");
+    let secured = op.get("security").is_some();
+    let body = op.get("requestBody").is_some();
+    let responses = &mut op["responses"];
+    for (status, applies, words) in [
+        (
+            "400",
+            api,
+            "invalid_request: a malformed path, parameter or body",
+        ),
+        (
+            "401",
+            secured,
+            "unauthenticated: no token, or a bad or expired one",
+        ),
+        (
+            "403",
+            secured,
+            "forbidden: the token's role or org does not allow it",
+        ),
+        ("404", api, "not_found"),
+        ("413", body, "payload_too_large"),
+        ("429", true, "rate_limited, with Retry-After"),
+        (
+            "503",
+            true,
+            "overloaded or store_unavailable, with Retry-After",
+        ),
+    ] {
+        if applies && responses.get(status).is_none() {
+            responses[status] = json!({ "description": words });
+        }
+    }
+    for (status, response) in object(responses) {
+        if status.starts_with('4') || status.starts_with('5') {
+            response["content"] = json!({
+                "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
+            });
+        }
+    }
+}
+
+/// A grab names one pool or ranked choices, never both.
+fn grab_choices(body: &mut Value) {
+    let p = &mut body["properties"];
+    p["pool"]["pattern"] = json!(POOL_ID);
+    let choices = &mut p["choices"];
+    choices["items"]["pattern"] = json!(POOL_ID);
+    choices["minItems"] = json!(1);
+    choices["maxItems"] = json!(MAX_CHOICES);
+    choices["uniqueItems"] = json!(true);
+    body["oneOf"] = exactly_one_of("pool", "string", "choices", "array");
+}
+
+/// `a` (of type `ta`) or `b` (of type `tb`); the other absent or null.
+fn exactly_one_of(a: &str, ta: &str, b: &str, tb: &str) -> Value {
+    let branch = |given: &str, t: &str, other: &str| {
+        json!({
+            "required": [given],
+            "properties": { given: { "type": t }, other: { "type": "null" } }
+        })
+    };
+    json!([branch(a, ta, b), branch(b, tb, a)])
+}
+
+fn title() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": TITLE })
+}
+
+fn card(nullable: bool) -> Value {
+    json!({
+        "type": if nullable { json!(["string", "null"]) } else { json!("string") },
+        "format": "union-card",
+        "pattern": card_pattern(),
+        "description": "A union card number: 16 to 19 digits (leading zeros do not count) \
+            ending in a valid Luhn check digit; spaces, hyphens and full-width digits \
+            are accepted.",
+    })
+}
+
+/// `/admin/stream` sends `stats` events whose data is the admin event list.
+fn event_stream(doc: &mut Value) {
+    let content = &mut doc["paths"]["/api/v1/admin/stream"]["get"]["responses"]["200"]["content"];
+    content["text/event-stream"]["schema"] = json!({
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": { "const": "stats" },
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": { "$ref": "#/components/schemas/AdminEventList" }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CardNumber, with_check_digit};
+
+    /// The card pattern accepts what `CardNumber::parse` accepts, Luhn aside.
+    #[test]
+    fn the_card_pattern_matches_the_parser() {
+        let pattern = regex::Regex::new(&card_pattern()).unwrap();
+        let card = with_check_digit("621700000000001");
+        let zeros = |n: usize| "0".repeat(n);
+        for (text, ok) in [
+            (card.clone(), true),
+            (format!("{} {}", &card[..4], &card[4..]), true),
+            (format!("{}{card}", zeros(48)), true),
+            (format!("{}{card}", zeros(49)), false),
+            (format!("- {card}"), true),
+            ("\u{ff16}\u{ff12}".to_owned() + &card[2..], true),
+            (card[..15].to_owned(), false),
+            (format!("{card}123"), true),
+            (format!("{card}1234"), false),
+            (format!("{card}x"), false),
+        ] {
+            let parsed = CardNumber::parse(&text).is_ok()
+                || CardNumber::parse(&text).is_err_and(|e| e.to_string().contains("check digit"));
+            assert_eq!(pattern.is_match(&text), ok, "pattern on {text:?}");
+            assert_eq!(parsed, ok, "parser on {text:?}");
+        }
+    }
+}
