@@ -17,9 +17,13 @@
 //!   grabs again on the same front end never sees the state before.
 //!
 //! The one window where the answer can differ from the store's is a change
-//! made on another front end, for at most one poll plus one round trip
-//! (measured in BENCHMARKS.md): a ticket returned there is sold here as
-//! `sold_out` until the next poll sees it.
+//! made through another front end, for at most one poll plus one round trip
+//! (measured in BENCHMARKS.md): a ticket returned there is still `sold_out`
+//! here, and a member who just took a ticket there and retries here with
+//! other pools (whose stock is gone) is told `sold_out`. A retry with the same
+//! pools nearly always reaches the store: until the model has read the
+//! member's ticket it still counts the stock that ticket came from (unless
+//! that stock had itself just come back, also unseen).
 //!
 //! Any answer that takes a ticket always goes to the store.
 

@@ -173,12 +173,16 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
         return Err(Error::Corrupt("log entry has the wrong shape".into()));
     };
     let pos = LogPos::parse(&text(&id)?)?;
-    let f = map_of(texts(fields)?);
-    let get = |k: &str| {
-        f.get(k)
-            .map(String::as_str)
-            .ok_or_else(|| Error::Corrupt(format!("log entry misses {k}: {f:?}")))
+    // A handful of fields: a scan, not a map (every front end's read model
+    // parses every entry of the log).
+    let f = texts(fields)?;
+    let field = |k: &str| {
+        f.chunks_exact(2)
+            .find(|pair| pair[0] == k)
+            .map(|pair| pair[1].as_str())
     };
+    let get =
+        |k: &str| field(k).ok_or_else(|| Error::Corrupt(format!("log entry misses {k}: {f:?}")));
     let pool = || {
         get("pool")
             .and_then(|p| PoolId::parse(p).map_err(|_| Error::Corrupt(format!("bad pool {p:?}"))))
@@ -201,10 +205,7 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
                 "station" => Channel::Station,
                 _ => Channel::App,
             },
-            card: f
-                .get("card")
-                .map(|c| MaskedCard::from_stored(c))
-                .transpose()?,
+            card: field("card").map(MaskedCard::from_stored).transpose()?,
         },
         "cancelled" => LogOp::Cancelled {
             code: code(get("code")?)?,
