@@ -145,7 +145,8 @@ impl IntoResponse for ApiError {
             && e.is_internal()
         {
             // The detail stays in the log, not in the response.
-            tracing::error!(code = e.code(), error = %e, "store failure");
+            let request = super::request_id::current();
+            tracing::error!(code = e.code(), error = %e, request = ?request.map(|r| r.to_string()), "store failure");
         }
         problem(status, code, &detail, extra, self.retry_after())
     }

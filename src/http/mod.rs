@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod readiness;
+pub mod request_id;
 pub mod state;
 pub mod station;
 pub mod verified;
@@ -21,19 +22,13 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use serde_json::Value;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::trace::TraceLayer;
 
 use self::error::{ApiError, PROBLEM_JSON, problem};
 pub use self::state::AppState;
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application, ready to serve or to `oneshot` in tests.
 pub fn app(state: AppState) -> Router {
@@ -58,64 +53,14 @@ pub fn app(state: AppState) -> Router {
         )))
         .merge(openapi::router())
         .merge(crate::web::router())
-        .route_layer(middleware::from_fn_with_state(state.clone(), record_latency))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_latency,
+        ))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn(problem_safety_net))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            // The path, never the query or body: no card number reaches a log line.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, FreshRequestId))
-        .layer(middleware::from_fn(only_safe_request_ids))
+        .layer(middleware::from_fn(request_id::request_ids))
         .with_state(state)
-}
-
-/// A fresh request id: 128 random bits in the UUID text form, drawn from the
-/// thread's generator. tower-http's `MakeRequestUuid` asks the kernel
-/// (`getrandom`) on every request, a system call per answer.
-#[derive(Clone, Copy)]
-struct FreshRequestId;
-
-impl MakeRequestId for FreshRequestId {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let n: u128 = rand::random();
-        let mut text = [b'-'; 36];
-        let mut shift = 128;
-        for (i, c) in text.iter_mut().enumerate() {
-            if !matches!(i, 8 | 13 | 18 | 23) {
-                shift -= 4;
-                *c = HEX[((n >> shift) & 0xf) as usize];
-            }
-        }
-        let value = axum::http::HeaderValue::from_bytes(&text).ok()?;
-        Some(RequestId::new(value))
-    }
-}
-
-/// Longest client request id that is kept.
-const MAX_REQUEST_ID: usize = 64;
-
-/// Keeps a client's `X-Request-Id` only when it is a short token of safe
-/// characters; otherwise it is dropped and a fresh one generated. A request
-/// id goes into every log line of the request, so a forged one
-/// (`1 staff=root action=close`) must not be able to write fields there.
-async fn only_safe_request_ids(mut req: Request, next: Next) -> Response {
-    let safe = |v: &axum::http::HeaderValue| {
-        let b = v.as_bytes();
-        !b.is_empty()
-            && b.len() <= MAX_REQUEST_ID
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
-    };
-    let all_safe = req.headers().get_all(REQUEST_ID).iter().count() <= 1
-        && req.headers().get_all(REQUEST_ID).iter().all(safe);
-    if !all_safe {
-        req.headers_mut().remove(REQUEST_ID);
-    }
-    next.run(req).await
 }
 
 /// Observes the latency of every matched route.

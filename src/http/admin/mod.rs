@@ -164,7 +164,8 @@ async fn set_status(
 ) -> Result<Json<StatusResult>, ApiError> {
     let (id, _) = owned_event(s, staff, event).await?;
     let status = s.engine.set_status(&id, action).await?;
-    tracing::info!(event = %id, staff = %staff.id, action = action.as_str(), "sale status changed");
+    let request = crate::http::request_id::current().map(|r| r.to_string());
+    tracing::info!(event = %id, staff = %staff.id, action = action.as_str(), request = ?request, "sale status changed");
     Ok(Json(StatusResult {
         event: id.to_string(),
         sale_status: status.as_str().to_owned(),

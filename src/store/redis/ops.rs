@@ -21,7 +21,7 @@ static READY: std::sync::LazyLock<redis::Script> =
 
 #[async_trait]
 impl Store for RedisStore {
-    #[instrument(skip_all, fields(event = %event.id))]
+    #[instrument(level = "debug", skip_all, fields(event = %event.id))]
     async fn create_event(&self, event: &Event) -> Result<(), Error> {
         let mut args = vec![
             event.title.clone(),
@@ -65,12 +65,12 @@ impl Store for RedisStore {
             .collect()
     }
 
-    #[instrument(skip_all, fields(event = %id))]
+    #[instrument(level = "debug", skip_all, fields(event = %id))]
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
         Ok(self.read(id, &["stats"]).await?.0)
     }
 
-    #[instrument(skip_all, fields(event = %req.event))]
+    #[instrument(level = "debug", skip_all, fields(event = %req.event))]
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
         let mut args = vec![
             req.member.key.as_str(),
@@ -87,7 +87,7 @@ impl Store for RedisStore {
         })
     }
 
-    #[instrument(skip_all, fields(event = %event))]
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn cancel(
         &self,
         event: &EventId,
@@ -100,7 +100,7 @@ impl Store for RedisStore {
         reservation(event, &fields)
     }
 
-    #[instrument(skip_all, fields(event = %event))]
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
         let (_, fields) = self
             .change(&SCRIPTS.redeem, event, &find_args(find))
@@ -108,7 +108,7 @@ impl Store for RedisStore {
         reservation(event, &fields)
     }
 
-    #[instrument(skip_all, fields(event = %event, pool = %pool, delta))]
+    #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool, delta))]
     async fn restock(
         &self,
         event: &EventId,
@@ -135,7 +135,7 @@ impl Store for RedisStore {
         }
     }
 
-    #[instrument(skip_all, fields(event = %event, action = action.as_str()))]
+    #[instrument(level = "debug", skip_all, fields(event = %event, action = action.as_str()))]
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
         let (_, fields) = self
             .change(&SCRIPTS.status, event, &[action.as_str()])
@@ -143,7 +143,7 @@ impl Store for RedisStore {
         SaleStatus::parse(fields.first().map_or("", String::as_str))
     }
 
-    #[instrument(skip_all, fields(event = %event))]
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
         let [by, value] = find_args(find);
         let (_, rest) = self.read(event, &["lookup", by, value]).await?;
@@ -155,7 +155,7 @@ impl Store for RedisStore {
         }
     }
 
-    #[instrument(skip_all, fields(event = %event))]
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         let (_, rest) = self.read(event, &["rate"]).await?;
         texts(rest.into_iter().next().unwrap_or(Value::Nil))?
@@ -167,7 +167,7 @@ impl Store for RedisStore {
             .collect()
     }
 
-    #[instrument(skip_all, fields(event = %event))]
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         let (view, rest) = self.read(event, &["full"]).await?;
         let [res, members, log] = <[Value; 3]>::try_from(rest)
