@@ -9,20 +9,21 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
+use super::member_token::MemberTokens;
 use super::verified::Verified;
 use crate::config::Secrets;
 use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
-use crate::tokens::{MemberClaims, StaffClaims};
+use crate::tokens::StaffClaims;
 
 /// Seconds of clock skew tolerated on `exp`.
 const LEEWAY_SECS: u64 = 30;
 
 /// Keys and rules for both kinds of token.
 pub struct Auth {
-    member_decoding: DecodingKey,
+    /// Member tokens: checked on the hot path by our own HS256 code.
+    member_tokens: MemberTokens,
     staff_decoding: DecodingKey,
-    member_validation: Validation,
     staff_validation: Validation,
     /// Longest lifetime a token may claim, by kind (seconds).
     member_max_secs: u64,
@@ -74,15 +75,11 @@ impl Auth {
     /// - a token naming critical header extensions (`crit`) is refused: we
     ///   understand none.
     pub fn new(secrets: &Secrets, keyer: MemberKeyer) -> Self {
-        let validation = |issuer: Option<&str>| {
+        let staff_validation = {
             let mut v = Validation::new(Algorithm::HS256);
             v.leeway = LEEWAY_SECS;
             v.validate_nbf = true;
             let mut required = vec!["exp"];
-            if let Some(iss) = issuer {
-                v.set_issuer(&[iss]);
-                required.push("iss");
-            }
             match &secrets.audience {
                 Some(aud) => {
                     v.set_audience(&[aud]);
@@ -94,10 +91,14 @@ impl Auth {
             v
         };
         Self {
-            member_decoding: DecodingKey::from_secret(secrets.member_secret.as_bytes()),
+            member_tokens: MemberTokens::new(
+                secrets.member_secret.as_bytes(),
+                &secrets.issuer,
+                secrets.audience.as_deref(),
+                LEEWAY_SECS,
+            ),
             staff_decoding: DecodingKey::from_secret(secrets.staff_secret.as_bytes()),
-            member_validation: validation(Some(&secrets.issuer)),
-            staff_validation: validation(None),
+            staff_validation,
             member_max_secs: secrets.member_token_max_secs,
             staff_max_secs: secrets.staff_token_max_secs,
             keyer,
@@ -110,16 +111,13 @@ impl Auth {
         if let Some(auth) = self.verified.get(token, crate::tokens::now_secs()) {
             return Ok(auth);
         }
-        let data = jsonwebtoken::decode::<MemberClaims>(
-            token,
-            &self.member_decoding,
-            &self.member_validation,
-        )
-        .map_err(|_| BAD)?;
-        if data.header.crit.is_some() || !within_lifetime(data.claims.exp, self.member_max_secs) {
+        let claims = self
+            .member_tokens
+            .verify(token, crate::tokens::now_secs())
+            .ok_or(BAD)?;
+        if !within_lifetime(claims.exp, self.member_max_secs) {
             return Err(BAD);
         }
-        let claims = data.claims;
         let card = CardNumber::parse(&claims.sub)
             .map_err(|_| ApiError::Unauthenticated("token has no valid card"))?;
         let org = OrgPath::parse(&claims.org)

@@ -9,6 +9,7 @@ pub mod error;
 pub mod json;
 pub mod limits;
 pub mod member;
+pub mod member_token;
 pub mod openapi;
 pub mod ops;
 pub mod params;
