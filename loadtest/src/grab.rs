@@ -2,7 +2,7 @@
 //! grab for them as the app does, retrying after `Retry-After` with jitter,
 //! until every member has a final answer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,8 +11,9 @@ use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
 use reqwest::StatusCode;
-use serde_json::Value;
-use tokio::sync::mpsc;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde::Deserialize;
+use tokio::sync::Notify;
 
 use crate::crowd::Member;
 use crate::report::Answers;
@@ -86,7 +87,7 @@ impl Recorded {
         *self.answers.entry(answer.label()).or_default() += 1;
         match outcome {
             Outcome::Ticket => {
-                let code = answer.body["code"].as_str().unwrap_or_default().to_owned();
+                let code = answer.code.clone();
                 self.codes.entry(member).or_default().push(code);
                 self.ticket_times.push(at_ms);
                 self.final_times.push(at_ms);
@@ -105,13 +106,14 @@ impl Recorded {
 struct Answer {
     status: Option<StatusCode>,
     retry_after: Option<f64>,
-    body: Value,
+    /// The ticket's code, or the problem's.
+    code: String,
     elapsed_us: u64,
 }
 
 impl Answer {
     fn code(&self) -> &str {
-        self.body["code"].as_str().unwrap_or("")
+        &self.code
     }
 
     /// `201 ticket`, `409 sold_out`, `transport error`, ...
@@ -124,37 +126,48 @@ impl Answer {
     }
 }
 
+/// The one field of an answer the harness reads: a ticket's code, or a
+/// problem's code.
+#[derive(Deserialize)]
+struct Body {
+    code: Option<String>,
+}
+
 async fn grab_once(client: &reqwest::Client, url: &str, member: &Member) -> Answer {
     let sent_at = Instant::now();
     let result = client
         .post(url)
-        .bearer_auth(&member.token)
-        .header("x-forwarded-for", &member.ip)
-        .json(&member.body)
+        .header(AUTHORIZATION, member.authorization.clone())
+        .header("x-forwarded-for", member.ip.clone())
+        .header(CONTENT_TYPE, JSON.clone())
+        .body(member.body.clone())
         .send()
         .await;
-    let (status, retry_after, body) = match result {
+    let (status, retry_after, code) = match result {
         Ok(r) => {
             let status = r.status();
             let retry = r
                 .headers()
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok()?.parse::<f64>().ok());
-            (
-                Some(status),
-                retry,
-                r.json::<Value>().await.unwrap_or(Value::Null),
-            )
+            let bytes = r.bytes().await.unwrap_or_default();
+            let code = serde_json::from_slice::<Body>(&bytes)
+                .ok()
+                .and_then(|b| b.code)
+                .unwrap_or_default();
+            (Some(status), retry, code)
         }
-        Err(_) => (None, None, Value::Null),
+        Err(_) => (None, None, String::new()),
     };
     Answer {
         status,
         retry_after,
-        body,
+        code,
         elapsed_us: sent_at.elapsed().as_micros() as u64,
     }
 }
+
+static JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// What every worker shares.
 struct Shared {
@@ -164,18 +177,32 @@ struct Shared {
     started: Instant,
     live: Arc<Live>,
     recorded: Mutex<Recorded>,
-    queue_tx: mpsc::UnboundedSender<Member>,
-    queue_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Member>>,
+    /// Members waiting for a (next) try. A std mutex held for a push or a
+    /// pop: the workers do not queue behind an async lock for every request.
+    queue: Mutex<VecDeque<Member>>,
+    /// Wakes a worker when a retry is queued.
+    queued: Notify,
+}
+
+impl Shared {
+    fn next_member(&self) -> Option<Member> {
+        self.queue.lock().expect("not poisoned").pop_front()
+    }
+
+    fn queue(&self, member: Member) {
+        self.queue.lock().expect("not poisoned").push_back(member);
+        self.queued.notify_one();
+    }
 }
 
 async fn worker(shared: Arc<Shared>) {
     let s = &*shared;
     while s.live.finished.load(Ordering::Relaxed) < s.total {
-        let next = tokio::time::timeout(Duration::from_millis(50), async {
-            s.queue_rx.lock().await.recv().await
-        })
-        .await;
-        let Ok(Some(mut member)) = next else { continue };
+        let Some(mut member) = s.next_member() else {
+            // Only retries remain, waiting out their Retry-After.
+            let _ = tokio::time::timeout(Duration::from_millis(50), s.queued.notified()).await;
+            continue;
+        };
         member.attempts += 1;
         let answer = grab_once(&s.client, &s.url, &member).await;
         s.live.sent.fetch_add(1, Ordering::Relaxed);
@@ -193,10 +220,10 @@ async fn worker(shared: Arc<Shared>) {
                 // As the app does: wait Retry-After with jitter, then again.
                 let base = answer.retry_after.unwrap_or(0.2).max(0.05);
                 let wait = Duration::from_secs_f64(base * rand::rng().random_range(1.0..1.5));
-                let queue_tx = s.queue_tx.clone();
+                let shared = shared.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(wait).await;
-                    let _ = queue_tx.send(member);
+                    shared.queue(member);
                 });
                 continue;
             }
@@ -215,11 +242,7 @@ pub async fn run(
     connections: usize,
     live: Arc<Live>,
 ) -> anyhow::Result<Recorded> {
-    let (queue_tx, queue_rx) = mpsc::unbounded_channel::<Member>();
     let total = members.len();
-    for m in members {
-        queue_tx.send(m).expect("queue open");
-    }
     let shared = Arc::new(Shared {
         client: client.clone(),
         url,
@@ -227,8 +250,8 @@ pub async fn run(
         started: Instant::now(),
         live,
         recorded: Mutex::new(Recorded::new()?),
-        queue_tx,
-        queue_rx: tokio::sync::Mutex::new(queue_rx),
+        queue: Mutex::new(members.into()),
+        queued: Notify::new(),
     });
     let workers: Vec<_> = (0..connections)
         .map(|_| tokio::spawn(worker(shared.clone())))
