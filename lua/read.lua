@@ -7,15 +7,10 @@
 --               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log}
 --               "rate"   -> {meta, stock, total, cnt, now_ms, {n_1, ..., n_60}}: tickets
 --                           reserved in each of the last 60 seconds, oldest first
---               "follow" -> the log entries after id ARGV[2], at most ARGV[3] of them
---                           (XRANGE; nothing else, so the read models can poll it often)
 --         meta, stock, total, cnt, res and member are flat HGETALL arrays; log is XRANGE - +.
 -- Returns {} when the event does not exist.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log stats
 
-if ARGV[1] == 'follow' then
-  return redis.call('XRANGE', LOG, '(' .. ARGV[2], '+', 'COUNT', ARGV[3])
-end
 if redis.call('EXISTS', META) == 0 then return {} end
 local out = {
   redis.call('HGETALL', META), redis.call('HGETALL', STOCK), redis.call('HGETALL', TOTAL),

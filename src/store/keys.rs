@@ -7,6 +7,11 @@ use crate::domain::EventId;
 /// The set of all event ids.
 pub const EVENT_INDEX: &str = "tg:events";
 
+/// The event's log stream (the last of `event_keys`).
+pub fn log_key(event: &EventId) -> String {
+    format!("tg:{{{event}}}:log")
+}
+
 /// The seven keys of an event in the order `lua/lib.lua` expects them.
 pub fn event_keys(event: &EventId) -> [String; 7] {
     ["meta", "stock", "total", "cnt", "res", "member", "log"].map(|k| format!("tg:{{{event}}}:{k}"))
