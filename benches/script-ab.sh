@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The grab script of two builds, alternately on one fresh Redis: redis-benchmark
+# with the same connections on two fresh 10,000,000-ticket events, and the
+# Redis CPU (from /proc) per call.
+#
+#   benches/script-ab.sh NEW_BIN OLD_BIN [rounds] [connections] [calls]
+#
+# Needs: redis-server, redis-benchmark, redis-cli (redis-tools), python3.
+set -euo pipefail
+new=$1 old=$2 rounds=${3:-3} conns=${4:-64} calls=${5:-200000}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+work=$(mktemp -d)
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
+keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res tg:{$1}:member tg:{$1}:log"; }
+create=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua create)")
+for e in new old; do
+  # shellcheck disable=SC2046
+  redis-cli -p "$port" EVALSHA "$create" 7 $(keys $e) t bj 0 9999999999999 0 p P 10000000 >/dev/null
+done
+sha_new=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua grab)")
+sha_old=$(redis-cli -p "$port" SCRIPT LOAD "$("$old" lua grab)")
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs per measurement"
+for round in $(seq "$rounds"); do
+  for which in new old; do
+    sha=$sha_new; [ $which = old ] && sha=$sha_old
+    t0=$(ticks)
+    # shellcheck disable=SC2046
+    rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" 7 $(keys $which) \
+      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x p | tr '\r' '\n' | tail -n 1 | sed 's/.*bj\/x p: //')
+    t1=$(ticks)
+    echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs"
+  done
+done
