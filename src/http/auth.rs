@@ -31,7 +31,7 @@ pub struct Auth {
     /// Turns a token's card into the member key.
     keyer: MemberKeyer,
     /// Member tokens verified before.
-    verified: Verified,
+    verified: Verified<MemberAuth>,
 }
 
 /// A signed-in member. The card number itself is not kept.

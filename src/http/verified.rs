@@ -5,32 +5,38 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::auth::MemberAuth;
-
 /// Most tokens remembered; then the memory is emptied and refilled. About
 /// 450 bytes each: some 20 MiB at most.
 pub const MAX_VERIFIED: usize = 50_000;
 
-#[derive(Default)]
-pub struct Verified {
-    /// token -> who it names and until when it is good (`exp` + the leeway,
+/// What each verified token named (`T`: the member auth).
+pub struct Verified<T> {
+    /// token -> what it names and until when it is good (`exp` + the leeway,
     /// Unix seconds). A std mutex: held for one map operation.
-    tokens: Mutex<HashMap<Box<str>, (MemberAuth, u64)>>,
+    tokens: Mutex<HashMap<Box<str>, (T, u64)>>,
 }
 
-impl Verified {
-    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, (MemberAuth, u64)>> {
+impl<T> Default for Verified<T> {
+    fn default() -> Self {
+        Self {
+            tokens: Mutex::default(),
+        }
+    }
+}
+
+impl<T: Clone> Verified<T> {
+    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, (T, u64)>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The member of a token verified before and still good at `now`.
-    pub fn get(&self, token: &str, now: u64) -> Option<MemberAuth> {
+    /// What a token verified before names, if it is still good at `now`.
+    pub fn get(&self, token: &str, now: u64) -> Option<T> {
         let tokens = self.tokens();
         let (auth, good_until) = tokens.get(token)?;
         (now <= *good_until).then(|| auth.clone())
     }
 
-    pub fn put(&self, token: &str, auth: &MemberAuth, good_until: u64) {
+    pub fn put(&self, token: &str, auth: &T, good_until: u64) {
         let mut tokens = self.tokens();
         if tokens.len() >= MAX_VERIFIED {
             tokens.clear();
@@ -51,6 +57,7 @@ impl Verified {
 mod tests {
     use super::*;
     use crate::domain::{CardNumber, MemberKeyer, OrgPath, with_check_digit};
+    use crate::http::auth::MemberAuth;
 
     fn auth() -> MemberAuth {
         let card = CardNumber::parse(&with_check_digit("621700000000000001")).unwrap();

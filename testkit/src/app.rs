@@ -164,6 +164,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Store calls of kind `op` (`grab`, `cancel`, ...) the service has made,
+    /// from its /metrics.
+    pub async fn store_calls(&self, op: &str) -> u64 {
+        let prefix = format!("tg_store_call_duration_seconds_count{{op=\"{op}\"}}");
+        self.metrics()
+            .await
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Graceful stop: in-flight requests finish first.
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {

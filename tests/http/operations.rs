@@ -13,15 +13,6 @@ use testkit::app::{assert_problem, spawn_app, spawn_app_on, spawn_app_with};
 use testkit::card;
 
 /// Counts of store grab calls, read from /metrics.
-async fn store_grabs(app: &testkit::app::TestApp) -> u64 {
-    let metrics = app.metrics().await;
-    metrics
-        .lines()
-        .find(|l| l.starts_with("tg_store_call_duration_seconds_count{op=\"grab\"}"))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 fn redis_cli(app: &testkit::app::TestApp, args: &[&str]) {
     let mut conn = app.redis.as_ref().unwrap().conn();
     let mut cmd = redis::cmd(args[0]);
@@ -225,7 +216,7 @@ async fn after_the_sell_out_the_flood_is_answered_from_memory_with_the_stores_an
     );
     // The read model reads the log every 20 ms; give it ten times that.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let before = store_grabs(&app).await;
+    let before = app.store_calls("grab").await;
     for n in 4..104 {
         assert_problem(
             app.grab(&app.member(n, "bj/x"), "umbrella", json!({"pool": "u"}))
@@ -263,7 +254,7 @@ async fn after_the_sell_out_the_flood_is_answered_from_memory_with_the_stores_an
         "invalid_request",
     );
     assert_eq!(
-        store_grabs(&app).await,
+        app.store_calls("grab").await,
         before,
         "the flood after the sell-out never reached Redis"
     );

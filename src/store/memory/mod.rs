@@ -6,6 +6,7 @@
 //! so that both stores give the same answer to the same sequence of calls.
 
 mod changes;
+mod reads;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -196,39 +197,11 @@ impl Store for MemoryStore {
     }
 
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
-        self.with_event(event, |data| {
-            let now = self.now().0;
-            let mut counts = vec![0; 60];
-            // Newest first, back to a minute ago. An entry stamped after `now`
-            // (the clock stepped back since) is counted in the newest second.
-            for entry in data.log.iter().rev().take_while(|e| now - e.at.0 < 60_000) {
-                if matches!(entry.op, LogOp::Reserved { .. }) {
-                    let age = ((now - entry.at.0).max(0) / 1000) as usize;
-                    counts[59 - age.min(59)] += 1;
-                }
-            }
-            Ok(counts)
-        })
+        self.with_event(event, |data| Ok(data.grab_rate(self.now())))
     }
 
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
-        self.with_event(event, |data| {
-            let mut reservations: Vec<Reservation> = data.reservations.values().cloned().collect();
-            reservations.sort_by(|a, b| a.code.cmp(&b.code));
-            let mut members: Vec<(MemberKey, Code)> = data
-                .members
-                .iter()
-                .map(|(m, c)| (m.clone(), c.clone()))
-                .collect();
-            members.sort();
-            Ok(Snapshot {
-                view: data.view(self.now()),
-                reservations,
-                members,
-                log: data.log.clone(),
-                log_end: position(data.log.len()),
-            })
-        })
+        self.with_event(event, |data| Ok(data.snapshot(self.now())))
     }
 
     async fn log_after(
@@ -237,29 +210,11 @@ impl Store for MemoryStore {
         after: LogPos,
         max: usize,
     ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
-        self.with_event(event, |data| {
-            let from = usize::try_from(after.seq).unwrap_or(usize::MAX);
-            Ok(data
-                .log
-                .iter()
-                .enumerate()
-                .skip(from)
-                .take(max)
-                .map(|(i, e)| (position(i + 1), e.clone()))
-                .collect())
-        })
+        self.with_event(event, |data| Ok(data.log_after(after, max)))
     }
 
     async fn ping(&self) -> Result<(), Error> {
         Ok(())
-    }
-}
-
-/// The position after the first `n` entries of a log.
-fn position(n: usize) -> LogPos {
-    LogPos {
-        ms: 0,
-        seq: n as u64,
     }
 }
 

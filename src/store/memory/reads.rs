@@ -1,0 +1,60 @@
+//! The whole-event reads of the embedded store: the snapshot, the grab rate,
+//! the log after a position.
+
+use super::EventData;
+use crate::domain::{Code, MemberKey, Millis, Reservation};
+use crate::store::{LogEntry, LogOp, LogPos, Snapshot};
+
+/// The position after the first `n` entries of a log.
+fn position(n: usize) -> LogPos {
+    LogPos {
+        ms: 0,
+        seq: n as u64,
+    }
+}
+
+impl EventData {
+    pub(super) fn snapshot(&self, now: Millis) -> Snapshot {
+        let mut reservations: Vec<Reservation> = self.reservations.values().cloned().collect();
+        reservations.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut members: Vec<(MemberKey, Code)> = self
+            .members
+            .iter()
+            .map(|(m, c)| (m.clone(), c.clone()))
+            .collect();
+        members.sort();
+        Snapshot {
+            view: self.view(now),
+            reservations,
+            members,
+            log: self.log.clone(),
+            log_end: position(self.log.len()),
+        }
+    }
+
+    /// Tickets reserved in each of the last 60 seconds before `now`.
+    pub(super) fn grab_rate(&self, now: Millis) -> Vec<u32> {
+        let now = now.0;
+        let mut counts = vec![0; 60];
+        // Newest first, back to a minute ago. An entry stamped after `now`
+        // (the clock stepped back since) is counted in the newest second.
+        for entry in self.log.iter().rev().take_while(|e| now - e.at.0 < 60_000) {
+            if matches!(entry.op, LogOp::Reserved { .. }) {
+                let age = ((now - entry.at.0).max(0) / 1000) as usize;
+                counts[59 - age.min(59)] += 1;
+            }
+        }
+        counts
+    }
+
+    pub(super) fn log_after(&self, after: LogPos, max: usize) -> Vec<(LogPos, LogEntry)> {
+        let from = usize::try_from(after.seq).unwrap_or(usize::MAX);
+        self.log
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take(max)
+            .map(|(i, e)| (position(i + 1), e.clone()))
+            .collect()
+    }
+}
