@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::edge::CLOCK_MARGIN_MS;
 use self::edge::Edge;
 use crate::audit::{AuditReport, audit};
 use crate::domain::{

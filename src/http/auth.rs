@@ -108,13 +108,11 @@ impl Auth {
 
     fn member(&self, token: &str) -> Result<MemberAuth, ApiError> {
         const BAD: ApiError = ApiError::Unauthenticated("invalid or expired member token");
-        if let Some(auth) = self.verified.get(token, crate::tokens::now_secs()) {
+        let now = crate::tokens::now_secs();
+        if let Some(auth) = self.verified.get(token, now) {
             return Ok(auth);
         }
-        let claims = self
-            .member_tokens
-            .verify(token, crate::tokens::now_secs())
-            .ok_or(BAD)?;
+        let claims = self.member_tokens.verify(token, now).ok_or(BAD)?;
         if !within_lifetime(claims.exp, self.member_max_secs) {
             return Err(BAD);
         }

@@ -34,7 +34,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-pub use self::model::CLOCK_MARGIN_MS;
 use self::model::Model;
 use crate::domain::{EventId, Millis};
 use crate::error::Error;
