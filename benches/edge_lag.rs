@@ -35,6 +35,7 @@ async fn grab(engine: &Engine, n: u64) -> Result<bool, Error> {
         member: &member,
         org: Some(&org),
         choices: &[pool_id("p")],
+        seats: 1,
         channel: Channel::App,
     };
     engine.grab(&input).await.map(|g| g.new)

@@ -27,6 +27,7 @@ fn event(id: &str, total: i64) -> Event {
         opens_at: Millis(now - 1_000),
         closes_at: Millis(now + 86_400_000),
         price_fen: 500,
+        max_seats: 1,
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),
             title: "p".into(),
@@ -59,6 +60,7 @@ fn bench_grabs(
                     member: &member,
                     org: Some(org),
                     choices,
+                    seats: 1,
                     channel: Channel::App,
                 };
                 engine.grab(&input).await

@@ -1,10 +1,10 @@
--- cancel.lua: a member gives a ticket back; it returns to its pool at once.
+-- cancel.lua: a member gives a ticket back; its seats return to their pool at once.
 --
 -- KEYS:   the seven event keys of lib.lua
 -- ARGV:   code, member_key (the caller; someone else's ticket is "not_found")
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} | {"cancelled", code, record}
--- Logs    "cancelled" (code, pool, member).
+-- Logs    "cancelled" (code, pool, member, seats).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log 7K2M9QX4T1ZB 3f1c...e2
 
 local err = guard_types()
@@ -18,15 +18,17 @@ if r.member ~= member then return { 'not_found' } end
 if r.status == 'redeemed' then return { 'already_redeemed', code, record } end
 if r.status == 'cancelled' then return { 'cancelled', code, record } end
 
+local seats = tonumber(r.seats)
+if not seats then return redis.error_reply('TG_CORRUPT bad seats in ' .. code) end
 local now = now_ms()
 r.status = 'cancelled'
 r.cancelled = int(now)
 record = encode(r)
 -- writes
 redis.call('HSET', RES, code, record)
-redis.call('HINCRBY', STOCK, r.pool, 1)
-redis.call('HINCRBY', CNT, 'active:' .. r.pool, -1)
-redis.call('HINCRBY', CNT, 'cancelled:' .. r.pool, 1)
+redis.call('HINCRBY', STOCK, r.pool, seats)
+redis.call('HINCRBY', CNT, 'active:' .. r.pool, -seats)
+redis.call('HINCRBY', CNT, 'cancelled:' .. r.pool, seats)
 redis.call('XADD', LOG, '*', 'op', 'cancelled', 'code', code, 'pool', r.pool,
-           'member', member, 'at', int(now))
+           'member', member, 'seats', r.seats, 'at', int(now))
 return { 'ok', code, record }

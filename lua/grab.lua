@@ -1,27 +1,32 @@
--- grab.lua: take one ticket for a member from the first listed pool with stock.
+-- grab.lua: take a ticket of `seats` seats for a member, all from the first listed
+-- pool with that many seats left.
 --
 -- KEYS:   the seven event keys of lib.lua
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
---         member_org ("" when a station vouches for the member), pool_1 [, pool_2 ...]
+--         member_org ("" when a station vouches for the member), seats (1-6),
+--         pool_1 [, pool_2 ...]
 -- Returns {"reserved", code, record}   a new ticket
 --         {"existing", code, record}   the member already holds a live ticket (a retry)
---         {"unknown_event"} | {"unknown_pool", pool} | {"not_eligible"} | {"closed"} | {"paused"}
+--         {"unknown_event"} | {"unknown_pool", pool} | {"too_many_seats", max_seats}
+--         {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
--- Logs    "reserved" (code, pool, member, channel, card).
+-- Logs    "reserved" (code, pool, member, channel, card, seats).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
---          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang p1
+--          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang 1 p1
 --
 -- The hot path, so every call counts: each key read below is read through
 -- `checked` (its type is checked by the read itself), and only the two keys
 -- it merely writes get a TYPE call: a new ticket takes 13 calls where it took 18.
 
-local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status')
+local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats')
 if not meta[1] then
   return { 'unknown_event' }
 end
 local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local event_org = meta[1]
-local pools = { unpack(ARGV, 6) }
+local seats_arg = ARGV[6]
+local seats = tonumber(seats_arg)
+local pools = { unpack(ARGV, 7) }
 
 local totals = checked('HMGET', TOTAL, unpack(pools))
 for i = 1, #pools do
@@ -29,6 +34,8 @@ for i = 1, #pools do
     return { 'unknown_pool', pools[i] }
   end
 end
+local max_seats = meta[5] or '1'
+if seats > tonumber(max_seats) then return { 'too_many_seats', max_seats } end
 if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
   return { 'not_eligible' }
 end
@@ -52,7 +59,7 @@ if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
 local stock = checked('HMGET', STOCK, unpack(pools))
 local pool = nil
 for i = 1, #pools do
-  if tonumber(stock[i]) > 0 then
+  if tonumber(stock[i]) >= seats then
     pool = pools[i]
     break
   end
@@ -63,12 +70,13 @@ local err = guard_types(CNT, LOG)
 if err then return err end
 
 local record = encode({ pool = pool, status = 'active', channel = channel, member = member,
-                        card = card, created = int(now), redeemed = '', cancelled = '' })
+                        card = card, created = int(now), redeemed = '', cancelled = '',
+                        seats = seats_arg })
 -- writes
-redis.call('HINCRBY', STOCK, pool, -1)
-redis.call('HINCRBY', CNT, 'active:' .. pool, 1)
+redis.call('HINCRBY', STOCK, pool, -seats)
+redis.call('HINCRBY', CNT, 'active:' .. pool, seats)
 redis.call('HSET', RES, code, record)
 redis.call('HSET', MEMBER, member, code)
 redis.call('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
-           'member', member, 'channel', channel, 'card', card, 'at', int(now))
+           'member', member, 'channel', channel, 'card', card, 'seats', seats_arg, 'at', int(now))
 return { 'reserved', code, record }

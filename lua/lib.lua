@@ -4,12 +4,15 @@
 --
 -- KEYS (the same seven for every script, all with the event's hash tag so one
 -- event lives in one cluster slot; see src/store/keys.rs):
---   1 tg:{E}:meta    hash   title, org, opens, closes (ms), price, status, created,
---                           pools (comma list), ptitle:<pool>, ptotal:<pool> (at creation)
---   2 tg:{E}:stock   hash   pool -> unsold tickets
---   3 tg:{E}:total   hash   pool -> live total (creation + restocks)
---   4 tg:{E}:cnt     hash   active:<pool>, redeemed:<pool>, cancelled:<pool> -> count
---   5 tg:{E}:res     hash   code -> record "pool|status|channel|member|card|created|redeemed|cancelled"
+--   1 tg:{E}:meta    hash   title, org, opens, closes (ms), price, max_seats (absent: 1),
+--                           status, created, pools (comma list), ptitle:<pool>,
+--                           ptotal:<pool> (at creation)
+--   2 tg:{E}:stock   hash   pool -> unsold seats
+--   3 tg:{E}:total   hash   pool -> live total in seats (creation + restocks)
+--   4 tg:{E}:cnt     hash   active:<pool>, redeemed:<pool>, cancelled:<pool> -> seats
+--   5 tg:{E}:res     hash   code -> record
+--                           "pool|status|channel|member|card|created|redeemed|cancelled|seats"
+--                           (records from before family seats end at cancelled: 1 seat)
 --   6 tg:{E}:member  hash   member key -> code of the member's latest reservation
 --   7 tg:{E}:log     stream one entry per state change (the audit trail)
 --
@@ -74,10 +77,10 @@ local function decode(s)
     f[#f + 1] = part
   end
   return { pool = f[1], status = f[2], channel = f[3], member = f[4], card = f[5],
-           created = f[6], redeemed = f[7], cancelled = f[8] }
+           created = f[6], redeemed = f[7], cancelled = f[8], seats = f[9] or '1' }
 end
 
 local function encode(r)
   return table.concat({ r.pool, r.status, r.channel, r.member, r.card,
-                        r.created, r.redeemed, r.cancelled }, '|')
+                        r.created, r.redeemed, r.cancelled, r.seats }, '|')
 end

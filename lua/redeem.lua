@@ -5,7 +5,7 @@
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} (record keeps the first redeemed time)
 --         {"cancelled", code, record}
--- Logs    "redeemed" (code, pool, member).
+-- Logs    "redeemed" (code, pool, member, seats). All the ticket's seats are used at once.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log code 7K2M9QX4T1ZB
 
 local err = guard_types()
@@ -22,14 +22,16 @@ local r = decode(record)
 if r.status == 'redeemed' then return { 'already_redeemed', code, record } end
 if r.status == 'cancelled' then return { 'cancelled', code, record } end
 
+local seats = tonumber(r.seats)
+if not seats then return redis.error_reply('TG_CORRUPT bad seats in ' .. code) end
 local now = now_ms()
 r.status = 'redeemed'
 r.redeemed = int(now)
 record = encode(r)
 -- writes
 redis.call('HSET', RES, code, record)
-redis.call('HINCRBY', CNT, 'active:' .. r.pool, -1)
-redis.call('HINCRBY', CNT, 'redeemed:' .. r.pool, 1)
+redis.call('HINCRBY', CNT, 'active:' .. r.pool, -seats)
+redis.call('HINCRBY', CNT, 'redeemed:' .. r.pool, seats)
 redis.call('XADD', LOG, '*', 'op', 'redeemed', 'code', code, 'pool', r.pool,
-           'member', r.member, 'at', int(now))
+           'member', r.member, 'seats', r.seats, 'at', int(now))
 return { 'ok', code, record }

@@ -49,7 +49,7 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
     let mut violations = Vec::new();
     let mut pools = Vec::new();
 
-    // 1. Every pool balances: stock + active + redeemed == total, stock >= 0.
+    // 1. Every pool balances, in seats: stock + active + redeemed == total, stock >= 0.
     for p in &snap.view.pools {
         let balanced = p.remaining >= 0 && p.remaining + p.active + p.redeemed == p.total;
         if !balanced {
@@ -64,10 +64,13 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
         });
     }
 
-    // 2. The counters agree with the reservations themselves.
+    // 2. The counters agree with the reservations themselves (their seats).
     let mut recount: HashMap<&PoolId, Counts> = HashMap::new();
     for r in &snap.reservations {
-        recount.entry(&r.pool).or_default().add(r.status, 1);
+        recount
+            .entry(&r.pool)
+            .or_default()
+            .add(r.status, i64::from(r.seats));
     }
     for p in &snap.view.pools {
         let counted = recount.remove(&p.id).unwrap_or_default();
@@ -136,8 +139,8 @@ pub fn missing_confirmed(snap: &Snapshot, confirmed: &[Code]) -> Vec<String> {
 fn replay_log(snap: &Snapshot) -> Vec<String> {
     let mut violations = Vec::new();
     let mut totals: HashMap<&PoolId, i64> = HashMap::new();
-    // code -> (pool, member, status) as the log tells it
-    let mut tickets: HashMap<&Code, (&PoolId, &MemberKey, Status)> = HashMap::new();
+    // code -> (pool, member, seats, status) as the log tells it
+    let mut tickets: HashMap<&Code, (&PoolId, &MemberKey, u8, Status)> = HashMap::new();
     let mut status = SaleStatus::Open;
     for entry in &snap.log {
         match &entry.op {
@@ -145,25 +148,33 @@ fn replay_log(snap: &Snapshot) -> Vec<String> {
                 *totals.entry(pool).or_default() += delta;
             }
             LogOp::Reserved {
-                code, pool, member, ..
+                code,
+                pool,
+                member,
+                seats,
+                ..
             } => {
                 if tickets
-                    .insert(code, (pool, member, Status::Active))
+                    .insert(code, (pool, member, *seats, Status::Active))
                     .is_some()
                 {
                     violations.push(format!("log reserves {code} twice"));
                 }
             }
-            LogOp::Cancelled { code, .. } | LogOp::Redeemed { code, .. } => {
+            LogOp::Cancelled { code, seats, .. } | LogOp::Redeemed { code, seats, .. } => {
                 let to = if matches!(entry.op, LogOp::Cancelled { .. }) {
                     Status::Cancelled
                 } else {
                     Status::Redeemed
                 };
                 match tickets.get_mut(code) {
-                    Some(t) if t.2 == Status::Active => t.2 = to,
+                    Some(t) if t.3 == Status::Active && t.2 == *seats => t.3 = to,
+                    Some(t) if t.3 == Status::Active => violations.push(format!(
+                        "log moves {code} to {to:?} with {seats} seats; it holds {}",
+                        t.2
+                    )),
                     Some(t) => {
-                        violations.push(format!("log moves {code} from {:?} to {to:?}", t.2))
+                        violations.push(format!("log moves {code} from {:?} to {to:?}", t.3))
                     }
                     None => violations.push(format!("log {to:?} {code} before it was reserved")),
                 }
@@ -188,11 +199,12 @@ fn replay_log(snap: &Snapshot) -> Vec<String> {
     }
     for r in &snap.reservations {
         match tickets.remove(&r.code) {
-            Some((pool, member, st))
-                if *pool == r.pool && *member == r.member && st == r.status => {}
+            Some((pool, member, seats, st))
+                if *pool == r.pool && *member == r.member && seats == r.seats && st == r.status => {
+            }
             Some(t) => violations.push(format!(
-                "reservation {}: log says {t:?}, store says {:?} {:?}",
-                r.code, r.pool, r.status
+                "reservation {}: log says {t:?}, store says {:?} {} seats {:?}",
+                r.code, r.pool, r.seats, r.status
             )),
             None => violations.push(format!("reservation {} has no log entry", r.code)),
         }

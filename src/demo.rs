@@ -8,12 +8,13 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::tokens::{Minter, Role};
 
-/// (id, title, org, price in fen, pools as (id, title, total))
+/// (id, title, org, price in fen, seats per reservation, pools as (id, title, total))
 type Sale = (
     &'static str,
     &'static str,
     &'static str,
     i64,
+    u8,
     Vec<(String, String, i64)>,
 );
 
@@ -29,6 +30,7 @@ pub fn sales() -> Vec<Sale> {
             "公园年票 City-park annual pass",
             "bj",
             0,
+            1,
             one("pass", "年票 Annual pass", 400),
         ),
         (
@@ -36,6 +38,7 @@ pub fn sales() -> Vec<Sale> {
             "5元观影 5-yuan blockbuster",
             "bj",
             500,
+            1,
             one("screening", "观影券 Cinema ticket", 20_000),
         ),
         (
@@ -43,6 +46,7 @@ pub fn sales() -> Vec<Sale> {
             "冰雪嘉年华 Ice-and-snow carnival",
             "bj",
             0,
+            1,
             one("entry", "入场券 Entry", 25_000),
         ),
         (
@@ -50,6 +54,8 @@ pub fn sales() -> Vec<Sale> {
             "儿童剧 Children's theatre",
             "bj",
             0,
+            // A parent with a child.
+            2,
             (1..=8)
                 .map(|i| (format!("show-{i}"), format!("第{i}场 Show {i}"), 375))
                 .collect(),
@@ -59,6 +65,7 @@ pub fn sales() -> Vec<Sale> {
             "爱心雨伞 Rain umbrellas",
             "bj",
             0,
+            1,
             one("umbrella", "雨伞 Umbrella", 500),
         ),
         (
@@ -66,6 +73,7 @@ pub fn sales() -> Vec<Sale> {
             "朝阳区月度福利 Chaoyang monthly grab",
             "bj/chaoyang",
             0,
+            1,
             one("gift", "福利 Gift", 200),
         ),
     ]
@@ -74,7 +82,7 @@ pub fn sales() -> Vec<Sale> {
 /// Creates the demo sales (keeping any that exist) opening at `opens_at`.
 pub async fn create_sales(engine: &Engine, opens_at: Millis) -> Result<Vec<EventId>, Error> {
     let mut ids = Vec::new();
-    for (id, title, org, price_fen, pools) in sales() {
+    for (id, title, org, price_fen, max_seats, pools) in sales() {
         let event = Event {
             id: EventId::parse(id)?,
             title: title.to_owned(),
@@ -82,6 +90,7 @@ pub async fn create_sales(engine: &Engine, opens_at: Millis) -> Result<Vec<Event
             opens_at,
             closes_at: Millis(opens_at.0 + Duration::from_secs(6 * 3600).as_millis() as i64),
             price_fen,
+            max_seats,
             pools: pools
                 .into_iter()
                 .map(|(p, t, total)| {

@@ -27,6 +27,9 @@ pub enum Error {
     /// The member's union is outside the event's org.
     #[error("this sale is for members of another union")]
     NotEligible,
+    /// More seats than the event lets one reservation hold.
+    #[error("this sale allows at most {max} seats per reservation")]
+    TooManySeats { max: u8 },
     #[error("sold out")]
     SoldOut,
     #[error("the sale has not opened yet")]
@@ -86,6 +89,7 @@ impl Error {
             Self::UnknownPool(_) => "unknown_pool",
             Self::NotFound => "not_found",
             Self::NotEligible => "not_eligible",
+            Self::TooManySeats { .. } => "too_many_seats",
             Self::SoldOut => "sold_out",
             Self::NotOpen { .. } => "not_open",
             Self::Closed => "closed",
@@ -105,6 +109,7 @@ impl Error {
     pub fn problem(&self) -> Problem {
         let (status, code) = match self {
             Self::Invalid(_) | Self::UnknownPool(_) => (400, "invalid_request"),
+            Self::TooManySeats { .. } => (400, self.code()),
             Self::UnknownEvent | Self::NotFound => (404, "not_found"),
             Self::NotEligible => (403, self.code()),
             Self::SoldOut

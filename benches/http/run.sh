@@ -31,7 +31,7 @@ bin=${TG_BIN:-target/release/ticketgrab}
 secret=bench-member-secret
 export TG_MEMBER_SECRET=$secret TG_STAFF_SECRET=bench-staff-secret TG_CARD_SECRET=bench-card-secret
 $bin serve --listen 127.0.0.1:$hport --redis-url redis://127.0.0.1:$rport --ip-rate 0 \
-  --member-rate 100 --max-in-flight 100000 >"$work/server.log" 2>&1 &
+  --member-rate 100 --max-in-flight 100000 ${TG_SERVE_ARGS:-} >"$work/server.log" 2>&1 &
 pids+=($!)
 server_pid=$!
 # CPU time (user + system) of a process, in clock ticks, from /proc.

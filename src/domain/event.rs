@@ -9,6 +9,9 @@ use crate::error::Error;
 pub const MAX_POOLS: usize = 64;
 /// Largest pool: well above the biggest real sale (25,000).
 pub const MAX_POOL_TOTAL: i64 = 10_000_000;
+/// Most seats one reservation may hold (a family: "2 per card", a parent
+/// with children). An event allows 1 to this many; 1 unless it says more.
+pub const MAX_SEATS: u8 = 6;
 
 /// A pool of identical tickets: one show, one park pass kind, one cinema.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -30,6 +33,9 @@ pub struct Event {
     pub opens_at: Millis,
     pub closes_at: Millis,
     pub price_fen: i64,
+    /// Seats one reservation may hold (1 to [`MAX_SEATS`]). Stock, counts
+    /// and the audit are in seats.
+    pub max_seats: u8,
     pub pools: Vec<Pool>,
 }
 
@@ -42,6 +48,11 @@ impl Event {
         }
         if self.price_fen < 0 {
             return Err(Error::invalid("price_fen must not be negative"));
+        }
+        if !(1..=MAX_SEATS).contains(&self.max_seats) {
+            return Err(Error::invalid(format!(
+                "max_seats must be 1 to {MAX_SEATS}"
+            )));
         }
         if self.pools.is_empty() || self.pools.len() > MAX_POOLS {
             return Err(Error::invalid(format!(
@@ -120,7 +131,8 @@ impl StatusAction {
     }
 }
 
-/// Live numbers of one pool. `remaining + active + redeemed == total` always.
+/// Live numbers of one pool, in seats (a reservation holds one or more).
+/// `remaining + active + redeemed == total` always.
 /// The one shape of a pool's figures: the store reports it, the audit checks
 /// it, and staff see it as it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -130,7 +142,7 @@ pub struct PoolStats {
     pub title: String,
     /// Live total: tickets at creation plus restocks.
     pub total: i64,
-    /// Unsold tickets.
+    /// Unsold seats.
     pub remaining: i64,
     pub active: i64,
     pub redeemed: i64,

@@ -14,9 +14,9 @@ pub use card::{
     CardNumber, MaskedCard, Member, MemberKey, MemberKeyer, luhn_valid, with_check_digit,
 };
 pub use event::{
-    Event, EventView, MAX_POOL_TOTAL, MAX_POOLS, Phase, Pool, PoolStats, SaleStatus, StatusAction,
-    sale_phase,
+    Event, EventView, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS, Phase, Pool, PoolStats, SaleStatus,
+    StatusAction, sale_phase,
 };
 pub use ids::{Code, EventId, OrgPath, PoolId};
-pub use reservation::{Channel, Reservation, Status};
+pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;

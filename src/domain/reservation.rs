@@ -51,6 +51,8 @@ pub struct Reservation {
     pub event: EventId,
     pub code: Code,
     pub pool: PoolId,
+    /// Seats it holds, all in `pool` (1 to the event's `max_seats`).
+    pub seats: u8,
     pub status: Status,
     pub channel: Channel,
     /// Who holds it; never shown to clients.
@@ -63,13 +65,14 @@ pub struct Reservation {
 
 impl Reservation {
     /// The record as both stores keep it, and as `lua/lib.lua` encodes it:
-    /// `pool|status|channel|member|card|created|redeemed|cancelled`, times in ms,
-    /// absent times empty. None of the fields can contain `|`: pools and members are
-    /// slugs and hex, cards are masked digits.
+    /// `pool|status|channel|member|card|created|redeemed|cancelled|seats`, times in
+    /// ms, absent times empty. None of the fields can contain `|`: pools and members
+    /// are slugs and hex, cards are masked digits. Records written before family
+    /// seats have no `seats` field and hold one seat.
     pub fn to_record(&self) -> String {
         let opt = |t: Option<Millis>| t.map(|m| m.0.to_string()).unwrap_or_default();
         format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.pool,
             self.status.as_str(),
             self.channel.as_str(),
@@ -78,6 +81,7 @@ impl Reservation {
             self.created_at.0,
             opt(self.redeemed_at),
             opt(self.cancelled_at),
+            self.seats,
         )
     }
 
@@ -85,6 +89,11 @@ impl Reservation {
     pub fn from_record(event: &EventId, code: &str, record: &str) -> Result<Self, Error> {
         let corrupt = || Error::Corrupt(format!("bad reservation record for {code}: {record:?}"));
         let f: Vec<&str> = record.split('|').collect();
+        let (fields, seats) = match f.len() {
+            8 => (&f[..], 1),
+            9 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?),
+            _ => return Err(corrupt()),
+        };
         let [
             pool,
             status,
@@ -94,7 +103,7 @@ impl Reservation {
             created,
             redeemed,
             cancelled,
-        ] = f[..]
+        ] = fields[..]
         else {
             return Err(corrupt());
         };
@@ -110,6 +119,7 @@ impl Reservation {
             event: event.clone(),
             code: Code::parse(code).map_err(|_| corrupt())?,
             pool: PoolId::parse(pool).map_err(|_| corrupt())?,
+            seats,
             status: match status {
                 "active" => Status::Active,
                 "redeemed" => Status::Redeemed,
@@ -130,6 +140,13 @@ impl Reservation {
     }
 }
 
+/// A stored seat count: 1 to [`MAX_SEATS`](super::MAX_SEATS).
+pub fn parse_seats(s: &str) -> Option<u8> {
+    s.parse::<u8>()
+        .ok()
+        .filter(|n| (1..=super::MAX_SEATS).contains(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +157,7 @@ mod tests {
             event: EventId::parse("e").unwrap(),
             code: Code::random(),
             pool: PoolId::parse("p1").unwrap(),
+            seats: 2,
             status: Status::Redeemed,
             channel: Channel::Station,
             member: MemberKey::from_stored(&"ab".repeat(16)).unwrap(),
@@ -151,5 +169,13 @@ mod tests {
         let back = Reservation::from_record(&r.event, r.code.as_str(), &r.to_record()).unwrap();
         assert_eq!(back, r);
         assert!(Reservation::from_record(&r.event, r.code.as_str(), "p1|active").is_err());
+        // A record from before family seats holds one seat; a bad count is corrupt.
+        let old = r.to_record().rsplit_once('|').unwrap().0.to_string();
+        let back = Reservation::from_record(&r.event, r.code.as_str(), &old).unwrap();
+        assert_eq!(back.seats, 1);
+        for bad in ["0", "7", "x", "2|2"] {
+            let record = format!("{old}|{bad}");
+            assert!(Reservation::from_record(&r.event, r.code.as_str(), &record).is_err());
+        }
     }
 }

@@ -81,6 +81,7 @@ impl Engine {
     /// member's live reservation unchanged.
     pub async fn grab(&self, input: &Grab<'_>) -> Result<Grabbed, Error> {
         check_choices(input.choices)?;
+        input.check_seats()?;
         let Some(edge) = &self.edge else {
             return self.grab_from_store(input).await;
         };

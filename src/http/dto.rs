@@ -31,6 +31,9 @@ pub struct EventDto {
     /// upcoming, open, paused, sold_out or closed, at `server_time`.
     pub status: Phase,
     pub price_fen: i64,
+    /// Seats one reservation may hold (a grab's `seats`, 1 to this).
+    pub max_seats: u8,
+    /// Figures in seats.
     pub pools: Vec<PoolDto>,
     /// The store's clock: count down to `opens_at` from this, not from the phone's clock.
     pub server_time: DateTime<Utc>,
@@ -48,6 +51,7 @@ impl EventDto {
             closes_at: time(v.event.closes_at),
             status: v.phase(),
             price_fen: v.event.price_fen,
+            max_seats: v.event.max_seats,
             pools: v
                 .pools
                 .iter()
@@ -77,6 +81,8 @@ pub struct ReservationDto {
     /// Short, random, unguessable (60 bits); shown at the station.
     pub code: String,
     pub pool: String,
+    /// Seats it holds (admits this many people; redeemed all at once).
+    pub seats: u8,
     /// active, redeemed or cancelled.
     pub status: String,
     /// app or station.
@@ -96,6 +102,7 @@ impl From<&Reservation> for ReservationDto {
             event: r.event.to_string(),
             code: r.code.to_string(),
             pool: r.pool.to_string(),
+            seats: r.seats,
             status: r.status.as_str().to_owned(),
             channel: r.channel.as_str().to_owned(),
             card: r.card.as_str().to_owned(),
@@ -111,12 +118,15 @@ pub struct ReservationList {
     pub reservations: Vec<ReservationDto>,
 }
 
-/// A grab: one pool, or ranked choices (the first with stock wins).
+/// A grab: one pool, or ranked choices (the first with `seats` left wins).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrabBody {
     pub pool: Option<String>,
     pub choices: Option<Vec<String>>,
+    /// Seats, all from one pool (default 1; at most the event's `max_seats`).
+    #[serde(default, deserialize_with = "super::json::optional_whole_number")]
+    pub seats: Option<i64>,
 }
 
 /// A walk-up grab by card swipe at a station.
@@ -126,6 +136,9 @@ pub struct StationIssueBody {
     pub event: String,
     pub pool: Option<String>,
     pub choices: Option<Vec<String>>,
+    /// Seats, all from one pool (default 1; at most the event's `max_seats`).
+    #[serde(default, deserialize_with = "super::json::optional_whole_number")]
+    pub seats: Option<i64>,
     /// The swiped or typed card number.
     pub card: String,
 }
@@ -158,6 +171,10 @@ pub struct CreateEventBody {
     pub closes_at: DateTime<Utc>,
     #[serde(deserialize_with = "super::json::whole_number")]
     pub price_fen: i64,
+    /// Seats one reservation may hold, 1 to 6 (default 1; 2 for "a parent
+    /// with a child"). Pool totals are in seats.
+    #[serde(default, deserialize_with = "super::json::optional_whole_number")]
+    pub max_seats: Option<i64>,
     pub pools: Vec<CreatePoolBody>,
 }
 
@@ -182,7 +199,8 @@ pub struct AdminEventDto {
     /// What staff set: open, paused or closed.
     pub sale_status: String,
     pub price_fen: i64,
-    /// Every figure of each pool, as the store reports it.
+    pub max_seats: u8,
+    /// Every figure of each pool, in seats, as the store reports it.
     pub pools: Vec<PoolStats>,
     pub server_time: DateTime<Utc>,
     /// Tickets reserved in each of the last 60 seconds, oldest first.
@@ -201,6 +219,7 @@ impl AdminEventDto {
             status: v.phase(),
             sale_status: v.status.as_str().to_owned(),
             price_fen: v.event.price_fen,
+            max_seats: v.event.max_seats,
             pools: v.pools.clone(),
             server_time: time(v.server_time),
             grabs_per_second,

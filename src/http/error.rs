@@ -168,6 +168,7 @@ fn engine_extra(e: &Error) -> Value {
         }
         Error::Cancelled(r) => reservation(r),
         Error::BelowZero { remaining } => json!({ "remaining": remaining }),
+        Error::TooManySeats { max } => json!({ "max_seats": max }),
         Error::AboveLimit { total, max } => json!({ "total": total, "max": max }),
         _ => Value::Null,
     }

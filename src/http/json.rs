@@ -153,6 +153,15 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Er
     d.deserialize_any(Whole)
 }
 
+/// [`whole_number`] for an optional field (with `#[serde(default)]`).
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(<Option<Whole> as serde::Deserialize>::deserialize(d)?.map(|Whole(n)| n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use super::auth::MemberAuth;
 use super::dto::{EventDto, EventList, GrabBody, ReservationDto, ReservationList};
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::params::{choices, code_param, event_param, record_grab};
+use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
 use crate::domain::{Channel, Millis};
 use crate::store::Find;
@@ -86,12 +86,14 @@ pub async fn grab(
 ) -> Result<Response, ApiError> {
     let event = event_param(&event)?;
     let choices = choices(body.pool, body.choices)?;
+    let seats = seats_param("seats", body.seats)?;
     s.limits.member_check(auth.member.key.as_str())?;
     let input = Grab {
         event: &event,
         member: &auth.member,
         org: Some(&auth.org),
         choices: &choices,
+        seats,
         channel: Channel::App,
     };
     let result = s.engine.grab(&input).await;

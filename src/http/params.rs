@@ -4,7 +4,7 @@
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::{CardNumber, Code, EventId, EventView, PoolId};
+use crate::domain::{CardNumber, Code, EventId, EventView, MAX_SEATS, PoolId};
 use crate::metrics::grab_outcome;
 use crate::store::Grabbed;
 
@@ -57,6 +57,20 @@ pub async fn owned_event(
 
 /// Counts a grab answer. Unknown events share one label, so made-up ids cannot
 /// grow the metric without bound.
+/// A seat count from a request (`seats`, `max_seats`): absent is 1, else
+/// 1 to [`MAX_SEATS`].
+pub fn seats_param(field: &str, n: Option<i64>) -> Result<u8, ApiError> {
+    let n = n.unwrap_or(1);
+    u8::try_from(n)
+        .ok()
+        .filter(|n| (1..=MAX_SEATS).contains(n))
+        .ok_or_else(|| {
+            bad_request(crate::Error::invalid(format!(
+                "{field} must be 1 to {MAX_SEATS}"
+            )))
+        })
+}
+
 pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate::Error>) {
     let label = if matches!(result, Err(crate::Error::UnknownEvent)) {
         "unknown"

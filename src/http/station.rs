@@ -11,7 +11,7 @@ use super::dto::{RedeemBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::member::reservation_created;
-use super::params::{card_param, choices, code_param, owned_event, record_grab};
+use super::params::{card_param, choices, code_param, owned_event, record_grab, seats_param};
 use super::state::AppState;
 use crate::domain::Channel;
 use crate::store::Find;
@@ -37,6 +37,7 @@ pub async fn issue(
     ApiJson(body): ApiJson<StationIssueBody>,
 ) -> Result<Response, ApiError> {
     let choices = choices(body.pool, body.choices)?;
+    let seats = seats_param("seats", body.seats)?;
     let member = s.engine.member(&card_param(&body.card)?);
     let (event, _) = owned_event(&s, &staff, &body.event).await?;
     s.limits.member_check(member.key.as_str())?;
@@ -45,6 +46,7 @@ pub async fn issue(
         member: &member,
         org: None,
         choices: &choices,
+        seats,
         channel: Channel::Station,
     };
     let result = s.engine.grab(&input).await;

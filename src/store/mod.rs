@@ -14,8 +14,8 @@ pub mod scripts;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, MaskedCard, Member, MemberKey, Millis, OrgPath,
-    PoolId, Reservation, SaleStatus, StatusAction,
+    Channel, Code, Event, EventId, EventView, MAX_SEATS, MaskedCard, Member, MemberKey, Millis,
+    OrgPath, PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
 
@@ -31,9 +31,23 @@ pub struct Grab<'a> {
     pub member: &'a Member,
     /// The member's union; `None` when a station vouches for a walk-up member.
     pub org: Option<&'a OrgPath>,
-    /// Pools in order of preference; the first with stock wins.
+    /// Pools in order of preference; the first with `seats` left wins.
     pub choices: &'a [PoolId],
+    /// Seats wanted, all from one pool (1 to the event's `max_seats`).
+    pub seats: u8,
     pub channel: Channel,
+}
+
+impl Grab<'_> {
+    /// 1 to [`MAX_SEATS`] seats, or an invalid request: both stores check
+    /// it first. (Whether the event allows that many is the store's answer.)
+    pub fn check_seats(&self) -> Result<(), Error> {
+        if (1..=MAX_SEATS).contains(&self.seats) {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!("seats must be 1 to {MAX_SEATS}")))
+        }
+    }
 }
 
 /// The result of a successful grab.
@@ -108,16 +122,22 @@ pub enum LogOp {
         /// The member's masked card; `None` in entries written before the
         /// log carried it.
         card: Option<MaskedCard>,
+        /// Seats taken (entries from before family seats: 1).
+        seats: u8,
     },
     Cancelled {
         code: Code,
         pool: PoolId,
         member: MemberKey,
+        /// Seats given back (entries from before family seats: 1).
+        seats: u8,
     },
     Redeemed {
         code: Code,
         pool: PoolId,
         member: MemberKey,
+        /// Seats used (entries from before family seats: 1).
+        seats: u8,
     },
     Restocked {
         pool: PoolId,

@@ -54,6 +54,7 @@ pub fn event_between(
         opens_at,
         closes_at,
         price_fen: 500,
+        max_seats: 1,
         pools: pools
             .iter()
             .map(|(p, total)| Pool {

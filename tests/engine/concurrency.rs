@@ -50,6 +50,7 @@ async fn race(
                     member: &members[*m],
                     org: Some(&org),
                     choices,
+                    seats: 1,
                     channel: Channel::App,
                 };
                 out.push((*m, engine.grab(&input).await));
@@ -221,6 +222,7 @@ async fn no_grab_succeeds_before_the_opening_and_grabs_succeed_after() {
                     member: &member,
                     org: Some(&org),
                     choices: &choices,
+                    seats: 1,
                     channel: Channel::App,
                 };
                 let answer = engine.grab(&input).await;
@@ -293,6 +295,7 @@ async fn no_raw_card_number_is_stored_anywhere_in_redis() {
             member: &member,
             org: Some(&org),
             choices: &choices,
+            seats: 1,
             channel,
         };
         match engine.grab(&input).await {

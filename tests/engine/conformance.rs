@@ -41,6 +41,9 @@ conformance!(
     bad_choices_and_bad_events_are_rejected,
     member_reservations_span_events,
     audit_is_ok_after_mixed_operations,
+    family_seats_are_taken_counted_given_back_and_used_together,
+    a_grab_for_more_seats_than_are_left_takes_the_first_pool_that_fits,
+    too_many_seats_or_a_count_no_event_allows_changes_nothing,
 );
 
 mod cases {
@@ -62,6 +65,17 @@ mod cases {
         choices: &[&str],
         channel: Channel,
     ) -> Result<Grabbed, Error> {
+        grab_seats(h, event, card, choices, channel, 1).await
+    }
+
+    async fn grab_seats(
+        h: &Harness,
+        event: &str,
+        card: &CardNumber,
+        choices: &[&str],
+        channel: Channel,
+        seats: u8,
+    ) -> Result<Grabbed, Error> {
         let member = h.engine.member(card);
         let choices: Vec<PoolId> = choices.iter().map(|p| pool_id(p)).collect();
         let org = org();
@@ -71,9 +85,28 @@ mod cases {
                 member: &member,
                 org: (channel == Channel::App).then_some(&org),
                 choices: &choices,
+                seats,
                 channel,
             })
             .await
+    }
+
+    /// An event whose reservations hold up to `max_seats` seats.
+    async fn family_event(h: &Harness, id: &str, pools: &[(&str, i64)], max_seats: u8) {
+        let mut event = open_event(id, pools);
+        event.max_seats = max_seats;
+        h.engine.create_event(&event).await.unwrap();
+    }
+
+    async fn figures(h: &Harness, event: &str) -> Vec<(i64, i64, i64, i64)> {
+        h.engine
+            .event(&event_id(event))
+            .await
+            .unwrap()
+            .pools
+            .iter()
+            .map(|p| (p.remaining, p.active, p.redeemed, p.cancelled))
+            .collect()
     }
 
     async fn remaining(h: &Harness, event: &str) -> Vec<i64> {
@@ -574,5 +607,124 @@ mod cases {
         let snap = h.engine.snapshot(&ev).await.unwrap();
         assert_eq!(snap.reservations.len(), 6);
         assert_eq!(snap.log.len(), 2 + 6 + 1 + 1 + 1 + 2);
+    }
+
+    pub async fn family_seats_are_taken_counted_given_back_and_used_together(h: Harness) {
+        family_event(&h, "theatre", &[("show-1", 10)], 2).await;
+        assert_eq!(
+            h.engine
+                .event(&event_id("theatre"))
+                .await
+                .unwrap()
+                .event
+                .max_seats,
+            2
+        );
+        let two = grab_seats(&h, "theatre", &card(1), &["show-1"], Channel::App, 2)
+            .await
+            .unwrap();
+        assert!(two.new);
+        assert_eq!(two.reservation.seats, 2);
+        grab_seats(&h, "theatre", &card(2), &["show-1"], Channel::Station, 2)
+            .await
+            .unwrap();
+        grab(&h, "theatre", 3, &["show-1"]).await.unwrap();
+        assert_eq!(figures(&h, "theatre").await, vec![(5, 5, 0, 0)]);
+        // A retry, with any count, is the ticket already held.
+        let again = grab_seats(&h, "theatre", &card(1), &["show-1"], Channel::App, 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.new, again.reservation.clone()),
+            (false, two.reservation.clone())
+        );
+        // Cancel gives both seats back; redeem uses both at once.
+        let ev = event_id("theatre");
+        let member = h.engine.member(&card(1)).key;
+        let cancelled = h
+            .engine
+            .cancel(&ev, &member, &two.reservation.code)
+            .await
+            .unwrap();
+        assert_eq!((cancelled.status, cancelled.seats), (Status::Cancelled, 2));
+        assert_eq!(figures(&h, "theatre").await, vec![(7, 3, 0, 2)]);
+        let used = h
+            .engine
+            .redeem(&ev, &Find::Member(h.engine.member(&card(2)).key))
+            .await
+            .unwrap();
+        assert_eq!((used.status, used.seats), (Status::Redeemed, 2));
+        assert_eq!(figures(&h, "theatre").await, vec![(7, 1, 2, 2)]);
+        let snap = h.engine.snapshot(&ev).await.unwrap();
+        let seats: Vec<u8> = snap.reservations.iter().map(|r| r.seats).collect();
+        assert_eq!(seats.iter().map(|n| u32::from(*n)).sum::<u32>(), 5);
+        let report = h.engine.audit(&ev).await.unwrap();
+        assert!(report.ok, "{:?}", report.violations);
+    }
+
+    pub async fn a_grab_for_more_seats_than_are_left_takes_the_first_pool_that_fits(h: Harness) {
+        family_event(&h, "theatre", &[("a", 3), ("b", 2)], 2).await;
+        grab_seats(&h, "theatre", &card(1), &["a"], Channel::App, 2)
+            .await
+            .unwrap();
+        // One seat left in a: two seats come from b, the next choice.
+        let from_b = grab_seats(&h, "theatre", &card(2), &["a", "b"], Channel::App, 2)
+            .await
+            .unwrap();
+        assert_eq!(from_b.reservation.pool.as_str(), "b");
+        // Neither pool has two seats: sold out for two, though one is left.
+        let before = state_of(&h, "theatre").await;
+        assert_eq!(
+            grab_seats(&h, "theatre", &card(3), &["a", "b"], Channel::App, 2).await,
+            Err(Error::SoldOut)
+        );
+        assert_eq!(state_of(&h, "theatre").await, before);
+        let one = grab(&h, "theatre", 3, &["b", "a"]).await.unwrap();
+        assert_eq!(
+            (one.reservation.pool.as_str(), one.reservation.seats),
+            ("a", 1)
+        );
+        assert_eq!(remaining(&h, "theatre").await, vec![0, 0]);
+        let report = h.engine.audit(&event_id("theatre")).await.unwrap();
+        assert!(report.ok, "{:?}", report.violations);
+    }
+
+    pub async fn too_many_seats_or_a_count_no_event_allows_changes_nothing(h: Harness) {
+        family_event(&h, "theatre", &[("a", 10)], 2).await;
+        h.engine
+            .create_event(&open_event("park", &[("p1", 10)]))
+            .await
+            .unwrap();
+        let before = (state_of(&h, "theatre").await, state_of(&h, "park").await);
+        assert_eq!(
+            grab_seats(&h, "theatre", &card(1), &["a"], Channel::App, 3).await,
+            Err(Error::TooManySeats { max: 2 })
+        );
+        assert_eq!(
+            grab_seats(&h, "park", &card(1), &["p1"], Channel::Station, 2).await,
+            Err(Error::TooManySeats { max: 1 })
+        );
+        for bad in [0, 7] {
+            assert!(matches!(
+                grab_seats(&h, "theatre", &card(1), &["a"], Channel::App, bad).await,
+                Err(Error::Invalid(_))
+            ));
+        }
+        // An unknown pool is reported before the seat count.
+        assert_eq!(
+            grab_seats(&h, "theatre", &card(1), &["zz"], Channel::App, 3).await,
+            Err(Error::UnknownPool("zz".into()))
+        );
+        let after = (state_of(&h, "theatre").await, state_of(&h, "park").await);
+        assert_eq!(after, before);
+        // An event allows 1 to 6 seats per reservation.
+        for max_seats in [0, 7] {
+            let mut event = open_event("bad", &[("a", 10)]);
+            event.max_seats = max_seats;
+            assert!(matches!(
+                h.engine.create_event(&event).await,
+                Err(Error::Invalid(_))
+            ));
+        }
     }
 }

@@ -25,6 +25,7 @@ enum Op {
     Grab {
         member: usize,
         choices: Vec<PoolId>,
+        seats: u8,
         channel: Channel,
         code: Code,
     },
@@ -82,6 +83,7 @@ async fn apply(
         Op::Grab {
             member,
             choices,
+            seats,
             channel,
             code,
         } => store
@@ -91,6 +93,7 @@ async fn apply(
                     member: &members[*member],
                     org: (*channel == Channel::App).then_some(&org),
                     choices,
+                    seats: *seats,
                     channel: *channel,
                 },
                 code,
@@ -146,10 +149,20 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
             codes[rng.random_range(0..codes.len())].clone()
         }
     };
+    // Mostly 1 or 2 seats, now and then more than the event allows or a
+    // count no event allows (0, 7).
+    let seats = |rng: &mut StdRng| match rng.random_range(0..20) {
+        0 => 0,
+        1 => 7,
+        2..=4 => 3,
+        5..=10 => 2,
+        _ => 1,
+    };
     match rng.random_range(0..100) {
         0..=34 => Op::Grab {
             member: rng.random_range(0..members),
             choices: vec![pool(rng)],
+            seats: seats(rng),
             channel: if rng.random_ratio(1, 5) {
                 Channel::Station
             } else {
@@ -166,6 +179,7 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
             Op::Grab {
                 member: rng.random_range(0..members),
                 choices,
+                seats: seats(rng),
                 channel: Channel::App,
                 code: Code::random(),
             }
@@ -230,7 +244,8 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
             .collect();
         let specs: Vec<(&str, i64)> = pool_specs.iter().map(|(p, t)| (p.as_str(), *t)).collect();
         let id = format!("d{seq}");
-        let event = open_event(&id, &specs);
+        let mut event = open_event(&id, &specs);
+        event.max_seats = rng.random_range(1..=3);
         let pools: Vec<PoolId> = event.pools.iter().map(|p| p.id.clone()).collect();
         let members: Vec<Member> = (0..rng.random_range(2..=10))
             .map(|n| keyer.member(&card(n)))

@@ -47,6 +47,7 @@ impl Front {
                 member: &member,
                 org: Some(&org),
                 choices: &[pool_id("p")],
+                seats: 1,
                 channel: Channel::App,
             })
             .await

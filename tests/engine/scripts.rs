@@ -104,6 +104,7 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
         member: &newcomer,
         org: Some(&org),
         choices: &p,
+        seats: 1,
         channel: Channel::App,
     };
     vec![
@@ -128,6 +129,7 @@ async fn event_with_one_ticket(h: &Harness) -> Code {
         member: &member,
         org: Some(&org),
         choices: &[pool_id("p")],
+        seats: 1,
         channel: Channel::App,
     };
     h.engine.grab(&input).await.unwrap().reservation.code

@@ -1,6 +1,7 @@
 //! The read model at the edge gives the store's answers: two front ends with
 //! it on, and one with it off, on one Redis; the same random sequence of
-//! grabs, repeat grabs, cancels, redemptions, restocks, pauses and closes
+//! grabs (of one or two seats, or more than allowed), repeat grabs, cancels,
+//! redemptions, restocks, pauses and closes
 //! runs against an event on the two (each step on either) and against a twin
 //! event on the third, and every HTTP answer must agree; then the sale closes
 //! and the answers must still agree. The only window where they may not — a
@@ -15,7 +16,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testkit::app::{TestApp, spawn_app, spawn_app_on};
+use testkit::app::{TestApp, event_body, spawn_app, spawn_app_on};
+use ticketgrab::domain::Millis;
 
 /// Longer than a poll (20 ms) plus a round trip, with room for a busy machine.
 const LAG: Duration = Duration::from_millis(120);
@@ -34,6 +36,7 @@ enum Step {
         member: u64,
         org: &'static str,
         choices: Vec<&'static str>,
+        seats: u8,
     },
     Cancel {
         member: u64,
@@ -58,10 +61,16 @@ fn random_step(rng: &mut StdRng) -> Step {
             }
             choices.truncate(rng.random_range(1..=2));
             let org = if rng.random_bool(0.1) { "sh/x" } else { "bj/x" };
+            let seats = match rng.random_range(0..20) {
+                0 => 3,
+                1..=5 => 2,
+                _ => 1,
+            };
             Step::Grab {
                 member,
                 org,
                 choices,
+                seats,
             }
         }
         55..70 => Step::Cancel { member },
@@ -87,11 +96,12 @@ impl Side<'_> {
                 member,
                 org,
                 choices,
+                seats,
             } => {
                 app.grab(
                     &app.member(*member, org),
                     event,
-                    json!({ "choices": choices }),
+                    json!({ "choices": choices, "seats": seats }),
                 )
                 .await
             }
@@ -151,8 +161,8 @@ impl Side<'_> {
                     self.codes.insert(*member, code);
                 }
                 format!(
-                    "{status} {} {} same_ticket={same}",
-                    body["pool"], body["status"]
+                    "{status} {} {} seats={} same_ticket={same}",
+                    body["pool"], body["status"], body["seats"]
                 )
             }
             Step::Cancel { .. } | Step::Redeem { .. } => {
@@ -164,18 +174,31 @@ impl Side<'_> {
     }
 }
 
+/// Two small pools, two seats per reservation.
+async fn create_family_sale(app: &TestApp, id: &str) {
+    let now = Millis::now().0;
+    let mut body = event_body(
+        id,
+        "bj",
+        &[("p1", 3), ("p2", 2)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    body["max_seats"] = json!(2);
+    let (status, body) = app
+        .post("/api/v1/admin/events", &app.admin("bj"), body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 #[tokio::test]
 async fn two_front_ends_with_read_models_answer_every_step_as_the_store_does() {
     let first = spawn_app().await;
     let url = first.redis.as_ref().expect("on Redis").url();
     let second = spawn_app_on(&url, &[]).await;
     let direct = spawn_app_on(&url, &["--edge-poll-ms", "0"]).await;
-    first
-        .create_open_event("edge", &[("p1", 2), ("p2", 1)])
-        .await;
-    direct
-        .create_open_event("twin", &[("p1", 2), ("p2", 1)])
-        .await;
+    create_family_sale(&first, "edge").await;
+    create_family_sale(&direct, "twin").await;
     let seed: u64 = std::env::var("TG_EDGE_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

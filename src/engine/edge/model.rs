@@ -23,7 +23,8 @@ pub struct Model {
     opens_at: Millis,
     closes_at: Millis,
     status: SaleStatus,
-    /// Unsold tickets of each pool, in the event's pool order.
+    max_seats: u8,
+    /// Unsold seats of each pool, in the event's pool order.
     stock: Vec<(PoolId, i64)>,
     /// Each member's latest reservation.
     held: HashMap<MemberKey, Held>,
@@ -68,6 +69,7 @@ impl Model {
             org: view.event.org,
             opens_at: view.event.opens_at,
             closes_at: view.event.closes_at,
+            max_seats: view.event.max_seats,
             status: view.status,
             stock: view
                 .pools
@@ -92,12 +94,14 @@ impl Model {
                 member,
                 channel,
                 card,
+                seats,
             } => {
-                self.add_stock(&pool, -1);
+                self.add_stock(&pool, -i64::from(seats));
                 let reservation = card.map(|card| Reservation {
                     event: self.event.clone(),
                     code: code.clone(),
                     pool,
+                    seats,
                     status: Status::Active,
                     channel,
                     member: member.clone(),
@@ -113,8 +117,13 @@ impl Model {
                 };
                 self.held.insert(member, held);
             }
-            LogOp::Cancelled { code, pool, member } => {
-                self.add_stock(&pool, 1);
+            LogOp::Cancelled {
+                code,
+                pool,
+                member,
+                seats,
+            } => {
+                self.add_stock(&pool, i64::from(seats));
                 self.set_ticket(&member, &code, Status::Cancelled, at);
             }
             LogOp::Redeemed { code, member, .. } => {
@@ -159,6 +168,11 @@ impl Model {
         {
             return Some(Err(Error::UnknownPool(p.to_string())));
         }
+        if grab.seats > self.max_seats {
+            return Some(Err(Error::TooManySeats {
+                max: self.max_seats,
+            }));
+        }
         if grab.org.is_some_and(|org| !org.is_within(&self.org)) {
             return Some(Err(Error::NotEligible));
         }
@@ -183,10 +197,11 @@ impl Model {
                 server_time: now,
             })),
             Phase::Open | Phase::SoldOut => {
+                let seats = i64::from(grab.seats);
                 let stock_left = grab
                     .choices
                     .iter()
-                    .any(|c| self.stock.iter().any(|(p, n)| p == c && *n > 0));
+                    .any(|c| self.stock.iter().any(|(p, n)| p == c && *n >= seats));
                 if stock_left {
                     None
                 } else {

@@ -18,7 +18,7 @@ use super::dto::{
 };
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::params::{bad_request as bad, owned_event};
+use super::params::{bad_request as bad, owned_event, seats_param};
 use super::state::AppState;
 use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId, StatusAction};
 
@@ -60,6 +60,7 @@ pub async fn create(
         opens_at: Millis::from_datetime(body.opens_at),
         closes_at: Millis::from_datetime(body.closes_at),
         price_fen: body.price_fen,
+        max_seats: seats_param("max_seats", body.max_seats)?,
         pools: body
             .pools
             .into_iter()

@@ -24,15 +24,16 @@ pub async fn export(
     let (id, _) = owned_event(&s, &staff, &event).await?;
     let snapshot = s.engine.snapshot(&id).await?;
     let mut csv =
-        String::from("code,pool,status,channel,card,created_at,redeemed_at,cancelled_at\n");
+        String::from("code,pool,seats,status,channel,card,created_at,redeemed_at,cancelled_at\n");
     let time = |t: Option<Millis>| t.map(Millis::rfc3339).unwrap_or_default();
     for r in &snapshot.reservations {
         // Every field is from a fixed alphabet (codes, slugs, masked digits, times):
         // nothing needs quoting.
         csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{}\n",
             r.code,
             r.pool,
+            r.seats,
             r.status.as_str(),
             r.channel.as_str(),
             r.card.as_str(),

@@ -20,6 +20,11 @@ impl EventData {
         if let Some(p) = req.choices.iter().find(|p| self.pool_mut(p).is_none()) {
             return Err(Error::UnknownPool(p.to_string()));
         }
+        if req.seats > self.event.max_seats {
+            return Err(Error::TooManySeats {
+                max: self.event.max_seats,
+            });
+        }
         if req.org.is_some_and(|org| !org.is_within(&self.event.org)) {
             return Err(Error::NotEligible);
         }
@@ -43,22 +48,28 @@ impl EventData {
             }
             Phase::Open | Phase::SoldOut => {}
         }
+        let seats = i64::from(req.seats);
         let pool = req
             .choices
             .iter()
-            .find(|p| self.pools.iter().any(|s| &s.id == *p && s.remaining > 0))
+            .find(|p| {
+                self.pools
+                    .iter()
+                    .any(|s| &s.id == *p && s.remaining >= seats)
+            })
             .ok_or(Error::SoldOut)?;
         if self.reservations.contains_key(code) {
             return Err(Error::CodeTaken);
         }
         // writes
         let stats = self.pool_mut(pool).expect("pool checked above");
-        stats.remaining -= 1;
-        stats.active += 1;
+        stats.remaining -= seats;
+        stats.active += seats;
         let reservation = Reservation {
             event: req.event.clone(),
             code: code.clone(),
             pool: pool.clone(),
+            seats: req.seats,
             status: Status::Active,
             channel: req.channel,
             member: req.member.key.clone(),
@@ -77,6 +88,7 @@ impl EventData {
                 member: req.member.key.clone(),
                 channel: req.channel,
                 card: Some(req.member.card.clone()),
+                seats: req.seats,
             },
         );
         Ok(Grabbed {
@@ -102,7 +114,7 @@ impl EventData {
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
             Status::Active => {}
         }
-        let pool = r.pool.clone();
+        let (pool, seats) = (r.pool.clone(), r.seats);
         // writes
         let r = self.reservations.get_mut(code).expect("found above");
         r.status = Status::Cancelled;
@@ -111,15 +123,16 @@ impl EventData {
         let stats = self
             .pool_mut(&pool)
             .ok_or_else(|| Error::Corrupt(format!("no pool {pool}")))?;
-        stats.remaining += 1;
-        stats.active -= 1;
-        stats.cancelled += 1;
+        stats.remaining += i64::from(seats);
+        stats.active -= i64::from(seats);
+        stats.cancelled += i64::from(seats);
         self.log(
             now,
             LogOp::Cancelled {
                 code: code.clone(),
                 pool,
                 member: member.clone(),
+                seats,
             },
         );
         Ok(out)
@@ -142,14 +155,15 @@ impl EventData {
         let stats = self
             .pool_mut(&out.pool)
             .ok_or_else(|| Error::Corrupt(format!("no pool {}", out.pool)))?;
-        stats.active -= 1;
-        stats.redeemed += 1;
+        stats.active -= i64::from(out.seats);
+        stats.redeemed += i64::from(out.seats);
         self.log(
             now,
             LogOp::Redeemed {
                 code,
                 pool: out.pool.clone(),
                 member: out.member.clone(),
+                seats: out.seats,
             },
         );
         Ok(out)

@@ -163,6 +163,7 @@ impl Store for MemoryStore {
     }
 
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+        req.check_seats()?;
         self.with_event(req.event, |data| data.grab(req, code, self.now()))
     }
 
@@ -242,6 +243,7 @@ mod tests {
             opens_at: Millis(now - 60_000),
             closes_at: Millis(now + 3_600_000),
             price_fen: 0,
+            max_seats: 1,
             pools: vec![Pool {
                 id: pool.clone(),
                 title: "p".into(),
@@ -256,6 +258,7 @@ mod tests {
             member: &member,
             org: None,
             choices: std::slice::from_ref(&pool),
+            seats: 1,
             channel: Channel::Station,
         };
         store.grab(&grab, &Code::random()).await.unwrap();

@@ -7,13 +7,16 @@ use tracing::instrument;
 use super::RedisStore;
 use super::reply::{code, int, list, pairs, parse_log_entry, reservation, texts};
 use crate::domain::{
-    Code, Event, EventId, EventView, MAX_POOL_TOTAL, MemberKey, OrgPath, PoolId, Reservation,
-    SaleStatus, StatusAction,
+    Code, Event, EventId, EventView, MAX_POOL_TOTAL, MAX_SEATS, MemberKey, OrgPath, PoolId,
+    Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
 use crate::store::keys::{EVENT_INDEX, log_key};
 use crate::store::scripts::SCRIPTS;
 use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Restocked, Snapshot, Store};
+
+/// Seat counts as script arguments, without a fresh string per grab.
+const SEATS: [&str; MAX_SEATS as usize] = ["1", "2", "3", "4", "5", "6"];
 
 /// The readiness probe: refused under `maxmemory` like any writing script.
 static READY: std::sync::LazyLock<redis::Script> =
@@ -29,6 +32,7 @@ impl Store for RedisStore {
             event.opens_at.0.to_string(),
             event.closes_at.0.to_string(),
             event.price_fen.to_string(),
+            event.max_seats.to_string(),
         ];
         for pool in &event.pools {
             args.extend([
@@ -72,12 +76,14 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %req.event))]
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+        req.check_seats()?;
         let mut args = vec![
             req.member.key.as_str(),
             req.member.card.as_str(),
             req.channel.as_str(),
             code.as_str(),
             req.org.map_or("", OrgPath::as_str),
+            SEATS[usize::from(req.seats) - 1],
         ];
         args.extend(req.choices.iter().map(PoolId::as_str));
         let (tag, fields) = self.change(&SCRIPTS.grab, req.event, &args).await?;

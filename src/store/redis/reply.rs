@@ -8,7 +8,7 @@ use redis::Value;
 use super::super::{LogEntry, LogOp, LogPos};
 use crate::domain::{
     Channel, Code, Event, EventId, EventView, MaskedCard, MemberKey, Millis, OrgPath, Pool, PoolId,
-    PoolStats, Reservation, SaleStatus,
+    PoolStats, Reservation, SaleStatus, parse_seats,
 };
 use crate::error::Error;
 
@@ -38,6 +38,10 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         "closed" => Error::Closed,
         "paused" => Error::Paused,
         "sold_out" => Error::SoldOut,
+        "too_many_seats" => Error::TooManySeats {
+            max: parse_seats(&field(0))
+                .ok_or_else(|| Error::Corrupt(format!("bad max_seats {:?}", field(0))))?,
+        },
         "code_taken" => Error::CodeTaken,
         "not_found" => Error::NotFound,
         "exists" => Error::EventExists,
@@ -157,6 +161,13 @@ pub fn parse_view(
             opens_at: Millis(num(&meta, "opens")?),
             closes_at: Millis(num(&meta, "closes")?),
             price_fen: num(&meta, "price")?,
+            // Events created before family seats have no max_seats: one seat.
+            max_seats: match meta.get("max_seats") {
+                None => 1,
+                Some(n) => {
+                    parse_seats(n).ok_or_else(|| Error::Corrupt(format!("bad max_seats {n:?}")))?
+                }
+            },
             pools,
         },
         status: SaleStatus::parse(&get(&meta, "status")?)?,
@@ -188,6 +199,11 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
             .and_then(|p| PoolId::parse(p).map_err(|_| Error::Corrupt(format!("bad pool {p:?}"))))
     };
     let member = || get("member").and_then(MemberKey::from_stored);
+    // Entries written before family seats have no count: one seat.
+    let seats = || match field("seats") {
+        None => Ok(1),
+        Some(n) => parse_seats(n).ok_or_else(|| Error::Corrupt(format!("bad seats {n:?}"))),
+    };
     let op = match get("op")? {
         "created" => LogOp::Created {
             pool: pool()?,
@@ -206,16 +222,19 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
                 _ => Channel::App,
             },
             card: field("card").map(MaskedCard::from_stored).transpose()?,
+            seats: seats()?,
         },
         "cancelled" => LogOp::Cancelled {
             code: code(get("code")?)?,
             pool: pool()?,
             member: member()?,
+            seats: seats()?,
         },
         "redeemed" => LogOp::Redeemed {
             code: code(get("code")?)?,
             pool: pool()?,
             member: member()?,
+            seats: seats()?,
         },
         "paused" => LogOp::Status(SaleStatus::Paused),
         "resumed" => LogOp::Status(SaleStatus::Open),
@@ -255,10 +274,11 @@ mod tests {
             "already_redeemed",
             "cancelled",
             "above_limit",
+            "too_many_seats",
         ] {
             let fields: Vec<String> = match tag {
                 "not_open" => vec!["1".into(), "2".into()],
-                "below_zero" => vec!["3".into()],
+                "below_zero" | "too_many_seats" => vec!["3".into()],
                 "above_limit" => vec!["3".into(), "4".into()],
                 "already_redeemed" | "cancelled" => with_ticket.to_vec(),
                 _ => vec!["p1".into()],
