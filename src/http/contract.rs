@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::domain::{MAX_POOL_TOTAL, MAX_POOLS};
+use crate::domain::{MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS};
 use crate::engine::MAX_CHOICES;
 
 /// `EventId::parse`: a slug of at most 40.
@@ -75,6 +75,7 @@ pub fn tighten(doc: &mut Value) {
     p["title"] = title();
     p["org"]["pattern"] = json!(ORG);
     p["price_fen"]["minimum"] = json!(0);
+    seats(&mut p["max_seats"]);
     p["pools"]["minItems"] = json!(1);
     p["pools"]["maxItems"] = json!(MAX_POOLS);
     let pool = &mut schemas["CreatePoolBody"]["properties"];
@@ -159,6 +160,11 @@ fn grab_choices(body: &mut Value) {
     choices["minItems"] = json!(1);
     choices["maxItems"] = json!(MAX_CHOICES);
     choices["uniqueItems"] = json!(true);
+    seats(&mut p["seats"]);
+    p["seats"]["description"] = json!(
+        "Seats, all from one pool (default 1). More than the event's `max_seats` is \
+         400 `too_many_seats` (with `max_seats`); a pool with fewer seats left is passed over."
+    );
     body["oneOf"] = exactly_one_of("pool", "string", "choices", "array");
 }
 
@@ -171,6 +177,12 @@ fn exactly_one_of(a: &str, ta: &str, b: &str, tb: &str) -> Value {
         })
     };
     json!([branch(a, ta, b), branch(b, tb, a)])
+}
+
+/// A seat count: 1 to [`MAX_SEATS`].
+fn seats(v: &mut Value) {
+    v["minimum"] = json!(1);
+    v["maximum"] = json!(MAX_SEATS);
 }
 
 fn title() -> Value {

@@ -207,3 +207,64 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
     browser.screenshot(&shot("app-1440.png")).await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_takes_two_seats_of_a_family_sale_on_one_ticket() {
+    let app = spawn_app().await;
+    let browser = Browser::start(375, 812).await;
+    let now = Millis::now().0;
+    let mut body = testkit::app::event_body(
+        "kids-theatre",
+        "bj",
+        &[("show-1", 9)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    body["max_seats"] = json!(2);
+    let (status, created) = app
+        .post("/api/v1/admin/events", &app.admin("bj"), body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    browser
+        .goto(&format!("{}/app#token={}", app.base, app.member(4, "bj/x")))
+        .await;
+    let card = "[data-event='kids-theatre']";
+    browser
+        .wait_until(
+            "the seats picker",
+            &format!("document.querySelector(\"{card} select.seats\") !== null"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(browser.fields_without_labels().await, json!([]));
+    browser
+        .js(&format!(
+            "document.querySelector(\"{card} select.seats\").value = '2';"
+        ))
+        .await;
+    browser
+        .wait_until(
+            "the open sale",
+            &format!("!document.querySelector(\"{card} .grab-button\").disabled"),
+            WAIT,
+        )
+        .await;
+    browser.click(&format!("{card} .grab-button")).await;
+    browser
+        .wait_until(
+            "a ticket that admits two",
+            "[...document.querySelectorAll('#tickets .seats')].some(s => s.textContent === '可入场 2 人')",
+            WAIT,
+        )
+        .await;
+    let (_, mine) = app
+        .get("/api/v1/me/reservations", &app.member(4, "bj/x"))
+        .await;
+    assert_eq!(mine["reservations"][0]["seats"], 2);
+    let (_, view) = app
+        .get("/api/v1/events/kids-theatre", &app.member(4, "bj/x"))
+        .await;
+    assert_eq!(view["pools"][0]["remaining"], 7);
+    browser.screenshot(&shot("app-375-family.png")).await;
+    browser.quit().await;
+}

@@ -249,3 +249,82 @@ async fn the_audit_reports_tampering_and_lost_tickets() {
         report.violations
     );
 }
+
+/// Rewrites an event on Redis into the layout of the build before family
+/// seats: no `max_seats` in the meta hash, records of eight fields, log
+/// entries without `seats`.
+fn downgrade_to_single_seats(h: &Harness, ev: &ticketgrab::domain::EventId) {
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let [meta, _, _, _, res, _, log] = event_keys(ev);
+    let _: () = redis::cmd("HDEL")
+        .arg(&meta)
+        .arg("max_seats")
+        .query(&mut conn)
+        .unwrap();
+    let records: Vec<(String, String)> = redis::cmd("HGETALL").arg(&res).query(&mut conn).unwrap();
+    for (code, record) in records {
+        let old = record.strip_suffix("|1").expect("one seat").to_owned();
+        let _: () = redis::cmd("HSET")
+            .arg(&res)
+            .arg(code)
+            .arg(old)
+            .query(&mut conn)
+            .unwrap();
+    }
+    type Entry = (String, Vec<(String, String)>);
+    let entries: Vec<Entry> = redis::cmd("XRANGE")
+        .arg(&log)
+        .arg("-")
+        .arg("+")
+        .query(&mut conn)
+        .unwrap();
+    let _: () = redis::cmd("DEL").arg(&log).query(&mut conn).unwrap();
+    for (id, fields) in entries {
+        let mut add = redis::cmd("XADD");
+        add.arg(&log).arg(id);
+        for (k, v) in fields.iter().filter(|(k, _)| k != "seats") {
+            add.arg(k).arg(v);
+        }
+        let _: String = add.query(&mut conn).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn events_and_tickets_from_before_family_seats_hold_one_seat() {
+    let h = redis();
+    let held = event_with_one_ticket(&h).await;
+    let ev = event_id("e");
+    downgrade_to_single_seats(&h, &ev);
+    let view = h.engine.event(&ev).await.unwrap();
+    assert_eq!((view.event.max_seats, view.pools[0].remaining), (1, 9));
+    let r = h
+        .engine
+        .reservation(&ev, &Find::Code(held.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.seats, 1);
+    assert!(h.engine.audit(&ev).await.unwrap().ok);
+    // The old ticket is given back as one seat, the old event refuses two.
+    let member = h.engine.member(&card(1));
+    h.engine.cancel(&ev, &member.key, &held).await.unwrap();
+    let org = OrgPath::parse("bj").unwrap();
+    let p = [pool_id("p")];
+    let mut grab = Grab {
+        event: &ev,
+        member: &member,
+        org: Some(&org),
+        choices: &p,
+        seats: 2,
+        channel: Channel::App,
+    };
+    assert_eq!(
+        h.engine.grab(&grab).await,
+        Err(Error::TooManySeats { max: 1 })
+    );
+    grab.seats = 1;
+    assert_eq!(h.engine.grab(&grab).await.unwrap().reservation.seats, 1);
+    let view = h.engine.event(&ev).await.unwrap();
+    assert_eq!((view.pools[0].remaining, view.pools[0].cancelled), (9, 1));
+    let report = h.engine.audit(&ev).await.unwrap();
+    assert!(report.ok, "{:?}", report.violations);
+}

@@ -191,3 +191,76 @@ async fn a_first_grab_is_201_and_a_retry_200_with_the_same_ticket() {
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body["code"], first.body["code"]);
 }
+
+#[tokio::test]
+async fn a_family_sale_sells_seats_and_says_how_many_a_ticket_admits() {
+    let r = TestRouter::new(&[]);
+    let now = Millis::now().0;
+    let mut body = testkit::app::event_body(
+        "theatre",
+        "bj",
+        &[("show-1", 5)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    body["max_seats"] = json!(2);
+    let created = r
+        .post("/api/v1/admin/events", &r.admin("bj"), body.clone())
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["max_seats"], 2);
+    let event = r.get("/api/v1/events/theatre", &r.member(1, "bj/x")).await;
+    assert_eq!(event.body["max_seats"], 2);
+    let path = "/api/v1/events/theatre/reservations";
+    // Two seats as a whole number in any spelling JSON allows.
+    let two = r
+        .post(
+            path,
+            &r.member(1, "bj/x"),
+            json!({"pool": "show-1", "seats": 2.0}),
+        )
+        .await;
+    assert_eq!(two.status, StatusCode::CREATED, "{}", two.body);
+    assert_eq!(two.body["seats"], 2);
+    let more = r
+        .post(
+            path,
+            &r.member(2, "bj/x"),
+            json!({"pool": "show-1", "seats": 3}),
+        )
+        .await;
+    assert_eq!(
+        more.problem(StatusCode::BAD_REQUEST, "too_many_seats")["max_seats"],
+        2
+    );
+    for bad in [json!(0), json!(7), json!(1.5), json!("2"), json!(-1)] {
+        r.post(
+            path,
+            &r.member(2, "bj/x"),
+            json!({"pool": "show-1", "seats": bad}),
+        )
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let station = r
+        .post(
+            "/api/v1/station/issue",
+            &r.station("bj"),
+            json!({"event": "theatre", "pool": "show-1", "seats": 2,
+                   "card": testkit::card(3).digits()}),
+        )
+        .await;
+    assert_eq!(station.status, StatusCode::CREATED, "{}", station.body);
+    assert_eq!(station.body["seats"], 2);
+    let pools = r.get("/api/v1/admin/events/theatre", &r.admin("bj")).await;
+    assert_eq!(pools.body["pools"][0]["remaining"], 1);
+    assert_eq!(pools.body["pools"][0]["active"], 4);
+    // An event allows 1 to 6 seats per ticket.
+    for bad in [0, 7] {
+        body["id"] = json!(format!("bad-{bad}"));
+        body["max_seats"] = json!(bad);
+        r.post("/api/v1/admin/events", &r.admin("bj"), body.clone())
+            .await
+            .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+}

@@ -8,14 +8,14 @@ TG.setDict({
     confirmCancel: "确定退票？退回的票会立即给其他会员。", got: "抢到了！票号 {code}", already: "您已经有这张票了：{code}",
     cancelled_ok: "已退票。", retrying: "人太多了，{s} 秒后自动重试…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
-    active: "有效", redeemed: "已使用", cancelled: "已退票" },
+    active: "有效", redeemed: "已使用", cancelled: "已退票", seats: "人数", seatsN: "{n} 人", admits: "可入场 {n} 人" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
     remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
     confirmCancel: "Give this ticket back? It goes to another member at once.", got: "Got it! Ticket {code}", already: "You already have this ticket: {code}",
     cancelled_ok: "Ticket given back.", retrying: "Busy — trying again in {s} s…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
-    active: "Valid", redeemed: "Used", cancelled: "Given back" },
+    active: "Valid", redeemed: "Used", cancelled: "Given back", seats: "Seats", seatsN: "{n} seats", admits: "Admits {n}" },
 });
 
 const KEY = "tg-member-token";
@@ -47,11 +47,15 @@ function eventCard(ev) {
     const label = ranked ? fill(TG.t("choice"), { n }) : TG.t("pool");
     return `<div><label for="c${n}-${ev.id}">${TG.esc(label)}</label><select id="c${n}-${ev.id}" class="choice">${opts}</select></div>`;
   }).join("");
+  // A family sale: how many seats on this one ticket (all from one pool).
+  const seatOpts = Array.from({ length: ev.max_seats || 1 }, (_, i) => `<option value="${i + 1}">${fill(TG.t("seatsN"), { n: i + 1 })}</option>`).join("");
+  const seats = ev.max_seats > 1
+    ? `<div><label for="seats-${ev.id}" data-i18n="seats"></label><select id="seats-${ev.id}" class="seats">${seatOpts}</select></div>` : "";
   el.innerHTML = `
     <h3><span class="title"></span> <span class="badge status"></span></h3>
     <p class="muted"><span class="price"></span> · <span class="left"></span></p>
     <p class="countdown" aria-live="off"></p>
-    <form class="grab"><div class="row">${selects}</div>
+    <form class="grab"><div class="row">${selects}${seats}</div>
       <p><button type="submit" class="grab-button" disabled data-i18n="grab"></button></p></form>
     <p class="message result" role="status" aria-live="polite"></p>`;
   el.querySelector("form").addEventListener("submit", e => { e.preventDefault(); grab(ev.id, el); });
@@ -94,6 +98,8 @@ async function grab(id, el) {
   const result = el.querySelector(".result");
   const picks = [...el.querySelectorAll(".choice")].map(s => s.value).filter(Boolean);
   const body = picks.length > 1 ? { choices: [...new Set(picks)] } : { pool: picks[0] };
+  const seats = el.querySelector(".seats");
+  if (seats) body.seats = Number(seats.value);
   el.dataset.busy = "1"; tick();
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
@@ -136,7 +142,7 @@ async function loadTickets() {
       const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
       const cancel = r.status === "active" ? `<button type="button" class="secondary cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
       return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
-        <p class="code">${TG.esc(r.code)}</p><p>${TG.esc(r.event)} · ${TG.esc(r.pool)} · <strong>${TG.t(r.status)}</strong></p>
+        <p class="code">${TG.esc(r.code)}</p><p>${TG.esc(r.event)} · ${TG.esc(r.pool)} · <strong>${TG.t(r.status)}</strong>${r.seats > 1 ? ` · <strong class="seats">${fill(TG.t("admits"), { n: r.seats })}</strong>` : ""}</p>
         <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${cancel}</div></section>`;
     }));
     box.innerHTML = parts.join("");

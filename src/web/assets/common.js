@@ -29,6 +29,7 @@ const TG = (() => {
   // them for every page (the codes are Error::code / docs/API.md).
   const PROBLEMS = {
     sold_out: ["票已抢完。", "Sold out."],
+    too_many_seats: ["每张票的人数超过本活动的上限。", "More seats than this sale allows on one ticket."],
     not_open: ["还没到开抢时间。", "The sale has not opened yet."],
     closed: ["活动已结束。", "The sale is closed."],
     paused: ["活动暂停中，请稍后再试。", "The sale is paused; try again shortly."],
