@@ -18,20 +18,23 @@ keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res 
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua create)")
 for e in new old; do
   # shellcheck disable=SC2046
-  redis-cli -p "$port" EVALSHA "$create" 7 $(keys $e) t bj 0 9999999999999 0 p P 10000000 >/dev/null
+  redis-cli -p "$port" EVALSHA "$create" 7 $(keys $e) t bj 0 9999999999999 0 1 p P 10000000 >/dev/null
 done
 sha_new=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua grab)")
 sha_old=$(redis-cli -p "$port" SCRIPT LOAD "$("$old" lua grab)")
+# A grab script from before family seats takes no seat count before the pools.
+seats_arg() { if "$1" lua grab | grep -q 'seats (1-6)'; then echo 1; fi; }
+seats_new=$(seats_arg "$new"); seats_old=$(seats_arg "$old")
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
 echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs per measurement"
 for round in $(seq "$rounds"); do
   for which in new old; do
-    sha=$sha_new; [ $which = old ] && sha=$sha_old
+    sha=$sha_new seats=$seats_new; [ $which = old ] && sha=$sha_old seats=$seats_old
     t0=$(ticks)
     # shellcheck disable=SC2046
     rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" 7 $(keys $which) \
-      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x p | tr '\r' '\n' | tail -n 1 | sed 's/.*bj\/x p: //')
+      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
     t1=$(ticks)
     echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs"
   done

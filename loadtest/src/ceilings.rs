@@ -131,6 +131,7 @@ pub async fn redis(
             "app",
             "c__rand_int__",
             "bj/x",
+            "1",
             "p",
         ]
         .map(String::from),
