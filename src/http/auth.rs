@@ -60,6 +60,13 @@ impl StaffAuth {
     pub fn owns(&self, event_org: &OrgPath) -> bool {
         event_org.is_within(&self.org)
     }
+
+    /// A station serves the members of its own union: events under its org,
+    /// and events for a union it lies under (a street station hands out the
+    /// city-wide sale's tickets to its members).
+    pub fn serves(&self, event_org: &OrgPath) -> bool {
+        self.owns(event_org) || self.org.is_within(event_org)
+    }
 }
 
 impl Auth {

@@ -26,6 +26,10 @@ pub enum ApiError {
     Forbidden(&'static str),
     /// 404 not_found.
     NotFound,
+    /// 404 unknown_event: staff named an event that does not exist.
+    UnknownEvent,
+    /// 403 outside_org: the event exists, but not for this staff member's union.
+    OutsideOrg,
     /// 413 payload_too_large.
     PayloadTooLarge,
     /// 429 rate_limited, with Retry-After in seconds.
@@ -53,6 +57,13 @@ impl ApiError {
             Self::Unauthenticated(m) => (S::UNAUTHORIZED, "unauthenticated", (*m).into(), none),
             Self::Forbidden(m) => (S::FORBIDDEN, "forbidden", (*m).into(), none),
             Self::NotFound => (S::NOT_FOUND, "not_found", "no such resource".into(), none),
+            Self::UnknownEvent => (S::NOT_FOUND, "unknown_event", "no such event".into(), none),
+            Self::OutsideOrg => (
+                S::FORBIDDEN,
+                "outside_org",
+                "this sale is not for your union's members".into(),
+                none,
+            ),
             Self::PayloadTooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

@@ -16,7 +16,7 @@ use super::{admin, dto, member, ops, station};
     paths(
         member::list_events, member::get_event, member::grab, member::my_reservations,
         member::my_reservation, member::qr, member::cancel,
-        station::issue, station::redeem,
+        station::events, station::issue, station::redeem,
         admin::create, admin::list, admin::detail, admin::restock, admin::pause, admin::resume,
         admin::close, admin::reports::export, admin::reports::audit,
         admin::reports::audit_confirmed, admin::stream::stream,

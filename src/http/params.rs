@@ -55,8 +55,44 @@ pub async fn owned_event(
     Ok((id, view))
 }
 
-/// Counts a grab answer. Unknown events share one label, so made-up ids cannot
-/// grow the metric without bound.
+/// An event a station may serve (see [`StaffAuth::serves`]), with the
+/// station's own words for what is wrong: 404 `unknown_event`, 403
+/// `outside_org`.
+pub async fn served_event(
+    s: &AppState,
+    staff: &StaffAuth,
+    event: &str,
+) -> Result<(EventId, EventView), ApiError> {
+    let id = EventId::parse(event).map_err(|_| ApiError::UnknownEvent)?;
+    let view = match s.engine.event(&id).await {
+        Err(crate::Error::UnknownEvent) => return Err(ApiError::UnknownEvent),
+        other => other?,
+    };
+    if !staff.serves(&view.event.org) {
+        return Err(ApiError::OutsideOrg);
+    }
+    Ok((id, view))
+}
+
+/// A ticket code as typed, or as a station's scanner reads the QR code:
+/// `TG1:<event>:<code>`, whose event must be `event`.
+pub fn scanned_code(s: &str, event: &EventId) -> Result<Code, ApiError> {
+    let s = s.trim();
+    let code = match s.strip_prefix("TG1:") {
+        None => s,
+        Some(rest) => {
+            let (scanned_event, code) = rest.rsplit_once(':').ok_or(ApiError::NotFound)?;
+            if scanned_event != event.as_str() {
+                return Err(ApiError::BadRequest(
+                    "the scanned ticket is for another event".into(),
+                ));
+            }
+            code
+        }
+    };
+    code_param(code)
+}
+
 /// A seat count from a request (`seats`, `max_seats`): absent is 1, else
 /// 1 to [`MAX_SEATS`].
 pub fn seats_param(field: &str, n: Option<i64>) -> Result<u8, ApiError> {
@@ -71,6 +107,8 @@ pub fn seats_param(field: &str, n: Option<i64>) -> Result<u8, ApiError> {
         })
 }
 
+/// Counts a grab answer. Unknown events share one label, so made-up ids cannot
+/// grow the metric without bound.
 pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate::Error>) {
     let label = if matches!(result, Err(crate::Error::UnknownEvent)) {
         "unknown"

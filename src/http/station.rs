@@ -4,28 +4,62 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use super::auth::StaffAuth;
-use super::dto::{RedeemBody, ReservationDto, StationIssueBody};
+use super::dto::{EventDto, EventList, RedeemBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::member::reservation_created;
-use super::params::{card_param, choices, code_param, owned_event, record_grab, seats_param};
+use super::params::{card_param, choices, record_grab, scanned_code, seats_param, served_event};
 use super::state::AppState;
-use crate::domain::Channel;
+use crate::domain::{Channel, Millis, Phase};
 use crate::store::Find;
 use crate::store::Grab;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/station/events", get(events))
         .route("/station/issue", post(issue))
         .route("/station/redeem", post(redeem))
 }
 
+/// How long after its close a sale still shows on the station screen: its
+/// tickets are still redeemed at the gate on the day.
+const SHOWN_AFTER_CLOSE_MS: i64 = 24 * 3600 * 1000;
+
+/// The sales this station serves (its union's, and those of the unions it
+/// lies under), soonest first: open, upcoming, or closed less than a day ago.
+#[utoipa::path(get, path = "/api/v1/station/events", tag = "station", security(("staff" = [])),
+    responses((status = 200, body = EventList), (status = 401, body = super::dto::Problem)))]
+pub async fn events(
+    State(s): State<AppState>,
+    staff: StaffAuth,
+) -> Result<Json<EventList>, ApiError> {
+    let views = s.engine.events().await?;
+    let server_time = views
+        .iter()
+        .map(|v| v.server_time)
+        .max()
+        .unwrap_or_else(Millis::now);
+    let events = views
+        .iter()
+        .filter(|v| staff.serves(&v.event.org))
+        .filter(|v| {
+            v.phase() != Phase::Closed || server_time.0 - v.event.closes_at.0 < SHOWN_AFTER_CLOSE_MS
+        })
+        .map(|v| EventDto::new(v, true))
+        .collect();
+    Ok(Json(EventList {
+        events,
+        server_time: server_time.to_datetime(),
+    }))
+}
+
 /// Walk-up grab by card swipe: same pools and the same one-per-member rule as the
 /// app. The station vouches for the member, so the member's org is not checked;
-/// the event must be in the staff member's org.
+/// the event must be one the station serves (its union's, or a sale for a
+/// union it lies under): else 403 `outside_org`, 404 `unknown_event`.
 #[utoipa::path(post, path = "/api/v1/station/issue", tag = "station", security(("staff" = [])),
     request_body = StationIssueBody,
     responses((status = 201, body = ReservationDto), (status = 200, body = ReservationDto),
@@ -39,7 +73,7 @@ pub async fn issue(
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
     let member = s.engine.member(&card_param(&body.card)?);
-    let (event, _) = owned_event(&s, &staff, &body.event).await?;
+    let (event, _) = served_event(&s, &staff, &body.event).await?;
     s.limits.member_check(member.key.as_str())?;
     let input = Grab {
         event: &event,
@@ -54,8 +88,9 @@ pub async fn issue(
     reservation_created(result?)
 }
 
-/// Redeem a ticket by its code or by the member's card. Again: 409
-/// already_redeemed with the first `redeemed_at`.
+/// Redeem a ticket by its code (as typed, or the QR code's `TG1:<event>:<code>`
+/// as scanned) or by the member's card. Again: 409 already_redeemed with the
+/// first `redeemed_at`.
 #[utoipa::path(post, path = "/api/v1/station/redeem", tag = "station", security(("staff" = [])),
     request_body = RedeemBody,
     responses((status = 200, body = ReservationDto), (status = 404, body = super::dto::Problem),
@@ -65,8 +100,9 @@ pub async fn redeem(
     staff: StaffAuth,
     ApiJson(body): ApiJson<RedeemBody>,
 ) -> Result<Json<ReservationDto>, ApiError> {
+    let (event, _) = served_event(&s, &staff, &body.event).await?;
     let find = match (body.code, body.card) {
-        (Some(code), None) => Find::Code(code_param(&code)?),
+        (Some(code), None) => Find::Code(scanned_code(&code, &event)?),
         (None, Some(card)) => Find::Member(s.engine.member(&card_param(&card)?).key),
         _ => {
             return Err(ApiError::BadRequest(
@@ -74,7 +110,6 @@ pub async fn redeem(
             ));
         }
     };
-    let (event, _) = owned_event(&s, &staff, &body.event).await?;
     Ok(Json(ReservationDto::from(
         &s.engine.redeem(&event, &find).await?,
     )))

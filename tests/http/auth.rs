@@ -167,8 +167,8 @@ async fn staff_reach_only_their_role_and_their_org() {
             json!({"event": "chaoyang-sale", "pool": "p", "card": card(3).digits()}),
         )
         .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
+        StatusCode::FORBIDDEN,
+        "outside_org",
     );
     let body = testkit::app::event_body("mine", "bj/chaoyang", &[("p", 1)], now, now + 60_000);
     assert_problem(

@@ -8,3 +8,4 @@ mod member;
 mod operations;
 mod router;
 mod staff;
+mod station;

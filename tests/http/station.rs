@@ -1,0 +1,108 @@
+//! The station's own answers: which sales a street station serves, tickets
+//! redeemed as their QR codes are scanned, and problems that say which thing
+//! is wrong. On the router of a memory-store service.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use ticketgrab::domain::Millis;
+
+use testkit::app::event_body;
+use testkit::card;
+use testkit::router::TestRouter;
+
+/// A city-wide sale (`bj`) and one for Chaoyang's members only.
+async fn two_sales(r: &TestRouter) {
+    let now = Millis::now().0;
+    for (id, org) in [("city", "bj"), ("chaoyang", "bj/chaoyang")] {
+        let answer = r
+            .post(
+                "/api/v1/admin/events",
+                &r.admin("bj"),
+                event_body(id, org, &[("p", 5)], now - 1_000, now + 3_600_000),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+}
+
+fn issue(event: &str, n: u64) -> Value {
+    json!({"event": event, "pool": "p", "card": card(n).digits()})
+}
+
+#[tokio::test]
+async fn a_street_station_serves_the_city_wide_sale_and_its_own_union_s() {
+    let r = TestRouter::new(&[]);
+    two_sales(&r).await;
+    let hepingjie = r.station("bj/chaoyang/hepingjie");
+    let listed = r.get("/api/v1/station/events", &hepingjie).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let ids: Vec<&str> = listed.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for event in ["city", "chaoyang"] {
+        let answer = r
+            .post("/api/v1/station/issue", &hepingjie, issue(event, 1))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+    // Haidian's station serves the city-wide sale, not Chaoyang's.
+    let haidian = r.station("bj/haidian");
+    let listed = r.get("/api/v1/station/events", &haidian).await;
+    assert_eq!(listed.body["events"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["events"][0]["id"], "city");
+    r.post("/api/v1/station/issue", &haidian, issue("chaoyang", 2))
+        .await
+        .problem(StatusCode::FORBIDDEN, "outside_org");
+    r.post("/api/v1/station/issue", &haidian, issue("nope", 2))
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_event");
+    let redeem = json!({"event": "chaoyang", "card": card(1).digits()});
+    r.post("/api/v1/station/redeem", &haidian, redeem)
+        .await
+        .problem(StatusCode::FORBIDDEN, "outside_org");
+}
+
+#[tokio::test]
+async fn a_scanned_qr_code_redeems_its_ticket_and_only_at_its_own_sale() {
+    let r = TestRouter::new(&[]);
+    two_sales(&r).await;
+    let station = r.station("bj");
+    let ticket = r
+        .post("/api/v1/station/issue", &station, issue("city", 7))
+        .await;
+    let code = ticket.body["code"].as_str().unwrap().to_owned();
+    let scanned = format!("TG1:city:{code}\n");
+    let wrong = json!({"event": "chaoyang", "code": scanned});
+    let answer = r.post("/api/v1/station/redeem", &station, wrong).await;
+    answer.problem(StatusCode::BAD_REQUEST, "invalid_request");
+    let redeem = json!({"event": "city", "code": scanned});
+    let used = r
+        .post("/api/v1/station/redeem", &station, redeem.clone())
+        .await;
+    assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+    assert_eq!(
+        (&used.body["code"], &used.body["status"]),
+        (&json!(code), &json!("redeemed"))
+    );
+    let again = r.post("/api/v1/station/redeem", &station, redeem).await;
+    assert!(
+        again
+            .problem(StatusCode::CONFLICT, "already_redeemed")
+            .get("redeemed_at")
+            .is_some()
+    );
+    // A code nobody holds, typed or scanned, is no such ticket.
+    for code in ["ZZZZZZZZZZZZ", "TG1:city:ZZZZZZZZZZZZ"] {
+        r.post(
+            "/api/v1/station/redeem",
+            &station,
+            json!({"event": "city", "code": code}),
+        )
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    }
+}
