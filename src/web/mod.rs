@@ -1,4 +1,4 @@
-//! The staff dashboard and the member page: static assets compiled into the
+//! The staff dashboard, the station screen and the member page: static assets compiled into the
 //! binary, so they work with no internet (no CDN, no web fonts).
 
 use axum::Router;
@@ -17,6 +17,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "/app",
         "text/html; charset=utf-8",
         include_str!("assets/app.html"),
+    ),
+    (
+        "/station",
+        "text/html; charset=utf-8",
+        include_str!("assets/station.html"),
+    ),
+    (
+        "/assets/station.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/station.js"),
     ),
     (
         "/assets/style.css",

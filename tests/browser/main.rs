@@ -268,3 +268,143 @@ async fn a_parent_takes_two_seats_of_a_family_sale_on_one_ticket() {
     browser.screenshot(&shot("app-375-family.png")).await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
+    let app = spawn_app().await;
+    let mut browser = Browser::start(390, 844).await;
+    let now = Millis::now().0;
+    let mut city =
+        testkit::app::event_body("city", "bj", &[("p", 10)], now - 1_000, now + 3_600_000);
+    city["max_seats"] = json!(2);
+    let chaoyang = testkit::app::event_body(
+        "chaoyang",
+        "bj/chaoyang",
+        &[("p", 5)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    for body in [city, chaoyang] {
+        let (status, created) = app
+            .post("/api/v1/admin/events", &app.admin("bj"), body)
+            .await;
+        assert_eq!(status, 201, "{created}");
+    }
+    let (_, theirs) = app
+        .grab(
+            &app.member(1, "bj/chaoyang/x"),
+            "chaoyang",
+            json!({"pool": "p"}),
+        )
+        .await;
+    let theirs = theirs["code"].as_str().unwrap().to_owned();
+
+    // A Haidian station: the city-wide sale is on its screen, Chaoyang's is not.
+    browser
+        .goto(&format!(
+            "{}/station#token={}",
+            app.base,
+            app.station("bj/haidian")
+        ))
+        .await;
+    browser
+        .wait_until(
+            "the sale",
+            "document.querySelector('#s-event').value === 'city'",
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js("return document.querySelectorAll('#s-event option').length;")
+            .await,
+        json!(1)
+    );
+    assert_eq!(browser.fields_without_labels().await, json!([]));
+    let head = "document.querySelector('#result-head').textContent";
+
+    // Issue two seats by card, as a card reader types it and presses Enter.
+    browser
+        .js("document.querySelector('#s-seats').value = '2';")
+        .await;
+    let typed = format!("{}\u{E007}", testkit::card(5).digits());
+    browser.type_into("#swipe", &typed).await;
+    browser
+        .wait_until("the issued ticket", &format!("{head} === '出票成功'"), WAIT)
+        .await;
+    let detail = browser
+        .js("return document.querySelector('#result-detail').textContent;")
+        .await;
+    assert!(detail.as_str().unwrap().contains("2 人"), "{detail}");
+    browser.screenshot(&shot("station-390-issued.png")).await;
+    let (_, mine) = app
+        .get("/api/v1/me/reservations", &app.member(5, "bj/x"))
+        .await;
+    let code = mine["reservations"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(mine["reservations"][0]["seats"], 2);
+
+    // Its QR code, scanned: redeemed once, then already used.
+    browser
+        .type_into("#swipe", &format!("TG1:city:{code}\u{E007}"))
+        .await;
+    browser
+        .wait_until(
+            "the redemption",
+            &format!("{head} === '已核销 · 请入场 2 人'"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#result').classList.contains('ok');")
+            .await,
+        json!(true)
+    );
+    browser
+        .type_into("#swipe", &format!("TG1:city:{code}\u{E007}"))
+        .await;
+    browser
+        .wait_until(
+            "already used",
+            &format!("{head}.startsWith('已使用（首次核销')"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#result').classList.contains('bad');")
+            .await,
+        json!(true)
+    );
+    browser.screenshot(&shot("station-390-used.png")).await;
+
+    // A Chaoyang member's ticket at the Haidian station.
+    browser
+        .type_into("#swipe", &format!("TG1:chaoyang:{theirs}\u{E007}"))
+        .await;
+    browser
+        .wait_until(
+            "another union's ticket",
+            &format!("{head} === '不在本工会范围'"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        browser.js("return [document.querySelector('#count-issued').textContent, document.querySelector('#count-redeemed').textContent];").await,
+        json!(["1", "1"])
+    );
+    let (_, still) = app
+        .get(
+            &format!("/api/v1/me/reservations/chaoyang/{theirs}"),
+            &app.member(1, "bj/chaoyang/x"),
+        )
+        .await;
+    assert_eq!(still["status"], "active");
+    assert!(
+        browser.fits_width().await,
+        "the station screen scrolls sideways"
+    );
+    browser.set_size(1440, 900).await;
+    browser.screenshot(&shot("station-1440.png")).await;
+    browser.quit().await;
+}

@@ -40,6 +40,8 @@ const TG = (() => {
     unauthenticated: ["登录已失效，请重新登录。", "Please sign in again."],
     forbidden: ["没有权限。", "Not allowed for your role."],
     not_found: ["找不到该活动或票。", "No such sale or ticket."],
+    unknown_event: ["没有这个活动。", "No such sale."],
+    outside_org: ["该活动不属于本工会范围。", "This sale is for another union's members."],
     already_redeemed: ["这张票已经使用过了。", "This ticket was already used."],
     cancelled: ["这张票已经退了。", "This ticket was given back."],
     below_zero: ["未售出的票不够撤回。", "Not that many unsold tickets to withdraw."],

@@ -8,7 +8,8 @@ TG.setDict({
     restock: "补票/撤票", delta: "数量（负数为撤回）", pool: "票池", apply: "确定", pause: "暂停", resume: "恢复", close: "结束",
     export: "导出 CSV", audit: "核对", auditOk: "核对通过", auditBad: "核对发现问题", live: "实时连接中", reconnecting: "连接断开，正在重连…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束", created: "已创建", done: "已完成",
-    confirmClose: "确定结束该活动？结束后不能恢复。", noevents: "您的范围内还没有活动。", removepool: "删除" },
+    confirmClose: "确定结束该活动？结束后不能恢复。", noevents: "您的范围内还没有活动。", removepool: "删除",
+    useStation: "服务站工作人员请使用服务站页面：/station" },
   en: { title: "Ticket grab dashboard", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (fen)", maxSeats: "Seats per ticket (max)",
     pools: "Pools", addpool: "Add a pool", createbtn: "Create", poolid: "Pool id", pooltitle: "Pool title", total: "Total",
@@ -16,7 +17,8 @@ TG.setDict({
     restock: "Restock / withdraw", delta: "Amount (negative withdraws)", pool: "Pool", apply: "Apply", pause: "Pause", resume: "Resume", close: "Close",
     export: "Export CSV", audit: "Audit", auditOk: "Audit passed", auditBad: "Audit found problems", live: "Live", reconnecting: "Disconnected, reconnecting…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed", created: "Created", done: "Done",
-    confirmClose: "Close this sale? It cannot be reopened.", noevents: "No events in your org yet.", removepool: "Remove" },
+    confirmClose: "Close this sale? It cannot be reopened.", noevents: "No events in your org yet.", removepool: "Remove",
+    useStation: "Station staff: please use the station screen at /station" },
 });
 
 const KEY = "tg-staff-token";
@@ -239,7 +241,9 @@ async function start() {
     showBoard(true);
     stream();
   } catch (e) {
-    TG.say(status, problemText(e), "bad");
+    // Station staff have their own screen: say where it is, in words.
+    if (e.code === "forbidden") TG.say(status, TG.t("useStation"), "bad");
+    else TG.say(status, problemText(e), "bad");
     if (e.status === 401 || e.status === 403) signOut();
   }
 }

@@ -1,0 +1,158 @@
+// The station screen: pick the sale and the ticket type, then swipe cards or
+// scan tickets one after another. A USB card reader or QR scanner types into
+// the field and presses Enter; every answer is one big line, green or red.
+"use strict";
+TG.setDict({
+  zh: { title: "服务站出票核销", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
+    event: "活动", pool: "票种", seats: "人数", seatsN: "{n} 人", mode: "操作", issue: "出票（刷卡）", redeem: "核销（刷卡或扫码）",
+    swipe: "刷卡、输入卡号或扫描票的二维码，按回车", submit: "确定", camera: "用摄像头扫码", ready: "请刷卡或扫码",
+    today: "今日本站", issued: "出票", redeemedN: "核销", left: "剩余 {n}", noEvents: "本站暂无可服务的活动。",
+    issuedOk: "出票成功", hasTicket: "该会员已有票", redeemedOk: "已核销 · 请入场", usedAt: "已使用（首次核销 {t}）",
+    noTicket: "无票", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
+    upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束" },
+  en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
+    event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
+    swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
+    today: "This station today", issued: "Issued", redeemedN: "Redeemed", left: "{n} left", noEvents: "No sales for this station.",
+    issuedOk: "Ticket issued", hasTicket: "This member already has a ticket", redeemedOk: "Redeemed · admit", usedAt: "Already used (first redeemed {t})",
+    noTicket: "No ticket", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
+    upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed" },
+});
+
+const KEY = "tg-station-token";
+let token = TG.initialToken(KEY);
+const $ = sel => document.querySelector(sel);
+const status = $("#status");
+let events = [];
+
+function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]); }
+function show(on) {
+  $("#signin").classList.toggle("hidden", on);
+  $("#desk").classList.toggle("hidden", !on);
+  $("#signout").classList.toggle("hidden", !on);
+}
+
+// Today's counts of this screen, kept in the browser for the day.
+const countsKey = () => "tg-station-counts-" + new Date().toISOString().slice(0, 10);
+function counts() { try { return JSON.parse(localStorage.getItem(countsKey())) || { issued: 0, redeemed: 0 }; } catch { return { issued: 0, redeemed: 0 }; } }
+function count(what) { const c = counts(); c[what] += 1; localStorage.setItem(countsKey(), JSON.stringify(c)); renderCounts(); }
+function renderCounts() { const c = counts(); $("#count-issued").textContent = c.issued; $("#count-redeemed").textContent = c.redeemed; }
+
+function current() { return events.find(ev => ev.id === $("#s-event").value); }
+
+function renderEvents() {
+  const select = $("#s-event");
+  const keep = select.value;
+  select.innerHTML = events.map(ev => `<option value="${TG.esc(ev.id)}">${TG.esc(ev.title)} · ${TG.t(ev.status)}</option>`).join("");
+  if (events.some(ev => ev.id === keep)) select.value = keep;
+  if (!events.length) TG.say(status, TG.t("noEvents"), "warn");
+  renderPools();
+}
+
+function renderPools() {
+  const ev = current();
+  const pool = $("#s-pool"), keep = pool.value;
+  pool.innerHTML = (ev ? ev.pools : []).map(p => `<option value="${TG.esc(p.id)}">${TG.esc(p.title)}（${fill(TG.t("left"), { n: p.remaining })}）</option>`).join("");
+  if (ev && ev.pools.some(p => p.id === keep)) pool.value = keep;
+  const max = ev ? ev.max_seats || 1 : 1;
+  const seats = $("#s-seats"), keepSeats = seats.value;
+  seats.innerHTML = Array.from({ length: max }, (_, i) => `<option value="${i + 1}">${fill(TG.t("seatsN"), { n: i + 1 })}</option>`).join("");
+  if (Number(keepSeats) <= max) seats.value = keepSeats || "1";
+  $("#seats-box").classList.toggle("hidden", max <= 1);
+}
+
+async function loadEvents() {
+  const { data } = await TG.api(token, "GET", "/api/v1/station/events");
+  events = data.events;
+  renderEvents();
+}
+
+function poolTitle(ev, id) { const p = ev && ev.pools.find(p => p.id === id); return p ? p.title : id; }
+
+function result(kind, head, detail) {
+
+  const panel = $("#result");
+  panel.classList.remove("ok", "bad");
+  if (kind) panel.classList.add(kind);
+  $("#result-head").textContent = head;
+  $("#result-detail").textContent = detail || "";
+}
+
+function ticketLine(ev, r) {
+  return [poolTitle(ev, r.pool), fill(TG.t("admits"), { n: r.seats || 1 }), `${TG.t("codeLabel")} ${r.code}`, r.card].join(" · ");
+}
+
+// A ticket's code as typed or its QR code as scanned: the rest is a card number.
+function isTicket(v) { return /^TG1:/i.test(v) || /^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{12}$/.test(v); }
+
+async function submit(raw) {
+  const v = raw.trim();
+  const ev = current();
+  if (!v || !ev) return;
+  const redeem = isTicket(v) || $("#mode-redeem").checked;
+  try {
+    if (redeem) {
+      // A scanned QR code names its sale: redeem it there, whatever is selected.
+      const scanned = v.match(/^TG1:([^:]+):/i);
+      const body = isTicket(v) ? { event: scanned ? scanned[1] : ev.id, code: v } : { event: ev.id, card: v };
+      const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", body);
+      result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
+      count("redeemed");
+    } else {
+      const body = { event: ev.id, pool: $("#s-pool").value, card: v };
+      if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
+      const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/issue", body);
+      result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket"), ticketLine(ev, data));
+      if (code === 201) count("issued");
+    }
+  } catch (e) {
+    if (!(e instanceof TG.ApiError)) { result("bad", String(e), ""); return; }
+    if (e.status === 401) { signOut(); return; }
+    const words = {
+      already_redeemed: () => fill(TG.t("usedAt"), { t: TG.fmtTime(e.problem.redeemed_at) }),
+      not_found: () => TG.t("noTicket"), outside_org: () => TG.t("outside"), not_eligible: () => TG.t("outside"),
+      sold_out: () => TG.t("soldOut"), cancelled: () => TG.t("givenBack"),
+    }[e.code];
+    const r = e.problem.reservation;
+    result("bad", words ? words() : TG.problemText(e), r ? ticketLine(ev, r) : "");
+  } finally {
+    $("#swipe").value = "";
+    $("#swipe").focus();
+    loadEvents().catch(() => {});
+  }
+}
+
+// The camera, where the browser can read QR codes itself.
+async function scanWithCamera() {
+  const video = $("#video");
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  video.srcObject = stream; video.classList.remove("hidden"); await video.play();
+  const detector = new BarcodeDetector({ formats: ["qr_code"] });
+  const stop = () => { stream.getTracks().forEach(t => t.stop()); video.classList.add("hidden"); };
+  for (let i = 0; i < 200; i++) {
+    const found = await detector.detect(video).catch(() => []);
+    if (found.length) { stop(); await submit(found[0].rawValue); return; }
+    await new Promise(r => setTimeout(r, 150));
+  }
+  stop();
+}
+
+function signOut() { token = null; sessionStorage.removeItem(KEY); show(false); }
+
+async function start() {
+  try { await loadEvents(); show(true); renderCounts(); $("#swipe").focus(); }
+  catch (e) { TG.say(status, TG.problemText(e), "bad"); if (e.status === 401 || e.status === 403) signOut(); }
+}
+
+$("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = $("#token").value.trim(); sessionStorage.setItem(KEY, token); start(); });
+$("#swipe-form").addEventListener("submit", e => { e.preventDefault(); submit($("#swipe").value); });
+$("#s-event").addEventListener("change", renderPools);
+$("#signout").addEventListener("click", signOut);
+$("#lang").addEventListener("click", () => { TG.toggleLang(); renderEvents(); });
+if ("BarcodeDetector" in window && navigator.mediaDevices) {
+  $("#camera").classList.remove("hidden");
+  $("#camera").addEventListener("click", () => scanWithCamera().catch(e => result("bad", String(e), "")));
+}
+TG.applyLang();
+setInterval(() => { if (token) loadEvents().catch(() => {}); }, 5000);
+if (token) start(); else show(false);
