@@ -124,7 +124,7 @@ pub fn tokens(minter: &Minter, base: &str) -> String {
     let station = minter.staff("demo-station", Role::Station, &org("bj/chaoyang"), day);
     let mut out = format!(
         "Staff (admin, bj):\n  {admin}\n  dashboard: {base}/dashboard#token={admin}\n\
-         Station (bj/chaoyang):\n  {station}\n"
+         Station (bj/chaoyang):\n  {station}\n  station screen: {base}/station#token={station}\n"
     );
     for (n, member_org) in [
         (1, "bj/chaoyang/hepingjie"),
