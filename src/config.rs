@@ -172,9 +172,14 @@ pub struct Config {
     #[arg(long, env = "TG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     pub log_format: LogFormat,
 
-    /// Create the demo sales (opening a minute after start) and print tokens.
+    /// Create the demo sales (opening `--demo-opens-in` seconds after start)
+    /// and print tokens.
     #[arg(long, env = "TG_DEMO")]
     pub demo: bool,
+
+    /// Seconds from start until the demo sales open (0: open at once).
+    #[arg(long, env = "TG_DEMO_OPENS_IN", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub demo_opens_in: u64,
 }
 
 impl Config {

@@ -74,7 +74,19 @@ enum TokenKind {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// A failure is one line on stderr and exit code 1, never a stack trace
+/// (anyhow prints one for `main`'s error when RUST_BACKTRACE is set).
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         None => {
             let mut config = Config::parse(&[])?;
@@ -134,7 +146,10 @@ fn serve(config: Config) -> anyhow::Result<()> {
         let app = App::build(&config).await?;
         tracing::info!(addr = %app.local_addr(), store = config.store_kind(), "ticketgrab listening");
         if let Some(tokens) = &app.demo_tokens {
-            println!("\nDemo sales open in one minute. Tokens (valid 24 h):\n{tokens}");
+            println!(
+                "\nDemo sales open in {} s. Tokens (valid 24 h):\n{tokens}",
+                config.demo_opens_in
+            );
         }
         app.run_until_stopped(shutdown_signal()).await
     })
@@ -143,7 +158,10 @@ fn serve(config: Config) -> anyhow::Result<()> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour only on a terminal: a log redirected to a file stays plain text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     match format {
         LogFormat::Plain => builder.init(),
         LogFormat::Json => builder.json().init(),

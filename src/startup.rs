@@ -112,7 +112,8 @@ impl App {
             demo_tokens: None,
         };
         if config.demo {
-            let opens_at = Millis(Millis::now().0 + 60_000);
+            let opens_in = i64::try_from(config.demo_opens_in).unwrap_or(0) * 1_000;
+            let opens_at = Millis(Millis::now().0 + opens_in);
             let ids = crate::demo::create_sales(&app.state.engine, opens_at)
                 .await
                 .context("creating the demo sales")?;

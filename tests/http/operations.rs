@@ -518,3 +518,35 @@ async fn the_openapi_document_lists_every_route() {
     }
     assert!(doc["components"]["securitySchemes"]["member"].is_object());
 }
+
+#[test]
+fn a_bad_argument_is_one_line_on_stderr_not_a_stack_trace() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
+        .args(["token", "member", "--card", "123", "--org", "bj"])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: card number"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn logs_written_to_a_file_carry_no_colour_codes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first.contains("WARN"), "{first}");
+    assert!(!first.contains('\u{1b}'), "an escape code in {first:?}");
+}
