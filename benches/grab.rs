@@ -28,6 +28,7 @@ fn event(id: &str, total: i64) -> Event {
         closes_at: Millis(now + 86_400_000),
         price_fen: 500,
         max_seats: 1,
+        hold_ms: 0,
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),
             title: "p".into(),

@@ -1,12 +1,12 @@
 -- create.lua: create an event with its pools.
 --
--- KEYS:   the seven event keys of lib.lua
+-- KEYS:   the nine event keys of lib.lua
 -- ARGV:   title, org, opens_ms, closes_ms, price_fen, max_seats (seats per reservation),
---         then per pool: pool_id, pool_title, total (in seats)
+--         hold_ms (0: no payment hold), then per pool: pool_id, pool_title, total (in seats)
 -- Returns {"ok", now_ms} or {"exists"} (any key of the event already exists).
 -- Logs    one "created" entry per pool (pool, delta = total).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
---          "Park pass" bj 1764000000000 1764003600000 0 1 p1 "Annual pass" 400
+--          "Park pass" bj 1764000000000 1764003600000 0 1 0 p1 "Annual pass" 400
 
 local err = guard_types()
 if err then return err end
@@ -17,8 +17,9 @@ end
 local now = now_ms()
 local pools = {}
 local meta = { 'title', ARGV[1], 'org', ARGV[2], 'opens', ARGV[3], 'closes', ARGV[4],
-               'price', ARGV[5], 'max_seats', ARGV[6], 'status', 'open', 'created', int(now) }
-for i = 7, #ARGV, 3 do
+               'price', ARGV[5], 'max_seats', ARGV[6], 'hold_ms', ARGV[7], 'status', 'open',
+               'created', int(now) }
+for i = 8, #ARGV, 3 do
   local pool = ARGV[i]
   pools[#pools + 1] = pool
   meta[#meta + 1] = 'ptitle:' .. pool
@@ -31,11 +32,12 @@ meta[#meta + 1] = table.concat(pools, ',')
 
 -- writes
 redis.call('HSET', META, unpack(meta))
-for i = 7, #ARGV, 3 do
+for i = 8, #ARGV, 3 do
   local pool, total = ARGV[i], ARGV[i + 2]
   redis.call('HSET', STOCK, pool, total)
   redis.call('HSET', TOTAL, pool, total)
-  redis.call('HSET', CNT, 'active:' .. pool, 0, 'redeemed:' .. pool, 0, 'cancelled:' .. pool, 0)
+  redis.call('HSET', CNT, 'held:' .. pool, 0, 'active:' .. pool, 0, 'redeemed:' .. pool, 0,
+             'cancelled:' .. pool, 0, 'expired:' .. pool, 0)
   redis.call('XADD', LOG, '*', 'op', 'created', 'pool', pool, 'delta', total, 'at', int(now))
 end
 return { 'ok', int(now) }

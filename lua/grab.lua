@@ -1,7 +1,8 @@
 -- grab.lua: take a ticket of `seats` seats for a member, all from the first listed
--- pool with that many seats left.
+-- pool with that many seats left. On a sale with a payment hold (meta hold_ms > 0)
+-- the ticket is `held` until pay_by = now + hold_ms; pay.lua makes it active.
 --
--- KEYS:   the seven event keys of lib.lua
+-- KEYS:   the nine event keys of lib.lua
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
 --         member_org ("" when a station vouches for the member), seats (1-6),
 --         pool_1 [, pool_2 ...]
@@ -10,15 +11,17 @@
 --         {"unknown_event"} | {"unknown_pool", pool} | {"too_many_seats", max_seats}
 --         {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
--- Logs    "reserved" (code, pool, member, channel, card, seats).
+-- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
+--         "expired" first when the member's own hold was past its pay_by.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
 --          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang 1 p1
 --
 -- The hot path, so every call counts: each key read below is read through
 -- `checked` (its type is checked by the read itself), and only the two keys
--- it merely writes get a TYPE call: a new ticket takes 13 calls where it took 18.
+-- it merely writes get a TYPE call: a new ticket takes 13 calls where it took 18
+-- (on a free sale; a hold adds the hold index and its type checks).
 
-local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats')
+local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms')
 if not meta[1] then
   return { 'unknown_event' }
 end
@@ -41,17 +44,25 @@ if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= even
 end
 
 -- One live ticket per member per event: a repeat grab gets the same ticket back.
+-- A hold past its pay_by is not live: it expires with this grab's writes (the
+-- sweeper may not have come by yet), and the member grabs anew.
+local now = now_ms()
+local stale = nil
 local held = checked('HGET', MEMBER, member)
 if held then
   local record = checked('HGET', RES, held)
-  if record and decode(record).status ~= 'cancelled' then
-    return { 'existing', held, record }
+  if record then
+    local r = decode(record)
+    if past_due(r, now) then
+      stale = r
+    elseif r.status ~= 'cancelled' and r.status ~= 'expired' then
+      return { 'existing', held, record }
+    end
   end
 end
 
 -- The sale window, in the precedence of src/domain/event.rs `sale_phase`:
 -- closed by staff, then past closes_at, then paused, then not yet open.
-local now = now_ms()
 if meta[4] == 'closed' or now >= tonumber(meta[3]) then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
@@ -66,17 +77,32 @@ for i = 1, #pools do
 end
 if not pool then return { 'sold_out' } end
 if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
-local err = guard_types(CNT, LOG)
+local hold_ms = tonumber(meta[6] or '0')
+local err
+if hold_ms > 0 or stale then
+  err = guard_types(CNT, LOG, HOLDS, PAYS)
+else
+  err = guard_types(CNT, LOG)
+end
 if err then return err end
 
-local record = encode({ pool = pool, status = 'active', channel = channel, member = member,
+local status, pay_by = 'active', ''
+if hold_ms > 0 then status, pay_by = 'held', int(now + hold_ms) end
+local record = encode({ pool = pool, status = status, channel = channel, member = member,
                         card = card, created = int(now), redeemed = '', cancelled = '',
-                        seats = seats_arg })
+                        seats = seats_arg, pay_by = pay_by })
 -- writes
+if stale then expire_hold(held, stale, now) end
 redis.call('HINCRBY', STOCK, pool, -seats)
-redis.call('HINCRBY', CNT, 'active:' .. pool, seats)
+redis.call('HINCRBY', CNT, status .. ':' .. pool, seats)
 redis.call('HSET', RES, code, record)
 redis.call('HSET', MEMBER, member, code)
-redis.call('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
-           'member', member, 'channel', channel, 'card', card, 'seats', seats_arg, 'at', int(now))
+if hold_ms > 0 then
+  redis.call('ZADD', HOLDS, pay_by, code)
+  redis.call('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool, 'member', member,
+             'channel', channel, 'card', card, 'seats', seats_arg, 'pay_by', pay_by, 'at', int(now))
+else
+  redis.call('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool, 'member', member,
+             'channel', channel, 'card', card, 'seats', seats_arg, 'at', int(now))
+end
 return { 'reserved', code, record }

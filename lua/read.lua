@@ -1,13 +1,14 @@
 -- read.lua: an atomic read of an event for stats, lookups and audits. Writes nothing.
 --
--- KEYS:   the seven event keys of lib.lua
+-- KEYS:   the nine event keys of lib.lua
 -- ARGV:   what: "stats"  -> {meta, stock, total, cnt, now_ms}
 --               "lookup" -> {meta, stock, total, cnt, now_ms, {code, record} or {}}
 --                           with ARGV[2] = "code"|"member", ARGV[3] = the value
---               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log}
+--               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log, holds}
 --               "rate"   -> {meta, stock, total, cnt, now_ms, {n_1, ..., n_60}}: tickets
 --                           reserved in each of the last 60 seconds, oldest first
---         meta, stock, total, cnt, res and member are flat HGETALL arrays; log is XRANGE - +.
+--         meta, stock, total, cnt, res and member are flat HGETALL arrays; log is XRANGE - +;
+--         holds is ZRANGE 0 -1 WITHSCORES (code, pay_by, ...).
 -- Returns {} when the event does not exist.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log stats
 
@@ -26,6 +27,7 @@ elseif what == 'full' then
   out[6] = redis.call('HGETALL', RES)
   out[7] = redis.call('HGETALL', MEMBER)
   out[8] = redis.call('XRANGE', LOG, '-', '+')
+  out[9] = redis.call('ZRANGE', HOLDS, 0, -1, 'WITHSCORES')
 elseif what == 'rate' then
   -- Stream ids are the store's ms clock, so the last minute is an id range.
   local now = tonumber(out[5])

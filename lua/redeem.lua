@@ -1,10 +1,11 @@
 -- redeem.lua: a station marks a ticket as used, found by its code or its member.
 --
--- KEYS:   the seven event keys of lib.lua
+-- KEYS:   the nine event keys of lib.lua
 -- ARGV:   by ("code"|"member"), value (the code or the member key)
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} (record keeps the first redeemed time)
---         {"cancelled", code, record}
+--         {"cancelled", code, record} | {"not_paid", code, record} (a hold before pay_by)
+--         {"hold_expired", code, record} (expired, or a hold past pay_by: expired here)
 -- Logs    "redeemed" (code, pool, member, seats). All the ticket's seats are used at once.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log code 7K2M9QX4T1ZB
 
@@ -21,17 +22,25 @@ if not record then return { 'not_found' } end
 local r = decode(record)
 if r.status == 'redeemed' then return { 'already_redeemed', code, record } end
 if r.status == 'cancelled' then return { 'cancelled', code, record } end
+if r.status == 'expired' then return { 'hold_expired', code, record } end
 
 local seats = tonumber(r.seats)
 if not seats then return redis.error_reply('TG_CORRUPT bad seats in ' .. code) end
 local now = now_ms()
-r.status = 'redeemed'
-r.redeemed = int(now)
-record = encode(r)
+if r.status == 'held' and not past_due(r, now) then return { 'not_paid', code, record } end
 -- writes
-redis.call('HSET', RES, code, record)
-redis.call('HINCRBY', CNT, 'active:' .. r.pool, -seats)
-redis.call('HINCRBY', CNT, 'redeemed:' .. r.pool, seats)
-redis.call('XADD', LOG, '*', 'op', 'redeemed', 'code', code, 'pool', r.pool,
-           'member', r.member, 'seats', r.seats, 'at', int(now))
-return { 'ok', code, record }
+local tag = 'ok'
+if r.status == 'held' then
+  -- Past its pay_by and not paid: it expires here, whatever the sweeper did.
+  expire_hold(code, r, now)
+  tag = 'hold_expired'
+else
+  r.status = 'redeemed'
+  r.redeemed = int(now)
+  redis.call('HSET', RES, code, encode(r))
+  redis.call('HINCRBY', CNT, 'active:' .. r.pool, -seats)
+  redis.call('HINCRBY', CNT, 'redeemed:' .. r.pool, seats)
+  redis.call('XADD', LOG, '*', 'op', 'redeemed', 'code', code, 'pool', r.pool,
+             'member', r.member, 'seats', r.seats, 'at', int(now))
+end
+return { tag, code, redis.call('HGET', RES, code) }

@@ -1,6 +1,6 @@
 -- restock.lua: add tickets to a pool, or withdraw unsold ones (never below zero).
 --
--- KEYS:   the seven event keys of lib.lua
+-- KEYS:   the nine event keys of lib.lua
 -- ARGV:   pool, delta (a non-zero integer), max_total (the largest pool)
 -- Returns {"ok", remaining, total} | {"unknown_event"} | {"unknown_pool", pool}
 --         {"below_zero", remaining} | {"above_limit", total, max_total}

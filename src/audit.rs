@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::domain::{Code, MemberKey, PoolId, PoolStats, SaleStatus, Status};
+use crate::domain::{Code, MemberKey, Millis, PoolId, PoolStats, SaleStatus, Status};
 use crate::store::{LogOp, Snapshot};
 
 /// The audit's answer: `ok` when `violations` is empty. It is also the HTTP
@@ -24,23 +24,27 @@ pub struct AuditReport {
 pub struct PoolAudit {
     #[serde(flatten)]
     pub stats: PoolStats,
-    /// `remaining + active + redeemed == total` and `remaining >= 0`.
+    /// `remaining + held + active + redeemed == total` and `remaining >= 0`.
     pub balanced: bool,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
 struct Counts {
+    held: i64,
     active: i64,
     redeemed: i64,
     cancelled: i64,
+    expired: i64,
 }
 
 impl Counts {
     fn add(&mut self, status: Status, n: i64) {
         match status {
+            Status::Held => self.held += n,
             Status::Active => self.active += n,
             Status::Redeemed => self.redeemed += n,
             Status::Cancelled => self.cancelled += n,
+            Status::Expired => self.expired += n,
         }
     }
 }
@@ -49,13 +53,14 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
     let mut violations = Vec::new();
     let mut pools = Vec::new();
 
-    // 1. Every pool balances, in seats: stock + active + redeemed == total, stock >= 0.
+    // 1. Every pool balances, in seats: stock + held + active + redeemed == total,
+    //    stock >= 0.
     for p in &snap.view.pools {
-        let balanced = p.remaining >= 0 && p.remaining + p.active + p.redeemed == p.total;
+        let balanced = p.remaining >= 0 && p.remaining + p.held + p.active + p.redeemed == p.total;
         if !balanced {
             violations.push(format!(
-                "pool {}: remaining {} + active {} + redeemed {} != total {}",
-                p.id, p.remaining, p.active, p.redeemed, p.total
+                "pool {}: remaining {} + held {} + active {} + redeemed {} != total {}",
+                p.id, p.remaining, p.held, p.active, p.redeemed, p.total
             ));
         }
         pools.push(PoolAudit {
@@ -75,9 +80,11 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
     for p in &snap.view.pools {
         let counted = recount.remove(&p.id).unwrap_or_default();
         let stored = Counts {
+            held: p.held,
             active: p.active,
             redeemed: p.redeemed,
             cancelled: p.cancelled,
+            expired: p.expired,
         };
         if counted != stored {
             violations.push(format!(
@@ -110,7 +117,22 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
         ));
     }
 
-    // 4. The log, replayed, gives the same state.
+    // 4. The hold index is exactly the held reservations, by their pay_by.
+    let mut holds: Vec<(&Code, Millis)> = snap
+        .reservations
+        .iter()
+        .filter(|r| r.status == Status::Held)
+        .map(|r| (&r.code, r.pay_by.unwrap_or(Millis(0))))
+        .collect();
+    holds.sort();
+    let indexed: Vec<(&Code, Millis)> = snap.holds.iter().map(|(c, by)| (c, *by)).collect();
+    if holds != indexed {
+        violations.push(format!(
+            "the hold index {indexed:?} is not the held reservations {holds:?}"
+        ));
+    }
+
+    // 5. The log, replayed, gives the same state.
     violations.extend(replay_log(snap));
 
     AuditReport {
@@ -152,24 +174,36 @@ fn replay_log(snap: &Snapshot) -> Vec<String> {
                 pool,
                 member,
                 seats,
+                pay_by,
                 ..
             } => {
+                let status = if pay_by.is_some() {
+                    Status::Held
+                } else {
+                    Status::Active
+                };
                 if tickets
-                    .insert(code, (pool, member, *seats, Status::Active))
+                    .insert(code, (pool, member, *seats, status))
                     .is_some()
                 {
                     violations.push(format!("log reserves {code} twice"));
                 }
             }
-            LogOp::Cancelled { code, seats, .. } | LogOp::Redeemed { code, seats, .. } => {
-                let to = if matches!(entry.op, LogOp::Cancelled { .. }) {
-                    Status::Cancelled
-                } else {
-                    Status::Redeemed
+            LogOp::Cancelled { code, seats, .. }
+            | LogOp::Redeemed { code, seats, .. }
+            | LogOp::Paid { code, seats, .. }
+            | LogOp::Expired { code, seats, .. } => {
+                // Which moves each entry may make.
+                let (to, from): (Status, &[Status]) = match &entry.op {
+                    LogOp::Cancelled { .. } => (Status::Cancelled, &[Status::Active, Status::Held]),
+                    LogOp::Redeemed { .. } => (Status::Redeemed, &[Status::Active]),
+                    LogOp::Paid { late: false, .. } => (Status::Active, &[Status::Held]),
+                    LogOp::Paid { late: true, .. } => (Status::Active, &[Status::Expired]),
+                    _ => (Status::Expired, &[Status::Held]),
                 };
                 match tickets.get_mut(code) {
-                    Some(t) if t.3 == Status::Active && t.2 == *seats => t.3 = to,
-                    Some(t) if t.3 == Status::Active => violations.push(format!(
+                    Some(t) if from.contains(&t.3) && t.2 == *seats => t.3 = to,
+                    Some(t) if from.contains(&t.3) => violations.push(format!(
                         "log moves {code} to {to:?} with {seats} seats; it holds {}",
                         t.2
                     )),
@@ -177,6 +211,11 @@ fn replay_log(snap: &Snapshot) -> Vec<String> {
                         violations.push(format!("log moves {code} from {:?} to {to:?}", t.3))
                     }
                     None => violations.push(format!("log {to:?} {code} before it was reserved")),
+                }
+            }
+            LogOp::RefundDue { code, .. } => {
+                if !tickets.contains_key(code) {
+                    violations.push(format!("log refunds {code} before it was reserved"));
                 }
             }
             LogOp::Status(s) => status = *s,

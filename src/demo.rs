@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use crate::domain::{CardNumber, Event, EventId, Millis, OrgPath, Pool, PoolId, with_check_digit};
+use crate::domain::{
+    CardNumber, DEFAULT_HOLD_MINUTES, Event, EventId, Millis, OrgPath, Pool, PoolId,
+    with_check_digit,
+};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::tokens::{Minter, Role};
@@ -91,6 +94,12 @@ pub async fn create_sales(engine: &Engine, opens_at: Millis) -> Result<Vec<Event
             closes_at: Millis(opens_at.0 + Duration::from_secs(6 * 3600).as_millis() as i64),
             price_fen,
             max_seats,
+            // A priced sale holds each ticket 15 minutes for payment.
+            hold_ms: if price_fen > 0 {
+                DEFAULT_HOLD_MINUTES * 60_000
+            } else {
+                0
+            },
             pools: pools
                 .into_iter()
                 .map(|(p, t, total)| {

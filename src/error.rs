@@ -47,6 +47,19 @@ pub enum Error {
     /// Redeem or cancel of a ticket that was cancelled; carries it.
     #[error("ticket was cancelled")]
     Cancelled(Box<Reservation>),
+    /// A held reservation, not paid yet: it cannot be used at the gate.
+    #[error("this ticket is not paid yet")]
+    NotPaid(Box<Reservation>),
+    /// A hold past its `pay_by`: it expired and its seats went back.
+    #[error("the payment hold expired")]
+    HoldExpired(Box<Reservation>),
+    /// A payment whose amount is not the ticket's price × seats; carries
+    /// the amount due. Nothing changed: the provider refunds it.
+    #[error("the amount paid is not the amount due ({due} fen)")]
+    PaymentMismatch { due: i64 },
+    /// A payment id seen before with another ticket or amount.
+    #[error("this payment id was used for another payment")]
+    PaymentConflict,
     /// A withdrawal larger than the unsold stock.
     #[error("only {remaining} unsold tickets can be withdrawn")]
     BelowZero { remaining: i64 },
@@ -96,6 +109,10 @@ impl Error {
             Self::Paused => "paused",
             Self::AlreadyRedeemed(_) => "already_redeemed",
             Self::Cancelled(_) => "cancelled",
+            Self::NotPaid(_) => "not_paid",
+            Self::HoldExpired(_) => "hold_expired",
+            Self::PaymentMismatch { .. } => "payment_mismatch",
+            Self::PaymentConflict => "payment_conflict",
             Self::BelowZero { .. } => "below_zero",
             Self::AboveLimit { .. } => "above_limit",
             Self::EventExists => "exists",
@@ -118,6 +135,10 @@ impl Error {
             | Self::Paused
             | Self::AlreadyRedeemed(_)
             | Self::Cancelled(_)
+            | Self::NotPaid(_)
+            | Self::HoldExpired(_)
+            | Self::PaymentMismatch { .. }
+            | Self::PaymentConflict
             | Self::BelowZero { .. }
             | Self::AboveLimit { .. }
             | Self::EventExists => (409, self.code()),

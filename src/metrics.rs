@@ -11,7 +11,7 @@ use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, PoolId, Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
-use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Restocked, Snapshot, Store};
+use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Payment, Restocked, Snapshot, Store};
 
 /// Every metric ticketgrab exports. Names are listed in the README and queried
 /// by deploy/grafana; a test checks that the two agree.
@@ -210,6 +210,20 @@ impl Store for MeteredStore {
     }
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
         self.timed("redeem", self.inner.redeem(event, find)).await
+    }
+    async fn pay(
+        &self,
+        event: &EventId,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        self.timed("pay", self.inner.pay(event, code, payment, amount))
+            .await
+    }
+    async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
+        self.timed("expire", self.inner.expire_holds(event, max))
+            .await
     }
     async fn restock(
         &self,

@@ -12,6 +12,10 @@ pub const MAX_POOL_TOTAL: i64 = 10_000_000;
 /// Most seats one reservation may hold (a family: "2 per card", a parent
 /// with children). An event allows 1 to this many; 1 unless it says more.
 pub const MAX_SEATS: u8 = 6;
+/// A priced sale's payment hold unless staff set another.
+pub const DEFAULT_HOLD_MINUTES: i64 = 15;
+/// The longest payment hold: a day.
+pub const MAX_HOLD_MS: i64 = 24 * 3600 * 1000;
 
 /// A pool of identical tickets: one show, one park pass kind, one cinema.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,6 +40,9 @@ pub struct Event {
     /// Seats one reservation may hold (1 to [`MAX_SEATS`]). Stock, counts
     /// and the audit are in seats.
     pub max_seats: u8,
+    /// How long a new reservation is held for payment, in ms; 0: no hold
+    /// (free sales, or paid at the counter): a grab is a ticket at once.
+    pub hold_ms: i64,
     pub pools: Vec<Pool>,
 }
 
@@ -53,6 +60,14 @@ impl Event {
             return Err(Error::invalid(format!(
                 "max_seats must be 1 to {MAX_SEATS}"
             )));
+        }
+        if !(0..=MAX_HOLD_MS).contains(&self.hold_ms) {
+            return Err(Error::invalid("a payment hold lasts at most a day"));
+        }
+        if self.hold_ms > 0 && self.price_fen == 0 {
+            return Err(Error::invalid(
+                "a free sale has nothing to pay: no payment hold",
+            ));
         }
         if self.pools.is_empty() || self.pools.len() > MAX_POOLS {
             return Err(Error::invalid(format!(
@@ -132,7 +147,7 @@ impl StatusAction {
 }
 
 /// Live numbers of one pool, in seats (a reservation holds one or more).
-/// `remaining + active + redeemed == total` always.
+/// `remaining + held + active + redeemed == total` always.
 /// The one shape of a pool's figures: the store reports it, the audit checks
 /// it, and staff see it as it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -144,9 +159,13 @@ pub struct PoolStats {
     pub total: i64,
     /// Unsold seats.
     pub remaining: i64,
+    /// Held for payment.
+    pub held: i64,
     pub active: i64,
     pub redeemed: i64,
     pub cancelled: i64,
+    /// Holds that expired unpaid (their seats went back).
+    pub expired: i64,
 }
 
 /// Where a sale stands at a moment, as members see it.

@@ -14,8 +14,8 @@ pub use card::{
     CardNumber, MaskedCard, Member, MemberKey, MemberKeyer, luhn_valid, with_check_digit,
 };
 pub use event::{
-    Event, EventView, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS, Phase, Pool, PoolStats, SaleStatus,
-    StatusAction, sale_phase,
+    DEFAULT_HOLD_MINUTES, Event, EventView, MAX_HOLD_MS, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS,
+    Phase, Pool, PoolStats, SaleStatus, StatusAction, sale_phase,
 };
 pub use ids::{Code, EventId, OrgPath, PoolId};
 pub use reservation::{Channel, Reservation, Status, parse_seats};

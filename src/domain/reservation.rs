@@ -8,23 +8,40 @@ use crate::error::Error;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Seats held for payment until `pay_by` (priced sales with a hold).
+    Held,
     Active,
     Redeemed,
     Cancelled,
+    /// A hold that was not paid by its `pay_by`; its seats went back.
+    Expired,
 }
 
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Held => "held",
             Self::Active => "active",
             Self::Redeemed => "redeemed",
             Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
         }
     }
 
-    /// A live reservation holds a ticket: active or already used.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "held" => Self::Held,
+            "active" => Self::Active,
+            "redeemed" => Self::Redeemed,
+            "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
+            _ => return None,
+        })
+    }
+
+    /// A live reservation holds seats: held for payment, active, or used.
     pub fn is_live(self) -> bool {
-        self != Self::Cancelled
+        matches!(self, Self::Held | Self::Active | Self::Redeemed)
     }
 }
 
@@ -60,19 +77,23 @@ pub struct Reservation {
     pub card: MaskedCard,
     pub created_at: Millis,
     pub redeemed_at: Option<Millis>,
+    /// When it was cancelled, or (an expired hold) when it expired.
     pub cancelled_at: Option<Millis>,
+    /// A held reservation's deadline for payment (kept once paid or expired).
+    pub pay_by: Option<Millis>,
 }
 
 impl Reservation {
     /// The record as both stores keep it, and as `lua/lib.lua` encodes it:
-    /// `pool|status|channel|member|card|created|redeemed|cancelled|seats`, times in
-    /// ms, absent times empty. None of the fields can contain `|`: pools and members
-    /// are slugs and hex, cards are masked digits. Records written before family
-    /// seats have no `seats` field and hold one seat.
+    /// `pool|status|channel|member|card|created|redeemed|cancelled|seats|pay_by`,
+    /// times in ms, absent times empty. None of the fields can contain `|`: pools
+    /// and members are slugs and hex, cards are masked digits. Records written
+    /// before family seats end at `cancelled` (one seat), those before payment
+    /// holds at `seats`.
     pub fn to_record(&self) -> String {
         let opt = |t: Option<Millis>| t.map(|m| m.0.to_string()).unwrap_or_default();
         format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.pool,
             self.status.as_str(),
             self.channel.as_str(),
@@ -82,6 +103,7 @@ impl Reservation {
             opt(self.redeemed_at),
             opt(self.cancelled_at),
             self.seats,
+            opt(self.pay_by),
         )
     }
 
@@ -89,9 +111,10 @@ impl Reservation {
     pub fn from_record(event: &EventId, code: &str, record: &str) -> Result<Self, Error> {
         let corrupt = || Error::Corrupt(format!("bad reservation record for {code}: {record:?}"));
         let f: Vec<&str> = record.split('|').collect();
-        let (fields, seats) = match f.len() {
-            8 => (&f[..], 1),
-            9 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?),
+        let (fields, seats, pay_by) = match f.len() {
+            8 => (&f[..], 1, ""),
+            9 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?, ""),
+            10 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?, f[9]),
             _ => return Err(corrupt()),
         };
         let [
@@ -120,12 +143,7 @@ impl Reservation {
             code: Code::parse(code).map_err(|_| corrupt())?,
             pool: PoolId::parse(pool).map_err(|_| corrupt())?,
             seats,
-            status: match status {
-                "active" => Status::Active,
-                "redeemed" => Status::Redeemed,
-                "cancelled" => Status::Cancelled,
-                _ => return Err(corrupt()),
-            },
+            status: Status::parse(status).ok_or_else(corrupt)?,
             channel: match channel {
                 "app" => Channel::App,
                 "station" => Channel::Station,
@@ -136,6 +154,7 @@ impl Reservation {
             created_at: time(created)?,
             redeemed_at: opt_time(redeemed)?,
             cancelled_at: opt_time(cancelled)?,
+            pay_by: opt_time(pay_by)?,
         })
     }
 }
@@ -165,15 +184,19 @@ mod tests {
             created_at: Millis(1_700_000_000_123),
             redeemed_at: Some(Millis(1_700_000_001_000)),
             cancelled_at: None,
+            pay_by: Some(Millis(1_700_000_900_000)),
         };
         let back = Reservation::from_record(&r.event, r.code.as_str(), &r.to_record()).unwrap();
         assert_eq!(back, r);
         assert!(Reservation::from_record(&r.event, r.code.as_str(), "p1|active").is_err());
         // A record from before family seats holds one seat; a bad count is corrupt.
-        let old = r.to_record().rsplit_once('|').unwrap().0.to_string();
+        let before_holds = r.to_record().rsplit_once('|').unwrap().0.to_string();
+        let back = Reservation::from_record(&r.event, r.code.as_str(), &before_holds).unwrap();
+        assert_eq!((back.seats, back.pay_by), (2, None));
+        let old = before_holds.rsplit_once('|').unwrap().0.to_string();
         let back = Reservation::from_record(&r.event, r.code.as_str(), &old).unwrap();
         assert_eq!(back.seats, 1);
-        for bad in ["0", "7", "x", "2|2"] {
+        for bad in ["0", "7", "x", "2|2|2"] {
             let record = format!("{old}|{bad}");
             assert!(Reservation::from_record(&r.event, r.code.as_str(), &record).is_err());
         }

@@ -15,8 +15,10 @@ use crate::domain::{
 };
 use crate::error::Error;
 pub use crate::store::Grab;
-use crate::store::{Find, Grabbed, Restocked, Snapshot, Store};
+use crate::store::{Find, Grabbed, Payment, Restocked, Snapshot, Store};
 
+/// The largest payment the store takes (well above any ticket's price x seats).
+pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
 /// Most pools one ranked grab may list.
 pub const MAX_CHOICES: usize = 16;
 /// Fresh codes to draw before giving up; with 60-bit codes a second draw is
@@ -135,6 +137,43 @@ impl Engine {
         let result = self.store.redeem(event, find).await;
         self.changed(event);
         result
+    }
+
+    /// A payment provider's notification (see `Store::pay`): idempotent by
+    /// the provider's `payment` id (1 to 64 letters, digits, `-`, `_`).
+    pub async fn pay(
+        &self,
+        event: &EventId,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        let id_ok = (1..=64).contains(&payment.len())
+            && payment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            return Err(Error::invalid(
+                "payment_id must be 1 to 64 letters, digits, '-' or '_'",
+            ));
+        }
+        if !(0..=MAX_AMOUNT_FEN).contains(&amount) {
+            return Err(Error::invalid(format!(
+                "amount_fen must be 0 to {MAX_AMOUNT_FEN}"
+            )));
+        }
+        let result = self.store.pay(event, code, payment, amount).await;
+        self.changed(event);
+        result
+    }
+
+    /// Expires up to `max` holds of the event that are past their pay_by.
+    pub async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
+        let n = self.store.expire_holds(event, max).await?;
+        if n > 0 {
+            self.changed(event);
+        }
+        Ok(n)
     }
 
     pub async fn restock(

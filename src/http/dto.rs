@@ -83,8 +83,12 @@ pub struct ReservationDto {
     pub pool: String,
     /// Seats it holds (admits this many people; redeemed all at once).
     pub seats: u8,
-    /// active, redeemed or cancelled.
+    /// held (waiting for payment until `pay_by`), active, redeemed,
+    /// cancelled or expired (a hold not paid in time).
     pub status: String,
+    /// A hold's deadline for payment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_by: Option<DateTime<Utc>>,
     /// app or station.
     pub channel: String,
     /// Masked: `6217 **** **** 1234`.
@@ -104,6 +108,7 @@ impl From<&Reservation> for ReservationDto {
             pool: r.pool.to_string(),
             seats: r.seats,
             status: r.status.as_str().to_owned(),
+            pay_by: r.pay_by.map(time),
             channel: r.channel.as_str().to_owned(),
             card: r.card.as_str().to_owned(),
             created_at: time(r.created_at),
@@ -175,6 +180,11 @@ pub struct CreateEventBody {
     /// with a child"). Pool totals are in seats.
     #[serde(default, deserialize_with = "super::json::optional_whole_number")]
     pub max_seats: Option<i64>,
+    /// Minutes a new ticket of a priced sale is held for payment (1 to
+    /// 1440; default 15 when `price_fen` > 0). 0: no hold, a ticket at once
+    /// (paid at the counter). A free sale has no hold.
+    #[serde(default, deserialize_with = "super::json::optional_whole_number")]
+    pub hold_minutes: Option<i64>,
     pub pools: Vec<CreatePoolBody>,
 }
 
@@ -200,6 +210,8 @@ pub struct AdminEventDto {
     pub sale_status: String,
     pub price_fen: i64,
     pub max_seats: u8,
+    /// Minutes a new ticket is held for payment (0: none).
+    pub hold_minutes: i64,
     /// Every figure of each pool, in seats, as the store reports it.
     pub pools: Vec<PoolStats>,
     pub server_time: DateTime<Utc>,
@@ -220,6 +232,7 @@ impl AdminEventDto {
             sale_status: v.status.as_str().to_owned(),
             price_fen: v.event.price_fen,
             max_seats: v.event.max_seats,
+            hold_minutes: v.event.hold_ms / 60_000,
             pools: v.pools.clone(),
             server_time: time(v.server_time),
             grabs_per_second,

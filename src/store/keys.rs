@@ -12,7 +12,10 @@ pub fn log_key(event: &EventId) -> String {
     format!("tg:{{{event}}}:log")
 }
 
-/// The seven keys of an event in the order `lua/lib.lua` expects them.
-pub fn event_keys(event: &EventId) -> [String; 7] {
-    ["meta", "stock", "total", "cnt", "res", "member", "log"].map(|k| format!("tg:{{{event}}}:{k}"))
+/// The nine keys of an event in the order `lua/lib.lua` expects them.
+pub fn event_keys(event: &EventId) -> [String; 9] {
+    [
+        "meta", "stock", "total", "cnt", "res", "member", "log", "holds", "pays",
+    ]
+    .map(|k| format!("tg:{{{event}}}:{k}"))
 }

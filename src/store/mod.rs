@@ -65,6 +65,33 @@ pub enum Find {
     Member(MemberKey),
 }
 
+/// What a payment notification did to its reservation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// The hold is paid: the ticket is active (also a late payment that
+    /// found its seats free again).
+    Paid,
+    /// The money must go back: the hold expired and its seats are gone, the
+    /// ticket was cancelled, or it was paid already.
+    RefundDue,
+}
+
+impl PaymentOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "paid",
+            Self::RefundDue => "refund_due",
+        }
+    }
+}
+
+/// The answer to a payment notification (the same for a repeat of it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payment {
+    pub outcome: PaymentOutcome,
+    pub reservation: Reservation,
+}
+
 /// A pool after a restock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Restocked {
@@ -124,6 +151,32 @@ pub enum LogOp {
         card: Option<MaskedCard>,
         /// Seats taken (entries from before family seats: 1).
         seats: u8,
+        /// A hold's deadline for payment; `None`: a ticket at once.
+        pay_by: Option<Millis>,
+    },
+    /// A hold paid (`late`: after it had expired, its seats taken again).
+    Paid {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+        seats: u8,
+        payment: String,
+        amount: i64,
+        late: bool,
+    },
+    /// A hold not paid by its `pay_by`; its seats went back.
+    Expired {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+        seats: u8,
+    },
+    /// A payment to give back (the hold expired and its seats were gone, or
+    /// the ticket was cancelled or paid already).
+    RefundDue {
+        code: Code,
+        payment: String,
+        amount: i64,
     },
     Cancelled {
         code: Code,
@@ -154,6 +207,8 @@ pub struct Snapshot {
     pub reservations: Vec<Reservation>,
     /// The member index: each member's latest reservation code.
     pub members: Vec<(MemberKey, Code)>,
+    /// Held reservations by their `pay_by` (what the sweeper expires), by code.
+    pub holds: Vec<(Code, Millis)>,
     pub log: Vec<LogEntry>,
     /// Where the log ends: following it from here misses nothing and
     /// repeats nothing of this snapshot.
@@ -178,8 +233,22 @@ pub trait Store: Send + Sync {
         member: &MemberKey,
         code: &Code,
     ) -> Result<Reservation, Error>;
-    /// Marks a ticket used.
+    /// Marks a ticket used (a held one is `NotPaid`, or `HoldExpired` past
+    /// its `pay_by`).
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error>;
+    /// A payment provider's notification that `amount` fen were paid for
+    /// the ticket `code`, under the provider's `payment` id: idempotent by
+    /// that id. See `lua/pay.lua`.
+    async fn pay(
+        &self,
+        event: &EventId,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error>;
+    /// Expires up to `max` holds past their `pay_by` (the store's clock);
+    /// returns how many. Idempotent: any number of sweepers may run it.
+    async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error>;
     /// Adds (`delta > 0`) or withdraws (`delta < 0`) unsold tickets.
     async fn restock(&self, event: &EventId, pool: &PoolId, delta: i64)
     -> Result<Restocked, Error>;

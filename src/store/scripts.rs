@@ -8,11 +8,13 @@ use redis::Script;
 const LIB: &str = include_str!("../../lua/lib.lua");
 
 /// Each script: name, shebang flags, body.
-const FILES: [(&str, &str, &str); 7] = [
+const FILES: [(&str, &str, &str); 9] = [
     ("create", "", include_str!("../../lua/create.lua")),
     ("grab", "", include_str!("../../lua/grab.lua")),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
     ("redeem", "", include_str!("../../lua/redeem.lua")),
+    ("pay", "", include_str!("../../lua/pay.lua")),
+    ("expire", "", include_str!("../../lua/expire.lua")),
     ("restock", "", include_str!("../../lua/restock.lua")),
     ("status", "", include_str!("../../lua/status.lua")),
     (
@@ -44,6 +46,8 @@ pub struct Scripts {
     pub grab: Script,
     pub cancel: Script,
     pub redeem: Script,
+    pub pay: Script,
+    pub expire: Script,
     pub restock: Script,
     pub status: Script,
     pub read: Script,
@@ -58,18 +62,22 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     grab: load("grab"),
     cancel: load("cancel"),
     redeem: load("redeem"),
+    pay: load("pay"),
+    expire: load("expire"),
     restock: load("restock"),
     status: load("status"),
     read: load("read"),
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 7] {
+    pub fn all(&self) -> [&Script; 9] {
         [
             &self.create,
             &self.grab,
             &self.cancel,
             &self.redeem,
+            &self.pay,
+            &self.expire,
             &self.restock,
             &self.status,
             &self.read,

@@ -55,6 +55,7 @@ pub fn event_between(
         closes_at,
         price_fen: 500,
         max_seats: 1,
+        hold_ms: 0,
         pools: pools
             .iter()
             .map(|(p, total)| Pool {

@@ -38,10 +38,11 @@ fn every_script_writes_only_after_all_its_checks() {
             source.starts_with("#!lua"),
             "{name} needs the shebang so OOM is checked before it starts"
         );
-        let body = source
-            .split_once("\nlocal function encode")
-            .map(|(_, b)| b)
+        // The script's own file: the prelude (lib.lua) is checked below.
+        let own = std::fs::read_to_string(format!("{}/lua/{name}.lua", env!("CARGO_MANIFEST_DIR")))
             .unwrap();
+        assert!(source.ends_with(&own), "{name}: the file is not what runs");
+        let body = own.as_str();
         if name == "read" {
             assert!(write_calls(body).is_empty(), "read.lua writes");
             assert!(source.starts_with("#!lua flags=no-writes"));
@@ -56,15 +57,23 @@ fn every_script_writes_only_after_all_its_checks() {
             write_calls(checks)
         );
         assert!(
-            !write_calls(writes).is_empty(),
+            !write_calls(writes).is_empty() || writes.contains("expire_hold("),
             "{name} writes nothing after its marker"
         );
-        // Every key's type is checked before the first write: all seven by
+        // The prelude's one writing helper is a whole change of its own, and
+        // runs only where writes may.
+        assert!(
+            !checks.contains("expire_hold("),
+            "{name} expires a hold before its checks end"
+        );
+        // Every key's type is checked before the first write: all nine by
         // guard_types(), or (grab.lua, the hot path) the keys it reads by the
         // reads themselves (`checked`) and the others by guard_types(KEY, ...).
         assert!(
             checks.contains("guard_types()")
-                || (checks.contains("checked(") && checks.contains("guard_types(CNT, LOG)")),
+                || (checks.contains("checked(")
+                    && checks.contains("guard_types(CNT, LOG)")
+                    && checks.contains("guard_types(CNT, LOG, HOLDS, PAYS)")),
             "{name} does not check key types"
         );
         // After the marker there is no way out but success.
@@ -74,6 +83,23 @@ fn every_script_writes_only_after_all_its_checks() {
             .count();
         assert_eq!(refusals, 1, "{name} may return between its writes");
     }
+}
+
+#[test]
+fn the_prelude_writes_only_inside_expire_hold() {
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lua/lib.lua")).unwrap();
+    let (before, helper) = lib.split_once("local function expire_hold(").unwrap();
+    assert!(
+        write_calls(before).is_empty(),
+        "lib.lua writes outside expire_hold"
+    );
+    let helper_end = helper.find("\nend\n").expect("expire_hold ends");
+    assert!(
+        write_calls(&helper[helper_end..]).is_empty(),
+        "lib.lua writes after expire_hold"
+    );
+    // It type-checks nothing itself: its callers did (guard_types before any write).
+    assert!(!write_calls(&helper[..helper_end]).is_empty());
 }
 
 /// Every key of the instance with its DUMP: byte-for-byte state.
@@ -109,6 +135,8 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
     };
     vec![
         d(h.engine.grab(&grab).await),
+        d(h.engine.pay(&ev, held, "pay-1", 500).await),
+        d(h.engine.expire_holds(&ev, 10).await),
         d(h.engine.cancel(&ev, &member.key, held).await),
         d(h.engine.redeem(&ev, &Find::Code(held.clone())).await),
         d(h.engine.restock(&ev, &pool_id("p"), 3).await),
@@ -117,11 +145,12 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
     ]
 }
 
-async fn event_with_one_ticket(h: &Harness) -> Code {
-    h.engine
-        .create_event(&open_event("e", &[("p", 10)]))
-        .await
-        .unwrap();
+/// Event `e` (a 500-fen sale) with card 1's ticket; `hold_ms` > 0 makes it a
+/// hold, and the sale one whose grabs touch every key.
+async fn event_with_one_ticket(h: &Harness, hold_ms: i64) -> Code {
+    let mut event = open_event("e", &[("p", 10)]);
+    event.hold_ms = hold_ms;
+    h.engine.create_event(&event).await.unwrap();
     let member = h.engine.member(&card(1));
     let org = OrgPath::parse("bj").unwrap();
     let input = Grab {
@@ -138,15 +167,19 @@ async fn event_with_one_ticket(h: &Harness) -> Code {
 #[tokio::test]
 async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
     let h = redis();
-    let held = event_with_one_ticket(&h).await;
+    let held = event_with_one_ticket(&h, 60_000).await;
     let mut conn = h.redis.as_ref().unwrap().conn();
     for key in event_keys(&event_id("e")) {
-        // Replace the key by a string, as a stray command or a bug elsewhere might.
-        let _: () = redis::cmd("RENAME")
-            .arg(&key)
-            .arg("saved")
-            .query(&mut conn)
-            .unwrap();
+        // Replace the key by a string, as a stray command or a bug elsewhere
+        // might (a key the event has not written yet is simply created).
+        let existed: bool = redis::cmd("EXISTS").arg(&key).query(&mut conn).unwrap();
+        if existed {
+            let _: () = redis::cmd("RENAME")
+                .arg(&key)
+                .arg("saved")
+                .query(&mut conn)
+                .unwrap();
+        }
         let _: () = redis::cmd("SET")
             .arg(&key)
             .arg("not what you expect")
@@ -164,11 +197,15 @@ async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
             before,
             "a script wrote something with {key} broken"
         );
-        let _: () = redis::cmd("RENAME")
-            .arg("saved")
-            .arg(&key)
-            .query(&mut conn)
-            .unwrap();
+        if existed {
+            let _: () = redis::cmd("RENAME")
+                .arg("saved")
+                .arg(&key)
+                .query(&mut conn)
+                .unwrap();
+        } else {
+            let _: () = redis::cmd("DEL").arg(&key).query(&mut conn).unwrap();
+        }
     }
     let report = h.engine.audit(&event_id("e")).await.unwrap();
     assert!(report.ok, "{:?}", report.violations);
@@ -177,7 +214,7 @@ async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
 #[tokio::test]
 async fn out_of_memory_refuses_every_script_before_it_starts() {
     let h = redis();
-    let held = event_with_one_ticket(&h).await;
+    let held = event_with_one_ticket(&h, 60_000).await;
     let mut conn = h.redis.as_ref().unwrap().conn();
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
@@ -216,11 +253,11 @@ async fn out_of_memory_refuses_every_script_before_it_starts() {
 #[tokio::test]
 async fn the_audit_reports_tampering_and_lost_tickets() {
     let h = redis();
-    let held = event_with_one_ticket(&h).await;
+    let held = event_with_one_ticket(&h, 60_000).await;
     let ev = event_id("e");
     assert!(h.engine.audit(&ev).await.unwrap().ok);
     let mut conn = h.redis.as_ref().unwrap().conn();
-    let [_, stock, _, _, res, _, _] = event_keys(&ev);
+    let [_, stock, _, _, res, ..] = event_keys(&ev);
     // An extra ticket appears out of nowhere.
     let _: () = redis::cmd("HINCRBY")
         .arg(&stock)
@@ -251,19 +288,30 @@ async fn the_audit_reports_tampering_and_lost_tickets() {
 }
 
 /// Rewrites an event on Redis into the layout of the build before family
-/// seats: no `max_seats` in the meta hash, records of eight fields, log
-/// entries without `seats`.
+/// seats and payment holds: no `max_seats` or `hold_ms` in the meta hash, no
+/// held or expired counters, records of eight fields, log entries without
+/// `seats`.
 fn downgrade_to_single_seats(h: &Harness, ev: &ticketgrab::domain::EventId) {
     let mut conn = h.redis.as_ref().unwrap().conn();
-    let [meta, _, _, _, res, _, log] = event_keys(ev);
+    let [meta, _, _, cnt, res, _, log, ..] = event_keys(ev);
     let _: () = redis::cmd("HDEL")
         .arg(&meta)
         .arg("max_seats")
+        .arg("hold_ms")
+        .query(&mut conn)
+        .unwrap();
+    let _: () = redis::cmd("HDEL")
+        .arg(&cnt)
+        .arg("held:p")
+        .arg("expired:p")
         .query(&mut conn)
         .unwrap();
     let records: Vec<(String, String)> = redis::cmd("HGETALL").arg(&res).query(&mut conn).unwrap();
     for (code, record) in records {
-        let old = record.strip_suffix("|1").expect("one seat").to_owned();
+        let old = record
+            .strip_suffix("|1|")
+            .expect("one seat, no hold")
+            .to_owned();
         let _: () = redis::cmd("HSET")
             .arg(&res)
             .arg(code)
@@ -282,7 +330,7 @@ fn downgrade_to_single_seats(h: &Harness, ev: &ticketgrab::domain::EventId) {
     for (id, fields) in entries {
         let mut add = redis::cmd("XADD");
         add.arg(&log).arg(id);
-        for (k, v) in fields.iter().filter(|(k, _)| k != "seats") {
+        for (k, v) in fields.iter().filter(|(k, _)| k != "seats" && k != "pay_by") {
             add.arg(k).arg(v);
         }
         let _: String = add.query(&mut conn).unwrap();
@@ -292,7 +340,7 @@ fn downgrade_to_single_seats(h: &Harness, ev: &ticketgrab::domain::EventId) {
 #[tokio::test]
 async fn events_and_tickets_from_before_family_seats_hold_one_seat() {
     let h = redis();
-    let held = event_with_one_ticket(&h).await;
+    let held = event_with_one_ticket(&h, 0).await;
     let ev = event_id("e");
     downgrade_to_single_seats(&h, &ev);
     let view = h.engine.event(&ev).await.unwrap();

@@ -34,6 +34,9 @@ pub struct Model {
 struct Held {
     code: Code,
     status: Status,
+    /// A hold's deadline: past it (by the front end's clock, with a margin)
+    /// only the store can say whether it expired.
+    pay_by: Option<Millis>,
     /// The whole reservation; `None` when the log entry that made it did not
     /// carry the card (entries older than the read model), and then a retry
     /// of this member is asked of the store.
@@ -58,6 +61,7 @@ impl Model {
                     Held {
                         code,
                         status: r.status,
+                        pay_by: r.pay_by,
                         reservation: Some(r),
                     },
                 ))
@@ -95,24 +99,32 @@ impl Model {
                 channel,
                 card,
                 seats,
+                pay_by,
             } => {
                 self.add_stock(&pool, -i64::from(seats));
+                let status = if pay_by.is_some() {
+                    Status::Held
+                } else {
+                    Status::Active
+                };
                 let reservation = card.map(|card| Reservation {
                     event: self.event.clone(),
                     code: code.clone(),
                     pool,
                     seats,
-                    status: Status::Active,
+                    status,
                     channel,
                     member: member.clone(),
                     card,
                     created_at: at,
                     redeemed_at: None,
                     cancelled_at: None,
+                    pay_by,
                 });
                 let held = Held {
                     code,
-                    status: Status::Active,
+                    status,
+                    pay_by,
                     reservation,
                 };
                 self.held.insert(member, held);
@@ -129,6 +141,29 @@ impl Model {
             LogOp::Redeemed { code, member, .. } => {
                 self.set_ticket(&member, &code, Status::Redeemed, at);
             }
+            LogOp::Paid {
+                code,
+                pool,
+                member,
+                seats,
+                late,
+                ..
+            } => {
+                if late {
+                    self.add_stock(&pool, -i64::from(seats));
+                }
+                self.set_ticket(&member, &code, Status::Active, at);
+            }
+            LogOp::Expired {
+                code,
+                pool,
+                member,
+                seats,
+            } => {
+                self.add_stock(&pool, i64::from(seats));
+                self.set_ticket(&member, &code, Status::Expired, at);
+            }
+            LogOp::RefundDue { .. } => {}
             LogOp::Restocked { pool, delta } => self.add_stock(&pool, delta),
             LogOp::Status(status) => self.status = status,
         }
@@ -149,9 +184,11 @@ impl Model {
         if let Some(r) = &mut held.reservation {
             r.status = status;
             match status {
-                Status::Cancelled => r.cancelled_at = Some(at),
+                Status::Cancelled | Status::Expired => r.cancelled_at = Some(at),
                 Status::Redeemed => r.redeemed_at = Some(at),
-                Status::Active => {}
+                // Paid: a late payment revives an expired hold.
+                Status::Active => r.cancelled_at = None,
+                Status::Held => {}
             }
         }
     }
@@ -179,6 +216,12 @@ impl Model {
         if let Some(held) = self.held.get(&grab.member.key)
             && held.status.is_live()
         {
+            // A hold near or past its pay_by: the store decides whether it expired.
+            if held.status == Status::Held
+                && held.pay_by.is_none_or(|by| now.0 >= by.0 - CLOCK_MARGIN_MS)
+            {
+                return None;
+            }
             let reservation = held.reservation.clone()?;
             return Some(Ok(Grabbed {
                 reservation,

@@ -43,6 +43,19 @@ pub fn router() -> Router<AppState> {
         .route("/admin/stream", get(stream))
 }
 
+/// A sale's payment hold in minutes: as given (0 to a day), else 15 for a
+/// priced sale and none for a free one.
+fn hold_minutes(given: Option<i64>, price_fen: i64) -> Result<i64, ApiError> {
+    match given {
+        None if price_fen > 0 => Ok(crate::domain::DEFAULT_HOLD_MINUTES),
+        None => Ok(0),
+        Some(m) if (0..=24 * 60).contains(&m) => Ok(m),
+        Some(_) => Err(ApiError::BadRequest(
+            "hold_minutes must be 0 to 1440".into(),
+        )),
+    }
+}
+
 /// Create a sale; 409 `exists` if the id is taken.
 #[utoipa::path(post, path = "/api/v1/admin/events", tag = "admin", security(("staff" = [])),
     request_body = CreateEventBody,
@@ -61,6 +74,7 @@ pub async fn create(
         closes_at: Millis::from_datetime(body.closes_at),
         price_fen: body.price_fen,
         max_seats: seats_param("max_seats", body.max_seats)?,
+        hold_ms: hold_minutes(body.hold_minutes, body.price_fen)? * 60_000,
         pools: body
             .pools
             .into_iter()

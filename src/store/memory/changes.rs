@@ -7,7 +7,7 @@ use crate::domain::{
     StatusAction, sale_phase,
 };
 use crate::error::Error;
-use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
+use crate::store::{Find, Grab, Grabbed, LogOp, Payment, PaymentOutcome, Restocked};
 
 impl EventData {
     /// Mirrors lua/grab.lua.
@@ -28,13 +28,18 @@ impl EventData {
         if req.org.is_some_and(|org| !org.is_within(&self.event.org)) {
             return Err(Error::NotEligible);
         }
-        if let Some(held) = self.find(&Find::Member(req.member.key.clone()))
-            && held.status.is_live()
-        {
-            return Ok(Grabbed {
-                reservation: held.clone(),
-                new: false,
-            });
+        // A hold past its pay_by is expired with this grab's writes (the
+        // sweeper may not have come by yet): the member may grab anew.
+        let mut stale = None;
+        if let Some(held) = self.find(&Find::Member(req.member.key.clone())) {
+            if held.status == Status::Held && held.pay_by.is_some_and(|by| now >= by) {
+                stale = Some(held.code.clone());
+            } else if held.status.is_live() {
+                return Ok(Grabbed {
+                    reservation: held.clone(),
+                    new: false,
+                });
+            }
         }
         let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
         match sale_phase(self.status, opens_at, closes_at, now) {
@@ -62,22 +67,39 @@ impl EventData {
             return Err(Error::CodeTaken);
         }
         // writes
+        if let Some(stale) = stale {
+            self.expire(&stale, now);
+        }
+        let hold = self.event.hold_ms;
+        let (status, pay_by) = if hold > 0 {
+            (Status::Held, Some(Millis(now.0 + hold)))
+        } else {
+            (Status::Active, None)
+        };
         let stats = self.pool_mut(pool).expect("pool checked above");
         stats.remaining -= seats;
-        stats.active += seats;
+        if status == Status::Held {
+            stats.held += seats;
+        } else {
+            stats.active += seats;
+        }
         let reservation = Reservation {
             event: req.event.clone(),
             code: code.clone(),
             pool: pool.clone(),
             seats: req.seats,
-            status: Status::Active,
+            status,
             channel: req.channel,
             member: req.member.key.clone(),
             card: req.member.card.clone(),
             created_at: now,
             redeemed_at: None,
             cancelled_at: None,
+            pay_by,
         };
+        if let Some(by) = pay_by {
+            self.holds.insert((by, code.clone()));
+        }
         self.reservations.insert(code.clone(), reservation.clone());
         self.members.insert(req.member.key.clone(), code.clone());
         self.log(
@@ -89,6 +111,7 @@ impl EventData {
                 channel: req.channel,
                 card: Some(req.member.card.clone()),
                 seats: req.seats,
+                pay_by,
             },
         );
         Ok(Grabbed {
@@ -112,10 +135,18 @@ impl EventData {
         match r.status {
             Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
-            Status::Active => {}
+            Status::Expired => return Err(Error::HoldExpired(Box::new(r.clone()))),
+            Status::Active | Status::Held => {}
         }
-        let (pool, seats) = (r.pool.clone(), r.seats);
+        let (pool, seats, from) = (r.pool.clone(), r.seats, r.status);
+        let late = from == Status::Held && r.pay_by.is_some_and(|by| now >= by);
         // writes
+        if late {
+            return Err(Error::HoldExpired(Box::new(self.expire(code, now))));
+        }
+        if let Some(by) = r.pay_by.filter(|_| from == Status::Held) {
+            self.holds.remove(&(by, code.clone()));
+        }
         let r = self.reservations.get_mut(code).expect("found above");
         r.status = Status::Cancelled;
         r.cancelled_at = Some(now);
@@ -124,7 +155,11 @@ impl EventData {
             .pool_mut(&pool)
             .ok_or_else(|| Error::Corrupt(format!("no pool {pool}")))?;
         stats.remaining += i64::from(seats);
-        stats.active -= i64::from(seats);
+        if from == Status::Held {
+            stats.held -= i64::from(seats);
+        } else {
+            stats.active -= i64::from(seats);
+        }
         stats.cancelled += i64::from(seats);
         self.log(
             now,
@@ -144,10 +179,17 @@ impl EventData {
         match r.status {
             Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
-            Status::Active => {}
+            Status::Expired => return Err(Error::HoldExpired(Box::new(r.clone()))),
+            Status::Held if r.pay_by.is_some_and(|by| now < by) => {
+                return Err(Error::NotPaid(Box::new(r.clone())));
+            }
+            Status::Active | Status::Held => {}
         }
         let code = r.code.clone();
         // writes
+        if r.status == Status::Held {
+            return Err(Error::HoldExpired(Box::new(self.expire(&code, now))));
+        }
         let r = self.reservations.get_mut(&code).expect("found above");
         r.status = Status::Redeemed;
         r.redeemed_at = Some(now);
@@ -167,6 +209,141 @@ impl EventData {
             },
         );
         Ok(out)
+    }
+
+    /// Expires the held reservation `code` at `now`: its seats go back.
+    /// Mirrors `expire_hold` of lua/lib.lua; returns the expired reservation.
+    pub(super) fn expire(&mut self, code: &Code, now: Millis) -> Reservation {
+        let r = self.reservations.get_mut(code).expect("a held reservation");
+        r.status = Status::Expired;
+        r.cancelled_at = Some(now);
+        let out = r.clone();
+        if let Some(by) = out.pay_by {
+            self.holds.remove(&(by, code.clone()));
+        }
+        let seats = i64::from(out.seats);
+        if let Some(stats) = self.pool_mut(&out.pool) {
+            stats.remaining += seats;
+            stats.held -= seats;
+            stats.expired += seats;
+        }
+        self.log(
+            now,
+            LogOp::Expired {
+                code: code.clone(),
+                pool: out.pool.clone(),
+                member: out.member.clone(),
+                seats: out.seats,
+            },
+        );
+        out
+    }
+
+    /// Mirrors lua/expire.lua: up to `max` holds past their pay_by, soonest first.
+    pub(super) fn expire_due(&mut self, max: usize, now: Millis) -> usize {
+        let due: Vec<Code> = self
+            .holds
+            .iter()
+            .take_while(|(by, _)| *by <= now)
+            .take(max)
+            .map(|(_, c)| c.clone())
+            .collect();
+        for code in &due {
+            self.expire(code, now);
+        }
+        due.len()
+    }
+
+    /// Mirrors lua/pay.lua.
+    pub(super) fn pay(
+        &mut self,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+        now: Millis,
+    ) -> Result<Payment, Error> {
+        if let Some((paid_code, paid_amount, outcome)) = self.payments.get(payment) {
+            if paid_code != code || *paid_amount != amount {
+                return Err(Error::PaymentConflict);
+            }
+            let reservation = self.reservations.get(code).ok_or(Error::NotFound)?.clone();
+            return Ok(Payment {
+                outcome: *outcome,
+                reservation,
+            });
+        }
+        let r = self.reservations.get(code).ok_or(Error::NotFound)?;
+        let seats = i64::from(r.seats);
+        let due = self.event.price_fen * seats;
+        if amount != due {
+            return Err(Error::PaymentMismatch { due });
+        }
+        let (mut outcome, mut late) = (PaymentOutcome::RefundDue, false);
+        let past_due = r.pay_by.is_some_and(|by| now >= by);
+        let expire_first = r.status == Status::Held && past_due;
+        if r.status == Status::Held && !past_due {
+            outcome = PaymentOutcome::Paid;
+        } else if matches!(r.status, Status::Held | Status::Expired) {
+            let stock = self
+                .pools
+                .iter()
+                .find(|p| p.id == r.pool)
+                .map_or(0, |p| p.remaining);
+            let free = stock + if expire_first { seats } else { 0 };
+            if self.members.get(&r.member) == Some(code) && free >= seats {
+                (outcome, late) = (PaymentOutcome::Paid, true);
+            }
+        }
+        // writes
+        if expire_first {
+            self.expire(code, now);
+        }
+        if outcome == PaymentOutcome::Paid {
+            let r = self.reservations.get_mut(code).expect("found above");
+            r.status = Status::Active;
+            r.cancelled_at = None;
+            let r = r.clone();
+            if !late && let Some(by) = r.pay_by {
+                self.holds.remove(&(by, code.clone()));
+            }
+            let stats = self
+                .pool_mut(&r.pool)
+                .ok_or_else(|| Error::Corrupt(format!("no pool {}", r.pool)))?;
+            if late {
+                stats.remaining -= seats;
+                stats.expired -= seats;
+            } else {
+                stats.held -= seats;
+            }
+            stats.active += seats;
+            self.log(
+                now,
+                LogOp::Paid {
+                    code: code.clone(),
+                    pool: r.pool.clone(),
+                    member: r.member.clone(),
+                    seats: r.seats,
+                    payment: payment.to_owned(),
+                    amount,
+                    late,
+                },
+            );
+        } else {
+            self.log(
+                now,
+                LogOp::RefundDue {
+                    code: code.clone(),
+                    payment: payment.to_owned(),
+                    amount,
+                },
+            );
+        }
+        self.payments
+            .insert(payment.to_owned(), (code.clone(), amount, outcome));
+        Ok(Payment {
+            outcome,
+            reservation: self.reservations[code].clone(),
+        })
     }
 
     /// Mirrors lua/restock.lua.

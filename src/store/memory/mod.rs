@@ -8,12 +8,15 @@
 mod changes;
 mod reads;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Find, Grab, Grabbed, LogEntry, LogOp, LogPos, Restocked, Snapshot, Store};
+use super::{
+    Find, Grab, Grabbed, LogEntry, LogOp, LogPos, Payment, PaymentOutcome, Restocked, Snapshot,
+    Store,
+};
 use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, Millis, PoolId, PoolStats, Reservation, SaleStatus,
     StatusAction,
@@ -47,6 +50,11 @@ struct EventData {
     reservations: HashMap<Code, Reservation>,
     /// Each member's latest reservation code.
     members: HashMap<MemberKey, Code>,
+    /// Held reservations by `pay_by`, as the Redis store's sorted set.
+    holds: BTreeSet<(Millis, Code)>,
+    /// Payment notifications by the provider's id: the ticket, the amount,
+    /// and what it did.
+    payments: HashMap<String, (Code, i64, PaymentOutcome)>,
     log: Vec<LogEntry>,
 }
 
@@ -132,13 +140,17 @@ impl Store for MemoryStore {
                     title: p.title.clone(),
                     total: p.total,
                     remaining: p.total,
+                    held: 0,
                     active: 0,
                     redeemed: 0,
                     cancelled: 0,
+                    expired: 0,
                 })
                 .collect(),
             reservations: HashMap::new(),
             members: HashMap::new(),
+            holds: BTreeSet::new(),
+            payments: HashMap::new(),
             log: Vec::new(),
         };
         for p in &event.pools {
@@ -178,6 +190,20 @@ impl Store for MemoryStore {
 
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
         self.with_event(event, |data| data.redeem(find, self.now()))
+    }
+
+    async fn pay(
+        &self,
+        event: &EventId,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        self.with_event(event, |data| data.pay(code, payment, amount, self.now()))
+    }
+
+    async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
+        self.with_event(event, |data| Ok(data.expire_due(max, self.now())))
     }
 
     async fn restock(
@@ -244,6 +270,7 @@ mod tests {
             closes_at: Millis(now + 3_600_000),
             price_fen: 0,
             max_seats: 1,
+            hold_ms: 0,
             pools: vec![Pool {
                 id: pool.clone(),
                 title: "p".into(),

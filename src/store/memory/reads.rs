@@ -23,10 +23,14 @@ impl EventData {
             .map(|(m, c)| (m.clone(), c.clone()))
             .collect();
         members.sort();
+        let mut holds: Vec<(Code, Millis)> =
+            self.holds.iter().map(|(at, c)| (c.clone(), *at)).collect();
+        holds.sort();
         Snapshot {
             view: self.view(now),
             reservations,
             members,
+            holds,
             log: self.log.clone(),
             log_end: position(self.log.len()),
         }

@@ -148,7 +148,7 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         pipe.cmd("EVALSHA")
             .arg(script.get_hash())
-            .arg(7)
+            .arg(keys.len())
             .arg(&keys[..])
             .arg(args);
         pipe.cmd("WAIT")

@@ -7,13 +7,15 @@ use tracing::instrument;
 use super::RedisStore;
 use super::reply::{code, int, list, pairs, parse_log_entry, reservation, texts};
 use crate::domain::{
-    Code, Event, EventId, EventView, MAX_POOL_TOTAL, MAX_SEATS, MemberKey, OrgPath, PoolId,
+    Code, Event, EventId, EventView, MAX_POOL_TOTAL, MAX_SEATS, MemberKey, Millis, OrgPath, PoolId,
     Reservation, SaleStatus, StatusAction,
 };
 use crate::error::Error;
 use crate::store::keys::{EVENT_INDEX, log_key};
 use crate::store::scripts::SCRIPTS;
-use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Restocked, Snapshot, Store};
+use crate::store::{
+    Find, Grab, Grabbed, LogEntry, LogPos, Payment, PaymentOutcome, Restocked, Snapshot, Store,
+};
 
 /// Seat counts as script arguments, without a fresh string per grab.
 const SEATS: [&str; MAX_SEATS as usize] = ["1", "2", "3", "4", "5", "6"];
@@ -33,6 +35,7 @@ impl Store for RedisStore {
             event.closes_at.0.to_string(),
             event.price_fen.to_string(),
             event.max_seats.to_string(),
+            event.hold_ms.to_string(),
         ];
         for pool in &event.pools {
             args.extend([
@@ -114,6 +117,38 @@ impl Store for RedisStore {
         reservation(event, &fields)
     }
 
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
+    async fn pay(
+        &self,
+        event: &EventId,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        let amount = amount.to_string();
+        let (_, fields) = self
+            .change(&SCRIPTS.pay, event, &[code.as_str(), payment, &amount])
+            .await?;
+        let outcome = match fields.first().map(String::as_str) {
+            Some("paid") => PaymentOutcome::Paid,
+            Some("refund_due") => PaymentOutcome::RefundDue,
+            other => return Err(Error::Corrupt(format!("payment outcome {other:?}"))),
+        };
+        Ok(Payment {
+            outcome,
+            reservation: reservation(event, &fields[1..])?,
+        })
+    }
+
+    #[instrument(level = "debug", skip_all, fields(event = %event))]
+    async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
+        let (_, fields) = self
+            .change(&SCRIPTS.expire, event, &[&max.to_string()])
+            .await?;
+        let n = fields.first().map(|n| int(n)).transpose()?.unwrap_or(0);
+        usize::try_from(n).map_err(|_| Error::Corrupt(format!("expired {n} holds")))
+    }
+
     #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool, delta))]
     async fn restock(
         &self,
@@ -176,7 +211,7 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         let (view, rest) = self.read(event, &["full"]).await?;
-        let [res, members, log] = <[Value; 3]>::try_from(rest)
+        let [res, members, log, holds] = <[Value; 4]>::try_from(rest)
             .map_err(|_| Error::Corrupt("snapshot reply has the wrong shape".into()))?;
         let mut reservations = pairs(&texts(res)?)
             .map(|(code, record)| Reservation::from_record(event, code, record))
@@ -191,10 +226,15 @@ impl Store for RedisStore {
             .map(parse_log_entry)
             .collect::<Result<Vec<_>, _>>()?;
         let log_end = log.last().map_or(LogPos::START, |(pos, _)| *pos);
+        let mut holds = pairs(&texts(holds)?)
+            .map(|(c, by)| Ok((code(c)?, Millis(int(by)?))))
+            .collect::<Result<Vec<_>, Error>>()?;
+        holds.sort();
         Ok(Snapshot {
             view,
             reservations,
             members,
+            holds,
             log: log.into_iter().map(|(_, entry)| entry).collect(),
             log_end,
         })

@@ -43,6 +43,12 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
                 .ok_or_else(|| Error::Corrupt(format!("bad max_seats {:?}", field(0))))?,
         },
         "code_taken" => Error::CodeTaken,
+        "not_paid" => Error::NotPaid(Box::new(reservation(event, fields)?)),
+        "hold_expired" => Error::HoldExpired(Box::new(reservation(event, fields)?)),
+        "payment_mismatch" => Error::PaymentMismatch {
+            due: int(&field(0))?,
+        },
+        "payment_conflict" => Error::PaymentConflict,
         "not_found" => Error::NotFound,
         "exists" => Error::EventExists,
         "not_open" => Error::NotOpen {
@@ -131,6 +137,7 @@ pub fn parse_view(
             .ok_or_else(|| Error::Corrupt(format!("event {id} misses {k}")))
     };
     let num = |m: &HashMap<String, String>, k: &str| get(m, k).and_then(|v| int(&v));
+    let counter = |k: &str| cnt.get(k).map_or(Ok(0), |v| int(v));
     let mut pools = Vec::new();
     let mut stats = Vec::new();
     for pool in get(&meta, "pools")?.split(',') {
@@ -147,9 +154,12 @@ pub fn parse_view(
             title,
             total: num(&total, pool)?,
             remaining: num(&stock, pool)?,
+            // Absent in events created before payment holds: none.
+            held: counter(&format!("held:{pool}"))?,
             active: num(&cnt, &format!("active:{pool}"))?,
             redeemed: num(&cnt, &format!("redeemed:{pool}"))?,
             cancelled: num(&cnt, &format!("cancelled:{pool}"))?,
+            expired: counter(&format!("expired:{pool}"))?,
         });
     }
     let org = get(&meta, "org")?;
@@ -161,6 +171,8 @@ pub fn parse_view(
             opens_at: Millis(num(&meta, "opens")?),
             closes_at: Millis(num(&meta, "closes")?),
             price_fen: num(&meta, "price")?,
+            // Events created before payment holds have none.
+            hold_ms: meta.get("hold_ms").map_or(Ok(0), |v| int(v))?,
             // Events created before family seats have no max_seats: one seat.
             max_seats: match meta.get("max_seats") {
                 None => 1,
@@ -223,6 +235,27 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
             },
             card: field("card").map(MaskedCard::from_stored).transpose()?,
             seats: seats()?,
+            pay_by: field("pay_by").map(int).transpose()?.map(Millis),
+        },
+        "paid" => LogOp::Paid {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+            seats: seats()?,
+            payment: get("payment")?.to_owned(),
+            amount: int(get("amount")?)?,
+            late: get("late")? == "1",
+        },
+        "expired" => LogOp::Expired {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+            seats: seats()?,
+        },
+        "refund_due" => LogOp::RefundDue {
+            code: code(get("code")?)?,
+            payment: get("payment")?.to_owned(),
+            amount: int(get("amount")?)?,
         },
         "cancelled" => LogOp::Cancelled {
             code: code(get("code")?)?,
@@ -275,12 +308,19 @@ mod tests {
             "cancelled",
             "above_limit",
             "too_many_seats",
+            "not_paid",
+            "hold_expired",
+            "payment_mismatch",
+            "payment_conflict",
         ] {
             let fields: Vec<String> = match tag {
                 "not_open" => vec!["1".into(), "2".into()],
                 "below_zero" | "too_many_seats" => vec!["3".into()],
                 "above_limit" => vec!["3".into(), "4".into()],
-                "already_redeemed" | "cancelled" => with_ticket.to_vec(),
+                "already_redeemed" | "cancelled" | "not_paid" | "hold_expired" => {
+                    with_ticket.to_vec()
+                }
+                "payment_mismatch" => vec!["500".into()],
                 _ => vec!["p1".into()],
             };
             let error = refusal(&event, tag, &fields).unwrap();
