@@ -5,7 +5,7 @@ use ticketgrab::domain::{
     CardNumber, Channel, Code, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
 };
 use ticketgrab::store::Grab;
-use ticketgrab::store::{Find, Grabbed};
+use ticketgrab::store::{Find, Grabbed, LogOp, Payment, PaymentOutcome};
 
 use super::{Harness, state};
 use testkit::{card, event_between, event_id, open_event, pool_id};
@@ -44,6 +44,12 @@ conformance!(
     family_seats_are_taken_counted_given_back_and_used_together,
     a_grab_for_more_seats_than_are_left_takes_the_first_pool_that_fits,
     too_many_seats_or_a_count_no_event_allows_changes_nothing,
+    a_hold_is_paid_once_and_a_repeated_notification_changes_nothing,
+    a_wrong_amount_or_a_reused_payment_id_changes_nothing,
+    an_unpaid_hold_expires_once_and_its_seats_go_back,
+    a_late_payment_takes_its_seats_again_or_is_refunded,
+    a_hold_past_pay_by_expires_when_touched_without_the_sweeper,
+    a_hold_can_be_given_back_but_not_used_before_it_is_paid,
 );
 
 mod cases {
@@ -107,6 +113,35 @@ mod cases {
             .iter()
             .map(|p| (p.remaining, p.active, p.redeemed, p.cancelled))
             .collect()
+    }
+
+    /// A 500-fen sale whose tickets are held `hold_ms` for payment.
+    async fn held_sale(h: &Harness, id: &str, pools: &[(&str, i64)], hold_ms: i64) {
+        let mut event = open_event(id, pools);
+        event.max_seats = 2;
+        event.hold_ms = hold_ms;
+        h.engine.create_event(&event).await.unwrap();
+    }
+
+    /// (remaining, held, active, expired) of the first pool.
+    async fn hold_figures(h: &Harness, event: &str) -> (i64, i64, i64, i64) {
+        let p = &h.engine.event(&event_id(event)).await.unwrap().pools[0];
+        (p.remaining, p.held, p.active, p.expired)
+    }
+
+    async fn audit_ok(h: &Harness, event: &str) {
+        let report = h.engine.audit(&event_id(event)).await.unwrap();
+        assert!(report.ok, "{:?}", report.violations);
+    }
+
+    async fn pay(
+        h: &Harness,
+        event: &str,
+        code: &Code,
+        id: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        h.engine.pay(&event_id(event), code, id, amount).await
     }
 
     async fn remaining(h: &Harness, event: &str) -> Vec<i64> {
@@ -726,5 +761,205 @@ mod cases {
                 Err(Error::Invalid(_))
             ));
         }
+    }
+
+    pub async fn a_hold_is_paid_once_and_a_repeated_notification_changes_nothing(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 10)], 60_000).await;
+        let g = grab_seats(&h, "cinema", &card(1), &["p"], Channel::App, 2)
+            .await
+            .unwrap();
+        let r = &g.reservation;
+        assert_eq!(r.status, Status::Held);
+        let pay_by = r.pay_by.expect("a hold has a deadline");
+        assert!(pay_by.0 - r.created_at.0 == 60_000, "{r:?}");
+        assert_eq!(hold_figures(&h, "cinema").await, (8, 2, 0, 0));
+        // A retry while held is the same hold.
+        let again = grab(&h, "cinema", 1, &["p"]).await.unwrap();
+        assert_eq!((again.new, &again.reservation), (false, r));
+        let paid = pay(&h, "cinema", &r.code, "wx-1", 1_000).await.unwrap();
+        assert_eq!(paid.outcome, PaymentOutcome::Paid);
+        assert_eq!(
+            (paid.reservation.status, paid.reservation.pay_by),
+            (Status::Active, Some(pay_by))
+        );
+        assert_eq!(hold_figures(&h, "cinema").await, (8, 0, 2, 0));
+        let before = state_of(&h, "cinema").await;
+        let replay = pay(&h, "cinema", &r.code, "wx-1", 1_000).await.unwrap();
+        assert_eq!(replay, paid);
+        assert_eq!(state_of(&h, "cinema").await, before);
+        // Paid twice under another id: that money goes back.
+        let twice = pay(&h, "cinema", &r.code, "wx-2", 1_000).await.unwrap();
+        assert_eq!(twice.outcome, PaymentOutcome::RefundDue);
+        assert_eq!(hold_figures(&h, "cinema").await, (8, 0, 2, 0));
+        let used = h
+            .engine
+            .redeem(&event_id("cinema"), &Find::Code(r.code.clone()))
+            .await
+            .unwrap();
+        assert_eq!(used.status, Status::Redeemed);
+        audit_ok(&h, "cinema").await;
+    }
+
+    pub async fn a_wrong_amount_or_a_reused_payment_id_changes_nothing(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 10)], 60_000).await;
+        let a = grab(&h, "cinema", 1, &["p"]).await.unwrap().reservation;
+        let b = grab(&h, "cinema", 2, &["p"]).await.unwrap().reservation;
+        let before = state_of(&h, "cinema").await;
+        assert_eq!(
+            pay(&h, "cinema", &a.code, "wx-1", 499).await,
+            Err(Error::PaymentMismatch { due: 500 })
+        );
+        assert_eq!(
+            pay(&h, "cinema", &Code::random(), "wx-1", 500).await,
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            pay(&h, "nope", &a.code, "wx-1", 500).await,
+            Err(Error::UnknownEvent)
+        );
+        for bad in ["", "has|bar", &"x".repeat(65)] {
+            assert!(matches!(
+                pay(&h, "cinema", &a.code, bad, 500).await,
+                Err(Error::Invalid(_))
+            ));
+        }
+        assert_eq!(state_of(&h, "cinema").await, before);
+        pay(&h, "cinema", &a.code, "wx-1", 500).await.unwrap();
+        let paid_a = state_of(&h, "cinema").await;
+        assert_eq!(
+            pay(&h, "cinema", &b.code, "wx-1", 500).await,
+            Err(Error::PaymentConflict)
+        );
+        assert_eq!(state_of(&h, "cinema").await, paid_a);
+        audit_ok(&h, "cinema").await;
+    }
+
+    pub async fn an_unpaid_hold_expires_once_and_its_seats_go_back(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 2)], 300).await;
+        let r = grab_seats(&h, "cinema", &card(1), &["p"], Channel::App, 2)
+            .await
+            .unwrap()
+            .reservation;
+        assert_eq!(grab(&h, "cinema", 2, &["p"]).await, Err(Error::SoldOut));
+        let ev = event_id("cinema");
+        assert_eq!(h.engine.expire_holds(&ev, 10).await, Ok(0), "not due yet");
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert_eq!(h.engine.expire_holds(&ev, 10).await, Ok(1));
+        assert_eq!(h.engine.expire_holds(&ev, 10).await, Ok(0), "exactly once");
+        assert_eq!(hold_figures(&h, "cinema").await, (2, 0, 0, 2));
+        let expired = h
+            .engine
+            .reservation(&ev, &Find::Code(r.code.clone()))
+            .await
+            .unwrap();
+        assert_eq!(expired.status, Status::Expired);
+        assert!(expired.cancelled_at.is_some());
+        // The seats are anyone's again; the member may grab anew.
+        let other = grab(&h, "cinema", 2, &["p"]).await.unwrap();
+        assert!(other.new);
+        let again = grab(&h, "cinema", 1, &["p"]).await.unwrap();
+        assert!(again.new && again.reservation.code != r.code);
+        assert_eq!(hold_figures(&h, "cinema").await, (0, 2, 0, 2));
+        audit_ok(&h, "cinema").await;
+    }
+
+    pub async fn a_late_payment_takes_its_seats_again_or_is_refunded(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 3)], 300).await;
+        let a = grab_seats(&h, "cinema", &card(1), &["p"], Channel::App, 2)
+            .await
+            .unwrap()
+            .reservation;
+        let b = grab(&h, "cinema", 2, &["p"]).await.unwrap().reservation;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let ev = event_id("cinema");
+        assert_eq!(h.engine.expire_holds(&ev, 10).await, Ok(2));
+        // Member 3 takes two of the three seats that came back.
+        grab_seats(&h, "cinema", &card(3), &["p"], Channel::App, 2)
+            .await
+            .unwrap();
+        // a's two seats are gone: refund. b's one seat is free: b is a ticket again.
+        let late_a = pay(&h, "cinema", &a.code, "wx-a", 1_000).await.unwrap();
+        assert_eq!(
+            (late_a.outcome, late_a.reservation.status),
+            (PaymentOutcome::RefundDue, Status::Expired)
+        );
+        let late_b = pay(&h, "cinema", &b.code, "wx-b", 500).await.unwrap();
+        assert_eq!(
+            (late_b.outcome, late_b.reservation.status),
+            (PaymentOutcome::Paid, Status::Active)
+        );
+        assert_eq!(late_b.reservation.cancelled_at, None);
+        assert_eq!(hold_figures(&h, "cinema").await, (0, 2, 1, 2));
+        // Replays answer the same.
+        assert_eq!(
+            pay(&h, "cinema", &a.code, "wx-a", 1_000).await.unwrap(),
+            late_a
+        );
+        audit_ok(&h, "cinema").await;
+    }
+
+    pub async fn a_hold_past_pay_by_expires_when_touched_without_the_sweeper(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 10)], 300).await;
+        let ev = event_id("cinema");
+        let tickets: Vec<Code> = {
+            let mut v = Vec::new();
+            for n in 1..=4 {
+                v.push(
+                    grab(&h, "cinema", n, &["p"])
+                        .await
+                        .unwrap()
+                        .reservation
+                        .code,
+                );
+            }
+            v
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        // No sweeper has run. A redeem and a cancel find their holds expired.
+        let redeemed = h.engine.redeem(&ev, &Find::Code(tickets[0].clone())).await;
+        assert!(matches!(redeemed, Err(Error::HoldExpired(r)) if r.status == Status::Expired));
+        let member = h.engine.member(&card(2)).key;
+        let cancelled = h.engine.cancel(&ev, &member, &tickets[1]).await;
+        assert!(matches!(cancelled, Err(Error::HoldExpired(r)) if r.status == Status::Expired));
+        // The member's own grab expires the stale hold and takes a new one.
+        let fresh = grab(&h, "cinema", 3, &["p"]).await.unwrap();
+        assert!(fresh.new && fresh.reservation.code != tickets[2]);
+        // A payment past pay_by: expired, then taken again (seats are free).
+        let late = pay(&h, "cinema", &tickets[3], "wx-4", 500).await.unwrap();
+        assert_eq!(late.outcome, PaymentOutcome::Paid);
+        // Four expired; the late payer's seats are active again.
+        assert_eq!(hold_figures(&h, "cinema").await, (8, 1, 1, 3));
+        assert_eq!(
+            h.engine.expire_holds(&ev, 10).await,
+            Ok(0),
+            "nothing left to expire"
+        );
+        let snap = h.engine.snapshot(&ev).await.unwrap();
+        let expired_logged = snap
+            .log
+            .iter()
+            .filter(|e| matches!(e.op, LogOp::Expired { .. }))
+            .count();
+        assert_eq!(expired_logged, 4, "each hold expired exactly once");
+        audit_ok(&h, "cinema").await;
+    }
+
+    pub async fn a_hold_can_be_given_back_but_not_used_before_it_is_paid(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 10)], 60_000).await;
+        let ev = event_id("cinema");
+        let r = grab(&h, "cinema", 1, &["p"]).await.unwrap().reservation;
+        let before = state_of(&h, "cinema").await;
+        let unpaid = h.engine.redeem(&ev, &Find::Code(r.code.clone())).await;
+        assert!(matches!(unpaid, Err(Error::NotPaid(x)) if x.code == r.code));
+        assert_eq!(state_of(&h, "cinema").await, before);
+        let member = h.engine.member(&card(1)).key;
+        let back = h.engine.cancel(&ev, &member, &r.code).await.unwrap();
+        assert_eq!(back.status, Status::Cancelled);
+        assert_eq!(hold_figures(&h, "cinema").await, (10, 0, 0, 0));
+        // Paid after it was given back: refund.
+        let paid = pay(&h, "cinema", &r.code, "wx-1", 500).await.unwrap();
+        assert_eq!(paid.outcome, PaymentOutcome::RefundDue);
+        assert_eq!(h.engine.expire_holds(&ev, 10).await, Ok(0));
+        audit_ok(&h, "cinema").await;
     }
 }

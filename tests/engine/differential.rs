@@ -14,7 +14,7 @@ use ticketgrab::audit::audit;
 use ticketgrab::domain::{
     Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction,
 };
-use ticketgrab::store::{Find, Grab, LogEntry, LogPos, MemoryStore, Snapshot, Store};
+use ticketgrab::store::{Find, Grab, LogEntry, LogOp, LogPos, MemoryStore, Snapshot, Store};
 
 use super::{keyer, redis_store, state};
 use testkit::redis_server::RedisServer;
@@ -41,11 +41,18 @@ enum Op {
     },
     Status(StatusAction),
     Lookup(Find),
+    Pay {
+        code: Code,
+        payment: String,
+        amount: i64,
+    },
+    Expire,
 }
 
 /// Results with the clocks blanked: the two stores read different clocks.
 fn blank(mut r: Reservation) -> Reservation {
     r.created_at = Millis(0);
+    r.pay_by = r.pay_by.map(|_| Millis(0));
     r.redeemed_at = r.redeemed_at.map(|_| Millis(0));
     r.cancelled_at = r.cancelled_at.map(|_| Millis(0));
     r
@@ -55,6 +62,8 @@ fn blank_err(e: Error) -> Error {
     match e {
         Error::AlreadyRedeemed(r) => Error::AlreadyRedeemed(Box::new(blank(*r))),
         Error::Cancelled(r) => Error::Cancelled(Box::new(blank(*r))),
+        Error::NotPaid(r) => Error::NotPaid(Box::new(blank(*r))),
+        Error::HoldExpired(r) => Error::HoldExpired(Box::new(blank(*r))),
         other => other,
     }
 }
@@ -62,10 +71,33 @@ fn blank_err(e: Error) -> Error {
 fn blank_snapshot(s: Snapshot) -> Snapshot {
     let mut s = state(s);
     s.reservations = s.reservations.into_iter().map(blank).collect();
+    s.holds = s.holds.into_iter().map(|(c, _)| (c, Millis(0))).collect();
     s.log = s
         .log
         .into_iter()
-        .map(|e| LogEntry { at: Millis(0), ..e })
+        .map(|e| LogEntry {
+            at: Millis(0),
+            op: match e.op {
+                LogOp::Reserved {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card,
+                    seats,
+                    pay_by,
+                } => LogOp::Reserved {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card,
+                    seats,
+                    pay_by: pay_by.map(|_| Millis(0)),
+                },
+                op => op,
+            },
+        })
         .collect();
     // Positions are stream ids on Redis and counts in memory.
     s.log_end = LogPos::START;
@@ -124,6 +156,15 @@ async fn apply(
             .lookup(event, find)
             .await
             .map(|r| format!("{:?}", r.map(blank))),
+        Op::Pay {
+            code,
+            payment,
+            amount,
+        } => store
+            .pay(event, code, payment, *amount)
+            .await
+            .map(|p| format!("{:?} {:?}", p.outcome, blank(p.reservation))),
+        Op::Expire => store.expire_holds(event, 5).await.map(|n| n.to_string()),
     };
     match out {
         Ok(s) => format!("ok {s}"),
@@ -208,7 +249,14 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
                 delta,
             }
         }
-        85..=92 => Op::Status(match rng.random_range(0..20) {
+        85..=86 => Op::Expire,
+        87..=92 if rng.random_bool(0.5) => Op::Pay {
+            code: used_code(rng).1,
+            // Few ids, so repeats (idempotent) and reuse (a conflict) happen.
+            payment: format!("pay-{}", rng.random_range(0..6)),
+            amount: 500 * rng.random_range(0..=3),
+        },
+        87..=92 => Op::Status(match rng.random_range(0..20) {
             0 => StatusAction::Close,
             1..=9 => StatusAction::Pause,
             _ => StatusAction::Resume,
@@ -246,6 +294,11 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
         let id = format!("d{seq}");
         let mut event = open_event(&id, &specs);
         event.max_seats = rng.random_range(1..=3);
+        // Half the sales hold tickets for payment (long enough that no hold
+        // expires by time here: both stores read their own clocks).
+        if rng.random_bool(0.5) {
+            event.hold_ms = 600_000;
+        }
         let pools: Vec<PoolId> = event.pools.iter().map(|p| p.id.clone()).collect();
         let members: Vec<Member> = (0..rng.random_range(2..=10))
             .map(|n| keyer.member(&card(n)))
