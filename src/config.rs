@@ -13,6 +13,7 @@ use crate::store::RedisTarget;
 pub const DEV_MEMBER_SECRET: &str = "dev-member-secret-change-me";
 pub const DEV_STAFF_SECRET: &str = "dev-staff-secret-change-me";
 pub const DEV_CARD_SECRET: &str = "dev-card-secret-change-me";
+pub const DEV_PAYMENT_SECRET: &str = "dev-payment-secret-change-me";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -35,6 +36,11 @@ pub struct Secrets {
     /// existing reservations unreachable by card.
     #[arg(long, env = "TG_CARD_SECRET", hide_env_values = true, default_value = DEV_CARD_SECRET, hide_default_value = true)]
     pub card_secret: String,
+
+    /// HMAC-SHA256 secret shared with the payment provider: notifications
+    /// to /api/v1/payments/notify are signed with it.
+    #[arg(long, env = "TG_PAYMENT_SECRET", hide_env_values = true, default_value = DEV_PAYMENT_SECRET, hide_default_value = true)]
+    pub payment_secret: String,
 
     /// Expected `iss` of member tokens.
     #[arg(long, env = "TG_ISSUER", default_value = "12351")]
@@ -61,6 +67,7 @@ impl Secrets {
         self.member_secret == DEV_MEMBER_SECRET
             || self.staff_secret == DEV_STAFF_SECRET
             || self.card_secret == DEV_CARD_SECRET
+            || self.payment_secret == DEV_PAYMENT_SECRET
     }
 
     /// Signs tokens with these secrets.

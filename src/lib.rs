@@ -23,6 +23,7 @@
 //! - [`server`]: the accept loop: connection cap, header timeout, bounded
 //!   graceful shutdown.
 //! - [`tokens`]: token claims and minting.
+//! - [`payments`]: signed payment notifications (checked, and simulated).
 //! - [`demo`]: the demo sales and tokens of `cargo run`.
 
 pub mod audit;
@@ -37,6 +38,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod payments;
 pub mod server;
 pub mod startup;
 pub mod tokens;

@@ -134,7 +134,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);
     tokio::runtime::Runtime::new()?.block_on(async {
         if config.secrets.are_dev_defaults() {
-            tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET and TG_CARD_SECRET");
+            tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET, TG_CARD_SECRET and TG_PAYMENT_SECRET");
         }
         if config.redis_target().is_none() {
             tracing::warn!(

@@ -72,7 +72,42 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
         stopping: Arc::new(tokio::sync::watch::channel(false).0),
         ready: Arc::new(Readiness::default()),
         store_kind: config.store_kind(),
+        payments: crate::payments::Signer::new(&config.secrets.payment_secret),
+        demo: config.demo,
     }))
+}
+
+/// Holds expired per script call of the sweeper.
+const SWEEP_BATCH: usize = 100;
+
+/// Expires unpaid holds past their pay_by in every event, every second, until
+/// shutdown begins. The store's expire script is idempotent, so every front
+/// end runs one; and the scripts that touch a hold expire it themselves when
+/// it is due, so a late sweep never lets a late payment or redeem through.
+async fn sweep_holds(engine: Engine, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.changed() => return,
+        }
+        let Ok(ids) = engine.store().event_ids().await else {
+            continue;
+        };
+        for id in ids {
+            loop {
+                match engine.expire_holds(&id, SWEEP_BATCH).await {
+                    Ok(n) if n == SWEEP_BATCH => {}
+                    Ok(_) | Err(crate::Error::UnknownEvent) => break,
+                    Err(e) => {
+                        tracing::debug!(event = %id, error = %e, "hold sweep failed");
+                        break;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl App {
@@ -105,6 +140,10 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
+        tokio::spawn(sweep_holds(
+            state.engine.clone(),
+            state.stopping.subscribe(),
+        ));
         let mut app = Self {
             listener,
             state,

@@ -89,6 +89,7 @@ impl Target {
             member_secret: random_secret(),
             staff_secret: random_secret(),
             card_secret: random_secret(),
+            payment_secret: random_secret(),
             issuer: "12351".into(),
             audience: None,
             member_token_max_secs: 24 * 3600,
@@ -120,6 +121,7 @@ impl Target {
             .env("TG_MEMBER_SECRET", &target.secrets.member_secret)
             .env("TG_STAFF_SECRET", &target.secrets.staff_secret)
             .env("TG_CARD_SECRET", &target.secrets.card_secret)
+            .env("TG_PAYMENT_SECRET", &target.secrets.payment_secret)
             .env("RUST_LOG", "warn")
             .stdout(log.try_clone()?)
             .stderr(log)

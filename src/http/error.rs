@@ -180,6 +180,8 @@ fn engine_extra(e: &Error) -> Value {
         Error::Cancelled(r) => reservation(r),
         Error::BelowZero { remaining } => json!({ "remaining": remaining }),
         Error::TooManySeats { max } => json!({ "max_seats": max }),
+        Error::PaymentMismatch { due } => json!({ "amount_due_fen": due }),
+        Error::NotPaid(r) | Error::HoldExpired(r) => reservation(r),
         Error::AboveLimit { total, max } => json!({ "total": total, "max": max }),
         _ => Value::Null,
     }

@@ -131,7 +131,7 @@ pub async fn my_reservations(
     }))
 }
 
-async fn own_reservation(
+pub(crate) async fn own_reservation(
     s: &AppState,
     auth: &MemberAuth,
     event: &str,

@@ -13,6 +13,7 @@ pub mod member_token;
 pub mod openapi;
 pub mod ops;
 pub mod params;
+pub mod payments;
 pub mod readiness;
 pub mod request_id;
 pub mod state;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(member::router())
         .merge(station::router())
         .merge(admin::router())
+        .merge(payments::router())
         .layer(DefaultBodyLimit::max(state.body_limit))
         .layer(middleware::from_fn_with_state(
             state.limits.clone(),

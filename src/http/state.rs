@@ -49,4 +49,8 @@ pub struct Shared {
     pub ready: Arc<Readiness>,
     /// `memory`, `redis` or `redis-cluster`, reported by /readyz.
     pub store_kind: &'static str,
+    /// Checks payment notifications (and, in demo mode, signs the pay button's).
+    pub payments: crate::payments::Signer,
+    /// Demo mode: the member page's pay button is live.
+    pub demo: bool,
 }

@@ -65,9 +65,25 @@ impl TestRouter {
         token: Option<&str>,
         body: Option<&str>,
     ) -> Answer {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|b| (header::AUTHORIZATION.as_str(), b.as_str()))
+            .collect();
+        self.send_with_headers(method, path, &headers, body).await
+    }
+
+    /// Sends one request with these headers and a raw JSON body.
+    pub async fn send_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Answer {
         let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         if body.is_some() {
             req = req.header(header::CONTENT_TYPE, "application/json");

@@ -6,6 +6,7 @@ mod edge;
 mod hardening;
 mod member;
 mod operations;
+mod payments;
 mod router;
 mod staff;
 mod station;

@@ -413,6 +413,7 @@ async fn logs_hold_no_card_number() {
         member_secret: ticketgrab::config::DEV_MEMBER_SECRET.into(),
         staff_secret: ticketgrab::config::DEV_STAFF_SECRET.into(),
         card_secret: ticketgrab::config::DEV_CARD_SECRET.into(),
+        payment_secret: ticketgrab::config::DEV_PAYMENT_SECRET.into(),
         issuer: "12351".into(),
         audience: None,
         member_token_max_secs: 24 * 3600,

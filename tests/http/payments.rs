@@ -1,0 +1,179 @@
+//! Payment holds over HTTP: a priced sale's grab is a hold with a deadline,
+//! the provider's signed notification pays it, and every wrong notification
+//! is refused without changing anything. On the router of a memory-store
+//! service.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use ticketgrab::config::DEV_PAYMENT_SECRET;
+use ticketgrab::domain::Millis;
+use ticketgrab::payments::Signer;
+
+use testkit::app::event_body;
+use testkit::router::{Answer, TestRouter};
+
+/// A sale at `price_fen` with the default hold, or `hold_minutes` if given.
+async fn sale(r: &TestRouter, id: &str, price_fen: i64, hold_minutes: Option<i64>) -> Answer {
+    let now = Millis::now().0;
+    let mut body = event_body(id, "bj", &[("p", 5)], now - 1_000, now + 3_600_000);
+    body["price_fen"] = json!(price_fen);
+    body["max_seats"] = json!(2);
+    if let Some(m) = hold_minutes {
+        body["hold_minutes"] = json!(m);
+    }
+    r.post("/api/v1/admin/events", &r.admin("bj"), body).await
+}
+
+/// Sends a notification signed with `secret`.
+async fn notify(r: &TestRouter, body: &Value, secret: Option<&str>) -> Answer {
+    let raw = body.to_string();
+    let signature = secret.map(|s| Signer::new(s).sign(raw.as_bytes()));
+    r.send_with_headers(
+        Method::POST,
+        "/api/v1/payments/notify",
+        &[("x-payment-signature", signature.as_deref().unwrap_or(""))],
+        Some(&raw),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_priced_sale_holds_the_ticket_until_the_signed_payment_arrives() {
+    let r = TestRouter::new(&[]);
+    let created = sale(&r, "cinema", 500, None).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["hold_minutes"], 15);
+    let member = r.member(1, "bj/x");
+    let hold = r
+        .post(
+            "/api/v1/events/cinema/reservations",
+            &member,
+            json!({"pool": "p", "seats": 2}),
+        )
+        .await;
+    assert_eq!(hold.status, StatusCode::CREATED, "{}", hold.body);
+    assert_eq!(hold.body["status"], "held");
+    let created_at =
+        chrono::DateTime::parse_from_rfc3339(hold.body["created_at"].as_str().unwrap()).unwrap();
+    let pay_by =
+        chrono::DateTime::parse_from_rfc3339(hold.body["pay_by"].as_str().unwrap()).unwrap();
+    assert_eq!((pay_by - created_at).num_minutes(), 15);
+    let code = hold.body["code"].as_str().unwrap();
+    // Not usable at the gate before it is paid.
+    r.post(
+        "/api/v1/station/redeem",
+        &r.station("bj"),
+        json!({"event": "cinema", "code": code}),
+    )
+    .await
+    .problem(StatusCode::CONFLICT, "not_paid");
+
+    let notice = json!({"payment_id": "wx-1", "event": "cinema", "code": code, "amount_fen": 1000});
+    for secret in [None, Some("not-the-secret")] {
+        notify(&r, &notice, secret)
+            .await
+            .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    let short = json!({"payment_id": "wx-1", "event": "cinema", "code": code, "amount_fen": 500});
+    let mismatch = notify(&r, &short, Some(DEV_PAYMENT_SECRET)).await;
+    assert_eq!(
+        mismatch.problem(StatusCode::CONFLICT, "payment_mismatch")["amount_due_fen"],
+        1000
+    );
+    let extra =
+        json!({"payment_id": "wx-1", "event": "cinema", "code": code, "amount_fen": 1000, "x": 1});
+    notify(&r, &extra, Some(DEV_PAYMENT_SECRET))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    let still = r
+        .get(&format!("/api/v1/me/reservations/cinema/{code}"), &member)
+        .await;
+    assert_eq!(still.body["status"], "held", "nothing changed");
+
+    let paid = notify(&r, &notice, Some(DEV_PAYMENT_SECRET)).await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+    assert_eq!(
+        (&paid.body["result"], &paid.body["reservation"]["status"]),
+        (&json!("paid"), &json!("active"))
+    );
+    let again = notify(&r, &notice, Some(DEV_PAYMENT_SECRET)).await;
+    assert_eq!(
+        again.body, paid.body,
+        "the same notification, the same answer"
+    );
+    let twice = json!({"payment_id": "wx-2", "event": "cinema", "code": code, "amount_fen": 1000});
+    assert_eq!(
+        notify(&r, &twice, Some(DEV_PAYMENT_SECRET)).await.body["result"],
+        "refund_due"
+    );
+    let used = r
+        .post(
+            "/api/v1/station/redeem",
+            &r.station("bj"),
+            json!({"event": "cinema", "code": code}),
+        )
+        .await;
+    assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+    let pools = r.get("/api/v1/admin/events/cinema", &r.admin("bj")).await;
+    let p = &pools.body["pools"][0];
+    assert_eq!(
+        (&p["remaining"], &p["held"], &p["redeemed"]),
+        (&json!(3), &json!(0), &json!(2))
+    );
+}
+
+#[tokio::test]
+async fn hold_minutes_are_checked_and_zero_sells_tickets_at_once() {
+    let r = TestRouter::new(&[]);
+    sale(&r, "free", 0, Some(5))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    sale(&r, "long", 500, Some(24 * 60 + 1))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    let counter = sale(&r, "counter", 500, Some(0)).await;
+    assert_eq!(counter.body["hold_minutes"], 0);
+    let ticket = r
+        .post(
+            "/api/v1/events/counter/reservations",
+            &r.member(1, "bj/x"),
+            json!({"pool": "p"}),
+        )
+        .await;
+    assert_eq!(
+        (ticket.status, &ticket.body["status"]),
+        (StatusCode::CREATED, &json!("active"))
+    );
+    assert!(ticket.body.get("pay_by").is_none());
+}
+
+#[tokio::test]
+async fn the_pay_button_pays_only_in_demo_mode_and_only_your_own_hold() {
+    for demo in [false, true] {
+        let r = TestRouter::new(if demo { &["--demo"] } else { &[] });
+        sale(&r, "cinema", 500, None).await;
+        let hold = r
+            .post(
+                "/api/v1/events/cinema/reservations",
+                &r.member(1, "bj/x"),
+                json!({"pool": "p"}),
+            )
+            .await;
+        let path = format!(
+            "/api/v1/me/reservations/cinema/{}/pay",
+            hold.body["code"].as_str().unwrap()
+        );
+        if !demo {
+            r.post(&path, &r.member(1, "bj/x"), json!({}))
+                .await
+                .problem(StatusCode::NOT_FOUND, "not_found");
+            continue;
+        }
+        r.post(&path, &r.member(2, "bj/x"), json!({}))
+            .await
+            .problem(StatusCode::NOT_FOUND, "not_found");
+        let paid = r.post(&path, &r.member(1, "bj/x"), json!({})).await;
+        assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+        assert_eq!(paid.body["reservation"]["status"], "active");
+    }
+}
