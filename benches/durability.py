@@ -44,7 +44,8 @@ def start(dirname, *args):
 
 
 def keys(event):
-    return [f"tg:{{{event}}}:{k}" for k in ["meta", "stock", "total", "cnt", "res", "member", "log"]]
+    """The event's keys, in the order the scripts take them (`ticketgrab keys`)."""
+    return subprocess.run([BIN, "keys", event], capture_output=True, text=True, check=True).stdout.split()
 
 
 def script(name):
@@ -53,14 +54,17 @@ def script(name):
 
 def create(port, event):
     now = int(time.time() * 1000)
-    out = cli(port, "EVAL", script("create"), 7, *keys(event), "b", "bj", now - 1000, now + 86400000, 0, "p", "p", 10000000)
-    assert out.startswith("created"), out
+    k = keys(event)
+    # title, org, opens, closes, price, max_seats, hold_ms, then pool id, title, total
+    out = cli(port, "EVAL", script("create"), len(k), *k, "b", "bj", now - 1000, now + 86400000, 0, 1, 0, "p", "p", 10000000)
+    assert out.startswith("ok"), out
 
 
 def bench(port, event):
     sha = cli(port, "SCRIPT", "LOAD", script("grab"))
     return subprocess.Popen(["redis-benchmark", "-p", str(port), "-c", str(CONNS), "-n", str(N), "-r", "2000000000", "-q",
-                             "EVALSHA", sha, "7", *keys(event), "m__rand_int__", "6217 **** **** 1234", "app", "c__rand_int__", "bj/x", "p"],
+                             "EVALSHA", sha, str(len(keys(event))), *keys(event), "m__rand_int__", "6217 **** **** 1234", "app",
+                             "c__rand_int__", "bj/x", "1", "p"],
                             stdout=subprocess.PIPE, text=True)
 
 

@@ -1,6 +1,7 @@
 //! The ticketgrab binary: `serve` (the default, with `--demo` when run with no
-//! arguments), `token` to mint development tokens, `lua` to print a script,
-//! `keys` to print an event's Redis keys.
+//! arguments), `token` to mint development tokens, `pay` to send a signed
+//! payment notification, `lua` to print a script, `keys` to print an event's
+//! Redis keys.
 
 use clap::{Parser, Subcommand};
 
@@ -36,14 +37,35 @@ enum Command {
         #[command(subcommand)]
         kind: TokenKind,
         #[command(flatten)]
-        secrets: Secrets,
+        secrets: Box<Secrets>,
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 24 * 3600, global = true)]
         ttl: u64,
     },
+    /// Send a payment notification signed as the payment provider signs
+    /// it: the simulator for demos and tests. Prints the service's answer.
+    Pay {
+        /// The service, `http://host:port` (plain HTTP: a local simulator).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long)]
+        event: String,
+        /// The ticket's code.
+        #[arg(long)]
+        code: String,
+        /// Fen paid (the sale's price × the ticket's seats).
+        #[arg(long)]
+        amount: i64,
+        /// The provider's payment id; send the same one again to replay a
+        /// notification. Default: a fresh one.
+        #[arg(long)]
+        payment_id: Option<String>,
+        #[arg(long, env = "TG_PAYMENT_SECRET", hide_env_values = true, default_value = ticketgrab::config::DEV_PAYMENT_SECRET, hide_default_value = true)]
+        payment_secret: String,
+    },
     /// Print a Lua script exactly as the service sends it to Redis.
     Lua {
-        /// create, grab, cancel, redeem, restock, status or read
+        /// create, grab, cancel, redeem, pay, expire, restock, status or read
         name: String,
     },
     /// Print the Redis keys of an event, one per line, in the order the
@@ -112,6 +134,29 @@ fn run() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Some(Command::Pay {
+            url,
+            event,
+            code,
+            amount,
+            payment_id,
+            payment_secret,
+        }) => {
+            let notice = ticketgrab::payments::Notice {
+                payment_id: payment_id
+                    .unwrap_or_else(|| format!("sim-{}", ticketgrab::domain::Code::random())),
+                event,
+                code,
+                amount_fen: amount,
+            };
+            let (status, answer) = send_notice(&url, &notice, &payment_secret)?;
+            println!("{answer}");
+            anyhow::ensure!(
+                (200..300).contains(&status),
+                "the service answered {status}"
+            );
+            Ok(())
+        }
         Some(Command::Lua { name }) => {
             let source = ticketgrab::store::scripts::source(&name).ok_or_else(|| {
                 let names: Vec<_> = ticketgrab::store::scripts::names().collect();
@@ -128,6 +173,40 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Posts a signed notification to `url` over plain HTTP/1.1; the status and
+/// the body of the answer.
+fn send_notice(
+    url: &str,
+    notice: &ticketgrab::payments::Notice,
+    secret: &str,
+) -> anyhow::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let host = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("--url must be http://host:port"))?
+        .trim_end_matches('/');
+    let body = serde_json::to_string(notice)?;
+    let signature = ticketgrab::payments::Signer::new(secret).sign(body.as_bytes());
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST /api/v1/payments/notify HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         {}: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        ticketgrab::payments::SIGNATURE_HEADER,
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("not an HTTP answer"))?;
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Ok((status, body.to_owned()))
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {

@@ -84,7 +84,7 @@ const SWEEP_BATCH: usize = 100;
 /// shutdown begins. The store's expire script is idempotent, so every front
 /// end runs one; and the scripts that touch a hold expire it themselves when
 /// it is due, so a late sweep never lets a late payment or redeem through.
-async fn sweep_holds(engine: Engine, mut stopping: tokio::sync::watch::Receiver<bool>) {
+pub async fn sweep_holds(engine: Engine, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -77,9 +77,9 @@ echo "== ceiling: redis-benchmark EVALSHA grab, $conns connections"
 grab=$(redis-cli -p "$rport" SCRIPT LOAD "$($bin lua grab)")
 # A grab script from before family seats takes no seat count before the pools.
 seats=""; if $bin lua grab | grep -q 'seats (1-6)'; then seats=1; fi
-keys=(tg:{ceiling}:meta tg:{ceiling}:stock tg:{ceiling}:total tg:{ceiling}:cnt tg:{ceiling}:res tg:{ceiling}:member tg:{ceiling}:log)
+mapfile -t keys < <($bin keys ceiling)
 r0=$(ticks $redis_pid)
 redis-benchmark -p "$rport" -c "$conns" -n 300000 -r 2000000000 -q \
-  EVALSHA "$grab" 7 "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p |
+  EVALSHA "$grab" "${#keys[@]}" "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p |
   tr '\r' '\n' | tail -n 1 | sed 's/.* p: //'
 echo "   CPU per call: redis $(cpu_per $redis_pid "$r0" 300000) µs"

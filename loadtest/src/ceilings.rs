@@ -118,11 +118,11 @@ pub async fn redis(
         "-q",
         "EVALSHA",
         &sha,
-        "7",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    args.push(keys.len().to_string());
     args.extend(keys);
     args.extend(
         [

@@ -228,6 +228,8 @@ pub fn event_body(
         "opens_at": Millis(opens_ms).rfc3339(),
         "closes_at": Millis(closes_ms).rfc3339(),
         "price_fen": 500,
+        // Paid at the counter: tickets at once (tests of holds set their own).
+        "hold_minutes": 0,
         "pools": pools.iter().map(|(p, n)| json!({"id": p, "title": format!("Pool {p}"), "total": n})).collect::<Vec<_>>(),
     })
 }

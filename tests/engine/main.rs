@@ -5,6 +5,7 @@ mod conformance;
 mod differential;
 mod read_model;
 mod scripts;
+mod sweeper;
 
 use std::sync::Arc;
 use std::time::Duration;

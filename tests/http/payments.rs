@@ -18,8 +18,11 @@ async fn sale(r: &TestRouter, id: &str, price_fen: i64, hold_minutes: Option<i64
     let mut body = event_body(id, "bj", &[("p", 5)], now - 1_000, now + 3_600_000);
     body["price_fen"] = json!(price_fen);
     body["max_seats"] = json!(2);
-    if let Some(m) = hold_minutes {
-        body["hold_minutes"] = json!(m);
+    match hold_minutes {
+        Some(m) => body["hold_minutes"] = json!(m),
+        None => {
+            body.as_object_mut().unwrap().remove("hold_minutes");
+        }
     }
     r.post("/api/v1/admin/events", &r.admin("bj"), body).await
 }
@@ -176,4 +179,52 @@ async fn the_pay_button_pays_only_in_demo_mode_and_only_your_own_hold() {
         assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
         assert_eq!(paid.body["reservation"]["status"], "active");
     }
+}
+
+// Two workers: the simulator is a blocking child process, and the server runs
+// in this test's runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payment_simulator_signs_as_the_provider_does_on_redis() {
+    let app = testkit::app::spawn_app().await;
+    let now = Millis::now().0;
+    let mut body = event_body("cinema", "bj", &[("p", 5)], now - 1_000, now + 3_600_000);
+    body.as_object_mut().unwrap().remove("hold_minutes");
+    let (status, created) = app
+        .post("/api/v1/admin/events", &app.admin("bj"), body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, hold) = app
+        .grab(&app.member(1, "bj/x"), "cinema", json!({"pool": "p"}))
+        .await;
+    assert_eq!(hold["status"], "held");
+    let code = hold["code"].as_str().unwrap();
+    let pay = |amount: &str, id: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
+            .args([
+                "pay", "--url", &app.base, "--event", "cinema", "--code", code,
+            ])
+            .args(["--amount", amount, "--payment-id", id])
+            .env("TG_PAYMENT_SECRET", DEV_PAYMENT_SECRET)
+            .output()
+            .unwrap()
+    };
+    let wrong = pay("400", "sim-1");
+    assert_eq!(wrong.status.code(), Some(1));
+    let answer: Value = serde_json::from_slice(&wrong.stdout).unwrap();
+    assert_eq!(answer["code"], "payment_mismatch");
+    let paid = pay("500", "sim-1");
+    assert!(
+        paid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paid.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&paid.stdout).unwrap();
+    assert_eq!(
+        (&answer["result"], &answer["reservation"]["status"]),
+        (&json!("paid"), &json!("active"))
+    );
+    let (_, audit) = app
+        .get("/api/v1/admin/events/cinema/audit", &app.admin("bj"))
+        .await;
+    assert_eq!(audit["ok"], true, "{audit}");
 }

@@ -151,12 +151,12 @@ impl Report {
         .collect();
         let throughput = requests as f64 / grab_phase.as_secs_f64().max(1e-9);
         let ok = checks.iter().all(|c| c.ok);
-        let keys = ["meta", "stock", "total", "cnt", "res", "member", "log"]
-            .map(|k| format!("'tg:{{{event}}}:{k}'"))
-            .join(" ");
+        // The keys as the server's CLI names them (the harness does not know
+        // the store's layout).
+        let keys = format!("$(ticketgrab keys {event} | wc -l) $(ticketgrab keys {event})");
         Self {
             redis_benchmark: format!(
-                "redis-benchmark -p <port> -c {connections} -n 300000 -r 2000000000 EVALSHA $(redis-cli -p <port> SCRIPT LOAD \"$(ticketgrab lua grab)\") 7 {keys} m__rand_int__ '6217 **** **** 1234' app c__rand_int__ bj/x {}",
+                "redis-benchmark -p <port> -c {connections} -n 300000 -r 2000000000 EVALSHA $(redis-cli -p <port> SCRIPT LOAD \"$(ticketgrab lua grab)\") {keys} m__rand_int__ '6217 **** **** 1234' app c__rand_int__ bj/x 1 {}",
                 scenario.pools[0].id
             ),
             ratio_to_healthz: ceiling.as_ref().map(|c| throughput / c.rate),
