@@ -12,7 +12,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::domain::{MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS};
-use crate::engine::MAX_CHOICES;
+use crate::engine::{MAX_AMOUNT_FEN, MAX_CHOICES};
 
 /// `EventId::parse`: a slug of at most 40.
 const EVENT_ID: &str = "^[a-z0-9][a-z0-9_-]{0,39}$";
@@ -68,7 +68,8 @@ pub fn tighten(doc: &mut Value) {
     redeem["oneOf"] = exactly_one_of("code", "string", "card", "string");
     let event = &mut schemas["CreateEventBody"];
     event["description"] = json!(
-        "A new sale. Also checked: `opens_at` is before `closes_at`, and pool ids are unique."
+        "A new sale. Also checked: `opens_at` is before `closes_at`, pool ids are unique, \
+         and a free sale (`price_fen` 0) has no payment hold."
     );
     let p = &mut event["properties"];
     p["id"]["pattern"] = json!(EVENT_ID);
@@ -76,6 +77,8 @@ pub fn tighten(doc: &mut Value) {
     p["org"]["pattern"] = json!(ORG);
     p["price_fen"]["minimum"] = json!(0);
     seats(&mut p["max_seats"]);
+    p["hold_minutes"]["minimum"] = json!(0);
+    p["hold_minutes"]["maximum"] = json!(24 * 60);
     p["pools"]["minItems"] = json!(1);
     p["pools"]["maxItems"] = json!(MAX_POOLS);
     let pool = &mut schemas["CreatePoolBody"]["properties"];
@@ -88,6 +91,17 @@ pub fn tighten(doc: &mut Value) {
     delta["maximum"] = json!(MAX_POOL_TOTAL);
     delta["not"] = json!({ "const": 0 });
     schemas["ConfirmedBody"]["properties"]["confirmed"]["items"]["pattern"] = json!(CODE);
+    let notice = &mut schemas["Notice"];
+    notice["description"] = json!(
+        "A payment notification. Signed: the X-Payment-Signature header is sha256=<hex \
+         HMAC-SHA256 of the body under the shared payment secret>, else 401."
+    );
+    let n = &mut notice["properties"];
+    n["payment_id"]["pattern"] = json!("^[A-Za-z0-9_-]{1,64}$");
+    n["event"]["pattern"] = json!(EVENT_ID);
+    n["code"]["pattern"] = json!(CODE);
+    n["amount_fen"]["minimum"] = json!(0);
+    n["amount_fen"]["maximum"] = json!(MAX_AMOUNT_FEN);
     event_stream(doc);
 }
 
