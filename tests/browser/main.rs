@@ -408,3 +408,57 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
     browser.screenshot(&shot("station-1440.png")).await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_pays_a_held_ticket_before_its_deadline_in_demo_mode() {
+    let app = testkit::app::spawn_app_with(&["--demo", "--demo-opens-in", "0"]).await;
+    let browser = Browser::start(390, 844).await;
+    // The demo's cinema sale is priced: a grab is a hold for 15 minutes.
+    browser
+        .goto(&format!("{}/app#token={}", app.base, app.member(7, "bj/x")))
+        .await;
+    let card = "[data-event='cinema-5yuan']";
+    browser
+        .wait_until(
+            "the open cinema sale",
+            &format!("document.querySelector(\"{card} .grab-button\") && !document.querySelector(\"{card} .grab-button\").disabled"),
+            WAIT,
+        )
+        .await;
+    browser.click(&format!("{card} .grab-button")).await;
+    browser
+        .wait_until(
+            "the hold",
+            &format!(
+                "document.querySelector(\"{card} .result\").textContent.startsWith('已为您保留')"
+            ),
+            WAIT,
+        )
+        .await;
+    browser
+        .wait_until(
+            "the pay-by countdown",
+            "(document.querySelector('#tickets .pay-by') || {}).textContent?.startsWith('请在 14:') || (document.querySelector('#tickets .pay-by') || {}).textContent?.startsWith('请在 15:')",
+            WAIT,
+        )
+        .await;
+    browser.screenshot(&shot("app-390-held.png")).await;
+    browser.click("#tickets .pay").await;
+    browser
+        .wait_until(
+            "the paid ticket",
+            "document.querySelector('#status').textContent === '支付成功，票已生效。' && !document.querySelector('#tickets .pay')",
+            WAIT,
+        )
+        .await;
+    let (_, mine) = app
+        .get("/api/v1/me/reservations", &app.member(7, "bj/x"))
+        .await;
+    let ticket = &mine["reservations"][0];
+    assert_eq!(
+        (&ticket["event"], &ticket["status"]),
+        (&json!("cinema-5yuan"), &json!("active"))
+    );
+    browser.screenshot(&shot("app-390-paid.png")).await;
+    browser.quit().await;
+}

@@ -8,14 +8,18 @@ TG.setDict({
     confirmCancel: "确定退票？退回的票会立即给其他会员。", got: "抢到了！票号 {code}", already: "您已经有这张票了：{code}",
     cancelled_ok: "已退票。", retrying: "人太多了，{s} 秒后自动重试…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
-    active: "有效", redeemed: "已使用", cancelled: "已退票", seats: "人数", seatsN: "{n} 人", admits: "可入场 {n} 人" },
+    active: "有效", redeemed: "已使用", cancelled: "已退票", seats: "人数", seatsN: "{n} 人", admits: "可入场 {n} 人",
+    held: "待支付", expired: "已过期", heldGot: "已为您保留！票号 {code}，请在 {t} 内支付", payIn: "请在 {t} 内支付", pay: "去支付",
+    paid: "支付成功，票已生效。", payElsewhere: "请在工会App中完成支付。" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
     remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
     confirmCancel: "Give this ticket back? It goes to another member at once.", got: "Got it! Ticket {code}", already: "You already have this ticket: {code}",
     cancelled_ok: "Ticket given back.", retrying: "Busy — trying again in {s} s…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
-    active: "Valid", redeemed: "Used", cancelled: "Given back", seats: "Seats", seatsN: "{n} seats", admits: "Admits {n}" },
+    active: "Valid", redeemed: "Used", cancelled: "Given back", seats: "Seats", seatsN: "{n} seats", admits: "Admits {n}",
+    held: "Awaiting payment", expired: "Expired", heldGot: "Held for you! Ticket {code}: pay within {t}", payIn: "Pay within {t}", pay: "Pay",
+    paid: "Paid: the ticket is valid.", payElsewhere: "Please pay in the union app." },
 });
 
 const KEY = "tg-member-token";
@@ -77,8 +81,17 @@ function renderEvents() {
   tick();
 }
 
+// A hold's countdown to its pay_by, on the server's clock.
+function tickPayBy() {
+  document.querySelectorAll(".pay-by").forEach(el => {
+    const left = TG.countdown(el.dataset.payBy);
+    el.textContent = left ? fill(TG.t("payIn"), { t: left }) : TG.t("expired");
+  });
+}
+
 // The grab button is live only while the sale is open by the server's clock.
 function tick() {
+  tickPayBy();
   for (const ev of events) {
     const el = cards.get(ev.id);
     if (!el) continue;
@@ -104,7 +117,8 @@ async function grab(id, el) {
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       const { status: code, data } = await TG.api(token, "POST", `/api/v1/events/${id}/reservations`, body);
-      TG.say(result, fill(TG.t(code === 201 ? "got" : "already"), { code: data.code }), "ok");
+      const words = data.status === "held" ? "heldGot" : code === 201 ? "got" : "already";
+      TG.say(result, fill(TG.t(words), { code: data.code, t: TG.countdown(data.pay_by) || "0:00" }), "ok");
       break;
     } catch (e) {
       if (e instanceof TG.ApiError && (e.status === 429 || e.status === 503)) {
@@ -140,12 +154,21 @@ async function loadTickets() {
     if (!data.reservations.length) { box.innerHTML = `<p class="muted">${TG.t("noTickets")}</p>`; return; }
     const parts = await Promise.all(data.reservations.map(async r => {
       const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
-      const cancel = r.status === "active" ? `<button type="button" class="secondary cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
+      const live = r.status === "active" || r.status === "held";
+      const cancel = live ? `<button type="button" class="secondary cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
+      const pay = r.status === "held"
+        ? `<p class="countdown pay-by" data-pay-by="${TG.esc(r.pay_by)}"></p><button type="button" class="pay" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("pay")}</button> ` : "";
       return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
         <p class="code">${TG.esc(r.code)}</p><p>${TG.esc(r.event)} · ${TG.esc(r.pool)} · <strong>${TG.t(r.status)}</strong>${r.seats > 1 ? ` · <strong class="seats">${fill(TG.t("admits"), { n: r.seats })}</strong>` : ""}</p>
-        <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${cancel}</div></section>`;
+        <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${pay}${cancel}</div></section>`;
     }));
     box.innerHTML = parts.join("");
+    tickPayBy();
+    box.querySelectorAll(".pay").forEach(b => b.addEventListener("click", async () => {
+      try { await TG.api(token, "POST", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}/pay`, {}); TG.say(status, TG.t("paid"), "ok"); }
+      catch (e) { TG.say(status, e.status === 404 ? TG.t("payElsewhere") : TG.problemText(e), "bad"); }
+      loadEvents(); loadTickets();
+    }));
     box.querySelectorAll(".cancel").forEach(b => b.addEventListener("click", async () => {
       if (!confirm(TG.t("confirmCancel"))) return;
       try { await TG.api(token, "DELETE", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}`); TG.say(status, TG.t("cancelled_ok"), "ok"); }

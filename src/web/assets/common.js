@@ -29,6 +29,9 @@ const TG = (() => {
   // them for every page (the codes are Error::code / docs/API.md).
   const PROBLEMS = {
     sold_out: ["票已抢完。", "Sold out."],
+    not_paid: ["这张票还未支付。", "This ticket is not paid yet."],
+    hold_expired: ["支付时间已过，票已释放。", "The time to pay ran out; the ticket was released."],
+    payment_mismatch: ["支付金额不符。", "The amount paid is not the amount due."],
     too_many_seats: ["每张票的人数超过本活动的上限。", "More seats than this sale allows on one ticket."],
     not_open: ["还没到开抢时间。", "The sale has not opened yet."],
     closed: ["活动已结束。", "The sale is closed."],

@@ -2,18 +2,18 @@
 "use strict";
 TG.setDict({
   zh: { title: "抢票看板", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
-    create: "新建活动", id: "活动编号", name: "名称", org: "工会范围", opens: "开抢时间", closes: "结束时间", price: "价格（分）", maxSeats: "每票人数上限",
+    create: "新建活动", id: "活动编号", name: "名称", org: "工会范围", opens: "开抢时间", closes: "结束时间", price: "价格（分）", maxSeats: "每票人数上限", holdMinutes: "支付时限（分钟，收费活动默认15）",
     pools: "票池", addpool: "添加票池", createbtn: "创建", poolid: "票池编号", pooltitle: "票池名称", total: "总数",
-    seatsPer: "每票最多 {n} 人（数字均为座位数）", remaining: "剩余", active: "已抢", redeemed: "已核销", cancelled: "已退", opensin: "距开抢", perSecond: "每秒出票（近60秒）",
+    seatsPer: "每票最多 {n} 人（数字均为座位数）", remaining: "剩余", held: "待支付", expired: "超时未付", active: "已抢", redeemed: "已核销", cancelled: "已退", opensin: "距开抢", perSecond: "每秒出票（近60秒）",
     restock: "补票/撤票", delta: "数量（负数为撤回）", pool: "票池", apply: "确定", pause: "暂停", resume: "恢复", close: "结束",
     export: "导出 CSV", audit: "核对", auditOk: "核对通过", auditBad: "核对发现问题", live: "实时连接中", reconnecting: "连接断开，正在重连…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束", created: "已创建", done: "已完成",
     confirmClose: "确定结束该活动？结束后不能恢复。", noevents: "您的范围内还没有活动。", removepool: "删除",
     useStation: "服务站工作人员请使用服务站页面：/station" },
   en: { title: "Ticket grab dashboard", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
-    create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (fen)", maxSeats: "Seats per ticket (max)",
+    create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (fen)", maxSeats: "Seats per ticket (max)", holdMinutes: "Minutes to pay (priced sales: 15 if empty)",
     pools: "Pools", addpool: "Add a pool", createbtn: "Create", poolid: "Pool id", pooltitle: "Pool title", total: "Total",
-    seatsPer: "up to {n} seats per ticket (figures in seats)", remaining: "Remaining", active: "Active", redeemed: "Redeemed", cancelled: "Cancelled", opensin: "Opens in", perSecond: "Tickets per second (last 60 s)",
+    seatsPer: "up to {n} seats per ticket (figures in seats)", remaining: "Remaining", held: "Awaiting payment", expired: "Expired unpaid", active: "Active", redeemed: "Redeemed", cancelled: "Cancelled", opensin: "Opens in", perSecond: "Tickets per second (last 60 s)",
     restock: "Restock / withdraw", delta: "Amount (negative withdraws)", pool: "Pool", apply: "Apply", pause: "Pause", resume: "Resume", close: "Close",
     export: "Export CSV", audit: "Audit", auditOk: "Audit passed", auditBad: "Audit found problems", live: "Live", reconnecting: "Disconnected, reconnecting…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed", created: "Created", done: "Done",
@@ -128,9 +128,10 @@ function render(events) {
       return `<div class="pool" data-pool="${TG.esc(p.id)}">
         <div><strong>${TG.esc(p.title)}</strong> <span class="muted">${TG.t("remaining")} <span class="remaining">${p.remaining}</span> / ${p.total} ·
           ${TG.t("active")} <span class="active">${p.active}</span> · ${TG.t("redeemed")} <span class="redeemed">${p.redeemed}</span> ·
-          ${TG.t("cancelled")} <span class="cancelled">${p.cancelled}</span></span></div>
+          ${TG.t("cancelled")} <span class="cancelled">${p.cancelled}</span>${p.held || p.expired ? ` ·
+          ${TG.t("held")} <span class="held">${p.held}</span> · ${TG.t("expired")} <span class="expired">${p.expired}</span>` : ""}</span></div>
         <div class="bar" role="img" aria-label="${TG.esc(p.title)}: ${p.remaining} / ${p.total}">
-          <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span></div></div>`;
+          <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div></div>`;
     }).join("");
     el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
   }
@@ -212,6 +213,8 @@ $("#create-form").addEventListener("submit", async e => {
   const body = { id: $("#c-id").value.trim(), title: $("#c-title").value.trim(), org: $("#c-org").value.trim(),
     opens_at: new Date($("#c-opens").value).toISOString(), closes_at: new Date($("#c-closes").value).toISOString(),
     price_fen: Number($("#c-price").value), max_seats: Number($("#c-seats").value), pools };
+  // Empty: the service's default (15 minutes for a priced sale, none if free).
+  if ($("#c-hold").value !== "") body.hold_minutes = Number($("#c-hold").value);
   try {
     await TG.api(token, "POST", "/api/v1/admin/events", body);
     TG.say(status, `${TG.t("created")}: ${body.id}`, "ok");

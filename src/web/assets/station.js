@@ -8,14 +8,14 @@ TG.setDict({
     swipe: "刷卡、输入卡号或扫描票的二维码，按回车", submit: "确定", camera: "用摄像头扫码", ready: "请刷卡或扫码",
     today: "今日本站", issued: "出票", redeemedN: "核销", left: "剩余 {n}", noEvents: "本站暂无可服务的活动。",
     issuedOk: "出票成功", hasTicket: "该会员已有票", redeemedOk: "已核销 · 请入场", usedAt: "已使用（首次核销 {t}）",
-    noTicket: "无票", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
+    noTicket: "无票", notPaid: "未支付", expiredHold: "未按时支付，已失效", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
     today: "This station today", issued: "Issued", redeemedN: "Redeemed", left: "{n} left", noEvents: "No sales for this station.",
     issuedOk: "Ticket issued", hasTicket: "This member already has a ticket", redeemedOk: "Redeemed · admit", usedAt: "Already used (first redeemed {t})",
-    noTicket: "No ticket", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
+    noTicket: "No ticket", notPaid: "Not paid", expiredHold: "Not paid in time: void", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed" },
 });
 
@@ -112,6 +112,7 @@ async function submit(raw) {
       already_redeemed: () => fill(TG.t("usedAt"), { t: TG.fmtTime(e.problem.redeemed_at) }),
       not_found: () => TG.t("noTicket"), outside_org: () => TG.t("outside"), not_eligible: () => TG.t("outside"),
       sold_out: () => TG.t("soldOut"), cancelled: () => TG.t("givenBack"),
+      not_paid: () => TG.t("notPaid"), hold_expired: () => TG.t("expiredHold"),
     }[e.code];
     const r = e.problem.reservation;
     result("bad", words ? words() : TG.problemText(e), r ? ticketLine(ev, r) : "");
