@@ -1,6 +1,7 @@
 -- grab.lua: take a ticket of `seats` seats for a member, all from the first listed
 -- pool with that many seats left. On a sale with a payment hold (meta hold_ms > 0)
--- the ticket is `held` until pay_by = now + hold_ms; pay.lua makes it active.
+-- an app's ticket is `held` until pay_by = now + hold_ms (pay.lua makes it active);
+-- a station's is active at once (paid at the counter).
 --
 -- KEYS:   the nine event keys of lib.lua
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
@@ -77,7 +78,9 @@ for i = 1, #pools do
 end
 if not pool then return { 'sold_out' } end
 if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
+-- A walk-up at a station pays at the counter: only the app's grabs are held.
 local hold_ms = tonumber(meta[6] or '0')
+if channel ~= 'app' then hold_ms = 0 end
 local err
 if hold_ms > 0 or stale then
   err = guard_types(CNT, LOG, HOLDS, PAYS)

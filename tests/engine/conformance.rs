@@ -797,6 +797,14 @@ mod cases {
             .await
             .unwrap();
         assert_eq!(used.status, Status::Redeemed);
+        // A walk-up at a station pays at the counter: a ticket at once.
+        let walkup = grab_via(&h, "cinema", &card(9), &["p"], Channel::Station)
+            .await
+            .unwrap();
+        assert_eq!(
+            (walkup.reservation.status, walkup.reservation.pay_by),
+            (Status::Active, None)
+        );
         audit_ok(&h, "cinema").await;
     }
 

@@ -3,8 +3,8 @@
 
 use super::EventData;
 use crate::domain::{
-    Code, MAX_POOL_TOTAL, MemberKey, Millis, Phase, PoolId, Reservation, SaleStatus, Status,
-    StatusAction, sale_phase,
+    Channel, Code, MAX_POOL_TOTAL, MemberKey, Millis, Phase, PoolId, Reservation, SaleStatus,
+    Status, StatusAction, sale_phase,
 };
 use crate::error::Error;
 use crate::store::{Find, Grab, Grabbed, LogOp, Payment, PaymentOutcome, Restocked};
@@ -70,7 +70,12 @@ impl EventData {
         if let Some(stale) = stale {
             self.expire(&stale, now);
         }
-        let hold = self.event.hold_ms;
+        // A walk-up at a station pays at the counter: only the app's grabs are held.
+        let hold = if req.channel == Channel::App {
+            self.event.hold_ms
+        } else {
+            0
+        };
         let (status, pay_by) = if hold > 0 {
             (Status::Held, Some(Millis(now.0 + hold)))
         } else {
