@@ -36,9 +36,13 @@
 local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG, HOLDS, PAYS =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
-local EXPECTED_TYPE = { [META] = 'hash', [STOCK] = 'hash', [TOTAL] = 'hash', [CNT] = 'hash',
-                        [RES] = 'hash', [MEMBER] = 'hash', [LOG] = 'stream', [HOLDS] = 'zset',
-                        [PAYS] = 'hash' }
+-- The type each key must have (a function, not a table: every script run would
+-- build the table, and grab.lua asks about two keys).
+local function expected_type(key)
+  if key == LOG then return 'stream' end
+  if key == HOLDS then return 'zset' end
+  return 'hash'
+end
 
 -- Fails the script (before any write) when one of `keys` (default: all nine)
 -- holds the wrong type, which would otherwise make a write fail half-way.
@@ -47,7 +51,7 @@ local function guard_types(...)
   if #keys == 0 then keys = KEYS end
   for _, key in ipairs(keys) do
     local t = redis.call('TYPE', key)['ok']
-    if t ~= 'none' and t ~= EXPECTED_TYPE[key] then
+    if t ~= 'none' and t ~= expected_type(key) then
       return redis.error_reply('TG_CORRUPT ' .. key .. ' is a ' .. t)
     end
   end
