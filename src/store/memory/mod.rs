@@ -6,6 +6,7 @@
 //! so that both stores give the same answer to the same sequence of calls.
 
 mod changes;
+mod holds;
 mod reads;
 
 use std::collections::{BTreeSet, HashMap};

@@ -1,0 +1,145 @@
+//! The payment holds of the embedded store: expiry (lua/lib.lua's
+//! `expire_hold`, lua/expire.lua) and payments (lua/pay.lua), in the scripts'
+//! order of checks.
+
+use super::EventData;
+use crate::domain::{Code, Millis, Reservation, Status};
+use crate::error::Error;
+use crate::store::{LogOp, Payment, PaymentOutcome};
+
+impl EventData {
+    /// Expires the held reservation `code` at `now`: its seats go back.
+    /// Mirrors `expire_hold` of lua/lib.lua; returns the expired reservation.
+    pub(super) fn expire(&mut self, code: &Code, now: Millis) -> Reservation {
+        let r = self.reservations.get_mut(code).expect("a held reservation");
+        r.status = Status::Expired;
+        r.cancelled_at = Some(now);
+        let out = r.clone();
+        if let Some(by) = out.pay_by {
+            self.holds.remove(&(by, code.clone()));
+        }
+        let seats = i64::from(out.seats);
+        if let Some(stats) = self.pool_mut(&out.pool) {
+            stats.remaining += seats;
+            stats.held -= seats;
+            stats.expired += seats;
+        }
+        self.log(
+            now,
+            LogOp::Expired {
+                code: code.clone(),
+                pool: out.pool.clone(),
+                member: out.member.clone(),
+                seats: out.seats,
+            },
+        );
+        out
+    }
+
+    /// Mirrors lua/expire.lua: up to `max` holds past their pay_by, soonest first.
+    pub(super) fn expire_due(&mut self, max: usize, now: Millis) -> usize {
+        let due: Vec<Code> = self
+            .holds
+            .iter()
+            .take_while(|(by, _)| *by <= now)
+            .take(max)
+            .map(|(_, c)| c.clone())
+            .collect();
+        for code in &due {
+            self.expire(code, now);
+        }
+        due.len()
+    }
+
+    /// Mirrors lua/pay.lua.
+    pub(super) fn pay(
+        &mut self,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+        now: Millis,
+    ) -> Result<Payment, Error> {
+        if let Some((paid_code, paid_amount, outcome)) = self.payments.get(payment) {
+            if paid_code != code || *paid_amount != amount {
+                return Err(Error::PaymentConflict);
+            }
+            let reservation = self.reservations.get(code).ok_or(Error::NotFound)?.clone();
+            return Ok(Payment {
+                outcome: *outcome,
+                reservation,
+            });
+        }
+        let r = self.reservations.get(code).ok_or(Error::NotFound)?;
+        let seats = i64::from(r.seats);
+        let due = self.event.price_fen * seats;
+        if amount != due {
+            return Err(Error::PaymentMismatch { due });
+        }
+        let (mut outcome, mut late) = (PaymentOutcome::RefundDue, false);
+        let past_due = r.pay_by.is_some_and(|by| now >= by);
+        let expire_first = r.status == Status::Held && past_due;
+        if r.status == Status::Held && !past_due {
+            outcome = PaymentOutcome::Paid;
+        } else if matches!(r.status, Status::Held | Status::Expired) {
+            let stock = self
+                .pools
+                .iter()
+                .find(|p| p.id == r.pool)
+                .map_or(0, |p| p.remaining);
+            let free = stock + if expire_first { seats } else { 0 };
+            if self.members.get(&r.member) == Some(code) && free >= seats {
+                (outcome, late) = (PaymentOutcome::Paid, true);
+            }
+        }
+        // writes
+        if expire_first {
+            self.expire(code, now);
+        }
+        if outcome == PaymentOutcome::Paid {
+            let r = self.reservations.get_mut(code).expect("found above");
+            r.status = Status::Active;
+            r.cancelled_at = None;
+            let r = r.clone();
+            if !late && let Some(by) = r.pay_by {
+                self.holds.remove(&(by, code.clone()));
+            }
+            let stats = self
+                .pool_mut(&r.pool)
+                .ok_or_else(|| Error::Corrupt(format!("no pool {}", r.pool)))?;
+            if late {
+                stats.remaining -= seats;
+                stats.expired -= seats;
+            } else {
+                stats.held -= seats;
+            }
+            stats.active += seats;
+            self.log(
+                now,
+                LogOp::Paid {
+                    code: code.clone(),
+                    pool: r.pool.clone(),
+                    member: r.member.clone(),
+                    seats: r.seats,
+                    payment: payment.to_owned(),
+                    amount,
+                    late,
+                },
+            );
+        } else {
+            self.log(
+                now,
+                LogOp::RefundDue {
+                    code: code.clone(),
+                    payment: payment.to_owned(),
+                    amount,
+                },
+            );
+        }
+        self.payments
+            .insert(payment.to_owned(), (code.clone(), amount, outcome));
+        Ok(Payment {
+            outcome,
+            reservation: self.reservations[code].clone(),
+        })
+    }
+}
