@@ -74,6 +74,26 @@ pub struct EventList {
     pub server_time: DateTime<Utc>,
 }
 
+impl EventList {
+    /// The events `keep` lets through, as members see them, at the store's
+    /// latest clock reading among them (now, if there are none).
+    pub fn of(views: &[EventView], keep: impl Fn(&EventView) -> bool) -> Self {
+        let server_time = views
+            .iter()
+            .map(|v| v.server_time)
+            .max()
+            .unwrap_or_else(crate::domain::Millis::now);
+        Self {
+            events: views
+                .iter()
+                .filter(|v| keep(v))
+                .map(|v| EventDto::new(v, true))
+                .collect(),
+            server_time: time(server_time),
+        }
+    }
+}
+
 /// A ticket.
 #[derive(Serialize, ToSchema)]
 pub struct ReservationDto {

@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
-use crate::domain::{Channel, Millis};
+use crate::domain::Channel;
 use crate::store::Find;
 use crate::store::Grab;
 
@@ -38,20 +38,9 @@ pub async fn list_events(
     auth: MemberAuth,
 ) -> Result<Json<EventList>, ApiError> {
     let views = s.engine.events().await?;
-    let server_time = views
-        .iter()
-        .map(|v| v.server_time)
-        .max()
-        .unwrap_or_else(Millis::now);
-    let events = views
-        .iter()
-        .filter(|v| auth.org.is_within(&v.event.org))
-        .map(|v| EventDto::new(v, true))
-        .collect();
-    Ok(Json(EventList {
-        events,
-        server_time: server_time.to_datetime(),
-    }))
+    Ok(Json(EventList::of(&views, |v| {
+        auth.org.is_within(&v.event.org)
+    })))
 }
 
 /// One event, with whether the member may grab in it.

@@ -7,13 +7,13 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::auth::StaffAuth;
-use super::dto::{EventDto, EventList, RedeemBody, ReservationDto, StationIssueBody};
+use super::dto::{EventList, RedeemBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::member::reservation_created;
 use super::params::{card_param, choices, record_grab, scanned_code, seats_param, served_event};
 use super::state::AppState;
-use crate::domain::{Channel, Millis, Phase};
+use crate::domain::{Channel, Phase};
 use crate::store::Find;
 use crate::store::Grab;
 
@@ -37,23 +37,11 @@ pub async fn events(
     staff: StaffAuth,
 ) -> Result<Json<EventList>, ApiError> {
     let views = s.engine.events().await?;
-    let server_time = views
-        .iter()
-        .map(|v| v.server_time)
-        .max()
-        .unwrap_or_else(Millis::now);
-    let events = views
-        .iter()
-        .filter(|v| staff.serves(&v.event.org))
-        .filter(|v| {
-            v.phase() != Phase::Closed || server_time.0 - v.event.closes_at.0 < SHOWN_AFTER_CLOSE_MS
-        })
-        .map(|v| EventDto::new(v, true))
-        .collect();
-    Ok(Json(EventList {
-        events,
-        server_time: server_time.to_datetime(),
-    }))
+    Ok(Json(EventList::of(&views, |v| {
+        staff.serves(&v.event.org)
+            && (v.phase() != Phase::Closed
+                || v.server_time.0 - v.event.closes_at.0 < SHOWN_AFTER_CLOSE_MS)
+    })))
 }
 
 /// Walk-up grab by card swipe: same pools and the same one-per-member rule as the
