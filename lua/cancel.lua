@@ -1,12 +1,13 @@
--- cancel.lua: a member gives a ticket (or a hold) back; its seats return to their
--- pool at once. A hold past its pay_by expires instead (answer hold_expired).
+-- cancel.lua: a member gives a ticket (or a hold) back; its seats return at once,
+-- to the waiting list first (lib.lua `serve_waiting`), then to the pool. A hold past
+-- its pay_by expires instead (answer hold_expired).
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   code, member_key (the caller; someone else's ticket is "not_found")
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} | {"cancelled", code, record}
---         {"hold_expired", code, record}
--- Logs    "cancelled" (code, pool, member, seats).
+--         {"hold_expired", code, record} | {"no_show", code, record} (released unused)
+-- Logs    "cancelled" (code, pool, member, seats), then the waiting list's "assigned".
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log 7K2M9QX4T1ZB 3f1c...e2
 
 local err = guard_types()
@@ -20,6 +21,7 @@ if r.member ~= member then return { 'not_found' } end
 if r.status == 'redeemed' then return { 'already_redeemed', code, record } end
 if r.status == 'cancelled' then return { 'cancelled', code, record } end
 if r.status == 'expired' then return { 'hold_expired', code, record } end
+if r.status == 'no_show' then return { 'no_show', code, record } end
 
 local seats = tonumber(r.seats)
 if not seats then return redis.error_reply('TG_CORRUPT bad seats in ' .. code) end
@@ -42,5 +44,6 @@ else
   if from == 'held' then redis.call('ZREM', HOLDS, code) end
   redis.call('XADD', LOG, '*', 'op', 'cancelled', 'code', code, 'pool', r.pool,
              'member', member, 'seats', r.seats, 'at', int(now))
+  serve_waiting(r.pool, now)
 end
 return { tag, code, redis.call('HGET', RES, code) }

@@ -1,6 +1,6 @@
 -- create.lua: create an event with its pools.
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   title, org, opens_ms, closes_ms, price_fen, max_seats (seats per reservation),
 --         hold_ms (0: no payment hold), then per pool: pool_id, pool_title, total (in seats)
 -- Returns {"ok", now_ms} or {"exists"} (any key of the event already exists).
@@ -37,7 +37,7 @@ for i = 8, #ARGV, 3 do
   redis.call('HSET', STOCK, pool, total)
   redis.call('HSET', TOTAL, pool, total)
   redis.call('HSET', CNT, 'held:' .. pool, 0, 'active:' .. pool, 0, 'redeemed:' .. pool, 0,
-             'cancelled:' .. pool, 0, 'expired:' .. pool, 0)
+             'cancelled:' .. pool, 0, 'expired:' .. pool, 0, 'no_show:' .. pool, 0)
   redis.call('XADD', LOG, '*', 'op', 'created', 'pool', pool, 'delta', total, 'at', int(now))
 end
 return { 'ok', int(now) }

@@ -3,7 +3,7 @@
 -- an app's ticket is `held` until pay_by = now + hold_ms (pay.lua makes it active);
 -- a station's is active at once (paid at the counter).
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
 --         member_org ("" when a station vouches for the member), seats (1-6),
 --         pool_1 [, pool_2 ...]
@@ -13,7 +13,9 @@
 --         {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
 -- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
---         "expired" first when the member's own hold was past its pay_by.
+--         "expired" first when the member's own hold was past its pay_by (and the
+--         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
+--         was on the waiting list.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
 --          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang 1 p1
 --
@@ -49,14 +51,15 @@ end
 -- sweeper may not have come by yet), and the member grabs anew.
 local now = now_ms()
 local stale = nil
-local held = checked('HGET', MEMBER, member)
+local mine = checked('HMGET', MEMBER, member, 'w:' .. member)
+local held, waiting = mine[1], mine[2]
 if held then
   local record = checked('HGET', RES, held)
   if record then
     local r = decode(record)
     if past_due(r, now) then
       stale = r
-    elseif r.status ~= 'cancelled' and r.status ~= 'expired' then
+    elseif r.status == 'active' or r.status == 'held' or r.status == 'redeemed' then
       return { 'existing', held, record }
     end
   end
@@ -82,8 +85,8 @@ if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
 local hold_ms = tonumber(meta[6] or '0')
 if channel ~= 'app' then hold_ms = 0 end
 local err
-if hold_ms > 0 or stale then
-  err = guard_types(CNT, LOG, HOLDS, PAYS)
+if hold_ms > 0 or stale or waiting then
+  err = guard_types(CNT, LOG, HOLDS, PAYS, WAITQ)
 else
   err = guard_types(CNT, LOG)
 end
@@ -91,11 +94,26 @@ if err then return err end
 
 local status, pay_by = 'active', ''
 if hold_ms > 0 then status, pay_by = 'held', int(now + hold_ms) end
+-- writes
+if stale then
+  -- The expired seats go to the waiting list first, which may take more than
+  -- they were: choose again. (The expiry stands on its own even if none is left.)
+  expire_hold(held, stale, now)
+  stock = redis.call('HMGET', STOCK, unpack(pools))
+  pool = nil
+  for i = 1, #pools do
+    if tonumber(stock[i]) >= seats then
+      pool = pools[i]
+      break
+    end
+  end
+  if not pool then return { 'sold_out' } end
+end
+-- A member who gets a ticket leaves the waiting list.
+if waiting then drop_waiting(member, decode_wait(waiting), 'got_ticket', now) end
 local record = encode({ pool = pool, status = status, channel = channel, member = member,
                         card = card, created = int(now), redeemed = '', cancelled = '',
                         seats = seats_arg, pay_by = pay_by })
--- writes
-if stale then expire_hold(held, stale, now) end
 redis.call('HINCRBY', STOCK, pool, -seats)
 redis.call('HINCRBY', CNT, status .. ':' .. pool, seats)
 redis.call('HSET', RES, code, record)

@@ -2,7 +2,7 @@
 -- script as "#!lua [flags]" + this file + the script's own file, so every script
 -- sees the same key names and helpers.
 --
--- KEYS (the same nine for every script, all with the event's hash tag so one
+-- KEYS (the same ten for every script, all with the event's hash tag so one
 -- event lives in one cluster slot; see src/store/keys.rs):
 --   1 tg:{E}:meta    hash   title, org, opens, closes (ms), price, max_seats (absent: 1),
 --                           hold_ms (absent: 0, no payment hold), status, created,
@@ -16,10 +16,19 @@
 --                           cancelled or expired; cancelled is also when a hold expired
 --                           (records from before family seats end at cancelled: 1 seat;
 --                           from before holds at seats)
---   6 tg:{E}:member  hash   member key -> code of the member's latest reservation
+--   6 tg:{E}:member  hash   member key -> code of the member's latest reservation;
+--                           "w:" .. member key -> the member's waiting-list entry
+--                           "order|seats|cutoff|pools|card|channel|joined|code": its place
+--                           (lower is served first), seats, cutoff (ms), ranked pools (comma
+--                           list), masked card, channel, join time, and the code its ticket
+--                           will have (drawn at join, like a grab's)
 --   7 tg:{E}:log     stream one entry per state change (the audit trail)
 --   8 tg:{E}:holds   zset   code -> pay_by (ms) of every held reservation
 --   9 tg:{E}:pays    hash   payment id -> "code|amount|outcome" (paid or refund_due)
+--  10 tg:{E}:waitq   zset   the waiting list's index, every score 0, read by lex range:
+--                           "q|<order>|<member>" once per entry (the queue), and
+--                           "p|<pool>|<seats>|<order>|<member>" per ranked pool (who fits a
+--                           pool with n seats free: the heads of n ranges); order is 16 digits
 --
 -- Replies: a success is {"ok", ...} (a grab: {"reserved", ...} or {"existing", ...});
 -- a refusal is {<word>, ...} where the word is the outcome's code of src/error.rs
@@ -33,18 +42,20 @@
 -- check memory up front rather than at the first write. tests/engine/scripts.rs
 -- breaks a key's type and fills memory, and checks that nothing changed.
 
-local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG, HOLDS, PAYS =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG, HOLDS, PAYS, WAITQ =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+-- Most seats one reservation may hold (src/domain/event.rs MAX_SEATS).
+local MAX_SEATS = 6
 
 -- The type each key must have (a function, not a table: every script run would
 -- build the table, and grab.lua asks about two keys).
 local function expected_type(key)
   if key == LOG then return 'stream' end
-  if key == HOLDS then return 'zset' end
+  if key == HOLDS or key == WAITQ then return 'zset' end
   return 'hash'
 end
 
--- Fails the script (before any write) when one of `keys` (default: all nine)
+-- Fails the script (before any write) when one of `keys` (default: all ten)
 -- holds the wrong type, which would otherwise make a write fail half-way.
 local function guard_types(...)
   local keys = { ... }
@@ -101,10 +112,122 @@ local function past_due(r, now)
   return r.status == 'held' and now >= tonumber(r.pay_by)
 end
 
+-- The waiting list. A member's entry, decoded.
+local function decode_wait(s)
+  local f = {}
+  for part in string.gmatch(s .. '|', '([^|]*)|') do
+    f[#f + 1] = part
+  end
+  local pools = {}
+  for pool in string.gmatch(f[4], '[^,]+') do
+    pools[#pools + 1] = pool
+  end
+  return { order = f[1], seats = f[2], cutoff = f[3], pools = pools, card = f[5],
+           channel = f[6], joined = f[7], code = f[8] }
+end
+
+-- The index members of an entry in WAITQ (see KEYS).
+local function wait_index(member, w)
+  local out = { 'q|' .. w.order .. '|' .. member }
+  for _, pool in ipairs(w.pools) do
+    out[#out + 1] = 'p|' .. pool .. '|' .. w.seats .. '|' .. w.order .. '|' .. member
+  end
+  return out
+end
+
+-- Entries ahead of the one at `order` in the queue.
+local function wait_ahead(order)
+  return redis.call('ZLEXCOUNT', WAITQ, '[q|', '(q|' .. order)
+end
+
+-- Removes a member's entry (decoded as `w`); `why` is left (the member's wish),
+-- lapsed (past its cutoff), got_ticket (the member's own grab) or assigned.
+-- Writes: callers have type-checked MEMBER, WAITQ and LOG.
+local function drop_waiting(member, w, why, now)
+  redis.call('ZREM', WAITQ, unpack(wait_index(member, w)))
+  redis.call('HDEL', MEMBER, 'w:' .. member)
+  if why ~= 'assigned' then
+    redis.call('XADD', LOG, '*', 'op', 'left', 'member', member, 'reason', why, 'at', int(now))
+  end
+end
+
+-- A code not yet in RES: the entry's own, or (should a grab have drawn the same
+-- random code meanwhile) its next in the code alphabet at the last place.
+local CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+local function free_code(code)
+  while redis.call('HEXISTS', RES, code) == 1 do
+    local i = string.find(CODE_ALPHABET, string.sub(code, -1), 1, true)
+    code = string.sub(code, 1, -2) .. string.sub(CODE_ALPHABET, i % 32 + 1, i % 32 + 1)
+  end
+  return code
+end
+
+-- Gives seats that came back to `pool` to the waiting list, in its order: while
+-- the first entry (lowest order) that lists the pool and wants no more seats than
+-- it has free exists, that member gets a ticket (a hold on a sale with one, for an
+-- app entry) in the first of their ranked pools with the seats, and leaves the
+-- list; entries past their cutoff met on the way are removed. Not on a sale staff
+-- closed. Every assignment is logged ("assigned", as "reserved" plus the entry's
+-- order). Writes: callers have type-checked every key.
+local function serve_waiting(pool, now)
+  if redis.call('ZCARD', WAITQ) == 0 then return end
+  local meta = redis.call('HMGET', META, 'status', 'hold_ms')
+  if meta[1] == 'closed' then return end
+  while true do
+    local free = tonumber(redis.call('HGET', STOCK, pool) or '0')
+    local best, best_order, member = nil, nil, nil
+    for n = 1, math.min(free, MAX_SEATS) do
+      local prefix = 'p|' .. pool .. '|' .. n .. '|'
+      local head = redis.call('ZRANGEBYLEX', WAITQ, '[' .. prefix, '(' .. prefix .. '~',
+                              'LIMIT', 0, 1)[1]
+      if head then
+        -- head is prefix .. order (16 digits) .. '|' .. member
+        local order = string.sub(head, #prefix + 1, #prefix + 16)
+        if not best or order < best_order then
+          best, best_order, member = head, order, string.sub(head, #prefix + 18)
+        end
+      end
+    end
+    if not best then return end
+    local entry = redis.call('HGET', MEMBER, 'w:' .. member)
+    if not entry then
+      redis.call('ZREM', WAITQ, best)
+    else
+      local w = decode_wait(entry)
+      if now >= tonumber(w.cutoff) then
+        drop_waiting(member, w, 'lapsed', now)
+      else
+        local seats = tonumber(w.seats)
+        local stock = redis.call('HMGET', STOCK, unpack(w.pools))
+        local take = pool
+        for i = 1, #w.pools do
+          if tonumber(stock[i] or '0') >= seats then take = w.pools[i] break end
+        end
+        local hold_ms = tonumber(meta[2] or '0')
+        if w.channel ~= 'app' then hold_ms = 0 end
+        local status, pay_by = 'active', ''
+        if hold_ms > 0 then status, pay_by = 'held', int(now + hold_ms) end
+        local code = free_code(w.code)
+        drop_waiting(member, w, 'assigned', now)
+        redis.call('HINCRBY', STOCK, take, -seats)
+        redis.call('HINCRBY', CNT, status .. ':' .. take, seats)
+        redis.call('HSET', RES, code, encode({ pool = take, status = status, channel = w.channel,
+          member = member, card = w.card, created = int(now), redeemed = '', cancelled = '',
+          seats = w.seats, pay_by = pay_by }))
+        redis.call('HSET', MEMBER, member, code)
+        if hold_ms > 0 then redis.call('ZADD', HOLDS, pay_by, code) end
+        redis.call('XADD', LOG, '*', 'op', 'assigned', 'code', code, 'pool', take,
+                   'member', member, 'channel', w.channel, 'card', w.card, 'seats', w.seats,
+                   'pay_by', pay_by, 'order', w.order, 'at', int(now))
+      end
+    end
+  end
+end
+
 -- Expires the held reservation `code` (decoded as `r`) at `now`: its seats go back
--- to their pool. A whole change on its own (record, stock, counters, the hold
--- index, the log), so a script may make it before its own checks end; every
--- caller has type-checked RES, STOCK, CNT, LOG and HOLDS first, and its writes
+-- to their pool, to the waiting list first. A whole change on its own (record,
+-- stock, counters, the hold index, the log), so a script may make it before its
+-- own checks end; every caller has type-checked every key first, and its writes
 -- cannot fail. tests/engine/scripts.rs holds scripts to that.
 local function expire_hold(code, r, now)
   local seats = tonumber(r.seats)
@@ -117,4 +240,5 @@ local function expire_hold(code, r, now)
   redis.call('ZREM', HOLDS, code)
   redis.call('XADD', LOG, '*', 'op', 'expired', 'code', code, 'pool', r.pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
+  serve_waiting(r.pool, now)
 end

@@ -1,14 +1,15 @@
 -- pay.lua: a payment provider's notification that a ticket was paid for.
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   code, payment_id (the provider's), amount (fen)
 -- Returns {"ok", "paid"|"refund_due", code, record} (the same again for a repeat of
 --         the same notification) | {"unknown_event"} | {"not_found"}
 --         {"payment_mismatch", due} (amount is not price x seats; nothing changes)
 --         {"payment_conflict"} (the payment id was used with another code or amount)
 -- A hold paid before its pay_by becomes active. Paid later (expired, or past pay_by
--- and expired here first): active again if the member holds no other ticket and
--- its pool has the seats, else refund_due. A cancelled or already paid ticket:
+-- and expired here first, its seats offered to the waiting list): active again if
+-- the member holds no other ticket, is not waiting, and its pool has the seats,
+-- else refund_due. A cancelled or already paid ticket:
 -- refund_due.
 -- Logs    "paid" (code, pool, member, seats, payment, amount, late) or
 --         "refund_due" (code, payment, amount); "expired" first for a hold past pay_by.
@@ -33,19 +34,21 @@ local due = tonumber(redis.call('HGET', META, 'price')) * seats
 if tonumber(amount) ~= due then return { 'payment_mismatch', int(due) } end
 
 local now = now_ms()
-local outcome, late = 'refund_due', false
 local expire_first = past_due(r, now)
-if r.status == 'held' and not expire_first then
+-- writes
+-- A hold past its pay_by expires first: its seats go to the waiting list, and the
+-- payment then finds seats or not like any late one.
+if expire_first then expire_hold(code, r, now) end
+local outcome, late = 'refund_due', false
+if r.status == 'held' then
   outcome = 'paid'
-elseif r.status == 'held' or r.status == 'expired' then
+elseif r.status == 'expired' then
   local free = tonumber(redis.call('HGET', STOCK, r.pool) or '0')
-  if expire_first then free = free + seats end
-  if redis.call('HGET', MEMBER, r.member) == code and free >= seats then
+  local mine = redis.call('HMGET', MEMBER, r.member, 'w:' .. r.member)
+  if mine[1] == code and not mine[2] and free >= seats then
     outcome, late = 'paid', true
   end
 end
--- writes
-if expire_first then expire_hold(code, r, now) end
 if outcome == 'paid' then
   local from = late and 'expired' or 'held'
   r.status = 'active'

@@ -1,24 +1,40 @@
 -- read.lua: an atomic read of an event for stats, lookups and audits. Writes nothing.
 --
--- KEYS:   the nine event keys of lib.lua
--- ARGV:   what: "stats"  -> {meta, stock, total, cnt, now_ms}
+-- KEYS:   the ten event keys of lib.lua
+-- ARGV:   what: "stats"  -> {meta, stock, total, cnt, now_ms}; cnt also has
+--                           waiting:<pool> -> entries that rank the pool, when any wait
+--               "waiting" -> {meta, stock, total, cnt, now_ms, {member, entry, ahead} or {}}
+--                           with ARGV[2] = the member key
 --               "lookup" -> {meta, stock, total, cnt, now_ms, {code, record} or {}}
 --                           with ARGV[2] = "code"|"member", ARGV[3] = the value
---               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log, holds}
+--               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log, holds,
+--                           waitq}
 --               "rate"   -> {meta, stock, total, cnt, now_ms, {n_1, ..., n_60}}: tickets
---                           reserved in each of the last 60 seconds, oldest first
+--                           reserved (or assigned from the waiting list) in each of the
+--                           last 60 seconds, oldest first
 --         meta, stock, total, cnt, res and member are flat HGETALL arrays; log is XRANGE - +;
---         holds is ZRANGE 0 -1 WITHSCORES (code, pay_by, ...).
+--         holds is ZRANGE 0 -1 WITHSCORES (code, pay_by, ...); waitq is ZRANGE 0 -1.
 -- Returns {} when the event does not exist.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log stats
 
 if redis.call('EXISTS', META) == 0 then return {} end
+local cnt = redis.call('HGETALL', CNT)
+-- The waiting list per pool (entries that rank it), as more counters.
+if redis.call('ZCARD', WAITQ) > 0 then
+  for pool in string.gmatch(redis.call('HGET', META, 'pools') or '', '[^,]+') do
+    cnt[#cnt + 1] = 'waiting:' .. pool
+    cnt[#cnt + 1] = int(redis.call('ZLEXCOUNT', WAITQ, '[p|' .. pool .. '|', '(p|' .. pool .. '|~'))
+  end
+end
 local out = {
   redis.call('HGETALL', META), redis.call('HGETALL', STOCK), redis.call('HGETALL', TOTAL),
-  redis.call('HGETALL', CNT), int(now_ms()),
+  cnt, int(now_ms()),
 }
 local what = ARGV[1]
-if what == 'lookup' then
+if what == 'waiting' then
+  local entry = redis.call('HGET', MEMBER, 'w:' .. ARGV[2])
+  out[6] = entry and { ARGV[2], entry, int(wait_ahead(decode_wait(entry).order)) } or {}
+elseif what == 'lookup' then
   local code = ARGV[3]
   if ARGV[2] == 'member' then code = redis.call('HGET', MEMBER, ARGV[3]) end
   local record = code and redis.call('HGET', RES, code)
@@ -28,6 +44,7 @@ elseif what == 'full' then
   out[7] = redis.call('HGETALL', MEMBER)
   out[8] = redis.call('XRANGE', LOG, '-', '+')
   out[9] = redis.call('ZRANGE', HOLDS, 0, -1, 'WITHSCORES')
+  out[10] = redis.call('ZRANGE', WAITQ, 0, -1)
 elseif what == 'rate' then
   -- Stream ids are the store's ms clock, so the last minute is an id range.
   local now = tonumber(out[5])
@@ -35,7 +52,7 @@ elseif what == 'rate' then
   for i = 1, 60 do counts[i] = 0 end
   for _, entry in ipairs(redis.call('XRANGE', LOG, int(now - 59999), '+')) do
     local fields = entry[2]
-    if fields[2] == 'reserved' then
+    if fields[2] == 'reserved' or fields[2] == 'assigned' then
       local ms = tonumber(string.match(entry[1], '^(%d+)'))
       local bucket = 60 - math.floor((now - ms) / 1000)
       if bucket >= 1 and bucket <= 60 then counts[bucket] = counts[bucket] + 1 end

@@ -1,10 +1,10 @@
 -- redeem.lua: a station marks a ticket as used, found by its code or its member.
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   by ("code"|"member"), value (the code or the member key)
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} (record keeps the first redeemed time)
---         {"cancelled", code, record} | {"not_paid", code, record} (a hold before pay_by)
+--         {"cancelled", code, record} | {"no_show", code, record} (released unused) | {"not_paid", code, record} (a hold before pay_by)
 --         {"hold_expired", code, record} (expired, or a hold past pay_by: expired here)
 -- Logs    "redeemed" (code, pool, member, seats). All the ticket's seats are used at once.
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log code 7K2M9QX4T1ZB
@@ -23,6 +23,7 @@ local r = decode(record)
 if r.status == 'redeemed' then return { 'already_redeemed', code, record } end
 if r.status == 'cancelled' then return { 'cancelled', code, record } end
 if r.status == 'expired' then return { 'hold_expired', code, record } end
+if r.status == 'no_show' then return { 'no_show', code, record } end
 
 local seats = tonumber(r.seats)
 if not seats then return redis.error_reply('TG_CORRUPT bad seats in ' .. code) end

@@ -1,10 +1,11 @@
--- restock.lua: add tickets to a pool, or withdraw unsold ones (never below zero).
+-- restock.lua: add tickets to a pool (to the waiting list first, lib.lua
+-- `serve_waiting`), or withdraw unsold ones (never below zero).
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   pool, delta (a non-zero integer), max_total (the largest pool)
--- Returns {"ok", remaining, total} | {"unknown_event"} | {"unknown_pool", pool}
+-- Returns {"ok", remaining, total} (remaining after the waiting list was served) | {"unknown_event"} | {"unknown_pool", pool}
 --         {"below_zero", remaining} | {"above_limit", total, max_total}
--- Logs    "restocked" (pool, delta).
+-- Logs    "restocked" (pool, delta), then the waiting list's "assigned".
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50 10000000
 
 local err = guard_types()
@@ -21,7 +22,8 @@ if total + delta > max_total then return { 'above_limit', int(total), int(max_to
 
 local now = now_ms()
 -- writes
-local remaining = redis.call('HINCRBY', STOCK, pool, delta)
+redis.call('HINCRBY', STOCK, pool, delta)
 local total = redis.call('HINCRBY', TOTAL, pool, delta)
 redis.call('XADD', LOG, '*', 'op', 'restocked', 'pool', pool, 'delta', int(delta), 'at', int(now))
-return { 'ok', int(remaining), int(total) }
+if delta > 0 then serve_waiting(pool, now) end
+return { 'ok', redis.call('HGET', STOCK, pool), int(total) }

@@ -1,6 +1,6 @@
 -- status.lua: pause, resume or close a sale now. Closing is final.
 --
--- KEYS:   the nine event keys of lib.lua
+-- KEYS:   the ten event keys of lib.lua
 -- ARGV:   action ("pause"|"resume"|"close")
 -- Returns {"ok", new_status} (unchanged and not logged when already there)
 --         {"unknown_event"} | {"closed"} (pause or resume of a closed sale)

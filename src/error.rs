@@ -8,7 +8,7 @@
 //! [`Error::problem`]) the `code` of the problem document. A new outcome is
 //! added here, and only here, besides the script that produces it.
 
-use crate::domain::{Millis, Reservation};
+use crate::domain::{Millis, Reservation, Waiting};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -47,6 +47,9 @@ pub enum Error {
     /// Redeem or cancel of a ticket that was cancelled; carries it.
     #[error("ticket was cancelled")]
     Cancelled(Box<Reservation>),
+    /// Redeem or cancel of a ticket released as a no-show; carries it.
+    #[error("this ticket was not used in time and its seats were released")]
+    NoShow(Box<Reservation>),
     /// A held reservation, not paid yet: it cannot be used at the gate.
     #[error("this ticket is not paid yet")]
     NotPaid(Box<Reservation>),
@@ -60,6 +63,19 @@ pub enum Error {
     /// A payment id seen before with another ticket or amount.
     #[error("this payment id was used for another payment")]
     PaymentConflict,
+    /// Joining the waiting list while holding a ticket; carries it.
+    #[error("you hold a ticket for this sale")]
+    AlreadyHolding(Box<Reservation>),
+    /// Joining the waiting list twice; carries the entry.
+    #[error("you are on the waiting list already")]
+    AlreadyWaiting(Box<Waiting>),
+    /// Joining the waiting list when one of the choices has the seats: grab
+    /// them instead. The message does not repeat the pool id.
+    #[error("seats are free in a pool you chose: grab them")]
+    NotSoldOut(String),
+    /// A waiting-list cutoff in the past or after the sale's close.
+    #[error("the cutoff must be in the future and no later than the sale's close")]
+    BadCutoff { closes_at: Millis },
     /// A withdrawal larger than the unsold stock.
     #[error("only {remaining} unsold tickets can be withdrawn")]
     BelowZero { remaining: i64 },
@@ -110,9 +126,14 @@ impl Error {
             Self::AlreadyRedeemed(_) => "already_redeemed",
             Self::Cancelled(_) => "cancelled",
             Self::NotPaid(_) => "not_paid",
+            Self::NoShow(_) => "no_show",
             Self::HoldExpired(_) => "hold_expired",
             Self::PaymentMismatch { .. } => "payment_mismatch",
             Self::PaymentConflict => "payment_conflict",
+            Self::AlreadyHolding(_) => "already_holding",
+            Self::AlreadyWaiting(_) => "already_waiting",
+            Self::NotSoldOut(_) => "not_sold_out",
+            Self::BadCutoff { .. } => "bad_cutoff",
             Self::BelowZero { .. } => "below_zero",
             Self::AboveLimit { .. } => "above_limit",
             Self::EventExists => "exists",
@@ -126,7 +147,7 @@ impl Error {
     pub fn problem(&self) -> Problem {
         let (status, code) = match self {
             Self::Invalid(_) | Self::UnknownPool(_) => (400, "invalid_request"),
-            Self::TooManySeats { .. } => (400, self.code()),
+            Self::TooManySeats { .. } | Self::BadCutoff { .. } => (400, self.code()),
             Self::UnknownEvent | Self::NotFound => (404, "not_found"),
             Self::NotEligible => (403, self.code()),
             Self::SoldOut
@@ -136,9 +157,13 @@ impl Error {
             | Self::AlreadyRedeemed(_)
             | Self::Cancelled(_)
             | Self::NotPaid(_)
+            | Self::NoShow(_)
             | Self::HoldExpired(_)
             | Self::PaymentMismatch { .. }
             | Self::PaymentConflict
+            | Self::AlreadyHolding(_)
+            | Self::AlreadyWaiting(_)
+            | Self::NotSoldOut(_)
             | Self::BelowZero { .. }
             | Self::AboveLimit { .. }
             | Self::EventExists => (409, self.code()),

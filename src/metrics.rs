@@ -9,9 +9,12 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, 
 
 use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, PoolId, Reservation, SaleStatus, StatusAction,
+    Waiting,
 };
 use crate::error::Error;
-use crate::store::{Find, Grab, Grabbed, LogEntry, LogPos, Payment, Restocked, Snapshot, Store};
+use crate::store::{
+    Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released, Restocked, Snapshot, Store,
+};
 
 /// Every metric ticketgrab exports. Names are listed in the README and queried
 /// by deploy/grafana; a test checks that the two agree.
@@ -232,6 +235,22 @@ impl Store for MeteredStore {
         delta: i64,
     ) -> Result<Restocked, Error> {
         self.timed("restock", self.inner.restock(event, pool, delta))
+            .await
+    }
+    async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
+        self.timed("join_waiting", self.inner.join_waiting(req, code))
+            .await
+    }
+    async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.timed("leave_waiting", self.inner.leave_waiting(event, member))
+            .await
+    }
+    async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
+        self.timed("waiting", self.inner.waiting(event, member))
+            .await
+    }
+    async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
+        self.timed("release", self.inner.release_unredeemed(event, pool))
             .await
     }
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {

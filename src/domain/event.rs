@@ -166,6 +166,10 @@ pub struct PoolStats {
     pub cancelled: i64,
     /// Holds that expired unpaid (their seats went back).
     pub expired: i64,
+    /// Paid tickets not used, released by staff (their seats went back).
+    pub no_show: i64,
+    /// Waiting-list entries that rank this pool (one entry may rank several).
+    pub waiting: i64,
 }
 
 /// Where a sale stands at a moment, as members see it.

@@ -9,6 +9,7 @@ mod event;
 mod ids;
 mod reservation;
 mod time;
+mod waiting;
 
 pub use card::{
     CardNumber, MaskedCard, Member, MemberKey, MemberKeyer, luhn_valid, with_check_digit,
@@ -20,3 +21,4 @@ pub use event::{
 pub use ids::{Code, EventId, OrgPath, PoolId};
 pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;
+pub use waiting::{LeftReason, WaitEntry, Waiting};

@@ -15,6 +15,9 @@ pub enum Status {
     Cancelled,
     /// A hold that was not paid by its `pay_by`; its seats went back.
     Expired,
+    /// Paid and not used when staff released the session's unused seats
+    /// (`release-unredeemed`); its seats went back.
+    NoShow,
 }
 
 impl Status {
@@ -25,6 +28,7 @@ impl Status {
             Self::Redeemed => "redeemed",
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
+            Self::NoShow => "no_show",
         }
     }
 
@@ -35,6 +39,7 @@ impl Status {
             "redeemed" => Self::Redeemed,
             "cancelled" => Self::Cancelled,
             "expired" => Self::Expired,
+            "no_show" => Self::NoShow,
             _ => return None,
         })
     }
@@ -60,6 +65,14 @@ impl Channel {
             Self::Station => "station",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "app" => Some(Self::App),
+            "station" => Some(Self::Station),
+            _ => None,
+        }
+    }
 }
 
 /// One member's ticket for one event.
@@ -77,7 +90,8 @@ pub struct Reservation {
     pub card: MaskedCard,
     pub created_at: Millis,
     pub redeemed_at: Option<Millis>,
-    /// When it was cancelled, or (an expired hold) when it expired.
+    /// When it was cancelled, or (an expired hold) when it expired, or (a
+    /// no-show) when its seats were released.
     pub cancelled_at: Option<Millis>,
     /// A held reservation's deadline for payment (kept once paid or expired).
     pub pay_by: Option<Millis>,
@@ -144,11 +158,7 @@ impl Reservation {
             pool: PoolId::parse(pool).map_err(|_| corrupt())?,
             seats,
             status: Status::parse(status).ok_or_else(corrupt)?,
-            channel: match channel {
-                "app" => Channel::App,
-                "station" => Channel::Station,
-                _ => return Err(corrupt()),
-            },
+            channel: Channel::parse(channel).ok_or_else(corrupt)?,
             member: MemberKey::from_stored(member)?,
             card: MaskedCard::from_stored(card).map_err(|_| corrupt())?,
             created_at: time(created)?,

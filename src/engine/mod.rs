@@ -2,6 +2,7 @@
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
 mod edge;
+mod waiting;
 
 use std::collections::HashMap;
 use std::sync::Arc;

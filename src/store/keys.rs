@@ -12,10 +12,10 @@ pub fn log_key(event: &EventId) -> String {
     format!("tg:{{{event}}}:log")
 }
 
-/// The nine keys of an event in the order `lua/lib.lua` expects them.
-pub fn event_keys(event: &EventId) -> [String; 9] {
+/// The ten keys of an event in the order `lua/lib.lua` expects them.
+pub fn event_keys(event: &EventId) -> [String; 10] {
     [
-        "meta", "stock", "total", "cnt", "res", "member", "log", "holds", "pays",
+        "meta", "stock", "total", "cnt", "res", "member", "log", "holds", "pays", "waitq",
     ]
     .map(|k| format!("tg:{{{event}}}:{k}"))
 }

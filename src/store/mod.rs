@@ -14,8 +14,8 @@ pub mod scripts;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, MAX_SEATS, MaskedCard, Member, MemberKey, Millis,
-    OrgPath, PoolId, Reservation, SaleStatus, StatusAction,
+    Channel, Code, Event, EventId, EventView, LeftReason, MAX_SEATS, MaskedCard, Member, MemberKey,
+    Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
 
@@ -48,6 +48,23 @@ impl Grab<'_> {
             Err(Error::invalid(format!("seats must be 1 to {MAX_SEATS}")))
         }
     }
+}
+
+/// Joining an event's waiting list: a grab's choices, seats and member
+/// (`grab.choices` ranked), until `cutoff` (`None`: the sale's close).
+#[derive(Clone, Debug)]
+pub struct Join<'a> {
+    pub grab: Grab<'a>,
+    pub cutoff: Option<Millis>,
+}
+
+/// What releasing a pool's unused tickets did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Released {
+    /// Active reservations that became `no_show`.
+    pub reservations: i64,
+    /// Their seats, given back (to the waiting list first).
+    pub seats: i64,
 }
 
 /// The result of a successful grab.
@@ -197,6 +214,41 @@ pub enum LogOp {
         delta: i64,
     },
     Status(SaleStatus),
+    /// A member joined the waiting list.
+    Waiting {
+        member: MemberKey,
+        order: u64,
+        choices: Vec<PoolId>,
+        seats: u8,
+        cutoff: Millis,
+        channel: Channel,
+        card: MaskedCard,
+    },
+    /// A member's entry left the waiting list unserved.
+    Left {
+        member: MemberKey,
+        reason: LeftReason,
+    },
+    /// Seats that came back went to the waiting entry at `order`: a new
+    /// reservation (a hold, with `pay_by`, on a sale with holds), like
+    /// `Reserved`. The 12351 app's backend follows these to tell the member.
+    Assigned {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+        channel: Channel,
+        card: MaskedCard,
+        seats: u8,
+        pay_by: Option<Millis>,
+        order: u64,
+    },
+    /// A paid ticket not used, released by staff; its seats went back.
+    NoShow {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+        seats: u8,
+    },
 }
 
 /// Everything about one event, read in one atomic step: the input of the audit
@@ -209,6 +261,11 @@ pub struct Snapshot {
     pub members: Vec<(MemberKey, Code)>,
     /// Held reservations by their `pay_by` (what the sweeper expires), by code.
     pub holds: Vec<(Code, Millis)>,
+    /// The waiting list, by order.
+    pub waiting: Vec<WaitEntry>,
+    /// The waiting list's index as stored (`WaitEntry::index` of every
+    /// entry), sorted.
+    pub waiting_index: Vec<String>,
     pub log: Vec<LogEntry>,
     /// Where the log ends: following it from here misses nothing and
     /// repeats nothing of this snapshot.
@@ -249,6 +306,17 @@ pub trait Store: Send + Sync {
     /// Expires up to `max` holds past their `pay_by` (the store's clock);
     /// returns how many. Idempotent: any number of sweepers may run it.
     async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error>;
+    /// Puts a member whose choices are sold out on the waiting list, with
+    /// the code their ticket will have; see `lua/wait.lua`.
+    async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error>;
+    /// Takes the member off the waiting list; `NotFound` if not on it.
+    async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error>;
+    /// The member's waiting-list entry, if any (also one past its cutoff,
+    /// until it is removed).
+    async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error>;
+    /// Releases the seats of a pool's paid, unused tickets (they become
+    /// `no_show`) to the waiting list, then the public. See `lua/release.lua`.
+    async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error>;
     /// Adds (`delta > 0`) or withdraws (`delta < 0`) unsold tickets.
     async fn restock(&self, event: &EventId, pool: &PoolId, delta: i64)
     -> Result<Restocked, Error>;

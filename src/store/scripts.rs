@@ -8,7 +8,7 @@ use redis::Script;
 const LIB: &str = include_str!("../../lua/lib.lua");
 
 /// Each script: name, shebang flags, body.
-const FILES: [(&str, &str, &str); 9] = [
+const FILES: [(&str, &str, &str); 11] = [
     ("create", "", include_str!("../../lua/create.lua")),
     ("grab", "", include_str!("../../lua/grab.lua")),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
@@ -16,6 +16,8 @@ const FILES: [(&str, &str, &str); 9] = [
     ("pay", "", include_str!("../../lua/pay.lua")),
     ("expire", "", include_str!("../../lua/expire.lua")),
     ("restock", "", include_str!("../../lua/restock.lua")),
+    ("wait", "", include_str!("../../lua/wait.lua")),
+    ("release", "", include_str!("../../lua/release.lua")),
     ("status", "", include_str!("../../lua/status.lua")),
     (
         "read",
@@ -49,6 +51,8 @@ pub struct Scripts {
     pub pay: Script,
     pub expire: Script,
     pub restock: Script,
+    pub wait: Script,
+    pub release: Script,
     pub status: Script,
     pub read: Script,
 }
@@ -65,12 +69,14 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     pay: load("pay"),
     expire: load("expire"),
     restock: load("restock"),
+    wait: load("wait"),
+    release: load("release"),
     status: load("status"),
     read: load("read"),
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 9] {
+    pub fn all(&self) -> [&Script; 11] {
         [
             &self.create,
             &self.grab,
@@ -79,6 +85,8 @@ impl Scripts {
             &self.pay,
             &self.expire,
             &self.restock,
+            &self.wait,
+            &self.release,
             &self.status,
             &self.read,
         ]

@@ -9,16 +9,27 @@ use std::collections::BTreeMap;
 
 use ticketgrab::Error;
 use ticketgrab::domain::{Channel, Code, OrgPath, StatusAction};
-use ticketgrab::store::Grab;
 use ticketgrab::store::keys::event_keys;
 use ticketgrab::store::{Find, scripts};
+use ticketgrab::store::{Grab, Join};
 
 use super::{Harness, redis};
 use testkit::{card, event_id, open_event, pool_id};
 
 const WRITE_COMMANDS: &[&str] = &[
-    "HSET", "HINCRBY", "HDEL", "XADD", "SET", "DEL", "SADD", "INCR", "EXPIRE",
+    "HSET", "HINCRBY", "HDEL", "XADD", "SET", "DEL", "SADD", "INCR", "EXPIRE", "ZADD", "ZREM",
 ];
+
+/// The prelude's writing helpers: each a whole change of its own (or part of
+/// the caller's, after its checks), called only after `-- writes`.
+const WRITING_HELPERS: &[&str] = &["expire_hold", "serve_waiting", "drop_waiting"];
+
+fn calls_helper(lua: &str) -> Option<&'static str> {
+    WRITING_HELPERS
+        .iter()
+        .find(|h| lua.contains(&format!("{h}(")))
+        .copied()
+}
 
 fn write_calls(lua: &str) -> Vec<&str> {
     lua.lines()
@@ -57,49 +68,64 @@ fn every_script_writes_only_after_all_its_checks() {
             write_calls(checks)
         );
         assert!(
-            !write_calls(writes).is_empty() || writes.contains("expire_hold("),
+            !write_calls(writes).is_empty() || calls_helper(writes).is_some(),
             "{name} writes nothing after its marker"
         );
-        // The prelude's one writing helper is a whole change of its own, and
-        // runs only where writes may.
-        assert!(
-            !checks.contains("expire_hold("),
-            "{name} expires a hold before its checks end"
+        // The prelude's writing helpers run only where writes may.
+        assert_eq!(
+            calls_helper(checks),
+            None,
+            "{name} calls a writing helper before its checks end"
         );
-        // Every key's type is checked before the first write: all nine by
+        // Every key's type is checked before the first write: all ten by
         // guard_types(), or (grab.lua, the hot path) the keys it reads by the
         // reads themselves (`checked`) and the others by guard_types(KEY, ...).
         assert!(
             checks.contains("guard_types()")
                 || (checks.contains("checked(")
                     && checks.contains("guard_types(CNT, LOG)")
-                    && checks.contains("guard_types(CNT, LOG, HOLDS, PAYS)")),
+                    && checks.contains("guard_types(CNT, LOG, HOLDS, PAYS, WAITQ)")),
             "{name} does not check key types"
         );
-        // After the marker there is no way out but success.
-        let refusals = writes
+        // After the marker there is no way out but success, except before the
+        // script's own first write, right after a helper's whole change (a
+        // grab whose member's expired hold went to the waiting list, say).
+        let code_lines: Vec<&str> = writes
             .lines()
-            .filter(|l| l.contains("return") && !l.trim_start().starts_with("--"))
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect();
+        let first_write = code_lines
+            .iter()
+            .position(|l| !write_calls(l).is_empty())
+            .unwrap_or(code_lines.len());
+        let late_returns = code_lines[first_write..]
+            .iter()
+            .filter(|l| l.contains("return"))
             .count();
-        assert_eq!(refusals, 1, "{name} may return between its writes");
+        assert_eq!(late_returns, 1, "{name} may return between its writes");
     }
 }
 
 #[test]
-fn the_prelude_writes_only_inside_expire_hold() {
+fn the_prelude_writes_only_inside_its_writing_helpers() {
     let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lua/lib.lua")).unwrap();
-    let (before, helper) = lib.split_once("local function expire_hold(").unwrap();
-    assert!(
-        write_calls(before).is_empty(),
-        "lib.lua writes outside expire_hold"
-    );
-    let helper_end = helper.find("\nend\n").expect("expire_hold ends");
-    assert!(
-        write_calls(&helper[helper_end..]).is_empty(),
-        "lib.lua writes after expire_hold"
-    );
-    // It type-checks nothing itself: its callers did (guard_types before any write).
-    assert!(!write_calls(&helper[..helper_end]).is_empty());
+    // lib.lua, cut at each function: every piece that writes is a helper's.
+    let mut pieces = lib.split("local function ");
+    let head = pieces.next().unwrap();
+    assert!(write_calls(head).is_empty(), "lib.lua writes at its top");
+    let mut writers = Vec::new();
+    for piece in pieces {
+        let name = piece.split('(').next().unwrap().trim();
+        if !write_calls(piece).is_empty() {
+            writers.push(name);
+        }
+    }
+    writers.sort();
+    let mut expected = WRITING_HELPERS.to_vec();
+    expected.sort();
+    // They type-check nothing themselves: their callers did (guard_types
+    // before any write).
+    assert_eq!(writers, expected, "lib.lua writes outside its helpers");
 }
 
 /// Every key of the instance with its DUMP: byte-for-byte state.
@@ -134,12 +160,15 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
         channel: Channel::App,
     };
     vec![
-        d(h.engine.grab(&grab).await),
+        d(h.engine.grab(&grab.clone()).await),
         d(h.engine.pay(&ev, held, "pay-1", 500).await),
         d(h.engine.expire_holds(&ev, 10).await),
         d(h.engine.cancel(&ev, &member.key, held).await),
         d(h.engine.redeem(&ev, &Find::Code(held.clone())).await),
         d(h.engine.restock(&ev, &pool_id("p"), 3).await),
+        d(h.engine.join_waiting(&Join { grab, cutoff: None }).await),
+        d(h.engine.leave_waiting(&ev, &member.key).await),
+        d(h.engine.release_unredeemed(&ev, &pool_id("p")).await),
         d(h.engine.set_status(&ev, StatusAction::Pause).await),
         d(h.engine.create_event(&open_event("e", &[("p", 10)])).await),
     ]

@@ -129,6 +129,39 @@ impl Model {
                 };
                 self.held.insert(member, held);
             }
+            // A waiting member got seats that came back: a reservation like any.
+            LogOp::Assigned {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+                ..
+            } => {
+                let op = LogOp::Reserved {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card: Some(card),
+                    seats,
+                    pay_by,
+                };
+                return self.apply(pos, LogEntry { at, op });
+            }
+            LogOp::NoShow {
+                code,
+                pool,
+                member,
+                seats,
+            } => {
+                self.add_stock(&pool, i64::from(seats));
+                self.set_ticket(&member, &code, Status::NoShow, at);
+            }
+            // Joining or leaving the list changes no stock and no ticket.
+            LogOp::Waiting { .. } | LogOp::Left { .. } => {}
             LogOp::Cancelled {
                 code,
                 pool,
@@ -184,7 +217,7 @@ impl Model {
         if let Some(r) = &mut held.reservation {
             r.status = status;
             match status {
-                Status::Cancelled | Status::Expired => r.cancelled_at = Some(at),
+                Status::Cancelled | Status::Expired | Status::NoShow => r.cancelled_at = Some(at),
                 Status::Redeemed => r.redeemed_at = Some(at),
                 // Paid: a late payment revives an expired hold.
                 Status::Active => r.cancelled_at = None,

@@ -3,8 +3,8 @@
 
 use super::EventData;
 use crate::domain::{
-    Channel, Code, MAX_POOL_TOTAL, MemberKey, Millis, Phase, PoolId, Reservation, SaleStatus,
-    Status, StatusAction, sale_phase,
+    Channel, Code, LeftReason, MAX_POOL_TOTAL, MemberKey, Millis, Phase, PoolId, Reservation,
+    SaleStatus, Status, StatusAction, sale_phase,
 };
 use crate::error::Error;
 use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
@@ -54,22 +54,25 @@ impl EventData {
             Phase::Open | Phase::SoldOut => {}
         }
         let seats = i64::from(req.seats);
-        let pool = req
-            .choices
-            .iter()
-            .find(|p| {
-                self.pools
-                    .iter()
-                    .any(|s| &s.id == *p && s.remaining >= seats)
-            })
+        let mut pool = self
+            .first_free(req.choices, req.seats)
             .ok_or(Error::SoldOut)?;
         if self.reservations.contains_key(code) {
             return Err(Error::CodeTaken);
         }
         // writes
         if let Some(stale) = stale {
+            // Its seats go to the waiting list first: choose again.
             self.expire(&stale, now);
+            pool = self
+                .first_free(req.choices, req.seats)
+                .ok_or(Error::SoldOut)?;
         }
+        // A member who gets a ticket leaves the waiting list.
+        if self.waiting_by_member.contains_key(&req.member.key) {
+            self.drop_waiting(&req.member.key, Some(LeftReason::GotTicket), now);
+        }
+        let pool = &pool;
         // A walk-up at a station pays at the counter: only the app's grabs are held.
         let hold = if req.channel == Channel::App {
             self.event.hold_ms
@@ -141,6 +144,7 @@ impl EventData {
             Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
             Status::Expired => return Err(Error::HoldExpired(Box::new(r.clone()))),
+            Status::NoShow => return Err(Error::NoShow(Box::new(r.clone()))),
             Status::Active | Status::Held => {}
         }
         let (pool, seats, from) = (r.pool.clone(), r.seats, r.status);
@@ -170,11 +174,12 @@ impl EventData {
             now,
             LogOp::Cancelled {
                 code: code.clone(),
-                pool,
+                pool: pool.clone(),
                 member: member.clone(),
                 seats,
             },
         );
+        self.serve_waiting(&pool, now);
         Ok(out)
     }
 
@@ -185,6 +190,7 @@ impl EventData {
             Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
             Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
             Status::Expired => return Err(Error::HoldExpired(Box::new(r.clone()))),
+            Status::NoShow => return Err(Error::NoShow(Box::new(r.clone()))),
             Status::Held if r.pay_by.is_some_and(|by| now < by) => {
                 return Err(Error::NotPaid(Box::new(r.clone())));
             }
@@ -240,10 +246,7 @@ impl EventData {
         // writes
         stats.remaining += delta;
         stats.total += delta;
-        let out = Restocked {
-            remaining: stats.remaining,
-            total: stats.total,
-        };
+        let total = stats.total;
         self.log(
             now,
             LogOp::Restocked {
@@ -251,7 +254,11 @@ impl EventData {
                 delta,
             },
         );
-        Ok(out)
+        if delta > 0 {
+            self.serve_waiting(pool, now);
+        }
+        let remaining = self.pool_mut(pool).map_or(0, |p| p.remaining);
+        Ok(Restocked { remaining, total })
     }
 
     /// Mirrors lua/status.lua.

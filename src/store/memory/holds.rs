@@ -33,6 +33,7 @@ impl EventData {
                 seats: out.seats,
             },
         );
+        self.serve_waiting(&out.pool, now);
         out
     }
 
@@ -75,25 +76,29 @@ impl EventData {
         if amount != due {
             return Err(Error::PaymentMismatch { due });
         }
+        let expire_first = r.status == Status::Held && r.pay_by.is_some_and(|by| now >= by);
+        // writes
+        // A hold past its pay_by expires first: its seats go to the waiting
+        // list, and the payment then finds seats or not like any late one.
+        if expire_first {
+            self.expire(code, now);
+        }
+        let r = &self.reservations[code];
         let (mut outcome, mut late) = (PaymentOutcome::RefundDue, false);
-        let past_due = r.pay_by.is_some_and(|by| now >= by);
-        let expire_first = r.status == Status::Held && past_due;
-        if r.status == Status::Held && !past_due {
+        if r.status == Status::Held {
             outcome = PaymentOutcome::Paid;
-        } else if matches!(r.status, Status::Held | Status::Expired) {
-            let stock = self
+        } else if r.status == Status::Expired {
+            let free = self
                 .pools
                 .iter()
                 .find(|p| p.id == r.pool)
                 .map_or(0, |p| p.remaining);
-            let free = stock + if expire_first { seats } else { 0 };
-            if self.members.get(&r.member) == Some(code) && free >= seats {
+            if self.members.get(&r.member) == Some(code)
+                && !self.waiting_by_member.contains_key(&r.member)
+                && free >= seats
+            {
                 (outcome, late) = (PaymentOutcome::Paid, true);
             }
-        }
-        // writes
-        if expire_first {
-            self.expire(code, now);
         }
         if outcome == PaymentOutcome::Paid {
             let r = self.reservations.get_mut(code).expect("found above");

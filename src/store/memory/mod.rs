@@ -8,19 +8,20 @@
 mod changes;
 mod holds;
 mod reads;
+mod waiting;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use super::{
-    Find, Grab, Grabbed, LogEntry, LogOp, LogPos, Payment, PaymentOutcome, Restocked, Snapshot,
-    Store,
+    Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Payment, PaymentOutcome, Released,
+    Restocked, Snapshot, Store,
 };
 use crate::domain::{
     Code, Event, EventId, EventView, MemberKey, Millis, PoolId, PoolStats, Reservation, SaleStatus,
-    StatusAction,
+    StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
 
@@ -56,6 +57,10 @@ struct EventData {
     /// Payment notifications by the provider's id: the ticket, the amount,
     /// and what it did.
     payments: HashMap<String, (Code, i64, PaymentOutcome)>,
+    /// The waiting list by order, each member's order, the last order given.
+    waiting: BTreeMap<u64, WaitEntry>,
+    waiting_by_member: HashMap<MemberKey, u64>,
+    wseq: u64,
     log: Vec<LogEntry>,
 }
 
@@ -65,10 +70,18 @@ impl EventData {
     }
 
     fn view(&self, now: Millis) -> EventView {
+        let mut pools = self.pools.clone();
+        for p in &mut pools {
+            p.waiting = self
+                .waiting
+                .values()
+                .filter(|w| w.choices.contains(&p.id))
+                .count() as i64;
+        }
         EventView {
             event: self.event.clone(),
             status: self.status,
-            pools: self.pools.clone(),
+            pools,
             server_time: now,
         }
     }
@@ -146,12 +159,17 @@ impl Store for MemoryStore {
                     redeemed: 0,
                     cancelled: 0,
                     expired: 0,
+                    no_show: 0,
+                    waiting: 0,
                 })
                 .collect(),
             reservations: HashMap::new(),
             members: HashMap::new(),
             holds: BTreeSet::new(),
             payments: HashMap::new(),
+            waiting: BTreeMap::new(),
+            waiting_by_member: HashMap::new(),
+            wseq: 0,
             log: Vec::new(),
         };
         for p in &event.pools {
@@ -216,6 +234,23 @@ impl Store for MemoryStore {
         self.with_event(event, |data| data.restock(pool, delta, self.now()))
     }
 
+    async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
+        req.grab.check_seats()?;
+        self.with_event(req.grab.event, |data| data.join(req, code, self.now()))
+    }
+
+    async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.with_event(event, |data| data.leave(member, self.now()))
+    }
+
+    async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
+        self.with_event(event, |data| Ok(data.waiting_of(member)))
+    }
+
+    async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
+        self.with_event(event, |data| data.release(pool, self.now()))
+    }
+
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
         self.with_event(event, |data| data.set_status(action, self.now()))
     }
@@ -247,55 +282,4 @@ impl Store for MemoryStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicI64, Ordering};
-
-    use super::*;
-    use crate::domain::{
-        CardNumber, Channel, EventId, MemberKeyer, OrgPath, Pool, PoolId, with_check_digit,
-    };
-
-    #[tokio::test]
-    async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
-        let t = Arc::new(AtomicI64::new(1_800_000_000_000));
-        let clock = t.clone();
-        let store = MemoryStore::with_clock(Arc::new(move || Millis(clock.load(Ordering::SeqCst))));
-        let id = EventId::parse("e").unwrap();
-        let pool = PoolId::parse("p").unwrap();
-        let now = t.load(Ordering::SeqCst);
-        let event = Event {
-            id: id.clone(),
-            title: "e".into(),
-            org: OrgPath::parse("bj").unwrap(),
-            opens_at: Millis(now - 60_000),
-            closes_at: Millis(now + 3_600_000),
-            price_fen: 0,
-            max_seats: 1,
-            hold_ms: 0,
-            pools: vec![Pool {
-                id: pool.clone(),
-                title: "p".into(),
-                total: 5,
-            }],
-        };
-        store.create_event(&event).await.unwrap();
-        let card = CardNumber::parse(&with_check_digit("621700000000000001")).unwrap();
-        let member = MemberKeyer::new(b"k").member(&card);
-        let grab = Grab {
-            event: &id,
-            member: &member,
-            org: None,
-            choices: std::slice::from_ref(&pool),
-            seats: 1,
-            channel: Channel::Station,
-        };
-        store.grab(&grab, &Code::random()).await.unwrap();
-        // NTP steps the clock back 10 s.
-        t.fetch_sub(10_000, Ordering::SeqCst);
-        let rate = store.grab_rate(&id).await.unwrap();
-        assert_eq!(rate.iter().sum::<u32>(), 1);
-        assert_eq!(rate[59], 1);
-        assert_eq!(store.event(&id).await.unwrap().pools[0].remaining, 4);
-        assert!(store.snapshot(&id).await.is_ok());
-    }
-}
+mod tests;

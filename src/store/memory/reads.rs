@@ -26,11 +26,17 @@ impl EventData {
         let mut holds: Vec<(Code, Millis)> =
             self.holds.iter().map(|(at, c)| (c.clone(), *at)).collect();
         holds.sort();
+        let waiting: Vec<_> = self.waiting.values().cloned().collect();
+        let mut waiting_index: Vec<String> = waiting.iter().flat_map(|w| w.index()).collect();
+        waiting_index.sort();
+        waiting_index.dedup();
         Snapshot {
             view: self.view(now),
             reservations,
             members,
             holds,
+            waiting,
+            waiting_index,
             log: self.log.clone(),
             log_end: position(self.log.len()),
         }
@@ -43,7 +49,7 @@ impl EventData {
         // Newest first, back to a minute ago. An entry stamped after `now`
         // (the clock stepped back since) is counted in the newest second.
         for entry in self.log.iter().rev().take_while(|e| now - e.at.0 < 60_000) {
-            if matches!(entry.op, LogOp::Reserved { .. }) {
+            if matches!(entry.op, LogOp::Reserved { .. } | LogOp::Assigned { .. }) {
                 let age = ((now - entry.at.0).max(0) / 1000) as usize;
                 counts[59 - age.min(59)] += 1;
             }

@@ -3,12 +3,14 @@
 //!
 //! - `conn.rs`: the connection of either kind, and the shared slots.
 //! - `reply.rs`: turning script replies into outcomes and domain values.
-//! - `ops.rs`: the `Store` interface, one method per script.
+//! - `ops.rs`: the `Store` interface, one method per script (`waiting.rs`:
+//!   the waiting list's and the no-show release's).
 //! - here: the store and how it calls a script (timeouts, WAIT, reconnects).
 
 mod conn;
 mod ops;
 mod reply;
+mod waiting;
 
 use std::time::Duration;
 
@@ -101,7 +103,7 @@ impl RedisStore {
             .map_err(|_| Error::Unavailable(format!("no answer within {:?}", self.call_timeout)))?
     }
 
-    /// One script call on the event's seven keys: one round trip.
+    /// One script call on the event's ten keys: one round trip.
     async fn run(&self, script: &Script, event: &EventId, args: &[&str]) -> Result<Value, Error> {
         let mut invocation = script.prepare_invoke();
         for key in event_keys(event) {

@@ -8,17 +8,18 @@ use super::RedisStore;
 use super::reply::{code, int, list, pairs, parse_log_entry, reservation, texts};
 use crate::domain::{
     Code, Event, EventId, EventView, MAX_POOL_TOTAL, MAX_SEATS, MemberKey, Millis, OrgPath, PoolId,
-    Reservation, SaleStatus, StatusAction,
+    Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
 use crate::store::keys::{EVENT_INDEX, log_key};
 use crate::store::scripts::SCRIPTS;
 use crate::store::{
-    Find, Grab, Grabbed, LogEntry, LogPos, Payment, PaymentOutcome, Restocked, Snapshot, Store,
+    Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, PaymentOutcome, Released, Restocked,
+    Snapshot, Store,
 };
 
 /// Seat counts as script arguments, without a fresh string per grab.
-const SEATS: [&str; MAX_SEATS as usize] = ["1", "2", "3", "4", "5", "6"];
+pub(super) const SEATS: [&str; MAX_SEATS as usize] = ["1", "2", "3", "4", "5", "6"];
 
 /// The readiness probe: refused under `maxmemory` like any writing script.
 static READY: std::sync::LazyLock<redis::Script> =
@@ -149,6 +150,24 @@ impl Store for RedisStore {
         usize::try_from(n).map_err(|_| Error::Corrupt(format!("expired {n} holds")))
     }
 
+    #[instrument(level = "debug", skip_all, fields(event = %req.grab.event))]
+    async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
+        self.join(req, code.as_str()).await
+    }
+
+    async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.leave(event, member).await
+    }
+
+    async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
+        self.waiting_of(event, member).await
+    }
+
+    #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool))]
+    async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
+        self.release(event, pool).await
+    }
+
     #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool, delta))]
     async fn restock(
         &self,
@@ -211,16 +230,26 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         let (view, rest) = self.read(event, &["full"]).await?;
-        let [res, members, log, holds] = <[Value; 4]>::try_from(rest)
+        let [res, members, log, holds, waitq] = <[Value; 5]>::try_from(rest)
             .map_err(|_| Error::Corrupt("snapshot reply has the wrong shape".into()))?;
         let mut reservations = pairs(&texts(res)?)
             .map(|(code, record)| Reservation::from_record(event, code, record))
             .collect::<Result<Vec<_>, _>>()?;
         reservations.sort_by(|a, b| a.code.cmp(&b.code));
-        let mut members = pairs(&texts(members)?)
-            .map(|(m, c)| Ok((MemberKey::from_stored(m)?, code(c)?)))
-            .collect::<Result<Vec<_>, Error>>()?;
+        // The member hash also holds the waiting list's entries, as w:<member>.
+        let member_fields = texts(members)?;
+        let mut members = Vec::new();
+        let mut waiting = Vec::new();
+        for (m, value) in pairs(&member_fields) {
+            match m.strip_prefix("w:") {
+                Some(m) => waiting.push(WaitEntry::from_record(MemberKey::from_stored(m)?, value)?),
+                None => members.push((MemberKey::from_stored(m)?, code(value)?)),
+            }
+        }
         members.sort();
+        waiting.sort_by_key(|e| e.order);
+        let mut waiting_index = texts(waitq)?;
+        waiting_index.sort();
         let log = list(log)?
             .into_iter()
             .map(parse_log_entry)
@@ -235,6 +264,8 @@ impl Store for RedisStore {
             reservations,
             members,
             holds,
+            waiting,
+            waiting_index,
             log: log.into_iter().map(|(_, entry)| entry).collect(),
             log_end,
         })

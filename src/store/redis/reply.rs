@@ -7,8 +7,8 @@ use redis::Value;
 
 use super::super::{LogEntry, LogOp, LogPos};
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, MaskedCard, MemberKey, Millis, OrgPath, Pool, PoolId,
-    PoolStats, Reservation, SaleStatus, parse_seats,
+    Channel, Code, Event, EventId, EventView, LeftReason, MaskedCard, MemberKey, Millis, OrgPath,
+    Pool, PoolId, PoolStats, Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
 };
 use crate::error::Error;
 
@@ -44,6 +44,7 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         },
         "code_taken" => Error::CodeTaken,
         "not_paid" => Error::NotPaid(Box::new(reservation(event, fields)?)),
+        "no_show" => Error::NoShow(Box::new(reservation(event, fields)?)),
         "hold_expired" => Error::HoldExpired(Box::new(reservation(event, fields)?)),
         "payment_mismatch" => Error::PaymentMismatch {
             due: int(&field(0))?,
@@ -64,6 +65,12 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         },
         "already_redeemed" => Error::AlreadyRedeemed(Box::new(reservation(event, fields)?)),
         "cancelled" => Error::Cancelled(Box::new(reservation(event, fields)?)),
+        "already_holding" => Error::AlreadyHolding(Box::new(reservation(event, fields)?)),
+        "already_waiting" => Error::AlreadyWaiting(Box::new(waiting(fields)?)),
+        "not_sold_out" => Error::NotSoldOut(field(0)),
+        "bad_cutoff" => Error::BadCutoff {
+            closes_at: Millis(int(&field(0))?),
+        },
         other => return Err(Error::Corrupt(format!("unknown script reply {other:?}"))),
     })
 }
@@ -72,6 +79,18 @@ pub fn reservation(event: &EventId, fields: &[String]) -> Result<Reservation, Er
     match fields {
         [code, record, ..] => Reservation::from_record(event, code, record),
         _ => Err(Error::Corrupt(format!("reservation reply {fields:?}"))),
+    }
+}
+
+/// A waiting-list reply: member key, entry record, entries ahead.
+pub fn waiting(fields: &[String]) -> Result<Waiting, Error> {
+    match fields {
+        [member, record, ahead, ..] => Ok(Waiting {
+            entry: WaitEntry::from_record(MemberKey::from_stored(member)?, record)?,
+            ahead: u64::try_from(int(ahead)?)
+                .map_err(|_| Error::Corrupt(format!("ahead {ahead}")))?,
+        }),
+        _ => Err(Error::Corrupt(format!("waiting reply {fields:?}"))),
     }
 }
 
@@ -160,6 +179,9 @@ pub fn parse_view(
             redeemed: num(&cnt, &format!("redeemed:{pool}"))?,
             cancelled: num(&cnt, &format!("cancelled:{pool}"))?,
             expired: counter(&format!("expired:{pool}"))?,
+            // Absent before the waiting list: none.
+            no_show: counter(&format!("no_show:{pool}"))?,
+            waiting: counter(&format!("waiting:{pool}"))?,
         });
     }
     let org = get(&meta, "org")?;
@@ -216,6 +238,17 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
         None => Ok(1),
         Some(n) => parse_seats(n).ok_or_else(|| Error::Corrupt(format!("bad seats {n:?}"))),
     };
+    let order = || {
+        get("order").and_then(|o| {
+            o.parse::<u64>()
+                .map_err(|_| Error::Corrupt(format!("bad order {o:?}")))
+        })
+    };
+    let channel = || {
+        get("channel").and_then(|c| {
+            Channel::parse(c).ok_or_else(|| Error::Corrupt(format!("bad channel {c:?}")))
+        })
+    };
     let op = match get("op")? {
         "created" => LogOp::Created {
             pool: pool()?,
@@ -264,6 +297,42 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
             seats: seats()?,
         },
         "redeemed" => LogOp::Redeemed {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+            seats: seats()?,
+        },
+        "waiting" => LogOp::Waiting {
+            member: member()?,
+            order: order()?,
+            choices: get("pools")?
+                .split(',')
+                .map(|p| PoolId::parse(p).map_err(|_| Error::Corrupt(format!("bad pool {p:?}"))))
+                .collect::<Result<_, _>>()?,
+            seats: seats()?,
+            cutoff: Millis(int(get("cutoff")?)?),
+            channel: channel()?,
+            card: MaskedCard::from_stored(get("card")?)?,
+        },
+        "left" => LogOp::Left {
+            member: member()?,
+            reason: LeftReason::parse(get("reason")?)
+                .ok_or_else(|| Error::Corrupt(format!("bad reason in {f:?}")))?,
+        },
+        "assigned" => LogOp::Assigned {
+            code: code(get("code")?)?,
+            pool: pool()?,
+            member: member()?,
+            channel: channel()?,
+            card: MaskedCard::from_stored(get("card")?)?,
+            seats: seats()?,
+            pay_by: match get("pay_by")? {
+                "" => None,
+                by => Some(Millis(int(by)?)),
+            },
+            order: order()?,
+        },
+        "no_show" => LogOp::NoShow {
             code: code(get("code")?)?,
             pool: pool()?,
             member: member()?,

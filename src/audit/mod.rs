@@ -7,8 +7,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::domain::{Code, MemberKey, Millis, PoolId, PoolStats, SaleStatus, Status};
-use crate::store::{LogOp, Snapshot};
+mod replay;
+mod waiting;
+
+use crate::domain::{Code, MemberKey, Millis, PoolId, PoolStats, Status};
+use crate::store::Snapshot;
 
 /// The audit's answer: `ok` when `violations` is empty. It is also the HTTP
 /// answer of the audit routes, hence the schema.
@@ -35,6 +38,7 @@ struct Counts {
     redeemed: i64,
     cancelled: i64,
     expired: i64,
+    no_show: i64,
 }
 
 impl Counts {
@@ -45,6 +49,7 @@ impl Counts {
             Status::Redeemed => self.redeemed += n,
             Status::Cancelled => self.cancelled += n,
             Status::Expired => self.expired += n,
+            Status::NoShow => self.no_show += n,
         }
     }
 }
@@ -85,6 +90,7 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
             redeemed: p.redeemed,
             cancelled: p.cancelled,
             expired: p.expired,
+            no_show: p.no_show,
         };
         if counted != stored {
             violations.push(format!(
@@ -132,8 +138,12 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
         ));
     }
 
-    // 5. The log, replayed, gives the same state.
-    violations.extend(replay_log(snap));
+    // 5. The waiting list: its index, nobody both waiting and holding, and
+    //    nobody left waiting for seats that are free.
+    violations.extend(waiting::check(snap));
+
+    // 6. The log, replayed, gives the same state.
+    violations.extend(replay::replay_log(snap));
 
     AuditReport {
         ok: violations.is_empty(),
@@ -155,103 +165,4 @@ pub fn missing_confirmed(snap: &Snapshot, confirmed: &[Code]) -> Vec<String> {
         .filter(|code| !held.contains(code))
         .map(|code| format!("confirmed ticket {code} is missing from the store (lost ticket)"))
         .collect()
-}
-
-/// Replays the log and compares what it implies with the stored state.
-fn replay_log(snap: &Snapshot) -> Vec<String> {
-    let mut violations = Vec::new();
-    let mut totals: HashMap<&PoolId, i64> = HashMap::new();
-    // code -> (pool, member, seats, status) as the log tells it
-    let mut tickets: HashMap<&Code, (&PoolId, &MemberKey, u8, Status)> = HashMap::new();
-    let mut status = SaleStatus::Open;
-    for entry in &snap.log {
-        match &entry.op {
-            LogOp::Created { pool, delta } | LogOp::Restocked { pool, delta } => {
-                *totals.entry(pool).or_default() += delta;
-            }
-            LogOp::Reserved {
-                code,
-                pool,
-                member,
-                seats,
-                pay_by,
-                ..
-            } => {
-                let status = if pay_by.is_some() {
-                    Status::Held
-                } else {
-                    Status::Active
-                };
-                if tickets
-                    .insert(code, (pool, member, *seats, status))
-                    .is_some()
-                {
-                    violations.push(format!("log reserves {code} twice"));
-                }
-            }
-            LogOp::Cancelled { code, seats, .. }
-            | LogOp::Redeemed { code, seats, .. }
-            | LogOp::Paid { code, seats, .. }
-            | LogOp::Expired { code, seats, .. } => {
-                // Which moves each entry may make.
-                let (to, from): (Status, &[Status]) = match &entry.op {
-                    LogOp::Cancelled { .. } => (Status::Cancelled, &[Status::Active, Status::Held]),
-                    LogOp::Redeemed { .. } => (Status::Redeemed, &[Status::Active]),
-                    LogOp::Paid { late: false, .. } => (Status::Active, &[Status::Held]),
-                    LogOp::Paid { late: true, .. } => (Status::Active, &[Status::Expired]),
-                    _ => (Status::Expired, &[Status::Held]),
-                };
-                match tickets.get_mut(code) {
-                    Some(t) if from.contains(&t.3) && t.2 == *seats => t.3 = to,
-                    Some(t) if from.contains(&t.3) => violations.push(format!(
-                        "log moves {code} to {to:?} with {seats} seats; it holds {}",
-                        t.2
-                    )),
-                    Some(t) => {
-                        violations.push(format!("log moves {code} from {:?} to {to:?}", t.3))
-                    }
-                    None => violations.push(format!("log {to:?} {code} before it was reserved")),
-                }
-            }
-            LogOp::RefundDue { code, .. } => {
-                if !tickets.contains_key(code) {
-                    violations.push(format!("log refunds {code} before it was reserved"));
-                }
-            }
-            LogOp::Status(s) => status = *s,
-        }
-    }
-    for p in &snap.view.pools {
-        let logged = totals.get(&p.id).copied().unwrap_or(0);
-        if logged != p.total {
-            violations.push(format!(
-                "pool {}: log gives total {logged}, store holds {}",
-                p.id, p.total
-            ));
-        }
-    }
-    if status != snap.view.status {
-        violations.push(format!(
-            "log ends with status {status:?}, store holds {:?}",
-            snap.view.status
-        ));
-    }
-    for r in &snap.reservations {
-        match tickets.remove(&r.code) {
-            Some((pool, member, seats, st))
-                if *pool == r.pool && *member == r.member && seats == r.seats && st == r.status => {
-            }
-            Some(t) => violations.push(format!(
-                "reservation {}: log says {t:?}, store says {:?} {} seats {:?}",
-                r.code, r.pool, r.seats, r.status
-            )),
-            None => violations.push(format!("reservation {} has no log entry", r.code)),
-        }
-    }
-    for code in tickets.keys() {
-        violations.push(format!(
-            "log reserves {code} but the store has no such reservation (lost ticket)"
-        ));
-    }
-    violations
 }

@@ -1,0 +1,55 @@
+//! The waiting list (候补) and the no-show release, above the store.
+
+use super::{CODE_ATTEMPTS, Engine, check_choices};
+use crate::domain::{Code, EventId, MemberKey, PoolId, Waiting};
+use crate::error::Error;
+use crate::store::{Join, Released};
+
+impl Engine {
+    /// Puts a member whose choices are sold out on the event's waiting list
+    /// (the code their ticket will have is drawn here, like a grab's).
+    pub async fn join_waiting(&self, req: &Join<'_>) -> Result<Waiting, Error> {
+        check_choices(req.grab.choices)?;
+        req.grab.check_seats()?;
+        for _ in 0..CODE_ATTEMPTS {
+            match self.store.join_waiting(req, &Code::random()).await {
+                Err(Error::CodeTaken) => continue,
+                other => {
+                    self.changed(req.grab.event);
+                    return other;
+                }
+            }
+        }
+        Err(Error::Unavailable(
+            "could not draw an unused reservation code".into(),
+        ))
+    }
+
+    /// Takes the member off the event's waiting list.
+    pub async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        let result = self.store.leave_waiting(event, member).await;
+        self.changed(event);
+        result
+    }
+
+    /// The member's place on the event's waiting list.
+    pub async fn waiting(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<Waiting>, Error> {
+        self.store.waiting(event, member).await
+    }
+
+    /// Releases the seats of a pool's paid, unused tickets (staff, once the
+    /// session has begun): to the waiting list first, then walk-ups and the app.
+    pub async fn release_unredeemed(
+        &self,
+        event: &EventId,
+        pool: &PoolId,
+    ) -> Result<Released, Error> {
+        let result = self.store.release_unredeemed(event, pool).await;
+        self.changed(event);
+        result
+    }
+}

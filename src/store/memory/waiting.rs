@@ -1,0 +1,313 @@
+//! The waiting list and the no-show release of the embedded store, in the
+//! order of `lua/wait.lua`, `lua/release.lua` and lib.lua's `serve_waiting`.
+
+use super::EventData;
+use crate::domain::{
+    Channel, Code, LeftReason, MAX_SEATS, MemberKey, Millis, Phase, PoolId, Reservation,
+    SaleStatus, Status, WaitEntry, Waiting, sale_phase,
+};
+use crate::error::Error;
+use crate::store::{Find, Join, LogOp, Released};
+
+/// Crockford base32 as `Code` uses it, for `free_code`.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl EventData {
+    /// The member's entry with the entries ahead of it.
+    pub(super) fn waiting_of(&self, member: &MemberKey) -> Option<Waiting> {
+        let order = *self.waiting_by_member.get(member)?;
+        Some(Waiting {
+            entry: self.waiting[&order].clone(),
+            ahead: self.waiting.range(..order).count() as u64,
+        })
+    }
+
+    /// The first pool of `choices` with `seats` free.
+    pub(super) fn first_free(&self, choices: &[PoolId], seats: u8) -> Option<PoolId> {
+        choices
+            .iter()
+            .find(|p| {
+                self.pools
+                    .iter()
+                    .any(|s| &s.id == *p && s.remaining >= i64::from(seats))
+            })
+            .cloned()
+    }
+
+    /// Mirrors lua/wait.lua's join.
+    pub(super) fn join(
+        &mut self,
+        req: &Join<'_>,
+        code: &Code,
+        now: Millis,
+    ) -> Result<Waiting, Error> {
+        let grab = &req.grab;
+        if let Some(p) = grab.choices.iter().find(|p| self.pool_mut(p).is_none()) {
+            return Err(Error::UnknownPool(p.to_string()));
+        }
+        if grab.seats > self.event.max_seats {
+            return Err(Error::TooManySeats {
+                max: self.event.max_seats,
+            });
+        }
+        if grab.org.is_some_and(|org| !org.is_within(&self.event.org)) {
+            return Err(Error::NotEligible);
+        }
+        let member = &grab.member.key;
+        let mut stale = None;
+        if let Some(held) = self.find(&Find::Member(member.clone())) {
+            if held.status == Status::Held && held.pay_by.is_some_and(|by| now >= by) {
+                stale = Some(held.code.clone());
+            } else if held.status.is_live() {
+                return Err(Error::AlreadyHolding(Box::new(held.clone())));
+            }
+        }
+        let lapsed = match self.waiting_of(member) {
+            Some(w) if now < w.entry.cutoff => return Err(Error::AlreadyWaiting(Box::new(w))),
+            Some(_) => true,
+            None => false,
+        };
+        let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
+        match sale_phase(self.status, opens_at, closes_at, now) {
+            Phase::Closed => return Err(Error::Closed),
+            Phase::Paused => return Err(Error::Paused),
+            Phase::Upcoming => {
+                return Err(Error::NotOpen {
+                    opens_at,
+                    server_time: now,
+                });
+            }
+            Phase::Open | Phase::SoldOut => {}
+        }
+        let cutoff = req.cutoff.unwrap_or(closes_at);
+        if cutoff <= now || cutoff > closes_at {
+            return Err(Error::BadCutoff { closes_at });
+        }
+        if let Some(pool) = self.first_free(grab.choices, grab.seats) {
+            return Err(Error::NotSoldOut(pool.to_string()));
+        }
+        if self.reservations.contains_key(code) {
+            return Err(Error::CodeTaken);
+        }
+        // writes
+        if let Some(stale) = stale {
+            self.expire(&stale, now);
+            if let Some(pool) = self.first_free(grab.choices, grab.seats) {
+                return Err(Error::NotSoldOut(pool.to_string()));
+            }
+        }
+        if lapsed {
+            self.drop_waiting(member, Some(LeftReason::Lapsed), now);
+        }
+        self.wseq += 1;
+        let entry = WaitEntry {
+            member: member.clone(),
+            order: self.wseq,
+            choices: grab.choices.to_vec(),
+            seats: grab.seats,
+            cutoff,
+            card: grab.member.card.clone(),
+            channel: grab.channel,
+            joined_at: now,
+            code: code.clone(),
+        };
+        self.waiting_by_member.insert(member.clone(), entry.order);
+        self.waiting.insert(entry.order, entry.clone());
+        self.log(
+            now,
+            LogOp::Waiting {
+                member: member.clone(),
+                order: entry.order,
+                choices: entry.choices.clone(),
+                seats: entry.seats,
+                cutoff,
+                channel: entry.channel,
+                card: entry.card.clone(),
+            },
+        );
+        Ok(self.waiting_of(member).expect("just joined"))
+    }
+
+    /// Mirrors lua/wait.lua's leave.
+    pub(super) fn leave(&mut self, member: &MemberKey, now: Millis) -> Result<(), Error> {
+        let w = self.waiting_of(member).ok_or(Error::NotFound)?;
+        // writes
+        let reason = if now >= w.entry.cutoff {
+            LeftReason::Lapsed
+        } else {
+            LeftReason::Left
+        };
+        self.drop_waiting(member, Some(reason), now);
+        Ok(())
+    }
+
+    /// Removes a member's entry; logs `left` unless it was served (`None`).
+    /// Mirrors lib.lua's `drop_waiting`.
+    pub(super) fn drop_waiting(
+        &mut self,
+        member: &MemberKey,
+        reason: Option<LeftReason>,
+        now: Millis,
+    ) {
+        if let Some(order) = self.waiting_by_member.remove(member) {
+            self.waiting.remove(&order);
+        }
+        if let Some(reason) = reason {
+            self.log(
+                now,
+                LogOp::Left {
+                    member: member.clone(),
+                    reason,
+                },
+            );
+        }
+    }
+
+    /// Mirrors lib.lua's `free_code`.
+    fn free_code(&self, code: &Code) -> Code {
+        let mut code = code.as_str().as_bytes().to_vec();
+        while self
+            .reservations
+            .contains_key(&Code::parse(std::str::from_utf8(&code).expect("ascii")).expect("a code"))
+        {
+            let last = code.last_mut().expect("12 characters");
+            let i = CODE_ALPHABET
+                .iter()
+                .position(|c| c == last)
+                .expect("alphabet");
+            *last = CODE_ALPHABET[(i + 1) % 32];
+        }
+        Code::parse(std::str::from_utf8(&code).expect("ascii")).expect("a code")
+    }
+
+    /// Seats came back to `pool`: mirrors lib.lua's `serve_waiting`.
+    pub(super) fn serve_waiting(&mut self, pool: &PoolId, now: Millis) {
+        if self.waiting.is_empty() || self.status == SaleStatus::Closed {
+            return;
+        }
+        loop {
+            let free = self
+                .pools
+                .iter()
+                .find(|p| &p.id == pool)
+                .map_or(0, |p| p.remaining)
+                .min(i64::from(MAX_SEATS));
+            let Some(w) = self
+                .waiting
+                .values()
+                .find(|w| w.choices.contains(pool) && i64::from(w.seats) <= free)
+                .cloned()
+            else {
+                return;
+            };
+            if now >= w.cutoff {
+                self.drop_waiting(&w.member, Some(LeftReason::Lapsed), now);
+                continue;
+            }
+            let take = self
+                .first_free(&w.choices, w.seats)
+                .unwrap_or_else(|| pool.clone());
+            let hold = if w.channel == Channel::App {
+                self.event.hold_ms
+            } else {
+                0
+            };
+            let (status, pay_by) = if hold > 0 {
+                (Status::Held, Some(Millis(now.0 + hold)))
+            } else {
+                (Status::Active, None)
+            };
+            let code = self.free_code(&w.code);
+            self.drop_waiting(&w.member, None, now);
+            let seats = i64::from(w.seats);
+            let stats = self.pool_mut(&take).expect("a pool of the event");
+            stats.remaining -= seats;
+            if status == Status::Held {
+                stats.held += seats;
+            } else {
+                stats.active += seats;
+            }
+            let reservation = Reservation {
+                event: self.event.id.clone(),
+                code: code.clone(),
+                pool: take.clone(),
+                seats: w.seats,
+                status,
+                channel: w.channel,
+                member: w.member.clone(),
+                card: w.card.clone(),
+                created_at: now,
+                redeemed_at: None,
+                cancelled_at: None,
+                pay_by,
+            };
+            self.reservations.insert(code.clone(), reservation);
+            self.members.insert(w.member.clone(), code.clone());
+            if let Some(by) = pay_by {
+                self.holds.insert((by, code.clone()));
+            }
+            self.log(
+                now,
+                LogOp::Assigned {
+                    code,
+                    pool: take,
+                    member: w.member,
+                    channel: w.channel,
+                    card: w.card,
+                    seats: w.seats,
+                    pay_by,
+                    order: w.order,
+                },
+            );
+        }
+    }
+
+    /// Mirrors lua/release.lua.
+    pub(super) fn release(&mut self, pool: &PoolId, now: Millis) -> Result<Released, Error> {
+        if self.pool_mut(pool).is_none() {
+            return Err(Error::UnknownPool(pool.to_string()));
+        }
+        if now < self.event.opens_at {
+            return Err(Error::NotOpen {
+                opens_at: self.event.opens_at,
+                server_time: now,
+            });
+        }
+        let mut codes: Vec<Code> = self
+            .reservations
+            .values()
+            .filter(|r| &r.pool == pool && r.status == Status::Active)
+            .map(|r| r.code.clone())
+            .collect();
+        codes.sort();
+        // writes
+        let mut seats = 0;
+        for code in &codes {
+            let r = self.reservations.get_mut(code).expect("listed above");
+            r.status = Status::NoShow;
+            r.cancelled_at = Some(now);
+            let (member, n) = (r.member.clone(), r.seats);
+            seats += i64::from(n);
+            self.log(
+                now,
+                LogOp::NoShow {
+                    code: code.clone(),
+                    pool: pool.clone(),
+                    member,
+                    seats: n,
+                },
+            );
+        }
+        if seats > 0 {
+            let stats = self.pool_mut(pool).expect("checked above");
+            stats.remaining += seats;
+            stats.active -= seats;
+            stats.no_show += seats;
+            self.serve_waiting(pool, now);
+        }
+        Ok(Released {
+            reservations: codes.len() as i64,
+            seats,
+        })
+    }
+}
