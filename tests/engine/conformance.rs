@@ -10,20 +10,6 @@ use ticketgrab::store::{Find, Grabbed, LogOp, Payment, PaymentOutcome};
 use super::{Harness, state};
 use testkit::{card, event_between, event_id, open_event, pool_id};
 
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod on_memory {
-            $(#[tokio::test] async fn $case() { super::cases::$case(crate::memory()).await })*
-        }
-        mod on_redis {
-            $(#[tokio::test] async fn $case() { super::cases::$case(crate::redis()).await })*
-        }
-        mod on_cluster {
-            $(#[tokio::test] async fn $case() { super::cases::$case(crate::cluster()).await })*
-        }
-    };
-}
-
 conformance!(
     grab_takes_one_ticket_and_a_repeat_returns_the_same_one,
     ranked_choices_take_the_first_pool_with_stock,

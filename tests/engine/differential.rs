@@ -12,9 +12,9 @@ use rand::{Rng, SeedableRng};
 use ticketgrab::Error;
 use ticketgrab::audit::audit;
 use ticketgrab::domain::{
-    Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction,
+    Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction, Waiting,
 };
-use ticketgrab::store::{Find, Grab, LogEntry, LogOp, LogPos, MemoryStore, Snapshot, Store};
+use ticketgrab::store::{Find, Grab, Join, LogEntry, LogOp, LogPos, MemoryStore, Snapshot, Store};
 
 use super::{keyer, redis_store, state};
 use testkit::redis_server::RedisServer;
@@ -47,6 +47,21 @@ enum Op {
         amount: i64,
     },
     Expire,
+    Join {
+        member: usize,
+        choices: Vec<PoolId>,
+        seats: u8,
+        channel: Channel,
+        code: Code,
+    },
+    Leave(usize),
+    Waiting(usize),
+    Release(PoolId),
+}
+
+fn blank_waiting(mut w: Waiting) -> Waiting {
+    w.entry.joined_at = Millis(0);
+    w
 }
 
 /// Results with the clocks blanked: the two stores read different clocks.
@@ -64,6 +79,9 @@ fn blank_err(e: Error) -> Error {
         Error::Cancelled(r) => Error::Cancelled(Box::new(blank(*r))),
         Error::NotPaid(r) => Error::NotPaid(Box::new(blank(*r))),
         Error::HoldExpired(r) => Error::HoldExpired(Box::new(blank(*r))),
+        Error::NoShow(r) => Error::NoShow(Box::new(blank(*r))),
+        Error::AlreadyHolding(r) => Error::AlreadyHolding(Box::new(blank(*r))),
+        Error::AlreadyWaiting(w) => Error::AlreadyWaiting(Box::new(blank_waiting(*w))),
         other => other,
     }
 }
@@ -72,6 +90,9 @@ fn blank_snapshot(s: Snapshot) -> Snapshot {
     let mut s = state(s);
     s.reservations = s.reservations.into_iter().map(blank).collect();
     s.holds = s.holds.into_iter().map(|(c, _)| (c, Millis(0))).collect();
+    for w in &mut s.waiting {
+        w.joined_at = Millis(0);
+    }
     s.log = s
         .log
         .into_iter()
@@ -94,6 +115,25 @@ fn blank_snapshot(s: Snapshot) -> Snapshot {
                     card,
                     seats,
                     pay_by: pay_by.map(|_| Millis(0)),
+                },
+                LogOp::Assigned {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card,
+                    seats,
+                    pay_by,
+                    order,
+                } => LogOp::Assigned {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card,
+                    seats,
+                    pay_by: pay_by.map(|_| Millis(0)),
+                    order,
                 },
                 op => op,
             },
@@ -165,6 +205,41 @@ async fn apply(
             .await
             .map(|p| format!("{:?} {:?}", p.outcome, blank(p.reservation))),
         Op::Expire => store.expire_holds(event, 5).await.map(|n| n.to_string()),
+        Op::Join {
+            member,
+            choices,
+            seats,
+            channel,
+            code,
+        } => store
+            .join_waiting(
+                &Join {
+                    grab: Grab {
+                        event,
+                        member: &members[*member],
+                        org: (*channel == Channel::App).then_some(&org),
+                        choices,
+                        seats: *seats,
+                        channel: *channel,
+                    },
+                    cutoff: None,
+                },
+                code,
+            )
+            .await
+            .map(|w| format!("{:?}", blank_waiting(w))),
+        Op::Leave(m) => store
+            .leave_waiting(event, &members[*m].key)
+            .await
+            .map(|()| "left".to_owned()),
+        Op::Waiting(m) => store
+            .waiting(event, &members[*m].key)
+            .await
+            .map(|w| format!("{:?}", w.map(blank_waiting))),
+        Op::Release(pool) => store
+            .release_unredeemed(event, pool)
+            .await
+            .map(|r| format!("{r:?}")),
     };
     match out {
         Ok(s) => format!("ok {s}"),
@@ -199,6 +274,36 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
         5..=10 => 2,
         _ => 1,
     };
+    // A waiting-list operation now and then (a sixth of the time).
+    if rng.random_ratio(1, 6) {
+        let member = rng.random_range(0..members);
+        return match rng.random_range(0..20) {
+            0..=10 => {
+                let mut choices: Vec<PoolId> = pools.to_vec();
+                for i in (1..choices.len()).rev() {
+                    choices.swap(i, rng.random_range(0..=i));
+                }
+                choices.truncate(rng.random_range(1..=pools.len()));
+                if rng.random_ratio(1, 20) {
+                    choices[0] = pool(rng);
+                }
+                Op::Join {
+                    member,
+                    choices,
+                    seats: seats(rng),
+                    channel: if rng.random_ratio(1, 5) {
+                        Channel::Station
+                    } else {
+                        Channel::App
+                    },
+                    code: Code::random(),
+                }
+            }
+            11..=14 => Op::Leave(member),
+            15..=18 => Op::Waiting(member),
+            _ => Op::Release(pool(rng)),
+        };
+    }
     match rng.random_range(0..100) {
         0..=34 => Op::Grab {
             member: rng.random_range(0..members),
@@ -283,6 +388,9 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
     let redis = redis_store(&server, 4);
     let keyer = keyer();
     let mut total_ops = 0;
+    // How often the waiting list was really exercised (joins that took,
+    // seats handed to it, no-shows released): the generator must reach them.
+    let (mut joined, mut assigned, mut no_shows) = (0, 0, 0);
     for seq in 0..sequences {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
         let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -319,12 +427,23 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
             if let (Op::Grab { member, code, .. }, true) = (&op, want.starts_with("ok true")) {
                 codes.push((*member, code.clone()));
             }
+            if let (Op::Join { member, code, .. }, true) = (&op, want.starts_with("ok Waiting")) {
+                codes.push((*member, code.clone()));
+                joined += 1;
+            }
         }
         total_ops += n_ops;
         let (m, r) = (
             memory.snapshot(&ev).await.unwrap(),
             redis.snapshot(&ev).await.unwrap(),
         );
+        for entry in &m.log {
+            match entry.op {
+                LogOp::Assigned { .. } => assigned += 1,
+                LogOp::NoShow { .. } => no_shows += 1,
+                _ => {}
+            }
+        }
         let (mr, rr) = (audit(&m), audit(&r));
         assert!(
             mr.ok && rr.ok,
@@ -338,5 +457,14 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
             "seed {seed} sequence {seq}: final state differs"
         );
     }
-    eprintln!("differential: {sequences} sequences, {total_ops} operations, seed {seed}");
+    eprintln!(
+        "differential: {sequences} sequences, {total_ops} operations, seed {seed}; \
+         {joined} joins, {assigned} assignments, {no_shows} no-shows"
+    );
+    if sequences >= 200 {
+        assert!(
+            joined > 0 && assigned > 0 && no_shows > 0,
+            "the waiting list went unexercised: {joined} joins, {assigned} assignments, {no_shows} no-shows"
+        );
+    }
 }

@@ -1,11 +1,28 @@
 //! Engine and store tests. Those marked Redis start their own redis-server.
 
+/// Runs each listed case (`cases::<name>(Harness)`) on the memory store, a
+/// real Redis and a Redis Cluster.
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod on_memory {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::memory()).await })*
+        }
+        mod on_redis {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::redis()).await })*
+        }
+        mod on_cluster {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::cluster()).await })*
+        }
+    };
+}
+
 mod concurrency;
 mod conformance;
 mod differential;
 mod read_model;
 mod scripts;
 mod sweeper;
+mod waiting;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -381,14 +381,24 @@ mod tests {
             "hold_expired",
             "payment_mismatch",
             "payment_conflict",
+            "no_show",
+            "already_holding",
+            "already_waiting",
+            "not_sold_out",
+            "bad_cutoff",
         ] {
             let fields: Vec<String> = match tag {
                 "not_open" => vec!["1".into(), "2".into()],
                 "below_zero" | "too_many_seats" => vec!["3".into()],
                 "above_limit" => vec!["3".into(), "4".into()],
-                "already_redeemed" | "cancelled" | "not_paid" | "hold_expired" => {
-                    with_ticket.to_vec()
-                }
+                "already_redeemed" | "cancelled" | "not_paid" | "hold_expired" | "no_show"
+                | "already_holding" => with_ticket.to_vec(),
+                "already_waiting" => vec![
+                    "0123456789abcdef0123456789abcdef".into(),
+                    "0000000000000003|1|99|p1|6217 **** **** 1234|app|5|7K2M9QX4T1ZB".into(),
+                    "2".into(),
+                ],
+                "bad_cutoff" => vec!["99".into()],
                 "payment_mismatch" => vec!["500".into()],
                 _ => vec!["p1".into()],
             };
