@@ -18,6 +18,8 @@ pub struct PoolDto {
     pub title: String,
     pub total: i64,
     pub remaining: i64,
+    /// Members waiting for returned seats of this pool (候补).
+    pub waiting: i64,
 }
 
 /// An event as members see it.
@@ -60,6 +62,7 @@ impl EventDto {
                     title: p.title.clone(),
                     total: p.total,
                     remaining: p.remaining,
+                    waiting: p.waiting,
                 })
                 .collect(),
             server_time: time(v.server_time),
@@ -271,6 +274,18 @@ pub struct RestockResult {
     pub pool: String,
     pub remaining: i64,
     pub total: i64,
+}
+
+/// What releasing a pool's unused tickets did.
+#[derive(Serialize, ToSchema)]
+pub struct ReleaseResult {
+    pub pool: String,
+    /// Paid, unused tickets now `no_show`, and their seats (given to the
+    /// waiting list first, then walk-ups and the app).
+    pub released: i64,
+    pub seats: i64,
+    /// Unsold seats after the waiting list was served.
+    pub remaining: i64,
 }
 
 #[derive(Serialize, ToSchema)]

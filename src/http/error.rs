@@ -181,7 +181,14 @@ fn engine_extra(e: &Error) -> Value {
         Error::BelowZero { remaining } => json!({ "remaining": remaining }),
         Error::TooManySeats { max } => json!({ "max_seats": max }),
         Error::PaymentMismatch { due } => json!({ "amount_due_fen": due }),
-        Error::NotPaid(r) | Error::HoldExpired(r) => reservation(r),
+        Error::NotPaid(r) | Error::HoldExpired(r) | Error::NoShow(r) | Error::AlreadyHolding(r) => {
+            reservation(r)
+        }
+        Error::AlreadyWaiting(w) => json!({
+            "waiting": crate::http::waiting::WaitingDto::from(&**w)
+        }),
+        Error::NotSoldOut(pool) => json!({ "pool": pool }),
+        Error::BadCutoff { closes_at } => json!({ "closes_at": closes_at }),
         Error::AboveLimit { total, max } => json!({ "total": total, "max": max }),
         _ => Value::Null,
     }

@@ -19,6 +19,7 @@ pub mod request_id;
 pub mod state;
 pub mod station;
 pub mod verified;
+pub mod waiting;
 
 use std::time::Instant;
 
@@ -36,6 +37,7 @@ pub use self::state::AppState;
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(member::router())
+        .merge(waiting::router())
         .merge(station::router())
         .merge(admin::router())
         .merge(payments::router())

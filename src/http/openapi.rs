@@ -8,7 +8,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, dto, member, ops, payments, station};
+use super::{admin, dto, member, ops, payments, station, waiting};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,9 +16,11 @@ use super::{admin, dto, member, ops, payments, station};
     paths(
         member::list_events, member::get_event, member::grab, member::my_reservations,
         member::my_reservation, member::qr, member::cancel,
+        waiting::join, waiting::mine, waiting::leave,
         station::events, station::issue, station::redeem,
         payments::notify, payments::demo_pay,
-        admin::create, admin::list, admin::detail, admin::restock, admin::pause, admin::resume,
+        admin::create, admin::list, admin::detail, admin::restock, admin::release_unredeemed,
+        admin::pause, admin::resume,
         admin::close, admin::reports::export, admin::reports::audit,
         admin::reports::audit_confirmed, admin::stream::stream,
         ops::healthz, ops::readyz, ops::metrics,

@@ -10,3 +10,4 @@ mod payments;
 mod router;
 mod staff;
 mod station;
+mod waiting;

@@ -14,7 +14,8 @@ use self::reports::{audit, audit_confirmed, export};
 use self::stream::stream;
 use super::auth::AdminAuth;
 use super::dto::{
-    AdminEventDto, AdminEventList, CreateEventBody, RestockBody, RestockResult, StatusResult,
+    AdminEventDto, AdminEventList, CreateEventBody, ReleaseResult, RestockBody, RestockResult,
+    StatusResult,
 };
 use super::error::ApiError;
 use super::json::ApiJson;
@@ -30,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events", post(create).get(list))
         .route("/admin/events/{event}", get(detail))
         .route("/admin/events/{event}/pools/{pool}/restock", post(restock))
+        .route(
+            "/admin/events/{event}/pools/{pool}/release-unredeemed",
+            post(release_unredeemed),
+        )
         .route("/admin/events/{event}/pause", post(pause))
         .route("/admin/events/{event}/resume", post(resume))
         .route("/admin/events/{event}/close", post(close))
@@ -168,6 +173,36 @@ pub async fn restock(
         pool: pool.to_string(),
         remaining: r.remaining,
         total: r.total,
+    }))
+}
+
+/// Release the seats of a pool's paid tickets nobody used, once the session
+/// has begun: they become `no_show`, and their seats go to the waiting list
+/// first, then to walk-ups at the station and the app.
+#[utoipa::path(post, path = "/api/v1/admin/events/{event}/pools/{pool}/release-unredeemed", tag = "admin",
+    security(("staff" = [])), params(("event" = String, Path), ("pool" = String, Path)),
+    responses((status = 200, body = ReleaseResult), (status = 400, body = super::dto::Problem),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "not_open: the sale has not begun", body = super::dto::Problem)))]
+pub async fn release_unredeemed(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path((event, pool)): Path<(String, String)>,
+) -> Result<Json<ReleaseResult>, ApiError> {
+    let (id, _) = owned_event(&s, &staff, &event).await?;
+    let pool = PoolId::parse(&pool).map_err(bad)?;
+    let r = s.engine.release_unredeemed(&id, &pool).await?;
+    let view = s.engine.event(&id).await?;
+    let remaining = view
+        .pools
+        .iter()
+        .find(|p| p.id == pool)
+        .map_or(0, |p| p.remaining);
+    Ok(Json(ReleaseResult {
+        pool: pool.to_string(),
+        released: r.reservations,
+        seats: r.seats,
+        remaining,
     }))
 }
 

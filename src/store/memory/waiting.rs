@@ -111,8 +111,6 @@ impl EventData {
             joined_at: now,
             code: code.clone(),
         };
-        self.waiting_by_member.insert(member.clone(), entry.order);
-        self.waiting.insert(entry.order, entry.clone());
         self.log(
             now,
             LogOp::Waiting {
@@ -125,6 +123,8 @@ impl EventData {
                 card: entry.card.clone(),
             },
         );
+        self.waiting_by_member.insert(member.clone(), entry.order);
+        self.waiting.insert(entry.order, entry);
         Ok(self.waiting_of(member).expect("just joined"))
     }
 
