@@ -462,3 +462,49 @@ async fn a_member_pays_a_held_ticket_before_its_deadline_in_demo_mode() {
     browser.screenshot(&shot("app-390-paid.png")).await;
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_joins_the_waiting_list_and_the_returned_ticket_appears_by_itself() {
+    let app = spawn_app().await;
+    app.create_open_event("park", &[("pass", 1)]).await;
+    let (holder, waiter) = (app.member(1, "bj/x"), app.member(2, "bj/x"));
+    let (status, ticket) = app.grab(&holder, "park", json!({"pool": "pass"})).await;
+    assert_eq!(status, 201, "{ticket}");
+    let browser = Browser::start(390, 844).await;
+    browser
+        .goto(&format!("{}/app#token={waiter}", app.base))
+        .await;
+    let card = "[data-event='park']";
+    browser
+        .wait_until(
+            "the waiting-list button on the sold-out sale",
+            &format!("(document.querySelector(\"{card} .wait-button\") || {{classList: {{contains: () => true}}}}).classList.contains('hidden') === false"),
+            WAIT,
+        )
+        .await;
+    browser.click(&format!("{card} .wait-button")).await;
+    browser
+        .wait_until(
+            "the member's place",
+            &format!("document.querySelector(\"{card} .waittext\").textContent === '候补中：第 1 位（1 人）'"),
+            WAIT,
+        )
+        .await;
+    browser.screenshot(&shot("app-390-waiting.png")).await;
+    // The holder gives the ticket back: it is the waiting member's, and the
+    // page shows it without a reload.
+    let code = ticket["code"].as_str().unwrap();
+    let (status, _) = app
+        .delete(&format!("/api/v1/me/reservations/park/{code}"), &holder)
+        .await;
+    assert_eq!(status, 200);
+    browser
+        .wait_until(
+            "the ticket from the waiting list",
+            &format!("document.querySelector(\"{card} .result\").textContent.startsWith('候补成功！票号') && document.querySelector('#tickets img') !== null && document.querySelector(\"{card} .waitline\").classList.contains('hidden')"),
+            WAIT,
+        )
+        .await;
+    browser.screenshot(&shot("app-390-waited.png")).await;
+    browser.quit().await;
+}

@@ -10,7 +10,10 @@ TG.setDict({
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
     active: "有效", redeemed: "已使用", cancelled: "已退票", seats: "人数", seatsN: "{n} 人", admits: "可入场 {n} 人",
     held: "待支付", expired: "已过期", heldGot: "已为您保留！票号 {code}，请在 {t} 内支付", payIn: "请在 {t} 内支付", pay: "去支付",
-    paid: "支付成功，票已生效。", payElsewhere: "请在工会App中完成支付。" },
+    paid: "支付成功，票已生效。", payElsewhere: "请在工会App中完成支付。",
+    no_show: "未到场", joinWait: "加入候补", leaveWait: "退出候补", waitPos: "候补中：第 {n} 位（{seats} 人）",
+    waitJoined: "已加入候补，第 {n} 位。有人退票时按顺序分配。", waitGot: "候补成功！票号 {code}", waitEnded: "您的候补已结束。",
+    waitingN: "候补 {n} 人", waitLeft: "已退出候补。" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
     remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
@@ -19,7 +22,10 @@ TG.setDict({
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
     active: "Valid", redeemed: "Used", cancelled: "Given back", seats: "Seats", seatsN: "{n} seats", admits: "Admits {n}",
     held: "Awaiting payment", expired: "Expired", heldGot: "Held for you! Ticket {code}: pay within {t}", payIn: "Pay within {t}", pay: "Pay",
-    paid: "Paid: the ticket is valid.", payElsewhere: "Please pay in the union app." },
+    paid: "Paid: the ticket is valid.", payElsewhere: "Please pay in the union app.",
+    no_show: "No-show", joinWait: "Join the waiting list", leaveWait: "Leave the list", waitPos: "Waiting: number {n} ({seats} seats)",
+    waitJoined: "On the waiting list: number {n}. Returned tickets go out in order.", waitGot: "From the waiting list: ticket {code}", waitEnded: "Your wait has ended.",
+    waitingN: "{n} waiting", waitLeft: "You left the waiting list." },
 });
 
 const KEY = "tg-member-token";
@@ -29,6 +35,10 @@ const status = $("#status");
 let events = [];
 const cards = new Map();
 const qrUrls = new Map();
+// The member's waiting-list entry per event (absent: not waiting).
+const waits = new Map();
+// Events the member holds a live ticket for (no waiting list for them).
+let holding = new Set();
 
 function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]); }
 function price(fen) { return fen === 0 ? TG.t("free") : `${(fen / 100).toFixed(2)} ${TG.t("yuan")}`; }
@@ -60,9 +70,13 @@ function eventCard(ev) {
     <p class="muted"><span class="price"></span> · <span class="left"></span></p>
     <p class="countdown" aria-live="off"></p>
     <form class="grab"><div class="row">${selects}${seats}</div>
-      <p><button type="submit" class="grab-button" disabled data-i18n="grab"></button></p></form>
+      <p><button type="submit" class="grab-button" disabled data-i18n="grab"></button>
+        <button type="button" class="secondary wait-button hidden" data-i18n="joinWait"></button></p></form>
+    <p class="waitline hidden"><span class="waittext"></span> <button type="button" class="secondary leave-wait" data-i18n="leaveWait"></button></p>
     <p class="message result" role="status" aria-live="polite"></p>`;
   el.querySelector("form").addEventListener("submit", e => { e.preventDefault(); grab(ev.id, el); });
+  el.querySelector(".wait-button").addEventListener("click", () => joinWait(ev.id, el));
+  el.querySelector(".leave-wait").addEventListener("click", () => leaveWait(ev.id, el));
   cards.set(ev.id, el);
   $("#events").append(el);
   TG.applyLang();
@@ -76,9 +90,73 @@ function renderEvents() {
     const el = eventCard(ev);
     el.querySelector(".title").textContent = ev.title;
     el.querySelector(".price").textContent = price(ev.price_fen);
-    el.querySelector(".left").textContent = ev.pools.map(p => `${p.title} ${TG.t("remaining")} ${p.remaining}`).join(" · ");
+    el.querySelector(".left").textContent = ev.pools.map(p => `${p.title} ${TG.t("remaining")} ${p.remaining}`
+      + (p.waiting ? ` (${fill(TG.t("waitingN"), { n: p.waiting })})` : "")).join(" · ");
+    renderWait(ev, el);
   }
   tick();
+}
+
+function renderWait(ev, el) {
+  const w = waits.get(ev.id);
+  el.querySelector(".waitline").classList.toggle("hidden", !w);
+  if (w) el.querySelector(".waittext").textContent = fill(TG.t("waitPos"), { n: w.position, seats: w.seats });
+}
+
+// What the grab form asks for: ranked pools and seats.
+function wanted(el) {
+  const picks = [...el.querySelectorAll(".choice")].map(s => s.value).filter(Boolean);
+  const body = picks.length > 1 ? { choices: [...new Set(picks)] } : { pool: picks[0] };
+  const seats = el.querySelector(".seats");
+  if (seats) body.seats = Number(seats.value);
+  return body;
+}
+
+// Sold out for what the form asks: every chosen pool has fewer seats left.
+function soldOutFor(ev, el) {
+  const body = wanted(el);
+  const ids = body.choices || [body.pool];
+  return ev.pools.filter(p => ids.includes(p.id)).every(p => p.remaining < (body.seats || 1));
+}
+
+async function joinWait(id, el) {
+  const result = el.querySelector(".result");
+  try {
+    const { data } = await TG.api(token, "POST", `/api/v1/events/${id}/waiting`, wanted(el));
+    waits.set(id, data);
+    TG.say(result, fill(TG.t("waitJoined"), { n: data.position }), "ok");
+  } catch (e) {
+    if (e instanceof TG.ApiError && e.code === "already_waiting") waits.set(id, e.problem.waiting);
+    TG.say(result, TG.problemText(e), "bad");
+  }
+  loadEvents();
+}
+
+async function leaveWait(id, el) {
+  try { await TG.api(token, "DELETE", `/api/v1/events/${id}/waiting`); TG.say(el.querySelector(".result"), TG.t("waitLeft"), "ok"); }
+  catch (e) { TG.say(el.querySelector(".result"), TG.problemText(e), "bad"); }
+  waits.delete(id);
+  loadEvents();
+}
+
+// The member's place on each list that anyone waits on; an entry that went
+// away was served (the ticket shows up among "my tickets") or lapsed.
+async function loadWaits() {
+  for (const ev of events.filter(ev => ev.pools.some(p => p.waiting > 0) || waits.has(ev.id))) {
+    const el = cards.get(ev.id);
+    try {
+      const { data } = await TG.api(token, "GET", `/api/v1/events/${ev.id}/waiting`);
+      waits.set(ev.id, data);
+    } catch (e) {
+      if (!(e instanceof TG.ApiError) || e.status !== 404 || !waits.has(ev.id)) continue;
+      waits.delete(ev.id);
+      const { data } = await TG.api(token, "GET", "/api/v1/me/reservations");
+      const got = data.reservations.find(r => r.event === ev.id && (r.status === "active" || r.status === "held"));
+      if (el) TG.say(el.querySelector(".result"), got ? fill(TG.t("waitGot"), { code: got.code }) : TG.t("waitEnded"), got ? "ok" : "");
+      loadTickets();
+    }
+    if (el) renderWait(ev, el);
+  }
 }
 
 // A hold's countdown to its pay_by, on the server's clock.
@@ -104,15 +182,15 @@ function tick() {
     badge.className = "badge status " + phase;
     el.querySelector(".countdown").textContent = left ? `${TG.t("opensin")} ${left}` : "";
     el.querySelector(".grab-button").disabled = phase !== "open" || el.dataset.busy === "1";
+    // Sold out for what the member wants: offer the waiting list instead.
+    const canWait = (phase === "open" || phase === "sold_out") && ev.eligible && !waits.has(ev.id) && !holding.has(ev.id) && soldOutFor(ev, el);
+    el.querySelector(".wait-button").classList.toggle("hidden", !canWait);
   }
 }
 
 async function grab(id, el) {
   const result = el.querySelector(".result");
-  const picks = [...el.querySelectorAll(".choice")].map(s => s.value).filter(Boolean);
-  const body = picks.length > 1 ? { choices: [...new Set(picks)] } : { pool: picks[0] };
-  const seats = el.querySelector(".seats");
-  if (seats) body.seats = Number(seats.value);
+  const body = wanted(el);
   el.dataset.busy = "1"; tick();
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
@@ -151,6 +229,7 @@ async function loadTickets() {
   try {
     const { data } = await TG.api(token, "GET", "/api/v1/me/reservations");
     const box = $("#tickets");
+    holding = new Set(data.reservations.filter(r => ["held", "active", "redeemed"].includes(r.status)).map(r => r.event));
     if (!data.reservations.length) { box.innerHTML = `<p class="muted">${TG.t("noTickets")}</p>`; return; }
     const parts = await Promise.all(data.reservations.map(async r => {
       const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
@@ -183,6 +262,7 @@ async function loadEvents() {
   TG.syncClock(data.server_time);
   events = data.events;
   renderEvents();
+  loadWaits().catch(() => {});
 }
 
 function signOut() { token = null; sessionStorage.removeItem(KEY); show(false); }

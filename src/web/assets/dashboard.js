@@ -9,7 +9,9 @@ TG.setDict({
     export: "导出 CSV", audit: "核对", auditOk: "核对通过", auditBad: "核对发现问题", live: "实时连接中", reconnecting: "连接断开，正在重连…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束", created: "已创建", done: "已完成",
     confirmClose: "确定结束该活动？结束后不能恢复。", noevents: "您的范围内还没有活动。", removepool: "删除",
-    useStation: "服务站工作人员请使用服务站页面：/station" },
+    useStation: "服务站工作人员请使用服务站页面：/station",
+    noShow: "未到场释放", waiting: "候补", release: "释放未核销的票", confirmRelease: "确定释放该票池所有已付款但未核销的票？这些票将作废，座位先给候补会员，再给现场。",
+    released: "已释放 {n} 张（{s} 座），剩余 {r}。" },
   en: { title: "Ticket grab dashboard", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (fen)", maxSeats: "Seats per ticket (max)", holdMinutes: "Minutes to pay (priced sales: 15 if empty)",
     pools: "Pools", addpool: "Add a pool", createbtn: "Create", poolid: "Pool id", pooltitle: "Pool title", total: "Total",
@@ -18,6 +20,8 @@ TG.setDict({
     export: "Export CSV", audit: "Audit", auditOk: "Audit passed", auditBad: "Audit found problems", live: "Live", reconnecting: "Disconnected, reconnecting…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed", created: "Created", done: "Done",
     confirmClose: "Close this sale? It cannot be reopened.", noevents: "No events in your org yet.", removepool: "Remove",
+    noShow: "No-shows released", waiting: "Waiting", release: "Release unused tickets", confirmRelease: "Release every paid, unused ticket of this pool? They become void; their seats go to the waiting list first, then to walk-ups.",
+    released: "Released {n} tickets ({s} seats); {r} left.",
     useStation: "Station staff: please use the station screen at /station" },
 });
 
@@ -62,6 +66,7 @@ function card(ev) {
       <div><label for="rp-${ev.id}" data-i18n="pool"></label><select id="rp-${ev.id}" name="pool"></select></div>
       <div><label for="rd-${ev.id}" data-i18n="delta"></label><input id="rd-${ev.id}" name="delta" type="number" step="1" required></div>
       <button type="submit" data-i18n="apply"></button>
+      <button type="button" class="secondary act-release" data-i18n="release"></button>
     </form>
     <div class="row" style="margin-top:.5rem">
       <button type="button" class="secondary act-pause" data-i18n="pause"></button>
@@ -81,6 +86,15 @@ function card(ev) {
     e.preventDefault();
     const f = e.target;
     act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pools/${f.pool.value}/restock`, { delta: Number(f.delta.value) }));
+  });
+  el.querySelector(".act-release").addEventListener("click", async () => {
+    const pool = el.querySelector(".restock").pool.value;
+    if (!confirm(TG.t("confirmRelease"))) return;
+    try {
+      const { data } = await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pools/${pool}/release-unredeemed`, {});
+      TG.say(result, TG.t("released").replace("{n}", data.released).replace("{s}", data.seats).replace("{r}", data.remaining), "ok");
+      refresh();
+    } catch (e) { TG.say(result, problemText(e), "bad"); }
   });
   el.querySelector(".act-pause").addEventListener("click", () => act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pause`, {})));
   el.querySelector(".act-resume").addEventListener("click", () => act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/resume`, {})));
@@ -129,7 +143,9 @@ function render(events) {
         <div><strong>${TG.esc(p.title)}</strong> <span class="muted">${TG.t("remaining")} <span class="remaining">${p.remaining}</span> / ${p.total} ·
           ${TG.t("active")} <span class="active">${p.active}</span> · ${TG.t("redeemed")} <span class="redeemed">${p.redeemed}</span> ·
           ${TG.t("cancelled")} <span class="cancelled">${p.cancelled}</span>${p.held || p.expired ? ` ·
-          ${TG.t("held")} <span class="held">${p.held}</span> · ${TG.t("expired")} <span class="expired">${p.expired}</span>` : ""}</span></div>
+          ${TG.t("held")} <span class="held">${p.held}</span> · ${TG.t("expired")} <span class="expired">${p.expired}</span>` : ""}${p.no_show ? ` ·
+          ${TG.t("noShow")} <span class="no-show">${p.no_show}</span>` : ""}${p.waiting ? ` ·
+          ${TG.t("waiting")} <span class="waiting">${p.waiting}</span>` : ""}</span></div>
         <div class="bar" role="img" aria-label="${TG.esc(p.title)}: ${p.remaining} / ${p.total}">
           <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div></div>`;
     }).join("");
