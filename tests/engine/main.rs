@@ -23,6 +23,7 @@ mod read_model;
 mod scripts;
 mod sweeper;
 mod waiting;
+mod waiting_crowd;
 
 use std::sync::Arc;
 use std::time::Duration;
