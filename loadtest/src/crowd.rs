@@ -31,6 +31,11 @@ pub fn member_org() -> OrgPath {
     OrgPath::parse("bj/rehearsal").expect("a valid org")
 }
 
+/// Member `i`'s address (X-Forwarded-For): the crowd comes from many phones.
+pub fn member_ip(i: u64) -> String {
+    format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)
+}
+
 /// The card of member `i` of run `run`: every run has its own cards.
 pub fn card_for(run: u32, i: u64) -> CardNumber {
     CardNumber::parse(&with_check_digit(&format!("6219{run:04}{i:010}")))
@@ -55,7 +60,7 @@ pub fn build(minter: &Minter, scenario: &Scenario, run: u32) -> Vec<Member> {
                 ids.truncate(scenario.ranked);
                 json!({"choices": ids})
             };
-            let ip = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+            let ip = member_ip(i);
             Member {
                 index: i as usize,
                 authorization: HeaderValue::from_str(&format!("Bearer {token}"))
@@ -86,12 +91,16 @@ pub async fn create_sale(
 ) -> anyhow::Result<Sale> {
     let event = format!("{}-{}-{run}", scenario.name, Millis::now().0 / 1000);
     let now = Millis::now().0;
-    let create = json!({
+    let mut create = json!({
         "id": event, "title": format!("Rehearsal {}", scenario.name), "org": "bj",
         "opens_at": Millis(now + lead.as_millis() as i64).rfc3339(),
         "closes_at": Millis(now + 3_600_000).rfc3339(), "price_fen": 0,
         "pools": scenario.pools.iter().map(|p| json!({"id": p.id, "title": p.id, "total": p.total})).collect::<Vec<_>>(),
     });
+    if let Some(paid) = &scenario.paid {
+        create["price_fen"] = json!(paid.price_fen);
+        create["hold_minutes"] = json!(paid.hold_minutes);
+    }
     let resp = client
         .post(format!("{base}/api/v1/admin/events"))
         .bearer_auth(admin)

@@ -21,6 +21,7 @@ pub mod checks;
 pub mod cpu;
 pub mod crowd;
 pub mod grab;
+pub mod paid;
 pub mod report;
 pub mod run;
 pub mod scenario;

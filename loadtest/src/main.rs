@@ -19,7 +19,7 @@ use ticketgrab_load::target::{Target, server_binary};
     about = "Rehearse a ticket grab and measure it"
 )]
 struct Cli {
-    /// A named sale: park, cinema, theatre or umbrella.
+    /// A named sale: park, cinema, cinema-paid, theatre or umbrella.
     #[arg(long, conflicts_with = "config")]
     scenario: Option<String>,
     /// A TOML file describing the sale (name, members, ranked, [[pools]] id/total).
@@ -82,7 +82,7 @@ struct Cli {
 fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
     let mut s = match (&cli.scenario, &cli.config, cli.stock) {
         (Some(name), _, _) => named(name).ok_or_else(|| {
-            anyhow::anyhow!("no scenario {name:?}: park, cinema, theatre, umbrella")
+            anyhow::anyhow!("no scenario {name:?}: park, cinema, cinema-paid, theatre, umbrella")
         })?,
         (None, Some(path), _) => Scenario::from_toml(&std::fs::read_to_string(path)?)?,
         (None, None, Some(stock)) => Scenario {
@@ -97,6 +97,7 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
             ranked: 1,
             cancel_share: 0.0,
             redeem_share: 0.0,
+            paid: None,
         },
         _ => anyhow::bail!("give --scenario, --config or --stock"),
     };

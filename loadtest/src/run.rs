@@ -17,7 +17,7 @@ use crate::grab::Live;
 use crate::report::{Measurements, Report};
 use crate::scenario::Scenario;
 use crate::target::Target;
-use crate::{ceilings, crowd, grab};
+use crate::{ceilings, crowd, grab, paid};
 
 /// How the crowd behaves.
 #[derive(Clone, Debug)]
@@ -51,6 +51,7 @@ pub async fn rehearse(
 
     let run: u32 = rand::rng().random_range(0..10_000);
     let members = crowd::build(&minter, scenario, run);
+    let bodies: Vec<bytes::Bytes> = members.iter().map(|m| m.body.clone()).collect();
     let total = members.len();
     let sale = crowd::create_sale(&client, base, &admin, scenario, opts.lead, run).await?;
     crowd::warm_up(&client, base, opts.connections).await?;
@@ -80,7 +81,27 @@ pub async fn rehearse(
         minter: &minter,
         run,
     };
-    let after = after_sale(&staff, scenario, &recorded).await?;
+    let mut after = after_sale(&staff, scenario, &recorded).await?;
+    let paid_run = match &scenario.paid {
+        Some(paid) => {
+            let secret = &target.secrets.payment_secret;
+            let run = paid::after_grab(
+                &staff,
+                &admin,
+                paid,
+                &recorded,
+                &bodies,
+                secret,
+                opts.connections,
+                sale.opening,
+            );
+            Some(run.await?)
+        }
+        None => None,
+    };
+    if let Some(p) = &paid_run {
+        after.extend(p.answers.clone());
+    }
     let audit: Value = client
         .get(format!("{base}/api/v1/admin/events/{}/audit", sale.event))
         .bearer_auth(&admin)
@@ -102,7 +123,8 @@ pub async fn rehearse(
     };
 
     let errors = live.errors.load(Ordering::Relaxed);
-    let checks = checks(scenario, &recorded, total, errors, &audit);
+    let mut checks = checks(scenario, &recorded, total, errors, &audit);
+    checks.extend(paid_run.map(|p| p.checks).unwrap_or_default());
     let mut ticket_times = recorded.ticket_times.clone();
     ticket_times.sort_unstable();
     let sold_out_ms = (tickets(&recorded) >= scenario.stock())

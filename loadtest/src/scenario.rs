@@ -19,6 +19,25 @@ pub struct Scenario {
     /// Share of ticket holders who redeem at a station after the sale.
     #[serde(default)]
     pub redeem_share: f64,
+    /// A priced sale with payment holds, and a waiting list.
+    #[serde(default)]
+    pub paid: Option<Paid>,
+}
+
+/// A priced sale: tickets are holds until paid; some holders never pay, the
+/// rest pay within a random delay; some of those who found it sold out join
+/// the waiting list, and get the seats of the holds that expire.
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct Paid {
+    pub price_fen: i64,
+    /// The sale's `hold_minutes` (1 to 1440).
+    pub hold_minutes: i64,
+    /// Share of holders who never pay (their holds expire).
+    pub never_pay_share: f64,
+    /// The others pay after a random delay up to this.
+    pub pay_within_ms: u64,
+    /// Share of the members told `sold_out` who join the waiting list.
+    pub waiting_share: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -42,15 +61,28 @@ fn single(name: &str, pool: &str, total: i64, members: u64) -> Scenario {
         ranked: 1,
         cancel_share: 0.0,
         redeem_share: 0.0,
+        paid: None,
     }
 }
 
-/// The named scenarios: park, cinema, theatre, umbrella.
+/// The named scenarios: park, cinema, cinema-paid, theatre, umbrella.
 pub fn named(name: &str) -> Option<Scenario> {
     Some(match name {
         "park" => single("park", "pass", 400, 50_000),
         "cinema" => single("cinema", "screening", 20_000, 200_000),
         "umbrella" => single("umbrella", "umbrella", 500, 10_000),
+        // The 5-yuan blockbuster as it really sells: a 1-minute hold to pay,
+        // one holder in ten never pays, 30,000 of the 40,000 too late wait.
+        "cinema-paid" => Scenario {
+            paid: Some(Paid {
+                price_fen: 500,
+                hold_minutes: 1,
+                never_pay_share: 0.1,
+                pay_within_ms: 30_000,
+                waiting_share: 0.75,
+            }),
+            ..single("cinema-paid", "screening", 20_000, 60_000)
+        },
         "theatre" => Scenario {
             name: "theatre".into(),
             pools: (1..=8)
@@ -63,6 +95,7 @@ pub fn named(name: &str) -> Option<Scenario> {
             ranked: 3,
             cancel_share: 0.0,
             redeem_share: 0.0,
+            paid: None,
         },
         _ => return None,
     })
@@ -83,6 +116,16 @@ impl Scenario {
             (1..=s.pools.len()).contains(&s.ranked),
             "ranked must be 1 to the number of pools"
         );
+        if let Some(p) = &s.paid {
+            anyhow::ensure!(
+                p.price_fen > 0 && (1..=1440).contains(&p.hold_minutes),
+                "a paid sale needs a price and 1 to 1440 minutes to pay"
+            );
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&p.never_pay_share) && (0.0..=1.0).contains(&p.waiting_share),
+                "shares are 0 to 1"
+            );
+        }
         Ok(s)
     }
 }
@@ -112,5 +155,8 @@ mod tests {
         assert_eq!(named("cinema").unwrap().stock(), 20_000);
         assert_eq!(named("theatre").unwrap().stock(), 3_000);
         assert!(named("opera").is_none());
+        let paid = named("cinema-paid").unwrap();
+        assert_eq!((paid.stock(), paid.members), (20_000, 60_000));
+        assert!(paid.paid.is_some());
     }
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use ticketgrab_load::run::{Options, rehearse};
-use ticketgrab_load::scenario::{PoolSpec, Scenario};
+use ticketgrab_load::scenario::{Paid, PoolSpec, Scenario};
 use ticketgrab_load::target::{Target, server_binary};
 
 /// The ticketgrab binary of this build, built if `cargo test` did not build it.
@@ -43,6 +43,7 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
         ranked: 2,
         cancel_share: 0.1,
         redeem_share: 0.2,
+        paid: None,
     };
     let opts = Options {
         connections: 32,
@@ -82,4 +83,44 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
             .unwrap()
             .contains("\"checks\"")
     );
+}
+
+/// A priced sale with a one-minute hold (the shortest a sale may have, so
+/// this takes a minute): unpaid holds expire into the waiting list, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_paid_rehearsal_serves_the_waiting_list_in_order() {
+    let target = Target::spawn(&ticketgrab_binary(), true, &[])
+        .await
+        .unwrap();
+    let scenario = Scenario {
+        name: "small-paid".into(),
+        pools: vec![PoolSpec {
+            id: "screening".into(),
+            total: 100,
+        }],
+        members: 300,
+        ranked: 1,
+        cancel_share: 0.0,
+        redeem_share: 0.0,
+        paid: Some(Paid {
+            price_fen: 500,
+            hold_minutes: 1,
+            never_pay_share: 0.1,
+            pay_within_ms: 5_000,
+            waiting_share: 0.5,
+        }),
+    };
+    let opts = Options {
+        connections: 32,
+        lead: Duration::from_millis(1500),
+        ceiling: false,
+        progress: false,
+    };
+    let report = rehearse(&target, &scenario, &opts).await.unwrap();
+    assert!(report.ok, "{}", report.text());
+    assert_eq!(report.answers.get("201 ticket"), Some(&100));
+    assert_eq!(report.after_sale.get("join 201"), Some(&100));
+    assert_eq!(report.after_sale.get("pay 200 paid"), Some(&90));
+    assert_eq!(report.after_sale.get("assigned pay 200 paid"), Some(&10));
+    assert_eq!(report.audit["ok"], true);
 }
