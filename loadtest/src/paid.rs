@@ -50,18 +50,33 @@ async fn send(make: impl Fn() -> RequestBuilder) -> anyhow::Result<(StatusCode, 
     anyhow::bail!("still refused after 20 tries")
 }
 
-/// The step; `bodies` are the members' grab bodies (their pools), `admin` a
-/// staff token for the figures, `secret` the payment provider's.
+/// What the step needs besides the staff and the grab's record.
+pub struct Inputs<'a> {
+    /// A staff token for the figures.
+    pub admin: &'a str,
+    /// The members' grab bodies (their pools), by member index.
+    pub bodies: &'a [Bytes],
+    /// The payment provider's secret.
+    pub secret: &'a str,
+    pub connections: usize,
+    /// The sale's opening, on this process's clock.
+    pub opening: tokio::time::Instant,
+}
+
+/// The step.
 pub async fn after_grab(
     staff: &Staff<'_>,
-    admin: &str,
     paid: &Paid,
     recorded: &Recorded,
-    bodies: &[Bytes],
-    secret: &str,
-    connections: usize,
-    opening: tokio::time::Instant,
+    inputs: &Inputs<'_>,
 ) -> anyhow::Result<PaidRun> {
+    let Inputs {
+        admin,
+        bodies,
+        secret,
+        connections,
+        opening,
+    } = *inputs;
     let Staff {
         client,
         base,

@@ -84,18 +84,14 @@ pub async fn rehearse(
     let mut after = after_sale(&staff, scenario, &recorded).await?;
     let paid_run = match &scenario.paid {
         Some(paid) => {
-            let secret = &target.secrets.payment_secret;
-            let run = paid::after_grab(
-                &staff,
-                &admin,
-                paid,
-                &recorded,
-                &bodies,
-                secret,
-                opts.connections,
-                sale.opening,
-            );
-            Some(run.await?)
+            let inputs = paid::Inputs {
+                admin: &admin,
+                bodies: &bodies,
+                secret: &target.secrets.payment_secret,
+                connections: opts.connections,
+                opening: sale.opening,
+            };
+            Some(paid::after_grab(&staff, paid, &recorded, &inputs).await?)
         }
         None => None,
     };
