@@ -24,16 +24,16 @@ cargo build --release -q
 bin=target/release/ticketgrab
 create=$(redis-cli -p "$port" SCRIPT LOAD "$($bin lua create)")
 grab=$(redis-cli -p "$port" SCRIPT LOAD "$($bin lua grab)")
-keys=(tg:{rb}:meta tg:{rb}:stock tg:{rb}:total tg:{rb}:cnt tg:{rb}:res tg:{rb}:member tg:{rb}:log tg:{rb}:holds tg:{rb}:pays)
+keys=(tg:{rb}:meta tg:{rb}:stock tg:{rb}:total tg:{rb}:cnt tg:{rb}:res tg:{rb}:member tg:{rb}:log tg:{rb}:holds tg:{rb}:pays tg:{rb}:waitq)
 now=$(date +%s%3N)
-redis-cli -p "$port" EVALSHA "$create" 9 "${keys[@]}" bench bj $((now - 1000)) $((now + 86400000)) 0 1 0 p pool 10000000 >/dev/null
+redis-cli -p "$port" EVALSHA "$create" "${#keys[@]}" "${keys[@]}" bench bj $((now - 1000)) $((now + 86400000)) 0 1 0 p pool 10000000 >/dev/null
 
 for c in "${clients[@]}"; do
   echo "== redis-benchmark EVALSHA grab, $c connections, unpipelined"
   # -r must fit a C int: 2e9 random values make repeats (an "existing" answer
   # instead of a new ticket) about 1 in 100,000.
   redis-benchmark -p "$port" -c "$c" -n 200000 -r 2000000000 -q \
-    EVALSHA "$grab" 9 "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p |
+    EVALSHA "$grab" "${#keys[@]}" "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p |
     tr '\r' '\n' | tail -n 1 | sed 's/.*bj\/x 1 p: //'
 done
 echo "== tickets taken: $((10000000 - $(redis-cli -p "$port" HGET tg:{rb}:stock p)))"

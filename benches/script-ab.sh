@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The grab script of two builds, alternately on one fresh Redis: redis-benchmark
 # with the same connections on two fresh 10,000,000-ticket events (created by
-# NEW_BIN's create script: nine keys; an older grab script ignores the last
-# two), and the Redis CPU (from /proc) per call.
+# NEW_BIN's create script: ten keys; an older grab script ignores the ones it
+# does not know), and the Redis CPU (from /proc) per call.
 #
 #   benches/script-ab.sh NEW_BIN OLD_BIN [rounds] [connections] [calls]
 #
@@ -15,11 +15,11 @@ redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$w
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
-keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res tg:{$1}:member tg:{$1}:log tg:{$1}:holds tg:{$1}:pays"; }
+keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res tg:{$1}:member tg:{$1}:log tg:{$1}:holds tg:{$1}:pays tg:{$1}:waitq"; }
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua create)")
 for e in new old; do
   # shellcheck disable=SC2046
-  redis-cli -p "$port" EVALSHA "$create" 9 $(keys $e) t bj 0 9999999999999 0 1 0 p P 10000000 >/dev/null
+  redis-cli -p "$port" EVALSHA "$create" 10 $(keys $e) t bj 0 9999999999999 0 1 0 p P 10000000 >/dev/null
 done
 sha_new=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua grab)")
 sha_old=$(redis-cli -p "$port" SCRIPT LOAD "$("$old" lua grab)")
@@ -34,7 +34,7 @@ for round in $(seq "$rounds"); do
     sha=$sha_new seats=$seats_new; [ $which = old ] && sha=$sha_old seats=$seats_old
     t0=$(ticks)
     # shellcheck disable=SC2046
-    rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" 9 $(keys $which) \
+    rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" 10 $(keys $which) \
       "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
     t1=$(ticks)
     echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs"
