@@ -13,8 +13,9 @@
 //! - [`engine`]: the rules above the store: input checks, codes, queries.
 //! - [`store`]: the `Store` interface and its two implementations, Redis (Lua
 //!   scripts in `lua/`) and memory (the embedded default and the reference model).
-//! - [`audit`]: checks an event's snapshot: balances, one ticket per member, log,
-//!   and (given them) the codes members were told they hold.
+//! - [`audit`]: checks an event's snapshot: balances, one ticket per member, the
+//!   hold index, the waiting list, the log, and (given them) the codes members
+//!   were told they hold.
 //! - [`http`]: the axum front end: routes, auth, limits, problem+json errors.
 //! - [`web`]: the staff dashboard and the member page, compiled in.
 //! - [`metrics`]: the Prometheus registry and a store decorator timing calls.

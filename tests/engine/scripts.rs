@@ -230,7 +230,8 @@ async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
         let before = dump_all(&h);
         for (i, result) in every_change(&h, &held).await.into_iter().enumerate() {
             let refused = matches!(&result, Err(Error::Corrupt(m)) if m.contains("TG_CORRUPT"));
-            let retry = sells_anyway && i == 0 && matches!(&result, Ok(s) if s.contains("new: false"));
+            let retry =
+                sells_anyway && i == 0 && matches!(&result, Ok(s) if s.contains("new: false"));
             assert!(refused || retry, "change {i} with {key} broken: {result:?}");
         }
         assert_eq!(
