@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ticketgrab::domain::{Channel, Millis, OrgPath, StatusAction};
 use ticketgrab::metrics::{MeteredStore, Metrics};
-use ticketgrab::store::{Grab, Grabbed, MemoryStore, Store};
+use ticketgrab::store::{Grab, Grabbed, Join, MemoryStore, Store};
 use ticketgrab::{Engine, Error};
 
 use super::keyer;
@@ -169,4 +169,53 @@ async fn an_engine_follows_only_events_that_exist() {
         );
     }
     assert_eq!(front.engine.followed_events(), 0);
+}
+
+#[tokio::test]
+async fn a_ticket_handed_to_the_waiting_list_elsewhere_stays_sold_out_here_and_is_its_holders() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let here = Front::over(&store);
+    let there = Engine::new(store.clone(), keyer());
+    store
+        .create_event(&open_event("w", &[("p", 1)]))
+        .await
+        .unwrap();
+    let first = here.grab("w", 0, "bj/x").await.unwrap().reservation;
+    let waiter = there.member(&card(1));
+    let org = OrgPath::parse("bj/x").unwrap();
+    let p = [pool_id("p")];
+    there
+        .join_waiting(&Join {
+            grab: Grab {
+                event: &event_id("w"),
+                member: &waiter,
+                org: Some(&org),
+                choices: &p,
+                seats: 1,
+                channel: Channel::App,
+            },
+            cutoff: None,
+        })
+        .await
+        .unwrap();
+    let owner = there.member(&card(0));
+    there
+        .cancel(&event_id("w"), &owner.key, &first.code)
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    // The returned seat went to the waiting member in the same step: still
+    // sold out to everyone else, from memory; the waiting member's retry gets
+    // their new ticket, from memory too.
+    let asked = here.store_grabs();
+    assert_eq!(here.grab("w", 2, "bj/x").await, Err(Error::SoldOut));
+    let theirs = here.grab("w", 1, "bj/x").await.unwrap();
+    assert!(!theirs.new);
+    assert_eq!(here.store_grabs(), asked, "both from memory");
+    let stored = store
+        .lookup(&event_id("w"), &ticketgrab::store::Find::Member(waiter.key))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(theirs.reservation, stored);
 }
