@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EventView, Phase, PoolStats, Reservation};
+use crate::domain::{EventView, Phase, Reservation, Waiting};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -180,126 +180,45 @@ pub struct RedeemBody {
     pub card: Option<String>,
 }
 
+/// Joining the waiting list: the pools one wants (one, or ranked choices),
+/// seats, and until when (default: the sale's close).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreatePoolBody {
-    pub id: String,
-    pub title: String,
-    #[serde(deserialize_with = "super::json::whole_number")]
-    pub total: i64,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEventBody {
-    pub id: String,
-    pub title: String,
-    pub org: String,
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
-    #[serde(deserialize_with = "super::json::whole_number")]
-    pub price_fen: i64,
-    /// Seats one reservation may hold, 1 to 6 (default 1; 2 for "a parent
-    /// with a child"). Pool totals are in seats.
+pub struct WaitBody {
+    pub pool: Option<String>,
+    pub choices: Option<Vec<String>>,
+    /// Seats, all from one pool (default 1; at most the event's `max_seats`).
     #[serde(default, deserialize_with = "super::json::optional_whole_number")]
-    pub max_seats: Option<i64>,
-    /// Minutes a new ticket of a priced sale is held for payment (1 to
-    /// 1440; default 15 when `price_fen` > 0). 0: no hold, a ticket at once
-    /// (paid at the counter). A free sale has no hold.
-    #[serde(default, deserialize_with = "super::json::optional_whole_number")]
-    pub hold_minutes: Option<i64>,
-    pub pools: Vec<CreatePoolBody>,
+    pub seats: Option<i64>,
+    /// Stop waiting after this (in the future, at most the sale's close).
+    pub cutoff: Option<DateTime<Utc>>,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RestockBody {
-    /// Tickets to add (> 0) or unsold tickets to withdraw (< 0).
-    #[serde(deserialize_with = "super::json::whole_number")]
-    pub delta: i64,
-}
-
-/// An event with per-pool stats, for staff.
+/// A member's place on an event's waiting list.
 #[derive(Serialize, ToSchema)]
-pub struct AdminEventDto {
-    pub id: String,
-    pub title: String,
-    pub org: String,
-    pub opens_at: DateTime<Utc>,
-    pub closes_at: DateTime<Utc>,
-    /// upcoming, open, paused, sold_out or closed, at `server_time`.
-    pub status: Phase,
-    /// What staff set: open, paused or closed.
-    pub sale_status: String,
-    pub price_fen: i64,
-    pub max_seats: u8,
-    /// Minutes a new ticket is held for payment (0: none).
-    pub hold_minutes: i64,
-    /// Every figure of each pool, in seats, as the store reports it.
-    pub pools: Vec<PoolStats>,
-    pub server_time: DateTime<Utc>,
-    /// Tickets reserved in each of the last 60 seconds, oldest first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grabs_per_second: Option<Vec<u32>>,
+pub struct WaitingDto {
+    /// Ranked pools; the first with `seats` free when seats come back wins.
+    pub choices: Vec<String>,
+    pub seats: u8,
+    pub cutoff: DateTime<Utc>,
+    pub joined_at: DateTime<Utc>,
+    /// 1 for the head of the list: `ahead` + 1.
+    pub position: u64,
+    /// Entries ahead (they may want other pools or more seats).
+    pub ahead: u64,
 }
 
-impl AdminEventDto {
-    pub fn new(v: &EventView, grabs_per_second: Option<Vec<u32>>) -> Self {
+impl From<&Waiting> for WaitingDto {
+    fn from(w: &Waiting) -> Self {
         Self {
-            id: v.event.id.to_string(),
-            title: v.event.title.clone(),
-            org: v.event.org.as_str().to_owned(),
-            opens_at: time(v.event.opens_at),
-            closes_at: time(v.event.closes_at),
-            status: v.phase(),
-            sale_status: v.status.as_str().to_owned(),
-            price_fen: v.event.price_fen,
-            max_seats: v.event.max_seats,
-            hold_minutes: v.event.hold_ms / 60_000,
-            pools: v.pools.clone(),
-            server_time: time(v.server_time),
-            grabs_per_second,
+            choices: w.entry.choices.iter().map(ToString::to_string).collect(),
+            seats: w.entry.seats,
+            cutoff: w.entry.cutoff.to_datetime(),
+            joined_at: w.entry.joined_at.to_datetime(),
+            position: w.ahead + 1,
+            ahead: w.ahead,
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AdminEventList {
-    pub events: Vec<AdminEventDto>,
-    pub server_time: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RestockResult {
-    pub pool: String,
-    pub remaining: i64,
-    pub total: i64,
-}
-
-/// What releasing a pool's unused tickets did.
-#[derive(Serialize, ToSchema)]
-pub struct ReleaseResult {
-    pub pool: String,
-    /// Paid, unused tickets now `no_show`, and their seats (given to the
-    /// waiting list first, then walk-ups and the app).
-    pub released: i64,
-    pub seats: i64,
-    /// Unsold seats after the waiting list was served.
-    pub remaining: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct StatusResult {
-    pub event: String,
-    /// open, paused or closed.
-    pub sale_status: String,
-}
-
-/// Codes that members were told they hold.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmedBody {
-    pub confirmed: Vec<String>,
 }
 
 /// An error: `application/problem+json`.

@@ -185,7 +185,7 @@ fn engine_extra(e: &Error) -> Value {
             reservation(r)
         }
         Error::AlreadyWaiting(w) => json!({
-            "waiting": crate::http::waiting::WaitingDto::from(&**w)
+            "waiting": super::dto::WaitingDto::from(&**w)
         }),
         Error::NotSoldOut(pool) => json!({ "pool": pool }),
         Error::BadCutoff { closes_at } => json!({ "closes_at": closes_at }),

@@ -9,16 +9,14 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::auth::MemberAuth;
+use super::dto::{WaitBody, WaitingDto};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{choices, event_param, seats_param};
 use super::state::AppState;
-use crate::domain::{Channel, Millis, Waiting};
+use crate::domain::{Channel, Millis};
 use crate::store::{Grab, Join};
 
 pub fn router() -> Router<AppState> {
@@ -26,47 +24,6 @@ pub fn router() -> Router<AppState> {
         "/events/{event}/waiting",
         post(join).get(mine).delete(leave),
     )
-}
-
-/// Joining the waiting list: the pools one wants (one, or ranked choices),
-/// seats, and until when (default: the sale's close).
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WaitBody {
-    pub pool: Option<String>,
-    pub choices: Option<Vec<String>>,
-    /// Seats, all from one pool (default 1; at most the event's `max_seats`).
-    #[serde(default, deserialize_with = "super::json::optional_whole_number")]
-    pub seats: Option<i64>,
-    /// Stop waiting after this (in the future, at most the sale's close).
-    pub cutoff: Option<DateTime<Utc>>,
-}
-
-/// A member's place on an event's waiting list.
-#[derive(Serialize, ToSchema)]
-pub struct WaitingDto {
-    /// Ranked pools; the first with `seats` free when seats come back wins.
-    pub choices: Vec<String>,
-    pub seats: u8,
-    pub cutoff: DateTime<Utc>,
-    pub joined_at: DateTime<Utc>,
-    /// 1 for the head of the list: `ahead` + 1.
-    pub position: u64,
-    /// Entries ahead (they may want other pools or more seats).
-    pub ahead: u64,
-}
-
-impl From<&Waiting> for WaitingDto {
-    fn from(w: &Waiting) -> Self {
-        Self {
-            choices: w.entry.choices.iter().map(ToString::to_string).collect(),
-            seats: w.entry.seats,
-            cutoff: w.entry.cutoff.to_datetime(),
-            joined_at: w.entry.joined_at.to_datetime(),
-            position: w.ahead + 1,
-            ahead: w.ahead,
-        }
-    }
 }
 
 /// Join the waiting list of a sold-out event.

@@ -7,6 +7,7 @@
 //! spells the same order).
 
 pub mod keys;
+mod log;
 pub mod memory;
 pub mod redis;
 pub mod scripts;
@@ -14,11 +15,12 @@ pub mod scripts;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, LeftReason, MAX_SEATS, MaskedCard, Member, MemberKey,
-    Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
+    Channel, Code, Event, EventId, EventView, MAX_SEATS, Member, MemberKey, Millis, OrgPath,
+    PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
 
+pub use self::log::{LogEntry, LogOp, LogPos};
 pub use self::memory::MemoryStore;
 pub use self::redis::{RedisStore, RedisTarget};
 
@@ -114,141 +116,6 @@ pub struct Payment {
 pub struct Restocked {
     pub remaining: i64,
     pub total: i64,
-}
-
-/// A place in an event's log: after the entry with this id (a Redis stream id,
-/// `ms-seq`; the memory store counts entries in `seq`). `LogPos::START` is
-/// before the first entry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LogPos {
-    pub ms: u64,
-    pub seq: u64,
-}
-
-impl LogPos {
-    pub const START: LogPos = LogPos { ms: 0, seq: 0 };
-
-    /// A stream id, `ms-seq`.
-    pub fn parse(id: &str) -> Result<Self, Error> {
-        let bad = || Error::Corrupt(format!("bad log id {id:?}"));
-        let (ms, seq) = id.split_once('-').ok_or_else(bad)?;
-        Ok(Self {
-            ms: ms.parse().map_err(|_| bad())?,
-            seq: seq.parse().map_err(|_| bad())?,
-        })
-    }
-}
-
-impl std::fmt::Display for LogPos {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.ms, self.seq)
-    }
-}
-
-/// One entry of an event's log (the Redis stream `tg:{E}:log`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogEntry {
-    pub at: Millis,
-    pub op: LogOp,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LogOp {
-    Created {
-        pool: PoolId,
-        delta: i64,
-    },
-    Reserved {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        channel: Channel,
-        /// The member's masked card; `None` in entries written before the
-        /// log carried it.
-        card: Option<MaskedCard>,
-        /// Seats taken (entries from before family seats: 1).
-        seats: u8,
-        /// A hold's deadline for payment; `None`: a ticket at once.
-        pay_by: Option<Millis>,
-    },
-    /// A hold paid (`late`: after it had expired, its seats taken again).
-    Paid {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        seats: u8,
-        payment: String,
-        amount: i64,
-        late: bool,
-    },
-    /// A hold not paid by its `pay_by`; its seats went back.
-    Expired {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        seats: u8,
-    },
-    /// A payment to give back (the hold expired and its seats were gone, or
-    /// the ticket was cancelled or paid already).
-    RefundDue {
-        code: Code,
-        payment: String,
-        amount: i64,
-    },
-    Cancelled {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        /// Seats given back (entries from before family seats: 1).
-        seats: u8,
-    },
-    Redeemed {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        /// Seats used (entries from before family seats: 1).
-        seats: u8,
-    },
-    Restocked {
-        pool: PoolId,
-        delta: i64,
-    },
-    Status(SaleStatus),
-    /// A member joined the waiting list.
-    Waiting {
-        member: MemberKey,
-        order: u64,
-        choices: Vec<PoolId>,
-        seats: u8,
-        cutoff: Millis,
-        channel: Channel,
-        card: MaskedCard,
-    },
-    /// A member's entry left the waiting list unserved.
-    Left {
-        member: MemberKey,
-        reason: LeftReason,
-    },
-    /// Seats that came back went to the waiting entry at `order`: a new
-    /// reservation (a hold, with `pay_by`, on a sale with holds), like
-    /// `Reserved`. The 12351 app's backend follows these to tell the member.
-    Assigned {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        channel: Channel,
-        card: MaskedCard,
-        seats: u8,
-        pay_by: Option<Millis>,
-        order: u64,
-    },
-    /// A paid ticket not used, released by staff; its seats went back.
-    NoShow {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        seats: u8,
-    },
 }
 
 /// Everything about one event, read in one atomic step: the input of the audit

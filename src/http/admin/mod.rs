@@ -7,16 +7,17 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+pub mod dto;
 pub mod reports;
 pub mod stream;
 
-use self::reports::{audit, audit_confirmed, export};
-use self::stream::stream;
-use super::auth::AdminAuth;
-use super::dto::{
+use self::dto::{
     AdminEventDto, AdminEventList, CreateEventBody, ReleaseResult, RestockBody, RestockResult,
     StatusResult,
 };
+use self::reports::{audit, audit_confirmed, export};
+use self::stream::stream;
+use super::auth::AdminAuth;
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{bad_request as bad, owned_event, seats_param};

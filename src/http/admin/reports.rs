@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use super::dto::ConfirmedBody;
 use crate::domain::Millis;
 use crate::http::auth::AdminAuth;
-use crate::http::dto::ConfirmedBody;
 use crate::http::error::ApiError;
 use crate::http::json::ApiJson;
 use crate::http::params::{bad_request as bad, owned_event};

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 
+use super::dto::AdminEventList;
 use super::owned_events;
 use crate::http::auth::AdminAuth;
-use crate::http::dto::AdminEventList;
 use crate::http::state::AppState;
 
 /// Server-sent events: `stats` with every event of the staff member's org, sent

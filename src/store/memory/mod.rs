@@ -8,6 +8,7 @@
 mod changes;
 mod holds;
 mod reads;
+mod release;
 mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,5 +1,5 @@
-//! The waiting list and the no-show release of the embedded store, in the
-//! order of `lua/wait.lua`, `lua/release.lua` and lib.lua's `serve_waiting`.
+//! The waiting list of the embedded store, in the order of `lua/wait.lua`
+//! and lib.lua's `serve_waiting` (the no-show release: release.rs).
 
 use super::EventData;
 use crate::domain::{
@@ -7,7 +7,7 @@ use crate::domain::{
     SaleStatus, Status, WaitEntry, Waiting, sale_phase,
 };
 use crate::error::Error;
-use crate::store::{Find, Join, LogOp, Released};
+use crate::store::{Find, Join, LogOp};
 
 /// Crockford base32 as `Code` uses it, for `free_code`.
 const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -260,54 +260,5 @@ impl EventData {
                 },
             );
         }
-    }
-
-    /// Mirrors lua/release.lua.
-    pub(super) fn release(&mut self, pool: &PoolId, now: Millis) -> Result<Released, Error> {
-        if self.pool_mut(pool).is_none() {
-            return Err(Error::UnknownPool(pool.to_string()));
-        }
-        if now < self.event.opens_at {
-            return Err(Error::NotOpen {
-                opens_at: self.event.opens_at,
-                server_time: now,
-            });
-        }
-        let mut codes: Vec<Code> = self
-            .reservations
-            .values()
-            .filter(|r| &r.pool == pool && r.status == Status::Active)
-            .map(|r| r.code.clone())
-            .collect();
-        codes.sort();
-        // writes
-        let mut seats = 0;
-        for code in &codes {
-            let r = self.reservations.get_mut(code).expect("listed above");
-            r.status = Status::NoShow;
-            r.cancelled_at = Some(now);
-            let (member, n) = (r.member.clone(), r.seats);
-            seats += i64::from(n);
-            self.log(
-                now,
-                LogOp::NoShow {
-                    code: code.clone(),
-                    pool: pool.clone(),
-                    member,
-                    seats: n,
-                },
-            );
-        }
-        if seats > 0 {
-            let stats = self.pool_mut(pool).expect("checked above");
-            stats.remaining += seats;
-            stats.active -= seats;
-            stats.no_show += seats;
-            self.serve_waiting(pool, now);
-        }
-        Ok(Released {
-            reservations: codes.len() as i64,
-            seats,
-        })
     }
 }

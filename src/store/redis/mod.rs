@@ -8,6 +8,7 @@
 //! - here: the store and how it calls a script (timeouts, WAIT, reconnects).
 
 mod conn;
+mod log;
 mod ops;
 mod reply;
 mod waiting;

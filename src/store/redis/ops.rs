@@ -5,7 +5,8 @@ use redis::Value;
 use tracing::instrument;
 
 use super::RedisStore;
-use super::reply::{code, int, list, pairs, parse_log_entry, reservation, texts};
+use super::log::parse_log_entry;
+use super::reply::{code, int, list, pairs, reservation, texts};
 use crate::domain::{
     Code, Event, EventId, EventView, MAX_POOL_TOTAL, MAX_SEATS, MemberKey, Millis, OrgPath, PoolId,
     Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
