@@ -124,6 +124,22 @@ impl TestRouter {
             .status()
     }
 
+    /// A GET whose answer is not JSON (a CSV export): its body as text;
+    /// panics unless it is 200.
+    pub async fn text(&self, path: &str, token: &str) -> String {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("a valid request");
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+        let bytes = axum::body::to_bytes(resp.into_body(), 16 << 20)
+            .await
+            .expect("a body");
+        String::from_utf8(bytes.to_vec()).expect("UTF-8")
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.send(Method::GET, path, Some(token), None).await
     }

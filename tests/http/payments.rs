@@ -278,3 +278,74 @@ async fn a_burst_of_notifications_from_one_address_is_not_rate_limited() {
         assert_eq!(answer.body["result"], "paid");
     }
 }
+
+/// Finance settles from the export: what each ticket paid, and what must go
+/// back with the provider's payment ids to refund.
+#[tokio::test]
+async fn the_export_shows_payments_and_refunds_due_with_their_payment_ids() {
+    let r = TestRouter::new(&[]);
+    assert_eq!(
+        sale(&r, "cinema", 500, None).await.status,
+        StatusCode::CREATED
+    );
+    let (one, two) = (r.member(1, "bj/x"), r.member(2, "bj/x"));
+    let kept = r
+        .post(
+            "/api/v1/events/cinema/reservations",
+            &one,
+            json!({"pool": "p"}),
+        )
+        .await;
+    let given_back = r
+        .post(
+            "/api/v1/events/cinema/reservations",
+            &two,
+            json!({"pool": "p"}),
+        )
+        .await;
+    let (kept, given_back) = (
+        kept.body["code"].as_str().unwrap().to_owned(),
+        given_back.body["code"].as_str().unwrap().to_owned(),
+    );
+    let cancel = format!("/api/v1/me/reservations/cinema/{given_back}");
+    assert_eq!(
+        r.send(Method::DELETE, &cancel, Some(&two), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for (id, code) in [("wx-kept", &kept), ("wx-late", &given_back)] {
+        let notice = json!({"payment_id": id, "event": "cinema", "code": code, "amount_fen": 500});
+        assert_eq!(
+            notify(&r, &notice, Some(DEV_PAYMENT_SECRET)).await.status,
+            StatusCode::OK
+        );
+    }
+    let csv = r
+        .text(
+            "/api/v1/admin/events/cinema/reservations.csv",
+            &r.admin("bj"),
+        )
+        .await;
+    let row = |code: &str| -> Vec<String> {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(code))
+            .expect("a row per ticket");
+        line.split(',').map(str::to_owned).collect()
+    };
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (kept_row, back_row) = (row(&kept), row(&given_back));
+    assert_eq!(kept_row[col("status")], "active");
+    assert_eq!(kept_row[col("paid_fen")], "500");
+    assert_eq!(kept_row[col("refund_due_fen")], "0");
+    assert!(
+        !kept_row[col("pay_by")].is_empty(),
+        "a hold's deadline is kept"
+    );
+    assert_eq!(back_row[col("status")], "cancelled");
+    assert_eq!(back_row[col("paid_fen")], "0");
+    assert_eq!(back_row[col("refund_due_fen")], "500");
+    assert_eq!(back_row[col("refund_payments")], "wx-late");
+}

@@ -315,7 +315,7 @@ async fn the_export_lists_every_ticket_with_a_masked_card_only() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "code,pool,seats,status,channel,card,created_at,redeemed_at,cancelled_at"
+        "code,pool,seats,status,channel,card,created_at,redeemed_at,cancelled_at,pay_by,paid_fen,refund_due_fen,refund_payments"
     );
     assert_eq!(lines.len(), 6);
     assert!(lines[1..].iter().all(|l| l.contains(",6217 **** **** ")));
