@@ -96,6 +96,52 @@ async fn the_shipped_config_is_durable_and_its_user_can_do_only_what_the_service
         .get("/api/v1/admin/events/durable/audit", &app.admin("bj"))
         .await;
     assert_eq!(audit["ok"], true, "{audit}");
+
+    // The waiting list's commands too: a command the user may not run would
+    // fail a script after its first write.
+    app.create_open_event("waits", &[("p", 1)]).await;
+    let (holder, waiter, leaver) = (
+        app.member(2, "bj/x"),
+        app.member(3, "bj/x"),
+        app.member(4, "bj/x"),
+    );
+    let (_, held) = app.grab(&holder, "waits", json!({"pool": "p"})).await;
+    for m in [&waiter, &leaver] {
+        let (status, body) = app
+            .post("/api/v1/events/waits/waiting", m, json!({"pool": "p"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert_eq!(
+        app.get("/api/v1/events/waits/waiting", &leaver).await.1["position"],
+        2
+    );
+    assert_eq!(
+        app.delete("/api/v1/events/waits/waiting", &leaver).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let code = held["code"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/v1/me/reservations/waits/{code}"), &holder)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, mine) = app.get("/api/v1/me/reservations", &waiter).await;
+    assert_eq!(mine["reservations"][0]["status"], "active", "{mine}");
+    let (status, released) = app
+        .post(
+            "/api/v1/admin/events/waits/pools/p/release-unredeemed",
+            &app.admin("bj"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{released}");
+    assert_eq!(released["released"], 1);
+    let (_, audit) = app
+        .get("/api/v1/admin/events/waits/audit", &app.admin("bj"))
+        .await;
+    assert_eq!(audit["ok"], true, "{audit}");
     let (status, _, _) = app
         .request(reqwest::Method::GET, "/readyz", None, None)
         .await;
