@@ -58,6 +58,7 @@ pub fn tighten(doc: &mut Value) {
     let schemas = &mut doc["components"]["schemas"];
     grab_choices(&mut schemas["GrabBody"]);
     grab_choices(&mut schemas["StationIssueBody"]);
+    grab_choices(&mut schemas["WaitBody"]);
     let issue = &mut schemas["StationIssueBody"]["properties"];
     issue["event"]["pattern"] = json!(EVENT_ID);
     issue["card"] = card(false);

@@ -99,4 +99,23 @@ mod tests {
         assert!(api.paths.paths.len() > 15, "the document lists the routes");
         assert!(missing.is_empty(), "docs/API.md misses {missing:?}");
     }
+
+    #[test]
+    fn every_body_the_contract_tightens_is_a_schema_of_the_document() {
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        for name in [
+            "GrabBody",
+            "StationIssueBody",
+            "WaitBody",
+            "RedeemBody",
+            "CreateEventBody",
+        ] {
+            let schema = &doc["components"]["schemas"][name];
+            assert_eq!(schema["type"], "object", "{name}: {schema}");
+            assert!(schema["properties"].is_object(), "{name}");
+        }
+        let wait = &doc["components"]["schemas"]["WaitBody"];
+        assert!(wait["oneOf"].is_array(), "pool or choices: {wait}");
+        assert_eq!(wait["properties"]["cutoff"]["format"], "date-time");
+    }
 }
