@@ -32,36 +32,11 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
                     ));
                 }
             }
-            LogOp::Assigned {
-                code,
-                pool,
-                member,
-                seats,
-                pay_by,
-                order,
-                ..
-            } => {
-                if waiting.remove(member) != Some(*order) {
-                    violations.push(format!(
-                        "log assigns {code} to waiting entry {order} of {}, which is not waiting",
-                        member.as_str()
-                    ));
-                }
-                let status = if pay_by.is_some() {
-                    Status::Held
-                } else {
-                    Status::Active
-                };
-                if tickets
-                    .insert(code, (pool, member, *seats, status))
-                    .is_some()
-                {
-                    violations.push(format!("log reserves {code} twice"));
-                }
-            }
             LogOp::Created { pool, delta } | LogOp::Restocked { pool, delta } => {
                 *totals.entry(pool).or_default() += delta;
             }
+            // A ticket comes to be: grabbed, or handed to a waiting entry
+            // (which then leaves the list).
             LogOp::Reserved {
                 code,
                 pool,
@@ -69,7 +44,23 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
                 seats,
                 pay_by,
                 ..
+            }
+            | LogOp::Assigned {
+                code,
+                pool,
+                member,
+                seats,
+                pay_by,
+                ..
             } => {
+                if let LogOp::Assigned { order, .. } = &entry.op
+                    && waiting.remove(member) != Some(*order)
+                {
+                    violations.push(format!(
+                        "log assigns {code} to waiting entry {order} of {}, which is not waiting",
+                        member.as_str()
+                    ));
+                }
                 let status = if pay_by.is_some() {
                     Status::Held
                 } else {

@@ -10,13 +10,9 @@ use crate::error::Error;
 use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
 
 impl EventData {
-    /// Mirrors lua/grab.lua.
-    pub(super) fn grab(
-        &mut self,
-        req: &Grab<'_>,
-        code: &Code,
-        now: Millis,
-    ) -> Result<Grabbed, Error> {
+    /// What a grab and a waiting-list join check first, in this order:
+    /// the pools, the seats, the member's union.
+    pub(super) fn check_request(&mut self, req: &Grab<'_>) -> Result<(), Error> {
         if let Some(p) = req.choices.iter().find(|p| self.pool_mut(p).is_none()) {
             return Err(Error::UnknownPool(p.to_string()));
         }
@@ -28,6 +24,31 @@ impl EventData {
         if req.org.is_some_and(|org| !org.is_within(&self.event.org)) {
             return Err(Error::NotEligible);
         }
+        Ok(())
+    }
+
+    /// The sale window's refusal at `now`, if any (`domain::sale_phase`).
+    pub(super) fn check_window(&self, now: Millis) -> Result<(), Error> {
+        let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
+        match sale_phase(self.status, opens_at, closes_at, now) {
+            Phase::Closed => Err(Error::Closed),
+            Phase::Paused => Err(Error::Paused),
+            Phase::Upcoming => Err(Error::NotOpen {
+                opens_at,
+                server_time: now,
+            }),
+            Phase::Open | Phase::SoldOut => Ok(()),
+        }
+    }
+
+    /// Mirrors lua/grab.lua.
+    pub(super) fn grab(
+        &mut self,
+        req: &Grab<'_>,
+        code: &Code,
+        now: Millis,
+    ) -> Result<Grabbed, Error> {
+        self.check_request(req)?;
         // A hold past its pay_by is expired with this grab's writes (the
         // sweeper may not have come by yet): the member may grab anew.
         let mut stale = None;
@@ -41,18 +62,7 @@ impl EventData {
                 });
             }
         }
-        let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
-        match sale_phase(self.status, opens_at, closes_at, now) {
-            Phase::Closed => return Err(Error::Closed),
-            Phase::Paused => return Err(Error::Paused),
-            Phase::Upcoming => {
-                return Err(Error::NotOpen {
-                    opens_at,
-                    server_time: now,
-                });
-            }
-            Phase::Open | Phase::SoldOut => {}
-        }
+        self.check_window(now)?;
         let seats = i64::from(req.seats);
         let mut pool = self
             .first_free(req.choices, req.seats)

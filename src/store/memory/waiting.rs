@@ -3,8 +3,8 @@
 
 use super::EventData;
 use crate::domain::{
-    Channel, Code, LeftReason, MAX_SEATS, MemberKey, Millis, Phase, PoolId, Reservation,
-    SaleStatus, Status, WaitEntry, Waiting, sale_phase,
+    Channel, Code, LeftReason, MAX_SEATS, MemberKey, Millis, PoolId, Reservation, SaleStatus,
+    Status, WaitEntry, Waiting,
 };
 use crate::error::Error;
 use crate::store::{Find, Join, LogOp};
@@ -42,17 +42,7 @@ impl EventData {
         now: Millis,
     ) -> Result<Waiting, Error> {
         let grab = &req.grab;
-        if let Some(p) = grab.choices.iter().find(|p| self.pool_mut(p).is_none()) {
-            return Err(Error::UnknownPool(p.to_string()));
-        }
-        if grab.seats > self.event.max_seats {
-            return Err(Error::TooManySeats {
-                max: self.event.max_seats,
-            });
-        }
-        if grab.org.is_some_and(|org| !org.is_within(&self.event.org)) {
-            return Err(Error::NotEligible);
-        }
+        self.check_request(grab)?;
         let member = &grab.member.key;
         let mut stale = None;
         if let Some(held) = self.find(&Find::Member(member.clone())) {
@@ -67,18 +57,8 @@ impl EventData {
             Some(_) => true,
             None => false,
         };
-        let (opens_at, closes_at) = (self.event.opens_at, self.event.closes_at);
-        match sale_phase(self.status, opens_at, closes_at, now) {
-            Phase::Closed => return Err(Error::Closed),
-            Phase::Paused => return Err(Error::Paused),
-            Phase::Upcoming => {
-                return Err(Error::NotOpen {
-                    opens_at,
-                    server_time: now,
-                });
-            }
-            Phase::Open | Phase::SoldOut => {}
-        }
+        self.check_window(now)?;
+        let closes_at = self.event.closes_at;
         let cutoff = req.cutoff.unwrap_or(closes_at);
         if cutoff <= now || cutoff > closes_at {
             return Err(Error::BadCutoff { closes_at });
