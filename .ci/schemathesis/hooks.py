@@ -1,7 +1,8 @@
 """Schemathesis hooks for ticketgrab: what JSON Schema cannot say.
 
 - format `union-card`: a union card number with a valid Luhn check digit;
-- creating an event: `opens_at` before `closes_at`, pool ids unique.
+- creating an event: `opens_at` before `closes_at`, pool ids unique, and a
+  free sale (`price_fen` 0) without a payment hold (`hold_minutes` > 0).
 
 The OpenAPI document says both in words (src/http/contract.rs); these hooks
 let the fuzzer generate requests that follow them.
@@ -60,6 +61,9 @@ def filter_body(context, body):
                 return False
         except TypeError:
             pass
+    price, hold = body.get("price_fen"), body.get("hold_minutes")
+    if price == 0 and isinstance(hold, (int, float)) and not isinstance(hold, bool) and hold > 0:
+        return False
     pools = body.get("pools")
     if isinstance(pools, list):
         ids = [p.get("id") for p in pools if isinstance(p, dict)]
