@@ -192,12 +192,12 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
     );
     browser.screenshot(&shot("app-375-ticket.png")).await;
 
-    // A second tap is safe: the same ticket comes back.
-    browser.click(&format!("{card} .grab-button")).await;
+    // No second tap to make: the card says the member has the ticket, and
+    // the grab button is gone (a retry is safe all the same: the API's tests).
     browser
         .wait_until(
-            "the same ticket",
-            &format!("document.querySelector(\"{card} .result\").textContent.includes('{code}')"),
+            "the card of a held ticket",
+            &format!("document.querySelector(\"{card} .have\").textContent.includes('{code}') && document.querySelector(\"{card} form.grab\").classList.contains('hidden')"),
             WAIT,
         )
         .await;
@@ -506,5 +506,95 @@ async fn a_member_joins_the_waiting_list_and_the_returned_ticket_appears_by_itse
         )
         .await;
     browser.screenshot(&shot("app-390-waited.png")).await;
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_member_page_says_when_what_and_what_to_do_in_plain_words() {
+    let app = spawn_app().await;
+    let now = Millis::now().0;
+    app.create_event(
+        "later",
+        "bj",
+        &[("pass", 5)],
+        now + 7_200_000,
+        now + 9_000_000,
+    )
+    .await;
+    app.create_event(
+        "theatre",
+        "bj",
+        &[("show-1", 5), ("show-2", 5), ("show-3", 5)],
+        now - 1_000,
+        now + 3_600_000,
+    )
+    .await;
+    let browser = Browser::start(390, 844).await;
+    browser
+        .goto(&format!("{}/app#token={}", app.base, app.member(5, "bj/x")))
+        .await;
+    let later = "[data-event='later']";
+    browser
+        .wait_until(
+            "the sale's day and time beside the countdown",
+            &format!("(document.querySelector(\"{later} .countdown\") || {{}}).textContent?.startsWith('开抢时间 ') && document.querySelector(\"{later} .countdown\").textContent.includes('距开抢')"),
+            WAIT,
+        )
+        .await;
+    // "My tickets" is one tap away from the top.
+    assert_eq!(
+        browser
+            .js("return getComputedStyle(document.querySelector('#to-tickets')).display !== 'none' && document.querySelector('#to-tickets').getAttribute('href')")
+            .await,
+        json!("#tickets-title")
+    );
+    // Ranked choices cannot name a show twice.
+    let theatre = "[data-event='theatre']";
+    browser
+        .js(&format!(
+            "const s = document.querySelectorAll(\"{theatre} .choice\"); s[0].value = 'show-1'; s[0].dispatchEvent(new Event('change', {{bubbles: true}}));"
+        ))
+        .await;
+    assert_eq!(
+        browser
+            .js(&format!("return [...document.querySelectorAll(\"{theatre} .choice\")[1].options].find(o => o.value === 'show-1').disabled"))
+            .await,
+        json!(true)
+    );
+    // After the grab the card says so, with no live grab button.
+    browser.click(&format!("{theatre} .grab-button")).await;
+    browser
+        .wait_until(
+            "the card of a sale the member holds a ticket for",
+            &format!("document.querySelector(\"{theatre} .have\").textContent.startsWith('您已抢到：票号') && document.querySelector(\"{theatre} form.grab\").classList.contains('hidden')"),
+            WAIT,
+        )
+        .await;
+    // Large text, remembered (a fresh load of the page, not a hash change).
+    browser.click("#large").await;
+    browser.goto("about:blank").await;
+    browser
+        .goto(&format!("{}/app#token={}", app.base, app.member(5, "bj/x")))
+        .await;
+    browser
+        .wait_until(
+            "large text after a reload",
+            "document.documentElement.classList.contains('large') && getComputedStyle(document.body).fontSize === '20px'",
+            WAIT,
+        )
+        .await;
+    browser.screenshot(&shot("app-390-large.png")).await;
+    // A refused sign-in says what to do, in words.
+    browser.goto("about:blank").await;
+    browser
+        .goto(&format!("{}/app#token=not-a-token", app.base))
+        .await;
+    browser
+        .wait_until(
+            "the expired-login message",
+            "document.querySelector('#status').textContent.startsWith('登录已过期：请回到工会App')",
+            WAIT,
+        )
+        .await;
     browser.quit().await;
 }

@@ -13,7 +13,11 @@ TG.setDict({
     paid: "支付成功，票已生效。", payElsewhere: "请在工会App中完成支付。",
     no_show: "未到场", joinWait: "加入候补", leaveWait: "退出候补", waitPos: "候补中：第 {n} 位（{seats} 人）",
     waitJoined: "已加入候补，第 {n} 位。有人退票时按顺序分配。", waitGot: "候补成功！票号 {code}", waitEnded: "您的候补已结束。",
-    waitingN: "候补 {n} 人", waitLeft: "已退出候补。" },
+    waitingN: "候补 {n} 人", waitLeft: "已退出候补。", large: "大字", opensAt: "开抢时间",
+    signinHow: "请从工会App（12351）打开本页，会自动登录。",
+    expiredLogin: "登录已过期：请回到工会App（12351）重新打开本页。",
+    tooFast: "您点得太快了，{s} 秒后自动重试…", youHave: "您已抢到：票号 {code}（见“我的票”）",
+    returnsToWaiting: "退票将优先分配给候补会员" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
     remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
@@ -25,7 +29,11 @@ TG.setDict({
     paid: "Paid: the ticket is valid.", payElsewhere: "Please pay in the union app.",
     no_show: "No-show", joinWait: "Join the waiting list", leaveWait: "Leave the list", waitPos: "Waiting: number {n} ({seats} seats)",
     waitJoined: "On the waiting list: number {n}. Returned tickets go out in order.", waitGot: "From the waiting list: ticket {code}", waitEnded: "Your wait has ended.",
-    waitingN: "{n} waiting", waitLeft: "You left the waiting list." },
+    waitingN: "{n} waiting", waitLeft: "You left the waiting list.", large: "Large text", opensAt: "Opens",
+    signinHow: "Open this page from the union app (12351) to sign in.",
+    expiredLogin: "Your sign-in expired: open this page again from the union app (12351).",
+    tooFast: "You tapped too fast — trying again in {s} s…", youHave: "You have ticket {code} (see My tickets)",
+    returnsToWaiting: "Returned tickets go to the waiting list first" },
 });
 
 const KEY = "tg-member-token";
@@ -37,13 +45,14 @@ const cards = new Map();
 const qrUrls = new Map();
 // The member's waiting-list entry per event (absent: not waiting).
 const waits = new Map();
-// Events the member holds a live ticket for (no waiting list for them).
-let holding = new Set();
+// The member's live ticket per event (no grab button, no waiting list for them).
+let holding = new Map();
 
 function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (_, k) => vars[k]); }
 function price(fen) { return fen === 0 ? TG.t("free") : `${(fen / 100).toFixed(2)} ${TG.t("yuan")}`; }
 
 function show(on) {
+  $("#to-tickets").classList.toggle("hidden", !on);
   $("#signin").classList.toggle("hidden", on);
   $("#home").classList.toggle("hidden", !on);
   $("#signout").classList.toggle("hidden", !on);
@@ -69,12 +78,14 @@ function eventCard(ev) {
     <h3><span class="title"></span> <span class="badge status"></span></h3>
     <p class="muted"><span class="price"></span> · <span class="left"></span></p>
     <p class="countdown" aria-live="off"></p>
+    <p class="have message ok hidden"></p>
     <form class="grab"><div class="row">${selects}${seats}</div>
       <p><button type="submit" class="grab-button" disabled data-i18n="grab"></button>
         <button type="button" class="secondary wait-button hidden" data-i18n="joinWait"></button></p></form>
     <p class="waitline hidden"><span class="waittext"></span> <button type="button" class="secondary leave-wait" data-i18n="leaveWait"></button></p>
     <p class="message result" role="status" aria-live="polite"></p>`;
   el.querySelector("form").addEventListener("submit", e => { e.preventDefault(); grab(ev.id, el); });
+  el.querySelector("form").addEventListener("change", () => uniqueChoices(el));
   el.querySelector(".wait-button").addEventListener("click", () => joinWait(ev.id, el));
   el.querySelector(".leave-wait").addEventListener("click", () => leaveWait(ev.id, el));
   cards.set(ev.id, el);
@@ -91,10 +102,21 @@ function renderEvents() {
     el.querySelector(".title").textContent = ev.title;
     el.querySelector(".price").textContent = price(ev.price_fen);
     el.querySelector(".left").textContent = ev.pools.map(p => `${p.title} ${TG.t("remaining")} ${p.remaining}`
-      + (p.waiting ? ` (${fill(TG.t("waitingN"), { n: p.waiting })})` : "")).join(" · ");
+      + (p.waiting ? ` (${fill(TG.t("waitingN"), { n: p.waiting })})` : "")).join(" · ")
+      + (ev.status === "sold_out" ? ` · ${TG.t("returnsToWaiting")}` : "");
     renderWait(ev, el);
   }
   tick();
+}
+
+// Ranked choices cannot repeat a show: a pool picked above is not offered below.
+function uniqueChoices(el) {
+  const selects = [...el.querySelectorAll(".choice")];
+  selects.forEach((s, i) => {
+    const above = new Set(selects.slice(0, i).map(x => x.value).filter(Boolean));
+    for (const o of s.options) o.disabled = above.has(o.value);
+    if (above.has(s.value)) s.value = "";
+  });
 }
 
 function renderWait(ev, el) {
@@ -180,7 +202,13 @@ function tick() {
     const badge = el.querySelector(".status");
     badge.textContent = TG.t(phase);
     badge.className = "badge status " + phase;
-    el.querySelector(".countdown").textContent = left ? `${TG.t("opensin")} ${left}` : "";
+    // The sale's date and clock time, and the countdown to it.
+    el.querySelector(".countdown").textContent = left ? `${TG.t("opensAt")} ${TG.fmtShort(ev.opens_at)} · ${TG.t("opensin")} ${left}` : "";
+    const have = holding.get(ev.id);
+    const haveLine = el.querySelector(".have");
+    haveLine.classList.toggle("hidden", !have);
+    if (have) haveLine.textContent = fill(TG.t("youHave"), { code: have });
+    el.querySelector(".grab").classList.toggle("hidden", !!have);
     el.querySelector(".grab-button").disabled = phase !== "open" || el.dataset.busy === "1";
     // Sold out for what the member wants: offer the waiting list instead.
     const canWait = (phase === "open" || phase === "sold_out") && ev.eligible && !waits.has(ev.id) && !holding.has(ev.id) && soldOutFor(ev, el);
@@ -201,14 +229,15 @@ async function grab(id, el) {
     } catch (e) {
       if (e instanceof TG.ApiError && (e.status === 429 || e.status === 503)) {
         // As the API asks: wait Retry-After, with jitter so the crowd spreads out.
+        // 429 is the member's own tapping; 503 the crowd.
         const wait = Math.max(e.retryAfter || 1, 0.2) * (1 + Math.random() * 0.5);
-        TG.say(result, fill(TG.t("retrying"), { s: Math.ceil(wait) }), "warn");
+        TG.say(result, fill(TG.t(e.status === 429 ? "tooFast" : "retrying"), { s: Math.ceil(wait) }), "warn");
         await new Promise(r => setTimeout(r, wait * 1000));
         continue;
       }
       if (e instanceof TG.ApiError && e.code === "not_open") TG.syncClock(e.problem.server_time);
+      if (e.status === 401) { signOut(); break; }
       TG.say(result, TG.problemText(e), "bad");
-      if (e.status === 401) signOut();
       break;
     }
   }
@@ -229,7 +258,8 @@ async function loadTickets() {
   try {
     const { data } = await TG.api(token, "GET", "/api/v1/me/reservations");
     const box = $("#tickets");
-    holding = new Set(data.reservations.filter(r => ["held", "active", "redeemed"].includes(r.status)).map(r => r.event));
+    holding = new Map(data.reservations.filter(r => ["held", "active", "redeemed"].includes(r.status)).map(r => [r.event, r.code]));
+    tick();
     if (!data.reservations.length) { box.innerHTML = `<p class="muted">${TG.t("noTickets")}</p>`; return; }
     const parts = await Promise.all(data.reservations.map(async r => {
       const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
@@ -265,15 +295,31 @@ async function loadEvents() {
   loadWaits().catch(() => {});
 }
 
-function signOut() { token = null; sessionStorage.removeItem(KEY); show(false); }
+// Signed out by the server (an expired or refused token): say what to do.
+function signOut() {
+  const expired = token !== null;
+  token = null; sessionStorage.removeItem(KEY); show(false);
+  if (expired) TG.say(status, TG.t("expiredLogin"), "bad");
+}
 
 async function start() {
   try { await loadEvents(); show(true); loadTickets(); }
-  catch (e) { TG.say(status, TG.problemText(e), "bad"); if (e.status === 401) signOut(); }
+  catch (e) { if (e.status === 401) signOut(); else TG.say(status, TG.problemText(e), "bad"); }
 }
 
 $("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = $("#token").value.trim(); sessionStorage.setItem(KEY, token); start(); });
-$("#signout").addEventListener("click", signOut);
+$("#signout").addEventListener("click", () => { token = null; sessionStorage.removeItem(KEY); show(false); TG.say(status, "", ""); });
+// Large text for older members, remembered on this device.
+function applyLarge(on) {
+  document.documentElement.classList.toggle("large", on);
+  $("#large").setAttribute("aria-pressed", String(on));
+}
+$("#large").addEventListener("click", () => {
+  const on = !document.documentElement.classList.contains("large");
+  localStorage.setItem("tg-large", on ? "1" : "");
+  applyLarge(on);
+});
+applyLarge(localStorage.getItem("tg-large") === "1");
 $("#lang").addEventListener("click", () => { TG.toggleLang(); renderEvents(); loadTickets(); });
 TG.applyLang();
 setInterval(tick, 250);

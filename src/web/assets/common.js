@@ -95,12 +95,17 @@ const TG = (() => {
   }
   function esc(s) { return String(s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c])); }
   function fmtTime(iso) { return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : ""; }
+  // A sale's day and 24-hour time: "11月24日 14:00" / "24 Nov, 14:00".
+  function fmtShort(iso) {
+    return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
+      { month: lang === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : "";
+  }
   function say(el, text, kind) {
     el.textContent = text;
     el.classList.remove("ok", "bad", "warn");
     if (kind) el.classList.add(kind);
   }
 
-  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, syncClock, serverNow, countdown, esc, fmtTime, say,
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, say,
     get lang() { return lang; } };
 })();
