@@ -43,6 +43,9 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
     browser
         .js("document.querySelector('#c-opens').value = localInput(new Date(Date.now() - 60000));")
         .await;
+    browser
+        .js("document.querySelector('#c-price').value = '5.5';")
+        .await;
     browser.type_into("#p-title-1", "年票").await;
     browser.type_into("#p-total-1", "50").await;
     browser.click("#create").await;
@@ -70,6 +73,28 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
         )
         .await;
     browser.wait_until("the chart to show the grabs", &format!("[...document.querySelectorAll(\"{card} .chart rect\")].some(r => Number(r.getAttribute('height')) > 0)"), WAIT).await;
+    // The day's totals at the top; only the actions that apply.
+    browser
+        .wait_until(
+            "the totals",
+            "document.querySelector('#totals').textContent.startsWith('共 1 个活动 · 总数 50 · 已售 12')",
+            WAIT,
+        )
+        .await;
+    let shown = |sel: &str| {
+        format!("getComputedStyle(document.querySelector(\"{card} {sel}\")).display !== 'none'")
+    };
+    assert_eq!(
+        browser
+            .js(&format!(
+                "return [{}, {}, {}];",
+                shown(".act-pause"),
+                shown(".act-resume"),
+                shown(".act-close")
+            ))
+            .await,
+        json!([true, false, true])
+    );
     browser.screenshot(&shot("dashboard-1440.png")).await;
 
     browser.click(&format!("{card} .act-pause")).await;
@@ -84,6 +109,14 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
         .get("/api/v1/admin/events/live-sale", &app.admin("bj"))
         .await;
     assert_eq!(detail["sale_status"], "paused");
+    assert_eq!(detail["price_fen"], 550, "the price is entered in yuan");
+    browser
+        .wait_until(
+            "resume instead of pause",
+            &format!("{} && !({})", shown(".act-resume"), shown(".act-pause")),
+            WAIT,
+        )
+        .await;
 
     browser.click(&format!("{card} .act-audit")).await;
     browser

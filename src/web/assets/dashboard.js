@@ -2,7 +2,7 @@
 "use strict";
 TG.setDict({
   zh: { title: "抢票看板", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
-    create: "新建活动", id: "活动编号", name: "名称", org: "工会范围", opens: "开抢时间", closes: "结束时间", price: "价格（分）", maxSeats: "每票人数上限", holdMinutes: "支付时限（分钟，收费活动默认15）",
+    create: "新建活动", id: "活动编号", name: "名称", org: "工会范围", opens: "开抢时间", closes: "结束时间", price: "价格（元）", maxSeats: "每票人数上限", holdMinutes: "支付时限（分钟，收费活动默认15）",
     pools: "票池", addpool: "添加票池", createbtn: "创建", poolid: "票池编号", pooltitle: "票池名称", total: "总数",
     seatsPer: "每票最多 {n} 人（数字均为座位数）", remaining: "剩余", held: "待支付", expired: "超时未付", active: "已抢", redeemed: "已核销", cancelled: "已退", opensin: "距开抢", perSecond: "每秒出票（近60秒）",
     restock: "补票/撤票", delta: "数量（负数为撤回）", pool: "票池", apply: "确定", pause: "暂停", resume: "恢复", close: "结束",
@@ -11,9 +11,10 @@ TG.setDict({
     confirmClose: "确定结束该活动？结束后不能恢复。", noevents: "您的范围内还没有活动。", removepool: "删除",
     useStation: "服务站工作人员请使用服务站页面：/station",
     noShow: "未到场释放", waiting: "候补", release: "释放未核销的票", confirmRelease: "确定释放该票池所有已付款但未核销的票？这些票将作废，座位先给候补会员，再给现场。",
-    released: "已释放 {n} 张（{s} 座），剩余 {r}。" },
+    released: "已释放 {n} 张（{s} 座），剩余 {r}。",
+    totals: "共 {events} 个活动 · 总数 {total} · 已售 {sold}（已核销 {redeemed}）· 剩余 {remaining} · 待支付 {held} · 候补 {waiting}" },
   en: { title: "Ticket grab dashboard", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
-    create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (fen)", maxSeats: "Seats per ticket (max)", holdMinutes: "Minutes to pay (priced sales: 15 if empty)",
+    create: "Create an event", id: "Event id", name: "Title", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (yuan)", maxSeats: "Seats per ticket (max)", holdMinutes: "Minutes to pay (priced sales: 15 if empty)",
     pools: "Pools", addpool: "Add a pool", createbtn: "Create", poolid: "Pool id", pooltitle: "Pool title", total: "Total",
     seatsPer: "up to {n} seats per ticket (figures in seats)", remaining: "Remaining", held: "Awaiting payment", expired: "Expired unpaid", active: "Active", redeemed: "Redeemed", cancelled: "Cancelled", opensin: "Opens in", perSecond: "Tickets per second (last 60 s)",
     restock: "Restock / withdraw", delta: "Amount (negative withdraws)", pool: "Pool", apply: "Apply", pause: "Pause", resume: "Resume", close: "Close",
@@ -22,6 +23,7 @@ TG.setDict({
     confirmClose: "Close this sale? It cannot be reopened.", noevents: "No events in your org yet.", removepool: "Remove",
     noShow: "No-shows released", waiting: "Waiting", release: "Release unused tickets", confirmRelease: "Release every paid, unused ticket of this pool? They become void; their seats go to the waiting list first, then to walk-ups.",
     released: "Released {n} tickets ({s} seats); {r} left.",
+    totals: "{events} sales · total {total} · sold {sold} ({redeemed} used) · left {remaining} · awaiting payment {held} · waiting {waiting}",
     useStation: "Station staff: please use the station screen at /station" },
 });
 
@@ -71,9 +73,9 @@ function card(ev) {
     <div class="row" style="margin-top:.5rem">
       <button type="button" class="secondary act-pause" data-i18n="pause"></button>
       <button type="button" class="secondary act-resume" data-i18n="resume"></button>
-      <button type="button" class="danger act-close" data-i18n="close"></button>
       <button type="button" class="secondary act-export" data-i18n="export"></button>
       <button type="button" class="secondary act-audit" data-i18n="audit"></button>
+      <button type="button" class="danger act-close" data-i18n="close" style="margin-left:auto"></button>
     </div>
     <p class="message result" role="status" aria-live="polite"></p>
     <pre class="audit hidden"></pre>`;
@@ -150,7 +152,18 @@ function render(events) {
           <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div></div>`;
     }).join("");
     el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
+    // Only the actions that apply: pause an open sale, resume a paused one,
+    // close what is not closed.
+    el.querySelector(".act-pause").classList.toggle("hidden", ev.sale_status !== "open");
+    el.querySelector(".act-resume").classList.toggle("hidden", ev.sale_status !== "paused");
+    el.querySelector(".act-close").classList.toggle("hidden", ev.sale_status === "closed");
   }
+  // Totals across the day's sales, at the top.
+  const sum = k => events.reduce((n, ev) => n + ev.pools.reduce((m, p) => m + (p[k] || 0), 0), 0);
+  const sold = sum("active") + sum("redeemed") + sum("held");
+  $("#totals").textContent = events.length ? Object.entries({ events: events.length, total: sum("total"), sold,
+    redeemed: sum("redeemed"), remaining: sum("remaining"), held: sum("held"), waiting: sum("waiting") })
+    .reduce((text, [k, v]) => text.replace(`{${k}}`, v), TG.t("totals")) : "";
   tick();
 }
 
@@ -228,7 +241,7 @@ $("#create-form").addEventListener("submit", async e => {
     id: r.querySelector(".p-id").value.trim(), title: r.querySelector(".p-title").value.trim(), total: Number(r.querySelector(".p-total").value) }));
   const body = { id: $("#c-id").value.trim(), title: $("#c-title").value.trim(), org: $("#c-org").value.trim(),
     opens_at: new Date($("#c-opens").value).toISOString(), closes_at: new Date($("#c-closes").value).toISOString(),
-    price_fen: Number($("#c-price").value), max_seats: Number($("#c-seats").value), pools };
+    price_fen: Math.round(Number($("#c-price").value) * 100), max_seats: Number($("#c-seats").value), pools };
   // Empty: the service's default (15 minutes for a priced sale, none if free).
   if ($("#c-hold").value !== "") body.hold_minutes = Number($("#c-hold").value);
   try {
