@@ -229,6 +229,12 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     /// Stable and machine-readable: sold_out, not_open, rate_limited, ...
+    /// The same in every language.
     pub code: String,
+    /// In the request's language (`Accept-Language`; member routes default
+    /// to Chinese), as is `title`.
     pub detail: String,
+    /// The English detail, beside a Chinese one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_en: Option<String>,
 }

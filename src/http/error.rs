@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::dto::ReservationDto;
+use super::lang::{Lang, zh};
 use crate::error::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -118,19 +119,34 @@ pub fn problem(
     // Written by hand rather than through a `json!` map: every refused grab
     // of a flood ends here. Strings go through serde_json for escaping.
     let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    // In the request's language (src/http/lang.rs); the code stays.
+    let (title, zh_detail) = match super::request_id::lang() {
+        Lang::Zh => {
+            let (title, detail) = zh(code, &extra);
+            (title, Some(detail))
+        }
+        Lang::En => (status.canonical_reason().unwrap_or("Error"), None),
+    };
     let mut body = String::with_capacity(256);
     body.push_str("{\"type\":");
     body.push_str(&text(&format!(
         "https://ticketgrab.example/problems/{code}"
     )));
     body.push_str(",\"title\":");
-    body.push_str(&text(status.canonical_reason().unwrap_or("Error")));
+    body.push_str(&text(title));
     body.push_str(",\"status\":");
     body.push_str(status.as_str());
     body.push_str(",\"code\":");
     body.push_str(&text(code));
     body.push_str(",\"detail\":");
-    body.push_str(&text(detail));
+    match &zh_detail {
+        Some(zh) => {
+            body.push_str(&text(zh));
+            body.push_str(",\"detail_en\":");
+            body.push_str(&text(detail));
+        }
+        None => body.push_str(&text(detail)),
+    }
     if let Value::Object(extra) = extra {
         for (key, value) in extra {
             body.push(',');

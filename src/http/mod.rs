@@ -7,6 +7,7 @@ pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod json;
+pub mod lang;
 pub mod limits;
 pub mod member;
 pub mod member_token;

@@ -23,6 +23,8 @@ pub struct RequestTag {
     pub method: Method,
     /// The path, never the query: no card number reaches a log line.
     pub path: String,
+    /// The language problem documents are written in.
+    pub lang: super::lang::Lang,
 }
 
 impl std::fmt::Display for RequestTag {
@@ -39,6 +41,13 @@ tokio::task_local! {
 /// The request being served by this task, if any.
 pub fn current() -> Option<RequestTag> {
     CURRENT.try_with(Clone::clone).ok()
+}
+
+/// The language of the request being served (English outside a request).
+pub fn lang() -> super::lang::Lang {
+    CURRENT
+        .try_with(|tag| tag.lang)
+        .unwrap_or(super::lang::Lang::En)
 }
 
 /// Keeps a client's `X-Request-Id` only when it is one short token of safe
@@ -77,10 +86,15 @@ fn fresh_id() -> HeaderValue {
 pub async fn request_ids(mut req: Request, next: Next) -> Response {
     let id = client_id(&req).unwrap_or_else(fresh_id);
     req.headers_mut().insert(REQUEST_ID, id.clone());
+    let accept = req
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     let tag = RequestTag {
         id: id.clone(),
         method: req.method().clone(),
         path: req.uri().path().to_owned(),
+        lang: super::lang::negotiate(accept, req.uri().path()),
     };
     let started = std::time::Instant::now();
     let serve = async move {

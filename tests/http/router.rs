@@ -264,3 +264,82 @@ async fn a_family_sale_sells_seats_and_says_how_many_a_ticket_admits() {
             .problem(StatusCode::BAD_REQUEST, "invalid_request");
     }
 }
+
+/// A late member's grab of the sold-out park pass, with this Accept-Language.
+async fn sold_out_in(r: &TestRouter, lang: Option<&str>) -> testkit::router::Answer {
+    let token = format!("Bearer {}", r.member(2, "bj/x"));
+    let mut headers = vec![("authorization", token.as_str())];
+    if let Some(l) = lang {
+        headers.push(("accept-language", l));
+    }
+    r.send_with_headers(
+        Method::POST,
+        "/api/v1/events/park/reservations",
+        &headers,
+        Some(r#"{"pool": "pass"}"#),
+    )
+    .await
+}
+
+/// Problem documents speak the member's language: Chinese by default on the
+/// member routes, as Accept-Language asks anywhere; the code never changes.
+#[tokio::test]
+async fn problems_are_in_the_requests_language_with_the_same_code() {
+    let r = TestRouter::new(&[]);
+    r.create_open_event("park", &[("pass", 1)]).await;
+    r.post(
+        "/api/v1/events/park/reservations",
+        &r.member(1, "bj/x"),
+        json!({"pool": "pass"}),
+    )
+    .await;
+    let default = sold_out_in(&r, None).await;
+    assert_eq!(
+        default.problem(StatusCode::CONFLICT, "sold_out")["detail"],
+        "票已抢完。"
+    );
+    assert_eq!(default.body["title"], "已抢完");
+    assert_eq!(default.body["detail_en"], "sold out");
+    let english = sold_out_in(&r, Some("en-GB,en;q=0.9,zh;q=0.5")).await;
+    assert_eq!(
+        english.problem(StatusCode::CONFLICT, "sold_out")["detail"],
+        "sold out"
+    );
+    assert!(english.body.get("detail_en").is_none());
+    // Staff routes answer in English unless asked otherwise.
+    let missing = r.get("/api/v1/admin/events/nope", &r.admin("bj")).await;
+    assert_eq!(
+        missing.problem(StatusCode::NOT_FOUND, "not_found")["title"],
+        "Not Found"
+    );
+    let zh = r
+        .send_with_headers(
+            Method::GET,
+            "/api/v1/admin/events/nope",
+            &[
+                ("authorization", &format!("Bearer {}", r.admin("bj"))),
+                ("accept-language", "zh-CN"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(
+        zh.problem(StatusCode::NOT_FOUND, "not_found")["detail"],
+        "找不到该活动或票。"
+    );
+    // Bad JSON on a member route: our words, in Chinese, the specifics kept in English.
+    let token = format!("Bearer {}", r.member(3, "bj/x"));
+    let bad = r
+        .send_with_headers(
+            Method::POST,
+            "/api/v1/events/park/reservations",
+            &[("authorization", token.as_str())],
+            Some("{not json"),
+        )
+        .await;
+    assert_eq!(
+        bad.problem(StatusCode::BAD_REQUEST, "invalid_request")["detail"],
+        "请求内容有误，请检查后重试。"
+    );
+    assert_eq!(bad.body["detail_en"], "the body is not valid JSON");
+}
