@@ -3,8 +3,8 @@
 
 use super::EventData;
 use crate::domain::{
-    Channel, Code, LeftReason, MAX_POOL_TOTAL, MemberKey, Millis, Phase, PoolId, Reservation,
-    SaleStatus, Status, StatusAction, sale_phase,
+    Channel, Code, LeftReason, MAX_POOL_TOTAL, Member, MemberKey, Millis, Phase, PoolId,
+    Reservation, SaleStatus, Status, StatusAction, sale_phase,
 };
 use crate::error::Error;
 use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
@@ -41,6 +41,59 @@ impl EventData {
         }
     }
 
+    /// A new ticket of `seats` seats from `pool` for `member` (checked
+    /// already): held until `pay_by` on a sale with payment holds when it
+    /// comes from the app (a walk-up at a station pays at the counter),
+    /// active otherwise; the pool's figures and the indexes follow. The
+    /// caller logs it. A grab and a waiting-list assignment both make one.
+    pub(super) fn new_ticket(
+        &mut self,
+        code: &Code,
+        pool: &PoolId,
+        seats: u8,
+        channel: Channel,
+        member: &Member,
+        now: Millis,
+    ) -> Reservation {
+        let hold = if channel == Channel::App {
+            self.event.hold_ms
+        } else {
+            0
+        };
+        let (status, pay_by) = if hold > 0 {
+            (Status::Held, Some(Millis(now.0 + hold)))
+        } else {
+            (Status::Active, None)
+        };
+        let stats = self.pool_mut(pool).expect("a pool of the event");
+        stats.remaining -= i64::from(seats);
+        if status == Status::Held {
+            stats.held += i64::from(seats);
+        } else {
+            stats.active += i64::from(seats);
+        }
+        let reservation = Reservation {
+            event: self.event.id.clone(),
+            code: code.clone(),
+            pool: pool.clone(),
+            seats,
+            status,
+            channel,
+            member: member.key.clone(),
+            card: member.card.clone(),
+            created_at: now,
+            redeemed_at: None,
+            cancelled_at: None,
+            pay_by,
+        };
+        if let Some(by) = pay_by {
+            self.holds.insert((by, code.clone()));
+        }
+        self.reservations.insert(code.clone(), reservation.clone());
+        self.members.insert(member.key.clone(), code.clone());
+        reservation
+    }
+
     /// Mirrors lua/grab.lua.
     pub(super) fn grab(
         &mut self,
@@ -63,7 +116,6 @@ impl EventData {
             }
         }
         self.check_window(now)?;
-        let seats = i64::from(req.seats);
         let mut pool = self
             .first_free(req.choices, req.seats)
             .ok_or(Error::SoldOut)?;
@@ -82,49 +134,13 @@ impl EventData {
         if self.waiting_by_member.contains_key(&req.member.key) {
             self.drop_waiting(&req.member.key, Some(LeftReason::GotTicket), now);
         }
-        let pool = &pool;
-        // A walk-up at a station pays at the counter: only the app's grabs are held.
-        let hold = if req.channel == Channel::App {
-            self.event.hold_ms
-        } else {
-            0
-        };
-        let (status, pay_by) = if hold > 0 {
-            (Status::Held, Some(Millis(now.0 + hold)))
-        } else {
-            (Status::Active, None)
-        };
-        let stats = self.pool_mut(pool).expect("pool checked above");
-        stats.remaining -= seats;
-        if status == Status::Held {
-            stats.held += seats;
-        } else {
-            stats.active += seats;
-        }
-        let reservation = Reservation {
-            event: req.event.clone(),
-            code: code.clone(),
-            pool: pool.clone(),
-            seats: req.seats,
-            status,
-            channel: req.channel,
-            member: req.member.key.clone(),
-            card: req.member.card.clone(),
-            created_at: now,
-            redeemed_at: None,
-            cancelled_at: None,
-            pay_by,
-        };
-        if let Some(by) = pay_by {
-            self.holds.insert((by, code.clone()));
-        }
-        self.reservations.insert(code.clone(), reservation.clone());
-        self.members.insert(req.member.key.clone(), code.clone());
+        let reservation = self.new_ticket(code, &pool, req.seats, req.channel, req.member, now);
+        let pay_by = reservation.pay_by;
         self.log(
             now,
             LogOp::Reserved {
                 code: code.clone(),
-                pool: pool.clone(),
+                pool,
                 member: req.member.key.clone(),
                 channel: req.channel,
                 card: Some(req.member.card.clone()),

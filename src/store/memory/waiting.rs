@@ -3,8 +3,8 @@
 
 use super::EventData;
 use crate::domain::{
-    Channel, Code, LeftReason, MAX_SEATS, MemberKey, Millis, PoolId, Reservation, SaleStatus,
-    Status, WaitEntry, Waiting,
+    Code, LeftReason, MAX_SEATS, Member, MemberKey, Millis, PoolId, SaleStatus, Status, WaitEntry,
+    Waiting,
 };
 use crate::error::Error;
 use crate::store::{Find, Join, LogOp};
@@ -187,45 +187,15 @@ impl EventData {
             let take = self
                 .first_free(&w.choices, w.seats)
                 .unwrap_or_else(|| pool.clone());
-            let hold = if w.channel == Channel::App {
-                self.event.hold_ms
-            } else {
-                0
-            };
-            let (status, pay_by) = if hold > 0 {
-                (Status::Held, Some(Millis(now.0 + hold)))
-            } else {
-                (Status::Active, None)
-            };
             let code = self.free_code(&w.code);
             self.drop_waiting(&w.member, None, now);
-            let seats = i64::from(w.seats);
-            let stats = self.pool_mut(&take).expect("a pool of the event");
-            stats.remaining -= seats;
-            if status == Status::Held {
-                stats.held += seats;
-            } else {
-                stats.active += seats;
-            }
-            let reservation = Reservation {
-                event: self.event.id.clone(),
-                code: code.clone(),
-                pool: take.clone(),
-                seats: w.seats,
-                status,
-                channel: w.channel,
-                member: w.member.clone(),
+            let member = Member {
+                key: w.member.clone(),
                 card: w.card.clone(),
-                created_at: now,
-                redeemed_at: None,
-                cancelled_at: None,
-                pay_by,
             };
-            self.reservations.insert(code.clone(), reservation);
-            self.members.insert(w.member.clone(), code.clone());
-            if let Some(by) = pay_by {
-                self.holds.insert((by, code.clone()));
-            }
+            let pay_by = self
+                .new_ticket(&code, &take, w.seats, w.channel, &member, now)
+                .pay_by;
             self.log(
                 now,
                 LogOp::Assigned {
