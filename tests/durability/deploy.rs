@@ -1,6 +1,9 @@
 //! deploy/: what can be checked on this machine (no container engine here):
-//! nginx accepts its config, the Grafana dashboard queries only metrics the
-//! service exports, the compose file mounts files that exist, and the image
+//! nginx accepts its config, Prometheus its config and alert rules (and the
+//! rules fire as meant), the Grafana dashboard and the alerts query only
+//! metrics the service or the real redis_exporter export and never sum a
+//! gauge every instance reports, the exporter's Redis user reads health and
+//! nothing more, the compose file mounts files that exist, and the image
 //! runs as a non-root user.
 
 use std::collections::BTreeSet;
@@ -92,33 +95,33 @@ fn the_shipped_nginx_does_not_publish_metrics() {
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
 }
 
-/// Metric names in a PromQL expression, histogram suffixes removed.
+/// The metrics a query reads: ours (`tg_*`, histograms by their base
+/// name), redis_exporter's (`redis_*`) and Prometheus's `up`.
 fn metric_names(expr: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = expr;
-    while let Some(i) = rest.find("tg_") {
-        let name: String = rest[i..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        rest = &rest[i + name.len()..];
-        let base = ["_bucket", "_sum", "_count"]
-            .iter()
-            .fold(name.clone(), |n, s| {
-                n.strip_suffix(s).map_or(n.clone(), str::to_owned)
-            });
-        names.push(base);
-    }
-    names
+    let word = regex::Regex::new(r"\b(tg_|redis_)[a-z0-9_]+|\bup\{").unwrap();
+    word.find_iter(expr)
+        .map(|m| {
+            let name = m.as_str().trim_end_matches('{');
+            if name.starts_with("tg_") {
+                ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .fold(name.to_owned(), |n, s| {
+                        n.strip_suffix(s).map_or(n.clone(), str::to_owned)
+                    })
+            } else {
+                name.to_owned()
+            }
+        })
+        .collect()
 }
 
-#[tokio::test]
-async fn every_metric_the_dashboard_queries_is_exported() {
+/// Every query of the Grafana dashboard and the alert rules.
+fn queries() -> Vec<String> {
     let dashboard: Value = serde_json::from_str(
         &std::fs::read_to_string(deploy("grafana/dashboards/ticketgrab.json")).unwrap(),
     )
     .unwrap();
-    let queried: BTreeSet<String> = dashboard["panels"]
+    let mut exprs: Vec<String> = dashboard["panels"]
         .as_array()
         .unwrap()
         .iter()
@@ -129,26 +132,244 @@ async fn every_metric_the_dashboard_queries_is_exported() {
                 .iter()
                 .map(|t| t["expr"].as_str().unwrap().to_owned())
         })
-        .flat_map(|e| metric_names(&e))
         .collect();
-    assert!(queried.len() >= 6, "{queried:?}");
+    let alerts = std::fs::read_to_string(deploy("prometheus/alerts.yml")).unwrap();
+    exprs.extend(
+        alerts
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("expr: "))
+            .map(str::to_owned),
+    );
+    exprs
+}
+
+/// /metrics of a service that sold a ticket.
+async fn service_metrics() -> String {
     let app = spawn_app().await;
     app.create_open_event("m", &[("p", 5)]).await;
     app.grab(&app.member(1, "bj/x"), "m", json!({"pool": "p"}))
         .await;
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    let metrics = app.metrics().await;
-    let exported: BTreeSet<String> = metrics
+    app.metrics().await
+}
+
+fn exported(metrics: &str, kind: Option<&str>) -> BTreeSet<String> {
+    metrics
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter(|l| kind.is_none_or(|k| l.split_whitespace().nth(1) == Some(k)))
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_metric_the_dashboard_and_the_alerts_query_is_exported() {
+    let queried: BTreeSet<String> = queries().iter().flat_map(|e| metric_names(e)).collect();
+    assert!(queried.len() >= 10, "{queried:?}");
+    let ours = exported(&service_metrics().await, None);
+    let redis = redis_exporter_metrics();
+    let theirs = exported(&redis, None);
+    let missing: Vec<&String> = queried
+        .iter()
+        .filter(|m| {
+            if m.starts_with("tg_") {
+                !ours.contains(*m)
+            } else if m.starts_with("redis_") {
+                !theirs.contains(*m)
+            } else {
+                // Prometheus's own series of each target.
+                m.as_str() != "up"
+            }
+        })
         .collect();
-    let missing: Vec<&String> = queried.difference(&exported).collect();
     assert!(
         missing.is_empty(),
-        "the dashboard queries metrics /metrics does not export: {missing:?}"
+        "queried but exported by neither the service nor redis_exporter: {missing:?}"
     );
+}
+
+/// Every instance reports the same stock (they read one Redis): a query that
+/// sums `tg_pool_remaining` over instances shows it twice with two. So a
+/// gauge of ours is read only through `max` or `min`, by labels without
+/// `instance`, before anything else touches it.
+#[tokio::test]
+async fn no_query_sums_a_gauge_that_every_instance_reports() {
+    let gauges = exported(&service_metrics().await, Some("gauge"));
+    assert!(gauges.contains("tg_pool_remaining"), "{gauges:?}");
+    let wrapped = regex::Regex::new(r"(\w+)\s*(?:by\s*\(([^)]*)\))?\s*\(\s*$").unwrap();
+    let mut read = 0;
+    for expr in queries() {
+        for gauge in &gauges {
+            for (at, _) in expr.match_indices(gauge.as_str()) {
+                read += 1;
+                let around = wrapped.captures(&expr[..at]);
+                let ok = around.as_ref().is_some_and(|c| {
+                    ["max", "min"].contains(&&c[1])
+                        && !c.get(2).is_some_and(|by| by.as_str().contains("instance"))
+                });
+                assert!(
+                    ok,
+                    "{expr}: read {gauge} through max/min by labels without instance"
+                );
+            }
+        }
+    }
+    assert!(read >= 3, "the dashboard and alerts read the stock gauge");
+    // The check bites: the dashboard's old stock query fails it.
+    let old = "sum by (event, pool) (max by (event, pool, instance) (tg_pool_remaining))";
+    let at = old.find("tg_pool_remaining").unwrap();
+    let c = wrapped.captures(&old[..at]).unwrap();
+    assert!(c[2].contains("instance"));
+}
+
+#[test]
+fn prometheus_accepts_its_config_and_alert_rules() {
+    let out = Command::new("promtool")
+        .args(["check", "config"])
+        .arg(deploy("prometheus/prometheus.yml"))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("promtool is not available ({e}): install the Debian package `prometheus`")
+        });
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("6 rules found"), "{said}");
+    // The rules at work: two instances report the same stock; the sold-out
+    // alert fires once per pool, not per instance, and only at zero.
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("alerts_test.yml");
+    std::fs::write(
+        &tests,
+        format!(
+            r#"rule_files: ["{}"]
+evaluation_interval: 15s
+tests:
+  - interval: 15s
+    input_series:
+      - series: 'tg_pool_remaining{{instance="a", event="park", pool="pass"}}'
+        values: "3 1 0 0"
+      - series: 'tg_pool_remaining{{instance="b", event="park", pool="pass"}}'
+        values: "3 1 0 0"
+      - series: 'tg_pool_remaining{{instance="a", event="park", pool="gift"}}'
+        values: "9 9 9 9"
+    alert_rule_test:
+      - eval_time: 15s
+        alertname: TicketgrabSoldOut
+        exp_alerts: []
+      - eval_time: 45s
+        alertname: TicketgrabSoldOut
+        exp_alerts:
+          - exp_labels: {{ severity: info, event: park, pool: pass }}
+            exp_annotations:
+              summary: "park / pass has no tickets left"
+"#,
+            deploy("prometheus/alerts.yml")
+        ),
+    )
+    .unwrap();
+    let out = Command::new("promtool")
+        .args(["test", "rules"])
+        .arg(&tests)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The real redis_exporter (Debian's `prometheus-redis-exporter`) against a
+/// Redis on the shipped redis.conf, as its `monitor` user: its /metrics.
+fn redis_exporter_metrics() -> String {
+    let redis = testkit::redis_server::RedisServer::start_as(
+        &[&crate::durable_conf()],
+        Some(("default", "admin-change-me")),
+    );
+    let port = testkit::free_port();
+    let mut exporter = Command::new("prometheus-redis-exporter")
+        .arg("-redis.addr")
+        .arg(format!("redis://127.0.0.1:{}", redis.port))
+        .args(["-redis.user", "monitor", "-redis.password", "monitor-change-me"])
+        .arg("-web.listen-address")
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "redis_exporter is not available ({e}): install the Debian package `prometheus-redis-exporter`"
+            )
+        });
+    let started = std::time::Instant::now();
+    let metrics = loop {
+        let got = std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut s| {
+                use std::io::{Read, Write};
+                s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").ok()?;
+                let mut body = String::new();
+                s.read_to_string(&mut body).ok()?;
+                Some(body)
+            });
+        if let Some(body) = got.filter(|b| b.contains("redis_up")) {
+            break body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "redis_exporter did not answer"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = exporter.kill();
+    let _ = exporter.wait();
+    metrics
+}
+
+#[test]
+fn redis_exporter_reads_redis_health_as_the_monitor_user_and_nothing_more() {
+    let metrics = redis_exporter_metrics();
+    // A command its ACL refuses would show as a scrape error with its message.
+    for line in [
+        "redis_up 1",
+        "redis_aof_enabled 1",
+        r#"redis_exporter_last_scrape_error{err=""} 0"#,
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in:\n{metrics}"
+        );
+    }
+    // The monitor user reads no key and writes nothing.
+    let redis = testkit::redis_server::RedisServer::start_as(
+        &[&crate::durable_conf()],
+        Some(("default", "admin-change-me")),
+    );
+    let mut monitor = redis::Client::open(redis.url_as("monitor", "monitor-change-me"))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    for cmd in [
+        &["GET", "tg:{e}:meta"][..],
+        &["SET", "x", "1"],
+        &["FLUSHALL"],
+    ] {
+        let mut c = redis::cmd(cmd[0]);
+        for a in &cmd[1..] {
+            c.arg(*a);
+        }
+        let refused = c.query::<redis::Value>(&mut monitor).unwrap_err();
+        assert!(
+            refused.to_string().to_lowercase().contains("noperm"),
+            "{cmd:?}: {refused}"
+        );
+    }
 }
 
 #[test]
