@@ -16,7 +16,7 @@
 --                {"not_open", opens_ms, now_ms} | {"bad_cutoff", closes_ms}
 --                {"not_sold_out", pool} (grab it instead) | {"code_taken"}
 --         leave: {"ok"} | {"unknown_event"} | {"not_found"}
--- Logs    "waiting" (member, order, seats, pools, cutoff, channel, card) on join;
+-- Logs    "waiting" (member, order, seats, pools, cutoff, channel, card, code) on join;
 --         "left" (member, reason left|lapsed) when an entry goes; "expired" first
 --         when the member's own hold was past its pay_by.
 -- Example: EVALSHA <sha> 10 tg:{cinema}:meta ... tg:{cinema}:waitq
@@ -116,5 +116,5 @@ end
 redis.call('ZADD', WAITQ, unpack(index))
 redis.call('XADD', LOG, '*', 'op', 'waiting', 'member', member, 'order', order,
            'seats', seats_arg, 'pools', table.concat(pools, ','), 'cutoff', cutoff,
-           'channel', channel, 'card', card, 'at', int(now))
+           'channel', channel, 'card', card, 'code', code, 'at', int(now))
 return { 'ok', member, record, int(wait_ahead(order)) }

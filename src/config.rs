@@ -1,8 +1,9 @@
 //! Configuration from flags and `TG_*` environment variables, with defaults that
-//! run out of the box: 127.0.0.1:8080, the embedded memory store, development
-//! secrets (with a warning).
+//! run out of the box: 127.0.0.1:8080, the durable embedded store in
+//! `./ticketgrab-data`, development secrets (with a warning).
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -84,11 +85,24 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// Redis URL, e.g. redis://ticketgrab:pw@127.0.0.1:6379. Without it (and
-    /// without --redis-cluster) the embedded memory store is used, which is
-    /// NOT durable: every event and ticket is lost when the process stops. A
-    /// URL that is set but cannot be parsed or reached stops the start.
+    /// without --redis-cluster) the embedded store is used, kept in
+    /// --data-dir. A URL that is set but cannot be parsed or reached stops
+    /// the start.
     #[arg(long, env = "TG_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+
+    /// Where the embedded store keeps its journal: every change is written
+    /// and fsynced there before it is confirmed, and read back at start. One
+    /// process per directory.
+    #[arg(long, env = "TG_DATA_DIR", default_value = "ticketgrab-data")]
+    pub data_dir: PathBuf,
+
+    /// The embedded store in memory only, NOT durable: every event and
+    /// ticket is lost when the process stops. For tests and demos.
+    /// --data-dir (or TG_DATA_DIR, as the container image sets it) is then
+    /// not used.
+    #[arg(long, env = "TG_MEMORY")]
+    pub memory: bool,
 
     /// Redis Cluster seed nodes, comma-separated redis:// URLs.
     #[arg(
@@ -208,7 +222,8 @@ impl Config {
         match self.redis_target() {
             Some(RedisTarget::Single(_)) => "redis",
             Some(RedisTarget::Cluster(_)) => "redis-cluster",
-            None => "memory",
+            None if self.memory => "memory",
+            None => "embedded",
         }
     }
 

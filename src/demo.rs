@@ -82,9 +82,15 @@ pub fn sales() -> Vec<Sale> {
     ]
 }
 
-/// Creates the demo sales (keeping any that exist) opening at `opens_at`.
-pub async fn create_sales(engine: &Engine, opens_at: Millis) -> Result<Vec<EventId>, Error> {
+/// Creates the demo sales opening at `opens_at`, keeping any that exist (a
+/// restart on the same data directory keeps their stock and tickets).
+/// Returns the ids and how many were created now.
+pub async fn create_sales(
+    engine: &Engine,
+    opens_at: Millis,
+) -> Result<(Vec<EventId>, usize), Error> {
     let mut ids = Vec::new();
+    let mut created = 0;
     for (id, title, org, price_fen, max_seats, pools) in sales() {
         let event = Event {
             id: EventId::parse(id)?,
@@ -112,11 +118,13 @@ pub async fn create_sales(engine: &Engine, opens_at: Millis) -> Result<Vec<Event
                 .collect::<Result<_, Error>>()?,
         };
         match engine.create_event(&event).await {
-            Ok(()) | Err(Error::EventExists) => ids.push(event.id),
+            Ok(()) => created += 1,
+            Err(Error::EventExists) => {}
             Err(e) => return Err(e),
         }
+        ids.push(event.id);
     }
-    Ok(ids)
+    Ok((ids, created))
 }
 
 /// The n-th demo member's card.

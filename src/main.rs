@@ -29,8 +29,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the service (with no subcommand at all: `serve --demo`). Without
-    /// --redis-url or --redis-cluster it keeps everything in memory, and a
-    /// restart loses every event and ticket.
+    /// --redis-url or --redis-cluster it keeps everything in the embedded
+    /// store's journal in --data-dir (./ticketgrab-data); --memory keeps
+    /// nothing.
     Serve(Box<Config>),
     /// Mint a development token from the configured secrets.
     Token {
@@ -215,20 +216,23 @@ fn serve(config: Config) -> anyhow::Result<()> {
         if config.secrets.are_dev_defaults() {
             tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET, TG_CARD_SECRET and TG_PAYMENT_SECRET");
         }
-        if config.redis_target().is_none() {
-            tracing::warn!(
-                "store: embedded memory, NOT durable: every event and ticket is lost when \
-                 this process stops or restarts, and event ids can be created again; \
-                 set TG_REDIS_URL (or --redis-url) for a durable store"
-            );
+        match config.store_kind() {
+            "memory" => tracing::warn!(
+                "store: embedded, in memory only (--memory), NOT durable: every event and \
+                 ticket is lost when this process stops or restarts, and event ids can be \
+                 created again; leave out --memory for the durable embedded store"
+            ),
+            "embedded" => tracing::info!(
+                data_dir = %config.data_dir.display(),
+                "store: embedded, durable: every change is fsynced to the journal in the data \
+                 directory before it is confirmed"
+            ),
+            _ => {}
         }
         let app = App::build(&config).await?;
         tracing::info!(addr = %app.local_addr(), store = config.store_kind(), "ticketgrab listening");
         if let Some(tokens) = &app.demo_tokens {
-            println!(
-                "\nDemo sales open in {} s. Tokens (valid 24 h):\n{tokens}",
-                config.demo_opens_in
-            );
+            println!("\n{tokens}");
         }
         app.run_until_stopped(shutdown_signal()).await
     })

@@ -29,7 +29,7 @@ pub struct App {
     pub state: AppState,
     /// How the server treats connections.
     limits: server::Limits,
-    /// The demo sales' tokens, when `--demo` was given.
+    /// When the demo sales open and their tokens, when `--demo` was given.
     pub demo_tokens: Option<String>,
 }
 
@@ -47,7 +47,13 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
                     Duration::from_millis(config.redis_wait_timeout_ms),
                 ),
         ),
-        None => Arc::new(MemoryStore::new()),
+        None if config.memory => Arc::new(MemoryStore::new()),
+        None => Arc::new(MemoryStore::open(&config.data_dir).with_context(|| {
+            format!(
+                "opening the embedded store in {}",
+                config.data_dir.display()
+            )
+        })?),
     };
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
     let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
@@ -153,12 +159,22 @@ impl App {
         if config.demo {
             let opens_in = i64::try_from(config.demo_opens_in).unwrap_or(0) * 1_000;
             let opens_at = Millis(Millis::now().0 + opens_in);
-            let ids = crate::demo::create_sales(&app.state.engine, opens_at)
+            let (ids, created) = crate::demo::create_sales(&app.state.engine, opens_at)
                 .await
                 .context("creating the demo sales")?;
-            tracing::info!(events = ids.len(), opens_at = %opens_at.rfc3339(), "demo sales created");
+            tracing::info!(events = ids.len(), created, opens_at = %opens_at.rfc3339(), "demo sales ready");
             let base = format!("http://{}", app.local_addr());
-            app.demo_tokens = Some(crate::demo::tokens(&config.secrets.minter(), &base));
+            let when = if created == ids.len() {
+                format!("Demo sales open in {} s.", config.demo_opens_in)
+            } else {
+                format!(
+                    "Demo sales: {} kept from the data directory {} (with their tickets), {created} new.",
+                    ids.len() - created,
+                    config.data_dir.display()
+                )
+            };
+            let tokens = crate::demo::tokens(&config.secrets.minter(), &base);
+            app.demo_tokens = Some(format!("{when} Tokens (valid 24 h):\n{tokens}"));
         }
         Ok(app)
     }

@@ -52,9 +52,14 @@ struct Cli {
     /// Start a ticketgrab server here for the rehearsal.
     #[arg(long)]
     spawn: bool,
-    /// With --spawn: start a redis-server too (otherwise the server's memory store).
+    /// With --spawn: start a redis-server too (otherwise the server's
+    /// embedded store, in memory unless --durable).
     #[arg(long, requires = "spawn")]
     redis: bool,
+    /// With --spawn and without --redis: the durable embedded store, its
+    /// journal in the run's temporary directory (removed after the run).
+    #[arg(long, requires = "spawn", conflicts_with = "redis")]
+    durable: bool,
     /// With --spawn: the ticketgrab binary (default: next to this one).
     #[arg(long)]
     server_bin: Option<PathBuf>,
@@ -123,12 +128,15 @@ async fn main() -> anyhow::Result<()> {
     let target = match &cli.url {
         Some(url) => Target::external(url, cli.secrets.clone()),
         None if cli.spawn => {
-            Target::spawn(
-                &server_binary(cli.server_bin.as_deref())?,
-                cli.redis,
-                &cli.server_args,
-            )
-            .await?
+            let mut args = cli.server_args.clone();
+            if cli.durable {
+                // Inside the run's own directory, which goes when the run does.
+                let dir = std::env::temp_dir()
+                    .join(format!("ticketgrab-load-{}", std::process::id()))
+                    .join("data");
+                args.push(format!("--data-dir={}", dir.display()));
+            }
+            Target::spawn(&server_binary(cli.server_bin.as_deref())?, cli.redis, &args).await?
         }
         None => anyhow::bail!("give --url of a running server, or --spawn"),
     };

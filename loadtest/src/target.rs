@@ -115,6 +115,10 @@ impl Target {
         let port = testkit::free_port();
         args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
         args.extend(extra_args.iter().cloned());
+        let given: Vec<&str> = extra_args.iter().map(String::as_str).collect();
+        if !with_redis && !testkit::names_a_store(&given) {
+            args.push("--memory".into());
+        }
         let log = std::fs::File::create(dir.join("server.log"))?;
         let child = Command::new(server_bin)
             .args(&args)

@@ -3,6 +3,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::ascii::Ascii;
 use crate::error::Error;
 
 /// A union card number that passed normalization and the Luhn check.
@@ -67,7 +68,8 @@ impl CardNumber {
     /// `6217 **** **** 1234`: the only form of a card that may be shown or stored.
     pub fn masked(&self) -> MaskedCard {
         let d = &self.0;
-        MaskedCard(format!("{} **** **** {}", &d[..4], &d[d.len() - 4..]))
+        let masked = format!("{} **** **** {}", &d[..4], &d[d.len() - 4..]);
+        MaskedCard(Ascii::new(&masked).expect("19 ASCII characters"))
     }
 }
 
@@ -93,7 +95,7 @@ pub fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Appends the Luhn check digit to `body` (digits only). Used to mint valid test
@@ -106,9 +108,9 @@ pub fn with_check_digit(body: &str) -> String {
 }
 
 /// A masked card, `6217 **** **** 1234`, safe to store, show and export.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
-pub struct MaskedCard(String);
+pub struct MaskedCard(Ascii<19>);
 
 impl MaskedCard {
     /// Rebuilds a masked card read back from the store: four digits, two
@@ -118,14 +120,14 @@ impl MaskedCard {
         let b = s.as_bytes();
         let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
         if b.len() == 19 && digits(0..4) && &s[4..15] == " **** **** " && digits(15..19) {
-            Ok(Self(s.to_owned()))
+            Ok(Self(Ascii::new(s).expect("19 ASCII characters")))
         } else {
             Err(Error::Corrupt("bad masked card".into()))
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -135,7 +137,7 @@ impl MaskedCard {
 /// member index entry and log entry holds in Redis.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
-pub struct MemberKey(String);
+pub struct MemberKey(Ascii<32>);
 
 impl MemberKey {
     /// Rebuilds a key read back from the store (32 lowercase hex digits).
@@ -144,14 +146,14 @@ impl MemberKey {
             && s.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            Ok(Self(s.to_owned()))
+            Ok(Self(Ascii::new(s).expect("32 hex digits")))
         } else {
             Err(Error::Corrupt(format!("bad member key {s:?}")))
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -172,7 +174,7 @@ impl MemberKeyer {
         let mut mac = self.mac.clone();
         mac.update(card.digits().as_bytes());
         let out = mac.finalize().into_bytes();
-        MemberKey(hex::encode(&out[..16]))
+        MemberKey(Ascii::new(&hex::encode(&out[..16])).expect("32 hex digits"))
     }
 
     /// The stored identity of a member: key and masked card.

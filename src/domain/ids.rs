@@ -3,6 +3,7 @@
 
 use rand::Rng;
 
+use super::ascii::Ascii;
 use crate::error::Error;
 
 /// Checks a slug: 1..=`max` characters of `a-z`, `0-9`, `-`, `_`, starting with a
@@ -98,41 +99,53 @@ const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// 12 characters × 5 bits = 60 bits of randomness, so codes cannot be guessed.
 const CODE_LEN: usize = 12;
 
+/// Whether `b` is a letter of [`CODE_ALPHABET`].
+fn in_alphabet(b: u8) -> bool {
+    matches!(b, b'0'..=b'9' | b'A'..=b'H' | b'J' | b'K' | b'M' | b'N' | b'P'..=b'T' | b'V'..=b'Z')
+}
+
 /// A reservation code: short, random, unguessable, unique within its event.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
-pub struct Code(String);
+pub struct Code(Ascii<CODE_LEN>);
 
 impl Code {
     pub fn random() -> Self {
         let mut rng = rand::rng();
-        Self(
-            (0..CODE_LEN)
-                .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..32)]))
-                .collect(),
-        )
+        let s: String = (0..CODE_LEN)
+            .map(|_| char::from(CODE_ALPHABET[rng.random_range(0..32)]))
+            .collect();
+        Self(Ascii::new(&s).expect("12 letters of the alphabet"))
     }
 
     /// Parses a code as typed or scanned; lowercase is accepted.
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let up = s.to_ascii_uppercase();
-        if up.len() == CODE_LEN && up.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
-            Ok(Self(up))
-        } else {
-            Err(Error::invalid(format!(
-                "reservation code must be {CODE_LEN} characters"
-            )))
+        let mut up = [0u8; CODE_LEN];
+        if s.len() == CODE_LEN {
+            for (to, b) in up.iter_mut().zip(s.bytes()) {
+                *to = b.to_ascii_uppercase();
+            }
+            // Crockford's letters: digits and A-Z without I, L, O, U (a
+            // match, not a search of the alphabet: every journal record
+            // holds a code).
+            if up.iter().all(|&b| in_alphabet(b)) {
+                let up = std::str::from_utf8(&up).expect("ASCII");
+                return Ok(Self(Ascii::new(up).expect("12 ASCII bytes")));
+            }
         }
+        Err(Error::invalid(format!(
+            "reservation code must be {CODE_LEN} characters"
+        )))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -159,6 +172,13 @@ mod tests {
         assert!(!other.is_within(&bj));
         assert!(OrgPath::parse("a/b/c/d").is_err());
         assert!(OrgPath::parse("a//b").is_err());
+    }
+
+    #[test]
+    fn the_alphabet_test_is_the_alphabet() {
+        for b in 0..=255u8 {
+            assert_eq!(in_alphabet(b), CODE_ALPHABET.contains(&b), "{b}");
+        }
     }
 
     #[test]

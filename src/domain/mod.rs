@@ -4,6 +4,7 @@
 //! are plain data with public fields, checked as a whole by
 //! [`Event::validate`] before any store sees them; `Millis` is any instant.
 
+mod ascii;
 mod card;
 mod event;
 mod ids;

@@ -27,7 +27,7 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// The store is reachable and can take a change; names the store kind
-/// (`memory` is not durable).
+/// (`memory`, the embedded store run with `--memory`, is not durable).
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = Object), (status = 503, body = super::dto::Problem)))]
 pub async fn readyz(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {

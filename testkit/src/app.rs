@@ -53,11 +53,15 @@ pub async fn spawn_app_on(redis_url: &str, flags: &[&str]) -> TestApp {
     spawn_app_flags(&all).await
 }
 
-/// The service with these flags (which must name its store).
+/// The service with these flags; without a store among them, the embedded
+/// store in memory (`--memory`).
 pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
     let mut all: Vec<&str> = TEST_FLAGS.to_vec();
     all.extend(["--store-timeout-ms", "1000"]);
     all.extend(flags);
+    if !crate::names_a_store(flags) {
+        all.push("--memory");
+    }
     let config = Config::parse(&all).expect("test flags parse");
     let app = App::build(&config).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
@@ -76,6 +80,19 @@ pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
 }
 
 impl TestApp {
+    /// A client of a server running elsewhere (another process) at `base`,
+    /// whose tokens `tokens` signs.
+    pub fn external(base: &str, tokens: Minter) -> Self {
+        Self {
+            base: base.to_owned(),
+            tokens,
+            redis: None,
+            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            stop: None,
+            server: None,
+        }
+    }
+
     /// The n-th test member's token, valid an hour.
     pub fn member(&self, n: u64, org: &str) -> String {
         crate::member_token(&self.tokens, n, org)

@@ -21,6 +21,15 @@ use ticketgrab::domain::{
     CardNumber, Event, EventId, Millis, OrgPath, Pool, PoolId, with_check_digit,
 };
 
+/// Whether server flags choose a store (Redis, a data directory, memory).
+pub fn names_a_store(flags: &[&str]) -> bool {
+    flags.iter().any(|f| {
+        ["--redis-url", "--redis-cluster", "--data-dir", "--memory"]
+            .iter()
+            .any(|s| f.starts_with(s))
+    })
+}
+
 /// The n-th test card: a valid 19-digit union card number.
 pub fn card(n: u64) -> CardNumber {
     CardNumber::parse(&with_check_digit(&format!("6217{n:014}")))

@@ -36,6 +36,9 @@ impl TestRouter {
             "1000",
         ];
         all.extend(flags);
+        if !crate::names_a_store(flags) {
+            all.push("--memory");
+        }
         let config = Config::parse(&all).expect("test flags parse");
         let state = ticketgrab::startup::state(&config).expect("state builds");
         Self {

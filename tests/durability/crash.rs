@@ -173,6 +173,7 @@ async fn the_shipped_config_is_durable_and_its_user_can_do_only_what_the_service
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killing_redis_three_times_mid_sale_loses_no_confirmed_ticket() {
+    let _turn = crate::ONE_CROWD_AT_A_TIME.lock().await;
     let mut redis = start_durable();
     let url = redis.url_as("ticketgrab", "ticketgrab-change-me");
     let app = Arc::new(spawn_app_on(&url, &["--store-timeout-ms", "1000"]).await);

@@ -19,6 +19,7 @@ use testkit::cluster::RedisCluster;
 /// Two replicas, because with WAIT a master whose only replica was promoted
 /// has none left to wait for: the sale would stop confirming until one is back.
 async fn sale_with_failover(wait_replicas: &str) -> (usize, Value, usize) {
+    let _turn = crate::ONE_CROWD_AT_A_TIME.lock().await;
     let mut cluster = RedisCluster::start(3, 2);
     let urls = cluster.urls().join(",");
     let flags = [

@@ -1,9 +1,11 @@
 //! Durability: the service on deploy/redis/redis.conf with its own ACL user,
-//! Redis killed with SIGKILL mid-sale and restarted from its AOF, and a cluster
-//! master killed mid-sale with and without waiting for a replica.
+//! Redis killed with SIGKILL mid-sale and restarted from its AOF, a cluster
+//! master killed mid-sale with and without waiting for a replica, and the
+//! service itself killed mid-sale on the durable embedded store.
 
 mod crash;
 mod deploy;
+mod embedded;
 mod failover;
 
 use std::collections::HashMap;
@@ -14,6 +16,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use testkit::app::TestApp;
+
+/// The crowd tests (SIGKILLs and failovers mid-sale, 200 clients each) take
+/// turns: run at once on two cores they starve each other's stores past
+/// their timeouts, which is a test of the machine, not of the service.
+pub static ONE_CROWD_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// deploy/redis/redis.conf, as shipped.
 pub fn durable_conf() -> String {

@@ -16,6 +16,7 @@ use ticketgrab::domain::{
 };
 use ticketgrab::store::{Find, Grab, Join, LogEntry, LogOp, LogPos, MemoryStore, Snapshot, Store};
 
+use super::durable::Reopening;
 use super::{keyer, redis_store, state};
 use testkit::redis_server::RedisServer;
 use testkit::{card, event_id, open_event};
@@ -376,6 +377,21 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_sequences_give_identical_results_on_memory_and_redis() {
+    let server = RedisServer::start();
+    let redis = redis_store(&server, 4);
+    differential("redis", || redis.clone()).await;
+}
+
+/// The durable embedded store, rebuilt from its journal after every call,
+/// against the memory store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_sequences_give_identical_results_on_memory_and_the_durable_store() {
+    differential("durable", || Arc::new(Reopening::new())).await;
+}
+
+/// Runs the random sequences on the memory store (the model) and on the
+/// store `other` gives for each sequence.
+async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
     let sequences: usize = std::env::var("TG_DIFF_SEQUENCES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -384,8 +400,6 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
-    let server = RedisServer::start();
-    let redis = redis_store(&server, 4);
     let keyer = keyer();
     let mut total_ops = 0;
     // How often the waiting list was really exercised (joins that took,
@@ -394,6 +408,7 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
     for seq in 0..sequences {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
         let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let redis = other(); // the store under test
         let n_pools = rng.random_range(1..=4);
         let pool_specs: Vec<(String, i64)> = (0..n_pools)
             .map(|i| (format!("p{i}"), rng.random_range(1..=4)))
@@ -447,7 +462,7 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
         let (mr, rr) = (audit(&m), audit(&r));
         assert!(
             mr.ok && rr.ok,
-            "seed {seed} sequence {seq}: audit memory {:?} redis {:?}",
+            "seed {seed} sequence {seq}: audit memory {:?} {name} {:?}",
             mr.violations,
             rr.violations
         );
@@ -458,7 +473,7 @@ async fn random_sequences_give_identical_results_on_memory_and_redis() {
         );
     }
     eprintln!(
-        "differential: {sequences} sequences, {total_ops} operations, seed {seed}; \
+        "differential ({name}): {sequences} sequences, {total_ops} operations, seed {seed}; \
          {joined} joins, {assigned} assignments, {no_shows} no-shows"
     );
     if sequences >= 200 {

@@ -1,11 +1,15 @@
 //! Engine and store tests. Those marked Redis start their own redis-server.
 
-/// Runs each listed case (`cases::<name>(Harness)`) on the memory store, a
+/// Runs each listed case (`cases::<name>(Harness)`) on the memory store, the
+/// durable embedded store (rebuilt from its journal after every call), a
 /// real Redis and a Redis Cluster.
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod on_memory {
             $(#[tokio::test] async fn $case() { super::cases::$case(crate::memory()).await })*
+        }
+        mod on_durable {
+            $(#[tokio::test] async fn $case() { super::cases::$case(crate::durable()).await })*
         }
         mod on_redis {
             $(#[tokio::test] async fn $case() { super::cases::$case(crate::redis()).await })*
@@ -19,6 +23,7 @@ macro_rules! conformance {
 mod concurrency;
 mod conformance;
 mod differential;
+mod durable;
 mod read_model;
 mod scripts;
 mod sweeper;
@@ -63,6 +68,12 @@ pub fn keyer() -> MemberKeyer {
 
 pub fn memory() -> Harness {
     Harness::new(Arc::new(MemoryStore::new()), None, None)
+}
+
+/// The durable embedded store, closed and rebuilt from its journal after
+/// every call (durable.rs).
+pub fn durable() -> Harness {
+    Harness::new(Arc::new(durable::Reopening::new()), None, None)
 }
 
 pub fn redis_store(server: &RedisServer, connections: usize) -> Arc<dyn Store> {

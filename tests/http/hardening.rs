@@ -264,10 +264,19 @@ impl Drop for Process {
 
 /// The real binary, `serve` with these flags; waits for it to listen.
 fn start(flags: &[&str]) -> Process {
+    let memory: &[&str] = if testkit::names_a_store(flags) {
+        &[]
+    } else {
+        &["--memory"]
+    };
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
         .arg("serve")
         .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
         .args(flags)
+        .args(memory)
+        // As the container image sets it: --memory still wins, and a
+        // --data-dir flag overrides it.
+        .env("TG_DATA_DIR", "/nonexistent/ticketgrab-data")
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

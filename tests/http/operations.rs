@@ -537,7 +537,7 @@ fn a_bad_argument_is_one_line_on_stderr_not_a_stack_trace() {
 #[test]
 fn logs_written_to_a_file_carry_no_colour_codes() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--memory"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -550,4 +550,79 @@ fn logs_written_to_a_file_carry_no_colour_codes() {
     child.wait().unwrap();
     assert!(first.contains("WARN"), "{first}");
     assert!(!first.contains('\u{1b}'), "an escape code in {first:?}");
+}
+
+/// `ticketgrab serve` started in `dir` with JSON logs and no store flag;
+/// returns it, its base URL and its log lines up to "listening".
+fn serve_in(dir: &std::path::Path) -> (std::process::Child, String, Vec<Value>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let listening = line["fields"]["message"] == "ticketgrab listening";
+        lines.push(line);
+        if listening {
+            let addr = lines.last().unwrap()["fields"]["addr"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            return (child, format!("http://{addr}"), lines);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the service stopped before listening: {lines:?}");
+}
+
+#[tokio::test]
+async fn by_default_the_embedded_store_keeps_sales_in_ticketgrab_data_across_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base, lines) = serve_in(dir.path());
+    // The start log names the store and the directory.
+    let store = lines
+        .iter()
+        .find(|l| l["fields"]["data_dir"].is_string())
+        .unwrap_or_else(|| panic!("no line names the data directory: {lines:?}"));
+    assert_eq!(store["fields"]["data_dir"], "ticketgrab-data");
+    assert!(dir.path().join("ticketgrab-data/journal").exists());
+    let app = testkit::app::TestApp::external(
+        &base,
+        ticketgrab::config::Config::parse(&[])
+            .unwrap()
+            .secrets
+            .minter(),
+    );
+    let (_, ready) = app.get("/readyz", "").await;
+    assert_eq!(ready["store"], "embedded");
+    assert_eq!(ready["durable"], true);
+    app.create_open_event("umbrella", &[("u", 500)]).await;
+    let me = app.member(1, "bj/x");
+    let (status, ticket) = app.grab(&me, "umbrella", json!({"pool": "u"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, base, _) = serve_in(dir.path());
+    let app = testkit::app::TestApp::external(&base, app.tokens);
+    // The sale and the ticket are there; the id cannot be taken again.
+    let (status, again) = app.grab(&me, "umbrella", json!({"pool": "u"})).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["code"], ticket["code"]);
+    let (status, created) = app
+        .post(
+            "/api/v1/admin/events",
+            &app.admin("bj"),
+            testkit::app::event_body("umbrella", "bj", &[("u", 500)], 0, 1),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{created}");
+    assert_eq!(created["code"], "exists");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

@@ -44,8 +44,8 @@ impl EventData {
     /// A new ticket of `seats` seats from `pool` for `member` (checked
     /// already): held until `pay_by` on a sale with payment holds when it
     /// comes from the app (a walk-up at a station pays at the counter),
-    /// active otherwise; the pool's figures and the indexes follow. The
-    /// caller logs it. A grab and a waiting-list assignment both make one.
+    /// active otherwise. The caller logs it. A grab and a waiting-list
+    /// assignment both make one.
     pub(super) fn new_ticket(
         &mut self,
         code: &Code,
@@ -60,10 +60,28 @@ impl EventData {
         } else {
             0
         };
-        let (status, pay_by) = if hold > 0 {
-            (Status::Held, Some(Millis(now.0 + hold)))
+        let pay_by = (hold > 0).then(|| Millis(now.0 + hold));
+        self.put_ticket(code, pool, seats, channel, member, now, pay_by)
+    }
+
+    /// Puts a ticket made at `now` (by [`EventData::new_ticket`], or as the
+    /// journal tells it) in place: held until `pay_by` if it has one, else
+    /// active; the pool's figures and the indexes follow.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn put_ticket(
+        &mut self,
+        code: &Code,
+        pool: &PoolId,
+        seats: u8,
+        channel: Channel,
+        member: &Member,
+        now: Millis,
+        pay_by: Option<Millis>,
+    ) -> Reservation {
+        let status = if pay_by.is_some() {
+            Status::Held
         } else {
-            (Status::Active, None)
+            Status::Active
         };
         let stats = self.pool_mut(pool).expect("a pool of the event");
         stats.remaining -= i64::from(seats);

@@ -4,11 +4,20 @@
 //!
 //! Each method mirrors one script in `lua/` check for check, in the same order,
 //! so that both stores give the same answer to the same sequence of calls.
+//!
+//! Opened on a data directory ([`MemoryStore::open`]) it is durable: the log
+//! entries each change writes go to a journal (journal/) and are fsynced
+//! before the call answers, and the state is rebuilt from them at start
+//! (replay.rs). [`MemoryStore::new`] keeps nothing (`--memory`).
 
 mod changes;
+mod durable;
 mod holds;
+mod journal;
+mod log;
 mod reads;
 mod release;
+mod replay;
 mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -25,6 +34,10 @@ use crate::domain::{
     StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
+use journal::Journal;
+#[cfg(test)]
+use journal::Record;
+use log::Log;
 
 /// Events by id. A std `Mutex` rather than tokio's: it is never held across an
 /// `.await`, every critical section is a few map operations, and a std mutex is
@@ -33,7 +46,16 @@ pub struct MemoryStore {
     events: Mutex<HashMap<EventId, EventData>>,
     /// The store's clock (the wall clock; tests step it).
     clock: Clock,
+    /// Where every change is kept (`MemoryStore::open`); `None`: nowhere,
+    /// everything is lost when the process ends.
+    journal: Option<Journal>,
 }
+
+/// The embedded store's hash maps. Their keys are member keys (HMAC
+/// outputs), codes (drawn by the service) and payment ids (from signed
+/// notifications): no client chooses them, so the faster foldhash serves
+/// where std's SipHash was a tenth of the time of rebuilding a journal.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A clock: the current time in ms. The wall clock can step back (NTP); the
 /// store must then give sane answers, never panic.
@@ -45,106 +67,31 @@ impl Default for MemoryStore {
     }
 }
 
+#[derive(Clone, Debug, PartialEq)]
 struct EventData {
     event: Event,
     status: SaleStatus,
     /// Live numbers, in the event's pool order.
     pools: Vec<PoolStats>,
-    reservations: HashMap<Code, Reservation>,
+    reservations: Map<Code, Reservation>,
     /// Each member's latest reservation code.
-    members: HashMap<MemberKey, Code>,
+    members: Map<MemberKey, Code>,
     /// Held reservations by `pay_by`, as the Redis store's sorted set.
     holds: BTreeSet<(Millis, Code)>,
     /// Payment notifications by the provider's id: the ticket, the amount,
     /// and what it did.
-    payments: HashMap<String, (Code, i64, PaymentOutcome)>,
+    payments: Map<String, (Code, i64, PaymentOutcome)>,
     /// The waiting list by order, each member's order, the last order given.
     waiting: BTreeMap<u64, WaitEntry>,
-    waiting_by_member: HashMap<MemberKey, u64>,
+    waiting_by_member: Map<MemberKey, u64>,
     wseq: u64,
-    log: Vec<LogEntry>,
+    log: Log,
 }
 
 impl EventData {
-    fn pool_mut(&mut self, id: &PoolId) -> Option<&mut PoolStats> {
-        self.pools.iter_mut().find(|p| &p.id == id)
-    }
-
-    fn view(&self, now: Millis) -> EventView {
-        let mut pools = self.pools.clone();
-        for p in &mut pools {
-            p.waiting = self
-                .waiting
-                .values()
-                .filter(|w| w.choices.contains(&p.id))
-                .count() as i64;
-        }
-        EventView {
-            event: self.event.clone(),
-            status: self.status,
-            pools,
-            server_time: now,
-        }
-    }
-
-    fn find(&self, find: &Find) -> Option<&Reservation> {
-        let code = match find {
-            Find::Code(code) => code,
-            Find::Member(member) => self.members.get(member)?,
-        };
-        self.reservations.get(code)
-    }
-
-    fn log(&mut self, at: Millis, op: LogOp) {
-        self.log.push(LogEntry { at, op });
-    }
-}
-
-impl MemoryStore {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A store on another clock.
-    pub fn with_clock(clock: Clock) -> Self {
-        Self {
-            events: Mutex::default(),
-            clock,
-        }
-    }
-
-    fn now(&self) -> Millis {
-        (self.clock)()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<EventId, EventData>> {
-        // A panic while holding the lock cannot leave half a change behind: every
-        // method checks everything before its first write, as the scripts do.
-        self.events
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn with_event<T>(
-        &self,
-        id: &EventId,
-        f: impl FnOnce(&mut EventData) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut events = self.lock();
-        let data = events.get_mut(id).ok_or(Error::UnknownEvent)?;
-        f(data)
-    }
-}
-
-#[async_trait]
-impl Store for MemoryStore {
-    async fn create_event(&self, event: &Event) -> Result<(), Error> {
-        let mut events = self.lock();
-        if events.contains_key(&event.id) {
-            return Err(Error::EventExists);
-        }
-        let now = self.now();
-        let mut data = EventData {
+    /// A new event's state: all stock unsold, the sale open, nothing logged.
+    fn new(event: &Event) -> Self {
+        EventData {
             event: event.clone(),
             status: SaleStatus::Open,
             pools: event
@@ -164,39 +111,128 @@ impl Store for MemoryStore {
                     waiting: 0,
                 })
                 .collect(),
-            reservations: HashMap::new(),
-            members: HashMap::new(),
+            reservations: Map::default(),
+            members: Map::default(),
             holds: BTreeSet::new(),
-            payments: HashMap::new(),
+            payments: Map::default(),
             waiting: BTreeMap::new(),
-            waiting_by_member: HashMap::new(),
+            waiting_by_member: Map::default(),
             wseq: 0,
-            log: Vec::new(),
-        };
-        for p in &event.pools {
-            data.log(
-                now,
-                LogOp::Created {
-                    pool: p.id.clone(),
-                    delta: p.total,
-                },
-            );
+            log: Log::default(),
         }
-        events.insert(event.id.clone(), data);
-        Ok(())
+    }
+
+    fn pool_mut(&mut self, id: &PoolId) -> Option<&mut PoolStats> {
+        self.pools.iter_mut().find(|p| &p.id == id)
+    }
+
+    fn log(&mut self, at: Millis, op: LogOp) {
+        self.log.push(LogEntry { at, op });
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store on another clock.
+    pub fn with_clock(clock: Clock) -> Self {
+        Self {
+            events: Mutex::default(),
+            clock,
+            journal: None,
+        }
+    }
+
+    fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<EventId, EventData>> {
+        // A panic while holding the lock cannot leave half a change behind: every
+        // method checks everything before its first write, as the scripts do.
+        self.events
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs one change (or read) of an event under the lock, journals the
+    /// log entries it wrote, and answers once they — and everything before
+    /// them — are on disk.
+    async fn with_event<T>(
+        &self,
+        id: &EventId,
+        f: impl FnOnce(&mut EventData) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let (out, ticket) = {
+            let mut events = self.lock();
+            let data = events.get_mut(id).ok_or(Error::UnknownEvent)?;
+            let before = data.log.len();
+            let out = f(data);
+            let ticket = self
+                .journal
+                .as_ref()
+                .map(|j| j.append_log(id, data.log.after(before)));
+            (out, ticket)
+        };
+        self.settle(ticket).await?;
+        out
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn create_event(&self, event: &Event) -> Result<(), Error> {
+        let (out, ticket) = {
+            let mut events = self.lock();
+            if events.contains_key(&event.id) {
+                (
+                    Err(Error::EventExists),
+                    self.journal.as_ref().map(Journal::seen),
+                )
+            } else {
+                let now = self.now();
+                let mut data = EventData::new(event);
+                for p in &event.pools {
+                    data.log(
+                        now,
+                        LogOp::Created {
+                            pool: p.id.clone(),
+                            delta: p.total,
+                        },
+                    );
+                }
+                let ticket = self
+                    .journal
+                    .as_ref()
+                    .map(|j| j.append_event(event, data.log.iter()));
+                events.insert(event.id.clone(), data);
+                (Ok(()), ticket)
+            }
+        };
+        self.settle(ticket).await?;
+        out
     }
 
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
-        Ok(self.lock().keys().cloned().collect())
+        let (ids, ticket) = {
+            let events = self.lock();
+            let ids = events.keys().cloned().collect();
+            (ids, self.journal.as_ref().map(Journal::seen))
+        };
+        self.settle(ticket).await?;
+        Ok(ids)
     }
 
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
-        self.with_event(id, |data| Ok(data.view(self.now())))
+        self.with_event(id, |data| Ok(data.view(self.now()))).await
     }
 
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
         req.check_seats()?;
         self.with_event(req.event, |data| data.grab(req, code, self.now()))
+            .await
     }
 
     async fn cancel(
@@ -206,10 +242,12 @@ impl Store for MemoryStore {
         code: &Code,
     ) -> Result<Reservation, Error> {
         self.with_event(event, |data| data.cancel(member, code, self.now()))
+            .await
     }
 
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
         self.with_event(event, |data| data.redeem(find, self.now()))
+            .await
     }
 
     async fn pay(
@@ -220,10 +258,12 @@ impl Store for MemoryStore {
         amount: i64,
     ) -> Result<Payment, Error> {
         self.with_event(event, |data| data.pay(code, payment, amount, self.now()))
+            .await
     }
 
     async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
         self.with_event(event, |data| Ok(data.expire_due(max, self.now())))
+            .await
     }
 
     async fn restock(
@@ -233,39 +273,48 @@ impl Store for MemoryStore {
         delta: i64,
     ) -> Result<Restocked, Error> {
         self.with_event(event, |data| data.restock(pool, delta, self.now()))
+            .await
     }
 
     async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
         req.grab.check_seats()?;
         self.with_event(req.grab.event, |data| data.join(req, code, self.now()))
+            .await
     }
 
     async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
         self.with_event(event, |data| data.leave(member, self.now()))
+            .await
     }
 
     async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
         self.with_event(event, |data| Ok(data.waiting_of(member)))
+            .await
     }
 
     async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
         self.with_event(event, |data| data.release(pool, self.now()))
+            .await
     }
 
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
         self.with_event(event, |data| data.set_status(action, self.now()))
+            .await
     }
 
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
         self.with_event(event, |data| Ok(data.find(find).cloned()))
+            .await
     }
 
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.with_event(event, |data| Ok(data.grab_rate(self.now())))
+            .await
     }
 
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.with_event(event, |data| Ok(data.snapshot(self.now())))
+            .await
     }
 
     async fn log_after(
@@ -275,12 +324,18 @@ impl Store for MemoryStore {
         max: usize,
     ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
         self.with_event(event, |data| Ok(data.log_after(after, max)))
+            .await
     }
 
+    /// Ready unless the journal can no longer be written.
     async fn ping(&self) -> Result<(), Error> {
-        Ok(())
+        self.journal.as_ref().map_or(Ok(()), Journal::check)
     }
 }
 
+#[cfg(test)]
+mod durable_tests;
+#[cfg(test)]
+mod journal_tests;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,9 @@
-//! The whole-event reads of the embedded store: the snapshot, the grab rate,
-//! the log after a position.
+//! The reads of the embedded store: the event's view, one reservation, the
+//! snapshot, the grab rate, the log after a position.
 
 use super::EventData;
-use crate::domain::{Code, MemberKey, Millis, Reservation};
-use crate::store::{LogEntry, LogOp, LogPos, Snapshot};
+use crate::domain::{Code, EventView, MemberKey, Millis, Reservation};
+use crate::store::{Find, LogEntry, LogOp, LogPos, Snapshot};
 
 /// The position after the first `n` entries of a log.
 fn position(n: usize) -> LogPos {
@@ -14,6 +14,31 @@ fn position(n: usize) -> LogPos {
 }
 
 impl EventData {
+    pub(super) fn view(&self, now: Millis) -> EventView {
+        let mut pools = self.pools.clone();
+        for p in &mut pools {
+            p.waiting = self
+                .waiting
+                .values()
+                .filter(|w| w.choices.contains(&p.id))
+                .count() as i64;
+        }
+        EventView {
+            event: self.event.clone(),
+            status: self.status,
+            pools,
+            server_time: now,
+        }
+    }
+
+    pub(super) fn find(&self, find: &Find) -> Option<&Reservation> {
+        let code = match find {
+            Find::Code(code) => code,
+            Find::Member(member) => self.members.get(member)?,
+        };
+        self.reservations.get(code)
+    }
+
     pub(super) fn snapshot(&self, now: Millis) -> Snapshot {
         let mut reservations: Vec<Reservation> = self.reservations.values().cloned().collect();
         reservations.sort_by(|a, b| a.code.cmp(&b.code));
@@ -37,7 +62,7 @@ impl EventData {
             holds,
             waiting,
             waiting_index,
-            log: self.log.clone(),
+            log: self.log.to_vec(),
             log_end: position(self.log.len()),
         }
     }
@@ -60,11 +85,10 @@ impl EventData {
     pub(super) fn log_after(&self, after: LogPos, max: usize) -> Vec<(LogPos, LogEntry)> {
         let from = usize::try_from(after.seq).unwrap_or(usize::MAX);
         self.log
-            .iter()
-            .enumerate()
-            .skip(from)
+            .after(from)
             .take(max)
-            .map(|(i, e)| (position(i + 1), e.clone()))
+            .enumerate()
+            .map(|(i, e)| (position(from + i + 1), e.clone()))
             .collect()
     }
 }

@@ -101,6 +101,7 @@ impl EventData {
                 cutoff,
                 channel: entry.channel,
                 card: entry.card.clone(),
+                code: Some(code.clone()),
             },
         );
         self.waiting_by_member.insert(member.clone(), entry.order);

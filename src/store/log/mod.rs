@@ -1,5 +1,12 @@
 //! An event's log: its entries (one per state change, the audit trail the
 //! front ends' read models follow) and positions in it.
+//!
+//! An entry has one encoding, as fields and values: the Redis stream entry a
+//! script writes (`XADD ... op reserved code ...`), and the embedded store's
+//! journal record. [`LogEntry::fields`] writes it, [`LogEntry::from_fields`]
+//! reads it back, for both stores.
+
+mod fields;
 
 use crate::domain::{Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus};
 use crate::error::Error;
@@ -111,6 +118,9 @@ pub enum LogOp {
         cutoff: Millis,
         channel: Channel,
         card: MaskedCard,
+        /// The code the ticket gets when the entry is served; `None` in
+        /// entries written before the log carried it.
+        code: Option<Code>,
     },
     /// A member's entry left the waiting list unserved.
     Left {
@@ -138,3 +148,6 @@ pub enum LogOp {
         seats: u8,
     },
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! The log's one encoding, read back: every kind of entry.
+
+use super::{LogEntry, LogOp};
+use crate::domain::{Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus};
+
+#[test]
+fn every_kind_of_entry_reads_back_as_written() {
+    let code = Code::parse("7K2M9QX4T1ZB").unwrap();
+    let pool = PoolId::parse("show-1").unwrap();
+    let member = MemberKey::from_stored(&"ab".repeat(16)).unwrap();
+    let card = MaskedCard::from_stored("6217 **** **** 1234").unwrap();
+    let ops = vec![
+        LogOp::Created {
+            pool: pool.clone(),
+            delta: 400,
+        },
+        LogOp::Restocked {
+            pool: pool.clone(),
+            delta: -3,
+        },
+        LogOp::Reserved {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            channel: Channel::Station,
+            card: Some(card.clone()),
+            seats: 2,
+            pay_by: Some(Millis(1_800_000_000_000)),
+        },
+        LogOp::Reserved {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            channel: Channel::App,
+            card: None,
+            seats: 1,
+            pay_by: None,
+        },
+        LogOp::Paid {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            seats: 2,
+            payment: "wx-42".into(),
+            amount: 1_000,
+            late: true,
+        },
+        LogOp::Expired {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            seats: 3,
+        },
+        LogOp::RefundDue {
+            code: code.clone(),
+            payment: "wx-43".into(),
+            amount: 500,
+        },
+        LogOp::Cancelled {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            seats: 1,
+        },
+        LogOp::Redeemed {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            seats: 2,
+        },
+        LogOp::NoShow {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            seats: 4,
+        },
+        LogOp::Status(SaleStatus::Paused),
+        LogOp::Status(SaleStatus::Open),
+        LogOp::Status(SaleStatus::Closed),
+        LogOp::Waiting {
+            member: member.clone(),
+            order: 17,
+            choices: vec![pool.clone(), PoolId::parse("show-2").unwrap()],
+            seats: 2,
+            cutoff: Millis(1_800_000_100_000),
+            channel: Channel::App,
+            card: card.clone(),
+            code: Some(code.clone()),
+        },
+        LogOp::Left {
+            member: member.clone(),
+            reason: LeftReason::GotTicket,
+        },
+        LogOp::Assigned {
+            code,
+            pool,
+            member,
+            channel: Channel::App,
+            card,
+            seats: 2,
+            pay_by: None,
+            order: 17,
+        },
+    ];
+    for op in ops {
+        let entry = LogEntry {
+            at: Millis(1_799_999_999_999),
+            op,
+        };
+        let fields = entry.fields();
+        let flat: Vec<&str> = fields.iter().flat_map(|(k, v)| [*k, v.as_str()]).collect();
+        assert_eq!(LogEntry::from_fields(&flat).unwrap(), entry, "{flat:?}");
+    }
+    assert!(LogEntry::from_fields(&["op", "reserved", "at", "1"]).is_err());
+    assert!(LogEntry::from_fields(&["op", "teleported", "at", "1"]).is_err());
+}

@@ -1,0 +1,103 @@
+//! The embedded store made durable: opened on a data directory, rebuilt
+//! from the journal there, and answering only once the journal holds what a
+//! call saw.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::journal::{Journal, Record, Ticket};
+use super::{Clock, EventData, MemoryStore};
+use crate::domain::{EventId, Millis};
+use crate::error::Error;
+
+impl MemoryStore {
+    /// The durable store in `dir`: rebuilt from the journal there (created
+    /// if there is none), and keeping every change in it before answering.
+    /// One process per directory.
+    pub fn open(dir: &Path) -> Result<Self, Error> {
+        Self::open_with_clock(dir, Arc::new(Millis::now))
+    }
+
+    /// [`MemoryStore::open`] on another clock.
+    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Self, Error> {
+        let started = std::time::Instant::now();
+        let mut events = HashMap::new();
+        let mut records = 0u64;
+        let opened = Journal::open(dir, |record| {
+            records += 1;
+            rebuild_one(&mut events, record)
+        })?;
+        if opened.truncated > 0 {
+            tracing::warn!(
+                journal = %opened.journal.path().display(),
+                bytes = opened.truncated,
+                "cut a torn record off the journal's end (a crash during a write): it was never confirmed"
+            );
+        }
+        tracing::info!(
+            journal = %opened.journal.path().display(),
+            records,
+            bytes = opened.bytes,
+            events = events.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "the embedded store is rebuilt from its journal"
+        );
+        Ok(Self {
+            events: Mutex::new(events),
+            clock,
+            journal: Some(opened.journal),
+        })
+    }
+
+    /// The journal's fsyncs since the store was opened (0 without one).
+    pub fn journal_syncs(&self) -> u64 {
+        self.journal.as_ref().map_or(0, Journal::syncs)
+    }
+
+    /// The journal's file, when the store keeps one.
+    pub fn journal_path(&self) -> Option<&Path> {
+        self.journal.as_ref().map(Journal::path)
+    }
+
+    /// Waits until the journal holds everything the call saw.
+    pub(super) async fn settle(&self, ticket: Option<Ticket>) -> Result<(), Error> {
+        match (&self.journal, ticket) {
+            (Some(journal), Some(ticket)) => journal.durable(ticket).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Applies one record of a journal to the events it has made so far.
+pub(super) fn rebuild_one(
+    events: &mut HashMap<EventId, EventData>,
+    record: Record,
+) -> Result<(), Error> {
+    match record {
+        Record::Event(event) => {
+            if events.contains_key(&event.id) {
+                return Err(Error::Corrupt(format!(
+                    "journal: event {} created twice",
+                    event.id
+                )));
+            }
+            events.insert(event.id.clone(), EventData::new(&event));
+            Ok(())
+        }
+        Record::Log(id, entry) => events
+            .get_mut(&id)
+            .ok_or_else(|| Error::Corrupt(format!("journal: an entry of {id} before its event")))?
+            .apply(entry),
+    }
+}
+
+/// The events a journal's records make.
+#[cfg(test)]
+pub(super) fn rebuild(records: Vec<Record>) -> Result<HashMap<EventId, EventData>, Error> {
+    let mut events = HashMap::new();
+    for record in records {
+        rebuild_one(&mut events, record)?;
+    }
+    Ok(events)
+}

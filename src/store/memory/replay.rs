@@ -1,0 +1,212 @@
+//! Rebuilding the embedded store from its journal: each log entry applied to
+//! an event's state does what the change that wrote it did (changes.rs,
+//! holds.rs, waiting.rs, release.rs), without deciding anything again. The
+//! unit tests and the durable conformance suite check that a store rebuilt
+//! from its journal equals the store that wrote it, after every change.
+
+use super::EventData;
+use crate::domain::{
+    Channel, Code, MaskedCard, Member, MemberKey, Millis, PoolId, Reservation, Status, WaitEntry,
+};
+use crate::error::Error;
+use crate::store::{LogEntry, LogOp, PaymentOutcome};
+
+impl EventData {
+    /// Applies one entry of this event's log, as written by the store.
+    pub(super) fn apply(&mut self, entry: LogEntry) -> Result<(), Error> {
+        let at = entry.at;
+        let corrupt = |what: String| Error::Corrupt(format!("journal: {what}"));
+        match &entry.op {
+            // The event's record made the pools.
+            LogOp::Created { .. } => {}
+            LogOp::Reserved {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+            } => {
+                let card = card
+                    .clone()
+                    .ok_or_else(|| corrupt(format!("{code} reserved without a card")))?;
+                self.reserve(code, pool, member, *channel, card, *seats, *pay_by, at)?;
+            }
+            LogOp::Assigned {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+                ..
+            } => {
+                self.drop_waiting(member, None, at);
+                self.reserve(
+                    code,
+                    pool,
+                    member,
+                    *channel,
+                    card.clone(),
+                    *seats,
+                    *pay_by,
+                    at,
+                )?;
+            }
+            LogOp::Paid {
+                code,
+                payment,
+                amount,
+                late,
+                ..
+            } => {
+                let r = self.ticket(code)?;
+                r.status = Status::Active;
+                r.cancelled_at = None;
+                let (pool, seats, pay_by) = (r.pool.clone(), i64::from(r.seats), r.pay_by);
+                if !late && let Some(by) = pay_by {
+                    self.holds.remove(&(by, code.clone()));
+                }
+                let stats = self
+                    .pool_mut(&pool)
+                    .ok_or_else(|| corrupt(format!("no pool {pool}")))?;
+                if *late {
+                    stats.remaining -= seats;
+                    stats.expired -= seats;
+                } else {
+                    stats.held -= seats;
+                }
+                stats.active += seats;
+                self.payments.insert(
+                    payment.clone(),
+                    (code.clone(), *amount, PaymentOutcome::Paid),
+                );
+            }
+            LogOp::RefundDue {
+                code,
+                payment,
+                amount,
+            } => {
+                self.payments.insert(
+                    payment.clone(),
+                    (code.clone(), *amount, PaymentOutcome::RefundDue),
+                );
+            }
+            LogOp::Expired { code, .. }
+            | LogOp::Cancelled { code, .. }
+            | LogOp::Redeemed { code, .. }
+            | LogOp::NoShow { code, .. } => {
+                let r = self.ticket(code)?;
+                let (from, pool, seats, pay_by) = (r.status, r.pool.clone(), r.seats, r.pay_by);
+                let to = match entry.op {
+                    LogOp::Expired { .. } => Status::Expired,
+                    LogOp::Cancelled { .. } => Status::Cancelled,
+                    LogOp::Redeemed { .. } => Status::Redeemed,
+                    _ => Status::NoShow,
+                };
+                r.status = to;
+                if to == Status::Redeemed {
+                    r.redeemed_at = Some(at);
+                } else {
+                    r.cancelled_at = Some(at);
+                }
+                if from == Status::Held
+                    && let Some(by) = pay_by
+                {
+                    self.holds.remove(&(by, code.clone()));
+                }
+                let stats = self
+                    .pool_mut(&pool)
+                    .ok_or_else(|| corrupt(format!("no pool {pool}")))?;
+                let seats = i64::from(seats);
+                if from == Status::Held {
+                    stats.held -= seats;
+                } else {
+                    stats.active -= seats;
+                }
+                match to {
+                    Status::Redeemed => stats.redeemed += seats,
+                    Status::Expired => stats.expired += seats,
+                    Status::Cancelled => stats.cancelled += seats,
+                    _ => stats.no_show += seats,
+                }
+                if to != Status::Redeemed {
+                    stats.remaining += seats;
+                }
+            }
+            LogOp::Restocked { pool, delta } => {
+                let stats = self
+                    .pool_mut(pool)
+                    .ok_or_else(|| corrupt(format!("no pool {pool}")))?;
+                stats.remaining += delta;
+                stats.total += delta;
+            }
+            LogOp::Status(status) => self.status = *status,
+            LogOp::Waiting {
+                member,
+                order,
+                choices,
+                seats,
+                cutoff,
+                channel,
+                card,
+                code,
+            } => {
+                let code = code
+                    .clone()
+                    .ok_or_else(|| corrupt(format!("waiting entry {order} without a code")))?;
+                self.wseq = self.wseq.max(*order);
+                self.waiting_by_member.insert(member.clone(), *order);
+                self.waiting.insert(
+                    *order,
+                    WaitEntry {
+                        member: member.clone(),
+                        order: *order,
+                        choices: choices.clone(),
+                        seats: *seats,
+                        cutoff: *cutoff,
+                        card: card.clone(),
+                        channel: *channel,
+                        joined_at: at,
+                        code,
+                    },
+                );
+            }
+            LogOp::Left { member, .. } => self.drop_waiting(member, None, at),
+        }
+        self.log.push(entry);
+        Ok(())
+    }
+
+    /// A new reservation, as `new_ticket` made it.
+    #[allow(clippy::too_many_arguments)]
+    fn reserve(
+        &mut self,
+        code: &Code,
+        pool: &PoolId,
+        member: &MemberKey,
+        channel: Channel,
+        card: MaskedCard,
+        seats: u8,
+        pay_by: Option<Millis>,
+        at: Millis,
+    ) -> Result<(), Error> {
+        if self.pool_mut(pool).is_none() {
+            return Err(Error::Corrupt(format!("journal: no pool {pool}")));
+        }
+        let member = Member {
+            key: member.clone(),
+            card,
+        };
+        self.put_ticket(code, pool, seats, channel, &member, at, pay_by);
+        Ok(())
+    }
+
+    fn ticket(&mut self, code: &Code) -> Result<&mut Reservation, Error> {
+        self.reservations.get_mut(code).ok_or_else(|| {
+            Error::Corrupt(format!("journal: {code} changed before it was reserved"))
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! The durable embedded store under the shared suites: a store that is
+//! closed and rebuilt from its journal after every call, and must come back
+//! as it was, every event's snapshot equal (the conformance cases and the
+//! differential test run on it).
+
+use async_trait::async_trait;
+use tokio::sync::Mutex;
+
+use ticketgrab::Error;
+use ticketgrab::domain::{
+    EventId, EventView, MemberKey, PoolId, SaleStatus, StatusAction, Waiting,
+};
+use ticketgrab::store::{
+    Find, Grab, Grabbed, Join, LogEntry, LogPos, MemoryStore, Payment, Released, Restocked,
+    Snapshot, Store,
+};
+
+use super::state;
+
+/// The embedded store on a journal in a temporary directory, reopened from
+/// the journal after every call.
+pub struct Reopening {
+    dir: tempfile::TempDir,
+    store: Mutex<Option<MemoryStore>>,
+}
+
+impl Reopening {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(dir.path()).unwrap();
+        Self {
+            dir,
+            store: Mutex::new(Some(store)),
+        }
+    }
+
+    /// Runs `f` on the store, then closes it, reopens it from the journal,
+    /// and checks that nothing changed.
+    async fn call<T>(&self, f: impl AsyncFnOnce(&MemoryStore) -> T) -> T {
+        let mut guard = self.store.lock().await;
+        let store = guard.take().expect("a store");
+        let out = f(&store).await;
+        let before = everything(&store).await;
+        drop(store);
+        let store = MemoryStore::open(self.dir.path()).expect("the journal reopens");
+        let after = everything(&store).await;
+        assert!(
+            before == after,
+            "the store rebuilt from its journal differs:\nbefore {before:#?}\nafter {after:#?}"
+        );
+        *guard = Some(store);
+        out
+    }
+}
+
+/// Every event's snapshot, by id, the read time blanked.
+async fn everything(store: &MemoryStore) -> Vec<Snapshot> {
+    let mut ids = store.event_ids().await.unwrap();
+    ids.sort();
+    let mut all = Vec::new();
+    for id in ids {
+        all.push(state(store.snapshot(&id).await.unwrap()));
+    }
+    all
+}
+
+#[async_trait]
+impl Store for Reopening {
+    async fn create_event(&self, event: &ticketgrab::domain::Event) -> Result<(), Error> {
+        self.call(async |s| s.create_event(event).await).await
+    }
+    async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
+        self.call(async |s| s.event_ids().await).await
+    }
+    async fn event(&self, id: &EventId) -> Result<EventView, Error> {
+        self.call(async |s| s.event(id).await).await
+    }
+    async fn grab(
+        &self,
+        req: &Grab<'_>,
+        code: &ticketgrab::domain::Code,
+    ) -> Result<Grabbed, Error> {
+        self.call(async |s| s.grab(req, code).await).await
+    }
+    async fn cancel(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+        code: &ticketgrab::domain::Code,
+    ) -> Result<ticketgrab::domain::Reservation, Error> {
+        self.call(async |s| s.cancel(event, member, code).await)
+            .await
+    }
+    async fn redeem(
+        &self,
+        event: &EventId,
+        find: &Find,
+    ) -> Result<ticketgrab::domain::Reservation, Error> {
+        self.call(async |s| s.redeem(event, find).await).await
+    }
+    async fn pay(
+        &self,
+        event: &EventId,
+        code: &ticketgrab::domain::Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        self.call(async |s| s.pay(event, code, payment, amount).await)
+            .await
+    }
+    async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
+        self.call(async |s| s.expire_holds(event, max).await).await
+    }
+    async fn join_waiting(
+        &self,
+        req: &Join<'_>,
+        code: &ticketgrab::domain::Code,
+    ) -> Result<Waiting, Error> {
+        self.call(async |s| s.join_waiting(req, code).await).await
+    }
+    async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.call(async |s| s.leave_waiting(event, member).await)
+            .await
+    }
+    async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
+        self.call(async |s| s.waiting(event, member).await).await
+    }
+    async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
+        self.call(async |s| s.release_unredeemed(event, pool).await)
+            .await
+    }
+    async fn restock(
+        &self,
+        event: &EventId,
+        pool: &PoolId,
+        delta: i64,
+    ) -> Result<Restocked, Error> {
+        self.call(async |s| s.restock(event, pool, delta).await)
+            .await
+    }
+    async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
+        self.call(async |s| s.set_status(event, action).await).await
+    }
+    async fn lookup(
+        &self,
+        event: &EventId,
+        find: &Find,
+    ) -> Result<Option<ticketgrab::domain::Reservation>, Error> {
+        self.call(async |s| s.lookup(event, find).await).await
+    }
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        self.call(async |s| s.grab_rate(event).await).await
+    }
+    async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
+        self.call(async |s| s.snapshot(event).await).await
+    }
+    async fn log_after(
+        &self,
+        event: &EventId,
+        after: LogPos,
+        max: usize,
+    ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
+        self.call(async |s| s.log_after(event, after, max).await)
+            .await
+    }
+    async fn ping(&self) -> Result<(), Error> {
+        self.call(async |s| s.ping().await).await
+    }
+}
