@@ -222,10 +222,13 @@ async fn concurrent_changes_share_fsyncs_and_each_is_on_disk_when_answered() {
         t.await.unwrap();
     }
     assert_eq!(store.event(&e.id).await.unwrap().pools[0].active, 400);
-    // 400 changes answered, far fewer fsyncs: they shared them.
+    // 400 changes answered, far fewer fsyncs: they shared them. One fsync
+    // per change would be 400; how many share one depends on the machine's
+    // load (about 30 on an idle one here, 108 under a parallel test run), so
+    // the bound is loose: at most half.
     let syncs = store.journal_syncs() - syncs;
     eprintln!("{syncs} fsyncs for 400 concurrent grabs");
-    assert!(syncs < 100, "{syncs} fsyncs for 400 concurrent grabs");
+    assert!(syncs <= 200, "{syncs} fsyncs for 400 concurrent grabs");
 }
 
 fn dir_of(store: &MemoryStore) -> std::path::PathBuf {
