@@ -29,10 +29,12 @@ fn event(id: &str, total: i64) -> Event {
         price_fen: 500,
         max_seats: 1,
         hold_ms: 0,
+        details: Default::default(),
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),
             title: "p".into(),
             total,
+            details: Default::default(),
         }],
     }
 }

@@ -40,10 +40,12 @@ fn event(n: u64) -> Event {
         price_fen: 0,
         max_seats: 1,
         hold_ms: 0,
+        details: Default::default(),
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),
             title: "票 Ticket".into(),
             total: 100_000,
+            details: Default::default(),
         }],
     }
 }

@@ -2,11 +2,15 @@
 --
 -- KEYS:   the ten event keys of lib.lua
 -- ARGV:   title, org, opens_ms, closes_ms, price_fen, max_seats (seats per reservation),
---         hold_ms (0: no payment hold), then per pool: pool_id, pool_title, total (in seats)
+--         hold_ms (0: no payment hold), n, then n meta field/value pairs of what tickets
+--         say (d:<name> for the event, pd:<pool>:<name> for a pool: English title,
+--         venue, starts_at, notes; never read by a grab), then per pool: pool_id,
+--         pool_title, total (in seats)
 -- Returns {"ok", now_ms} or {"exists"} (any key of the event already exists).
 -- Logs    one "created" entry per pool (pool, delta = total).
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
---          "Park pass" bj 1764000000000 1764003600000 0 1 0 p1 "Annual pass" 400
+--          "Park pass" bj 1764000000000 1764003600000 0 1 0 1 d:venue "Longtan park"
+--          p1 "Annual pass" 400
 
 local err = guard_types()
 if err then return err end
@@ -19,7 +23,11 @@ local pools = {}
 local meta = { 'title', ARGV[1], 'org', ARGV[2], 'opens', ARGV[3], 'closes', ARGV[4],
                'price', ARGV[5], 'max_seats', ARGV[6], 'hold_ms', ARGV[7], 'status', 'open',
                'created', int(now) }
-for i = 8, #ARGV, 3 do
+local first_pool = 9 + 2 * tonumber(ARGV[8])
+for i = 9, first_pool - 1 do
+  meta[#meta + 1] = ARGV[i]
+end
+for i = first_pool, #ARGV, 3 do
   local pool = ARGV[i]
   pools[#pools + 1] = pool
   meta[#meta + 1] = 'ptitle:' .. pool
@@ -32,7 +40,7 @@ meta[#meta + 1] = table.concat(pools, ',')
 
 -- writes
 redis.call('HSET', META, unpack(meta))
-for i = 8, #ARGV, 3 do
+for i = first_pool, #ARGV, 3 do
   local pool, total = ARGV[i], ARGV[i + 2]
   redis.call('HSET', STOCK, pool, total)
   redis.call('HSET', TOTAL, pool, total)

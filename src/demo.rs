@@ -4,82 +4,144 @@
 use std::time::Duration;
 
 use crate::domain::{
-    CardNumber, DEFAULT_HOLD_MINUTES, Event, EventId, Millis, OrgPath, Pool, PoolId,
+    CardNumber, DEFAULT_HOLD_MINUTES, Details, Event, EventId, Millis, OrgPath, Pool, PoolId,
     with_check_digit,
 };
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::tokens::{Minter, Role};
 
-/// (id, title, org, price in fen, seats per reservation, pools as (id, title, total))
-type Sale = (
-    &'static str,
-    &'static str,
-    &'static str,
-    i64,
-    u8,
-    Vec<(String, String, i64)>,
-);
+/// One demo sale: what staff would type into the dashboard.
+struct Sale {
+    id: &'static str,
+    title: &'static str,
+    title_en: &'static str,
+    org: &'static str,
+    price_fen: i64,
+    max_seats: u8,
+    venue: &'static str,
+    notes: &'static str,
+    /// Days after the sale's day that the ticket is for, and the hour (Beijing).
+    starts: Option<(i64, i64)>,
+    /// (id, title, title_en, total, show's start as (day, hour, minute))
+    pools: Vec<(String, String, String, i64, Option<(i64, i64, i64)>)>,
+}
 
-fn one(id: &str, title: &str, total: i64) -> Vec<(String, String, i64)> {
-    vec![(id.to_owned(), title.to_owned(), total)]
+fn one(
+    id: &str,
+    title: &str,
+    title_en: &str,
+    total: i64,
+) -> Vec<(String, String, String, i64, Option<(i64, i64, i64)>)> {
+    vec![(
+        id.to_owned(),
+        title.to_owned(),
+        title_en.to_owned(),
+        total,
+        None,
+    )]
 }
 
 /// The real sales this service was built for.
-pub fn sales() -> Vec<Sale> {
+fn sales() -> Vec<Sale> {
+    let station = "到所在街道工会服务站出示二维码或刷京卡核销。";
     vec![
-        (
-            "park-pass",
-            "公园年票 City-park annual pass",
-            "bj",
-            0,
-            1,
-            one("pass", "年票 Annual pass", 400),
-        ),
-        (
-            "cinema-5yuan",
-            "5元观影 5-yuan blockbuster",
-            "bj",
-            500,
-            1,
-            one("screening", "观影券 Cinema ticket", 20_000),
-        ),
-        (
-            "ice-carnival",
-            "冰雪嘉年华 Ice-and-snow carnival",
-            "bj",
-            0,
-            1,
-            one("entry", "入场券 Entry", 25_000),
-        ),
-        (
-            "kids-theatre",
-            "儿童剧 Children's theatre",
-            "bj",
-            0,
+        Sale {
+            id: "park-pass",
+            title: "公园年票",
+            title_en: "City-park annual pass",
+            org: "bj",
+            price_fen: 0,
+            max_seats: 1,
+            venue: "北京市属公园（颐和园、天坛等11家）",
+            notes: "凭二维码到龙潭街道工会服务站领取实体年票，本人持京卡领取。",
+            starts: Some((31, 0)),
+            pools: one("pass", "年票", "Annual pass", 400),
+        },
+        Sale {
+            id: "cinema-5yuan",
+            title: "5元观影",
+            title_en: "5-yuan blockbuster",
+            org: "bj",
+            price_fen: 500,
+            max_seats: 1,
+            venue: "全市合作影院",
+            notes: "开场前在影院前台出示二维码换取电影票。",
+            starts: Some((3, 19)),
+            pools: one("screening", "观影券", "Cinema ticket", 20_000),
+        },
+        Sale {
+            id: "ice-carnival",
+            title: "冰雪嘉年华",
+            title_en: "Ice-and-snow carnival",
+            org: "bj",
+            price_fen: 0,
+            max_seats: 1,
+            venue: "奥林匹克森林公园南园",
+            notes: "入园时出示二维码，每票限一人一次。",
+            starts: Some((14, 9)),
+            pools: one("entry", "入场券", "Entry", 25_000),
+        },
+        Sale {
+            id: "kids-theatre",
+            title: "儿童剧《小马过河》",
+            title_en: "Children's theatre: The Pony Crosses the River",
+            org: "bj",
+            price_fen: 0,
             // A parent with a child.
-            2,
-            (1..=8)
-                .map(|i| (format!("show-{i}"), format!("第{i}场 Show {i}"), 375))
+            max_seats: 2,
+            venue: "北京儿童艺术剧院",
+            notes: "请提前20分钟入场，一票可入场所选人数。",
+            starts: None,
+            // Eight shows over a weekend a week after the sale.
+            pools: (1..=8i64)
+                .map(|i| {
+                    let (day, slot) = (7 + (i - 1) / 4, (i - 1) % 4);
+                    let (hour, minute) = [(9, 30), (11, 30), (14, 30), (16, 30)][slot as usize];
+                    (
+                        format!("show-{i}"),
+                        format!("第{i}场"),
+                        format!("Show {i}"),
+                        375,
+                        Some((day, hour, minute)),
+                    )
+                })
                 .collect(),
-        ),
-        (
-            "umbrella",
-            "爱心雨伞 Rain umbrellas",
-            "bj",
-            0,
-            1,
-            one("umbrella", "雨伞 Umbrella", 500),
-        ),
-        (
-            "chaoyang-monthly",
-            "朝阳区月度福利 Chaoyang monthly grab",
-            "bj/chaoyang",
-            0,
-            1,
-            one("gift", "福利 Gift", 200),
-        ),
+        },
+        Sale {
+            id: "umbrella",
+            title: "爱心雨伞",
+            title_en: "Rain umbrellas",
+            org: "bj",
+            price_fen: 0,
+            max_seats: 1,
+            venue: "各街道工会服务站",
+            notes: station,
+            starts: None,
+            pools: one("umbrella", "雨伞", "Umbrella", 500),
+        },
+        Sale {
+            id: "chaoyang-monthly",
+            title: "朝阳区月度福利",
+            title_en: "Chaoyang monthly grab",
+            org: "bj/chaoyang",
+            price_fen: 0,
+            max_seats: 1,
+            venue: "朝阳区各街道工会服务站",
+            notes: station,
+            starts: None,
+            pools: one("gift", "福利", "Gift", 200),
+        },
     ]
+}
+
+/// Midnight in Beijing (UTC+8) of the day `at` falls on, plus `days` days,
+/// `hour`:`minute`.
+fn beijing(at: Millis, days: i64, hour: i64, minute: i64) -> Millis {
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+    let midnight = (at.0 + 8 * HOUR).div_euclid(DAY) * DAY - 8 * HOUR;
+    Millis(midnight + days * DAY + hour * HOUR + minute * 60_000)
 }
 
 /// Creates the demo sales opening at `opens_at`, keeping any that exist (a
@@ -91,28 +153,40 @@ pub async fn create_sales(
 ) -> Result<(Vec<EventId>, usize), Error> {
     let mut ids = Vec::new();
     let mut created = 0;
-    for (id, title, org, price_fen, max_seats, pools) in sales() {
+    for sale in sales() {
         let event = Event {
-            id: EventId::parse(id)?,
-            title: title.to_owned(),
-            org: OrgPath::parse(org)?,
+            id: EventId::parse(sale.id)?,
+            title: sale.title.to_owned(),
+            org: OrgPath::parse(sale.org)?,
             opens_at,
             closes_at: Millis(opens_at.0 + Duration::from_secs(6 * 3600).as_millis() as i64),
-            price_fen,
-            max_seats,
+            price_fen: sale.price_fen,
+            max_seats: sale.max_seats,
             // A priced sale holds each ticket 15 minutes for payment.
-            hold_ms: if price_fen > 0 {
+            hold_ms: if sale.price_fen > 0 {
                 DEFAULT_HOLD_MINUTES * 60_000
             } else {
                 0
             },
-            pools: pools
+            details: Details {
+                title_en: Some(sale.title_en.to_owned()),
+                venue: Some(sale.venue.to_owned()),
+                starts_at: sale.starts.map(|(d, h)| beijing(opens_at, d, h, 0)),
+                notes: Some(sale.notes.to_owned()),
+            },
+            pools: sale
+                .pools
                 .into_iter()
-                .map(|(p, t, total)| {
+                .map(|(p, title, title_en, total, starts)| {
                     Ok(Pool {
                         id: PoolId::parse(&p)?,
-                        title: t,
+                        title,
                         total,
+                        details: Details {
+                            title_en: Some(title_en),
+                            starts_at: starts.map(|(d, h, m)| beijing(opens_at, d, h, m)),
+                            ..Details::default()
+                        },
                     })
                 })
                 .collect::<Result<_, Error>>()?,

@@ -2,7 +2,8 @@
 
 - format `union-card`: a union card number with a valid Luhn check digit;
 - creating an event: `opens_at` before `closes_at`, pool ids unique, and a
-  free sale (`price_fen` 0) without a payment hold (`hold_minutes` > 0).
+  free sale (`price_fen` 0) without a payment hold (`hold_minutes` > 0), no
+  `starts_at` before `opens_at`.
 
 The OpenAPI document says both in words (src/http/contract.rs); these hooks
 let the fuzzer generate requests that follow them.
@@ -61,6 +62,16 @@ def filter_body(context, body):
                 return False
         except TypeError:
             pass
+    # No show starts before its sale opens (the event's or a pool's).
+    pools = body.get("pools") if isinstance(body.get("pools"), list) else []
+    starts = [body.get("starts_at")] + [p.get("starts_at") for p in pools if isinstance(p, dict)]
+    for start in map(instant, starts):
+        if start is not None and opens is not None:
+            try:
+                if start < opens:
+                    return False
+            except TypeError:
+                pass
     price, hold = body.get("price_fen"), body.get("hold_minutes")
     if price == 0 and isinstance(hold, (int, float)) and not isinstance(hold, bool) and hold > 0:
         return False

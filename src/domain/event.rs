@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{EventId, Millis, OrgPath, PoolId};
+use super::{Details, EventId, MAX_TITLE_CHARS, Millis, OrgPath, PoolId};
 use crate::error::Error;
 
 /// Most pools one event may have (the theatre sale has 8 shows).
@@ -24,6 +24,8 @@ pub struct Pool {
     pub title: String,
     /// Tickets at creation; restocks change the live total, not this.
     pub total: i64,
+    /// Its English title, show time, place, notes; unset ones are the event's.
+    pub details: Details,
 }
 
 /// A sale as staff create it. Immutable once created, except for its status and
@@ -43,6 +45,8 @@ pub struct Event {
     /// How long a new reservation is held for payment, in ms; 0: no hold
     /// (free sales, or paid at the counter): a grab is a ticket at once.
     pub hold_ms: i64,
+    /// Its English title, show time, place and how to use a ticket.
+    pub details: Details,
     pub pools: Vec<Pool>,
 }
 
@@ -50,6 +54,7 @@ impl Event {
     /// Checks what the type system cannot: a sensible window, price and pools.
     pub fn validate(&self) -> Result<(), Error> {
         check_title("event title", &self.title)?;
+        self.details.validate("event", self.opens_at)?;
         if self.opens_at >= self.closes_at {
             return Err(Error::invalid("opens_at must be before closes_at"));
         }
@@ -76,6 +81,8 @@ impl Event {
         }
         for (i, pool) in self.pools.iter().enumerate() {
             check_title("pool title", &pool.title)?;
+            pool.details
+                .validate(&format!("pool {}", pool.id), self.opens_at)?;
             if !(1..=MAX_POOL_TOTAL).contains(&pool.total) {
                 return Err(Error::invalid(format!(
                     "pool {} total must be 1 to {MAX_POOL_TOTAL}",
@@ -91,9 +98,10 @@ impl Event {
 }
 
 fn check_title(what: &str, s: &str) -> Result<(), Error> {
-    if s.trim().is_empty() || s.chars().count() > 200 || s.chars().any(char::is_control) {
+    if s.trim().is_empty() || s.chars().count() > MAX_TITLE_CHARS || s.chars().any(char::is_control)
+    {
         return Err(Error::invalid(format!(
-            "{what} must be 1 to 200 printable characters"
+            "{what} must be 1 to {MAX_TITLE_CHARS} printable characters"
         )));
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 mod ascii;
 mod card;
+mod details;
 mod event;
 mod ids;
 mod reservation;
@@ -15,6 +16,7 @@ mod waiting;
 pub use card::{
     CardNumber, MaskedCard, Member, MemberKey, MemberKeyer, luhn_valid, with_check_digit,
 };
+pub use details::{Details, MAX_NOTES_CHARS, MAX_TITLE_CHARS};
 pub use event::{
     DEFAULT_HOLD_MINUTES, Event, EventView, MAX_HOLD_MS, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS,
     Phase, Pool, PoolStats, SaleStatus, StatusAction, sale_phase,

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::domain::{MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS};
+use crate::domain::{MAX_NOTES_CHARS, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS, MAX_TITLE_CHARS};
 use crate::engine::{MAX_AMOUNT_FEN, MAX_CHOICES};
 
 /// `EventId::parse`: a slug of at most 40.
@@ -25,6 +25,8 @@ const CODE: &str = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{12}$";
 /// `check_title`: no control character, and not only white space.
 const TITLE: &str =
     "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
+/// `Details::validate`'s notes: as a title, and line breaks allowed.
+const NOTES: &str = "^[^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f]*$";
 /// `CardNumber::parse`: 16 to 19 digits after any leading zeros, at most 64
 /// digits in all; ASCII or full-width digits; spaces (also U+3000) and hyphens
 /// (also U+FF0D) anywhere. One alternative per length, since the leading zeros
@@ -70,11 +72,13 @@ pub fn tighten(doc: &mut Value) {
     let event = &mut schemas["CreateEventBody"];
     event["description"] = json!(
         "A new sale. Also checked: `opens_at` is before `closes_at`, pool ids are unique, \
-         and a free sale (`price_fen` 0) has no payment hold."
+         a free sale (`price_fen` 0) has no payment hold, and no `starts_at` (the \
+         event's or a pool's) is before `opens_at`."
     );
     let p = &mut event["properties"];
     p["id"]["pattern"] = json!(EVENT_ID);
     p["title"] = title();
+    details(p);
     p["org"]["pattern"] = json!(ORG);
     p["price_fen"]["minimum"] = json!(0);
     seats(&mut p["max_seats"]);
@@ -85,6 +89,7 @@ pub fn tighten(doc: &mut Value) {
     let pool = &mut schemas["CreatePoolBody"]["properties"];
     pool["id"]["pattern"] = json!(POOL_ID);
     pool["title"] = title();
+    details(pool);
     pool["total"]["minimum"] = json!(1);
     pool["total"]["maximum"] = json!(MAX_POOL_TOTAL);
     let delta = &mut schemas["RestockBody"]["properties"]["delta"];
@@ -201,7 +206,23 @@ fn seats(v: &mut Value) {
 }
 
 fn title() -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": 200, "pattern": TITLE })
+    json!({ "type": "string", "minLength": 1, "maxLength": MAX_TITLE_CHARS, "pattern": TITLE })
+}
+
+/// What tickets say (`Details`): optional, each checked when given.
+fn details(p: &mut Value) {
+    let text = |max: usize, pattern: &str, description: &Value| {
+        json!({ "type": ["string", "null"], "minLength": 1, "maxLength": max,
+                "pattern": pattern, "description": description })
+    };
+    for (name, max, pattern) in [
+        ("title_en", MAX_TITLE_CHARS, TITLE),
+        ("venue", MAX_TITLE_CHARS, TITLE),
+        ("notes", MAX_NOTES_CHARS, NOTES),
+    ] {
+        let description = p[name]["description"].clone();
+        p[name] = text(max, pattern, &description);
+    }
 }
 
 fn card(nullable: bool) -> Value {

@@ -5,10 +5,39 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EventView, Phase, Reservation, Waiting};
+use crate::domain::{Details, EventView, Phase, Reservation, Waiting};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
+}
+
+/// What a ticket says beyond the numbers; only those set are sent. On a
+/// pool, unset ones are its event's.
+#[derive(Serialize, ToSchema)]
+pub struct DetailsDto {
+    /// The title in English (`title` is Chinese).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    /// Where the ticket is used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    /// When the show starts (not the sale's opening).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// How to use the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl From<&Details> for DetailsDto {
+    fn from(d: &Details) -> Self {
+        Self {
+            title_en: d.title_en.clone(),
+            venue: d.venue.clone(),
+            starts_at: d.starts_at.map(time),
+            notes: d.notes.clone(),
+        }
+    }
 }
 
 /// A pool as members see it.
@@ -20,13 +49,18 @@ pub struct PoolDto {
     pub remaining: i64,
     /// Members waiting for returned seats of this pool (候补).
     pub waiting: i64,
+    #[serde(flatten)]
+    pub details: DetailsDto,
 }
 
 /// An event as members see it.
 #[derive(Serialize, ToSchema)]
 pub struct EventDto {
     pub id: String,
+    /// In Chinese; `title_en` in English, when staff gave one.
     pub title: String,
+    #[serde(flatten)]
+    pub details: DetailsDto,
     pub org: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
@@ -48,6 +82,7 @@ impl EventDto {
         Self {
             id: v.event.id.to_string(),
             title: v.event.title.clone(),
+            details: (&v.event.details).into(),
             org: v.event.org.as_str().to_owned(),
             opens_at: time(v.event.opens_at),
             closes_at: time(v.event.closes_at),
@@ -57,12 +92,14 @@ impl EventDto {
             pools: v
                 .pools
                 .iter()
-                .map(|p| PoolDto {
+                .zip(&v.event.pools)
+                .map(|(p, pool)| PoolDto {
                     id: p.id.to_string(),
                     title: p.title.clone(),
                     total: p.total,
                     remaining: p.remaining,
                     waiting: p.waiting,
+                    details: (&pool.details).into(),
                 })
                 .collect(),
             server_time: time(v.server_time),
@@ -121,6 +158,43 @@ pub struct ReservationDto {
     pub redeemed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// What the ticket says, on a member's list and a lookup of one ticket
+    /// (not on a grab's answer, which the page that grabbed can word
+    /// itself): the sale's and the pool's titles, in Chinese and, when
+    /// staff gave them, in English; the place, the show's start and how to
+    /// use it (the pool's own, else the event's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_title_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_title_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl ReservationDto {
+    /// With what the ticket says, from its event.
+    pub fn described(mut self, v: &EventView) -> Self {
+        let event = &v.event;
+        self.event_title = Some(event.title.clone());
+        self.event_title_en = event.details.title_en.clone();
+        if let Some(pool) = event.pools.iter().find(|p| p.id.as_str() == self.pool) {
+            let says = pool.details.over(&event.details);
+            self.pool_title = Some(pool.title.clone());
+            self.pool_title_en = says.title_en;
+            self.venue = says.venue;
+            self.starts_at = says.starts_at.map(time);
+            self.notes = says.notes;
+        }
+        self
+    }
 }
 
 impl From<&Reservation> for ReservationDto {
@@ -137,6 +211,13 @@ impl From<&Reservation> for ReservationDto {
             created_at: time(r.created_at),
             redeemed_at: r.redeemed_at.map(time),
             cancelled_at: r.cancelled_at.map(time),
+            event_title: None,
+            event_title_en: None,
+            pool_title: None,
+            pool_title_en: None,
+            venue: None,
+            starts_at: None,
+            notes: None,
         }
     }
 }

@@ -115,9 +115,20 @@ pub async fn my_reservations(
     auth: MemberAuth,
 ) -> Result<Json<ReservationList>, ApiError> {
     let list = s.engine.member_reservations(&auth.member.key).await?;
-    Ok(Json(ReservationList {
-        reservations: list.iter().map(ReservationDto::from).collect(),
-    }))
+    // Each sale read once, however many of its tickets the member has had.
+    let mut views: Vec<crate::domain::EventView> = Vec::new();
+    let mut reservations = Vec::with_capacity(list.len());
+    for r in &list {
+        let i = match views.iter().position(|v| v.event.id == r.event) {
+            Some(i) => i,
+            None => {
+                views.push(s.engine.event(&r.event).await?);
+                views.len() - 1
+            }
+        };
+        reservations.push(ReservationDto::from(r).described(&views[i]));
+    }
+    Ok(Json(ReservationList { reservations }))
 }
 
 pub(crate) async fn own_reservation(
@@ -145,9 +156,9 @@ pub async fn my_reservation(
     auth: MemberAuth,
     Path((event, code)): Path<(String, String)>,
 ) -> Result<Json<ReservationDto>, ApiError> {
-    Ok(Json(ReservationDto::from(
-        &own_reservation(&s, &auth, &event, &code).await?,
-    )))
+    let r = own_reservation(&s, &auth, &event, &code).await?;
+    let view = s.engine.event(&r.event).await?;
+    Ok(Json(ReservationDto::from(&r).described(&view)))
 }
 
 /// The ticket as a QR code to show at a station. It encodes `TG1:<event>:<code>`.

@@ -65,12 +65,14 @@ pub fn event_between(
         price_fen: 500,
         max_seats: 1,
         hold_ms: 0,
+        details: Default::default(),
         pools: pools
             .iter()
             .map(|(p, total)| Pool {
                 id: pool_id(p),
                 title: format!("Pool {p}"),
                 total: *total,
+                details: Default::default(),
             })
             .collect(),
     }

@@ -2,7 +2,7 @@
 
 use ticketgrab::Error;
 use ticketgrab::domain::{
-    CardNumber, Channel, Code, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
+    CardNumber, Channel, Code, Details, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
 };
 use ticketgrab::store::Grab;
 use ticketgrab::store::{Find, Grabbed, LogOp, Payment, PaymentOutcome};
@@ -36,6 +36,7 @@ conformance!(
     a_late_payment_takes_its_seats_again_or_is_refunded,
     a_hold_past_pay_by_expires_when_touched_without_the_sweeper,
     a_hold_can_be_given_back_but_not_used_before_it_is_paid,
+    what_tickets_say_is_kept_as_staff_wrote_it,
 );
 
 mod cases {
@@ -552,6 +553,18 @@ mod cases {
             Err(Error::Invalid(_))
         ));
         bad = open_event("bad", &[("p1", 1)]);
+        bad.details.venue = Some(" ".into());
+        assert!(matches!(
+            h.engine.create_event(&bad).await,
+            Err(Error::Invalid(_))
+        ));
+        bad = open_event("bad", &[("p1", 1)]);
+        bad.pools[0].details.starts_at = Some(Millis(bad.opens_at.0 - 1));
+        assert!(matches!(
+            h.engine.create_event(&bad).await,
+            Err(Error::Invalid(_))
+        ));
+        bad = open_event("bad", &[("p1", 1)]);
         bad.closes_at = bad.opens_at;
         assert!(matches!(
             h.engine.create_event(&bad).await,
@@ -562,6 +575,36 @@ mod cases {
             Err(Error::UnknownEvent)
         );
         assert_eq!(state_of(&h, "park").await, before);
+    }
+
+    pub async fn what_tickets_say_is_kept_as_staff_wrote_it(h: Harness) {
+        let mut e = open_event("theatre", &[("show-1", 5), ("show-2", 5), ("plain", 5)]);
+        let at = |h: i64| Some(Millis(e.opens_at.0 + h * 3_600_000));
+        e.title = "儿童剧《小马过河》".into();
+        e.details = Details {
+            title_en: Some("The Pony Crosses the River".into()),
+            venue: Some("北京儿童艺术剧院".into()),
+            starts_at: at(24),
+            notes: Some("请提前20分钟入场。\n一票可入场所选人数。".into()),
+        };
+        e.pools[0].details = Details {
+            title_en: Some("Show 1".into()),
+            starts_at: at(48),
+            ..Details::default()
+        };
+        e.pools[1].details = Details {
+            venue: Some("东城区分场".into()),
+            notes: Some("凭二维码入场".into()),
+            ..Details::default()
+        };
+        h.engine.create_event(&e).await.unwrap();
+        assert_eq!(h.engine.event(&e.id).await.unwrap().event, e);
+        let all = h.engine.events().await.unwrap();
+        assert_eq!(all.iter().find(|v| v.event.id == e.id).unwrap().event, e);
+        // Nothing of it changes a sale: a grab takes a seat as always.
+        grab(&h, "theatre", 1, &["show-1"]).await.unwrap();
+        let view = h.engine.event(&e.id).await.unwrap();
+        assert_eq!((view.event, view.pools[0].remaining), (e, 4));
     }
 
     pub async fn member_reservations_span_events(h: Harness) {

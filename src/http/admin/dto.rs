@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EventView, Phase, PoolStats};
+use crate::domain::{Details, EventView, Millis, Phase, PoolStats};
+use crate::http::dto::DetailsDto;
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -15,16 +16,52 @@ fn time(m: crate::domain::Millis) -> DateTime<Utc> {
 #[serde(deny_unknown_fields)]
 pub struct CreatePoolBody {
     pub id: String,
+    /// In Chinese.
     pub title: String,
     #[serde(deserialize_with = "crate::http::json::whole_number")]
     pub total: i64,
+    /// What this pool's tickets say where it differs from the event (a
+    /// show's own start, another cinema); the English title is the pool's.
+    pub title_en: Option<String>,
+    pub venue: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub notes: Option<String>,
+}
+
+impl CreatePoolBody {
+    pub fn details(&self) -> Details {
+        details(&self.title_en, &self.venue, self.starts_at, &self.notes)
+    }
+}
+
+fn details(
+    title_en: &Option<String>,
+    venue: &Option<String>,
+    starts_at: Option<DateTime<Utc>>,
+    notes: &Option<String>,
+) -> Details {
+    Details {
+        title_en: title_en.clone(),
+        venue: venue.clone(),
+        starts_at: starts_at.map(Millis::from_datetime),
+        notes: notes.clone(),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEventBody {
     pub id: String,
+    /// In Chinese; members see it, or `title_en` in English.
     pub title: String,
+    /// The title in English.
+    pub title_en: Option<String>,
+    /// Where tickets are used ("北京儿童艺术剧院").
+    pub venue: Option<String>,
+    /// When the show starts (or the pass is valid from); not before `opens_at`.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// How to use a ticket ("到龙潭街道工会服务站出示二维码").
+    pub notes: Option<String>,
     pub org: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
@@ -42,6 +79,12 @@ pub struct CreateEventBody {
     pub pools: Vec<CreatePoolBody>,
 }
 
+impl CreateEventBody {
+    pub fn details(&self) -> Details {
+        details(&self.title_en, &self.venue, self.starts_at, &self.notes)
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestockBody {
@@ -55,6 +98,8 @@ pub struct RestockBody {
 pub struct AdminEventDto {
     pub id: String,
     pub title: String,
+    #[serde(flatten)]
+    pub details: DetailsDto,
     pub org: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
@@ -67,7 +112,7 @@ pub struct AdminEventDto {
     /// Minutes a new ticket is held for payment (0: none).
     pub hold_minutes: i64,
     /// Every figure of each pool, in seats, as the store reports it.
-    pub pools: Vec<PoolStats>,
+    pub pools: Vec<AdminPoolDto>,
     pub server_time: DateTime<Utc>,
     /// Tickets reserved in each of the last 60 seconds, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +124,7 @@ impl AdminEventDto {
         Self {
             id: v.event.id.to_string(),
             title: v.event.title.clone(),
+            details: (&v.event.details).into(),
             org: v.event.org.as_str().to_owned(),
             opens_at: time(v.event.opens_at),
             closes_at: time(v.event.closes_at),
@@ -87,11 +133,28 @@ impl AdminEventDto {
             price_fen: v.event.price_fen,
             max_seats: v.event.max_seats,
             hold_minutes: v.event.hold_ms / 60_000,
-            pools: v.pools.clone(),
+            pools: v
+                .pools
+                .iter()
+                .zip(&v.event.pools)
+                .map(|(stats, pool)| AdminPoolDto {
+                    stats: stats.clone(),
+                    details: (&pool.details).into(),
+                })
+                .collect(),
             server_time: time(v.server_time),
             grabs_per_second,
         }
     }
+}
+
+/// A pool's figures and what its tickets say.
+#[derive(Serialize, ToSchema)]
+pub struct AdminPoolDto {
+    #[serde(flatten)]
+    pub stats: PoolStats,
+    #[serde(flatten)]
+    pub details: DetailsDto,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -72,9 +72,11 @@ pub async fn create(
     AdminAuth(staff): AdminAuth,
     ApiJson(body): ApiJson<CreateEventBody>,
 ) -> Result<Response, ApiError> {
+    let details = body.details();
     let event = Event {
         id: EventId::parse(&body.id).map_err(bad)?,
         title: body.title,
+        details,
         org: OrgPath::parse(&body.org).map_err(bad)?,
         opens_at: Millis::from_datetime(body.opens_at),
         closes_at: Millis::from_datetime(body.closes_at),
@@ -87,6 +89,7 @@ pub async fn create(
             .map(|p| {
                 Ok(Pool {
                     id: PoolId::parse(&p.id).map_err(bad)?,
+                    details: p.details(),
                     title: p.title,
                     total: p.total,
                 })

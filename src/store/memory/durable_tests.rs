@@ -33,12 +33,14 @@ pub(super) fn event(id: &str, pools: &[(&str, i64)], price_fen: i64, hold_ms: i6
         price_fen,
         max_seats: 2,
         hold_ms,
+        details: Default::default(),
         pools: pools
             .iter()
             .map(|(p, total)| Pool {
                 id: PoolId::parse(p).unwrap(),
                 title: format!("Pool {p}"),
                 total: *total,
+                details: Default::default(),
             })
             .collect(),
     }

@@ -24,10 +24,12 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
         price_fen: 0,
         max_seats: 1,
         hold_ms: 0,
+        details: Default::default(),
         pools: vec![Pool {
             id: pool.clone(),
             title: "p".into(),
             total: 5,
+            details: Default::default(),
         }],
     };
     store.create_event(&event).await.unwrap();

@@ -39,6 +39,9 @@ impl Store for RedisStore {
             event.max_seats.to_string(),
             event.hold_ms.to_string(),
         ];
+        let details = super::reply::detail_fields(event);
+        args.push((details.len() / 2).to_string());
+        args.extend(details);
         for pool in &event.pools {
             args.extend([
                 pool.id.to_string(),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use redis::Value;
 
 use crate::domain::{
-    Code, Event, EventId, EventView, MemberKey, Millis, OrgPath, Pool, PoolId, PoolStats,
+    Code, Details, Event, EventId, EventView, MemberKey, Millis, OrgPath, Pool, PoolId, PoolStats,
     Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
 };
 use crate::error::Error;
@@ -167,6 +167,7 @@ pub fn parse_view(
             id: pool_id.clone(),
             title: title.clone(),
             total: num(&meta, &format!("ptotal:{pool}"))?,
+            details: details_of(&meta, &format!("pd:{pool}:"))?,
         });
         stats.push(PoolStats {
             id: pool_id,
@@ -202,12 +203,41 @@ pub fn parse_view(
                     parse_seats(n).ok_or_else(|| Error::Corrupt(format!("bad max_seats {n:?}")))?
                 }
             },
+            details: details_of(&meta, "d:")?,
             pools,
         },
         status: SaleStatus::parse(&get(&meta, "status")?)?,
         pools: stats,
         server_time: Millis(int(&now)?),
     })
+}
+
+/// The meta fields of what an event's tickets say, as field, value, ...:
+/// `d:<name>` for the event, `pd:<pool>:<name>` for a pool.
+pub(super) fn detail_fields(event: &Event) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut put = |prefix: &str, d: &Details| {
+        for (name, value) in d.fields() {
+            out.extend([format!("{prefix}{name}"), value]);
+        }
+    };
+    put("d:", &event.details);
+    for pool in &event.pools {
+        put(&format!("pd:{}:", pool.id), &pool.details);
+    }
+    out
+}
+
+/// What tickets say, from the meta fields under `prefix` (none in events
+/// created before they existed).
+fn details_of(meta: &HashMap<String, String>, prefix: &str) -> Result<Details, Error> {
+    let mut details = Details::default();
+    for name in Details::NAMES {
+        if let Some(v) = meta.get(&format!("{prefix}{name}")) {
+            details.set(name, v)?;
+        }
+    }
+    Ok(details)
 }
 
 #[cfg(test)]

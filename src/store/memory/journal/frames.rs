@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::Record;
-use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId};
+use crate::domain::{Details, Event, EventId, Millis, OrgPath, Pool, PoolId};
 use crate::error::Error;
 use crate::store::LogEntry;
 
@@ -63,6 +63,10 @@ pub(super) fn encode_event(buf: &mut Vec<u8>, event: &Event) {
             put(b, k);
             put(b, &v);
         }
+        for (k, v) in event.details.fields() {
+            put(b, k);
+            put(b, &v);
+        }
         for pool in &event.pools {
             for (k, v) in [
                 ("pool", pool.id.as_str()),
@@ -71,6 +75,10 @@ pub(super) fn encode_event(buf: &mut Vec<u8>, event: &Event) {
             ] {
                 put(b, k);
                 put(b, v);
+            }
+            for (k, v) in pool.details.fields() {
+                put(b, &format!("pool_{k}"));
+                put(b, &v);
             }
         }
     });
@@ -258,6 +266,7 @@ fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
         price_fen: 0,
         max_seats: 1,
         hold_ms: 0,
+        details: Details::default(),
         pools: Vec::new(),
     };
     for pair in fields.chunks_exact(2) {
@@ -274,11 +283,18 @@ fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
                 id: PoolId::parse(v).ok()?,
                 title: String::new(),
                 total: 0,
+                details: Details::default(),
             }),
             "pool_title" => event.pools.last_mut()?.title = v.to_owned(),
             "pool_total" => event.pools.last_mut()?.total = v.parse().ok()?,
-            // A field a later version added: not ours to know.
-            _ => {}
+            _ => {
+                let (details, name) = match k.strip_prefix("pool_") {
+                    Some(name) => (&mut event.pools.last_mut()?.details, name),
+                    None => (&mut event.details, k),
+                };
+                // Ok(false): a field a later version added, not ours to know.
+                details.set(name, v).ok()?;
+            }
         }
     }
     event.org = org?;
