@@ -123,6 +123,36 @@ impl Metrics {
             .unwrap_or_default()
     }
 
+    /// What this instance refused since it started: the staff dashboard's
+    /// "is the crowd being turned away" line (Prometheus has the rates).
+    pub fn refusals(&self) -> Refusals {
+        use prometheus::core::Collector;
+        let families = |c: &dyn Collector| c.collect();
+        let counted = |c: &dyn Collector| -> u64 {
+            families(c)
+                .iter()
+                .flat_map(|f| f.get_metric())
+                .map(|m| m.get_counter().get_value() as u64)
+                .sum()
+        };
+        let server_errors = families(&self.http_latency)
+            .iter()
+            .flat_map(|f| f.get_metric())
+            .filter(|m| {
+                m.get_label()
+                    .iter()
+                    .any(|l| l.name() == "status" && l.value().starts_with('5'))
+            })
+            .map(|m| m.get_histogram().get_sample_count())
+            .sum();
+        Refusals {
+            rate_limited: counted(&self.rate_limited),
+            overloaded: counted(&self.shed),
+            store_errors: counted(&self.store_errors),
+            server_errors,
+        }
+    }
+
     pub fn set_remaining(&self, view: &EventView) {
         for pool in &view.pools {
             self.remaining
@@ -130,6 +160,19 @@ impl Metrics {
                 .set(pool.remaining);
         }
     }
+}
+
+/// Answers this instance refused since it started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Refusals {
+    /// 429: a member or an address tried too often.
+    pub rate_limited: u64,
+    /// 503 `overloaded`: shed under load or timed out.
+    pub overloaded: u64,
+    /// Store calls that failed (members saw 503 `store_unavailable`).
+    pub store_errors: u64,
+    /// Answers with a 5xx status (503s included).
+    pub server_errors: u64,
 }
 
 impl Default for Metrics {

@@ -22,7 +22,7 @@ use super::{admin, dto, member, ops, payments, station, waiting};
         admin::create, admin::list, admin::detail, admin::restock, admin::release_unredeemed,
         admin::pause, admin::resume,
         admin::close, admin::reports::export, admin::reports::audit,
-        admin::reports::audit_confirmed, admin::stream::stream,
+        admin::reports::audit_confirmed, admin::stream::stream, admin::orgs::orgs,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(dto::Problem)),

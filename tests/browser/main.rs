@@ -1,6 +1,7 @@
 //! Real-browser tests: Debian's headless Chromium against the real server and
 //! a real Redis. Screenshots go to target/browser/ for a person to look at.
 
+mod people;
 mod webdriver;
 
 use std::path::PathBuf;
@@ -12,13 +13,13 @@ use ticketgrab::domain::Millis;
 use crate::webdriver::Browser;
 use testkit::app::spawn_app;
 
-fn shot(name: &str) -> PathBuf {
+pub(crate) fn shot(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/browser")
         .join(name)
 }
 
-const WAIT: Duration = Duration::from_secs(15);
+pub(crate) const WAIT: Duration = Duration::from_secs(15);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
@@ -39,7 +40,13 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
     // Create the sale through the form, as staff would.
     browser.type_into("#c-id", "live-sale").await;
     browser.type_into("#c-title", "公园年票 rehearsal").await;
-    browser.type_into("#c-org", "bj").await;
+    // The union is picked from the list; the staff's own comes first.
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#c-org').value;")
+            .await,
+        json!("bj")
+    );
     browser
         .js("document.querySelector('#c-opens').value = localInput(new Date(Date.now() - 60000));")
         .await;
@@ -599,7 +606,7 @@ async fn the_member_page_says_when_what_and_what_to_do_in_plain_words() {
     browser
         .wait_until(
             "the card of a sale the member holds a ticket for",
-            &format!("document.querySelector(\"{theatre} .have\").textContent.startsWith('您已抢到：票号') && document.querySelector(\"{theatre} form.grab\").classList.contains('hidden')"),
+            &format!("document.querySelector(\"{theatre} .have\").textContent.startsWith('您已抢到：') && document.querySelector(\"{theatre} .have\").textContent.includes(' · 票号 ') && document.querySelector(\"{theatre} form.grab\").classList.contains('hidden')"),
             WAIT,
         )
         .await;

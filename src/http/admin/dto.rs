@@ -161,6 +161,9 @@ pub struct AdminPoolDto {
 pub struct AdminEventList {
     pub events: Vec<AdminEventDto>,
     pub server_time: DateTime<Utc>,
+    /// What the answering instance refused since it started (each instance
+    /// counts its own; Prometheus sums them).
+    pub refused: crate::metrics::Refusals,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub mod dto;
+pub mod orgs;
 pub mod reports;
 pub mod stream;
 
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(CONFIRMED_BODY_LIMIT)),
         )
         .route("/admin/stream", get(stream))
+        .route("/admin/orgs", get(orgs::orgs))
 }
 
 /// A sale's payment hold in minutes: as given (0 to a day), else 15 for a
@@ -128,6 +130,7 @@ pub(crate) async fn owned_events(
     Ok(AdminEventList {
         events,
         server_time: server_time.to_datetime(),
+        refused: s.metrics.refusals(),
     })
 }
 

@@ -12,6 +12,9 @@ const TG = (() => {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     document.querySelectorAll("[data-i18n]").forEach(el => { el.textContent = t(el.dataset.i18n); });
     document.querySelectorAll("[data-i18n-placeholder]").forEach(el => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+    // The switch names the other language, in that language.
+    const other = document.querySelector("#lang");
+    if (other) other.lang = lang === "zh" ? "en" : "zh-CN";
   }
   function toggleLang() { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("tg-lang", lang); applyLang(); }
 
@@ -100,12 +103,27 @@ const TG = (() => {
     return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
       { month: lang === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : "";
   }
+  // A sale's or a pool's title in the page's language: the English one
+  // when staff gave it, else the Chinese one.
+  function name(o) { return (lang === "en" && o && o.title_en) || (o && o.title) || ""; }
+  // A ticket's: its sale and pool, from the titles a reservation carries.
+  function ticketName(r) {
+    const ev = lang === "en" && r.event_title_en || r.event_title || r.event;
+    const pool = lang === "en" && r.pool_title_en || r.pool_title || r.pool;
+    return `${ev} · ${pool}`;
+  }
+  // Staff's own words (a venue, notes) as HTML: on the English page, words
+  // written only in Chinese are marked as Chinese.
+  function own(text) {
+    const zh = lang === "en" && /[\u3400-\u9fff]/.test(text);
+    return `<span${zh ? ' lang="zh-CN"' : ""}>${esc(text)}</span>`;
+  }
   function say(el, text, kind) {
     el.textContent = text;
     el.classList.remove("ok", "bad", "warn");
     if (kind) el.classList.add(kind);
   }
 
-  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, say,
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, say, name, ticketName, own,
     get lang() { return lang; } };
 })();

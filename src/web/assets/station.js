@@ -4,16 +4,16 @@
 "use strict";
 TG.setDict({
   zh: { title: "服务站出票核销", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
-    event: "活动", pool: "票种", seats: "人数", seatsN: "{n} 人", mode: "操作", issue: "出票（刷卡）", redeem: "核销（刷卡或扫码）",
+    event: "活动", pool: "票种", seats: "人数", seatsN: "{n} 人", seat1: "1 人", mode: "操作", issue: "出票（刷卡）", redeem: "核销（刷卡或扫码）",
     swipe: "刷卡、输入卡号或扫描票的二维码，按回车", submit: "确定", camera: "用摄像头扫码", ready: "请刷卡或扫码",
-    today: "今日本站", issued: "出票", redeemedN: "核销", left: "剩余 {n}", noEvents: "本站暂无可服务的活动。",
+    today: "今日本站", issued: "出票", redeemedN: "核销", left: "（剩余 {n}）", noEvents: "本站暂无可服务的活动。",
     issuedOk: "出票成功", hasTicket: "该会员已有票", redeemedOk: "已核销 · 请入场", usedAt: "已使用（首次核销 {t}）",
     noTicket: "无票", notPaid: "未支付", expiredHold: "未按时支付，已失效", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
-    event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
+    event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
-    today: "This station today", issued: "Issued", redeemedN: "Redeemed", left: "{n} left", noEvents: "No sales for this station.",
+    today: "This station today", issued: "Issued", redeemedN: "Redeemed", left: " ({n} left)", noEvents: "No sales for this station.",
     issuedOk: "Ticket issued", hasTicket: "This member already has a ticket", redeemedOk: "Redeemed · admit", usedAt: "Already used (first redeemed {t})",
     noTicket: "No ticket", notPaid: "Not paid", expiredHold: "Not paid in time: void", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed" },
@@ -43,7 +43,7 @@ function current() { return events.find(ev => ev.id === $("#s-event").value); }
 function renderEvents() {
   const select = $("#s-event");
   const keep = select.value;
-  select.innerHTML = events.map(ev => `<option value="${TG.esc(ev.id)}">${TG.esc(ev.title)} · ${TG.t(ev.status)}</option>`).join("");
+  select.innerHTML = events.map(ev => `<option value="${TG.esc(ev.id)}">${TG.esc(TG.name(ev))} · ${TG.t(ev.status)}</option>`).join("");
   if (events.some(ev => ev.id === keep)) select.value = keep;
   if (!events.length) TG.say(status, TG.t("noEvents"), "warn");
   renderPools();
@@ -52,11 +52,11 @@ function renderEvents() {
 function renderPools() {
   const ev = current();
   const pool = $("#s-pool"), keep = pool.value;
-  pool.innerHTML = (ev ? ev.pools : []).map(p => `<option value="${TG.esc(p.id)}">${TG.esc(p.title)}（${fill(TG.t("left"), { n: p.remaining })}）</option>`).join("");
+  pool.innerHTML = (ev ? ev.pools : []).map(p => `<option value="${TG.esc(p.id)}">${TG.esc(TG.name(p))}${fill(TG.t("left"), { n: p.remaining })}</option>`).join("");
   if (ev && ev.pools.some(p => p.id === keep)) pool.value = keep;
   const max = ev ? ev.max_seats || 1 : 1;
   const seats = $("#s-seats"), keepSeats = seats.value;
-  seats.innerHTML = Array.from({ length: max }, (_, i) => `<option value="${i + 1}">${fill(TG.t("seatsN"), { n: i + 1 })}</option>`).join("");
+  seats.innerHTML = Array.from({ length: max }, (_, i) => `<option value="${i + 1}">${fill(TG.t(i ? "seatsN" : "seat1"), { n: i + 1 })}</option>`).join("");
   if (Number(keepSeats) <= max) seats.value = keepSeats || "1";
   $("#seats-box").classList.toggle("hidden", max <= 1);
 }
@@ -67,7 +67,7 @@ async function loadEvents() {
   renderEvents();
 }
 
-function poolTitle(ev, id) { const p = ev && ev.pools.find(p => p.id === id); return p ? p.title : id; }
+function poolTitle(ev, id) { const p = ev && ev.pools.find(p => p.id === id); return p ? TG.name(p) : id; }
 
 function result(kind, head, detail) {
 
