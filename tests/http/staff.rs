@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use ticketgrab::domain::Millis;
 
-use testkit::app::{TestApp, assert_problem, event_body, spawn_app};
+use testkit::app::{TestApp, assert_problem, event_body, spawn_app, spawn_app_with};
 use testkit::card;
 
 #[tokio::test]
@@ -391,4 +391,144 @@ async fn the_stream_sends_stats_that_move_during_a_sale() {
         remaining_values.len() >= 2,
         "stats did not move: {remaining_values:?}"
     );
+}
+
+#[tokio::test]
+async fn a_sale_says_what_its_tickets_are_and_members_see_it_on_each_ticket() {
+    let app = spawn_app().await;
+    let now = Millis::now().0;
+    let mut body = event_body(
+        "theatre",
+        "bj",
+        &[("show-1", 5), ("show-2", 5)],
+        now - 1_000,
+        now + 3_600_000,
+    );
+    body["title_en"] = json!("Children's theatre");
+    body["venue"] = json!("北京儿童艺术剧院");
+    body["starts_at"] = json!(Millis(now + 86_400_000).rfc3339());
+    body["notes"] = json!("请提前20分钟入场");
+    body["pools"][0]["title_en"] = json!("Show 1");
+    body["pools"][0]["starts_at"] = json!(Millis(now + 2 * 86_400_000).rfc3339());
+    body["pools"][1]["venue"] = json!("东城分场");
+    let admin = app.admin("bj");
+    let (status, created) = app.post("/api/v1/admin/events", &admin, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["title_en"], "Children's theatre");
+    assert_eq!(created["pools"][0]["title_en"], "Show 1");
+    assert_eq!(created["pools"][0]["remaining"], 5);
+    assert!(created["pools"][1].get("title_en").is_none());
+
+    // Members see both titles, and each pool's own show time.
+    let member = app.member(1, "bj/x");
+    let (_, seen) = app.get("/api/v1/events/theatre", &member).await;
+    assert_eq!(seen["venue"], "北京儿童艺术剧院");
+    assert_eq!(seen["pools"][0]["starts_at"], body["pools"][0]["starts_at"]);
+    // A grab's answer stays lean; the member's tickets say it all, the
+    // pool's own words before the event's.
+    let (status, grabbed) = app
+        .grab(&member, "theatre", json!({"pool": "show-2"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(grabbed.get("event_title").is_none(), "{grabbed}");
+    let (_, mine) = app.get("/api/v1/me/reservations", &member).await;
+    let ticket = &mine["reservations"][0];
+    assert_eq!(
+        (
+            &ticket["event_title"],
+            &ticket["event_title_en"],
+            &ticket["pool_title"]
+        ),
+        (
+            &json!("Sale theatre"),
+            &json!("Children's theatre"),
+            &json!("Pool show-2")
+        )
+    );
+    assert_eq!(ticket["venue"], "东城分场");
+    assert_eq!(ticket["starts_at"], body["starts_at"]);
+    assert_eq!(ticket["notes"], "请提前20分钟入场");
+    let path = format!(
+        "/api/v1/me/reservations/theatre/{}",
+        grabbed["code"].as_str().unwrap()
+    );
+    let (_, one) = app.get(&path, &member).await;
+    assert_eq!(one["venue"], "东城分场");
+
+    // Bad words change nothing: a blank venue, a show before its sale.
+    for (field, value) in [
+        ("venue", json!("  ")),
+        ("starts_at", json!(Millis(now - 60_000).rfc3339())),
+    ] {
+        let mut bad = event_body("bad", "bj", &[("p", 1)], now, now + 60_000);
+        bad[field] = value;
+        assert_problem(
+            app.post("/api/v1/admin/events", &admin, bad).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/admin/events/bad", &admin).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn staff_pick_a_union_from_those_under_theirs_and_see_what_was_refused() {
+    let app = spawn_app_with(&["--member-rate", "1", "--member-burst", "1"]).await;
+    let now = Millis::now().0;
+    app.create_event(
+        "street",
+        "bj/chaoyang/newstreet",
+        &[("p", 5)],
+        now - 1_000,
+        now + 60_000,
+    )
+    .await;
+    let (status, list) = app
+        .get("/api/v1/admin/orgs", &app.admin("bj/chaoyang"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let paths: Vec<&str> = list["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths[0], "bj/chaoyang", "the staff's own first");
+    assert!(paths.contains(&"bj/chaoyang/hepingjie"));
+    assert!(
+        paths.contains(&"bj/chaoyang/newstreet"),
+        "a union only a sale names"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| *p == "bj" || p.starts_with("bj/haidian")),
+        "{paths:?}"
+    );
+    assert_eq!(list["orgs"][0]["name"], "朝阳区总工会");
+    // Stations do not create sales.
+    assert_eq!(
+        app.get("/api/v1/admin/orgs", &app.station("bj")).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let member = app.member(1, "bj/chaoyang");
+    let mut limited = 0;
+    for _ in 0..5 {
+        limited += u64::from(
+            app.grab(&member, "street", json!({"pool": "p"})).await.0
+                == StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    assert!(limited > 0);
+    let (_, events) = app.get("/api/v1/admin/events", &app.admin("bj")).await;
+    assert_eq!(
+        events["refused"]["rate_limited"], limited,
+        "{}",
+        events["refused"]
+    );
+    assert_eq!(events["refused"]["server_errors"], 0);
 }
