@@ -67,6 +67,8 @@ pub struct Recorded {
     /// ms since the opening of each member's final answer
     pub final_times: Vec<u64>,
     pub first_sold_out_ms: Option<u64>,
+    /// Every answer as it came, for the report's charts over time.
+    pub samples: Vec<crate::report::Sample>,
 }
 
 impl Recorded {
@@ -78,13 +80,18 @@ impl Recorded {
             ticket_times: Vec::new(),
             final_times: Vec::new(),
             first_sold_out_ms: None,
+            samples: Vec::new(),
         })
     }
 
     /// Notes one answer: its latency, its label, and what it gave the member.
     fn note(&mut self, member: usize, answer: &Answer, outcome: Outcome, at_ms: u64) {
         let _ = self.latency_us.record(answer.elapsed_us.max(1));
-        *self.answers.entry(answer.label()).or_default() += 1;
+        let label = answer.label();
+        let us = u32::try_from(answer.elapsed_us).unwrap_or(u32::MAX);
+        self.samples
+            .push((u32::try_from(at_ms).unwrap_or(u32::MAX), us, label.clone()));
+        *self.answers.entry(label).or_default() += 1;
         match outcome {
             Outcome::Ticket => {
                 let code = answer.code.clone();

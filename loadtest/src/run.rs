@@ -129,6 +129,7 @@ pub async fn rehearse(
     Ok(Report::new(Measurements {
         scenario: scenario.clone(),
         target: target.base.clone(),
+        server: target.settings.clone(),
         event: sale.event,
         connections: opts.connections,
         requests: sent,
@@ -144,5 +145,6 @@ pub async fn rehearse(
         ceiling,
         redis_ceiling,
         cpu,
+        samples: recorded.samples,
     }))
 }

@@ -23,6 +23,9 @@ pub struct Target {
     pub server_bin: Option<PathBuf>,
     /// The redis-server started here (killed on drop, after the server).
     redis: Option<testkit::RedisServer>,
+    /// How the server was started, for the report (its secrets are not here:
+    /// they travel in the environment).
+    pub settings: String,
 }
 
 impl Drop for Target {
@@ -74,6 +77,7 @@ impl Target {
             redis_pid: None,
             server_bin: None,
             redis: None,
+            settings: format!("started elsewhere; the harness knows only its address {base}"),
         }
     }
 
@@ -132,6 +136,15 @@ impl Target {
             .spawn()
             .with_context(|| format!("starting {}", server_bin.display()))?;
         target.server_pid = Some(child.id());
+        target.settings = format!(
+            "ticketgrab {}{}",
+            args.join(" "),
+            if with_redis {
+                " (its own redis-server, default settings)"
+            } else {
+                ""
+            }
+        );
         // The server goes first on drop, then Redis.
         target.children.insert(0, child);
         target.base = format!("http://127.0.0.1:{port}");

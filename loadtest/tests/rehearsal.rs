@@ -76,8 +76,47 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
     assert!((server.us_per_answer - expected).abs() < 1e-6);
     assert!(report.text().contains("µs/answer"), "{}", report.text());
     assert_eq!(report.audit["ok"], true);
+    // Every answer is in the timeline once, in its slice.
+    let in_slices: u64 = report
+        .timeline
+        .iter()
+        .flat_map(|s| s.answers.values())
+        .sum();
+    assert_eq!(in_slices, report.answers.values().sum::<u64>());
     let html = report.html();
-    assert_eq!(html.matches("<svg").count(), 2);
+    // For a person to look at, beside the browser tests' screenshots.
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/browser");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("rehearsal-small.html"), &html).unwrap();
+    let zoomed = html.contains("The sell-out, zoomed");
+    assert_eq!(html.matches("<svg").count(), 4 + usize::from(zoomed));
+    for part in [
+        "Latency over time",
+        "Answers by code over time",
+        "201 ticket",
+        "<th>date</th>",
+    ] {
+        assert!(html.contains(part), "the report lacks {part}");
+    }
+    assert!(
+        html.contains("<th>server</th><td>ticketgrab serve "),
+        "the server's settings"
+    );
+    // The checks once, as a table; no preformatted block to cut lines off.
+    assert!(!html.contains("<pre"));
+    for c in &report.checks {
+        let name = c
+            .name
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        assert_eq!(
+            html.matches(&format!("<td>{name}</td>")).count(),
+            1,
+            "{name}"
+        );
+    }
     assert!(
         serde_json::to_string(&report)
             .unwrap()

@@ -3,12 +3,22 @@
 use super::Report;
 
 impl Report {
-    /// A self-contained page: no scripts, no fonts, no network.
+    /// A self-contained page: no scripts, no fonts, no network. The facts of
+    /// the run, the checks once (as a table), then the charts: every ticket,
+    /// the sell-out zoomed in, latency and answers by code over time.
     pub fn html(&self) -> String {
-        let tickets = tickets_chart(
-            &self.ticket_times_ms,
-            self.time_to_last_answer_ms.unwrap_or(1),
-        );
+        let span = self.time_to_last_answer_ms.unwrap_or(1);
+        let tickets = tickets_chart(&self.ticket_times_ms, span);
+        let sell_out = match self.time_to_sell_out_ms {
+            Some(ms) if ms * 4 < span => format!(
+                "<h2>The sell-out, zoomed: its first {:.2} s</h2>{}",
+                ms as f64 / 1000.0,
+                tickets_chart(&self.ticket_times_ms, ms.max(1))
+            ),
+            _ => String::new(),
+        };
+        let over_time = latency_over_time(&self.timeline, self.slice_ms);
+        let by_code = answers_over_time(&self.timeline, self.slice_ms);
         let latency = latency_chart(&self.latency.curve);
         let rows: String = self
             .checks
@@ -23,18 +33,180 @@ impl Report {
                 )
             })
             .collect();
+        let facts: String = self
+            .facts()
+            .iter()
+            .map(|(k, v)| format!("<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v)))
+            .collect();
         format!(
-            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>ticketgrab rehearsal: {name}</title>\
-             <style>body{{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#111}}\
-             td,th{{padding:4px 8px;text-align:left}}.ok{{color:#065f46}}.fail{{color:#b91c1c;font-weight:bold}}\
-             pre{{background:#f3f4f6;padding:1em;overflow-x:auto}}</style>\
-             <h1>Rehearsal: {name}</h1><pre>{text}</pre>\
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>ticketgrab rehearsal: {name}</title>\
+             <style>body{{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#111}}\
+             td,th{{padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}}th{{white-space:nowrap}}\
+             .ok{{color:#065f46}}.fail{{color:#b91c1c;font-weight:bold}}svg{{max-width:100%;height:auto}}\
+             .legend span{{margin-right:1em}}</style>\
+             <h1>Rehearsal: {name} {verdict}</h1><table>{facts}</table>\
              <h2>Checks</h2><table>{rows}</table>\
-             <h2>Tickets over time</h2>{tickets}<h2>Latency distribution</h2>{latency}</html>",
+             <h2>Tickets over time</h2>{tickets}{sell_out}\
+             <h2>Latency over time</h2>{over_time}<h2>Answers by code over time</h2>{by_code}\
+             <h2>Latency distribution</h2>{latency}</html>",
             name = esc(&self.scenario.name),
-            text = esc(&self.text()),
+            verdict = if self.ok {
+                "— all checks passed"
+            } else {
+                "— CHECKS FAILED"
+            },
         )
     }
+
+    /// The run's figures and settings, one line each (wrapped, never cut).
+    fn facts(&self) -> Vec<(&'static str, String)> {
+        let secs =
+            |v: Option<u64>| v.map_or("-".to_owned(), |v| format!("{:.2} s", v as f64 / 1000.0));
+        let count = |a: &super::Answers| {
+            a.iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let l = &self.latency;
+        let mut facts = vec![
+            ("date", self.date.clone()),
+            ("target", self.target.clone()),
+            ("server", self.server.clone()),
+            ("machine", self.machine.clone()),
+            (
+                "scenario",
+                format!(
+                    "{}: {} tickets, {} members, {} connections",
+                    self.scenario.name,
+                    self.scenario.stock(),
+                    self.scenario.members,
+                    self.connections
+                ),
+            ),
+            ("time to sell out", secs(self.time_to_sell_out_ms)),
+            ("time to last answer", secs(self.time_to_last_answer_ms)),
+            (
+                "requests",
+                format!(
+                    "{} in {:.2} s = {:.0} req/s",
+                    self.requests, self.grab_phase_s, self.throughput_rps
+                ),
+            ),
+            (
+                "latency",
+                format!(
+                    "p50 {:.2} ms, p90 {:.2}, p99 {:.2}, p99.9 {:.2}, max {:.2}",
+                    l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
+                ),
+            ),
+            ("answers", count(&self.answers)),
+        ];
+        if !self.after_sale.is_empty() {
+            facts.push(("after the sale", count(&self.after_sale)));
+        }
+        if let (Some(c), Some(r)) = (&self.ceiling, self.ratio_to_healthz) {
+            facts.push((
+                "ceiling /healthz",
+                format!(
+                    "{:.0} req/s (p99 {:.2} ms); grabs reach {r:.2} of it",
+                    c.rate, c.p99_ms
+                ),
+            ));
+        }
+        if let (Some(c), Some(r)) = (&self.redis_ceiling, self.ratio_to_redis) {
+            facts.push((
+                "ceiling redis grab",
+                format!(
+                    "{:.0} req/s ({}); grabs reach {r:.2} of it",
+                    c.rate, c.command
+                ),
+            ));
+        } else {
+            facts.push(("redis ceiling, by hand", self.redis_benchmark.clone()));
+        }
+        for c in &self.cpu {
+            facts.push((
+                "cpu during the grab",
+                format!(
+                    "{} {:.2} cores ({:.1} µs per answer)",
+                    c.process, c.cores, c.us_per_answer
+                ),
+            ));
+        }
+        facts
+    }
+}
+
+/// Colours for lines, in order; a legend names them.
+const COLOURS: &[&str] = &[
+    "#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#be185d", "#4b5563",
+];
+
+fn legend(names: &[String]) -> String {
+    let items: String = names
+        .iter()
+        .zip(COLOURS.iter().cycle())
+        .map(|(n, c)| format!("<span style=\"color:{c}\">■ {}</span>", esc(n)))
+        .collect();
+    format!("<p class=\"legend\">{items}</p>")
+}
+
+fn latency_over_time(slices: &[super::Slice], width_ms: u64) -> String {
+    let x = |i: usize| (i as u64 * width_ms) as f64 / 1000.0;
+    let x_max = x(slices.len());
+    let y_max = slices.iter().map(|s| s.p99_ms).fold(0.0, f64::max);
+    let line = |f: fn(&super::Slice) -> f64, colour| {
+        let points: Vec<(f64, f64)> = slices
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.answers.is_empty())
+            .map(|(i, s)| (x(i), f(s)))
+            .collect();
+        polyline(&points, x_max, y_max, colour)
+    };
+    svg(
+        &(line(|s| s.p50_ms, COLOURS[0])
+            + &line(|s| s.p99_ms, COLOURS[1])
+            + &ticks(&seconds(x_max), y_max)),
+        &format!("seconds since the opening ({width_ms} ms slices)"),
+        "latency (ms)",
+    ) + &legend(&["p50".into(), "p99".into()])
+}
+
+fn answers_over_time(slices: &[super::Slice], width_ms: u64) -> String {
+    let x = |i: usize| (i as u64 * width_ms) as f64 / 1000.0;
+    let x_max = x(slices.len());
+    let per_s = |n: u64| n as f64 * 1000.0 / width_ms.max(1) as f64;
+    let mut codes: Vec<String> = slices
+        .iter()
+        .flat_map(|s| s.answers.keys().cloned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let y_max = slices
+        .iter()
+        .flat_map(|s| s.answers.values().map(|n| per_s(*n)))
+        .fold(0.0, f64::max);
+    let lines: String = codes
+        .iter()
+        .zip(COLOURS.iter().cycle())
+        .map(|(code, colour)| {
+            let points: Vec<(f64, f64)> = slices
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (x(i), per_s(s.answers.get(code).copied().unwrap_or(0))))
+                .collect();
+            polyline(&points, x_max, y_max, colour)
+        })
+        .collect();
+    svg(
+        &(lines + &ticks(&seconds(x_max), y_max)),
+        &format!("seconds since the opening ({width_ms} ms slices)"),
+        "answers per second",
+    ) + &legend(&codes)
 }
 
 fn esc(s: &str) -> String {
@@ -78,11 +250,26 @@ fn polyline(points: &[(f64, f64)], x_max: f64, y_max: f64, colour: &str) -> Stri
     )
 }
 
-/// Axis ends: `x_end` under the right end of the x axis, `y_max` at the top.
+/// "0.13 s" under a second, "4.2 s" above.
+fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// Axis ends: `x_end` under the right end of the x axis, `y_max` at the top
+/// (whole numbers as such).
 fn ticks(x_end: &str, y_max: f64) -> String {
+    let top = if y_max.fract() == 0.0 {
+        format!("{y_max:.0}")
+    } else {
+        format!("{y_max:.1}")
+    };
     format!(
         "<text x=\"{PAD}\" y=\"{b}\" font-size=\"11\">0</text><text x=\"{r}\" y=\"{b}\" font-size=\"11\" text-anchor=\"end\">{x_end}</text>\
-         <text x=\"{l}\" y=\"{t}\" font-size=\"11\" text-anchor=\"end\">{y_max:.1}</text>",
+         <text x=\"{l}\" y=\"{t}\" font-size=\"11\" text-anchor=\"end\">{top}</text>",
         b = H - PAD + 14.0,
         r = W - 10.0,
         l = PAD - 4.0,
@@ -102,7 +289,7 @@ fn tickets_chart(times_ms: &[u64], span_ms: u64) -> String {
     }
     let y_max = times_ms.len().max(1) as f64;
     svg(
-        &(polyline(&points, x_max, y_max, "#2563eb") + &ticks(&format!("{x_max:.1} s"), y_max)),
+        &(polyline(&points, x_max, y_max, "#2563eb") + &ticks(&seconds(x_max), y_max)),
         "seconds since the opening",
         "tickets granted",
     )

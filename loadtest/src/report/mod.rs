@@ -2,6 +2,9 @@
 //! HTML page with its SVG charts is `report/html.rs`.
 
 mod html;
+mod timeline;
+
+pub use timeline::{Sample, Slice};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -66,6 +69,8 @@ pub struct Latency {
 pub struct Report {
     pub scenario: Scenario,
     pub target: String,
+    /// How the server was started (its command line), when the harness started it.
+    pub server: String,
     pub event: String,
     pub connections: usize,
     pub machine: String,
@@ -92,6 +97,9 @@ pub struct Report {
     pub ratio_to_redis: Option<f64>,
     /// CPU use of each process during the grab phase.
     pub cpu: Vec<crate::cpu::CpuUse>,
+    /// Answers over time, in slices of `slice_ms` from the opening.
+    pub slice_ms: u64,
+    pub timeline: Vec<Slice>,
     pub ok: bool,
     pub redis_benchmark: String,
 }
@@ -104,6 +112,7 @@ fn ms(us: u64) -> f64 {
 pub struct Measurements {
     pub scenario: Scenario,
     pub target: String,
+    pub server: String,
     pub event: String,
     pub connections: usize,
     pub requests: u64,
@@ -119,6 +128,7 @@ pub struct Measurements {
     pub ceiling: Option<Ceiling>,
     pub redis_ceiling: Option<RedisCeiling>,
     pub cpu: Vec<crate::cpu::CpuUse>,
+    pub samples: Vec<Sample>,
 }
 
 impl Report {
@@ -126,6 +136,7 @@ impl Report {
         let Measurements {
             scenario,
             target,
+            server,
             event,
             connections,
             requests,
@@ -141,7 +152,9 @@ impl Report {
             ceiling,
             redis_ceiling,
             cpu,
+            samples,
         } = m;
+        let (slice_ms, timeline) = timeline::slices(&samples, 60);
         let q = |x: f64| ms(hist.value_at_quantile(x));
         let curve = [
             0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 1.0,
@@ -168,6 +181,7 @@ impl Report {
             cpu: cpu.into_iter().map(|c| c.per_answer(requests)).collect(),
             scenario,
             target,
+            server,
             event,
             connections,
             machine: machine(),
@@ -191,6 +205,8 @@ impl Report {
             checks,
             audit,
             ceiling,
+            slice_ms,
+            timeline,
             ok,
         }
     }
