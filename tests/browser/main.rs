@@ -24,7 +24,7 @@ pub(crate) const WAIT: Duration = Duration::from_secs(15);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
     let app = spawn_app().await;
-    let mut browser = Browser::start(1440, 1000).await;
+    let mut browser = Browser::start(1440, 900).await;
     browser
         .goto(&format!("{}/dashboard#token={}", app.base, app.admin("bj")))
         .await;
@@ -143,15 +143,15 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
         )
         .await;
 
-    browser.set_size(375, 812).await;
+    browser.set_size(390, 844).await;
     browser
         .wait_until("the narrow layout", "window.innerWidth <= 400", WAIT)
         .await;
     assert!(
         browser.fits_width().await,
-        "the dashboard scrolls sideways at 375 px"
+        "the dashboard scrolls sideways at 390 px"
     );
-    browser.screenshot(&shot("dashboard-375.png")).await;
+    browser.screenshot(&shot("dashboard-390.png")).await;
     browser.quit().await;
 }
 
@@ -159,7 +159,7 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
 async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
     let app = spawn_app().await;
     // The browser first: a cold Chromium start must not eat the countdown.
-    let mut browser = Browser::start(375, 812).await;
+    let mut browser = Browser::start(390, 844).await;
     let now = Millis::now().0;
     app.create_event("umbrella", "bj", &[("u", 5)], now + 6_000, now + 3_600_000)
         .await;
@@ -198,7 +198,7 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
             .unwrap()
             .contains("00:0")
     );
-    browser.screenshot(&shot("app-375-countdown.png")).await;
+    browser.screenshot(&shot("app-390-countdown.png")).await;
 
     browser
         .wait_until(
@@ -228,9 +228,9 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
     );
     assert!(
         browser.fits_width().await,
-        "the member page scrolls sideways at 375 px"
+        "the member page scrolls sideways at 390 px"
     );
-    browser.screenshot(&shot("app-375-ticket.png")).await;
+    browser.screenshot(&shot("app-390-ticket.png")).await;
 
     // No second tap to make: the card says the member has the ticket, and
     // the grab button is gone (a retry is safe all the same: the API's tests).
@@ -251,7 +251,7 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_takes_two_seats_of_a_family_sale_on_one_ticket() {
     let app = spawn_app().await;
-    let browser = Browser::start(375, 812).await;
+    let browser = Browser::start(390, 844).await;
     let now = Millis::now().0;
     let mut body = testkit::app::event_body(
         "kids-theatre",
@@ -305,7 +305,7 @@ async fn a_parent_takes_two_seats_of_a_family_sale_on_one_ticket() {
         .get("/api/v1/events/kids-theatre", &app.member(4, "bj/x"))
         .await;
     assert_eq!(view["pools"][0]["remaining"], 7);
-    browser.screenshot(&shot("app-375-family.png")).await;
+    browser.screenshot(&shot("app-390-family.png")).await;
     browser.quit().await;
 }
 
