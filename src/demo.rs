@@ -23,16 +23,14 @@ struct Sale {
     notes: &'static str,
     /// Days after the sale's day that the ticket is for, and the hour (Beijing).
     starts: Option<(i64, i64)>,
-    /// (id, title, title_en, total, show's start as (day, hour, minute))
-    pools: Vec<(String, String, String, i64, Option<(i64, i64, i64)>)>,
+    pools: Vec<DemoPool>,
 }
 
-fn one(
-    id: &str,
-    title: &str,
-    title_en: &str,
-    total: i64,
-) -> Vec<(String, String, String, i64, Option<(i64, i64, i64)>)> {
+/// (id, title, title_en, total, the show's start as (day after the sale's,
+/// hour, minute) in Beijing)
+type DemoPool = (String, String, String, i64, Option<(i64, i64, i64)>);
+
+fn one(id: &str, title: &str, title_en: &str, total: i64) -> Vec<DemoPool> {
     vec![(
         id.to_owned(),
         title.to_owned(),

@@ -16,6 +16,7 @@
 //! - [`audit`]: checks an event's snapshot: balances, one ticket per member, the
 //!   hold index, the waiting list, the log, and (given them) the codes members
 //!   were told they hold.
+//! - [`lottery`]: lottery sales (抽签); so far the verifiable draw.
 //! - [`http`]: the axum front end: routes, auth, limits, problem+json errors.
 //! - [`web`]: the staff dashboard and the member page, compiled in.
 //! - [`metrics`]: the Prometheus registry and a store decorator timing calls.
@@ -31,6 +32,7 @@ pub mod audit;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod lottery;
 pub mod store;
 
 pub use engine::Engine;
