@@ -38,10 +38,11 @@ pub struct Engine {
     /// The read model that answers from memory what the store would answer;
     /// `None` asks the store every time.
     edge: Option<Arc<Edge>>,
-    /// Each event's `closes_at`, which never changes once created: read once
-    /// per event, it tells which events a member's list needs to ask about.
-    /// A std mutex: held for a map lookup, never across an await.
-    closes: Arc<std::sync::Mutex<HashMap<EventId, Millis>>>,
+    /// Each event as created, which never changes (its status and stock are
+    /// not in it): read once per event, it tells which events a member's list
+    /// needs to ask about, and what their tickets say. A std mutex: held for
+    /// a map lookup, never across an await.
+    definitions: Arc<std::sync::Mutex<HashMap<EventId, Arc<Event>>>>,
 }
 
 impl Engine {
@@ -50,7 +51,7 @@ impl Engine {
             store,
             keyer,
             edge: None,
-            closes: Arc::default(),
+            definitions: Arc::default(),
         }
     }
 
@@ -250,36 +251,50 @@ impl Engine {
         Ok(out)
     }
 
+    /// The event as staff created it (titles, window, pools, what tickets
+    /// say; not its status or stock): read from the store the first time,
+    /// then known, since it never changes.
+    pub async fn definition(&self, id: &EventId) -> Result<Arc<Event>, Error> {
+        if let Some(e) = self.known(id) {
+            return Ok(e);
+        }
+        let view = self.store.event(id).await?;
+        Ok(self.learn(view.event))
+    }
+
+    fn known(&self, id: &EventId) -> Option<Arc<Event>> {
+        let known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(id).cloned()
+    }
+
+    fn learn(&self, event: Event) -> Arc<Event> {
+        let mut known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
+        known
+            .entry(event.id.clone())
+            .or_insert_with(|| Arc::new(event))
+            .clone()
+    }
+
     /// Events not closed for longer than [`LISTED_AFTER_CLOSE`]. An event's
     /// close is read from the store the first time it is seen, then known.
     async fn recent_events(&self) -> Result<Vec<EventId>, Error> {
         let ids = self.store.event_ids().await?;
-        let unknown: Vec<EventId> = {
-            let closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
-            ids.iter()
-                .filter(|id| !closes.contains_key(*id))
-                .cloned()
-                .collect()
-        };
+        let unknown: Vec<&EventId> = ids.iter().filter(|id| self.known(id).is_none()).collect();
         let views =
             futures_util::future::join_all(unknown.iter().map(|id| self.store.event(id))).await;
-        {
-            let mut closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
-            for view in views {
-                match view {
-                    Ok(v) => {
-                        closes.insert(v.event.id.clone(), v.event.closes_at);
-                    }
-                    Err(Error::UnknownEvent) => {}
-                    Err(e) => return Err(e),
+        for view in views {
+            match view {
+                Ok(v) => {
+                    self.learn(v.event);
                 }
+                Err(Error::UnknownEvent) => {}
+                Err(e) => return Err(e),
             }
         }
         let horizon = Millis::now().0 - LISTED_AFTER_CLOSE.as_millis() as i64;
-        let closes = self.closes.lock().unwrap_or_else(|p| p.into_inner());
         Ok(ids
             .into_iter()
-            .filter(|id| closes.get(id).is_some_and(|c| c.0 > horizon))
+            .filter(|id| self.known(id).is_some_and(|e| e.closes_at.0 > horizon))
             .collect())
     }
 

@@ -181,8 +181,7 @@ pub struct ReservationDto {
 
 impl ReservationDto {
     /// With what the ticket says, from its event.
-    pub fn described(mut self, v: &EventView) -> Self {
-        let event = &v.event;
+    pub fn described(mut self, event: &crate::domain::Event) -> Self {
         self.event_title = Some(event.title.clone());
         self.event_title_en = event.details.title_en.clone();
         if let Some(pool) = event.pools.iter().find(|p| p.id.as_str() == self.pool) {

@@ -115,18 +115,11 @@ pub async fn my_reservations(
     auth: MemberAuth,
 ) -> Result<Json<ReservationList>, ApiError> {
     let list = s.engine.member_reservations(&auth.member.key).await?;
-    // Each sale read once, however many of its tickets the member has had.
-    let mut views: Vec<crate::domain::EventView> = Vec::new();
     let mut reservations = Vec::with_capacity(list.len());
     for r in &list {
-        let i = match views.iter().position(|v| v.event.id == r.event) {
-            Some(i) => i,
-            None => {
-                views.push(s.engine.event(&r.event).await?);
-                views.len() - 1
-            }
-        };
-        reservations.push(ReservationDto::from(r).described(&views[i]));
+        // Known to the engine already (it listed the event): no store call.
+        let event = s.engine.definition(&r.event).await?;
+        reservations.push(ReservationDto::from(r).described(&event));
     }
     Ok(Json(ReservationList { reservations }))
 }
@@ -157,8 +150,8 @@ pub async fn my_reservation(
     Path((event, code)): Path<(String, String)>,
 ) -> Result<Json<ReservationDto>, ApiError> {
     let r = own_reservation(&s, &auth, &event, &code).await?;
-    let view = s.engine.event(&r.event).await?;
-    Ok(Json(ReservationDto::from(&r).described(&view)))
+    let event = s.engine.definition(&r.event).await?;
+    Ok(Json(ReservationDto::from(&r).described(&event)))
 }
 
 /// The ticket as a QR code to show at a station. It encodes `TG1:<event>:<code>`.

@@ -50,9 +50,13 @@ async fn a_retried_grab_returns_the_same_ticket_listed_with_its_qr_code() {
     let (status, mine) = app.get("/api/v1/me/reservations", &me).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(mine["reservations"][0]["code"], code.as_str());
-    let (status, one) = app
+    let (status, mut one) = app
         .get(&format!("/api/v1/me/reservations/park/{code}"), &me)
         .await;
+    // The lookup says what the ticket is, beside what the grab answered.
+    let said = one.as_object_mut().unwrap();
+    assert_eq!(said.remove("event_title"), Some(json!("Sale park")));
+    assert_eq!(said.remove("pool_title"), Some(json!("Pool pass")));
     assert_eq!((status, &one), (StatusCode::OK, &first));
     let (_, headers, svg) = app
         .request(
