@@ -1,7 +1,7 @@
 //! The ticketgrab binary: `serve` (the default, with `--demo` when run with no
 //! arguments), `token` to mint development tokens, `pay` to send a signed
 //! payment notification, `lua` to print a script, `keys` to print an event's
-//! Redis keys.
+//! Redis keys, `verify-draw` to check a lottery's published draw.
 
 use clap::{Parser, Subcommand};
 
@@ -74,6 +74,12 @@ enum Command {
     Keys {
         /// The event id.
         event: String,
+    },
+    /// Re-run a lottery's draw from its published export and say whether the
+    /// published result is the one the rules give (exit 1 when it is not).
+    VerifyDraw {
+        /// The export (JSON) as published after the draw.
+        export: std::path::PathBuf,
     },
 }
 
@@ -165,6 +171,30 @@ fn run() -> anyhow::Result<()> {
             })?;
             print!("{source}");
             Ok(())
+        }
+        Some(Command::VerifyDraw { export }) => {
+            let text = std::fs::read_to_string(&export)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", export.display()))?;
+            let export: ticketgrab::lottery::export::Export = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{} is not a draw export: {e}", export.display()))?;
+            match ticketgrab::lottery::export::verify(&export) {
+                Ok(()) => {
+                    let won = export.entries.iter().filter(|e| e.won.is_some()).count();
+                    println!(
+                        "ok: the published draw of {} is the one {} gives ({} entries, {won} won, {} waiting)",
+                        export.event,
+                        export.algorithm,
+                        export.entries.len(),
+                        export.entries.len() - won
+                    );
+                    Ok(())
+                }
+                Err(wrong) => anyhow::bail!(
+                    "the published draw of {} is NOT the one the rules give:\n  {}",
+                    export.event,
+                    wrong.join("\n  ")
+                ),
+            }
         }
         Some(Command::Keys { event }) => {
             let event = ticketgrab::domain::EventId::parse(&event)?;
