@@ -60,7 +60,8 @@ impl Export {
         entries: &[Entry],
     ) -> Self {
         let d = draw::draw(entries, stock, seed, public_value);
-        let by_member = |m: &MemberKey| entries.iter().find(|e| &e.member == m);
+        let by_member: std::collections::HashMap<&MemberKey, &Entry> =
+            entries.iter().map(|e| (&e.member, e)).collect();
         Self {
             algorithm: ALGORITHM.into(),
             event: event.into(),
@@ -80,10 +81,7 @@ impl Export {
             entries: d
                 .drawn
                 .iter()
-                .map(|x| {
-                    let e = by_member(&x.member).expect("drawn from these entries");
-                    published(x, e)
-                })
+                .map(|x| published(x, by_member[&x.member]))
                 .collect(),
         }
     }

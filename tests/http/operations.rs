@@ -578,7 +578,7 @@ fn verify_draw_accepts_a_faithful_export_and_names_what_was_changed() {
     assert_eq!(ok.status.code(), Some(0));
     let said = String::from_utf8(ok.stdout).unwrap();
     assert!(said.starts_with("ok: the published draw of theatre is the one ticketgrab-draw-v1 gives (50 entries, 25 won, 25 waiting)"), "{said}");
-    let mut forged = export.clone();
+    let mut forged = export;
     forged.public_value = "ff01".into();
     let bad = run(&forged);
     assert_eq!(bad.status.code(), Some(1));
