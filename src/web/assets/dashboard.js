@@ -27,7 +27,7 @@ TG.setDict({
     confirmClose: "Close this sale? It cannot be reopened.", noevents: "No events in your org yet.", removepool: "Remove",
     noShow: "No-shows released", waiting: "Waiting", release: "Release unused tickets", confirmRelease: "Release every paid, unused ticket of this pool? They become void; their seats go to the waiting list first, then to walk-ups.",
     released: "Released {n} tickets ({s} seats); {r} left.",
-    totals: "{events} sales · total {total} · sold {sold} ({redeemed} used) · left {remaining} · awaiting payment {held} · waiting {waiting}",
+    totals: "Sales: {events} · total {total} · sold {sold} ({redeemed} used) · left {remaining} · awaiting payment {held} · waiting {waiting}",
     useStation: "Station staff: please use the station screen at /station",
     nameEn: "English title (optional)", venue: "Venue (optional)", starts: "Show / valid from (optional)", notes: "How to use the ticket (optional)",
     pooltitleEn: "English title (optional)", poolStarts: "This show's time (optional)", more: "Details and actions",
@@ -187,7 +187,7 @@ function render(events) {
     el.querySelector(".pools").innerHTML = ev.pools.map(p => {
       const pct = n => (100 * n / Math.max(p.total, 1)).toFixed(2);
       return `<div class="pool" data-pool="${TG.esc(p.id)}">
-        <div><strong>${TG.esc(TG.name(p))}</strong>${p.starts_at ? ` <span class="muted">${TG.esc(TG.fmtShort(p.starts_at))}</span>` : ""} <span class="muted">${TG.t("remaining")} <span class="remaining">${p.remaining}</span> / ${p.total} ·
+        <div><strong>${TG.esc(TG.name(p))}</strong>${p.starts_at ? ` <span class="muted">${TG.esc(TG.fmtShort(p.starts_at))} ·</span>` : ""} <span class="muted">${TG.t("remaining")} <span class="remaining">${p.remaining}</span> / ${p.total} ·
           ${TG.t("active")} <span class="active">${p.active}</span> · ${TG.t("redeemed")} <span class="redeemed">${p.redeemed}</span> ·
           ${TG.t("cancelled")} <span class="cancelled">${p.cancelled}</span>${p.held || p.expired ? ` ·
           ${TG.t("held")} <span class="held">${p.held}</span> · ${TG.t("expired")} <span class="expired">${p.expired}</span>` : ""}${p.no_show ? ` ·
