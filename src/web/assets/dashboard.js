@@ -72,16 +72,19 @@ function chart(perSecond) {
 function clock(s) { s = Math.max(0, Math.round(s)); return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0"); }
 
 // The summary line: stock, the current rate, and when it sells out (an
-// estimate while selling; once sold out, how long it took, as this page saw it).
+// estimate while selling; once sold out, how long it took, when this page
+// saw the last seats go: opened after the sell-out, it cannot say).
 const soldOutAt = new Map();
+const sawSelling = new Set();
 function pace(ev) {
   const remaining = ev.pools.reduce((n, p) => n + p.remaining, 0), total = ev.pools.reduce((n, p) => n + p.total, 0);
   const values = ev.grabs_per_second || [];
   // The last whole second (the newest one is still filling).
   const rate = values.length > 1 ? values[values.length - 2] : values[0] || 0;
   const parts = [`${TG.t("remaining")} ${remaining} / ${total}`, TG.t("rateNow").replace("{r}", rate)];
+  if (remaining > 0 && ev.status === "open") sawSelling.add(ev.id);
   if (remaining === 0) {
-    if (!soldOutAt.has(ev.id)) soldOutAt.set(ev.id, TG.serverNow());
+    if (sawSelling.has(ev.id) && !soldOutAt.has(ev.id)) soldOutAt.set(ev.id, TG.serverNow());
     const took = (soldOutAt.get(ev.id) - Date.parse(ev.opens_at)) / 1000;
     if (took >= 0 && took < 24 * 3600) parts.push(TG.t("soldOutIn").replace("{t}", clock(took)));
   } else if (rate > 0) {
