@@ -29,6 +29,7 @@ fn event(id: &str, total: i64) -> Event {
         price_fen: 500,
         max_seats: 1,
         hold_ms: 0,
+        lottery: None,
         details: Default::default(),
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),

@@ -40,6 +40,7 @@ fn event(n: u64) -> Event {
         price_fen: 0,
         max_seats: 1,
         hold_ms: 0,
+        lottery: None,
         details: Default::default(),
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),

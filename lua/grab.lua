@@ -12,6 +12,7 @@
 --         {"unknown_event"} | {"unknown_pool", pool} | {"too_many_seats", max_seats}
 --         {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
+--         {"lottery_sale"} (the sale is a lottery: its tickets are drawn)
 -- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
 --         "expired" first when the member's own hold was past its pay_by (and the
 --         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
@@ -26,10 +27,13 @@
 -- (on a free sale; a hold adds the hold index and its type checks). The live
 -- totals are neither read nor written: a grab does not depend on them.
 
-local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms')
+local meta = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
+                     'l:draw_at')
 if not meta[1] then
   return { 'unknown_event' }
 end
+-- A lottery's tickets are drawn (lottery.lua), never grabbed.
+if meta[7] then return { 'lottery_sale' } end
 local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local event_org = meta[1]
 local seats_arg = ARGV[6]

@@ -167,12 +167,14 @@ end
 -- it has free exists, that member gets a ticket (a hold on a sale with one, for an
 -- app entry) in the first of their ranked pools with the seats, and leaves the
 -- list; entries past their cutoff met on the way are removed. Not on a sale staff
--- closed. Every assignment is logged ("assigned", as "reserved" plus the entry's
+-- closed, nor while a lottery's draw is written. Every assignment is logged ("assigned", as "reserved" plus the entry's
 -- order). Writes: callers have type-checked every key.
 local function serve_waiting(pool, now)
   if redis.call('ZCARD', WAITQ) == 0 then return end
-  local meta = redis.call('HMGET', META, 'status', 'hold_ms')
+  local meta = redis.call('HMGET', META, 'status', 'hold_ms', 'lv:draw', 'lv:drawn_at')
   if meta[1] == 'closed' then return end
+  -- While a lottery is drawn, its stock is the draw's.
+  if meta[3] and not meta[4] then return end
   while true do
     local free = tonumber(redis.call('HGET', STOCK, pool) or '0')
     local best, best_order, member = nil, nil, nil

@@ -5,6 +5,8 @@
 --                           waiting:<pool> -> entries that rank the pool, when any wait
 --               "waiting" -> {meta, stock, total, cnt, now_ms, {member, entry, ahead} or {}}
 --                           with ARGV[2] = the member key
+--               "entry"  -> {meta, stock, total, cnt, now_ms, {member, entry} or {}}: a
+--                           lottery entry (lottery.lua), ARGV[2] = the member key
 --               "lookup" -> {meta, stock, total, cnt, now_ms, {code, record} or {}}
 --                           with ARGV[2] = "code"|"member", ARGV[3] = the value
 --               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log, holds,
@@ -34,6 +36,9 @@ local what = ARGV[1]
 if what == 'waiting' then
   local entry = redis.call('HGET', MEMBER, 'w:' .. ARGV[2])
   out[6] = entry and { ARGV[2], entry, int(wait_ahead(decode_wait(entry).order)) } or {}
+elseif what == 'entry' then
+  local entry = redis.call('HGET', MEMBER, 'e:' .. ARGV[2])
+  out[6] = entry and { ARGV[2], entry } or {}
 elseif what == 'lookup' then
   local code = ARGV[3]
   if ARGV[2] == 'member' then code = redis.call('HGET', MEMBER, ARGV[3]) end

@@ -5,6 +5,7 @@
 -- ARGV:   pool, delta (a non-zero integer), max_total (the largest pool)
 -- Returns {"ok", remaining, total} (remaining after the waiting list was served) | {"unknown_event"} | {"unknown_pool", pool}
 --         {"below_zero", remaining} | {"above_limit", total, max_total}
+--         {"draw_running"} (a lottery's draw is being written)
 -- Logs    "restocked" (pool, delta), then the waiting list's "assigned".
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50 10000000
 
@@ -14,6 +15,9 @@ if redis.call('EXISTS', META) == 0 then return { 'unknown_event' } end
 local pool, delta = ARGV[1], tonumber(ARGV[2])
 local stock = redis.call('HGET', STOCK, pool)
 if not stock then return { 'unknown_pool', pool } end
+-- While a lottery is drawn, its stock is the draw's.
+local draw = redis.call('HMGET', META, 'lv:draw', 'lv:drawn_at')
+if draw[1] and not draw[2] then return { 'draw_running' } end
 stock = tonumber(stock)
 if stock + delta < 0 then return { 'below_zero', int(stock) } end
 local total = tonumber(redis.call('HGET', TOTAL, pool))

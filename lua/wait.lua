@@ -15,6 +15,7 @@
 --                {"already_waiting", member, entry, ahead} | {"closed"} | {"paused"}
 --                {"not_open", opens_ms, now_ms} | {"bad_cutoff", closes_ms}
 --                {"not_sold_out", pool} (grab it instead) | {"code_taken"}
+--                {"lottery_sale"} (a lottery's list is its draw's)
 --         leave: {"ok"} | {"unknown_event"} | {"not_found"}
 -- Logs    "waiting" (member, order, seats, pools, cutoff, channel, card, code) on join;
 --         "left" (member, reason left|lapsed) when an entry goes; "expired" first
@@ -24,7 +25,8 @@
 
 local err = guard_types()
 if err then return err end
-local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats')
+local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats',
+                        'l:draw_at')
 if not meta[1] then return { 'unknown_event' } end
 local now = now_ms()
 local action, member = ARGV[1], ARGV[2]
@@ -38,6 +40,8 @@ if action == 'leave' then
   return { 'ok' }
 end
 if action ~= 'join' then return redis.error_reply('TG_BAD_ARG unknown action ' .. tostring(action)) end
+-- A lottery's waiting list is its draw's losers, in rank order.
+if meta[6] then return { 'lottery_sale' } end
 
 local card, channel, code, org, seats_arg, cutoff = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local seats = tonumber(seats_arg)

@@ -153,6 +153,7 @@ pub async fn create_sales(
     let mut created = 0;
     for sale in sales() {
         let event = Event {
+            lottery: None,
             id: EventId::parse(sale.id)?,
             title: sale.title.to_owned(),
             org: OrgPath::parse(sale.org)?,

@@ -84,6 +84,25 @@ pub enum Error {
     AboveLimit { total: i64, max: i64 },
     #[error("an event with this id exists")]
     EventExists,
+    /// A grab or a waiting-list join on a lottery sale: enter its draw.
+    #[error("this sale is a lottery: enter the draw instead")]
+    LotterySale,
+    /// A lottery step (an entry, a draw) on a sale that is a race.
+    #[error("this sale is not a lottery")]
+    NotLottery,
+    /// The public value before the registration closed, or the draw before
+    /// its time or without the public value.
+    #[error("the draw is not due: {0}")]
+    DrawNotDue(&'static str),
+    /// Another public value was entered already; carries it.
+    #[error("another public value was entered already")]
+    PublicValueSet(String),
+    /// Another front end is drawing this lottery now.
+    #[error("this lottery is being drawn")]
+    DrawRunning,
+    /// The draw's published values or export, before the draw.
+    #[error("this lottery has not been drawn yet")]
+    NotDrawn,
     /// The random code is already used in the event; the engine draws another.
     #[error("reservation code collision")]
     CodeTaken,
@@ -137,6 +156,12 @@ impl Error {
             Self::BelowZero { .. } => "below_zero",
             Self::AboveLimit { .. } => "above_limit",
             Self::EventExists => "exists",
+            Self::LotterySale => "lottery_sale",
+            Self::NotLottery => "not_lottery",
+            Self::DrawNotDue(_) => "draw_not_due",
+            Self::PublicValueSet(_) => "public_value_set",
+            Self::DrawRunning => "draw_running",
+            Self::NotDrawn => "not_drawn",
             Self::CodeTaken => "code_taken",
             Self::Unavailable(_) => "store_unavailable",
             Self::Corrupt(_) => "internal",
@@ -166,7 +191,13 @@ impl Error {
             | Self::NotSoldOut(_)
             | Self::BelowZero { .. }
             | Self::AboveLimit { .. }
-            | Self::EventExists => (409, self.code()),
+            | Self::EventExists
+            | Self::LotterySale
+            | Self::NotLottery
+            | Self::DrawNotDue(_)
+            | Self::PublicValueSet(_)
+            | Self::DrawRunning
+            | Self::NotDrawn => (409, self.code()),
             // A code collision four times running is as good as a store that
             // does not answer: retry.
             Self::CodeTaken | Self::Unavailable(_) => (503, "store_unavailable"),

@@ -52,6 +52,14 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
                 seats,
                 pay_by,
                 ..
+            }
+            | LogOp::Won {
+                code,
+                pool,
+                member,
+                seats,
+                pay_by,
+                ..
             } => {
                 if let LogOp::Assigned { order, .. } = &entry.op
                     && waiting.remove(member) != Some(*order)
@@ -105,6 +113,13 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
                 }
             }
             LogOp::Status(s) => status = *s,
+            // A lottery's entries and the draw's steps move no seat; its
+            // winners are `Won` above, its losers `Waiting`.
+            LogOp::Entered { .. }
+            | LogOp::Withdrawn { .. }
+            | LogOp::PublicValue { .. }
+            | LogOp::DrawBegun { .. }
+            | LogOp::DrawDone { .. } => {}
         }
     }
     for p in &snap.view.pools {

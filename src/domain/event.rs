@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Details, EventId, MAX_TITLE_CHARS, Millis, OrgPath, PoolId};
+use super::{
+    Details, DrawState, EventId, Lottery, LotteryPhase, MAX_TITLE_CHARS, Millis, OrgPath, PoolId,
+};
 use crate::error::Error;
 
 /// Most pools one event may have (the theatre sale has 8 shows).
@@ -48,6 +50,9 @@ pub struct Event {
     /// Its English title, show time, place and how to use a ticket.
     pub details: Details,
     pub pools: Vec<Pool>,
+    /// A lottery sale (`opens_at..closes_at` is the registration); `None`:
+    /// a race, first come first served.
+    pub lottery: Option<Lottery>,
 }
 
 impl Event {
@@ -73,6 +78,9 @@ impl Event {
             return Err(Error::invalid(
                 "a free sale has nothing to pay: no payment hold",
             ));
+        }
+        if let Some(l) = &self.lottery {
+            l.validate(self.closes_at)?;
         }
         if self.pools.is_empty() || self.pools.len() > MAX_POOLS {
             return Err(Error::invalid(format!(
@@ -178,6 +186,8 @@ pub struct PoolStats {
     pub no_show: i64,
     /// Waiting-list entries that rank this pool (one entry may rank several).
     pub waiting: i64,
+    /// Lottery entries that rank this pool (0 in a race).
+    pub entries: i64,
 }
 
 /// Where a sale stands at a moment, as members see it.
@@ -228,6 +238,8 @@ pub struct EventView {
     pub pools: Vec<PoolStats>,
     /// The store's clock when this was read.
     pub server_time: Millis,
+    /// A lottery's entries and draw (empty in a race).
+    pub draw: DrawState,
 }
 
 impl EventView {
@@ -239,9 +251,29 @@ impl EventView {
             self.event.closes_at,
             self.server_time,
         ) {
-            Phase::Open if self.pools.iter().all(|p| p.remaining == 0) => Phase::SoldOut,
+            Phase::Open
+                if self.event.lottery.is_none() && self.pools.iter().all(|p| p.remaining == 0) =>
+            {
+                Phase::SoldOut
+            }
             phase => phase,
         }
+    }
+
+    /// Where a lottery stands at `server_time`; `None` in a race.
+    pub fn lottery_phase(&self) -> Option<LotteryPhase> {
+        self.event.lottery.as_ref()?;
+        Some(if self.draw.drawn_at.is_some() {
+            LotteryPhase::Drawn
+        } else if self.draw.draw_id.is_some() {
+            LotteryPhase::Drawing
+        } else {
+            match self.phase() {
+                Phase::Upcoming => LotteryPhase::Upcoming,
+                Phase::Closed => LotteryPhase::AwaitingDraw,
+                _ => LotteryPhase::Registering,
+            }
+        })
     }
 }
 

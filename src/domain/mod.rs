@@ -9,6 +9,7 @@ mod card;
 mod details;
 mod event;
 mod ids;
+mod lottery;
 mod reservation;
 mod time;
 mod waiting;
@@ -22,6 +23,10 @@ pub use event::{
     Phase, Pool, PoolStats, SaleStatus, StatusAction, sale_phase,
 };
 pub use ids::{Code, EventId, OrgPath, PoolId};
+pub use lottery::{
+    DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, MAX_PUBLIC_CHARS,
+    WAITING_AFTER_DRAW_MS, check_public,
+};
 pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;
 pub use waiting::{LeftReason, WaitEntry, Waiting};

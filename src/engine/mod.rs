@@ -2,6 +2,7 @@
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
 mod edge;
+mod lottery;
 mod waiting;
 
 use std::collections::HashMap;
@@ -43,6 +44,9 @@ pub struct Engine {
     /// needs to ask about, and what their tickets say. A std mutex: held for
     /// a map lookup, never across an await.
     definitions: Arc<std::sync::Mutex<HashMap<EventId, Arc<Event>>>>,
+    /// This engine's name as a lottery draw's runner, and the draws it runs.
+    owner: String,
+    drawing: Arc<std::sync::Mutex<std::collections::HashSet<EventId>>>,
 }
 
 impl Engine {
@@ -52,6 +56,8 @@ impl Engine {
             keyer,
             edge: None,
             definitions: Arc::default(),
+            owner: hex::encode(rand::random::<[u8; 8]>()),
+            drawing: Arc::default(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod json;
 pub mod lang;
 pub mod limits;
+pub mod lottery;
 pub mod member;
 pub mod member_token;
 pub mod openapi;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         Router::new()
             .merge(member::router())
             .merge(waiting::router())
+            .merge(lottery::router())
             .merge(station::router())
             .merge(admin::router()),
     )

@@ -8,7 +8,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, dto, member, ops, payments, station, waiting};
+use super::{admin, dto, lottery, member, ops, payments, station, waiting};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,8 @@ use super::{admin, dto, member, ops, payments, station, waiting};
         member::list_events, member::get_event, member::grab, member::my_reservations,
         member::my_reservation, member::qr, member::cancel,
         waiting::join, waiting::mine, waiting::leave,
+        lottery::enter, lottery::mine, lottery::withdraw, lottery::lottery, lottery::export,
+        lottery::station_enter, lottery::public_value, lottery::draw,
         station::events, station::issue, station::redeem,
         payments::notify, payments::demo_pay,
         admin::create, admin::list, admin::detail, admin::restock, admin::release_unredeemed,

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::draw::{self, ALGORITHM, Drawn, Entry, Hash};
-use crate::domain::{MemberKey, PoolId};
+use crate::domain::{DrawState, Event, LotteryEntry, MemberKey, PoolId};
+use crate::error::Error;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Export {
@@ -84,6 +85,64 @@ impl Export {
                 .map(|x| published(x, by_member[&x.member]))
                 .collect(),
         }
+    }
+}
+
+impl Export {
+    /// The export of a draw as the store holds it: every entry with the
+    /// rank and pool written for it (a loser's place counted in rank
+    /// order). `verify` then says whether the stored result is the rules'.
+    pub fn stored(
+        event: &Event,
+        draw: &DrawState,
+        entries: &[LotteryEntry],
+    ) -> Result<Self, Error> {
+        let lottery = event.lottery.as_ref().ok_or(Error::NotLottery)?;
+        let (Some(public_value), Some(digest), Some(draw_seed)) =
+            (&draw.public_value, &draw.entries_digest, &draw.draw_seed)
+        else {
+            return Err(Error::NotDrawn);
+        };
+        let mut ranked: Vec<&LotteryEntry> = entries.iter().collect();
+        ranked.sort_by_key(|e| e.rank);
+        let mut waiting = 0;
+        let mut out = Vec::with_capacity(ranked.len());
+        for e in ranked {
+            let rank = e.rank.ok_or_else(|| {
+                Error::Corrupt("a drawn lottery has an entry without a rank".into())
+            })?;
+            let place = e.won.is_none().then(|| {
+                waiting += 1;
+                waiting
+            });
+            out.push(ExportEntry {
+                member: e.member.as_str().into(),
+                choices: e.choices.iter().map(ToString::to_string).collect(),
+                seats: e.seats,
+                rank,
+                won: e.won.as_ref().map(ToString::to_string),
+                waiting: place,
+            });
+        }
+        Ok(Self {
+            algorithm: ALGORITHM.into(),
+            event: event.id.to_string(),
+            seed: hex::encode(lottery.seed),
+            seed_commitment: hex::encode(lottery.commitment()),
+            public_source: lottery.public_source.clone(),
+            public_value: public_value.clone(),
+            entries_digest: digest.clone(),
+            draw_seed: draw_seed.clone(),
+            stock: draw
+                .stock
+                .iter()
+                .map(|(p, n)| PoolStock {
+                    pool: p.to_string(),
+                    seats: *n,
+                })
+                .collect(),
+            entries: out,
+        })
     }
 }
 

@@ -15,8 +15,8 @@ pub mod scripts;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Channel, Code, Event, EventId, EventView, MAX_SEATS, Member, MemberKey, Millis, OrgPath,
-    PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
+    Channel, Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_SEATS, Member, MemberKey,
+    Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
 
@@ -118,6 +118,37 @@ pub struct Restocked {
     pub total: i64,
 }
 
+/// Who runs a lottery's draw: the draw's id (kept by a resumed draw), the
+/// runner, and how long the runner holds the draw without a word. A runner
+/// silent past its lease (killed) may be replaced, and the new one resumes
+/// the same draw.
+#[derive(Clone, Copy, Debug)]
+pub struct Drawer<'a> {
+    pub draw_id: &'a str,
+    pub owner: &'a str,
+    pub lease_ms: i64,
+}
+
+/// A draw started or resumed: its id, the seats each pool had to give when it
+/// first started, the entries, and whether it is published already.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Begun {
+    pub draw_id: String,
+    pub stock: Vec<(PoolId, i64)>,
+    pub entries: i64,
+    pub done: bool,
+}
+
+/// One entry's result, to be written: its rank, the pool won (none: onto the
+/// waiting list at its rank), and the code its ticket (or waiting entry) gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrawnEntry {
+    pub member: MemberKey,
+    pub rank: u32,
+    pub won: Option<PoolId>,
+    pub code: Code,
+}
+
 /// Everything about one event, read in one atomic step: the input of the audit
 /// and of the CSV export. Reservations are sorted by code, members by key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,6 +164,8 @@ pub struct Snapshot {
     /// The waiting list's index as stored (`WaitEntry::index` of every
     /// entry), sorted.
     pub waiting_index: Vec<String>,
+    /// A lottery's entries (with their results once drawn), by member key.
+    pub entries: Vec<LotteryEntry>,
     pub log: Vec<LogEntry>,
     /// Where the log ends: following it from here misses nothing and
     /// repeats nothing of this snapshot.
@@ -205,6 +238,45 @@ pub trait Store: Send + Sync {
         after: LogPos,
         max: usize,
     ) -> Result<Vec<(LogPos, LogEntry)>, Error>;
+    /// Enters the member in a lottery (`req.choices` ranked), or returns the
+    /// entry they made before. See `lua/lottery.lua`.
+    async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error>;
+    /// Withdraws the member's entry while the registration is open.
+    async fn withdraw(&self, event: &EventId, member: &MemberKey) -> Result<(), Error>;
+    /// The member's entry (with its rank and pool once drawn), if any.
+    async fn entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error>;
+    /// Staff enter the public random value, once, after the close.
+    async fn set_public_value(&self, event: &EventId, value: &str) -> Result<(), Error>;
+    /// Starts the draw, or resumes it (then `drawer.draw_id` is replaced by
+    /// the id in force); `DrawRunning` while another runner's lease holds.
+    async fn begin_draw(&self, event: &EventId, drawer: &Drawer<'_>) -> Result<Begun, Error>;
+    /// A page of the lottery's entries after `cursor` (0: the first); the
+    /// next cursor, 0 after the last page. Pages may repeat an entry.
+    async fn entries(
+        &self,
+        event: &EventId,
+        cursor: u64,
+    ) -> Result<(Vec<LotteryEntry>, u64), Error>;
+    /// Writes a batch of results of the draw `drawer.draw_id` (renewing the
+    /// lease): entries written before are skipped. Returns how many it wrote.
+    async fn write_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        batch: &[DrawnEntry],
+    ) -> Result<usize, Error>;
+    /// Publishes the draw once every result is written.
+    async fn finish_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        entries_digest: &str,
+        draw_seed: &str,
+    ) -> Result<(), Error>;
     /// Ready to take a change now: reachable and not out of memory. Cheap;
     /// /readyz calls it (at most once a second).
     async fn ping(&self) -> Result<(), Error>;

@@ -8,7 +8,7 @@ use redis::Script;
 const LIB: &str = include_str!("../../lua/lib.lua");
 
 /// Each script: name, shebang flags, body.
-const FILES: [(&str, &str, &str); 11] = [
+const FILES: [(&str, &str, &str); 12] = [
     ("create", "", include_str!("../../lua/create.lua")),
     ("grab", "", include_str!("../../lua/grab.lua")),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
@@ -19,6 +19,7 @@ const FILES: [(&str, &str, &str); 11] = [
     ("wait", "", include_str!("../../lua/wait.lua")),
     ("release", "", include_str!("../../lua/release.lua")),
     ("status", "", include_str!("../../lua/status.lua")),
+    ("lottery", "", include_str!("../../lua/lottery.lua")),
     (
         "read",
         " flags=no-writes",
@@ -54,6 +55,7 @@ pub struct Scripts {
     pub wait: Script,
     pub release: Script,
     pub status: Script,
+    pub lottery: Script,
     pub read: Script,
 }
 
@@ -72,11 +74,12 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     wait: load("wait"),
     release: load("release"),
     status: load("status"),
+    lottery: load("lottery"),
     read: load("read"),
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 11] {
+    pub fn all(&self) -> [&Script; 12] {
         [
             &self.create,
             &self.grab,
@@ -88,6 +91,7 @@ impl Scripts {
             &self.wait,
             &self.release,
             &self.status,
+            &self.lottery,
             &self.read,
         ]
     }

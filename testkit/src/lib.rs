@@ -75,6 +75,22 @@ pub fn event_between(
                 details: Default::default(),
             })
             .collect(),
+        lottery: None,
+    }
+}
+
+/// A lottery for members under `bj`: registration open from a second ago
+/// until `closes_in_ms`, drawn from its close, its public value named
+/// "drand round 1".
+pub fn lottery_event(id: &str, pools: &[(&str, i64)], closes_in_ms: i64) -> Event {
+    let now = Millis::now().0;
+    let closes = Millis(now + closes_in_ms);
+    Event {
+        lottery: Some(ticketgrab::domain::Lottery::new(
+            closes,
+            "drand round 1".into(),
+        )),
+        ..event_between(id, pools, Millis(now - 1_000), closes)
     }
 }
 

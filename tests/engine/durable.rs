@@ -8,11 +8,11 @@ use tokio::sync::Mutex;
 
 use ticketgrab::Error;
 use ticketgrab::domain::{
-    EventId, EventView, MemberKey, PoolId, SaleStatus, StatusAction, Waiting,
+    Entered, EventId, EventView, LotteryEntry, MemberKey, PoolId, SaleStatus, StatusAction, Waiting,
 };
 use ticketgrab::store::{
-    Find, Grab, Grabbed, Join, LogEntry, LogPos, MemoryStore, Payment, Released, Restocked,
-    Snapshot, Store,
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, MemoryStore, Payment,
+    Released, Restocked, Snapshot, Store,
 };
 
 use super::state;
@@ -161,6 +161,52 @@ impl Store for Reopening {
         max: usize,
     ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
         self.call(async |s| s.log_after(event, after, max).await)
+            .await
+    }
+    async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
+        self.call(async |s| s.enter(req).await).await
+    }
+    async fn withdraw(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.call(async |s| s.withdraw(event, member).await).await
+    }
+    async fn entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error> {
+        self.call(async |s| s.entry(event, member).await).await
+    }
+    async fn set_public_value(&self, event: &EventId, value: &str) -> Result<(), Error> {
+        self.call(async |s| s.set_public_value(event, value).await)
+            .await
+    }
+    async fn begin_draw(&self, event: &EventId, drawer: &Drawer<'_>) -> Result<Begun, Error> {
+        self.call(async |s| s.begin_draw(event, drawer).await).await
+    }
+    async fn entries(
+        &self,
+        event: &EventId,
+        cursor: u64,
+    ) -> Result<(Vec<LotteryEntry>, u64), Error> {
+        self.call(async |s| s.entries(event, cursor).await).await
+    }
+    async fn write_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        batch: &[DrawnEntry],
+    ) -> Result<usize, Error> {
+        self.call(async |s| s.write_draw(event, drawer, batch).await)
+            .await
+    }
+    async fn finish_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        digest: &str,
+        draw_seed: &str,
+    ) -> Result<(), Error> {
+        self.call(async |s| s.finish_draw(event, drawer, digest, draw_seed).await)
             .await
     }
     async fn ping(&self) -> Result<(), Error> {

@@ -24,6 +24,8 @@ pub struct Model {
     closes_at: Millis,
     status: SaleStatus,
     max_seats: u8,
+    /// A lottery sale: every grab is refused (`LotterySale`).
+    lottery: bool,
     /// Unsold seats of each pool, in the event's pool order.
     stock: Vec<(PoolId, i64)>,
     /// Each member's latest reservation.
@@ -74,6 +76,7 @@ impl Model {
             opens_at: view.event.opens_at,
             closes_at: view.event.closes_at,
             max_seats: view.event.max_seats,
+            lottery: view.event.lottery.is_some(),
             status: view.status,
             stock: view
                 .pools
@@ -160,8 +163,37 @@ impl Model {
                 self.add_stock(&pool, i64::from(seats));
                 self.set_ticket(&member, &code, Status::NoShow, at);
             }
-            // Joining or leaving the list changes no stock and no ticket.
-            LogOp::Waiting { .. } | LogOp::Left { .. } => {}
+            // A lottery's winner: a reservation like any.
+            LogOp::Won {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+                ..
+            } => {
+                let op = LogOp::Reserved {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card: Some(card),
+                    seats,
+                    pay_by,
+                };
+                return self.apply(pos, LogEntry { at, op });
+            }
+            // Joining or leaving the list changes no stock and no ticket, nor
+            // do a lottery's entries and the draw's own steps.
+            LogOp::Waiting { .. }
+            | LogOp::Left { .. }
+            | LogOp::Entered { .. }
+            | LogOp::Withdrawn { .. }
+            | LogOp::PublicValue { .. }
+            | LogOp::DrawBegun { .. }
+            | LogOp::DrawDone { .. } => {}
             LogOp::Cancelled {
                 code,
                 pool,
@@ -231,6 +263,9 @@ impl Model {
     /// may be taken, the member's ticket is not known in full, or the front
     /// end's clock `now` is too near a boundary of the sale window.
     pub fn answer(&self, grab: &Grab<'_>, now: Millis) -> Option<Result<Grabbed, Error>> {
+        if self.lottery {
+            return Some(Err(Error::LotterySale));
+        }
         if let Some(p) = grab
             .choices
             .iter()

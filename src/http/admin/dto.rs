@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Details, EventView, Millis, Phase, PoolStats};
+use crate::domain::{Details, EventView, Lottery, Millis, Phase, PoolStats};
 use crate::http::dto::DetailsDto;
+use crate::http::lottery::LotteryDto;
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -76,12 +77,54 @@ pub struct CreateEventBody {
     /// (paid at the counter). A free sale has no hold.
     #[serde(default, deserialize_with = "crate::http::json::optional_whole_number")]
     pub hold_minutes: Option<i64>,
+    /// `race` (default): first come, first served from `opens_at`.
+    /// `lottery`: `opens_at..closes_at` is the registration window and the
+    /// tickets are drawn at `draw_at`.
+    #[serde(default)]
+    pub mode: SaleMode,
+    /// A lottery's draw: at or after `closes_at`.
+    pub draw_at: Option<DateTime<Utc>>,
+    /// A lottery's public random value, named now, entered after the close:
+    /// one that does not exist yet when registration ends ("drand round
+    /// 5000000", "福彩3D 2026-12-08 开奖号码").
+    pub public_source: Option<String>,
     pub pools: Vec<CreatePoolBody>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleMode {
+    #[default]
+    Race,
+    Lottery,
+}
+
+impl SaleMode {
+    pub fn of(v: &EventView) -> Self {
+        if v.event.lottery.is_some() {
+            Self::Lottery
+        } else {
+            Self::Race
+        }
+    }
 }
 
 impl CreateEventBody {
     pub fn details(&self) -> Details {
         details(&self.title_en, &self.venue, self.starts_at, &self.notes)
+    }
+
+    /// The lottery's rules with a fresh secret seed, for `mode: lottery`.
+    pub fn lottery(&self) -> Result<Option<Lottery>, &'static str> {
+        match (self.mode, self.draw_at, &self.public_source) {
+            (SaleMode::Race, None, None) => Ok(None),
+            (SaleMode::Race, _, _) => Err("draw_at and public_source are for mode lottery"),
+            (SaleMode::Lottery, Some(at), Some(source)) => Ok(Some(Lottery::new(
+                Millis::from_datetime(at),
+                source.clone(),
+            ))),
+            (SaleMode::Lottery, _, _) => Err("a lottery needs draw_at and public_source"),
+        }
     }
 }
 
@@ -113,6 +156,10 @@ pub struct AdminEventDto {
     pub hold_minutes: i64,
     /// Every figure of each pool, in seats, as the store reports it.
     pub pools: Vec<AdminPoolDto>,
+    pub mode: SaleMode,
+    /// A lottery's rules and its draw; absent in a race.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lottery: Option<LotteryDto>,
     pub server_time: DateTime<Utc>,
     /// Tickets reserved in each of the last 60 seconds, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +189,8 @@ impl AdminEventDto {
                     details: (&pool.details).into(),
                 })
                 .collect(),
+            mode: SaleMode::of(v),
+            lottery: LotteryDto::of(v),
             server_time: time(v.server_time),
             grabs_per_second,
         }

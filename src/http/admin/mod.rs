@@ -75,7 +75,9 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateEventBody>,
 ) -> Result<Response, ApiError> {
     let details = body.details();
+    let lottery = body.lottery().map_err(|e| ApiError::BadRequest(e.into()))?;
     let event = Event {
+        lottery,
         id: EventId::parse(&body.id).map_err(bad)?,
         title: body.title,
         details,

@@ -3,7 +3,8 @@
 
 use super::{LogEntry, LogOp};
 use crate::domain::{
-    Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus, parse_seats,
+    Channel, Code, DrawState, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus,
+    parse_seats,
 };
 use crate::error::Error;
 
@@ -184,6 +185,72 @@ impl LogEntry {
                 ),
                 ("order", order.to_string()),
             ],
+            LogOp::Entered {
+                member,
+                choices,
+                seats,
+                card,
+                channel,
+            } => {
+                let pools: Vec<&str> = choices.iter().map(PoolId::as_str).collect();
+                vec![
+                    ("op", "entered".to_owned()),
+                    ("member", member.as_str().to_owned()),
+                    ("pools", pools.join(",")),
+                    seats_of(*seats),
+                    ("card", card.as_str().to_owned()),
+                    ("channel", channel.as_str().to_owned()),
+                ]
+            }
+            LogOp::Withdrawn { member } => vec![
+                ("op", "withdrawn".to_owned()),
+                ("member", member.as_str().to_owned()),
+            ],
+            LogOp::PublicValue { value } => {
+                vec![("op", "public_value".to_owned()), ("value", value.clone())]
+            }
+            LogOp::DrawBegun { draw, stock } => {
+                let stock = DrawState {
+                    stock: stock.clone(),
+                    ..DrawState::default()
+                };
+                vec![
+                    ("op", "draw_begun".to_owned()),
+                    ("draw", draw.clone()),
+                    ("stock", stock.stock_text()),
+                ]
+            }
+            LogOp::Won {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+                rank,
+            } => vec![
+                ("op", "won".to_owned()),
+                ("code", code.to_string()),
+                ("pool", pool.to_string()),
+                ("member", member.as_str().to_owned()),
+                ("channel", channel.as_str().to_owned()),
+                ("card", card.as_str().to_owned()),
+                seats_of(*seats),
+                (
+                    "pay_by",
+                    pay_by.map(|by| by.0.to_string()).unwrap_or_default(),
+                ),
+                ("rank", rank.to_string()),
+            ],
+            LogOp::DrawDone {
+                entries_digest,
+                draw_seed,
+            } => vec![
+                ("op", "draw_done".to_owned()),
+                ("digest", entries_digest.clone()),
+                ("draw_seed", draw_seed.clone()),
+            ],
         };
         f.push(("at", self.at.0.to_string()));
         f
@@ -213,6 +280,12 @@ impl LogEntry {
         let order = || get("order").and_then(|o| o.parse::<u64>().map_err(|_| corrupt("order", o)));
         let channel =
             || get("channel").and_then(|c| Channel::parse(c).ok_or_else(|| corrupt("channel", c)));
+        let pools = || -> Result<Vec<PoolId>, Error> {
+            get("pools")?
+                .split(',')
+                .map(|p| PoolId::parse(p).map_err(|_| corrupt("pool", p)))
+                .collect()
+        };
         let op = match get("op")? {
             "created" => LogOp::Created {
                 pool: pool()?,
@@ -269,10 +342,7 @@ impl LogEntry {
             "waiting" => LogOp::Waiting {
                 member: member()?,
                 order: order()?,
-                choices: get("pools")?
-                    .split(',')
-                    .map(|p| PoolId::parse(p).map_err(|_| corrupt("pool", p)))
-                    .collect::<Result<_, _>>()?,
+                choices: pools()?,
                 seats: seats()?,
                 cutoff: Millis(int(get("cutoff")?)?),
                 channel: channel()?,
@@ -302,6 +372,40 @@ impl LogEntry {
                 pool: pool()?,
                 member: member()?,
                 seats: seats()?,
+            },
+            "entered" => LogOp::Entered {
+                member: member()?,
+                choices: pools()?,
+                seats: seats()?,
+                card: MaskedCard::from_stored(get("card")?)?,
+                channel: channel()?,
+            },
+            "withdrawn" => LogOp::Withdrawn { member: member()? },
+            "public_value" => LogOp::PublicValue {
+                value: get("value")?.to_owned(),
+            },
+            "draw_begun" => LogOp::DrawBegun {
+                draw: get("draw")?.to_owned(),
+                stock: DrawState::parse_stock(get("stock")?)?,
+            },
+            "won" => LogOp::Won {
+                code: code()?,
+                pool: pool()?,
+                member: member()?,
+                channel: channel()?,
+                card: MaskedCard::from_stored(get("card")?)?,
+                seats: seats()?,
+                pay_by: match get("pay_by")? {
+                    "" => None,
+                    by => Some(Millis(int(by)?)),
+                },
+                rank: get("rank")?
+                    .parse()
+                    .map_err(|_| corrupt("rank", get("rank").unwrap_or_default()))?,
+            },
+            "draw_done" => LogOp::DrawDone {
+                entries_digest: get("digest")?.to_owned(),
+                draw_seed: get("draw_seed")?.to_owned(),
             },
             "paused" => LogOp::Status(SaleStatus::Paused),
             "resumed" => LogOp::Status(SaleStatus::Open),

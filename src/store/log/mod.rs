@@ -147,6 +147,45 @@ pub enum LogOp {
         member: MemberKey,
         seats: u8,
     },
+    /// A member entered a lottery.
+    Entered {
+        member: MemberKey,
+        choices: Vec<PoolId>,
+        seats: u8,
+        card: MaskedCard,
+        channel: Channel,
+    },
+    /// A member withdrew their lottery entry.
+    Withdrawn {
+        member: MemberKey,
+    },
+    /// Staff entered the lottery's public random value.
+    PublicValue {
+        value: String,
+    },
+    /// The draw `draw` started, with these seats to give.
+    DrawBegun {
+        draw: String,
+        stock: Vec<(PoolId, i64)>,
+    },
+    /// An entry drawn at `rank` won seats: a new reservation, like
+    /// `Reserved` (a hold, with `pay_by`, on a priced sale). An entry drawn
+    /// without seats is a `Waiting` entry whose order is its rank.
+    Won {
+        code: Code,
+        pool: PoolId,
+        member: MemberKey,
+        channel: Channel,
+        card: MaskedCard,
+        seats: u8,
+        pay_by: Option<Millis>,
+        rank: u32,
+    },
+    /// Every result of the draw is written: the draw is published.
+    DrawDone {
+        entries_digest: String,
+        draw_seed: String,
+    },
 }
 
 #[cfg(test)]

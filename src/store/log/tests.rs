@@ -92,14 +92,45 @@ fn every_kind_of_entry_reads_back_as_written() {
             reason: LeftReason::GotTicket,
         },
         LogOp::Assigned {
+            code: code.clone(),
+            pool: pool.clone(),
+            member: member.clone(),
+            channel: Channel::App,
+            card: card.clone(),
+            seats: 2,
+            pay_by: None,
+            order: 17,
+        },
+        LogOp::Entered {
+            member: member.clone(),
+            choices: vec![pool.clone(), PoolId::parse("show-2").unwrap()],
+            seats: 2,
+            card: card.clone(),
+            channel: Channel::Station,
+        },
+        LogOp::Withdrawn {
+            member: member.clone(),
+        },
+        LogOp::PublicValue {
+            value: "drand round 5000000: 9f3a…".into(),
+        },
+        LogOp::DrawBegun {
+            draw: "0123456789abcdef".into(),
+            stock: vec![(pool.clone(), 300), (PoolId::parse("show-2").unwrap(), 0)],
+        },
+        LogOp::Won {
             code,
             pool,
             member,
             channel: Channel::App,
             card,
-            seats: 2,
-            pay_by: None,
-            order: 17,
+            seats: 1,
+            pay_by: Some(Millis(1_800_000_000_000)),
+            rank: 3,
+        },
+        LogOp::DrawDone {
+            entries_digest: "ab".repeat(32),
+            draw_seed: "cd".repeat(32),
         },
     ];
     for op in ops {

@@ -119,6 +119,9 @@ impl EventData {
         code: &Code,
         now: Millis,
     ) -> Result<Grabbed, Error> {
+        if self.event.lottery.is_some() {
+            return Err(Error::LotterySale);
+        }
         self.check_request(req)?;
         // A hold past its pay_by is expired with this grab's writes (the
         // sweeper may not have come by yet): the member may grab anew.
@@ -273,9 +276,13 @@ impl EventData {
         delta: i64,
         now: Millis,
     ) -> Result<Restocked, Error> {
+        let drawing = self.drawing();
         let stats = self
             .pool_mut(pool)
             .ok_or_else(|| Error::UnknownPool(pool.to_string()))?;
+        if drawing {
+            return Err(Error::DrawRunning);
+        }
         if stats.remaining + delta < 0 {
             return Err(Error::BelowZero {
                 remaining: stats.remaining,

@@ -33,6 +33,7 @@ pub(super) fn event(id: &str, pools: &[(&str, i64)], price_fen: i64, hold_ms: i6
         price_fen,
         max_seats: 2,
         hold_ms,
+        lottery: None,
         details: Default::default(),
         pools: pools
             .iter()

@@ -11,33 +11,35 @@
 //! (replay.rs). [`MemoryStore::new`] keeps nothing (`--memory`).
 
 mod changes;
+mod data;
 mod durable;
 mod holds;
 mod journal;
 mod log;
+mod lottery;
 mod reads;
 mod release;
 mod replay;
 mod waiting;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use super::{
-    Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Payment, PaymentOutcome, Released,
-    Restocked, Snapshot, Store,
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Payment,
+    Released, Restocked, Snapshot, Store,
 };
 use crate::domain::{
-    Code, Event, EventId, EventView, MemberKey, Millis, PoolId, PoolStats, Reservation, SaleStatus,
-    StatusAction, WaitEntry, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Reservation,
+    SaleStatus, StatusAction, Waiting,
 };
 use crate::error::Error;
+use data::EventData;
 use journal::Journal;
 #[cfg(test)]
 use journal::Record;
-use log::Log;
 
 /// Events by id. A std `Mutex` rather than tokio's: it is never held across an
 /// `.await`, every critical section is a few map operations, and a std mutex is
@@ -64,70 +66,6 @@ pub type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
 impl Default for MemoryStore {
     fn default() -> Self {
         Self::with_clock(Arc::new(Millis::now))
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct EventData {
-    event: Event,
-    status: SaleStatus,
-    /// Live numbers, in the event's pool order.
-    pools: Vec<PoolStats>,
-    reservations: Map<Code, Reservation>,
-    /// Each member's latest reservation code.
-    members: Map<MemberKey, Code>,
-    /// Held reservations by `pay_by`, as the Redis store's sorted set.
-    holds: BTreeSet<(Millis, Code)>,
-    /// Payment notifications by the provider's id: the ticket, the amount,
-    /// and what it did.
-    payments: Map<String, (Code, i64, PaymentOutcome)>,
-    /// The waiting list by order, each member's order, the last order given.
-    waiting: BTreeMap<u64, WaitEntry>,
-    waiting_by_member: Map<MemberKey, u64>,
-    wseq: u64,
-    log: Log,
-}
-
-impl EventData {
-    /// A new event's state: all stock unsold, the sale open, nothing logged.
-    fn new(event: &Event) -> Self {
-        EventData {
-            event: event.clone(),
-            status: SaleStatus::Open,
-            pools: event
-                .pools
-                .iter()
-                .map(|p| PoolStats {
-                    id: p.id.clone(),
-                    title: p.title.clone(),
-                    total: p.total,
-                    remaining: p.total,
-                    held: 0,
-                    active: 0,
-                    redeemed: 0,
-                    cancelled: 0,
-                    expired: 0,
-                    no_show: 0,
-                    waiting: 0,
-                })
-                .collect(),
-            reservations: Map::default(),
-            members: Map::default(),
-            holds: BTreeSet::new(),
-            payments: Map::default(),
-            waiting: BTreeMap::new(),
-            waiting_by_member: Map::default(),
-            wseq: 0,
-            log: Log::default(),
-        }
-    }
-
-    fn pool_mut(&mut self, id: &PoolId) -> Option<&mut PoolStats> {
-        self.pools.iter_mut().find(|p| &p.id == id)
-    }
-
-    fn log(&mut self, at: Millis, op: LogOp) {
-        self.log.push(LogEntry { at, op });
     }
 }
 
@@ -325,6 +263,69 @@ impl Store for MemoryStore {
     ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
         self.with_event(event, |data| Ok(data.log_after(after, max)))
             .await
+    }
+
+    async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
+        req.check_seats()?;
+        self.with_event(req.event, |data| data.enter(req, self.now()))
+            .await
+    }
+
+    async fn withdraw(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.with_event(event, |data| data.withdraw(member, self.now()))
+            .await
+    }
+
+    async fn entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error> {
+        self.with_event(event, |data| Ok(data.entries.get(member).cloned()))
+            .await
+    }
+
+    async fn set_public_value(&self, event: &EventId, value: &str) -> Result<(), Error> {
+        crate::domain::check_public("public_value", value)?;
+        self.with_event(event, |data| data.set_public_value(value, self.now()))
+            .await
+    }
+
+    async fn begin_draw(&self, event: &EventId, drawer: &Drawer<'_>) -> Result<Begun, Error> {
+        self.with_event(event, |data| data.begin_draw(drawer, self.now()))
+            .await
+    }
+
+    async fn entries(
+        &self,
+        event: &EventId,
+        cursor: u64,
+    ) -> Result<(Vec<LotteryEntry>, u64), Error> {
+        self.with_event(event, |data| Ok(data.entries_page(cursor)))
+            .await
+    }
+
+    async fn write_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        batch: &[DrawnEntry],
+    ) -> Result<usize, Error> {
+        self.with_event(event, |data| data.write_draw(drawer, batch, self.now()))
+            .await
+    }
+
+    async fn finish_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        entries_digest: &str,
+        draw_seed: &str,
+    ) -> Result<(), Error> {
+        self.with_event(event, |data| {
+            data.finish_draw(drawer, entries_digest, draw_seed, self.now())
+        })
+        .await
     }
 
     /// Ready unless the journal can no longer be written.

@@ -28,6 +28,7 @@ impl EventData {
             status: self.status,
             pools,
             server_time: now,
+            draw: self.draw.clone(),
         }
     }
 
@@ -62,6 +63,7 @@ impl EventData {
             holds,
             waiting,
             waiting_index,
+            entries: self.entries.values().cloned().collect(),
             log: self.log.to_vec(),
             log_end: position(self.log.len()),
         }

@@ -6,7 +6,8 @@
 
 use super::EventData;
 use crate::domain::{
-    Channel, Code, MaskedCard, Member, MemberKey, Millis, PoolId, Reservation, Status, WaitEntry,
+    Channel, Code, LotteryEntry, MaskedCard, Member, MemberKey, Millis, PoolId, Reservation,
+    Status, WaitEntry,
 };
 use crate::error::Error;
 use crate::store::{LogEntry, LogOp, PaymentOutcome};
@@ -157,24 +158,82 @@ impl EventData {
                 let code = code
                     .clone()
                     .ok_or_else(|| corrupt(format!("waiting entry {order} without a code")))?;
-                self.wseq = self.wseq.max(*order);
-                self.waiting_by_member.insert(member.clone(), *order);
-                self.waiting.insert(
-                    *order,
-                    WaitEntry {
-                        member: member.clone(),
-                        order: *order,
-                        choices: choices.clone(),
-                        seats: *seats,
-                        cutoff: *cutoff,
-                        card: card.clone(),
-                        channel: *channel,
-                        joined_at: at,
-                        code,
-                    },
-                );
+                // A lottery's loser: drawn at the entry's order.
+                if let Some(e) = self.entries.get_mut(member) {
+                    e.rank = Some(*order as u32);
+                    self.draw.written += 1;
+                }
+                self.put_waiting(WaitEntry {
+                    member: member.clone(),
+                    order: *order,
+                    choices: choices.clone(),
+                    seats: *seats,
+                    cutoff: *cutoff,
+                    card: card.clone(),
+                    channel: *channel,
+                    joined_at: at,
+                    code,
+                });
             }
             LogOp::Left { member, .. } => self.drop_waiting(member, None, at),
+            LogOp::Entered {
+                member,
+                choices,
+                seats,
+                card,
+                channel,
+            } => self.put_entry(LotteryEntry {
+                member: member.clone(),
+                choices: choices.clone(),
+                seats: *seats,
+                card: card.clone(),
+                channel: *channel,
+                entered_at: at,
+                rank: None,
+                won: None,
+            }),
+            LogOp::Withdrawn { member } => self.remove_entry(member),
+            LogOp::PublicValue { value } => self.draw.public_value = Some(value.clone()),
+            LogOp::DrawBegun { draw, stock } => {
+                self.draw.draw_id = Some(draw.clone());
+                self.draw.stock = stock.clone();
+            }
+            LogOp::Won {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+                rank,
+            } => {
+                let e = self
+                    .entries
+                    .get_mut(member)
+                    .ok_or_else(|| corrupt(format!("{} won without an entry", member.as_str())))?;
+                e.rank = Some(*rank);
+                e.won = Some(pool.clone());
+                self.draw.written += 1;
+                self.reserve(
+                    code,
+                    pool,
+                    member,
+                    *channel,
+                    card.clone(),
+                    *seats,
+                    *pay_by,
+                    at,
+                )?;
+            }
+            LogOp::DrawDone {
+                entries_digest,
+                draw_seed,
+            } => {
+                self.draw.drawn_at = Some(at);
+                self.draw.entries_digest = Some(entries_digest.clone());
+                self.draw.draw_seed = Some(draw_seed.clone());
+            }
         }
         self.log.push(entry);
         Ok(())

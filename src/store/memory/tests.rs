@@ -24,6 +24,7 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
         price_fen: 0,
         max_seats: 1,
         hold_ms: 0,
+        lottery: None,
         details: Default::default(),
         pools: vec![Pool {
             id: pool.clone(),

@@ -42,6 +42,9 @@ impl EventData {
         now: Millis,
     ) -> Result<Waiting, Error> {
         let grab = &req.grab;
+        if self.event.lottery.is_some() {
+            return Err(Error::LotterySale);
+        }
         self.check_request(grab)?;
         let member = &grab.member.key;
         let mut stale = None;
@@ -104,8 +107,7 @@ impl EventData {
                 code: Some(code.clone()),
             },
         );
-        self.waiting_by_member.insert(member.clone(), entry.order);
-        self.waiting.insert(entry.order, entry);
+        self.put_waiting(entry);
         Ok(self.waiting_of(member).expect("just joined"))
     }
 
@@ -144,8 +146,17 @@ impl EventData {
         }
     }
 
+    /// An entry in place on the list (a join, a drawn lottery entry, or as
+    /// the journal tells it).
+    pub(super) fn put_waiting(&mut self, entry: WaitEntry) {
+        self.wseq = self.wseq.max(entry.order);
+        self.waiting_by_member
+            .insert(entry.member.clone(), entry.order);
+        self.waiting.insert(entry.order, entry);
+    }
+
     /// Mirrors lib.lua's `free_code`.
-    fn free_code(&self, code: &Code) -> Code {
+    pub(super) fn free_code(&self, code: &Code) -> Code {
         let mut code = code.as_str().as_bytes().to_vec();
         while self
             .reservations
@@ -163,7 +174,8 @@ impl EventData {
 
     /// Seats came back to `pool`: mirrors lib.lua's `serve_waiting`.
     pub(super) fn serve_waiting(&mut self, pool: &PoolId, now: Millis) {
-        if self.waiting.is_empty() || self.status == SaleStatus::Closed {
+        // While a lottery is drawn, its stock is the draw's.
+        if self.waiting.is_empty() || self.status == SaleStatus::Closed || self.drawing() {
             return;
         }
         loop {

@@ -9,6 +9,7 @@
 
 mod conn;
 mod log;
+mod lottery;
 mod ops;
 mod reply;
 mod waiting;

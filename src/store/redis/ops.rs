@@ -8,15 +8,15 @@ use super::RedisStore;
 use super::log::parse_log_entry;
 use super::reply::{code, int, list, pairs, reservation, texts};
 use crate::domain::{
-    Code, Event, EventId, EventView, MAX_POOL_TOTAL, MAX_SEATS, MemberKey, Millis, OrgPath, PoolId,
-    Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MAX_SEATS, MemberKey,
+    Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
 use crate::error::Error;
 use crate::store::keys::{EVENT_INDEX, log_key};
 use crate::store::scripts::SCRIPTS;
 use crate::store::{
-    Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, PaymentOutcome, Released, Restocked,
-    Snapshot, Store,
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment,
+    PaymentOutcome, Released, Restocked, Snapshot, Store,
 };
 
 /// Seat counts as script arguments, without a fresh string per grab.
@@ -39,7 +39,8 @@ impl Store for RedisStore {
             event.max_seats.to_string(),
             event.hold_ms.to_string(),
         ];
-        let details = super::reply::detail_fields(event);
+        let mut details = super::reply::detail_fields(event);
+        details.extend(super::reply::lottery_fields(event));
         args.push((details.len() / 2).to_string());
         args.extend(details);
         for pool in &event.pools {
@@ -240,17 +241,26 @@ impl Store for RedisStore {
             .map(|(code, record)| Reservation::from_record(event, code, record))
             .collect::<Result<Vec<_>, _>>()?;
         reservations.sort_by(|a, b| a.code.cmp(&b.code));
-        // The member hash also holds the waiting list's entries, as w:<member>.
+        // The member hash also holds the waiting list's entries, as
+        // w:<member>, and a lottery's, as e:<member>.
         let member_fields = texts(members)?;
         let mut members = Vec::new();
         let mut waiting = Vec::new();
+        let mut entries = Vec::new();
         for (m, value) in pairs(&member_fields) {
-            match m.strip_prefix("w:") {
-                Some(m) => waiting.push(WaitEntry::from_record(MemberKey::from_stored(m)?, value)?),
-                None => members.push((MemberKey::from_stored(m)?, code(value)?)),
+            if let Some(m) = m.strip_prefix("w:") {
+                waiting.push(WaitEntry::from_record(MemberKey::from_stored(m)?, value)?);
+            } else if let Some(m) = m.strip_prefix("e:") {
+                entries.push(LotteryEntry::from_record(
+                    MemberKey::from_stored(m)?,
+                    value,
+                )?);
+            } else {
+                members.push((MemberKey::from_stored(m)?, code(value)?));
             }
         }
         members.sort();
+        entries.sort_by(|a, b| a.member.cmp(&b.member));
         waiting.sort_by_key(|e| e.order);
         let mut waiting_index = texts(waitq)?;
         waiting_index.sort();
@@ -270,6 +280,7 @@ impl Store for RedisStore {
             holds,
             waiting,
             waiting_index,
+            entries,
             log: log.into_iter().map(|(_, entry)| entry).collect(),
             log_end,
         })
@@ -296,6 +307,57 @@ impl Store for RedisStore {
 
     /// One call of a tiny script that is not `no-writes`: Redis refuses it
     /// when it is out of memory, so this answers "can it take a grab now".
+    async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
+        self.enter_lottery(req).await
+    }
+
+    async fn withdraw(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.withdraw_entry(event, member).await
+    }
+
+    async fn entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error> {
+        self.entry_of(event, member).await
+    }
+
+    async fn set_public_value(&self, event: &EventId, value: &str) -> Result<(), Error> {
+        self.public_value(event, value).await
+    }
+
+    async fn begin_draw(&self, event: &EventId, drawer: &Drawer<'_>) -> Result<Begun, Error> {
+        self.begin(event, drawer).await
+    }
+
+    async fn entries(
+        &self,
+        event: &EventId,
+        cursor: u64,
+    ) -> Result<(Vec<LotteryEntry>, u64), Error> {
+        self.entry_page(event, cursor).await
+    }
+
+    async fn write_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        batch: &[DrawnEntry],
+    ) -> Result<usize, Error> {
+        self.write(event, drawer, batch).await
+    }
+
+    async fn finish_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        entries_digest: &str,
+        draw_seed: &str,
+    ) -> Result<(), Error> {
+        self.finish(event, drawer, entries_digest, draw_seed).await
+    }
+
     async fn ping(&self) -> Result<(), Error> {
         self.with_conn(|mut conn| async move { READY.invoke_async::<_, ()>(&mut conn).await })
             .await

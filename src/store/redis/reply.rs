@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use redis::Value;
 
 use crate::domain::{
-    Code, Details, Event, EventId, EventView, MemberKey, Millis, OrgPath, Pool, PoolId, PoolStats,
-    Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
+    Code, Details, DrawState, Event, EventId, EventView, Lottery, MemberKey, Millis, OrgPath, Pool,
+    PoolId, PoolStats, Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
 };
+
 use crate::error::Error;
 
 /// Splits a script's reply into a success (its tag and fields) or the
@@ -71,6 +72,17 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         "bad_cutoff" => Error::BadCutoff {
             closes_at: Millis(int(&field(0))?),
         },
+        "lottery_sale" => Error::LotterySale,
+        "not_lottery" => Error::NotLottery,
+        "draw_not_due" => Error::DrawNotDue(match field(0).as_str() {
+            "registration_open" => "registration_open",
+            "before_draw_at" => "before_draw_at",
+            "no_public_value" => "no_public_value",
+            other => return Err(Error::Corrupt(format!("draw_not_due {other:?}"))),
+        }),
+        "public_value_set" => Error::PublicValueSet(field(0)),
+        "draw_running" => Error::DrawRunning,
+        "not_drawn" => Error::NotDrawn,
         other => return Err(Error::Corrupt(format!("unknown script reply {other:?}"))),
     })
 }
@@ -183,6 +195,7 @@ pub fn parse_view(
             // Absent before the waiting list: none.
             no_show: counter(&format!("no_show:{pool}"))?,
             waiting: counter(&format!("waiting:{pool}"))?,
+            entries: counter(&format!("entries:{pool}"))?,
         });
     }
     let org = get(&meta, "org")?;
@@ -205,11 +218,47 @@ pub fn parse_view(
             },
             details: details_of(&meta, "d:")?,
             pools,
+            lottery: Lottery::from_fields(|k| meta.get(&format!("l:{k}")).map(String::as_str))?,
         },
         status: SaleStatus::parse(&get(&meta, "status")?)?,
         pools: stats,
         server_time: Millis(int(&now)?),
+        draw: draw_state(&meta, &cnt)?,
     })
+}
+
+/// A lottery's live state: `lv:` meta fields (see lua/lottery.lua) and the
+/// entry count.
+fn draw_state(
+    meta: &HashMap<String, String>,
+    cnt: &HashMap<String, String>,
+) -> Result<DrawState, Error> {
+    let text = |k: &str| meta.get(k).cloned();
+    let num = |m: &HashMap<String, String>, k: &str| m.get(k).map_or(Ok(0), |v| int(v));
+    Ok(DrawState {
+        entries: num(cnt, "entries")?,
+        public_value: text("lv:public_value"),
+        draw_id: text("lv:draw"),
+        stock: DrawState::parse_stock(meta.get("lv:stock").map_or("", String::as_str))?,
+        written: num(meta, "lv:written")?,
+        drawn_at: meta
+            .get("lv:drawn_at")
+            .map(|v| int(v))
+            .transpose()?
+            .map(Millis),
+        entries_digest: text("lv:digest"),
+        draw_seed: text("lv:draw_seed"),
+    })
+}
+
+/// The meta fields of a lottery's rules, as field, value, ...: `l:<name>`.
+pub(super) fn lottery_fields(event: &Event) -> Vec<String> {
+    event
+        .lottery
+        .iter()
+        .flat_map(Lottery::fields)
+        .flat_map(|(k, v)| [format!("l:{k}"), v])
+        .collect()
 }
 
 /// The meta fields of what an event's tickets say, as field, value, ...:
@@ -274,6 +323,12 @@ mod tests {
             "already_waiting",
             "not_sold_out",
             "bad_cutoff",
+            "lottery_sale",
+            "not_lottery",
+            "draw_not_due",
+            "public_value_set",
+            "draw_running",
+            "not_drawn",
         ] {
             let fields: Vec<String> = match tag {
                 "not_open" => vec!["1".into(), "2".into()],
@@ -287,6 +342,7 @@ mod tests {
                     "2".into(),
                 ],
                 "bad_cutoff" => vec!["99".into()],
+                "draw_not_due" => vec!["no_public_value".into()],
                 "payment_mismatch" => vec!["500".into()],
                 _ => vec!["p1".into()],
             };

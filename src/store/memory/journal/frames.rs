@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::Record;
-use crate::domain::{Details, Event, EventId, Millis, OrgPath, Pool, PoolId};
+use crate::domain::{Details, Event, EventId, Lottery, Millis, OrgPath, Pool, PoolId};
 use crate::error::Error;
 use crate::store::LogEntry;
 
@@ -65,6 +65,10 @@ pub(super) fn encode_event(buf: &mut Vec<u8>, event: &Event) {
         }
         for (k, v) in event.details.fields() {
             put(b, k);
+            put(b, &v);
+        }
+        for (k, v) in event.lottery.iter().flat_map(Lottery::fields) {
+            put(b, &format!("lottery_{k}"));
             put(b, &v);
         }
         for pool in &event.pools {
@@ -268,9 +272,15 @@ fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
         hold_ms: 0,
         details: Details::default(),
         pools: Vec::new(),
+        lottery: None,
     };
+    let mut lottery = Vec::new();
     for pair in fields.chunks_exact(2) {
         let (k, v) = (pair[0], pair[1]);
+        if let Some(name) = k.strip_prefix("lottery_") {
+            lottery.push((name, v));
+            continue;
+        }
         match k {
             "title" => event.title = v.to_owned(),
             "org" => org = Some(OrgPath::parse(v).ok()?),
@@ -298,6 +308,8 @@ fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
         }
     }
     event.org = org?;
+    event.lottery =
+        Lottery::from_fields(|k| lottery.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)).ok()?;
     event.validate().ok()?;
     Some(event)
 }

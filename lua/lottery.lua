@@ -1,0 +1,261 @@
+-- lottery.lua: a lottery sale (抽签). During the registration window (the sale's
+-- opens..closes) members enter once, with ranked pools and seats; after the close
+-- staff enter the public random value; at draw_at the service draws in Rust from the
+-- entries (src/lottery/run.rs) and writes the results here in batches, each batch
+-- one call of this script keyed by the draw's id. Every action checks everything
+-- before its first write.
+--
+-- Stored: meta l:draw_at, l:public_source, l:seed (the rules, at creation; see
+-- src/domain/lottery.rs) and lv:public_value, lv:draw (the draw's id), lv:stock
+-- ("pool:n,..." when the draw started), lv:lease ("owner|until_ms"), lv:written,
+-- lv:drawn_at, lv:digest, lv:draw_seed; member "e:" .. member -> the entry
+-- "pools|seats|card|channel|entered|rank|won" (rank and won empty until drawn);
+-- cnt entries (all) and entries:<pool> (entries that rank the pool).
+--
+-- KEYS:   the ten event keys of lib.lua
+-- ARGV:   "enter", member_key, masked_card, channel, member_org ("" when a station
+--                  vouches), seats, pool_1 [, pool_2 ...]
+--         "withdraw", member_key
+--         "public_value", value
+--         "begin", draw_id, owner, lease_ms
+--         "write", draw_id, owner, lease_ms, then per entry: member, rank, pool won
+--                  ("" for none: onto the waiting list at order = rank), code
+--         "finish", draw_id, owner, entries_digest, draw_seed
+-- Returns enter:        {"ok", "new"|"existing", member, entry} | {"unknown_event"}
+--                       {"not_lottery"} | {"unknown_pool", pool} | {"too_many_seats", max}
+--                       {"not_eligible"} | {"closed"} | {"paused"} | {"not_open", opens, now}
+--         withdraw:     {"ok"} | {"not_found"} | {"closed"} | {"paused"} | {"not_open", ...}
+--         public_value: {"ok"} | {"draw_not_due", "registration_open"}
+--                       {"public_value_set", value}
+--         begin:        {"ok", draw_id, stock, entries, done ("1"|"0")}
+--                       {"draw_not_due", "before_draw_at"|"no_public_value"} | {"draw_running"}
+--         write:        {"ok", written} | {"draw_running"}
+--         finish:       {"ok"} | {"draw_running"}
+-- Logs    "entered", "withdrawn", "public_value", "draw_begun" (draw, stock), per drawn
+--         entry "won" (a reservation, like "reserved", with its rank) or "waiting"
+--         (order = rank), and "draw_done" (digest, draw_seed).
+-- Example: EVALSHA <sha> 10 tg:{theatre}:meta ... tg:{theatre}:waitq
+--          enter 3f1c...e2 "6217 **** **** 1234" app bj/dongcheng 2 show-3 show-5
+
+local err = guard_types()
+if err then return err end
+local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats',
+                        'l:draw_at', 'lv:draw', 'lv:drawn_at', 'lv:public_value', 'lv:lease',
+                        'hold_ms', 'd:starts_at')
+if not meta[1] then return { 'unknown_event' } end
+if not meta[6] then return { 'not_lottery' } end
+local now = now_ms()
+local action = ARGV[1]
+
+-- The sale window's refusal (src/domain/event.rs `sale_phase`), or nil.
+local function window()
+  if meta[4] == 'closed' or now >= tonumber(meta[3]) then return { 'closed' } end
+  if meta[4] == 'paused' then return { 'paused' } end
+  if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
+  if meta[7] then return { 'closed' } end
+  return nil
+end
+
+local function decode_entry(s)
+  local f = {}
+  for part in string.gmatch(s .. '|', '([^|]*)|') do
+    f[#f + 1] = part
+  end
+  local pools = {}
+  for pool in string.gmatch(f[1], '[^,]+') do
+    pools[#pools + 1] = pool
+  end
+  return { pools = pools, seats = f[2], card = f[3], channel = f[4], entered = f[5],
+           rank = f[6], won = f[7] }
+end
+
+local function encode_entry(e)
+  return table.concat({ table.concat(e.pools, ','), e.seats, e.card, e.channel, e.entered,
+                        e.rank, e.won }, '|')
+end
+
+-- The lease is free for `owner`: theirs, nobody's, or run out.
+local function lease_free(owner)
+  if not meta[10] then return true end
+  local holder, until_ms = string.match(meta[10], '^(.*)|(%d+)$')
+  return holder == owner or now >= tonumber(until_ms)
+end
+
+if action == 'enter' then
+  local member, card, channel, org, seats_arg = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+  local pools = { unpack(ARGV, 7) }
+  local totals = redis.call('HMGET', TOTAL, unpack(pools))
+  for i = 1, #pools do
+    if not totals[i] then return { 'unknown_pool', pools[i] } end
+  end
+  local max_seats = meta[5] or '1'
+  if tonumber(seats_arg) > tonumber(max_seats) then return { 'too_many_seats', max_seats } end
+  local event_org = meta[1]
+  if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
+    return { 'not_eligible' }
+  end
+  local existing = redis.call('HGET', MEMBER, 'e:' .. member)
+  if existing then return { 'ok', 'existing', member, existing } end
+  local refused = window()
+  if refused then return refused end
+  -- writes
+  local record = encode_entry({ pools = pools, seats = seats_arg, card = card, channel = channel,
+                                entered = int(now), rank = '', won = '' })
+  redis.call('HSET', MEMBER, 'e:' .. member, record)
+  redis.call('HINCRBY', CNT, 'entries', 1)
+  for _, pool in ipairs(pools) do redis.call('HINCRBY', CNT, 'entries:' .. pool, 1) end
+  redis.call('XADD', LOG, '*', 'op', 'entered', 'member', member, 'pools', table.concat(pools, ','),
+             'seats', seats_arg, 'card', card, 'channel', channel, 'at', int(now))
+  return { 'ok', 'new', member, record }
+end
+
+if action == 'withdraw' then
+  local member = ARGV[2]
+  local existing = redis.call('HGET', MEMBER, 'e:' .. member)
+  if not existing then return { 'not_found' } end
+  local refused = window()
+  if refused then return refused end
+  -- writes
+  redis.call('HDEL', MEMBER, 'e:' .. member)
+  redis.call('HINCRBY', CNT, 'entries', -1)
+  for _, pool in ipairs(decode_entry(existing).pools) do
+    redis.call('HINCRBY', CNT, 'entries:' .. pool, -1)
+  end
+  redis.call('XADD', LOG, '*', 'op', 'withdrawn', 'member', member, 'at', int(now))
+  return { 'ok' }
+end
+
+if action == 'public_value' then
+  local value = ARGV[2]
+  if meta[4] ~= 'closed' and now < tonumber(meta[3]) then
+    return { 'draw_not_due', 'registration_open' }
+  end
+  if meta[9] then
+    if meta[9] == value then return { 'ok' } end
+    return { 'public_value_set', meta[9] }
+  end
+  -- writes
+  redis.call('HSET', META, 'lv:public_value', value)
+  redis.call('XADD', LOG, '*', 'op', 'public_value', 'value', value, 'at', int(now))
+  return { 'ok' }
+end
+
+local function begun(done)
+  local state = redis.call('HMGET', META, 'lv:draw', 'lv:stock')
+  return { 'ok', state[1] or '', state[2] or '', redis.call('HGET', CNT, 'entries') or '0', done }
+end
+
+if action == 'begin' then
+  local draw_id, owner, lease_ms = ARGV[2], ARGV[3], tonumber(ARGV[4])
+  if meta[8] then return begun('1') end
+  if now < tonumber(meta[6]) then return { 'draw_not_due', 'before_draw_at' } end
+  if not meta[9] then return { 'draw_not_due', 'no_public_value' } end
+  if not lease_free(owner) then return { 'draw_running' } end
+  -- writes
+  if not meta[7] then
+    local pools, stock = {}, {}
+    for pool in string.gmatch(redis.call('HGET', META, 'pools'), '[^,]+') do
+      pools[#pools + 1] = pool
+    end
+    local left = redis.call('HMGET', STOCK, unpack(pools))
+    for i = 1, #pools do stock[i] = pools[i] .. ':' .. (left[i] or '0') end
+    local text = table.concat(stock, ',')
+    redis.call('HSET', META, 'lv:draw', draw_id, 'lv:stock', text, 'lv:written', 0)
+    redis.call('XADD', LOG, '*', 'op', 'draw_begun', 'draw', draw_id, 'stock', text, 'at', int(now))
+  end
+  redis.call('HSET', META, 'lv:lease', owner .. '|' .. int(now + lease_ms))
+  return begun('0')
+end
+
+-- write and finish: the draw in force, and the lease the caller's.
+local draw_id, owner = ARGV[2], ARGV[3]
+if meta[7] ~= draw_id or not lease_free(owner) then return { 'draw_running' } end
+
+if action == 'write' then
+  local lease_ms = tonumber(ARGV[4])
+  if meta[8] then return { 'ok', '0' } end
+  -- Every check first: each entry exists, and the seats won fit.
+  local todo, need = {}, {}
+  for i = 5, #ARGV, 4 do
+    local member, rank, won, code = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    local record = redis.call('HGET', MEMBER, 'e:' .. member)
+    if not record then
+      return redis.error_reply('TG_CORRUPT a draw result for ' .. member .. ' who did not enter')
+    end
+    local e = decode_entry(record)
+    if e.rank == '' then
+      todo[#todo + 1] = { member = member, rank = rank, won = won, code = code, e = e }
+      if won ~= '' then need[won] = (need[won] or 0) + tonumber(e.seats) end
+    end
+  end
+  for pool, n in pairs(need) do
+    local left = tonumber(redis.call('HGET', STOCK, pool) or '-1')
+    if left < n then
+      return redis.error_reply('TG_CORRUPT the draw gives ' .. n .. ' seats of ' .. pool ..
+                               ', which has ' .. left)
+    end
+  end
+  -- The waiting list of a drawn lottery lasts until the show starts, else 30
+  -- days after the draw (src/domain/lottery.rs `waiting_cutoff`).
+  local draw_at = tonumber(meta[6])
+  local cutoff = draw_at + 30 * 24 * 3600 * 1000
+  if meta[12] and tonumber(meta[12]) > draw_at then cutoff = tonumber(meta[12]) end
+  cutoff = int(cutoff)
+  local hold_ms = tonumber(meta[11] or '0')
+  -- writes
+  redis.call('HSET', META, 'lv:lease', owner .. '|' .. int(now + lease_ms))
+  for _, t in ipairs(todo) do
+    local e = t.e
+    e.rank, e.won = t.rank, t.won
+    redis.call('HSET', MEMBER, 'e:' .. t.member, encode_entry(e))
+    local code = free_code(t.code)
+    if t.won ~= '' then
+      local status, pay_by = 'active', ''
+      if hold_ms > 0 and e.channel == 'app' then status, pay_by = 'held', int(now + hold_ms) end
+      redis.call('HINCRBY', STOCK, t.won, -tonumber(e.seats))
+      redis.call('HINCRBY', CNT, status .. ':' .. t.won, tonumber(e.seats))
+      redis.call('HSET', RES, code, encode({ pool = t.won, status = status, channel = e.channel,
+        member = t.member, card = e.card, created = int(now), redeemed = '', cancelled = '',
+        seats = e.seats, pay_by = pay_by }))
+      redis.call('HSET', MEMBER, t.member, code)
+      if pay_by ~= '' then redis.call('ZADD', HOLDS, pay_by, code) end
+      redis.call('XADD', LOG, '*', 'op', 'won', 'code', code, 'pool', t.won, 'member', t.member,
+                 'channel', e.channel, 'card', e.card, 'seats', e.seats, 'pay_by', pay_by,
+                 'rank', t.rank, 'at', int(now))
+    else
+      local order = string.format('%016d', tonumber(t.rank))
+      local w = { order = order, seats = e.seats, cutoff = cutoff, pools = e.pools, card = e.card,
+                  channel = e.channel, joined = int(now), code = code }
+      redis.call('HSET', MEMBER, 'w:' .. t.member, table.concat({ order, e.seats, cutoff,
+        table.concat(e.pools, ','), e.card, e.channel, int(now), code }, '|'))
+      local index = {}
+      for _, m in ipairs(wait_index(t.member, w)) do
+        index[#index + 1] = 0
+        index[#index + 1] = m
+      end
+      redis.call('ZADD', WAITQ, unpack(index))
+      redis.call('XADD', LOG, '*', 'op', 'waiting', 'member', t.member, 'order', order,
+                 'seats', e.seats, 'pools', table.concat(e.pools, ','), 'cutoff', cutoff,
+                 'channel', e.channel, 'card', e.card, 'code', code, 'at', int(now))
+    end
+  end
+  redis.call('HINCRBY', META, 'lv:written', #todo)
+  return { 'ok', int(#todo) }
+end
+
+if action == 'finish' then
+  if meta[8] then return { 'ok' } end
+  local written = tonumber(redis.call('HGET', META, 'lv:written') or '0')
+  local entries = tonumber(redis.call('HGET', CNT, 'entries') or '0')
+  if written ~= entries then
+    return redis.error_reply('TG_CORRUPT ' .. written .. ' of ' .. entries .. ' results written')
+  end
+  -- writes
+  redis.call('HSET', META, 'lv:drawn_at', int(now), 'lv:digest', ARGV[4], 'lv:draw_seed', ARGV[5])
+  redis.call('HDEL', META, 'lv:lease')
+  redis.call('XADD', LOG, '*', 'op', 'draw_done', 'digest', ARGV[4], 'draw_seed', ARGV[5],
+             'at', int(now))
+  return { 'ok' }
+end
+
+return redis.error_reply('TG_BAD_ARG unknown action ' .. tostring(action))

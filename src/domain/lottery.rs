@@ -1,0 +1,290 @@
+//! Lottery sales (抽签): an event whose window is a registration, not a
+//! race. What staff fix at creation ([`Lottery`]: when the draw is, which
+//! public random value will be mixed in, and the secret seed the service
+//! drew, of which only the SHA-256 is shown until the draw), a member's entry
+//! ([`LotteryEntry`]), and where the draw stands ([`DrawState`]).
+
+use serde::Serialize;
+
+use super::{Channel, MaskedCard, MemberKey, Millis, PoolId, parse_seats};
+use crate::error::Error;
+
+/// How long the waiting list of a drawn lottery is served when the sale
+/// names no show time: 30 days after the draw.
+pub const WAITING_AFTER_DRAW_MS: i64 = 30 * 24 * 3600 * 1000;
+/// The longest public value or its source's name.
+pub const MAX_PUBLIC_CHARS: usize = 200;
+
+/// The rules of a lottery sale, fixed at creation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Lottery {
+    /// When the draw may run; at or after the window's close.
+    pub draw_at: Millis,
+    /// Which public random value will be mixed in, named before it exists:
+    /// "drand round 5,000,000", "福彩3D 2026-12-08".
+    pub public_source: String,
+    /// The secret seed. Never shown before the draw is published; only its
+    /// SHA-256, the commitment.
+    #[serde(skip)]
+    pub seed: [u8; 32],
+}
+
+impl Lottery {
+    /// The names fields are stored under, by every store and the journal.
+    pub const NAMES: [&str; 3] = ["draw_at", "public_source", "seed"];
+
+    /// A new lottery with a fresh seed from the operating system.
+    pub fn new(draw_at: Millis, public_source: String) -> Self {
+        Self {
+            draw_at,
+            public_source,
+            seed: rand::random(),
+        }
+    }
+
+    pub fn validate(&self, closes_at: Millis) -> Result<(), Error> {
+        if self.draw_at < closes_at {
+            return Err(Error::invalid(
+                "draw_at must not be before the registration closes (closes_at)",
+            ));
+        }
+        check_public("public_source", &self.public_source)
+    }
+
+    pub fn commitment(&self) -> [u8; 32] {
+        crate::lottery::draw::commitment(&self.seed)
+    }
+
+    /// How long a loser waits for a returned seat: until the show starts
+    /// (`starts_at`), else [`WAITING_AFTER_DRAW_MS`] after the draw.
+    pub fn waiting_cutoff(&self, starts_at: Option<Millis>) -> Millis {
+        starts_at
+            .filter(|s| *s > self.draw_at)
+            .unwrap_or(Millis(self.draw_at.0 + WAITING_AFTER_DRAW_MS))
+    }
+
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        let [draw_at, source, seed] = Self::NAMES;
+        vec![
+            (draw_at, self.draw_at.0.to_string()),
+            (source, self.public_source.clone()),
+            (seed, hex::encode(self.seed)),
+        ]
+    }
+
+    /// Builds it from the stored fields (`get` finds a field by name); `None`
+    /// when the event has none (a race).
+    pub fn from_fields<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Option<Self>, Error> {
+        let Some(draw_at) = get("draw_at") else {
+            return Ok(None);
+        };
+        let corrupt = |what: &str| Error::Corrupt(format!("bad lottery {what}"));
+        let seed = hex::decode(get("seed").ok_or_else(|| corrupt("seed"))?)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| corrupt("seed"))?;
+        Ok(Some(Self {
+            draw_at: Millis(draw_at.parse().map_err(|_| corrupt("draw_at"))?),
+            public_source: get("public_source")
+                .ok_or_else(|| corrupt("public_source"))?
+                .to_owned(),
+            seed,
+        }))
+    }
+}
+
+/// A public value or its source: printable, 1 to [`MAX_PUBLIC_CHARS`].
+pub fn check_public(what: &str, s: &str) -> Result<(), Error> {
+    if s.trim().is_empty()
+        || s.chars().count() > MAX_PUBLIC_CHARS
+        || s.chars().any(char::is_control)
+    {
+        return Err(Error::invalid(format!(
+            "{what} must be 1 to {MAX_PUBLIC_CHARS} printable characters"
+        )));
+    }
+    Ok(())
+}
+
+/// One member's entry in a lottery, with its result once drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LotteryEntry {
+    pub member: MemberKey,
+    /// Ranked pools; all seats from one.
+    pub choices: Vec<PoolId>,
+    pub seats: u8,
+    pub card: MaskedCard,
+    pub channel: Channel,
+    pub entered_at: Millis,
+    /// After the draw: the place drawn (1 first) and the pool won, if any.
+    pub rank: Option<u32>,
+    pub won: Option<PoolId>,
+}
+
+impl LotteryEntry {
+    /// The record both stores keep: `pools|seats|card|channel|entered|rank|won`
+    /// (rank and won empty before the draw).
+    pub fn to_record(&self) -> String {
+        let pools: Vec<&str> = self.choices.iter().map(PoolId::as_str).collect();
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            pools.join(","),
+            self.seats,
+            self.card.as_str(),
+            self.channel.as_str(),
+            self.entered_at.0,
+            self.rank.map(|r| r.to_string()).unwrap_or_default(),
+            self.won.as_ref().map_or("", PoolId::as_str),
+        )
+    }
+
+    pub fn from_record(member: MemberKey, record: &str) -> Result<Self, Error> {
+        let corrupt = || Error::Corrupt(format!("bad lottery entry {record:?}"));
+        let f: Vec<&str> = record.split('|').collect();
+        let [pools, seats, card, channel, entered, rank, won] = f[..] else {
+            return Err(corrupt());
+        };
+        Ok(Self {
+            member,
+            choices: pools
+                .split(',')
+                .map(|p| PoolId::parse(p).map_err(|_| corrupt()))
+                .collect::<Result<_, _>>()?,
+            seats: parse_seats(seats).ok_or_else(corrupt)?,
+            card: MaskedCard::from_stored(card).map_err(|_| corrupt())?,
+            channel: Channel::parse(channel).ok_or_else(corrupt)?,
+            entered_at: Millis(entered.parse().map_err(|_| corrupt())?),
+            rank: match rank {
+                "" => None,
+                r => Some(r.parse().map_err(|_| corrupt())?),
+            },
+            won: match won {
+                "" => None,
+                p => Some(PoolId::parse(p).map_err(|_| corrupt())?),
+            },
+        })
+    }
+}
+
+/// An entry as it was made, or found again (entering twice).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entered {
+    pub entry: LotteryEntry,
+    pub new: bool,
+}
+
+/// Where an event's draw stands, as the store keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DrawState {
+    /// Entries in the lottery now.
+    pub entries: i64,
+    /// Entered by staff after the window closed.
+    pub public_value: Option<String>,
+    /// The draw's id, from its first start (a resumed draw keeps it).
+    pub draw_id: Option<String>,
+    /// Seats each pool had to give when the draw started.
+    pub stock: Vec<(PoolId, i64)>,
+    /// Entries whose result is written.
+    pub written: i64,
+    /// When the last result was written: the draw is published.
+    pub drawn_at: Option<Millis>,
+    /// Hex, once published.
+    pub entries_digest: Option<String>,
+    pub draw_seed: Option<String>,
+}
+
+impl DrawState {
+    /// `pool:n,pool:n`: how the start's stock is stored.
+    pub fn stock_text(&self) -> String {
+        let parts: Vec<String> = self.stock.iter().map(|(p, n)| format!("{p}:{n}")).collect();
+        parts.join(",")
+    }
+
+    pub fn parse_stock(s: &str) -> Result<Vec<(PoolId, i64)>, Error> {
+        let corrupt = || Error::Corrupt(format!("bad draw stock {s:?}"));
+        if s.is_empty() {
+            return Ok(Vec::new());
+        }
+        s.split(',')
+            .map(|part| {
+                let (p, n) = part.split_once(':').ok_or_else(corrupt)?;
+                Ok((
+                    PoolId::parse(p).map_err(|_| corrupt())?,
+                    n.parse().map_err(|_| corrupt())?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Where a lottery stands for members.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LotteryPhase {
+    /// Before the window opens.
+    Upcoming,
+    /// Entries are taken.
+    Registering,
+    /// Closed, waiting for the draw.
+    AwaitingDraw,
+    Drawing,
+    /// Published: results, seed and export.
+    Drawn,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_fields_round_trip() {
+        let e = LotteryEntry {
+            member: MemberKey::from_stored(&"cd".repeat(16)).unwrap(),
+            choices: vec![PoolId::parse("s1").unwrap(), PoolId::parse("s3").unwrap()],
+            seats: 2,
+            card: MaskedCard::from_stored("6217 **** **** 1234").unwrap(),
+            channel: Channel::Station,
+            entered_at: Millis(1_700_000_000_000),
+            rank: None,
+            won: None,
+        };
+        let back = LotteryEntry::from_record(e.member.clone(), &e.to_record()).unwrap();
+        assert_eq!(back, e);
+        let drawn = LotteryEntry {
+            rank: Some(17),
+            won: Some(PoolId::parse("s3").unwrap()),
+            ..e.clone()
+        };
+        assert_eq!(
+            LotteryEntry::from_record(e.member.clone(), &drawn.to_record()).unwrap(),
+            drawn
+        );
+        assert!(LotteryEntry::from_record(e.member, "s1|2").is_err());
+
+        let l = Lottery::new(Millis(5), "drand round 9".into());
+        let f = l.fields();
+        let got =
+            Lottery::from_fields(|k| f.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str()));
+        assert_eq!(got.unwrap(), Some(l));
+        assert_eq!(Lottery::from_fields(|_| None).unwrap(), None);
+        let s = DrawState {
+            stock: vec![(PoolId::parse("a").unwrap(), 3)],
+            ..DrawState::default()
+        };
+        assert_eq!(DrawState::parse_stock(&s.stock_text()).unwrap(), s.stock);
+    }
+
+    #[test]
+    fn the_draw_is_not_before_the_close() {
+        let l = Lottery::new(Millis(5), "x".into());
+        assert!(l.validate(Millis(5)).is_ok());
+        assert!(l.validate(Millis(6)).is_err());
+        assert!(
+            Lottery::new(Millis(5), " ".into())
+                .validate(Millis(1))
+                .is_err()
+        );
+        assert_eq!(l.waiting_cutoff(Some(Millis(9))), Millis(9));
+        assert_eq!(l.waiting_cutoff(None), Millis(5 + WAITING_AFTER_DRAW_MS));
+    }
+}

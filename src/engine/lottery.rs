@@ -1,0 +1,90 @@
+//! Lottery sales above the store: entries, the public value, the draw (run
+//! here or in the background, `lottery::run`) and its export.
+
+use std::sync::Arc;
+
+use super::{Engine, check_choices};
+use crate::domain::{Entered, EventId, LotteryEntry, MemberKey};
+use crate::error::Error;
+use crate::lottery::export::Export;
+use crate::lottery::run;
+use crate::store::{Begun, Grab};
+
+impl Engine {
+    /// Enters the member in the lottery (or returns their entry).
+    pub async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
+        check_choices(req.choices)?;
+        req.check_seats()?;
+        self.store.enter(req).await
+    }
+
+    pub async fn withdraw(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.store.withdraw(event, member).await
+    }
+
+    pub async fn entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error> {
+        self.store.entry(event, member).await
+    }
+
+    pub async fn set_public_value(&self, event: &EventId, value: &str) -> Result<(), Error> {
+        self.store.set_public_value(event, value).await
+    }
+
+    /// Runs (or resumes) the draw here and now, as this engine.
+    pub async fn draw(&self, event: &EventId) -> Result<Begun, Error> {
+        let result = run::run(self.store.as_ref(), event, &self.owner, None).await;
+        self.changed(event);
+        result
+    }
+
+    /// Starts the draw in the background, unless this engine runs it
+    /// already; its first step (which refuses a draw not due, or one another
+    /// front end holds) is awaited, so the caller hears those refusals.
+    pub async fn start_draw(&self, event: &EventId) -> Result<(), Error> {
+        {
+            let mut running = self.drawing.lock().unwrap_or_else(|p| p.into_inner());
+            if !running.insert(event.clone()) {
+                return Ok(());
+            }
+        }
+        let done = |engine: &Engine, event: &EventId| {
+            let mut running = engine.drawing.lock().unwrap_or_else(|p| p.into_inner());
+            running.remove(event);
+        };
+        // The start alone, to answer its refusals now (it is repeated, as
+        // any step may be, by the run).
+        if let Err(e) = run::run(self.store.as_ref(), event, &self.owner, Some(0)).await {
+            done(self, event);
+            return Err(e);
+        }
+        let (engine, event) = (self.clone(), Arc::new(event.clone()));
+        tokio::spawn(async move {
+            match engine.draw(&event).await {
+                Ok(_) => tracing::info!(event = %event, "lottery drawn"),
+                Err(e) => {
+                    tracing::error!(event = %event, error = %e, "lottery draw failed; run it again to resume")
+                }
+            }
+            done(&engine, &event);
+        });
+        Ok(())
+    }
+
+    /// What the draw published, with every entry's result as stored.
+    pub async fn export(&self, event: &EventId) -> Result<Export, Error> {
+        let view = self.store.event(event).await?;
+        if view.draw.drawn_at.is_none() {
+            return Err(if view.event.lottery.is_some() {
+                Error::NotDrawn
+            } else {
+                Error::NotLottery
+            });
+        }
+        let entries = run::all_entries(self.store.as_ref(), event).await?;
+        Export::stored(&view.event, &view.draw, &entries)
+    }
+}

@@ -1,0 +1,374 @@
+//! Lottery sales (抽签) over HTTP: a member's entry (app), a walk-up entry
+//! by card swipe (station), the public value and the draw (staff), and what
+//! the draw publishes (anyone: the rules' values and the export that
+//! `ticketgrab verify-draw` checks).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::{AdminAuth, MemberAuth, StaffAuth};
+use super::dto::{GrabBody, ReservationDto, StationIssueBody, WaitingDto};
+use super::error::ApiError;
+use super::json::ApiJson;
+use super::params::{card_param, choices, event_param, owned_event, seats_param, served_event};
+use super::state::AppState;
+use crate::domain::{
+    Channel, Entered, EventId, EventView, LotteryEntry, LotteryPhase, Member, OrgPath,
+};
+use crate::lottery::draw::ALGORITHM;
+use crate::lottery::export::Export;
+use crate::store::{Find, Grab};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/events/{event}/entry",
+            post(enter).get(mine).delete(withdraw),
+        )
+        .route("/events/{event}/lottery", get(lottery))
+        .route("/events/{event}/lottery/export", get(export))
+        .route("/station/enter", post(station_enter))
+        .route(
+            "/admin/events/{event}/lottery/public-value",
+            post(public_value),
+        )
+        .route("/admin/events/{event}/lottery/draw", post(draw))
+}
+
+/// A lottery's rules and where its draw stands: published for anyone.
+#[derive(Serialize, ToSchema)]
+pub struct LotteryDto {
+    /// The rules' name and version (`ticketgrab-draw-v1`).
+    pub algorithm: &'static str,
+    pub phase: LotteryPhase,
+    pub draw_at: DateTime<Utc>,
+    /// Which public random value is mixed in, named at creation.
+    pub public_source: String,
+    /// Hex SHA-256 of the secret seed, published at creation.
+    pub seed_commitment: String,
+    /// Entries now.
+    pub entries: i64,
+    /// Results written so far (the draw's progress).
+    pub written: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drawn_at: Option<DateTime<Utc>>,
+    /// Hex; the seed, the entries' digest and the draw's seed are shown
+    /// once the draw is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draw_seed: Option<String>,
+}
+
+impl LotteryDto {
+    pub fn of(v: &EventView) -> Option<Self> {
+        let l = v.event.lottery.as_ref()?;
+        let drawn = v.draw.drawn_at.is_some();
+        Some(Self {
+            algorithm: ALGORITHM,
+            phase: v.lottery_phase()?,
+            draw_at: l.draw_at.to_datetime(),
+            public_source: l.public_source.clone(),
+            seed_commitment: hex::encode(l.commitment()),
+            entries: v.draw.entries,
+            written: v.draw.written,
+            public_value: v.draw.public_value.clone(),
+            drawn_at: v.draw.drawn_at.map(|t| t.to_datetime()),
+            seed: drawn.then(|| hex::encode(l.seed)),
+            entries_digest: v.draw.entries_digest.clone(),
+            draw_seed: v.draw.draw_seed.clone(),
+        })
+    }
+}
+
+/// A member's lottery entry and, once drawn, its result.
+#[derive(Serialize, ToSchema)]
+pub struct EntryDto {
+    pub event: String,
+    /// Ranked pools; all seats from one.
+    pub choices: Vec<String>,
+    pub seats: u8,
+    pub entered_at: DateTime<Utc>,
+    /// app or station.
+    pub channel: String,
+    /// The first 8 hex digits of the member's key: find your line in the
+    /// export with it (the export has keys, never card numbers).
+    pub member_key_short: String,
+    /// entered (not drawn yet), won or waiting.
+    pub result: String,
+    /// The place drawn, 1 first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub won: Option<String>,
+    /// The ticket won (a hold to pay on a priced sale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservation: Option<ReservationDto>,
+    /// The place on the waiting list, for an entry drawn without seats
+    /// (absent once it left the list: given a ticket, or lapsed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitingDto>,
+}
+
+impl EntryDto {
+    fn new(event: &EventId, e: &LotteryEntry) -> Self {
+        Self {
+            event: event.to_string(),
+            choices: e.choices.iter().map(ToString::to_string).collect(),
+            seats: e.seats,
+            entered_at: e.entered_at.to_datetime(),
+            channel: e.channel.as_str().to_owned(),
+            member_key_short: e.member.as_str()[..8].to_owned(),
+            result: match (e.rank, &e.won) {
+                (None, _) => "entered",
+                (Some(_), Some(_)) => "won",
+                (Some(_), None) => "waiting",
+            }
+            .to_owned(),
+            rank: e.rank,
+            won: e.won.as_ref().map(ToString::to_string),
+            reservation: None,
+            waiting: None,
+        }
+    }
+}
+
+/// The public value, entered by staff after the close.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicValueBody {
+    /// 1 to 200 printable characters, exactly as the source published it.
+    pub value: String,
+}
+
+fn entered(event: &EventId, e: &Entered) -> Response {
+    let status = if e.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let location = format!("/api/v1/events/{event}/entry");
+    (
+        status,
+        [(header::LOCATION, location)],
+        Json(EntryDto::new(event, &e.entry)),
+    )
+        .into_response()
+}
+
+async fn enter_as(
+    s: &AppState,
+    event: &EventId,
+    member: &Member,
+    org: Option<&OrgPath>,
+    body: (Option<String>, Option<Vec<String>>, Option<i64>),
+    channel: Channel,
+) -> Result<Response, ApiError> {
+    let choices = choices(body.0, body.1)?;
+    let seats = seats_param("seats", body.2)?;
+    s.limits.member_check(member.key.as_str())?;
+    let req = Grab {
+        event,
+        member,
+        org,
+        choices: &choices,
+        seats,
+        channel,
+    };
+    Ok(entered(event, &s.engine.enter(&req).await?))
+}
+
+/// Enter the lottery during its registration window, with ranked pools
+/// and seats; entering again returns the same entry (200).
+#[utoipa::path(post, path = "/api/v1/events/{event}/entry", tag = "member", security(("member" = [])),
+    params(("event" = String, Path)), request_body = GrabBody,
+    responses(
+        (status = 201, description = "entered", body = EntryDto),
+        (status = 200, description = "entered before: the same entry", body = EntryDto),
+        (status = 400, description = "invalid_request or too_many_seats", body = super::dto::Problem),
+        (status = 403, description = "not_eligible", body = super::dto::Problem),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "not_lottery, not_open, closed or paused", body = super::dto::Problem),
+        (status = 429, body = super::dto::Problem), (status = 503, body = super::dto::Problem)))]
+pub async fn enter(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path(event): Path<String>,
+    ApiJson(body): ApiJson<GrabBody>,
+) -> Result<Response, ApiError> {
+    let id = event_param(&event)?;
+    let body = (body.pool, body.choices, body.seats);
+    enter_as(&s, &id, &auth.member, Some(&auth.org), body, Channel::App).await
+}
+
+/// The member's entry; after the draw with its rank and result: the ticket
+/// won, or the place on the waiting list.
+#[utoipa::path(get, path = "/api/v1/events/{event}/entry", tag = "member", security(("member" = [])),
+    params(("event" = String, Path)),
+    responses((status = 200, body = EntryDto), (status = 404, body = super::dto::Problem)))]
+pub async fn mine(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path(event): Path<String>,
+) -> Result<Json<EntryDto>, ApiError> {
+    let id = event_param(&event)?;
+    let key = &auth.member.key;
+    let entry = s.engine.entry(&id, key).await?.ok_or(ApiError::NotFound)?;
+    let mut dto = EntryDto::new(&id, &entry);
+    match (entry.rank, &entry.won) {
+        (Some(_), Some(_)) => {
+            let find = Find::Member(key.clone());
+            dto.reservation = s
+                .engine
+                .store()
+                .lookup(&id, &find)
+                .await?
+                .map(|r| ReservationDto::from(&r));
+        }
+        (Some(_), None) => {
+            dto.waiting = s.engine.waiting(&id, key).await?.map(|w| (&w).into());
+            if dto.waiting.is_none() {
+                // Served from the list since the draw: their ticket.
+                let find = Find::Member(key.clone());
+                dto.reservation = s
+                    .engine
+                    .store()
+                    .lookup(&id, &find)
+                    .await?
+                    .map(|r| ReservationDto::from(&r));
+            }
+        }
+        (None, _) => {}
+    }
+    Ok(Json(dto))
+}
+
+/// Withdraw the entry while the registration is open.
+#[utoipa::path(delete, path = "/api/v1/events/{event}/entry", tag = "member", security(("member" = [])),
+    params(("event" = String, Path)),
+    responses((status = 204, description = "withdrawn"), (status = 404, body = super::dto::Problem),
+        (status = 409, description = "closed or paused", body = super::dto::Problem),
+        (status = 429, body = super::dto::Problem)))]
+pub async fn withdraw(
+    State(s): State<AppState>,
+    auth: MemberAuth,
+    Path(event): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = event_param(&event)?;
+    s.limits.member_check(auth.member.key.as_str())?;
+    s.engine.withdraw(&id, &auth.member.key).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn lottery_view(s: &AppState, event: &str) -> Result<(EventId, EventView), ApiError> {
+    let id = event_param(event)?;
+    let view = s.engine.event(&id).await?;
+    if view.event.lottery.is_none() {
+        return Err(crate::Error::NotLottery.into());
+    }
+    Ok((id, view))
+}
+
+/// A lottery's rules and draw, for anyone: the commitment from creation,
+/// the public value once entered, the seed and digests once drawn.
+#[utoipa::path(get, path = "/api/v1/events/{event}/lottery", tag = "lottery",
+    params(("event" = String, Path)),
+    responses((status = 200, body = LotteryDto), (status = 404, body = super::dto::Problem),
+        (status = 409, description = "not_lottery", body = super::dto::Problem)))]
+pub async fn lottery(
+    State(s): State<AppState>,
+    Path(event): Path<String>,
+) -> Result<Json<LotteryDto>, ApiError> {
+    let (_, view) = lottery_view(&s, &event).await?;
+    Ok(Json(LotteryDto::of(&view).expect("a lottery")))
+}
+
+/// Everything needed to re-run the draw, and its result: entries by member
+/// key (never card numbers). `ticketgrab verify-draw <file>` checks it.
+#[utoipa::path(get, path = "/api/v1/events/{event}/lottery/export", tag = "lottery",
+    params(("event" = String, Path)),
+    responses((status = 200, description = "the draw's export (see `ticketgrab verify-draw`)", content_type = "application/json"),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "not_drawn or not_lottery", body = super::dto::Problem)))]
+pub async fn export(
+    State(s): State<AppState>,
+    Path(event): Path<String>,
+) -> Result<Json<Export>, ApiError> {
+    let id = event_param(&event)?;
+    Ok(Json(s.engine.export(&id).await?))
+}
+
+/// A walk-up member entered by card swipe at a station the sale is for.
+#[utoipa::path(post, path = "/api/v1/station/enter", tag = "station", security(("staff" = [])),
+    request_body = StationIssueBody,
+    responses((status = 201, body = EntryDto), (status = 200, body = EntryDto),
+        (status = 400, body = super::dto::Problem), (status = 403, body = super::dto::Problem),
+        (status = 404, body = super::dto::Problem), (status = 409, body = super::dto::Problem)))]
+pub async fn station_enter(
+    State(s): State<AppState>,
+    staff: StaffAuth,
+    ApiJson(body): ApiJson<StationIssueBody>,
+) -> Result<Response, ApiError> {
+    let member = s.engine.member(&card_param(&body.card)?);
+    let (event, _) = served_event(&s, &staff, &body.event).await?;
+    let parts = (body.pool, body.choices, body.seats);
+    enter_as(&s, &event, &member, None, parts, Channel::Station).await
+}
+
+/// Enter the public random value named at creation, once the registration
+/// has closed. The same value again changes nothing.
+#[utoipa::path(post, path = "/api/v1/admin/events/{event}/lottery/public-value", tag = "admin",
+    security(("staff" = [])), params(("event" = String, Path)), request_body = PublicValueBody,
+    responses((status = 200, body = LotteryDto), (status = 400, body = super::dto::Problem),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "draw_not_due (registration open), public_value_set or not_lottery", body = super::dto::Problem)))]
+pub async fn public_value(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path(event): Path<String>,
+    ApiJson(body): ApiJson<PublicValueBody>,
+) -> Result<Json<LotteryDto>, ApiError> {
+    let (id, _) = owned_event(&s, &staff, &event).await?;
+    s.engine.set_public_value(&id, &body.value).await?;
+    let (_, view) = lottery_view(&s, &event).await?;
+    Ok(Json(LotteryDto::of(&view).expect("a lottery")))
+}
+
+/// Run the draw (or resume one that was interrupted): it runs in the
+/// background; follow `written` and `phase` on the lottery. Once drawn,
+/// again answers the published draw.
+#[utoipa::path(post, path = "/api/v1/admin/events/{event}/lottery/draw", tag = "admin",
+    security(("staff" = [])), params(("event" = String, Path)),
+    responses((status = 202, description = "drawing", body = LotteryDto),
+        (status = 200, description = "drawn already", body = LotteryDto),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "draw_not_due (before draw_at, or no public value), draw_running (another front end draws) or not_lottery", body = super::dto::Problem)))]
+pub async fn draw(
+    State(s): State<AppState>,
+    AdminAuth(staff): AdminAuth,
+    Path(event): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, view) = owned_event(&s, &staff, &event).await?;
+    if view.event.lottery.is_none() {
+        return Err(crate::Error::NotLottery.into());
+    }
+    let status = if view.draw.drawn_at.is_some() {
+        StatusCode::OK
+    } else {
+        s.engine.start_draw(&id).await?;
+        StatusCode::ACCEPTED
+    };
+    let (_, view) = lottery_view(&s, &event).await?;
+    Ok((status, Json(LotteryDto::of(&view).expect("a lottery"))).into_response())
+}

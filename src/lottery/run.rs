@@ -1,0 +1,129 @@
+//! Running a lottery's draw against a store: start (or resume) it, read the
+//! entries, draw in Rust (`draw.rs`), write the results in batches, publish.
+//!
+//! Every step is safe to repeat. The draw's id and its stock are fixed by its
+//! first start; entries are frozen once registration has closed; the draw is
+//! a function of (seed, public value, entries); and a batch skips entries
+//! already written. So a draw killed at any point and run again gives the
+//! same ranks and results, and no seat is given twice. One runner at a time
+//! holds the draw's lease (renewed by every batch); another front end is
+//! told `DrawRunning` until the lease runs out.
+
+use super::draw::{self, Entry};
+use crate::domain::{Code, EventId, LotteryEntry};
+use crate::error::Error;
+use crate::store::{Begun, Drawer, DrawnEntry, Store};
+
+/// Results written per store call: one script of a few thousand commands
+/// (~10 ms of Redis at a time, far from the ~50 ms a sale can bear).
+pub const BATCH: usize = 2_000;
+/// How long a runner holds the draw without writing a batch.
+pub const LEASE_MS: i64 = 15_000;
+
+/// Every entry of the lottery, each once.
+pub async fn all_entries(store: &dyn Store, event: &EventId) -> Result<Vec<LotteryEntry>, Error> {
+    let mut out: Vec<LotteryEntry> = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let (page, next) = store.entries(event, cursor).await?;
+        out.extend(page);
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    // A Redis scan may return an entry twice.
+    out.sort_by(|a, b| a.member.cmp(&b.member));
+    out.dedup_by(|a, b| a.member == b.member);
+    Ok(out)
+}
+
+/// Runs (or resumes) the draw of `event` as `owner`; `stop_after` batches
+/// (for tests of an interrupted draw) ends it early with `Ok` and the draw
+/// unpublished. Returns the draw as started.
+pub async fn run(
+    store: &dyn Store,
+    event: &EventId,
+    owner: &str,
+    stop_after: Option<usize>,
+) -> Result<Begun, Error> {
+    let view = store.event(event).await?;
+    let lottery = view.event.lottery.clone().ok_or(Error::NotLottery)?;
+    let fresh = hex::encode(rand::random::<[u8; 8]>());
+    let begun = store
+        .begin_draw(
+            event,
+            &Drawer {
+                draw_id: &fresh,
+                owner,
+                lease_ms: LEASE_MS,
+            },
+        )
+        .await?;
+    if begun.done {
+        return Ok(begun);
+    }
+    let drawer = Drawer {
+        draw_id: &begun.draw_id,
+        owner,
+        lease_ms: LEASE_MS,
+    };
+    let public_value = store
+        .event(event)
+        .await?
+        .draw
+        .public_value
+        .ok_or(Error::DrawNotDue("no_public_value"))?;
+    let stored = all_entries(store, event).await?;
+    if stored.len() as i64 != begun.entries {
+        return Err(Error::Corrupt(format!(
+            "read {} entries of {}",
+            stored.len(),
+            begun.entries
+        )));
+    }
+    let entries: Vec<Entry> = stored
+        .into_iter()
+        .map(|e| Entry {
+            member: e.member,
+            choices: e.choices,
+            seats: e.seats,
+        })
+        .collect();
+    let stock = begun.stock.clone();
+    let seed = lottery.seed;
+    let drawn =
+        tokio::task::spawn_blocking(move || draw::draw(&entries, &stock, &seed, &public_value))
+            .await
+            .map_err(|e| Error::Unavailable(format!("the draw's task failed: {e}")))?;
+    for (i, chunk) in drawn.drawn.chunks(BATCH).enumerate() {
+        if stop_after.is_some_and(|n| i >= n) {
+            return Ok(begun);
+        }
+        let batch: Vec<DrawnEntry> = chunk
+            .iter()
+            .map(|x| DrawnEntry {
+                member: x.member.clone(),
+                rank: x.rank,
+                won: match &x.result {
+                    draw::Result::Won(p) => Some(p.clone()),
+                    draw::Result::Waiting(_) => None,
+                },
+                code: Code::random(),
+            })
+            .collect();
+        store.write_draw(event, &drawer, &batch).await?;
+    }
+    store
+        .finish_draw(
+            event,
+            &drawer,
+            &hex::encode(drawn.entries_digest),
+            &hex::encode(drawn.draw_seed),
+        )
+        .await?;
+    Ok(Begun {
+        done: true,
+        ..begun
+    })
+}

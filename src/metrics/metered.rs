@@ -1,0 +1,162 @@
+//! The store as the metrics see it: every call timed and counted by
+//! operation and outcome (`MeteredStore::timed`).
+
+use async_trait::async_trait;
+
+use super::MeteredStore;
+use crate::domain::{
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
+    SaleStatus, StatusAction, Waiting,
+};
+use crate::error::Error;
+use crate::store::{
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
+    Restocked, Snapshot, Store,
+};
+
+#[async_trait]
+impl Store for MeteredStore {
+    async fn create_event(&self, event: &Event) -> Result<(), Error> {
+        self.timed("create_event", self.inner.create_event(event))
+            .await
+    }
+    async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
+        self.timed("event_ids", self.inner.event_ids()).await
+    }
+    async fn event(&self, id: &EventId) -> Result<EventView, Error> {
+        self.timed("event", self.inner.event(id)).await
+    }
+    async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
+        self.timed("grab", self.inner.grab(req, code)).await
+    }
+    async fn cancel(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+        code: &Code,
+    ) -> Result<Reservation, Error> {
+        self.timed("cancel", self.inner.cancel(event, member, code))
+            .await
+    }
+    async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
+        self.timed("redeem", self.inner.redeem(event, find)).await
+    }
+    async fn pay(
+        &self,
+        event: &EventId,
+        code: &Code,
+        payment: &str,
+        amount: i64,
+    ) -> Result<Payment, Error> {
+        self.timed("pay", self.inner.pay(event, code, payment, amount))
+            .await
+    }
+    async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
+        self.timed("expire", self.inner.expire_holds(event, max))
+            .await
+    }
+    async fn restock(
+        &self,
+        event: &EventId,
+        pool: &PoolId,
+        delta: i64,
+    ) -> Result<Restocked, Error> {
+        self.timed("restock", self.inner.restock(event, pool, delta))
+            .await
+    }
+    async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
+        self.timed("join_waiting", self.inner.join_waiting(req, code))
+            .await
+    }
+    async fn leave_waiting(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.timed("leave_waiting", self.inner.leave_waiting(event, member))
+            .await
+    }
+    async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
+        self.timed("waiting", self.inner.waiting(event, member))
+            .await
+    }
+    async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
+        self.timed("release", self.inner.release_unredeemed(event, pool))
+            .await
+    }
+    async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
+        self.timed("set_status", self.inner.set_status(event, action))
+            .await
+    }
+    async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
+        self.timed("lookup", self.inner.lookup(event, find)).await
+    }
+    async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        self.timed("grab_rate", self.inner.grab_rate(event)).await
+    }
+    async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
+        self.timed("snapshot", self.inner.snapshot(event)).await
+    }
+    async fn log_after(
+        &self,
+        event: &EventId,
+        after: LogPos,
+        max: usize,
+    ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
+        self.timed("log_after", self.inner.log_after(event, after, max))
+            .await
+    }
+    async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
+        self.timed("enter", self.inner.enter(req)).await
+    }
+    async fn withdraw(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
+        self.timed("withdraw", self.inner.withdraw(event, member))
+            .await
+    }
+    async fn entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error> {
+        self.timed("entry", self.inner.entry(event, member)).await
+    }
+    async fn set_public_value(&self, event: &EventId, value: &str) -> Result<(), Error> {
+        self.timed("public_value", self.inner.set_public_value(event, value))
+            .await
+    }
+    async fn begin_draw(&self, event: &EventId, drawer: &Drawer<'_>) -> Result<Begun, Error> {
+        self.timed("begin_draw", self.inner.begin_draw(event, drawer))
+            .await
+    }
+    async fn entries(
+        &self,
+        event: &EventId,
+        cursor: u64,
+    ) -> Result<(Vec<LotteryEntry>, u64), Error> {
+        self.timed("entries", self.inner.entries(event, cursor))
+            .await
+    }
+    async fn write_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        batch: &[DrawnEntry],
+    ) -> Result<usize, Error> {
+        self.timed("write_draw", self.inner.write_draw(event, drawer, batch))
+            .await
+    }
+    async fn finish_draw(
+        &self,
+        event: &EventId,
+        drawer: &Drawer<'_>,
+        entries_digest: &str,
+        draw_seed: &str,
+    ) -> Result<(), Error> {
+        let finish = self
+            .inner
+            .finish_draw(event, drawer, entries_digest, draw_seed);
+        self.timed("finish_draw", finish).await
+    }
+    async fn ping(&self) -> Result<(), Error> {
+        self.timed("ping", self.inner.ping()).await
+    }
+    async fn prepare(&self) -> Result<(), Error> {
+        self.timed("prepare", self.inner.prepare()).await
+    }
+}

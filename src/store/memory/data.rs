@@ -1,0 +1,95 @@
+//! The state of one event in the embedded store.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Map;
+use super::log::Log;
+use crate::domain::{
+    Code, DrawState, Event, LotteryEntry, MemberKey, Millis, PoolId, PoolStats, Reservation,
+    SaleStatus, WaitEntry,
+};
+use crate::store::{LogEntry, LogOp, PaymentOutcome};
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct EventData {
+    pub(super) event: Event,
+    pub(super) status: SaleStatus,
+    /// Live numbers, in the event's pool order.
+    pub(super) pools: Vec<PoolStats>,
+    pub(super) reservations: Map<Code, Reservation>,
+    /// Each member's latest reservation code.
+    pub(super) members: Map<MemberKey, Code>,
+    /// Held reservations by `pay_by`, as the Redis store's sorted set.
+    pub(super) holds: BTreeSet<(Millis, Code)>,
+    /// Payment notifications by the provider's id: the ticket, the amount,
+    /// and what it did.
+    pub(super) payments: Map<String, (Code, i64, PaymentOutcome)>,
+    /// The waiting list by order, each member's order, the last order given.
+    pub(super) waiting: BTreeMap<u64, WaitEntry>,
+    pub(super) waiting_by_member: Map<MemberKey, u64>,
+    pub(super) wseq: u64,
+    pub(super) log: Log,
+    /// A lottery's entries by member, and where its draw stands.
+    pub(super) entries: BTreeMap<MemberKey, LotteryEntry>,
+    pub(super) draw: DrawState,
+    pub(super) lease: Lease,
+}
+
+/// Who holds an event's draw, and until when: (runner, until). Not
+/// journalled, and not part of the state a journal rebuilds (equal whatever
+/// it holds): after a restart the runner that held it is gone.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Lease(pub(super) Option<(String, Millis)>);
+
+impl PartialEq for Lease {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl EventData {
+    /// A new event's state: all stock unsold, the sale open, nothing logged.
+    pub(super) fn new(event: &Event) -> Self {
+        EventData {
+            event: event.clone(),
+            status: SaleStatus::Open,
+            pools: event
+                .pools
+                .iter()
+                .map(|p| PoolStats {
+                    id: p.id.clone(),
+                    title: p.title.clone(),
+                    total: p.total,
+                    remaining: p.total,
+                    held: 0,
+                    active: 0,
+                    redeemed: 0,
+                    cancelled: 0,
+                    expired: 0,
+                    no_show: 0,
+                    waiting: 0,
+                    entries: 0,
+                })
+                .collect(),
+            reservations: Map::default(),
+            members: Map::default(),
+            holds: BTreeSet::new(),
+            payments: Map::default(),
+            waiting: BTreeMap::new(),
+            waiting_by_member: Map::default(),
+            wseq: 0,
+            log: Log::default(),
+            entries: BTreeMap::new(),
+            draw: DrawState::default(),
+            lease: Lease::default(),
+        }
+    }
+
+    pub(super) fn pool_mut(&mut self, id: &PoolId) -> Option<&mut PoolStats> {
+        self.pools.iter_mut().find(|p| &p.id == id)
+    }
+
+    pub(super) fn log(&mut self, at: Millis, op: LogOp) {
+        self.log.push(LogEntry { at, op });
+    }
+}

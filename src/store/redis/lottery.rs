@@ -1,0 +1,156 @@
+//! Lottery sales on Redis (`lua/lottery.lua`): the `Store` methods of
+//! `ops.rs` call these.
+
+use super::RedisStore;
+use super::ops::SEATS;
+use super::reply::{int, texts};
+use crate::domain::{Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public};
+use crate::error::Error;
+use crate::store::keys::event_keys;
+use crate::store::scripts::SCRIPTS;
+use crate::store::{Begun, Drawer, DrawnEntry, Grab};
+
+/// Entries read per HSCAN step.
+const SCAN_COUNT: usize = 5_000;
+
+fn entry_of(member: &str, record: &str) -> Result<LotteryEntry, Error> {
+    LotteryEntry::from_record(MemberKey::from_stored(member)?, record)
+}
+
+impl RedisStore {
+    async fn lottery(&self, event: &EventId, args: &[&str]) -> Result<Vec<String>, Error> {
+        Ok(self.change(&SCRIPTS.lottery, event, args).await?.1)
+    }
+
+    pub(super) async fn enter_lottery(&self, req: &Grab<'_>) -> Result<Entered, Error> {
+        req.check_seats()?;
+        let mut args = vec![
+            "enter",
+            req.member.key.as_str(),
+            req.member.card.as_str(),
+            req.channel.as_str(),
+            req.org.map_or("", OrgPath::as_str),
+            SEATS[usize::from(req.seats) - 1],
+        ];
+        args.extend(req.choices.iter().map(PoolId::as_str));
+        match &self.lottery(req.event, &args).await?[..] {
+            [new, member, record] => Ok(Entered {
+                entry: entry_of(member, record)?,
+                new: new == "new",
+            }),
+            other => Err(Error::Corrupt(format!("enter reply {other:?}"))),
+        }
+    }
+
+    pub(super) async fn withdraw_entry(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<(), Error> {
+        self.lottery(event, &["withdraw", member.as_str()])
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) async fn entry_of(
+        &self,
+        event: &EventId,
+        member: &MemberKey,
+    ) -> Result<Option<LotteryEntry>, Error> {
+        let (_, rest) = self.read(event, &["entry", member.as_str()]).await?;
+        let found = texts(rest.into_iter().next().unwrap_or(redis::Value::Nil))?;
+        match &found[..] {
+            [] => Ok(None),
+            [member, record] => entry_of(member, record).map(Some),
+            other => Err(Error::Corrupt(format!("entry reply {other:?}"))),
+        }
+    }
+
+    pub(super) async fn public_value(&self, event: &EventId, value: &str) -> Result<(), Error> {
+        check_public("public_value", value)?;
+        self.lottery(event, &["public_value", value])
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) async fn begin(&self, event: &EventId, d: &Drawer<'_>) -> Result<Begun, Error> {
+        let lease = d.lease_ms.to_string();
+        match &self
+            .lottery(event, &["begin", d.draw_id, d.owner, &lease])
+            .await?[..]
+        {
+            [draw_id, stock, entries, done] => Ok(Begun {
+                draw_id: draw_id.clone(),
+                stock: crate::domain::DrawState::parse_stock(stock)?,
+                entries: int(entries)?,
+                done: done == "1",
+            }),
+            other => Err(Error::Corrupt(format!("begin reply {other:?}"))),
+        }
+    }
+
+    /// A page of entries: HSCAN of the member hash for `e:` fields. Read
+    /// after the close only (the draw), when no entry changes any more.
+    pub(super) async fn entry_page(
+        &self,
+        event: &EventId,
+        cursor: u64,
+    ) -> Result<(Vec<LotteryEntry>, u64), Error> {
+        let key = event_keys(event)[5].clone();
+        let (next, flat): (u64, Vec<String>) = self
+            .query(
+                redis::cmd("HSCAN")
+                    .arg(key)
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg("e:*")
+                    .arg("COUNT")
+                    .arg(SCAN_COUNT)
+                    .to_owned(),
+            )
+            .await?;
+        let mut out = Vec::with_capacity(flat.len() / 2);
+        for pair in flat.chunks_exact(2) {
+            let member = pair[0]
+                .strip_prefix("e:")
+                .ok_or_else(|| Error::Corrupt(format!("entry field {:?}", pair[0])))?;
+            out.push(entry_of(member, &pair[1])?);
+        }
+        Ok((out, next))
+    }
+
+    pub(super) async fn write(
+        &self,
+        event: &EventId,
+        d: &Drawer<'_>,
+        batch: &[DrawnEntry],
+    ) -> Result<usize, Error> {
+        let lease = d.lease_ms.to_string();
+        let ranks: Vec<String> = batch.iter().map(|x| x.rank.to_string()).collect();
+        let mut args = vec!["write", d.draw_id, d.owner, &lease];
+        for (x, rank) in batch.iter().zip(&ranks) {
+            args.extend([
+                x.member.as_str(),
+                rank,
+                x.won.as_ref().map_or("", PoolId::as_str),
+                x.code.as_str(),
+            ]);
+        }
+        match &self.lottery(event, &args).await?[..] {
+            [n] => Ok(int(n)? as usize),
+            other => Err(Error::Corrupt(format!("write reply {other:?}"))),
+        }
+    }
+
+    pub(super) async fn finish(
+        &self,
+        event: &EventId,
+        d: &Drawer<'_>,
+        digest: &str,
+        draw_seed: &str,
+    ) -> Result<(), Error> {
+        self.lottery(event, &["finish", d.draw_id, d.owner, digest, draw_seed])
+            .await
+            .map(|_| ())
+    }
+}
