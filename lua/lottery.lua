@@ -31,7 +31,7 @@
 --                       {"draw_not_due", "before_draw_at"|"no_public_value"} | {"draw_running"}
 --         write:        {"ok", written} | {"draw_running"}
 --         finish:       {"ok"} | {"draw_running"}
--- Logs    "entered", "withdrawn", "public_value", "draw_begun" (draw, stock), per drawn
+-- Logs    "entered", "withdrawn", "public_value", "draw_begun" (draw, stock, owner, until) at each start, per drawn
 --         entry "won" (a reservation, like "reserved", with its rank) or "waiting"
 --         (order = rank), and "draw_done" (digest, draw_seed).
 -- Example: EVALSHA <sha> 10 tg:{theatre}:meta ... tg:{theatre}:waitq
@@ -46,6 +46,10 @@ if not meta[1] then return { 'unknown_event' } end
 if not meta[6] then return { 'not_lottery' } end
 local now = now_ms()
 local action = ARGV[1]
+local ACTIONS = { enter = 1, withdraw = 1, public_value = 1, begin = 1, write = 1, finish = 1 }
+if not ACTIONS[action] then
+  return redis.error_reply('TG_BAD_ARG unknown action ' .. tostring(action))
+end
 
 -- The sale window's refusal (src/domain/event.rs `sale_phase`), or nil.
 local function window()
@@ -79,6 +83,17 @@ local function lease_free(owner)
   if not meta[10] then return true end
   local holder, until_ms = string.match(meta[10], '^(.*)|(%d+)$')
   return holder == owner or now >= tonumber(until_ms)
+end
+
+-- write and finish: the draw in force (ARGV[2]), and the lease the caller's (ARGV[3]).
+local function drawer_ok()
+  return meta[7] == ARGV[2] and lease_free(ARGV[3])
+end
+
+-- begin's answer: the draw in force, its stock, the entries, whether published.
+local function begun(done)
+  local state = redis.call('HMGET', META, 'lv:draw', 'lv:stock')
+  return { 'ok', state[1] or '', state[2] or '', redis.call('HGET', CNT, 'entries') or '0', done }
 end
 
 if action == 'enter' then
@@ -140,11 +155,6 @@ if action == 'public_value' then
   return { 'ok' }
 end
 
-local function begun(done)
-  local state = redis.call('HMGET', META, 'lv:draw', 'lv:stock')
-  return { 'ok', state[1] or '', state[2] or '', redis.call('HGET', CNT, 'entries') or '0', done }
-end
-
 if action == 'begin' then
   local draw_id, owner, lease_ms = ARGV[2], ARGV[3], tonumber(ARGV[4])
   if meta[8] then return begun('1') end
@@ -159,20 +169,20 @@ if action == 'begin' then
     end
     local left = redis.call('HMGET', STOCK, unpack(pools))
     for i = 1, #pools do stock[i] = pools[i] .. ':' .. (left[i] or '0') end
-    local text = table.concat(stock, ',')
-    redis.call('HSET', META, 'lv:draw', draw_id, 'lv:stock', text, 'lv:written', 0)
-    redis.call('XADD', LOG, '*', 'op', 'draw_begun', 'draw', draw_id, 'stock', text, 'at', int(now))
+    redis.call('HSET', META, 'lv:draw', draw_id, 'lv:stock', table.concat(stock, ','),
+               'lv:written', 0)
   end
-  redis.call('HSET', META, 'lv:lease', owner .. '|' .. int(now + lease_ms))
+  local until_ms = int(now + lease_ms)
+  redis.call('HSET', META, 'lv:lease', owner .. '|' .. until_ms)
+  local state = redis.call('HMGET', META, 'lv:draw', 'lv:stock')
+  redis.call('XADD', LOG, '*', 'op', 'draw_begun', 'draw', state[1], 'stock', state[2],
+             'owner', owner, 'until', until_ms, 'at', int(now))
   return begun('0')
 end
 
--- write and finish: the draw in force, and the lease the caller's.
-local draw_id, owner = ARGV[2], ARGV[3]
-if meta[7] ~= draw_id or not lease_free(owner) then return { 'draw_running' } end
-
 if action == 'write' then
-  local lease_ms = tonumber(ARGV[4])
+  if not drawer_ok() then return { 'draw_running' } end
+  local owner, lease_ms = ARGV[3], tonumber(ARGV[4])
   if meta[8] then return { 'ok', '0' } end
   -- Every check first: each entry exists, and the seats won fit.
   local todo, need = {}, {}
@@ -244,6 +254,7 @@ if action == 'write' then
 end
 
 if action == 'finish' then
+  if not drawer_ok() then return { 'draw_running' } end
   if meta[8] then return { 'ok' } end
   local written = tonumber(redis.call('HGET', META, 'lv:written') or '0')
   local entries = tonumber(redis.call('HGET', CNT, 'entries') or '0')
@@ -257,5 +268,3 @@ if action == 'finish' then
              'at', int(now))
   return { 'ok' }
 end
-
-return redis.error_reply('TG_BAD_ARG unknown action ' .. tostring(action))

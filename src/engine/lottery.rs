@@ -36,7 +36,7 @@ impl Engine {
 
     /// Runs (or resumes) the draw here and now, as this engine.
     pub async fn draw(&self, event: &EventId) -> Result<Begun, Error> {
-        let result = run::run(self.store.as_ref(), event, &self.owner, None).await;
+        let result = run::run(self.store.as_ref(), event, &run::Runner::new(&self.owner)).await;
         self.changed(event);
         result
     }
@@ -57,7 +57,11 @@ impl Engine {
         };
         // The start alone, to answer its refusals now (it is repeated, as
         // any step may be, by the run).
-        if let Err(e) = run::run(self.store.as_ref(), event, &self.owner, Some(0)).await {
+        let start = run::Runner {
+            stop_after: Some(0),
+            ..run::Runner::new(&self.owner)
+        };
+        if let Err(e) = run::run(self.store.as_ref(), event, &start).await {
             done(self, event);
             return Err(e);
         }

@@ -38,15 +38,39 @@ pub async fn all_entries(store: &dyn Store, event: &EventId) -> Result<Vec<Lotte
     Ok(out)
 }
 
-/// Runs (or resumes) the draw of `event` as `owner`; `stop_after` batches
-/// (for tests of an interrupted draw) ends it early with `Ok` and the draw
-/// unpublished. Returns the draw as started.
-pub async fn run(
-    store: &dyn Store,
-    event: &EventId,
-    owner: &str,
-    stop_after: Option<usize>,
-) -> Result<Begun, Error> {
+/// Who runs a draw, and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Runner<'a> {
+    /// The runner's name (a front end's, per process).
+    pub owner: &'a str,
+    /// Results per store call.
+    pub batch: usize,
+    pub lease_ms: i64,
+    /// Stop after this many batches, the draw unpublished (`Some(0)`: only
+    /// start it; tests interrupt a draw with it).
+    pub stop_after: Option<usize>,
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(owner: &'a str) -> Self {
+        Self {
+            owner,
+            batch: BATCH,
+            lease_ms: LEASE_MS,
+            stop_after: None,
+        }
+    }
+}
+
+/// Runs (or resumes) the draw of `event`. Returns the draw as started, or
+/// published (`done`).
+pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Result<Begun, Error> {
+    let Runner {
+        owner,
+        batch,
+        lease_ms,
+        stop_after,
+    } = *runner;
     let view = store.event(event).await?;
     let lottery = view.event.lottery.clone().ok_or(Error::NotLottery)?;
     let fresh = hex::encode(rand::random::<[u8; 8]>());
@@ -56,17 +80,20 @@ pub async fn run(
             &Drawer {
                 draw_id: &fresh,
                 owner,
-                lease_ms: LEASE_MS,
+                lease_ms,
             },
         )
         .await?;
+    if stop_after == Some(0) {
+        return Ok(begun);
+    }
     if begun.done {
         return Ok(begun);
     }
     let drawer = Drawer {
         draw_id: &begun.draw_id,
         owner,
-        lease_ms: LEASE_MS,
+        lease_ms,
     };
     let public_value = store
         .event(event)
@@ -96,7 +123,7 @@ pub async fn run(
         tokio::task::spawn_blocking(move || draw::draw(&entries, &stock, &seed, &public_value))
             .await
             .map_err(|e| Error::Unavailable(format!("the draw's task failed: {e}")))?;
-    for (i, chunk) in drawn.drawn.chunks(BATCH).enumerate() {
+    for (i, chunk) in drawn.drawn.chunks(batch.max(1)).enumerate() {
         if stop_after.is_some_and(|n| i >= n) {
             return Ok(begun);
         }

@@ -24,6 +24,7 @@ mod concurrency;
 mod conformance;
 mod differential;
 mod durable;
+mod lottery;
 mod read_model;
 mod scripts;
 mod sweeper;

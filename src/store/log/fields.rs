@@ -209,7 +209,12 @@ impl LogEntry {
             LogOp::PublicValue { value } => {
                 vec![("op", "public_value".to_owned()), ("value", value.clone())]
             }
-            LogOp::DrawBegun { draw, stock } => {
+            LogOp::DrawBegun {
+                draw,
+                stock,
+                owner,
+                until,
+            } => {
                 let stock = DrawState {
                     stock: stock.clone(),
                     ..DrawState::default()
@@ -218,6 +223,8 @@ impl LogEntry {
                     ("op", "draw_begun".to_owned()),
                     ("draw", draw.clone()),
                     ("stock", stock.stock_text()),
+                    ("owner", owner.clone()),
+                    ("until", until.0.to_string()),
                 ]
             }
             LogOp::Won {
@@ -387,6 +394,8 @@ impl LogEntry {
             "draw_begun" => LogOp::DrawBegun {
                 draw: get("draw")?.to_owned(),
                 stock: DrawState::parse_stock(get("stock")?)?,
+                owner: get("owner")?.to_owned(),
+                until: Millis(int(get("until")?)?),
             },
             "won" => LogOp::Won {
                 code: code()?,

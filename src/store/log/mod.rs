@@ -163,10 +163,14 @@ pub enum LogOp {
     PublicValue {
         value: String,
     },
-    /// The draw `draw` started, with these seats to give.
+    /// The draw `draw` started or resumed, by `owner`, who holds it until
+    /// `until` (renewed by each batch, unlogged); with the seats it had to
+    /// give when it first started.
     DrawBegun {
         draw: String,
         stock: Vec<(PoolId, i64)>,
+        owner: String,
+        until: Millis,
     },
     /// An entry drawn at `rank` won seats: a new reservation, like
     /// `Reserved` (a hold, with `pay_by`, on a priced sale). An entry drawn

@@ -117,6 +117,8 @@ fn every_kind_of_entry_reads_back_as_written() {
         LogOp::DrawBegun {
             draw: "0123456789abcdef".into(),
             stock: vec![(pool.clone(), 300), (PoolId::parse("show-2").unwrap(), 0)],
+            owner: "9a8b7c6d5e4f3a2b".into(),
+            until: Millis(1_800_000_015_000),
         },
         LogOp::Won {
             code,

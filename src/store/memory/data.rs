@@ -35,9 +35,9 @@ pub(super) struct EventData {
     pub(super) lease: Lease,
 }
 
-/// Who holds an event's draw, and until when: (runner, until). Not
-/// journalled, and not part of the state a journal rebuilds (equal whatever
-/// it holds): after a restart the runner that held it is gone.
+/// Who holds an event's draw, and until when: (runner, until). Journalled
+/// as each start or resumption set it (`DrawBegun`); the renewals of each
+/// batch are not, so it is not compared (equal whatever it holds).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Lease(pub(super) Option<(String, Millis)>);
 

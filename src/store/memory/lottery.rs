@@ -160,22 +160,24 @@ impl EventData {
         self.check_lease(d.owner, now)?;
         // writes
         if self.draw.draw_id.is_none() {
-            let stock: Vec<(PoolId, i64)> = self
+            self.draw.draw_id = Some(d.draw_id.to_owned());
+            self.draw.stock = self
                 .pools
                 .iter()
                 .map(|p| (p.id.clone(), p.remaining))
                 .collect();
-            self.draw.draw_id = Some(d.draw_id.to_owned());
-            self.draw.stock = stock.clone();
-            self.log(
-                now,
-                LogOp::DrawBegun {
-                    draw: d.draw_id.to_owned(),
-                    stock,
-                },
-            );
         }
-        self.lease.0 = Some((d.owner.to_owned(), Millis(now.0 + d.lease_ms)));
+        let until = Millis(now.0 + d.lease_ms);
+        self.lease.0 = Some((d.owner.to_owned(), until));
+        self.log(
+            now,
+            LogOp::DrawBegun {
+                draw: self.draw.draw_id.clone().expect("set above"),
+                stock: self.draw.stock.clone(),
+                owner: d.owner.to_owned(),
+                until,
+            },
+        );
         Ok(self.begun())
     }
 

@@ -194,9 +194,15 @@ impl EventData {
             }),
             LogOp::Withdrawn { member } => self.remove_entry(member),
             LogOp::PublicValue { value } => self.draw.public_value = Some(value.clone()),
-            LogOp::DrawBegun { draw, stock } => {
+            LogOp::DrawBegun {
+                draw,
+                stock,
+                owner,
+                until,
+            } => {
                 self.draw.draw_id = Some(draw.clone());
                 self.draw.stock = stock.clone();
+                self.lease.0 = Some((owner.clone(), *until));
             }
             LogOp::Won {
                 code,
