@@ -49,6 +49,8 @@ pub struct PoolDto {
     pub remaining: i64,
     /// Members waiting for returned seats of this pool (候补).
     pub waiting: i64,
+    /// A lottery's entries that rank this pool (0 in a race).
+    pub entries: i64,
     #[serde(flatten)]
     pub details: DetailsDto,
 }
@@ -75,6 +77,11 @@ pub struct EventDto {
     pub server_time: DateTime<Utc>,
     /// Whether the caller may grab in this event.
     pub eligible: bool,
+    /// race (grab from `opens_at`) or lottery (enter until `closes_at`,
+    /// drawn at `lottery.draw_at`).
+    pub mode: crate::http::admin::dto::SaleMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lottery: Option<crate::http::lottery::LotteryDto>,
 }
 
 impl EventDto {
@@ -99,11 +106,14 @@ impl EventDto {
                     total: p.total,
                     remaining: p.remaining,
                     waiting: p.waiting,
+                    entries: p.entries,
                     details: (&pool.details).into(),
                 })
                 .collect(),
             server_time: time(v.server_time),
             eligible,
+            mode: crate::http::admin::dto::SaleMode::of(v),
+            lottery: crate::http::lottery::LotteryDto::of(v),
         }
     }
 }

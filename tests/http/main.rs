@@ -4,6 +4,7 @@
 mod auth;
 mod edge;
 mod hardening;
+mod lottery;
 mod member;
 mod operations;
 mod payments;
