@@ -3,7 +3,8 @@
 - format `union-card`: a union card number with a valid Luhn check digit;
 - creating an event: `opens_at` before `closes_at`, pool ids unique, and a
   free sale (`price_fen` 0) without a payment hold (`hold_minutes` > 0), no
-  `starts_at` before `opens_at`.
+  `starts_at` before `opens_at`; a lottery with `draw_at` (not before
+  `closes_at`) and `public_source`, a race with neither.
 
 The OpenAPI document says both in words (src/http/contract.rs); these hooks
 let the fuzzer generate requests that follow them.
@@ -72,6 +73,18 @@ def filter_body(context, body):
                     return False
             except TypeError:
                 pass
+    # A lottery names its draw (not before the close) and its public source;
+    # a race names neither.
+    lottery = body.get("mode") == "lottery"
+    draw_at = instant(body.get("draw_at"))
+    if lottery != (draw_at is not None) or lottery != (body.get("public_source") is not None):
+        return False
+    if draw_at is not None and closes is not None:
+        try:
+            if draw_at < closes:
+                return False
+        except TypeError:
+            pass
     price, hold = body.get("price_fen"), body.get("hold_minutes")
     if price == 0 and isinstance(hold, (int, float)) and not isinstance(hold, bool) and hold > 0:
         return False

@@ -86,6 +86,23 @@ pub fn tighten(doc: &mut Value) {
     p["hold_minutes"]["maximum"] = json!(24 * 60);
     p["pools"]["minItems"] = json!(1);
     p["pools"]["maxItems"] = json!(MAX_POOLS);
+    let mut source = title();
+    source["type"] = json!(["string", "null"]);
+    p["public_source"] = source;
+    event["description"] = json!(format!(
+        "{} A lottery (`mode` lottery) needs `draw_at` (not before `closes_at`) and \
+         `public_source`; a race has neither.",
+        event["description"].as_str().unwrap_or_default()
+    ));
+    event["if"] = json!({ "required": ["mode"], "properties": { "mode": { "const": "lottery" } } });
+    event["then"] = json!({
+        "required": ["draw_at", "public_source"],
+        "properties": { "draw_at": { "type": "string" }, "public_source": { "type": "string" } }
+    });
+    event["else"] = json!({
+        "properties": { "draw_at": { "type": "null" }, "public_source": { "type": "null" } }
+    });
+    schemas["PublicValueBody"]["properties"]["value"] = title();
     let pool = &mut schemas["CreatePoolBody"]["properties"];
     pool["id"]["pattern"] = json!(POOL_ID);
     pool["title"] = title();
@@ -185,7 +202,12 @@ fn grab_choices(body: &mut Value) {
         "Seats, all from one pool (default 1). More than the event's `max_seats` is \
          400 `too_many_seats` (with `max_seats`); a pool with fewer seats left is passed over."
     );
-    body["oneOf"] = exactly_one_of("pool", "string", "choices", "array");
+    let mut one_of = exactly_one_of("pool", "string", "choices", "array");
+    // The branch repeats the list's rules: a generator that builds a body
+    // from one branch must not list a pool twice either.
+    let rules = p["choices"].clone();
+    one_of[1]["properties"]["choices"] = rules;
+    body["oneOf"] = one_of;
 }
 
 /// `a` (of type `ta`) or `b` (of type `tb`); the other absent or null.

@@ -47,7 +47,7 @@ mod cases {
                 org: Some(&org),
                 choices: &choices,
                 seats,
-                channel: if n % 5 == 0 {
+                channel: if n.is_multiple_of(5) {
                     Channel::Station
                 } else {
                     Channel::App
