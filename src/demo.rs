@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::domain::{
-    CardNumber, DEFAULT_HOLD_MINUTES, Details, Event, EventId, Millis, OrgPath, Pool, PoolId,
-    with_check_digit,
+    CardNumber, DEFAULT_HOLD_MINUTES, Details, Event, EventId, Lottery, Millis, OrgPath, Pool,
+    PoolId, with_check_digit,
 };
 use crate::engine::Engine;
 use crate::error::Error;
@@ -24,6 +24,9 @@ struct Sale {
     /// Days after the sale's day that the ticket is for, and the hour (Beijing).
     starts: Option<(i64, i64)>,
     pools: Vec<DemoPool>,
+    /// A lottery: registration for this many minutes from the opening,
+    /// drawn at its close, with this public value named.
+    lottery: Option<(i64, &'static str)>,
 }
 
 /// (id, title, title_en, total, the show's start as (day after the sale's,
@@ -55,6 +58,7 @@ fn sales() -> Vec<Sale> {
             notes: "凭二维码到龙潭街道工会服务站领取实体年票，本人持京卡领取。",
             starts: Some((31, 0)),
             pools: one("pass", "年票", "Annual pass", 400),
+            lottery: None,
         },
         Sale {
             id: "cinema-5yuan",
@@ -67,6 +71,7 @@ fn sales() -> Vec<Sale> {
             notes: "开场前在影院前台出示二维码换取电影票。",
             starts: Some((3, 19)),
             pools: one("screening", "观影券", "Cinema ticket", 20_000),
+            lottery: None,
         },
         Sale {
             id: "ice-carnival",
@@ -79,6 +84,7 @@ fn sales() -> Vec<Sale> {
             notes: "入园时出示二维码，每票限一人一次。",
             starts: Some((14, 9)),
             pools: one("entry", "入场券", "Entry", 25_000),
+            lottery: None,
         },
         Sale {
             id: "kids-theatre",
@@ -105,6 +111,36 @@ fn sales() -> Vec<Sale> {
                     )
                 })
                 .collect(),
+            lottery: None,
+        },
+        Sale {
+            id: "new-year-concert",
+            title: "新年音乐会（抽签）",
+            title_en: "New Year concert (lottery)",
+            org: "bj",
+            price_fen: 2_000,
+            max_seats: 2,
+            venue: "北京音乐厅",
+            notes: "中签会员请在15分钟内支付；未中签按抽签顺序候补。凭二维码入场。",
+            starts: None,
+            pools: vec![
+                (
+                    "dec-30".into(),
+                    "12月30日晚场".into(),
+                    "30 December, evening".into(),
+                    300,
+                    Some((29, 19, 30)),
+                ),
+                (
+                    "dec-31".into(),
+                    "12月31日晚场".into(),
+                    "31 December, evening".into(),
+                    300,
+                    Some((30, 19, 30)),
+                ),
+            ],
+            // Ten minutes to enter, then the draw.
+            lottery: Some((10, "drand 报名截止后的第一轮随机数")),
         },
         Sale {
             id: "umbrella",
@@ -117,6 +153,7 @@ fn sales() -> Vec<Sale> {
             notes: station,
             starts: None,
             pools: one("umbrella", "雨伞", "Umbrella", 500),
+            lottery: None,
         },
         Sale {
             id: "chaoyang-monthly",
@@ -129,6 +166,7 @@ fn sales() -> Vec<Sale> {
             notes: station,
             starts: None,
             pools: one("gift", "福利", "Gift", 200),
+            lottery: None,
         },
     ]
 }
@@ -152,13 +190,19 @@ pub async fn create_sales(
     let mut ids = Vec::new();
     let mut created = 0;
     for sale in sales() {
+        let closes_at = match sale.lottery {
+            Some((minutes, _)) => Millis(opens_at.0 + minutes * 60_000),
+            None => Millis(opens_at.0 + Duration::from_secs(6 * 3600).as_millis() as i64),
+        };
         let event = Event {
-            lottery: None,
+            lottery: sale
+                .lottery
+                .map(|(_, source)| Lottery::new(closes_at, source.to_owned())),
             id: EventId::parse(sale.id)?,
             title: sale.title.to_owned(),
             org: OrgPath::parse(sale.org)?,
             opens_at,
-            closes_at: Millis(opens_at.0 + Duration::from_secs(6 * 3600).as_millis() as i64),
+            closes_at,
             price_fen: sale.price_fen,
             max_seats: sale.max_seats,
             // A priced sale holds each ticket 15 minutes for payment.

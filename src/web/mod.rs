@@ -39,9 +39,19 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/common.js"),
     ),
     (
+        "/assets/dashboard-lottery.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard-lottery.js"),
+    ),
+    (
         "/assets/dashboard.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),
+    ),
+    (
+        "/assets/lottery.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/lottery.js"),
     ),
     (
         "/assets/app.js",

@@ -109,10 +109,11 @@ function eventCard(ev) {
         <button type="button" class="secondary wait-button hidden" data-i18n="joinWait"></button></p></form>
     <p class="waitline hidden"><span class="waittext"></span> <button type="button" class="secondary leave-wait" data-i18n="leaveWait"></button></p>
     <p class="message result" role="status" aria-live="polite"></p>`;
-  el.querySelector("form").addEventListener("submit", e => { e.preventDefault(); grab(ev.id, el); });
+  el.querySelector("form").addEventListener("submit", e => { e.preventDefault(); if (ev.mode === "lottery") LOT.enter(ev, el); else grab(ev.id, el); });
   el.querySelector("form").addEventListener("change", () => uniqueChoices(el));
   el.querySelector(".wait-button").addEventListener("click", () => joinWait(ev.id, el));
   el.querySelector(".leave-wait").addEventListener("click", () => leaveWait(ev.id, el));
+  if (ev.mode === "lottery") LOT.setup(ev, el);
   cards.set(ev.id, el);
   $("#events").append(el);
   TG.applyLang();
@@ -136,7 +137,7 @@ function renderEvents() {
     el.querySelectorAll(".seats option").forEach(o => { o.textContent = fill(TG.t(o.value === "1" ? "seat1" : "seatsN"), { n: o.value }); });
     el.querySelectorAll(".choice option").forEach(o => { if (o.value) o.textContent = poolOf(ev, o.value); });
     el.querySelector(".price").textContent = price(ev.price_fen);
-    el.querySelector(".left").textContent = ev.pools.map(p => `${TG.name(p)} ${TG.t("remaining")} ${p.remaining}`
+    el.querySelector(".left").textContent = ev.mode === "lottery" ? LOT.poolsLine(ev) : ev.pools.map(p => `${TG.name(p)} ${TG.t("remaining")} ${p.remaining}`
       + (p.waiting ? ` (${fill(TG.t("waitingN"), { n: p.waiting })})` : "")).join(" · ")
       + (ev.status === "sold_out" ? ` · ${TG.t("returnsToWaiting")}` : "");
     renderWait(ev, el);
@@ -199,7 +200,8 @@ async function leaveWait(id, el) {
 // The member's place on each list that anyone waits on; an entry that went
 // away was served (the ticket shows up among "my tickets") or lapsed.
 async function loadWaits() {
-  for (const ev of events.filter(ev => ev.pools.some(p => p.waiting > 0) || waits.has(ev.id))) {
+  // A lottery's list is its draw's: its card says the member's place.
+  for (const ev of events.filter(ev => ev.mode !== "lottery" && (ev.pools.some(p => p.waiting > 0) || waits.has(ev.id)))) {
     const el = cards.get(ev.id);
     try {
       const { data } = await TG.api(token, "GET", `/api/v1/events/${ev.id}/waiting`);
@@ -230,6 +232,7 @@ function tick() {
   for (const ev of events) {
     const el = cards.get(ev.id);
     if (!el) continue;
+    if (ev.mode === "lottery") { LOT.tick(ev, el); continue; }
     const left = TG.countdown(ev.opens_at);
     let phase = ev.status;
     if (phase === "upcoming" && !left) phase = "open";
@@ -334,6 +337,7 @@ async function loadEvents() {
   events = data.events;
   renderEvents();
   loadWaits().catch(() => {});
+  LOT.load(events).catch(() => {});
 }
 
 // Signed out by the server (an expired or refused token): say what to do.

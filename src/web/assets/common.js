@@ -6,7 +6,8 @@ const TG = (() => {
   let dict = {};
   let offsetMs = 0; // server clock minus this device's clock
 
-  function setDict(d) { dict = d; }
+  // Each script of a page adds its words (the page's own, then a part's).
+  function setDict(d) { for (const l of Object.keys(d)) dict[l] = Object.assign(dict[l] || {}, d[l]); }
   function t(key) { return (dict[lang] && dict[lang][key]) || (dict.en && dict.en[key]) || key; }
   function applyLang() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
@@ -58,6 +59,12 @@ const TG = (() => {
     below_zero: ["未售出的票不够撤回。", "Not that many unsold tickets to withdraw."],
     above_limit: ["超过单个票池的上限。", "A pool cannot hold that many tickets."],
     exists: ["该活动编号已被使用。", "An event with this id exists."],
+    lottery_sale: ["本活动为抽签，请报名参加抽签。", "This sale is a lottery: enter the draw."],
+    not_lottery: ["本活动为抢票，不需要报名。", "This sale is not a lottery."],
+    draw_not_due: ["还不能抽签：报名未结束、未到抽签时间或未录入公开随机数。", "Not yet: registration is open, the draw is not due, or the public value is missing."],
+    public_value_set: ["已录入另一个公开随机数，不能更改。", "Another public value was entered already."],
+    draw_running: ["正在抽签，请稍候。", "The draw is running; wait a moment."],
+    not_drawn: ["还没有抽签。", "Not drawn yet."],
     invalid_request: ["请求有误。", "Something is wrong with the request."],
     payload_too_large: ["请求有误。", "Something is wrong with the request."],
     method_not_allowed: ["请求有误。", "Something is wrong with the request."],

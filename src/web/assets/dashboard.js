@@ -77,6 +77,7 @@ function clock(s) { s = Math.max(0, Math.round(s)); return Math.floor(s / 60) + 
 const soldOutAt = new Map();
 const sawSelling = new Set();
 function pace(ev) {
+  if (ev.mode === "lottery") return LOTA.summary(ev);
   const remaining = ev.pools.reduce((n, p) => n + p.remaining, 0), total = ev.pools.reduce((n, p) => n + p.total, 0);
   const values = ev.grabs_per_second || [];
   // The last whole second (the newest one is still filling).
@@ -168,6 +169,7 @@ function card(ev) {
   });
   const select = el.querySelector("select");
   ev.pools.forEach(p => { const o = document.createElement("option"); o.value = p.id; select.append(o); });
+  if (ev.mode === "lottery") LOTA.setup(ev, el);
   cards.set(ev.id, el);
   $("#events").append(el);
   TG.applyLang();
@@ -200,6 +202,7 @@ function render(events) {
           <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div></div>`;
     }).join("");
     el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
+    if (ev.mode === "lottery") LOTA.render(ev, el);
     // Only the actions that apply: pause an open sale, resume a paused one,
     // close what is not closed.
     el.querySelector(".act-pause").classList.toggle("hidden", ev.sale_status !== "open");
@@ -311,6 +314,7 @@ $("#create-form").addEventListener("submit", async e => {
   optional(body, "notes", $("#c-notes").value.trim());
   // Empty: the service's default (15 minutes for a priced sale, none if free).
   if ($("#c-hold").value !== "") body.hold_minutes = Number($("#c-hold").value);
+  LOTA.formBody(body);
   try {
     await TG.api(token, "POST", "/api/v1/admin/events", body);
     TG.say(status, `${TG.t("created")}: ${body.id}`, "ok");
@@ -361,9 +365,11 @@ async function start() {
 }
 
 addPoolRow("p1", "", 100);
+LOTA.formSetup();
 const soon = new Date(Date.now() + 10 * 60000);
 $("#c-opens").value = localInput(soon);
 $("#c-closes").value = localInput(new Date(soon.getTime() + 3 * 3600000));
+$("#c-draw").value = $("#c-closes").value;
 TG.applyLang();
 setInterval(tick, 250);
 if (token) start(); else showBoard(false);

@@ -9,14 +9,16 @@ TG.setDict({
     today: "今日本站", issued: "出票", redeemedN: "核销", left: "（剩余 {n}）", noEvents: "本站暂无可服务的活动。",
     issuedOk: "出票成功", hasTicket: "该会员已有票", redeemedOk: "已核销 · 请入场", usedAt: "已使用（首次核销 {t}）",
     noTicket: "无票", notPaid: "未支付", expiredHold: "未按时支付，已失效", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
-    upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束" },
+    upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
+    enter: "报名抽签（刷卡）", enteredOk: "已报名抽签", alreadyEntered: "该会员已报名", memberKey: "会员号 {k}", lottery: "抽签" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
     today: "This station today", issued: "Issued", redeemedN: "Redeemed", left: " ({n} left)", noEvents: "No sales for this station.",
     issuedOk: "Ticket issued", hasTicket: "This member already has a ticket", redeemedOk: "Redeemed · admit", usedAt: "Already used (first redeemed {t})",
     noTicket: "No ticket", notPaid: "Not paid", expiredHold: "Not paid in time: void", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
-    upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed" },
+    upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
+    enter: "Enter the draw (card)", enteredOk: "Entered in the draw", alreadyEntered: "This member has entered already", memberKey: "member key {k}", lottery: "lottery" },
 });
 
 const KEY = "tg-station-token";
@@ -43,7 +45,7 @@ function current() { return events.find(ev => ev.id === $("#s-event").value); }
 function renderEvents() {
   const select = $("#s-event");
   const keep = select.value;
-  select.innerHTML = events.map(ev => `<option value="${TG.esc(ev.id)}">${TG.esc(TG.name(ev))} · ${TG.t(ev.status)}</option>`).join("");
+  select.innerHTML = events.map(ev => `<option value="${TG.esc(ev.id)}">${TG.esc(TG.name(ev))} · ${ev.mode === "lottery" ? TG.t("lottery") + " · " : ""}${TG.t(ev.status)}</option>`).join("");
   if (events.some(ev => ev.id === keep)) select.value = keep;
   if (!events.length) TG.say(status, TG.t("noEvents"), "warn");
   renderPools();
@@ -59,6 +61,8 @@ function renderPools() {
   seats.innerHTML = Array.from({ length: max }, (_, i) => `<option value="${i + 1}">${fill(TG.t(i ? "seatsN" : "seat1"), { n: i + 1 })}</option>`).join("");
   if (Number(keepSeats) <= max) seats.value = keepSeats || "1";
   $("#seats-box").classList.toggle("hidden", max <= 1);
+  // A lottery's walk-up is entered in the draw, not given a ticket.
+  $("#issue-words").textContent = TG.t(ev && ev.mode === "lottery" ? "enter" : "issue");
 }
 
 async function loadEvents() {
@@ -98,6 +102,13 @@ async function submit(raw) {
       const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", body);
       result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
       count("redeemed");
+    } else if (ev.mode === "lottery") {
+      const body = { event: ev.id, pool: $("#s-pool").value, card: v };
+      if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
+      const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/enter", body);
+      const line = [data.choices.map(c => poolTitle(ev, c)).join(" / "), fill(TG.t("admits"), { n: data.seats }), fill(TG.t("memberKey"), { k: data.member_key_short })].join(" · ");
+      result("ok", TG.t(code === 201 ? "enteredOk" : "alreadyEntered"), line);
+      if (code === 201) count("issued");
     } else {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
@@ -150,6 +161,7 @@ $("#swipe-form").addEventListener("submit", e => { e.preventDefault(); submit($(
 $("#s-event").addEventListener("change", renderPools);
 $("#signout").addEventListener("click", signOut);
 $("#lang").addEventListener("click", () => { TG.toggleLang(); renderEvents(); });
+renderPools();
 if ("BarcodeDetector" in window && navigator.mediaDevices) {
   $("#camera").classList.remove("hidden");
   $("#camera").addEventListener("click", () => scanWithCamera().catch(e => result("bad", String(e), "")));

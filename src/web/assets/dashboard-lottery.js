@@ -1,0 +1,109 @@
+// The dashboard's lottery sales (抽签): entries per show as they come, the
+// public value entered after the close, the draw run and followed, and the
+// values it publishes. Loaded before dashboard.js; uses its token, refresh
+// and problemText when called.
+"use strict";
+TG.setDict({
+  zh: { mode: "方式", modeRace: "抢票（先到先得）", modeLottery: "抽签（报名后抽签）", drawAtField: "抽签时间", sourceField: "公开随机数来源（如“drand 第 5000000 轮”）",
+    registering: "报名中", awaiting_draw: "待抽签", drawing: "抽签中", drawn: "已抽签",
+    entriesN: "报名 {n} 人", entriesWord: "报名", publicValue: "公开随机数（报名截止后录入）", enterValue: "录入", draw: "开始抽签",
+    drawProgress: "已写入 {w} / {n}", commitment: "种子承诺", seed: "种子", source: "公开随机数来源", value: "公开随机数",
+    digest: "报名名单摘要", drawSeed: "抽签种子", algorithm: "算法", lotteryExport: "下载抽签结果（JSON）",
+    drawStarted: "抽签已开始。", valueSaved: "公开随机数已录入。", drawAtLine: "抽签时间 {t}" },
+  en: { mode: "Mode", modeRace: "Race (first come, first served)", modeLottery: "Lottery (enter, then a draw)", drawAtField: "Draw at", sourceField: "Public random value from (e.g. \"drand round 5000000\")",
+    registering: "Registering", awaiting_draw: "Awaiting the draw", drawing: "Drawing", drawn: "Drawn",
+    entriesN: "{n} entries", entriesWord: "entries", publicValue: "Public value (after registration closes)", enterValue: "Enter", draw: "Run the draw",
+    drawProgress: "{w} / {n} written", commitment: "Seed commitment", seed: "Seed", source: "Public value from", value: "Public value",
+    digest: "Entries digest", drawSeed: "Draw seed", algorithm: "Algorithm", lotteryExport: "Download the draw (JSON)",
+    drawStarted: "The draw has started.", valueSaved: "Public value entered.", drawAtLine: "Draw at {t}" },
+});
+
+const LOTA = (() => {
+  function setup(ev, el) {
+    el.querySelector(".pools").insertAdjacentHTML("afterend", `
+      <div class="lottery-admin">
+        <p class="lottery-state"></p>
+        <form class="public-value row">
+          <div><label for="pv-${ev.id}" data-i18n="publicValue"></label><input id="pv-${ev.id}" name="value" maxlength="200" required></div>
+          <button type="submit" data-i18n="enterValue"></button>
+          <button type="button" class="act-draw" data-i18n="draw"></button>
+          <button type="button" class="secondary act-lottery-export" data-i18n="lotteryExport"></button>
+        </form>
+        <dl class="published"></dl>
+      </div>`);
+    const result = el.querySelector(".result");
+    el.querySelector(".public-value").addEventListener("submit", async e => {
+      e.preventDefault();
+      try {
+        await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/lottery/public-value`, { value: e.target.value.value.trim() });
+        TG.say(result, TG.t("valueSaved"), "ok"); refresh();
+      } catch (err) { TG.say(result, problemText(err), "bad"); }
+    });
+    el.querySelector(".act-draw").addEventListener("click", async () => {
+      try {
+        await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/lottery/draw`, {});
+        TG.say(result, TG.t("drawStarted"), "ok"); refresh();
+      } catch (err) { TG.say(result, problemText(err), "bad"); }
+    });
+    el.querySelector(".act-lottery-export").addEventListener("click", async () => {
+      try {
+        const { data } = await TG.api(token, "GET", `/api/v1/events/${ev.id}/lottery/export`);
+        const a = document.createElement("a");
+        a.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+        a.download = `${ev.id}-draw.json`;
+        a.click();
+      } catch (err) { TG.say(result, problemText(err), "bad"); }
+    });
+  }
+
+  // The summary line of a lottery: its phase, the entries, the draw's progress.
+  function summary(ev) {
+    const l = ev.lottery;
+    const parts = [TG.t(l.phase), TG.t("entriesN").replace("{n}", l.entries)];
+    if (l.phase === "drawing") parts.push(TG.t("drawProgress").replace("{w}", l.written).replace("{n}", l.entries));
+    if (l.phase !== "drawn") parts.push(TG.t("drawAtLine").replace("{t}", TG.fmtShort(l.draw_at)));
+    return parts;
+  }
+
+  function render(ev, el) {
+    const l = ev.lottery;
+    // Where the lottery stands, not the sale window's "closed".
+    const badge = el.querySelector(".status");
+    badge.textContent = TG.t(l.phase);
+    badge.className = "badge status " + (l.phase === "registering" ? "open" : l.phase === "drawn" ? "sold_out" : "paused");
+    el.querySelector(".lottery-state").textContent = summary(ev).join(" · ");
+    el.querySelectorAll(".pool").forEach(row => {
+      const p = ev.pools.find(p => p.id === row.dataset.pool);
+      let n = row.querySelector(".entries");
+      if (!n) { row.querySelector("div").insertAdjacentHTML("beforeend", ` <span class="muted">· <span class="entries-label"></span> <span class="entries"></span></span>`); n = row.querySelector(".entries"); }
+      row.querySelector(".entries-label").textContent = TG.t("entriesWord");
+      n.textContent = p ? p.entries : 0;
+    });
+    const closed = !TG.countdown(ev.closes_at);
+    const form = el.querySelector(".public-value");
+    form.querySelector("input").disabled = !closed || !!l.public_value;
+    if (l.public_value && !form.querySelector("input").value) form.querySelector("input").value = l.public_value;
+    form.querySelector("button[type=submit]").classList.toggle("hidden", !closed || !!l.public_value);
+    el.querySelector(".act-draw").classList.toggle("hidden", !l.public_value || l.phase === "drawn" || !!TG.countdown(l.draw_at));
+    el.querySelector(".act-lottery-export").classList.toggle("hidden", l.phase !== "drawn");
+    const rows = [["algorithm", l.algorithm], ["commitment", l.seed_commitment], ["source", l.public_source],
+      ["value", l.public_value], ["seed", l.seed], ["digest", l.entries_digest], ["drawSeed", l.draw_seed]].filter(([, v]) => v);
+    el.querySelector(".published").innerHTML = rows.map(([k, v]) => `<dt>${TG.esc(TG.t(k))}</dt><dd class="hash">${TG.esc(v)}</dd>`).join("");
+  }
+
+  // The create form: a lottery's draw time and public source.
+  function formSetup() {
+    const toggle = () => $("#lottery-fields").classList.toggle("hidden", $("#c-mode").value !== "lottery");
+    $("#c-mode").addEventListener("change", toggle);
+    toggle();
+  }
+  function formBody(body) {
+    if ($("#c-mode").value !== "lottery") return body;
+    body.mode = "lottery";
+    body.draw_at = new Date($("#c-draw").value).toISOString();
+    body.public_source = $("#c-source").value.trim();
+    return body;
+  }
+
+  return { setup, render, summary, formSetup, formBody };
+})();
