@@ -15,12 +15,15 @@
 //! - [`ceilings`]: /healthz and redis-benchmark of the grab script, same run.
 //! - [`cpu`]: CPU time of server, Redis and harness over the grab phase.
 //! - [`report`]: figures, checks, JSON, and an HTML page with SVG charts.
+//! - [`lottery`]: a lottery sale instead: entries, the draw (killed and
+//!   resumed on request), and the published draw checked.
 
 pub mod ceilings;
 pub mod checks;
 pub mod cpu;
 pub mod crowd;
 pub mod grab;
+pub mod lottery;
 pub mod paid;
 pub mod report;
 pub mod run;

@@ -19,7 +19,8 @@ use ticketgrab_load::target::{Target, server_binary};
     about = "Rehearse a ticket grab and measure it"
 )]
 struct Cli {
-    /// A named sale: park, cinema, cinema-paid, theatre or umbrella.
+    /// A named sale: park, cinema, cinema-paid, theatre, theatre-lottery or
+    /// umbrella.
     #[arg(long, conflicts_with = "config")]
     scenario: Option<String>,
     /// A TOML file describing the sale (name, members, ranked, [[pools]] id/total).
@@ -82,12 +83,19 @@ struct Cli {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// A lottery: SIGKILL the server while the draw writes its results,
+    /// start it again and resume the draw (needs --spawn, with --redis or
+    /// --durable: a store that outlives the process).
+    #[arg(long)]
+    kill_mid_draw: bool,
 }
 
 fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
     let mut s = match (&cli.scenario, &cli.config, cli.stock) {
         (Some(name), _, _) => named(name).ok_or_else(|| {
-            anyhow::anyhow!("no scenario {name:?}: park, cinema, cinema-paid, theatre, umbrella")
+            anyhow::anyhow!(
+                "no scenario {name:?}: park, cinema, cinema-paid, theatre, theatre-lottery, umbrella"
+            )
         })?,
         (None, Some(path), _) => Scenario::from_toml(&std::fs::read_to_string(path)?)?,
         (None, None, Some(stock)) => Scenario {
@@ -103,6 +111,7 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
             cancel_share: 0.0,
             redeem_share: 0.0,
             paid: None,
+            lottery: false,
         },
         _ => anyhow::bail!("give --scenario, --config or --stock"),
     };
@@ -125,7 +134,7 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let scenario = scenario(&cli)?;
-    let target = match &cli.url {
+    let mut target = match &cli.url {
         Some(url) => Target::external(url, cli.secrets.clone()),
         None if cli.spawn => {
             let mut args = cli.server_args.clone();
@@ -140,6 +149,30 @@ async fn main() -> anyhow::Result<()> {
         }
         None => anyhow::bail!("give --url of a running server, or --spawn"),
     };
+    if scenario.lottery {
+        anyhow::ensure!(
+            !cli.kill_mid_draw || cli.redis || cli.durable,
+            "--kill-mid-draw needs a store that outlives the server: --redis or --durable"
+        );
+        let report = ticketgrab_load::lottery::rehearse(
+            &mut target,
+            &scenario,
+            cli.connections.max(1),
+            cli.kill_mid_draw,
+        )
+        .await?;
+        std::fs::create_dir_all(&cli.out)?;
+        std::fs::write(
+            cli.out.join("report.json"),
+            serde_json::to_string_pretty(&report)?,
+        )?;
+        print!("{}", report.text());
+        drop(target);
+        if !report.ok {
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let opts = Options {
         connections: cli.connections.max(1),
         lead: Duration::from_millis(cli.lead_ms),

@@ -22,6 +22,10 @@ pub struct Scenario {
     /// A priced sale with payment holds, and a waiting list.
     #[serde(default)]
     pub paid: Option<Paid>,
+    /// A lottery (抽签): members enter with `ranked` shows and 1 or 2 seats,
+    /// then the draw (`lottery.rs`) instead of a race.
+    #[serde(default)]
+    pub lottery: bool,
 }
 
 /// A priced sale: tickets are holds until paid; some holders never pay, the
@@ -62,10 +66,12 @@ fn single(name: &str, pool: &str, total: i64, members: u64) -> Scenario {
         cancel_share: 0.0,
         redeem_share: 0.0,
         paid: None,
+        lottery: false,
     }
 }
 
-/// The named scenarios: park, cinema, cinema-paid, theatre, umbrella.
+/// The named scenarios: park, cinema, cinema-paid, theatre, theatre-lottery,
+/// umbrella.
 pub fn named(name: &str) -> Option<Scenario> {
     Some(match name {
         "park" => single("park", "pass", 400, 50_000),
@@ -96,6 +102,14 @@ pub fn named(name: &str) -> Option<Scenario> {
             cancel_share: 0.0,
             redeem_share: 0.0,
             paid: None,
+            lottery: false,
+        },
+        // The theatre as a lottery: 200,000 families enter for 3,000 seats.
+        "theatre-lottery" => Scenario {
+            name: "theatre-lottery".into(),
+            members: 200_000,
+            lottery: true,
+            ..named("theatre")?
         },
         _ => return None,
     })

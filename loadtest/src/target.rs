@@ -26,6 +26,8 @@ pub struct Target {
     /// How the server was started, for the report (its secrets are not here:
     /// they travel in the environment).
     pub settings: String,
+    /// The server's binary and arguments, to start it again after a kill.
+    server_cmd: Option<(PathBuf, Vec<String>)>,
 }
 
 impl Drop for Target {
@@ -78,6 +80,7 @@ impl Target {
             server_bin: None,
             redis: None,
             settings: format!("started elsewhere; the harness knows only its address {base}"),
+            server_cmd: None,
         }
     }
 
@@ -123,18 +126,8 @@ impl Target {
         if !with_redis && !testkit::names_a_store(&given) {
             args.push("--memory".into());
         }
-        let log = std::fs::File::create(dir.join("server.log"))?;
-        let child = Command::new(server_bin)
-            .args(&args)
-            .env("TG_MEMBER_SECRET", &target.secrets.member_secret)
-            .env("TG_STAFF_SECRET", &target.secrets.staff_secret)
-            .env("TG_CARD_SECRET", &target.secrets.card_secret)
-            .env("TG_PAYMENT_SECRET", &target.secrets.payment_secret)
-            .env("RUST_LOG", "warn")
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("starting {}", server_bin.display()))?;
+        target.server_cmd = Some((server_bin.to_path_buf(), args.clone()));
+        let child = target.start_server()?;
         target.server_pid = Some(child.id());
         target.settings = format!(
             "ticketgrab {}{}",
@@ -150,6 +143,49 @@ impl Target {
         target.base = format!("http://127.0.0.1:{port}");
         target.wait_ready().await?;
         Ok(target)
+    }
+
+    fn start_server(&self) -> anyhow::Result<Child> {
+        let (bin, args) = self
+            .server_cmd
+            .as_ref()
+            .context("the harness did not start this server")?;
+        let dir = self
+            ._dir
+            .as_ref()
+            .context("a spawned server has a directory")?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("server.log"))?;
+        Command::new(bin)
+            .args(args)
+            .env("TG_MEMBER_SECRET", &self.secrets.member_secret)
+            .env("TG_STAFF_SECRET", &self.secrets.staff_secret)
+            .env("TG_CARD_SECRET", &self.secrets.card_secret)
+            .env("TG_PAYMENT_SECRET", &self.secrets.payment_secret)
+            .env("RUST_LOG", "warn")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))
+    }
+
+    /// Kills the server (SIGKILL: no chance to finish anything), starts it
+    /// again with the same flags and waits until it is ready.
+    pub async fn kill_and_restart(&mut self) -> anyhow::Result<()> {
+        let mut old = self.children.remove(0);
+        old.kill()?;
+        old.wait()?;
+        let child = self.start_server()?;
+        self.server_pid = Some(child.id());
+        self.children.insert(0, child);
+        self.wait_ready().await
+    }
+
+    /// A connection to the redis-server started here, if any.
+    pub fn redis_conn(&self) -> Option<redis::Connection> {
+        self.redis.as_ref().map(|r| r.conn())
     }
 
     async fn wait_ready(&self) -> anyhow::Result<()> {

@@ -44,6 +44,7 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
         cancel_share: 0.1,
         redeem_share: 0.2,
         paid: None,
+        lottery: false,
     };
     let opts = Options {
         connections: 32,
@@ -148,6 +149,7 @@ async fn a_small_paid_rehearsal_serves_the_waiting_list_in_order() {
             pay_within_ms: 5_000,
             waiting_share: 0.5,
         }),
+        lottery: false,
     };
     let opts = Options {
         connections: 32,
@@ -162,4 +164,31 @@ async fn a_small_paid_rehearsal_serves_the_waiting_list_in_order() {
     assert_eq!(report.after_sale.get("pay 200 paid"), Some(&90));
     assert_eq!(report.after_sale.get("assigned pay 200 paid"), Some(&10));
     assert_eq!(report.audit["ok"], true);
+}
+
+/// A lottery of 20,000 entries over 8 shows on Redis, the server killed
+/// (SIGKILL) while the draw writes its results and started again: the
+/// resumed draw publishes the result the rules give, and every check passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lottery_killed_mid_draw_resumes_with_the_rules_result() {
+    let mut target = Target::spawn(&ticketgrab_binary(), true, &[])
+        .await
+        .unwrap();
+    let scenario = Scenario {
+        members: 20_000,
+        ..ticketgrab_load::scenario::named("theatre-lottery").unwrap()
+    };
+    let report = ticketgrab_load::lottery::rehearse(&mut target, &scenario, 64, true)
+        .await
+        .unwrap();
+    assert!(report.ok, "{}", report.text());
+    let killed = report.killed_after.expect("killed");
+    assert!(killed > 0 && killed < 20_000, "{}", report.text());
+    assert_eq!(report.won + report.waiting, 20_000);
+    assert!(
+        report.seats_won <= report.seats && report.seats_won > 2_900,
+        "{}",
+        report.text()
+    );
+    assert!(report.longest_redis_ms.is_some());
 }

@@ -14,9 +14,10 @@ use crate::domain::{Code, EventId, LotteryEntry};
 use crate::error::Error;
 use crate::store::{Begun, Drawer, DrawnEntry, Store};
 
-/// Results written per store call: one script of a few thousand commands
-/// (~10 ms of Redis at a time, far from the ~50 ms a sale can bear).
-pub const BATCH: usize = 2_000;
+/// Results written per store call: one script of ~3,000 commands, measured
+/// at 25–70 µs of Redis per result (BENCHMARKS.md §10): 12–35 ms of Redis at
+/// a time, under the ~50 ms a sale running beside it can bear.
+pub const BATCH: usize = 500;
 /// How long a runner holds the draw without writing a batch.
 pub const LEASE_MS: i64 = 15_000;
 

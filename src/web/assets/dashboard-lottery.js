@@ -70,7 +70,7 @@ const LOTA = (() => {
     // Where the lottery stands, not the sale window's "closed".
     const badge = el.querySelector(".status");
     badge.textContent = TG.t(l.phase);
-    badge.className = "badge status " + (l.phase === "registering" ? "open" : l.phase === "drawn" ? "sold_out" : "paused");
+    badge.className = "badge status " + (l.phase === "registering" ? "open" : l.phase === "drawn" ? "upcoming" : "paused");
     el.querySelector(".lottery-state").textContent = summary(ev).join(" · ");
     el.querySelectorAll(".pool").forEach(row => {
       const p = ev.pools.find(p => p.id === row.dataset.pool);

@@ -1,0 +1,475 @@
+//! The lottery rehearsal (`--scenario theatre-lottery`): the crowd enters a
+//! lottery during its registration window, staff enter the public value and
+//! run the draw, and the harness checks what it published — every entry
+//! ranked once, no seat given twice, winners and waiting members adding up to
+//! the entries, and `verify-draw`'s rules accepting the export. With
+//! `--kill-mid-draw` the server is killed (SIGKILL) while the draw writes its
+//! results and started again; the draw is resumed and must give the result
+//! the rules give.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::{Value, json};
+use ticketgrab::domain::{Millis, OrgPath};
+use ticketgrab::lottery::export::{Export, verify};
+use ticketgrab::tokens::Role;
+
+use crate::crowd::{card_for, member_ip, member_org};
+use crate::scenario::Scenario;
+use crate::target::Target;
+
+/// What the rehearsal measured and found.
+#[derive(Debug, Serialize)]
+pub struct LotteryReport {
+    pub scenario: String,
+    pub entries_sent: u64,
+    pub entries_accepted: u64,
+    pub entry_errors: u64,
+    pub enter_seconds: f64,
+    pub entries_per_second: f64,
+    /// From POST draw to the draw published (with the restart, if killed).
+    pub draw_seconds: f64,
+    /// Results the draw had written when the server was killed.
+    pub killed_after: Option<i64>,
+    /// The longest single Redis command or script during the draw (SLOWLOG,
+    /// 5 ms threshold), in ms; `None` without a Redis of the harness's own.
+    pub longest_redis_ms: Option<f64>,
+    pub longest_redis_call: Option<String>,
+    pub won: u64,
+    pub waiting: u64,
+    pub seats_won: i64,
+    pub seats: i64,
+    pub checks: Vec<(String, bool, String)>,
+    pub ok: bool,
+}
+
+impl LotteryReport {
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "lottery rehearsal {}: {} entries in {:.1} s ({:.0}/s, {} errors); drawn in {:.2} s{}; {} won ({} of {} seats), {} waiting{}\n",
+            self.scenario,
+            self.entries_accepted,
+            self.enter_seconds,
+            self.entries_per_second,
+            self.entry_errors,
+            self.draw_seconds,
+            self.killed_after
+                .map(|n| format!(" (killed after {n} results, restarted, resumed)"))
+                .unwrap_or_default(),
+            self.won,
+            self.seats_won,
+            self.seats,
+            self.waiting,
+            self.longest_redis_ms
+                .map(|ms| format!(
+                    "; longest Redis call during the draw {ms:.1} ms ({})",
+                    self.longest_redis_call.as_deref().unwrap_or("?")
+                ))
+                .unwrap_or_default(),
+        );
+        for (name, ok, detail) in &self.checks {
+            out.push_str(&format!(
+                "  [{}] {name}: {detail}\n",
+                if *ok { "ok" } else { "FAIL" }
+            ));
+        }
+        out
+    }
+}
+
+/// Sends every member's entry with `connections` in flight; 429 and 503 are
+/// retried after their Retry-After, as the app does.
+async fn enter_all(
+    client: &reqwest::Client,
+    url: &str,
+    members: Vec<(String, String, String)>,
+    connections: usize,
+) -> (u64, u64, u64) {
+    let queue = Arc::new(std::sync::Mutex::new(members));
+    let (sent, accepted, errors) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (client, url, queue) = (client.clone(), url.to_owned(), queue.clone());
+            let (sent, accepted, errors) = (sent.clone(), accepted.clone(), errors.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Some((auth, ip, body)) = queue.lock().expect("queue").pop() else {
+                        return;
+                    };
+                    for _ in 0..20 {
+                        sent.fetch_add(1, Ordering::Relaxed);
+                        let r = client
+                            .post(&url)
+                            .header("authorization", &auth)
+                            .header("x-forwarded-for", &ip)
+                            .header("content-type", "application/json")
+                            .body(body.clone())
+                            .send()
+                            .await;
+                        match r.map(|r| r.status().as_u16()) {
+                            Ok(200 | 201) => {
+                                accepted.fetch_add(1, Ordering::Relaxed);
+                                break;
+                            }
+                            Ok(429 | 503) | Err(_) => {
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                            }
+                            Ok(_) => {
+                                errors.fetch_add(1, Ordering::Relaxed);
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
+    (
+        sent.load(Ordering::Relaxed),
+        accepted.load(Ordering::Relaxed),
+        errors.load(Ordering::Relaxed),
+    )
+}
+
+async fn json_of(r: reqwest::Response) -> anyhow::Result<(u16, Value)> {
+    let status = r.status().as_u16();
+    Ok((status, r.json().await.unwrap_or(Value::Null)))
+}
+
+pub async fn rehearse(
+    target: &mut Target,
+    scenario: &Scenario,
+    connections: usize,
+    kill_mid_draw: bool,
+) -> anyhow::Result<LotteryReport> {
+    if kill_mid_draw && target.server_pid.is_none() {
+        bail!("--kill-mid-draw needs --spawn (the harness restarts the server it started)");
+    }
+    let minter = target.secrets.minter();
+    let admin = minter.staff("rehearsal", Role::Admin, &OrgPath::parse("bj")?, 6 * 3600);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(connections)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let base = target.base.clone();
+    let run: u32 = rand::rng().random_range(0..10_000);
+    let event = format!("{}-{run}", scenario.name);
+    // The window: long enough for the crowd to enter at a few thousand a
+    // second, then the draw at its close.
+    let now = Millis::now().0;
+    let closes = now + 8_000 + scenario.members as i64 / 4;
+    let pools: Vec<Value> = scenario
+        .pools
+        .iter()
+        .map(|p| json!({"id": p.id, "title": format!("第{}场", p.id), "title_en": p.id, "total": p.total}))
+        .collect();
+    let body = json!({
+        "id": event, "title": "儿童剧（抽签）", "title_en": "Children's theatre (lottery)",
+        "org": "bj", "opens_at": Millis(now - 1_000).rfc3339(), "closes_at": Millis(closes).rfc3339(),
+        "price_fen": 0, "max_seats": 2, "mode": "lottery", "draw_at": Millis(closes).rfc3339(),
+        "public_source": "drand round 5000000", "pools": pools,
+    });
+    let (status, created) = json_of(
+        client
+            .post(format!("{base}/api/v1/admin/events"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+            .await?,
+    )
+    .await?;
+    if status != 201 {
+        bail!("creating the lottery: {status} {created}");
+    }
+
+    // The crowd: ranked shows, 1 or 2 seats.
+    let org = member_org();
+    let ids: Vec<String> = scenario.pools.iter().map(|p| p.id.clone()).collect();
+    let mut rng = rand::rng();
+    let members: Vec<(String, String, String)> = (0..scenario.members)
+        .map(|i| {
+            let mut choices = ids.clone();
+            for k in (1..choices.len()).rev() {
+                choices.swap(k, rng.random_range(0..=k));
+            }
+            choices.truncate(scenario.ranked.max(1));
+            let seats = 1 + rng.random_range(0..2);
+            let token = minter.member(&card_for(run, i), &org, 6 * 3600);
+            (
+                format!("Bearer {token}"),
+                member_ip(i),
+                json!({"choices": choices, "seats": seats}).to_string(),
+            )
+        })
+        .collect();
+    let started = Instant::now();
+    let url = format!("{base}/api/v1/events/{event}/entry");
+    let (entries_sent, entries_accepted, entry_errors) =
+        enter_all(&client, &url, members, connections).await;
+    let enter_seconds = started.elapsed().as_secs_f64();
+
+    // After the close: the public value, then the draw.
+    while Millis::now().0 <= closes + 50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let admin_url = format!("{base}/api/v1/admin/events/{event}/lottery");
+    let (status, answer) = json_of(
+        client
+            .post(format!("{admin_url}/public-value"))
+            .bearer_auth(&admin)
+            .json(&json!({"value": format!("rehearsal {run}")}))
+            .send()
+            .await?,
+    )
+    .await?;
+    if status != 200 {
+        bail!("entering the public value: {status} {answer}");
+    }
+    let mut redis = target.redis_conn();
+    if let Some(conn) = redis.as_mut() {
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("slowlog-log-slower-than")
+            .arg(5_000)
+            .exec(conn)?;
+        redis::cmd("SLOWLOG").arg("RESET").exec(conn)?;
+    }
+    let draw_started = Instant::now();
+    let draw = |client: reqwest::Client, base: String| {
+        let (admin, event) = (admin.clone(), event.clone());
+        async move {
+            let r = client
+                .post(format!("{base}/api/v1/admin/events/{event}/lottery/draw"))
+                .bearer_auth(&admin)
+                .send()
+                .await?;
+            json_of(r).await
+        }
+    };
+    let (status, answer) = draw(client.clone(), base.clone()).await?;
+    if status != 202 && status != 200 {
+        bail!("starting the draw: {status} {answer}");
+    }
+    let lottery_url = format!("{base}/api/v1/events/{event}/lottery");
+    let state = |client: reqwest::Client| {
+        let url = lottery_url.clone();
+        async move { json_of(client.get(url).send().await?).await.map(|(_, v)| v) }
+    };
+    let mut killed_after = None;
+    if kill_mid_draw {
+        // Kill it once some results, not all, are written.
+        let written = loop {
+            let l = state(client.clone()).await?;
+            let w = l["written"].as_i64().unwrap_or(0);
+            if w > 0 || l["phase"] == "drawn" {
+                break w;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        target.kill_and_restart().await?;
+        killed_after = Some(written);
+        // The new process resumes the draw once the dead one's lease ran out.
+        loop {
+            let (status, answer) = draw(client.clone(), target.base.clone()).await?;
+            match status {
+                200 | 202 => break,
+                409 if answer["code"] == "draw_running" => {
+                    tokio::time::sleep(Duration::from_millis(500)).await
+                }
+                _ => bail!("resuming the draw: {status} {answer}"),
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let published = loop {
+        let l = state(client.clone()).await?;
+        if l["phase"] == "drawn" {
+            break l;
+        }
+        if Instant::now() > deadline {
+            bail!("the draw did not finish within 120 s: {l}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let draw_seconds = draw_started.elapsed().as_secs_f64();
+    // The longest call, and what it was (the command and, for a script,
+    // the action it was given: its 5th argument after the ten keys' count).
+    let (longest_redis_ms, longest_redis_call) = match redis.as_mut() {
+        Some(conn) => {
+            let text = |v: &redis::Value| match v {
+                redis::Value::BulkString(b) => {
+                    String::from_utf8_lossy(b).chars().take(24).collect()
+                }
+                redis::Value::SimpleString(s) => s.clone(),
+                _ => String::new(),
+            };
+            let log: Vec<(i64, String)> = redis::cmd("SLOWLOG")
+                .arg("GET")
+                .arg(1_000)
+                .query::<Vec<redis::Value>>(conn)?
+                .into_iter()
+                .filter_map(|v| match v {
+                    redis::Value::Array(parts) => match (parts.get(2), parts.get(3)) {
+                        (Some(redis::Value::Int(us)), Some(redis::Value::Array(args))) => {
+                            let name = [0usize, 13]
+                                .iter()
+                                .filter_map(|i| args.get(*i).map(text))
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                            Some((*us, name))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            let (us, call) = log
+                .into_iter()
+                .max_by_key(|(us, _)| *us)
+                .unwrap_or_default();
+            (Some(us as f64 / 1000.0), Some(call))
+        }
+        None => (None, None),
+    };
+
+    let export: Export = client
+        .get(format!("{lottery_url}/export"))
+        .send()
+        .await?
+        .json()
+        .await
+        .context("reading the export")?;
+    let mut checks = Vec::new();
+    let mut check =
+        |name: &str, ok: bool, detail: String| checks.push((name.to_owned(), ok, detail));
+    check(
+        "every member entered",
+        entries_accepted == scenario.members && entry_errors == 0,
+        format!(
+            "{entries_accepted} of {} ({entry_errors} refused)",
+            scenario.members
+        ),
+    );
+    let n = export.entries.len();
+    let ranks: HashSet<u32> = export.entries.iter().map(|e| e.rank).collect();
+    check(
+        "every entry ranked once",
+        n as u64 == entries_accepted
+            && ranks.len() == n
+            && ranks.iter().all(|r| (1..=n as u32).contains(r)),
+        format!("{n} entries, {} distinct ranks", ranks.len()),
+    );
+    let stock: HashMap<&str, i64> = export
+        .stock
+        .iter()
+        .map(|s| (s.pool.as_str(), s.seats))
+        .collect();
+    let mut given: HashMap<&str, i64> = HashMap::new();
+    for e in &export.entries {
+        if let Some(p) = &e.won {
+            *given.entry(p.as_str()).or_default() += i64::from(e.seats);
+        }
+    }
+    let over: Vec<String> = given
+        .iter()
+        .filter(|(p, n)| **n > stock.get(*p).copied().unwrap_or(0))
+        .map(|(p, n)| format!("{p}: {n}"))
+        .collect();
+    check(
+        "no seat given twice",
+        over.is_empty(),
+        if over.is_empty() {
+            "every pool within its seats".into()
+        } else {
+            over.join(", ")
+        },
+    );
+    let won = export.entries.iter().filter(|e| e.won.is_some()).count() as u64;
+    let waiting = export
+        .entries
+        .iter()
+        .filter(|e| e.waiting.is_some())
+        .count() as u64;
+    check(
+        "winners + waiting == entries",
+        won + waiting == n as u64,
+        format!("{won} + {waiting} of {n}"),
+    );
+    let verified = verify(&export);
+    check(
+        "verify-draw accepts the export",
+        verified.is_ok(),
+        match &verified {
+            Ok(()) => "the published result is the rules' result".into(),
+            Err(wrong) => wrong.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
+        },
+    );
+    check(
+        "the commitment published at creation is the seed's",
+        created["lottery"]["seed_commitment"] == published["seed_commitment"],
+        "seed_commitment unchanged".into(),
+    );
+    let (_, audit) = json_of(
+        client
+            .get(format!("{base}/api/v1/admin/events/{event}/audit"))
+            .bearer_auth(&admin)
+            .send()
+            .await?,
+    )
+    .await?;
+    check(
+        "audit",
+        audit["ok"] == true,
+        if audit["ok"] == true {
+            "ok".into()
+        } else {
+            audit["violations"].to_string()
+        },
+    );
+    if let Some(k) = killed_after {
+        check(
+            "killed mid-draw, resumed with the rules' result",
+            k > 0 && (k as usize) < n && verified.is_ok(),
+            format!("killed after {k} of {n} results"),
+        );
+    }
+    check(
+        "drawn and written within 10 s",
+        killed_after.is_some() || draw_seconds <= 10.0,
+        format!("{draw_seconds:.2} s"),
+    );
+    let ok = checks.iter().all(|c| c.1);
+    Ok(LotteryReport {
+        scenario: scenario.name.clone(),
+        entries_sent,
+        entries_accepted,
+        entry_errors,
+        enter_seconds,
+        entries_per_second: entries_accepted as f64 / enter_seconds.max(1e-9),
+        draw_seconds,
+        killed_after,
+        longest_redis_ms,
+        longest_redis_call,
+        won,
+        waiting,
+        seats_won: given.values().sum(),
+        seats: stock.values().sum(),
+        checks,
+        ok,
+    })
+}
