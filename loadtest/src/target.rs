@@ -175,8 +175,9 @@ impl Target {
     /// again with the same flags and waits until it is ready.
     pub async fn kill_and_restart(&mut self) -> anyhow::Result<()> {
         let mut old = self.children.remove(0);
-        old.kill()?;
+        let killed = old.kill();
         old.wait()?;
+        killed?;
         let child = self.start_server()?;
         self.server_pid = Some(child.id());
         self.children.insert(0, child);
