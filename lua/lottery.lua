@@ -33,7 +33,8 @@
 --         finish:       {"ok"} | {"draw_running"}
 -- Logs    "entered", "withdrawn", "public_value", "draw_begun" (draw, stock, owner, until) at each start, per drawn
 --         entry "won" (a reservation, like "reserved", with its rank) or "waiting"
---         (order = rank), and "draw_done" (digest, draw_seed).
+--         (order = rank), and "draw_done" (digest, draw_seed), then the waiting list's
+--         "assigned" for seats given back while the draw was written.
 -- Example: EVALSHA <sha> 10 tg:{theatre}:meta ... tg:{theatre}:waitq
 --          enter 3f1c...e2 "6217 **** **** 1234" app bj/dongcheng 2 show-3 show-5
 
@@ -266,5 +267,10 @@ if action == 'finish' then
   redis.call('HDEL', META, 'lv:lease')
   redis.call('XADD', LOG, '*', 'op', 'draw_done', 'digest', ARGV[4], 'draw_seed', ARGV[5],
              'at', int(now))
+  -- Seats given back while the draw was written go to the waiting list now,
+  -- in draw order.
+  for pool in string.gmatch(redis.call('HGET', META, 'pools'), '[^,]+') do
+    serve_waiting(pool, now)
+  end
   return { 'ok' }
 end

@@ -34,8 +34,10 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
     }
     // Seats that came back went to the list first: no entry still in force
     // waits for seats a pool it ranks has free (on a sale staff closed,
-    // nothing is served any more).
-    if snap.view.status != SaleStatus::Closed {
+    // nothing is served any more; while a lottery's draw is written, seats
+    // given back wait for its end).
+    let drawing = snap.view.draw.draw_id.is_some() && snap.view.draw.drawn_at.is_none();
+    if snap.view.status != SaleStatus::Closed && !drawing {
         let now = snap.view.server_time;
         for w in snap.waiting.iter().filter(|w| now < w.cutoff) {
             let free = w.choices.iter().find(|c| {

@@ -25,6 +25,7 @@ mod conformance;
 mod differential;
 mod durable;
 mod lottery;
+mod lottery_differential;
 mod read_model;
 mod scripts;
 mod sweeper;

@@ -364,6 +364,12 @@ impl EventData {
                 draw_seed: draw_seed.to_owned(),
             },
         );
+        // Seats given back while the draw was written go to the waiting
+        // list now, in draw order.
+        let pools: Vec<PoolId> = self.pools.iter().map(|p| p.id.clone()).collect();
+        for pool in &pools {
+            self.serve_waiting(pool, now);
+        }
         Ok(())
     }
 }
