@@ -20,6 +20,7 @@ use ticketgrab::domain::{Millis, OrgPath};
 use ticketgrab::lottery::export::{Export, verify};
 use ticketgrab::tokens::Role;
 
+use crate::cpu::{CpuMeter, CpuUse};
 use crate::crowd::{card_for, member_ip, member_org};
 use crate::scenario::Scenario;
 use crate::target::Target;
@@ -45,6 +46,11 @@ pub struct LotteryReport {
     pub waiting: u64,
     pub seats_won: i64,
     pub seats: i64,
+    /// CPU of each process while the crowd entered, µs per entry.
+    pub enter_cpu: Vec<CpuUse>,
+    /// CPU of each process during the draw, µs per result (not measured
+    /// across a kill: the server's process changes).
+    pub draw_cpu: Vec<CpuUse>,
     pub checks: Vec<(String, bool, String)>,
     pub ok: bool,
 }
@@ -73,6 +79,19 @@ impl LotteryReport {
                 ))
                 .unwrap_or_default(),
         );
+        let cost = |phase: &str, uses: &[CpuUse], per: &str| {
+            let parts: Vec<String> = uses
+                .iter()
+                .map(|u| format!("{} {:.1} µs", u.process, u.us_per_answer))
+                .collect();
+            if parts.is_empty() {
+                String::new()
+            } else {
+                format!("  cpu per {per} ({phase}): {}\n", parts.join(", "))
+            }
+        };
+        out.push_str(&cost("entering", &self.enter_cpu, "entry"));
+        out.push_str(&cost("the draw", &self.draw_cpu, "result"));
         for (name, ok, detail) in &self.checks {
             out.push_str(&format!(
                 "  [{}] {name}: {detail}\n",
@@ -217,11 +236,24 @@ pub async fn rehearse(
             )
         })
         .collect();
+    let processes = |t: &Target| {
+        [
+            ("server", t.server_pid),
+            ("redis", t.redis_pid),
+            ("harness", Some(std::process::id())),
+        ]
+    };
+    let cpu = CpuMeter::start(&processes(target));
     let started = Instant::now();
     let url = format!("{base}/api/v1/events/{event}/entry");
     let (entries_sent, entries_accepted, entry_errors) =
         enter_all(&client, &url, members, connections).await;
     let enter_seconds = started.elapsed().as_secs_f64();
+    let enter_cpu: Vec<CpuUse> = cpu
+        .stop()
+        .into_iter()
+        .map(|u| u.per_answer(entries_accepted))
+        .collect();
 
     // After the close: the public value, then the draw.
     while Millis::now().0 <= closes + 50 {
@@ -249,6 +281,7 @@ pub async fn rehearse(
             .exec(conn)?;
         redis::cmd("SLOWLOG").arg("RESET").exec(conn)?;
     }
+    let cpu = CpuMeter::start(&processes(target)[..2]);
     let draw_started = Instant::now();
     let draw = |client: reqwest::Client, base: String| {
         let (admin, event) = (admin.clone(), event.clone());
@@ -307,6 +340,15 @@ pub async fn rehearse(
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let draw_seconds = draw_started.elapsed().as_secs_f64();
+    let results = published["entries"].as_u64().unwrap_or(0);
+    let draw_cpu: Vec<CpuUse> = if killed_after.is_some() {
+        Vec::new()
+    } else {
+        cpu.stop()
+            .into_iter()
+            .map(|u| u.per_answer(results))
+            .collect()
+    };
     // The longest call, and what it was (the command and, for a script,
     // the action it was given: its 5th argument after the ten keys' count).
     let (longest_redis_ms, longest_redis_call) = match redis.as_mut() {
@@ -469,6 +511,8 @@ pub async fn rehearse(
         waiting,
         seats_won: given.values().sum(),
         seats: stock.values().sum(),
+        enter_cpu,
+        draw_cpu,
         checks,
         ok,
     })

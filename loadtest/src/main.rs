@@ -138,6 +138,15 @@ async fn main() -> anyhow::Result<()> {
         Some(url) => Target::external(url, cli.secrets.clone()),
         None if cli.spawn => {
             let mut args = cli.server_args.clone();
+            if scenario.lottery {
+                // The audit after a draw of 200,000 entries is one atomic
+                // read of every entry, ticket and log line: seconds, not
+                // the 2 s a sale's calls get.
+                args.extend([
+                    "--store-timeout-ms=60000".into(),
+                    "--request-timeout-ms=60000".into(),
+                ]);
+            }
             if cli.durable {
                 // Inside the run's own directory, which goes when the run does.
                 let dir = std::env::temp_dir()

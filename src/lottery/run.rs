@@ -111,13 +111,15 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
         )));
     }
     let entries: Vec<Entry> = stored
-        .into_iter()
+        .iter()
         .map(|e| Entry {
-            member: e.member,
-            choices: e.choices,
+            member: e.member.clone(),
+            choices: e.choices.clone(),
             seats: e.seats,
         })
         .collect();
+    let by_member: std::collections::HashMap<&crate::domain::MemberKey, &LotteryEntry> =
+        stored.iter().map(|e| (&e.member, e)).collect();
     let stock = begun.stock.clone();
     let seed = lottery.seed;
     let drawn =
@@ -138,6 +140,7 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
                     draw::Result::Waiting(_) => None,
                 },
                 code: Code::random(),
+                entry: (*by_member[&x.member]).clone(),
             })
             .collect();
         store.write_draw(event, &drawer, &batch).await?;

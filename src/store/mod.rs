@@ -140,13 +140,16 @@ pub struct Begun {
 }
 
 /// One entry's result, to be written: its rank, the pool won (none: onto the
-/// waiting list at its rank), and the code its ticket (or waiting entry) gets.
+/// waiting list at its rank), and the code its ticket (or waiting entry) gets;
+/// with the entry as the draw read it (a store checks it is the one it holds,
+/// and Redis takes its fields from here rather than decode them again).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DrawnEntry {
     pub member: MemberKey,
     pub rank: u32,
     pub won: Option<PoolId>,
     pub code: Code,
+    pub entry: LotteryEntry,
 }
 
 /// Everything about one event, read in one atomic step: the input of the audit

@@ -289,12 +289,14 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
     let begun = memory.begin_draw(&ev, &drawer).await.unwrap();
     other.begin_draw(&ev, &drawer).await.unwrap();
     let stored = all_entries(memory, &ev).await.unwrap();
-    let mut theirs = all_entries(other, &ev).await.unwrap();
-    theirs
-        .iter_mut()
+    // Each store is given its own entries, as it holds them (their entry
+    // times are each store's clock).
+    let theirs = all_entries(other, &ev).await.unwrap();
+    let mut same = theirs.clone();
+    same.iter_mut()
         .zip(&stored)
         .for_each(|(t, s)| t.entered_at = s.entered_at);
-    assert_eq!(theirs, stored, "{}: entries differ", p.at);
+    assert_eq!(same, stored, "{}: entries differ", p.at);
     let entries: Vec<Entry> = stored
         .iter()
         .map(|e| Entry {
@@ -320,6 +322,22 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
                 draw::Result::Waiting(_) => None,
             },
             code: Code::random(),
+            entry: stored
+                .iter()
+                .find(|e| e.member == x.member)
+                .unwrap()
+                .clone(),
+        })
+        .collect();
+    let their_results: Vec<DrawnEntry> = results
+        .iter()
+        .map(|r| DrawnEntry {
+            entry: theirs
+                .iter()
+                .find(|e| e.member == r.member)
+                .unwrap()
+                .clone(),
+            ..r.clone()
         })
         .collect();
     let mut at = 0;
@@ -334,9 +352,14 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
             at
         };
         let to = (at + rng.random_range(1..=5)).min(results.len());
-        let batch = &results[from..to];
         p.same("write", |w| {
             let store = p.store(w);
+            let all = if w == "memory" {
+                &results
+            } else {
+                &their_results
+            };
+            let batch = &all[from..to];
             async move { text(store.write_draw(p.event, &drawer, batch).await) }
         })
         .await;

@@ -234,6 +234,17 @@ impl EventData {
                     x.member.as_str()
                 ))
             })?;
+            let unranked = |e: &LotteryEntry| LotteryEntry {
+                rank: None,
+                won: None,
+                ..e.clone()
+            };
+            if unranked(e) != unranked(&x.entry) {
+                return Err(Error::Corrupt(format!(
+                    "the entry of {} is not the one drawn",
+                    x.member.as_str()
+                )));
+            }
             if let (None, Some(pool)) = (e.rank, &x.won) {
                 match need.iter_mut().find(|(p, _)| p == pool) {
                     Some((_, n)) => *n += i64::from(e.seats),

@@ -126,14 +126,36 @@ impl RedisStore {
         batch: &[DrawnEntry],
     ) -> Result<usize, Error> {
         let lease = d.lease_ms.to_string();
-        let ranks: Vec<String> = batch.iter().map(|x| x.rank.to_string()).collect();
+        // Each entry's own text: its rank, its record unranked, seats, pools.
+        let texts: Vec<[String; 4]> = batch
+            .iter()
+            .map(|x| {
+                let unranked = LotteryEntry {
+                    rank: None,
+                    won: None,
+                    ..x.entry.clone()
+                };
+                let pools: Vec<&str> = x.entry.choices.iter().map(PoolId::as_str).collect();
+                [
+                    x.rank.to_string(),
+                    unranked.to_record(),
+                    x.entry.seats.to_string(),
+                    pools.join(","),
+                ]
+            })
+            .collect();
         let mut args = vec!["write", d.draw_id, d.owner, &lease];
-        for (x, rank) in batch.iter().zip(&ranks) {
+        for (x, [rank, record, seats, pools]) in batch.iter().zip(&texts) {
             args.extend([
                 x.member.as_str(),
                 rank,
                 x.won.as_ref().map_or("", PoolId::as_str),
                 x.code.as_str(),
+                record,
+                seats,
+                pools,
+                x.entry.card.as_str(),
+                x.entry.channel.as_str(),
             ]);
         }
         match &self.lottery(event, &args).await?[..] {
