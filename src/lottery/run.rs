@@ -9,6 +9,8 @@
 //! holds the draw's lease (renewed by every batch); another front end is
 //! told `DrawRunning` until the lease runs out.
 
+use futures_util::StreamExt;
+
 use super::draw::{self, Entry};
 use crate::domain::{Code, EventId, LotteryEntry};
 use crate::error::Error;
@@ -20,6 +22,8 @@ use crate::store::{Begun, Drawer, DrawnEntry, Store};
 pub const BATCH: usize = 500;
 /// How long a runner holds the draw without writing a batch.
 pub const LEASE_MS: i64 = 15_000;
+/// Batches written at once.
+const IN_FLIGHT: usize = 2;
 
 /// Every entry of the lottery, each once.
 pub async fn all_entries(store: &dyn Store, event: &EventId) -> Result<Vec<LotteryEntry>, Error> {
@@ -126,24 +130,33 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
         tokio::task::spawn_blocking(move || draw::draw(&entries, &stock, &seed, &public_value))
             .await
             .map_err(|e| Error::Unavailable(format!("the draw's task failed: {e}")))?;
-    for (i, chunk) in drawn.drawn.chunks(batch.max(1)).enumerate() {
-        if stop_after.is_some_and(|n| i >= n) {
-            return Ok(begun);
-        }
-        let batch: Vec<DrawnEntry> = chunk
-            .iter()
-            .map(|x| DrawnEntry {
-                member: x.member.clone(),
-                rank: x.rank,
-                won: match &x.result {
-                    draw::Result::Won(p) => Some(p.clone()),
-                    draw::Result::Waiting(_) => None,
-                },
-                code: Code::random(),
-                entry: (*by_member[&x.member]).clone(),
-            })
-            .collect();
-        store.write_draw(event, &drawer, &batch).await?;
+    let all: Vec<&[draw::Drawn]> = drawn.drawn.chunks(batch.max(1)).collect();
+    let upto = stop_after.map_or(all.len(), |n| n.min(all.len()));
+    // Two batches in flight: the store runs them one after the other (each
+    // is one script), while the next is made ready. Batches are
+    // independent: any order gives the same result.
+    let writes = futures_util::stream::iter(0..upto)
+        .map(|i| {
+            let batch: Vec<DrawnEntry> = all[i]
+                .iter()
+                .map(|x| DrawnEntry {
+                    member: x.member.clone(),
+                    rank: x.rank,
+                    won: match &x.result {
+                        draw::Result::Won(p) => Some(p.clone()),
+                        draw::Result::Waiting(_) => None,
+                    },
+                    code: Code::random(),
+                    entry: (*by_member[&x.member]).clone(),
+                })
+                .collect();
+            async move { store.write_draw(event, &drawer, &batch).await }
+        })
+        .buffer_unordered(IN_FLIGHT);
+    let results: Vec<Result<usize, Error>> = writes.collect().await;
+    results.into_iter().collect::<Result<Vec<usize>, Error>>()?;
+    if upto < all.len() {
+        return Ok(begun);
     }
     store
         .finish_draw(
