@@ -33,8 +33,9 @@
 --         write:        {"ok", written} | {"draw_running"}
 --         finish:       {"ok"} | {"draw_running"}
 -- Logs    "entered", "withdrawn", "public_value", "draw_begun" (draw, stock, owner, until) at each start, per drawn
---         entry "won" (a reservation, like "reserved", with its rank) or "waiting"
---         (order = rank), and "draw_done" (digest, draw_seed), then the waiting list's
+--         entry "won" (a reservation, like "reserved", with its rank) or "drawn" (onto
+--         the waiting list at order = rank: member, order, code; the rest is the
+--         entry's), and "draw_done" (digest, draw_seed), then the waiting list's
 --         "assigned" for seats given back while the draw was written.
 -- Example: EVALSHA <sha> 10 tg:{theatre}:meta ... tg:{theatre}:waitq
 --          enter 3f1c...e2 "6217 **** **** 1234" app bj/dongcheng 2 show-3 show-5
@@ -258,9 +259,9 @@ if action == 'write' then
         index[#index + 1] = 'p|' .. pool .. '|' .. seats .. '|' .. order .. '|' .. member
       end
       redis.call('ZADD', WAITQ, unpack(index))
-      redis.call('XADD', LOG, '*', 'op', 'waiting', 'member', member, 'order', order,
-                 'seats', seats, 'pools', pools, 'cutoff', cutoff, 'channel', channel,
-                 'card', card, 'code', code, 'at', at)
+      -- The compact "waiting" of a draw: the rest is the entry's.
+      redis.call('XADD', LOG, '*', 'op', 'drawn', 'member', member, 'order', order,
+                 'code', code, 'at', at)
     end
   end
   redis.call('HINCRBY', META, 'lv:written', #todo)

@@ -16,7 +16,7 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
     let mut waiting: HashMap<&MemberKey, u64> = HashMap::new();
     for entry in &snap.log {
         match &entry.op {
-            LogOp::Waiting { member, order, .. } => {
+            LogOp::Waiting { member, order, .. } | LogOp::Drawn { member, order, .. } => {
                 if waiting.insert(member, *order).is_some() {
                     violations.push(format!(
                         "log puts {} on the waiting list twice",

@@ -417,7 +417,7 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
     let count = |f: fn(&LogOp) -> bool| m.log.iter().filter(|e| f(&e.op)).count();
     let seen = [
         count(|op| matches!(op, LogOp::Won { .. })),
-        count(|op| matches!(op, LogOp::Waiting { .. })),
+        count(|op| matches!(op, LogOp::Drawn { .. })),
         count(|op| matches!(op, LogOp::Assigned { .. })),
     ];
     assert_eq!(

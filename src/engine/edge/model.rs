@@ -188,6 +188,7 @@ impl Model {
             // Joining or leaving the list changes no stock and no ticket, nor
             // do a lottery's entries and the draw's own steps.
             LogOp::Waiting { .. }
+            | LogOp::Drawn { .. }
             | LogOp::Left { .. }
             | LogOp::Entered { .. }
             | LogOp::Withdrawn { .. }

@@ -250,6 +250,16 @@ impl LogEntry {
                 ),
                 ("rank", rank.to_string()),
             ],
+            LogOp::Drawn {
+                member,
+                order,
+                code,
+            } => vec![
+                ("op", "drawn".to_owned()),
+                ("member", member.as_str().to_owned()),
+                ("order", order.to_string()),
+                ("code", code.to_string()),
+            ],
             LogOp::DrawDone {
                 entries_digest,
                 draw_seed,
@@ -411,6 +421,11 @@ impl LogEntry {
                 rank: get("rank")?
                     .parse()
                     .map_err(|_| corrupt("rank", get("rank").unwrap_or_default()))?,
+            },
+            "drawn" => LogOp::Drawn {
+                member: member()?,
+                order: order()?,
+                code: code()?,
             },
             "draw_done" => LogOp::DrawDone {
                 entries_digest: get("digest")?.to_owned(),

@@ -185,6 +185,16 @@ pub enum LogOp {
         pay_by: Option<Millis>,
         rank: u32,
     },
+    /// An entry drawn at `order` (its rank) without seats went onto the
+    /// waiting list: its ranked pools, seats, card and channel are its
+    /// entry's (`Entered`), its cutoff the lottery's; `code` is its ticket's
+    /// when served. (A join is `Waiting`; this is its compact form, one per
+    /// loser of a draw of 200,000.)
+    Drawn {
+        member: MemberKey,
+        order: u64,
+        code: Code,
+    },
     /// Every result of the draw is written: the draw is published.
     DrawDone {
         entries_digest: String,

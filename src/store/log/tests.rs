@@ -130,6 +130,11 @@ fn every_kind_of_entry_reads_back_as_written() {
             pay_by: Some(Millis(1_800_000_000_000)),
             rank: 3,
         },
+        LogOp::Drawn {
+            member: MemberKey::from_stored(&"ef".repeat(16)).unwrap(),
+            order: 199_998,
+            code: Code::random(),
+        },
         LogOp::DrawDone {
             entries_digest: "ab".repeat(32),
             draw_seed: "cd".repeat(32),

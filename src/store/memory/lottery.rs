@@ -329,15 +329,10 @@ impl EventData {
                 };
                 self.log(
                     now,
-                    LogOp::Waiting {
+                    LogOp::Drawn {
                         member: w.member.clone(),
                         order: w.order,
-                        choices: w.choices.clone(),
-                        seats: w.seats,
-                        cutoff,
-                        channel: w.channel,
-                        card: w.card.clone(),
-                        code: Some(code),
+                        code,
                     },
                 );
                 self.put_waiting(w);

@@ -158,11 +158,6 @@ impl EventData {
                 let code = code
                     .clone()
                     .ok_or_else(|| corrupt(format!("waiting entry {order} without a code")))?;
-                // A lottery's loser: drawn at the entry's order.
-                if let Some(e) = self.entries.get_mut(member) {
-                    e.rank = Some(*order as u32);
-                    self.draw.written += 1;
-                }
                 self.put_waiting(WaitEntry {
                     member: member.clone(),
                     order: *order,
@@ -231,6 +226,35 @@ impl EventData {
                     *pay_by,
                     at,
                 )?;
+            }
+            LogOp::Drawn {
+                member,
+                order,
+                code,
+            } => {
+                let cutoff = self
+                    .event
+                    .lottery
+                    .as_ref()
+                    .ok_or_else(|| corrupt("a draw's result in a race".into()))?
+                    .waiting_cutoff(self.event.details.starts_at);
+                let e = self.entries.get_mut(member).ok_or_else(|| {
+                    corrupt(format!("{} drawn without an entry", member.as_str()))
+                })?;
+                e.rank = Some(*order as u32);
+                self.draw.written += 1;
+                let w = WaitEntry {
+                    member: member.clone(),
+                    order: *order,
+                    choices: e.choices.clone(),
+                    seats: e.seats,
+                    cutoff,
+                    card: e.card.clone(),
+                    channel: e.channel,
+                    joined_at: at,
+                    code: code.clone(),
+                };
+                self.put_waiting(w);
             }
             LogOp::DrawDone {
                 entries_digest,
