@@ -253,9 +253,10 @@ if action == 'write' then
       redis.call('HSET', MEMBER, 'e:' .. member, ranked, 'w:' .. member,
                  table.concat({ order, seats, cutoff, pools, card, channel, at, code }, '|'))
       -- The list's index (lib.lua `wait_index`), built here without a table per entry.
-      local index = { 0, 'q|' .. order .. '|' .. member }
+      -- Scores as strings: a Lua number would be formatted as a float first.
+      local index = { '0', 'q|' .. order .. '|' .. member }
       for pool in string.gmatch(pools, '[^,]+') do
-        index[#index + 1] = 0
+        index[#index + 1] = '0'
         index[#index + 1] = 'p|' .. pool .. '|' .. seats .. '|' .. order .. '|' .. member
       end
       redis.call('ZADD', WAITQ, unpack(index))
