@@ -79,9 +79,9 @@ pub struct EventDto {
     pub eligible: bool,
     /// race (grab from `opens_at`) or lottery (enter until `closes_at`,
     /// drawn at `lottery.draw_at`).
-    pub mode: crate::http::admin::dto::SaleMode,
+    pub mode: crate::http::lottery::published::SaleMode,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lottery: Option<crate::http::lottery::LotteryDto>,
+    pub lottery: Option<crate::http::lottery::published::LotteryDto>,
 }
 
 impl EventDto {
@@ -112,8 +112,8 @@ impl EventDto {
                 .collect(),
             server_time: time(v.server_time),
             eligible,
-            mode: crate::http::admin::dto::SaleMode::of(v),
-            lottery: crate::http::lottery::LotteryDto::of(v),
+            mode: crate::http::lottery::published::SaleMode::of(v),
+            lottery: crate::http::lottery::published::LotteryDto::of(v),
         }
     }
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{Details, EventView, Lottery, Millis, Phase, PoolStats};
 use crate::http::dto::DetailsDto;
-use crate::http::lottery::LotteryDto;
+use crate::http::lottery::published::{LotteryDto, SaleMode};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -89,24 +89,6 @@ pub struct CreateEventBody {
     /// 5000000", "福彩3D 2026-12-08 开奖号码").
     pub public_source: Option<String>,
     pub pools: Vec<CreatePoolBody>,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SaleMode {
-    #[default]
-    Race,
-    Lottery,
-}
-
-impl SaleMode {
-    pub fn of(v: &EventView) -> Self {
-        if v.event.lottery.is_some() {
-            Self::Lottery
-        } else {
-            Self::Race
-        }
-    }
 }
 
 impl CreateEventBody {

@@ -7,6 +7,7 @@
 //! reads it back, for both stores.
 
 mod fields;
+mod parse;
 
 use crate::domain::{Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus};
 use crate::error::Error;

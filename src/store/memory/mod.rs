@@ -12,6 +12,7 @@
 
 mod changes;
 mod data;
+mod draw;
 mod durable;
 mod holds;
 mod journal;

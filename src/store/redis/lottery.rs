@@ -4,7 +4,9 @@
 use super::RedisStore;
 use super::ops::SEATS;
 use super::reply::{int, texts};
-use crate::domain::{Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public};
+use crate::domain::{
+    DrawState, Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public,
+};
 use crate::error::Error;
 use crate::store::keys::event_keys;
 use crate::store::scripts::SCRIPTS;
@@ -81,7 +83,7 @@ impl RedisStore {
         {
             [draw_id, stock, entries, done] => Ok(Begun {
                 draw_id: draw_id.clone(),
-                stock: crate::domain::DrawState::parse_stock(stock)?,
+                stock: DrawState::parse_stock(stock)?,
                 entries: int(entries)?,
                 done: done == "1",
             }),

@@ -10,8 +10,10 @@
 mod conn;
 mod log;
 mod lottery;
+mod lottery_meta;
 mod ops;
 mod reply;
+mod snapshot;
 mod waiting;
 
 use std::time::Duration;

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use redis::Value;
 
 use crate::domain::{
-    Code, Details, DrawState, Event, EventId, EventView, Lottery, MemberKey, Millis, OrgPath, Pool,
-    PoolId, PoolStats, Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
+    Code, Details, Event, EventId, EventView, Lottery, MemberKey, Millis, OrgPath, Pool, PoolId,
+    PoolStats, Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
 };
 
 use crate::error::Error;
@@ -223,42 +223,8 @@ pub fn parse_view(
         status: SaleStatus::parse(&get(&meta, "status")?)?,
         pools: stats,
         server_time: Millis(int(&now)?),
-        draw: draw_state(&meta, &cnt)?,
+        draw: super::lottery_meta::draw_state(&meta, &cnt)?,
     })
-}
-
-/// A lottery's live state: `lv:` meta fields (see lua/lottery.lua) and the
-/// entry count.
-fn draw_state(
-    meta: &HashMap<String, String>,
-    cnt: &HashMap<String, String>,
-) -> Result<DrawState, Error> {
-    let text = |k: &str| meta.get(k).cloned();
-    let num = |m: &HashMap<String, String>, k: &str| m.get(k).map_or(Ok(0), |v| int(v));
-    Ok(DrawState {
-        entries: num(cnt, "entries")?,
-        public_value: text("lv:public_value"),
-        draw_id: text("lv:draw"),
-        stock: DrawState::parse_stock(meta.get("lv:stock").map_or("", String::as_str))?,
-        written: num(meta, "lv:written")?,
-        drawn_at: meta
-            .get("lv:drawn_at")
-            .map(|v| int(v))
-            .transpose()?
-            .map(Millis),
-        entries_digest: text("lv:digest"),
-        draw_seed: text("lv:draw_seed"),
-    })
-}
-
-/// The meta fields of a lottery's rules, as field, value, ...: `l:<name>`.
-pub(super) fn lottery_fields(event: &Event) -> Vec<String> {
-    event
-        .lottery
-        .iter()
-        .flat_map(Lottery::fields)
-        .flat_map(|(k, v)| [format!("l:{k}"), v])
-        .collect()
 }
 
 /// The meta fields of what an event's tickets say, as field, value, ...:

@@ -9,22 +9,22 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::auth::{AdminAuth, MemberAuth, StaffAuth};
-use super::dto::{GrabBody, ReservationDto, StationIssueBody, WaitingDto};
+use super::dto::{GrabBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{card_param, choices, event_param, owned_event, seats_param, served_event};
 use super::state::AppState;
-use crate::domain::{
-    Channel, Entered, EventId, EventView, LotteryEntry, LotteryPhase, Member, OrgPath,
-};
-use crate::lottery::draw::ALGORITHM;
+use crate::domain::{Channel, Entered, EventId, EventView, Member, OrgPath};
 use crate::lottery::export::Export;
 use crate::store::{Find, Grab};
+
+mod dto;
+pub mod published;
+
+pub use self::dto::{EntryDto, PublicValueBody};
+pub use self::published::{LotteryDto, SaleMode};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,116 +40,6 @@ pub fn router() -> Router<AppState> {
             post(public_value),
         )
         .route("/admin/events/{event}/lottery/draw", post(draw))
-}
-
-/// A lottery's rules and where its draw stands: published for anyone.
-#[derive(Serialize, ToSchema)]
-pub struct LotteryDto {
-    /// The rules' name and version (`ticketgrab-draw-v1`).
-    pub algorithm: &'static str,
-    pub phase: LotteryPhase,
-    pub draw_at: DateTime<Utc>,
-    /// Which public random value is mixed in, named at creation.
-    pub public_source: String,
-    /// Hex SHA-256 of the secret seed, published at creation.
-    pub seed_commitment: String,
-    /// Entries now.
-    pub entries: i64,
-    /// Results written so far (the draw's progress).
-    pub written: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_value: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drawn_at: Option<DateTime<Utc>>,
-    /// Hex; the seed, the entries' digest and the draw's seed are shown
-    /// once the draw is published.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entries_digest: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub draw_seed: Option<String>,
-}
-
-impl LotteryDto {
-    pub fn of(v: &EventView) -> Option<Self> {
-        let l = v.event.lottery.as_ref()?;
-        let drawn = v.draw.drawn_at.is_some();
-        Some(Self {
-            algorithm: ALGORITHM,
-            phase: v.lottery_phase()?,
-            draw_at: l.draw_at.to_datetime(),
-            public_source: l.public_source.clone(),
-            seed_commitment: hex::encode(l.commitment()),
-            entries: v.draw.entries,
-            written: v.draw.written,
-            public_value: v.draw.public_value.clone(),
-            drawn_at: v.draw.drawn_at.map(|t| t.to_datetime()),
-            seed: drawn.then(|| hex::encode(l.seed)),
-            entries_digest: v.draw.entries_digest.clone(),
-            draw_seed: v.draw.draw_seed.clone(),
-        })
-    }
-}
-
-/// A member's lottery entry and, once drawn, its result.
-#[derive(Serialize, ToSchema)]
-pub struct EntryDto {
-    pub event: String,
-    /// Ranked pools; all seats from one.
-    pub choices: Vec<String>,
-    pub seats: u8,
-    pub entered_at: DateTime<Utc>,
-    /// app or station.
-    pub channel: String,
-    /// The first 8 hex digits of the member's key: find your line in the
-    /// export with it (the export has keys, never card numbers).
-    pub member_key_short: String,
-    /// entered (not drawn yet), won or waiting.
-    pub result: String,
-    /// The place drawn, 1 first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rank: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub won: Option<String>,
-    /// The ticket won (a hold to pay on a priced sale).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reservation: Option<ReservationDto>,
-    /// The place on the waiting list, for an entry drawn without seats
-    /// (absent once it left the list: given a ticket, or lapsed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiting: Option<WaitingDto>,
-}
-
-impl EntryDto {
-    fn new(event: &EventId, e: &LotteryEntry) -> Self {
-        Self {
-            event: event.to_string(),
-            choices: e.choices.iter().map(ToString::to_string).collect(),
-            seats: e.seats,
-            entered_at: e.entered_at.to_datetime(),
-            channel: e.channel.as_str().to_owned(),
-            member_key_short: e.member.as_str()[..8].to_owned(),
-            result: match (e.rank, &e.won) {
-                (None, _) => "entered",
-                (Some(_), Some(_)) => "won",
-                (Some(_), None) => "waiting",
-            }
-            .to_owned(),
-            rank: e.rank,
-            won: e.won.as_ref().map(ToString::to_string),
-            reservation: None,
-            waiting: None,
-        }
-    }
-}
-
-/// The public value, entered by staff after the close.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PublicValueBody {
-    /// 1 to 200 printable characters, exactly as the source published it.
-    pub value: String,
 }
 
 fn entered(event: &EventId, e: &Entered) -> Response {

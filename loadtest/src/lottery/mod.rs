@@ -7,161 +7,25 @@
 //! results and started again; the draw is resumed and must give the result
 //! the rules give.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use rand::Rng;
-use serde::Serialize;
 use serde_json::{Value, json};
 use ticketgrab::domain::{Millis, OrgPath};
-use ticketgrab::lottery::export::{Export, verify};
+use ticketgrab::lottery::export::Export;
 use ticketgrab::tokens::Role;
 
+mod checks;
+mod enter;
+mod report;
+
+use self::enter::enter_all;
+pub use self::report::LotteryReport;
 use crate::cpu::{CpuMeter, CpuUse};
 use crate::crowd::{card_for, member_ip, member_org};
 use crate::scenario::Scenario;
 use crate::target::Target;
-
-/// What the rehearsal measured and found.
-#[derive(Debug, Serialize)]
-pub struct LotteryReport {
-    pub scenario: String,
-    pub entries_sent: u64,
-    pub entries_accepted: u64,
-    pub entry_errors: u64,
-    pub enter_seconds: f64,
-    pub entries_per_second: f64,
-    /// From POST draw to the draw published (with the restart, if killed).
-    pub draw_seconds: f64,
-    /// Results the draw had written when the server was killed.
-    pub killed_after: Option<i64>,
-    /// The longest single Redis command or script during the draw (SLOWLOG,
-    /// 5 ms threshold), in ms; `None` without a Redis of the harness's own.
-    pub longest_redis_ms: Option<f64>,
-    pub longest_redis_call: Option<String>,
-    pub won: u64,
-    pub waiting: u64,
-    pub seats_won: i64,
-    pub seats: i64,
-    /// CPU of each process while the crowd entered, µs per entry.
-    pub enter_cpu: Vec<CpuUse>,
-    /// CPU of each process during the draw, µs per result (not measured
-    /// across a kill: the server's process changes).
-    pub draw_cpu: Vec<CpuUse>,
-    pub checks: Vec<(String, bool, String)>,
-    pub ok: bool,
-}
-
-impl LotteryReport {
-    pub fn text(&self) -> String {
-        let mut out = format!(
-            "lottery rehearsal {}: {} entries in {:.1} s ({:.0}/s, {} errors); drawn in {:.2} s{}; {} won ({} of {} seats), {} waiting{}\n",
-            self.scenario,
-            self.entries_accepted,
-            self.enter_seconds,
-            self.entries_per_second,
-            self.entry_errors,
-            self.draw_seconds,
-            self.killed_after
-                .map(|n| format!(" (killed after {n} results, restarted, resumed)"))
-                .unwrap_or_default(),
-            self.won,
-            self.seats_won,
-            self.seats,
-            self.waiting,
-            self.longest_redis_ms
-                .map(|ms| format!(
-                    "; longest Redis call during the draw {ms:.1} ms ({})",
-                    self.longest_redis_call.as_deref().unwrap_or("?")
-                ))
-                .unwrap_or_default(),
-        );
-        let cost = |phase: &str, uses: &[CpuUse], per: &str| {
-            let parts: Vec<String> = uses
-                .iter()
-                .map(|u| format!("{} {:.1} µs", u.process, u.us_per_answer))
-                .collect();
-            if parts.is_empty() {
-                String::new()
-            } else {
-                format!("  cpu per {per} ({phase}): {}\n", parts.join(", "))
-            }
-        };
-        out.push_str(&cost("entering", &self.enter_cpu, "entry"));
-        out.push_str(&cost("the draw", &self.draw_cpu, "result"));
-        for (name, ok, detail) in &self.checks {
-            out.push_str(&format!(
-                "  [{}] {name}: {detail}\n",
-                if *ok { "ok" } else { "FAIL" }
-            ));
-        }
-        out
-    }
-}
-
-/// Sends every member's entry with `connections` in flight; 429 and 503 are
-/// retried after their Retry-After, as the app does.
-async fn enter_all(
-    client: &reqwest::Client,
-    url: &str,
-    members: Vec<(String, String, String)>,
-    connections: usize,
-) -> (u64, u64, u64) {
-    let queue = Arc::new(std::sync::Mutex::new(members));
-    let (sent, accepted, errors) = (
-        Arc::new(AtomicU64::new(0)),
-        Arc::new(AtomicU64::new(0)),
-        Arc::new(AtomicU64::new(0)),
-    );
-    let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            let (client, url, queue) = (client.clone(), url.to_owned(), queue.clone());
-            let (sent, accepted, errors) = (sent.clone(), accepted.clone(), errors.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Some((auth, ip, body)) = queue.lock().expect("queue").pop() else {
-                        return;
-                    };
-                    for _ in 0..20 {
-                        sent.fetch_add(1, Ordering::Relaxed);
-                        let r = client
-                            .post(&url)
-                            .header("authorization", &auth)
-                            .header("x-forwarded-for", &ip)
-                            .header("content-type", "application/json")
-                            .body(body.clone())
-                            .send()
-                            .await;
-                        match r.map(|r| r.status().as_u16()) {
-                            Ok(200 | 201) => {
-                                accepted.fetch_add(1, Ordering::Relaxed);
-                                break;
-                            }
-                            Ok(429 | 503) | Err(_) => {
-                                tokio::time::sleep(Duration::from_millis(200)).await;
-                            }
-                            Ok(_) => {
-                                errors.fetch_add(1, Ordering::Relaxed);
-                                break;
-                            }
-                        }
-                    }
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        let _ = t.await;
-    }
-    (
-        sent.load(Ordering::Relaxed),
-        accepted.load(Ordering::Relaxed),
-        errors.load(Ordering::Relaxed),
-    )
-}
 
 async fn json_of(r: reqwest::Response) -> anyhow::Result<(u16, Value)> {
     let status = r.status().as_u16();
@@ -396,76 +260,6 @@ pub async fn rehearse(
         .json()
         .await
         .context("reading the export")?;
-    let mut checks = Vec::new();
-    let mut check =
-        |name: &str, ok: bool, detail: String| checks.push((name.to_owned(), ok, detail));
-    check(
-        "every member entered",
-        entries_accepted == scenario.members && entry_errors == 0,
-        format!(
-            "{entries_accepted} of {} ({entry_errors} refused)",
-            scenario.members
-        ),
-    );
-    let n = export.entries.len();
-    let ranks: HashSet<u32> = export.entries.iter().map(|e| e.rank).collect();
-    check(
-        "every entry ranked once",
-        n as u64 == entries_accepted
-            && ranks.len() == n
-            && ranks.iter().all(|r| (1..=n as u32).contains(r)),
-        format!("{n} entries, {} distinct ranks", ranks.len()),
-    );
-    let stock: HashMap<&str, i64> = export
-        .stock
-        .iter()
-        .map(|s| (s.pool.as_str(), s.seats))
-        .collect();
-    let mut given: HashMap<&str, i64> = HashMap::new();
-    for e in &export.entries {
-        if let Some(p) = &e.won {
-            *given.entry(p.as_str()).or_default() += i64::from(e.seats);
-        }
-    }
-    let over: Vec<String> = given
-        .iter()
-        .filter(|(p, n)| **n > stock.get(*p).copied().unwrap_or(0))
-        .map(|(p, n)| format!("{p}: {n}"))
-        .collect();
-    check(
-        "no seat given twice",
-        over.is_empty(),
-        if over.is_empty() {
-            "every pool within its seats".into()
-        } else {
-            over.join(", ")
-        },
-    );
-    let won = export.entries.iter().filter(|e| e.won.is_some()).count() as u64;
-    let waiting = export
-        .entries
-        .iter()
-        .filter(|e| e.waiting.is_some())
-        .count() as u64;
-    check(
-        "winners + waiting == entries",
-        won + waiting == n as u64,
-        format!("{won} + {waiting} of {n}"),
-    );
-    let verified = verify(&export);
-    check(
-        "verify-draw accepts the export",
-        verified.is_ok(),
-        match &verified {
-            Ok(()) => "the published result is the rules' result".into(),
-            Err(wrong) => wrong.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
-        },
-    );
-    check(
-        "the commitment published at creation is the seed's",
-        created["lottery"]["seed_commitment"] == published["seed_commitment"],
-        "seed_commitment unchanged".into(),
-    );
     let (_, audit) = json_of(
         client
             .get(format!("{base}/api/v1/admin/events/{event}/audit"))
@@ -474,26 +268,23 @@ pub async fn rehearse(
             .await?,
     )
     .await?;
-    check(
-        "audit",
-        audit["ok"] == true,
-        if audit["ok"] == true {
-            "ok".into()
-        } else {
-            audit["violations"].to_string()
-        },
-    );
-    if let Some(k) = killed_after {
-        check(
-            "killed mid-draw, resumed with the rules' result",
-            k > 0 && (k as usize) < n && verified.is_ok(),
-            format!("killed after {k} of {n} results"),
-        );
-    }
-    check(
-        "drawn and written within 10 s",
-        killed_after.is_some() || draw_seconds <= 10.0,
-        format!("{draw_seconds:.2} s"),
+    let judged = checks::judge(&checks::Found {
+        members: scenario.members,
+        entries_accepted,
+        entry_errors,
+        export: &export,
+        created: &created,
+        published: &published,
+        audit: &audit,
+        killed_after,
+        draw_seconds,
+    });
+    let (checks, won, waiting, seats_won, seats) = (
+        judged.checks,
+        judged.won,
+        judged.waiting,
+        judged.seats_won,
+        judged.seats,
     );
     let ok = checks.iter().all(|c| c.1);
     Ok(LotteryReport {
@@ -509,8 +300,8 @@ pub async fn rehearse(
         longest_redis_call,
         won,
         waiting,
-        seats_won: given.values().sum(),
-        seats: stock.values().sum(),
+        seats_won,
+        seats,
         enter_cpu,
         draw_cpu,
         checks,
