@@ -39,10 +39,8 @@ pub struct Engine {
     /// The read model that answers from memory what the store would answer;
     /// `None` asks the store every time.
     edge: Option<Arc<Edge>>,
-    /// Each event as created, which never changes (its status and stock are
-    /// not in it): read once per event, it tells which events a member's list
-    /// needs to ask about, and what their tickets say. A std mutex: held for
-    /// a map lookup, never across an await.
+    /// Each event as created (never changes): which events a member's list
+    /// asks about, what their tickets say. A std mutex: held for a lookup.
     definitions: Arc<std::sync::Mutex<HashMap<EventId, Arc<Event>>>>,
     /// This engine's name as a lottery draw's runner, and the draws it runs.
     owner: String,
@@ -105,6 +103,11 @@ impl Engine {
             Err(Error::UnknownEvent | Error::Unavailable(_) | Error::Corrupt(_))
         ) {
             edge.follow(input.event);
+        }
+        // A ticket made here: until the model has read past it, this
+        // member's retry could be told "sold out".
+        if matches!(result, Ok(Grabbed { new: true, .. })) {
+            edge.changed(input.event);
         }
         result
     }
