@@ -15,7 +15,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -67,7 +66,7 @@ pub fn fitting_cap(wanted: usize, file_limit: Option<usize>) -> usize {
 /// for up to `limits.grace`, and cuts whatever is left.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: crate::http::Front,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
     stopping: Arc<watch::Sender<bool>>,
@@ -124,7 +123,7 @@ pub async fn serve(
 async fn serve_one(
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    router: crate::http::Front,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
 ) {

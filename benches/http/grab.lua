@@ -1,6 +1,8 @@
 -- wrk script: every request is a grab by its own member (one token each).
 --   wrk -t T -s grab.lua <url> -- tokens.txt /api/v1/events/<event>/reservations <pool> T
 -- Thread k sends tokens k, k+T, k+2T, ...; the answers by status are printed at the end.
+-- An optional last argument GET sends the same requests as GETs without a body
+-- (the /healthz ceiling with the same per-request work in wrk as a grab).
 local threads = {}
 local next_id = 0
 
@@ -16,6 +18,8 @@ function init(args)
   path = args[2]
   body = '{"pool":"' .. args[3] .. '"}'
   nthreads = tonumber(args[4])
+  method = args[5] or "POST"
+  if method == "GET" then body = nil end
   i = tid
   statuses = {}
 end
@@ -23,7 +27,7 @@ end
 function request()
   local token = tokens[(i % #tokens) + 1]
   i = i + nthreads
-  return wrk.format("POST", path, { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }, body)
+  return wrk.format(method, path, { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }, body)
 end
 
 function response(status)

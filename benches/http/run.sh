@@ -6,6 +6,8 @@
 #
 #   benches/http/run.sh [connections] [seconds]      (default 64 10)
 #   TG_BIN=/path/to/ticketgrab benches/http/run.sh  (another build, e.g. an older commit)
+#   TG_PERF=/tmp/prof TG_BIN=target/profiling/ticketgrab benches/http/run.sh
+#                                    (also a perf profile of the server per phase)
 #
 # Needs: redis-server, redis-benchmark (redis-tools), wrk, python3.
 set -euo pipefail
@@ -42,7 +44,14 @@ hz=$(getconf CLK_TCK)
 measured_wrk() {
   local s0 r0 out n
   s0=$(ticks $server_pid); r0=$(ticks $redis_pid)
+  local perf_pid=""
+  if [ -n "${TG_PERF:-}" ]; then
+    mkdir -p "$TG_PERF"; phase=$((${phase:-0} + 1))
+    perf record ${TG_PERF_ARGS:--g} -o "$TG_PERF/phase$phase.data" -p $server_pid 2>/dev/null >/dev/null &
+    perf_pid=$!
+  fi
   out=$(wrk "$@")
+  if [ -n "$perf_pid" ]; then kill -INT $perf_pid; wait $perf_pid || true; fi
   echo "$out" | grep -E 'Requests/sec|50%|90%|99%|status'
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   echo "   CPU per answer: server $(cpu_per $server_pid "$s0" "$n") µs, redis $(cpu_per $redis_pid "$r0" "$n") µs"
@@ -73,6 +82,9 @@ measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.l
   -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads
 echo "== ceiling: GET /healthz, $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$hport/healthz"
+echo "== ceiling: GET /healthz through the grab script (same per-request work in wrk), $conns connections, ${secs}s"
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
+  -- "$work/tokens.txt" /healthz p $threads GET
 echo "== ceiling: redis-benchmark EVALSHA grab, $conns connections"
 grab=$(redis-cli -p "$rport" SCRIPT LOAD "$($bin lua grab)")
 # A grab script from before family seats takes no seat count before the pools.

@@ -118,16 +118,22 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
 
 /// Per-IP limit on every API request.
 pub async fn ip_limit(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
+    match ip_refusal(&limits, &req) {
+        Some(refused) => refused,
+        None => next.run(req).await,
+    }
+}
+
+/// The answer of [`ip_limit`] when the client's address is over its limit.
+pub fn ip_refusal(limits: &Limits, req: &Request) -> Option<Response> {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     let ip = client_ip(peer, req.headers(), &limits.trusted_proxies);
-    if let Err(e) = limits.ip.check(&ip) {
-        limits.metrics.rate_limited.with_label_values(&["ip"]).inc();
-        return e.into_response();
-    }
-    next.run(req).await
+    let refused = limits.ip.check(&ip).err()?;
+    limits.metrics.rate_limited.with_label_values(&["ip"]).inc();
+    Some(refused.into_response())
 }
 
 /// Sheds requests beyond the in-flight limit and bounds each request's time.
@@ -136,11 +142,16 @@ pub async fn shed_and_timeout(
     req: Request,
     next: Next,
 ) -> Response {
-    let Ok(_permit) = limits.in_flight.clone().try_acquire_owned() else {
+    shed(&limits, next.run(req)).await
+}
+
+/// What [`shed_and_timeout`] does around any answer.
+pub async fn shed(limits: &Limits, answer: impl Future<Output = Response>) -> Response {
+    let Ok(_permit) = limits.in_flight.try_acquire() else {
         limits.metrics.shed.with_label_values(&["overloaded"]).inc();
         return ApiError::Overloaded.into_response();
     };
-    match tokio::time::timeout(limits.request_timeout, next.run(req)).await {
+    match tokio::time::timeout(limits.request_timeout, answer).await {
         Ok(response) => response,
         Err(_) => {
             // A grab cut off here may still complete in the store; the member's

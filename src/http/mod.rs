@@ -8,6 +8,7 @@ pub mod dto;
 pub mod error;
 pub mod json;
 pub mod lang;
+pub mod lane;
 pub mod limits;
 pub mod lottery;
 pub mod member;
@@ -27,16 +28,23 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use serde_json::Value;
 
 use self::error::{ApiError, PROBLEM_JSON, problem};
+pub use self::lane::Front;
 pub use self::state::AppState;
 
-/// The whole application, ready to serve or to `oneshot` in tests.
-pub fn app(state: AppState) -> Router {
+/// The whole application, ready to serve or to `oneshot` in tests: the
+/// router, with the grab's own lane in front (`lane.rs`).
+pub fn app(state: AppState) -> Front {
+    Front::new(router(state.clone()), state)
+}
+
+/// Every route, with its layers.
+fn router(state: AppState) -> Router {
     let shed =
         |router: Router<AppState>| {
             router.layer(DefaultBodyLimit::max(state.body_limit)).layer(
@@ -80,17 +88,24 @@ pub fn app(state: AppState) -> Router {
 
 /// Observes the latency of every matched route.
 async fn record_latency(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
-    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let method = req.method().clone();
+    timed(&s, route, &method, next.run(req)).await
+}
+
+/// Observes how long `answer` takes, under a route's label.
+pub(crate) async fn timed(
+    s: &AppState,
+    route: &str,
+    method: &Method,
+    answer: impl Future<Output = Response>,
+) -> Response {
     let started = Instant::now();
-    let response = next.run(req).await;
+    let response = answer.await;
     s.metrics
         .http_latency
-        .with_label_values(&[&route, &method, response.status().as_str()])
+        .with_label_values(&[route, method.as_str(), response.status().as_str()])
         .observe(started.elapsed().as_secs_f64());
     response
 }
@@ -98,7 +113,11 @@ async fn record_latency(State(s): State<AppState>, req: Request, next: Next) -> 
 /// Turns any error response that is not yet problem+json (405 from the router,
 /// 413 from a body limit, ...) into one, so every error body has the same shape.
 async fn problem_safety_net(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+    as_problem(next.run(req).await)
+}
+
+/// What [`problem_safety_net`] does to a response.
+pub(crate) fn as_problem(response: Response) -> Response {
     let status = response.status();
     let is_problem = response
         .headers()

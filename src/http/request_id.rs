@@ -83,7 +83,17 @@ fn fresh_id() -> HeaderValue {
     HeaderValue::from_bytes(&text).expect("hex and hyphens are a valid header value")
 }
 
-pub async fn request_ids(mut req: Request, next: Next) -> Response {
+pub async fn request_ids(req: Request, next: Next) -> Response {
+    with_request_id(req, |req| next.run(req)).await
+}
+
+/// What [`request_ids`] does around any way of answering: the router's, or
+/// the grab's own lane (`super::lane`).
+pub async fn with_request_id<F, Fut>(mut req: Request, answer: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let id = client_id(&req).unwrap_or_else(fresh_id);
     req.headers_mut().insert(REQUEST_ID, id.clone());
     let accept = req
@@ -98,7 +108,7 @@ pub async fn request_ids(mut req: Request, next: Next) -> Response {
     };
     let started = std::time::Instant::now();
     let serve = async move {
-        let response = next.run(req).await;
+        let response = answer(req).await;
         // At debug level only (RUST_LOG=debug): one line per request.
         CURRENT.with(|tag| {
             tracing::debug!(request = %tag, status = response.status().as_u16(),

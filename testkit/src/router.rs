@@ -13,7 +13,7 @@ use tower::ServiceExt;
 use crate::app::event_body;
 
 pub struct TestRouter {
-    router: axum::Router,
+    router: ticketgrab::http::Front,
     pub tokens: Minter,
 }
 
@@ -22,6 +22,7 @@ pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,
     pub body: Value,
+    pub headers: axum::http::HeaderMap,
 }
 
 impl TestRouter {
@@ -96,6 +97,7 @@ impl TestRouter {
             .expect("a valid request");
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
+        let headers = resp.headers().clone();
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -108,6 +110,7 @@ impl TestRouter {
         Answer {
             status,
             content_type,
+            headers,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }

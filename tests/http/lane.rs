@@ -1,0 +1,151 @@
+//! The grab's own lane (src/http/lane.rs) and the router's grab route give
+//! the same answers. The lane serves `/api/v1/events/park/reservations`; the
+//! same grab written `/api/v1/events/%70ark/reservations` goes through the
+//! router (the lane leaves percent escapes to the router's decoding), so each
+//! request below is sent both ways and the two answers compared.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use testkit::router::{Answer, TestRouter};
+
+const LANE: &str = "/api/v1/events/park/reservations";
+const ROUTER: &str = "/api/v1/events/%70ark/reservations";
+
+/// What a client sees of an answer, but for the fresh request id.
+fn seen(a: &Answer) -> (StatusCode, String, String, Vec<(String, String)>) {
+    let mut headers: Vec<(String, String)> = a
+        .headers
+        .iter()
+        .filter(|(name, _)| name.as_str() != "x-request-id")
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("?").to_owned()))
+        .collect();
+    headers.sort();
+    (a.status, a.content_type.clone(), a.body.to_string(), headers)
+}
+
+/// Sends the request through the lane and through the router.
+async fn both(
+    r: &TestRouter,
+    path_of: impl Fn(&str) -> String,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (Answer, Answer) {
+    let lane = r
+        .send_with_headers(Method::POST, &path_of(LANE), headers, body)
+        .await;
+    let router = r
+        .send_with_headers(Method::POST, &path_of(ROUTER), headers, body)
+        .await;
+    (lane, router)
+}
+
+async fn same(r: &TestRouter, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
+    let (lane, router) = both(r, |p| p.to_owned(), headers, body).await;
+    assert_eq!(seen(&lane), seen(&router), "lane vs router");
+    lane
+}
+
+#[tokio::test]
+async fn the_lane_answers_every_grab_as_the_router_does() {
+    let r = TestRouter::new(&["--body-limit", "400"]);
+    r.create_open_event("park", &[("pass", 2)]).await;
+    let bearer = |n| format!("Bearer {}", r.member(n, "bj/x"));
+    let (one, two, three) = (bearer(1), bearer(2), bearer(3));
+    let auth = |b: &str| ("authorization", b.to_owned());
+    let pass = Some(r#"{"pool":"pass"}"#);
+
+    // Refusals: token, body, pool, seats, size; nothing is sold by them.
+    same(&r, &[], pass)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    same(&r, &[("authorization", "Bearer not.a.token")], pass)
+        .await
+        .problem(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (name, value) = auth(&one);
+    let member_one = [(name, value.as_str())];
+    for body in [
+        None,
+        Some("{"),
+        Some(r#"{"pool":"pass","extra":1}"#),
+        Some(r#"{"pool":"nope"}"#),
+        Some(r#"{"pool":"pass","seats":0}"#),
+        Some(r#"{"pool":"pass","seats":"2"}"#),
+    ] {
+        let answer = same(&r, &member_one, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body:?}");
+    }
+    let huge = json!({"choices": vec!["pass"; 200]}).to_string();
+    same(&r, &member_one, Some(&huge))
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // An unknown event, both ways.
+    let (lane, router) = both(
+        &r,
+        |p| p.replace("park", "nope").replace("%70ark", "%6Eope"),
+        &member_one,
+        pass,
+    )
+    .await;
+    assert_eq!(seen(&lane), seen(&router));
+    lane.problem(StatusCode::NOT_FOUND, "not_found");
+
+    // A new ticket one way is the held ticket the other way.
+    let router_first = r
+        .send_with_headers(Method::POST, ROUTER, &member_one, pass)
+        .await;
+    assert_eq!(router_first.status, StatusCode::CREATED);
+    let lane_retry = r
+        .send_with_headers(Method::POST, LANE, &member_one, pass)
+        .await;
+    assert_eq!(lane_retry.status, StatusCode::OK);
+    assert_eq!(lane_retry.body, router_first.body);
+    assert_eq!(
+        lane_retry.headers.get("location"),
+        router_first.headers.get("location")
+    );
+    let (name, value) = auth(&two);
+    let member_two = [(name, value.as_str())];
+    let lane_first = r
+        .send_with_headers(Method::POST, LANE, &member_two, pass)
+        .await;
+    assert_eq!(lane_first.status, StatusCode::CREATED);
+    let router_retry = r
+        .send_with_headers(Method::POST, ROUTER, &member_two, pass)
+        .await;
+    assert_eq!(router_retry.status, StatusCode::OK);
+    assert_eq!(router_retry.body, lane_first.body);
+
+    // Sold out, in both languages, with the client's request id echoed.
+    let (name, value) = auth(&three);
+    for lang in ["en", "zh-CN"] {
+        let headers = [
+            (name, value.as_str()),
+            ("accept-language", lang),
+            ("x-request-id", "lane-test-1"),
+        ];
+        let answer = same(&r, &headers, pass).await;
+        answer.problem(StatusCode::CONFLICT, "sold_out");
+        assert_eq!(answer.headers["x-request-id"], "lane-test-1");
+    }
+}
+
+#[tokio::test]
+async fn the_lane_keeps_the_router_s_window_and_rate_limit_answers() {
+    let r = TestRouter::new(&["--member-rate", "1", "--member-burst", "1"]);
+    let now = ticketgrab::domain::Millis::now().0;
+    r.create_event("park", &[("pass", 5)], now + 3_600_000, now + 7_200_000)
+        .await;
+    let bearer = format!("Bearer {}", r.member(1, "bj/x"));
+    let headers = [("authorization", bearer.as_str())];
+    let pass = Some(r#"{"pool":"pass"}"#);
+    // The first grab spends the member's burst on a sale not yet open, the
+    // second is over the member's rate: the same answers both ways.
+    let (lane, router) = both(&r, |p| p.to_owned(), &headers, pass).await;
+    lane.problem(StatusCode::CONFLICT, "not_open");
+    router.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let (lane, router) = both(&r, |p| p.to_owned(), &headers, pass).await;
+    assert_eq!(seen(&lane), seen(&router));
+    lane.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(lane.headers.contains_key("retry-after"));
+}
