@@ -149,3 +149,21 @@ async fn the_lane_keeps_the_router_s_window_and_rate_limit_answers() {
     lane.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(lane.headers.contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn the_lane_spends_the_same_per_ip_budget() {
+    let r = TestRouter::new(&["--ip-rate", "1", "--ip-burst", "2"]);
+    r.create_open_event("park", &[("pass", 5)]).await;
+    let bearer = format!("Bearer {}", r.member(1, "bj/x"));
+    let headers = [("authorization", bearer.as_str())];
+    let pass = Some(r#"{"pool":"pass"}"#);
+    // The admin's event creation spent one of the two; the lane spends the
+    // other, and then both ways are over the limit.
+    let lane = r
+        .send_with_headers(Method::POST, LANE, &headers, pass)
+        .await;
+    assert_eq!(lane.status, StatusCode::CREATED);
+    let (lane, router) = both(&r, |p| p.to_owned(), &headers, pass).await;
+    assert_eq!(seen(&lane), seen(&router));
+    lane.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
