@@ -284,6 +284,31 @@ async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
 }
 
 #[tokio::test]
+async fn scripts_flushed_from_redis_are_loaded_again_by_the_next_call() {
+    let h = redis();
+    event_with_one_ticket(&h, 0).await;
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut conn).unwrap();
+    // Every kind of call after the flush: a change (grab) and a read.
+    let member = h.engine.member(&card(2));
+    let org = OrgPath::parse("bj").unwrap();
+    let input = Grab {
+        event: &event_id("e"),
+        member: &member,
+        org: Some(&org),
+        choices: &[pool_id("p")],
+        seats: 1,
+        channel: Channel::App,
+    };
+    assert!(h.engine.grab(&input).await.unwrap().new);
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut conn).unwrap();
+    assert_eq!(
+        h.engine.event(&event_id("e")).await.unwrap().pools[0].remaining,
+        8
+    );
+}
+
+#[tokio::test]
 async fn out_of_memory_refuses_every_script_before_it_starts() {
     let h = redis();
     let held = event_with_one_ticket(&h, 60_000).await;

@@ -20,7 +20,12 @@ fn seen(a: &Answer) -> (StatusCode, String, String, Vec<(String, String)>) {
         .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("?").to_owned()))
         .collect();
     headers.sort();
-    (a.status, a.content_type.clone(), a.body.to_string(), headers)
+    (
+        a.status,
+        a.content_type.clone(),
+        a.body.to_string(),
+        headers,
+    )
 }
 
 /// Sends the request through the lane and through the router.
