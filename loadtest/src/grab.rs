@@ -11,12 +11,12 @@ use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::Rng;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 use tokio::sync::Notify;
 
 use crate::crowd::Member;
 use crate::report::Answers;
+use crate::wire::{Origin, Wire};
 
 /// What one answer means for the member who got it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,31 +140,34 @@ struct Body {
     code: Option<String>,
 }
 
-async fn grab_once(client: &reqwest::Client, url: &str, member: &Member) -> Answer {
+/// Longest wait for one answer, as the app's HTTP client waits.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn grab_once(wire: &mut Wire, path: &str, member: &Member) -> Answer {
     let sent_at = Instant::now();
-    let result = client
-        .post(url)
-        .header(AUTHORIZATION, member.authorization.clone())
-        .header("x-forwarded-for", member.ip.clone())
-        .header(CONTENT_TYPE, JSON.clone())
-        .body(member.body.clone())
-        .send()
-        .await;
-    let (status, retry_after, code) = match result {
-        Ok(r) => {
-            let status = r.status();
-            let retry = r
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok()?.parse::<f64>().ok());
-            let bytes = r.bytes().await.unwrap_or_default();
-            let code = serde_json::from_slice::<Body>(&bytes)
+    let headers = [
+        ("authorization", member.authorization.as_bytes()),
+        ("x-forwarded-for", member.ip.as_bytes()),
+    ];
+    let sent = tokio::time::timeout(ANSWER_TIMEOUT, wire.post_json(path, &headers, &member.body));
+    let (status, retry_after, code) = match sent.await {
+        Ok(Ok(reply)) => {
+            let code = serde_json::from_slice::<Body>(&reply.body)
                 .ok()
                 .and_then(|b| b.code)
                 .unwrap_or_default();
-            (Some(status), retry, code)
+            (
+                StatusCode::from_u16(reply.status).ok(),
+                reply.retry_after,
+                code,
+            )
         }
-        Err(_) => (None, None, String::new()),
+        Ok(Err(_)) => (None, None, String::new()),
+        Err(_) => {
+            // Half an exchange may be left on the connection.
+            wire.reset();
+            (None, None, String::new())
+        }
     };
     Answer {
         status,
@@ -174,12 +177,10 @@ async fn grab_once(client: &reqwest::Client, url: &str, member: &Member) -> Answ
     }
 }
 
-static JSON: HeaderValue = HeaderValue::from_static("application/json");
-
 /// What every worker shares.
 struct Shared {
-    client: reqwest::Client,
-    url: String,
+    /// The grab's path, e.g. `/api/v1/events/<id>/reservations`.
+    path: String,
     total: usize,
     started: Instant,
     live: Arc<Live>,
@@ -202,7 +203,7 @@ impl Shared {
     }
 }
 
-async fn worker(shared: Arc<Shared>) {
+async fn worker(shared: Arc<Shared>, mut wire: Wire) {
     let s = &*shared;
     while s.live.finished.load(Ordering::Relaxed) < s.total {
         let Some(mut member) = s.next_member() else {
@@ -211,7 +212,7 @@ async fn worker(shared: Arc<Shared>) {
             continue;
         };
         member.attempts += 1;
-        let answer = grab_once(&s.client, &s.url, &member).await;
+        let answer = grab_once(&mut wire, &s.path, &member).await;
         s.live.sent.fetch_add(1, Ordering::Relaxed);
         let outcome = Outcome::of(answer.status, answer.code(), member.attempts);
         let at_ms = s.started.elapsed().as_millis() as u64;
@@ -240,19 +241,29 @@ async fn worker(shared: Arc<Shared>) {
     }
 }
 
-/// Releases every member at once over `connections` workers and waits until
-/// each has a final answer.
+/// The workers' connections, opened before the opening as the app's are.
+pub async fn connect(base: &str, connections: usize) -> anyhow::Result<Vec<Wire>> {
+    let origin = Origin::parse(base)?;
+    let mut wires = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let mut wire = Wire::new(origin.clone());
+        wire.connect().await?;
+        wires.push(wire);
+    }
+    Ok(wires)
+}
+
+/// Releases every member at once over one worker per connection and waits
+/// until each has a final answer.
 pub async fn run(
-    client: &reqwest::Client,
-    url: String,
+    wires: Vec<Wire>,
+    path: String,
     members: Vec<Member>,
-    connections: usize,
     live: Arc<Live>,
 ) -> anyhow::Result<Recorded> {
     let total = members.len();
     let shared = Arc::new(Shared {
-        client: client.clone(),
-        url,
+        path,
         total,
         started: Instant::now(),
         live,
@@ -260,8 +271,9 @@ pub async fn run(
         queue: Mutex::new(members.into()),
         queued: Notify::new(),
     });
-    let workers: Vec<_> = (0..connections)
-        .map(|_| tokio::spawn(worker(shared.clone())))
+    let workers: Vec<_> = wires
+        .into_iter()
+        .map(|wire| tokio::spawn(worker(shared.clone(), wire)))
         .collect();
     for w in workers {
         w.await?;

@@ -11,6 +11,8 @@
 //! - [`crowd`]: members (card, token, choices, address), the sale, warm connections.
 //! - [`grab`]: the grab phase: one worker per connection, answers read as the
 //!   app reads them (Retry-After with jitter), until everyone has a final answer.
+//! - [`wire`]: a worker's own keep-alive HTTP/1.1 connection for the grabs
+//!   (written by hand: the harness shares the cores with the server).
 //! - [`checks`]: cancels and redeems after the sale, and the rules checked.
 //! - [`ceilings`]: /healthz and redis-benchmark of the grab script, same run.
 //! - [`cpu`]: CPU time of server, Redis and harness over the grab phase.
@@ -29,3 +31,4 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod target;
+pub mod wire;

@@ -130,7 +130,11 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
     Ok(s)
 }
 
-#[tokio::main]
+/// One thread: the harness shares the machine with the server, and on two
+/// cores a second runtime thread mostly parks and wakes (a profile put the
+/// kernel's task switches at 16% of the harness's CPU); one thread keeps
+/// up with the server (BENCHMARKS §12).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let scenario = scenario(&cli)?;

@@ -55,6 +55,7 @@ pub async fn rehearse(
     let total = members.len();
     let sale = crowd::create_sale(&client, base, &admin, scenario, opts.lead, run).await?;
     crowd::warm_up(&client, base, opts.connections).await?;
+    let wires = grab::connect(base, opts.connections).await?;
 
     let live = Arc::new(Live::default());
     let (bar, ticker) = grab::progress(opts.progress, total as u64, live.clone());
@@ -65,8 +66,8 @@ pub async fn rehearse(
         ("harness", Some(std::process::id())),
     ]);
     let started = std::time::Instant::now();
-    let url = format!("{base}/api/v1/events/{}/reservations", sale.event);
-    let recorded = grab::run(&client, url, members, opts.connections, live.clone()).await?;
+    let path = format!("/api/v1/events/{}/reservations", sale.event);
+    let recorded = grab::run(wires, path, members, live.clone()).await?;
     let grab_phase = started.elapsed();
     let cpu = cpu.stop();
     ticker.abort();
