@@ -132,8 +132,19 @@ impl Model {
                 };
                 self.held.insert(member, held);
             }
-            // A waiting member got seats that came back: a reservation like any.
+            // A waiting member got seats that came back, or a lottery's
+            // winner: a reservation like any.
             LogOp::Assigned {
+                code,
+                pool,
+                member,
+                channel,
+                card,
+                seats,
+                pay_by,
+                ..
+            }
+            | LogOp::Won {
                 code,
                 pool,
                 member,
@@ -162,28 +173,6 @@ impl Model {
             } => {
                 self.add_stock(&pool, i64::from(seats));
                 self.set_ticket(&member, &code, Status::NoShow, at);
-            }
-            // A lottery's winner: a reservation like any.
-            LogOp::Won {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                ..
-            } => {
-                let op = LogOp::Reserved {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card: Some(card),
-                    seats,
-                    pay_by,
-                };
-                return self.apply(pos, LogEntry { at, op });
             }
             // Joining or leaving the list changes no stock and no ticket, nor
             // do a lottery's entries and the draw's own steps.
