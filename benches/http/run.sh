@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Grab throughput and latency through HTTP with Redis, the rate of sold-out
-# answers after a sell-out, and in the same run the two ceilings: HTTP on
-# /healthz with the same tool and connections, and redis-benchmark running the
-# same grab script with the same number of connections.
+# answers after a sell-out, and in the same run the ceilings: HTTP on /healthz
+# with the same tool and connections (plain wrk, and through the same wrk
+# script as the grabs, so wrk spends the same per request), and
+# redis-benchmark running the same grab script with the same connections.
 #
 #   benches/http/run.sh [connections] [seconds]      (default 64 10)
 #   TG_BIN=/path/to/ticketgrab benches/http/run.sh  (another build, e.g. an older commit)
 #   TG_PERF=/tmp/prof TG_BIN=target/profiling/ticketgrab benches/http/run.sh
-#                                    (also a perf profile of the server per phase)
+#                                    (also a perf profile of the server per phase;
+#                                     TG_PERF_ARGS="--call-graph dwarf" for perf's options)
 #
 # Needs: redis-server, redis-benchmark (redis-tools), wrk, python3.
 set -euo pipefail
