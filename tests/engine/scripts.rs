@@ -213,7 +213,12 @@ async fn event_with_one_ticket(h: &Harness, hold_ms: i64) -> Code {
     let mut event = open_event("e", &[("p", 10)]);
     event.hold_ms = hold_ms;
     h.engine.create_event(&event).await.unwrap();
-    let member = h.engine.member(&card(1));
+    grab_on_e(h, 1).await.unwrap().reservation.code
+}
+
+/// Card `n`'s grab of one seat in pool `p` of event `e`, from the app.
+async fn grab_on_e(h: &Harness, n: u64) -> Result<ticketgrab::store::Grabbed, Error> {
+    let member = h.engine.member(&card(n));
     let org = OrgPath::parse("bj").unwrap();
     let input = Grab {
         event: &event_id("e"),
@@ -223,7 +228,7 @@ async fn event_with_one_ticket(h: &Harness, hold_ms: i64) -> Code {
         seats: 1,
         channel: Channel::App,
     };
-    h.engine.grab(&input).await.unwrap().reservation.code
+    h.engine.grab(&input).await
 }
 
 #[tokio::test]
@@ -290,17 +295,7 @@ async fn scripts_flushed_from_redis_are_loaded_again_by_the_next_call() {
     let mut conn = h.redis.as_ref().unwrap().conn();
     let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut conn).unwrap();
     // Every kind of call after the flush: a change (grab) and a read.
-    let member = h.engine.member(&card(2));
-    let org = OrgPath::parse("bj").unwrap();
-    let input = Grab {
-        event: &event_id("e"),
-        member: &member,
-        org: Some(&org),
-        choices: &[pool_id("p")],
-        seats: 1,
-        channel: Channel::App,
-    };
-    assert!(h.engine.grab(&input).await.unwrap().new);
+    assert!(grab_on_e(&h, 2).await.unwrap().new);
     let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut conn).unwrap();
     assert_eq!(
         h.engine.event(&event_id("e")).await.unwrap().pools[0].remaining,
