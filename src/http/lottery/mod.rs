@@ -116,30 +116,24 @@ pub async fn mine(
     let key = &auth.member.key;
     let entry = s.engine.entry(&id, key).await?.ok_or(ApiError::NotFound)?;
     let mut dto = EntryDto::new(&id, &entry);
-    match (entry.rank, &entry.won) {
-        (Some(_), Some(_)) => {
-            let find = Find::Member(key.clone());
-            dto.reservation = s
-                .engine
-                .store()
-                .lookup(&id, &find)
-                .await?
-                .map(|r| ReservationDto::from(&r));
-        }
+    // A winner holds a ticket; so does a loser no longer on the list, served
+    // from it since the draw.
+    let has_ticket = match (entry.rank, &entry.won) {
+        (Some(_), Some(_)) => true,
         (Some(_), None) => {
             dto.waiting = s.engine.waiting(&id, key).await?.map(|w| (&w).into());
-            if dto.waiting.is_none() {
-                // Served from the list since the draw: their ticket.
-                let find = Find::Member(key.clone());
-                dto.reservation = s
-                    .engine
-                    .store()
-                    .lookup(&id, &find)
-                    .await?
-                    .map(|r| ReservationDto::from(&r));
-            }
+            dto.waiting.is_none()
         }
-        (None, _) => {}
+        (None, _) => false,
+    };
+    if has_ticket {
+        let find = Find::Member(key.clone());
+        dto.reservation = s
+            .engine
+            .store()
+            .lookup(&id, &find)
+            .await?
+            .map(|r| ReservationDto::from(&r));
     }
     Ok(Json(dto))
 }
