@@ -26,7 +26,11 @@ create=$(redis-cli -p "$port" SCRIPT LOAD "$($bin lua create)")
 grab=$(redis-cli -p "$port" SCRIPT LOAD "$($bin lua grab)")
 keys=(tg:{rb}:meta tg:{rb}:stock tg:{rb}:total tg:{rb}:cnt tg:{rb}:res tg:{rb}:member tg:{rb}:log tg:{rb}:holds tg:{rb}:pays tg:{rb}:waitq)
 now=$(date +%s%3N)
-redis-cli -p "$port" EVALSHA "$create" "${#keys[@]}" "${keys[@]}" bench bj $((now - 1000)) $((now + 86400000)) 0 1 0 p pool 10000000 >/dev/null
+# ARGV of create.lua: title, org, opens, closes, price, max_seats, hold_ms, no
+# ticket details (0 pairs), then the pool. The answer must be "ok": an event
+# that is not there would measure the unknown_event refusal, not a grab.
+created=$(redis-cli -p "$port" EVALSHA "$create" "${#keys[@]}" "${keys[@]}" bench bj $((now - 1000)) $((now + 86400000)) 0 1 0 0 p pool 10000000 | head -n 1)
+[ "$created" = ok ] || { echo "create.lua answered $created" >&2; exit 1; }
 
 for c in "${clients[@]}"; do
   echo "== redis-benchmark EVALSHA grab, $c connections, unpipelined"

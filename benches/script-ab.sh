@@ -19,7 +19,10 @@ keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res 
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua create)")
 for e in new old; do
   # shellcheck disable=SC2046
-  redis-cli -p "$port" EVALSHA "$create" 10 $(keys $e) t bj 0 9999999999999 0 1 0 p P 10000000 >/dev/null
+  # ARGV of create.lua: title, org, opens, closes, price, max_seats, hold_ms,
+  # no ticket details (0 pairs), the pool. Anything but "ok" would measure a refusal.
+  created=$(redis-cli -p "$port" EVALSHA "$create" 10 $(keys $e) t bj 0 9999999999999 0 1 0 0 p P 10000000 | head -n 1)
+  [ "$created" = ok ] || { echo "create.lua answered $created" >&2; exit 1; }
 done
 sha_new=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua grab)")
 sha_old=$(redis-cli -p "$port" SCRIPT LOAD "$("$old" lua grab)")
@@ -39,4 +42,10 @@ for round in $(seq "$rounds"); do
     t1=$(ticks)
     echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs"
   done
+done
+# Every call must have been a grab that sold (a few random repeats are retries).
+for e in new old; do
+  taken=$((10000000 - $(redis-cli -p "$port" HGET "tg:{$e}:stock" p)))
+  echo "== $e: $taken tickets taken"
+  [ "$taken" -ge $((rounds * calls * 99 / 100)) ] || { echo "the $e script did not sell: a refusal was measured" >&2; exit 1; }
 done

@@ -22,6 +22,7 @@ macro_rules! conformance {
 
 mod concurrency;
 mod conformance;
+mod connection;
 mod differential;
 mod durable;
 mod lottery;

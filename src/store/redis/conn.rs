@@ -7,8 +7,9 @@ use deadpool_redis::{PoolConfig, Runtime, Timeouts};
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
-use redis::{Cmd, Pipeline, RedisFuture, Value};
+use redis::{Cmd, IntoConnectionInfo, Pipeline, RedisFuture, Value};
 
+use super::wire::Wire;
 use crate::error::Error;
 
 /// Where Redis is.
@@ -20,10 +21,13 @@ pub enum RedisTarget {
     Cluster(Vec<String>),
 }
 
-/// A connection to either kind of deployment. Both kinds are multiplexed:
+/// A connection to either kind of deployment. All kinds are multiplexed:
 /// one connection carries any number of concurrent requests.
 #[derive(Clone)]
 pub enum Conn {
+    /// One Redis over plain TCP: our own connection (`wire.rs`).
+    Wire(Wire),
+    /// One Redis over TLS or a unix socket: redis-rs's.
     Single(MultiplexedConnection),
     Cluster(ClusterConnection),
 }
@@ -38,6 +42,7 @@ impl Conn {
         key: &str,
     ) -> redis::RedisResult<Vec<Value>> {
         match self {
+            Self::Wire(c) => pipe.query_async(c).await,
             Self::Single(c) => pipe.query_async(c).await,
             Self::Cluster(c) => {
                 let route =
@@ -51,6 +56,7 @@ impl Conn {
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
+            Self::Wire(c) => c.req_packed_command(cmd),
             Self::Single(c) => c.req_packed_command(cmd),
             Self::Cluster(c) => c.req_packed_command(cmd),
         }
@@ -63,6 +69,7 @@ impl ConnectionLike for Conn {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
+            Self::Wire(c) => c.req_packed_commands(pipeline, offset, count),
             Self::Single(c) => c.req_packed_commands(pipeline, offset, count),
             Self::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
         }
@@ -70,14 +77,21 @@ impl ConnectionLike for Conn {
 
     fn get_db(&self) -> i64 {
         match self {
+            Self::Wire(c) => c.get_db(),
             Self::Single(c) => c.get_db(),
             Self::Cluster(c) => c.get_db(),
         }
     }
 }
 
-/// The deadpool-redis pool of either kind, used only to open connections.
+/// How connections are opened: our own for one Redis over plain TCP, else
+/// the deadpool-redis pool of either kind (used only to open connections).
 enum Factory {
+    Wire {
+        host: String,
+        port: u16,
+        settings: redis::RedisConnectionInfo,
+    },
     Single(deadpool_redis::Pool),
     Cluster(deadpool_redis::cluster::Pool),
 }
@@ -86,6 +100,15 @@ impl Factory {
     async fn open(&self, timeout: Duration) -> Result<Conn, Error> {
         let unavailable = |e: deadpool_redis::PoolError| Error::Unavailable(e.to_string());
         Ok(match self {
+            Self::Wire {
+                host,
+                port,
+                settings,
+            } => Conn::Wire(
+                Wire::connect(host, *port, settings, timeout)
+                    .await
+                    .map_err(|e| Error::Unavailable(e.to_string()))?,
+            ),
             Self::Single(pool) => {
                 let mut conn =
                     deadpool_redis::Connection::take(pool.get().await.map_err(unavailable)?);
@@ -134,12 +157,21 @@ impl Connections {
         let bad = |e: &dyn std::fmt::Display| Error::invalid(format!("redis configuration: {e}"));
         let factory = match target {
             RedisTarget::Single(url) => {
-                let mut cfg = deadpool_redis::Config::from_url(url.clone());
-                cfg.pool = Some(pool_config);
-                Factory::Single(
-                    cfg.create_pool(Some(Runtime::Tokio1))
-                        .map_err(|e| bad(&e))?,
-                )
+                let info = url.as_str().into_connection_info().map_err(|e| bad(&e))?;
+                if let redis::ConnectionAddr::Tcp(host, port) = info.addr() {
+                    Factory::Wire {
+                        host: host.clone(),
+                        port: *port,
+                        settings: info.redis_settings().clone(),
+                    }
+                } else {
+                    let mut cfg = deadpool_redis::Config::from_url(url.clone());
+                    cfg.pool = Some(pool_config);
+                    Factory::Single(
+                        cfg.create_pool(Some(Runtime::Tokio1))
+                            .map_err(|e| bad(&e))?,
+                    )
+                }
             }
             RedisTarget::Cluster(urls) => {
                 let mut cfg = deadpool_redis::cluster::Config::from_urls(urls.clone());

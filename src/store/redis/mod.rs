@@ -1,7 +1,8 @@
 //! The Redis store: every state change is one Lua script call (one round trip),
 //! over a few shared multiplexed connections to one Redis or a Redis Cluster.
 //!
-//! - `conn.rs`: the connection of either kind, and the shared slots.
+//! - `conn.rs`: the connection of either kind, and the shared slots;
+//!   `wire.rs` and `resp.rs`: our own connection to one Redis over TCP.
 //! - `reply.rs`: turning script replies into outcomes and domain values.
 //! - `ops.rs`: the `Store` interface, one method per script (`waiting.rs`:
 //!   the waiting list's and the no-show release's).
@@ -13,8 +14,10 @@ mod lottery;
 mod lottery_meta;
 mod ops;
 mod reply;
+mod resp;
 mod snapshot;
 mod waiting;
+mod wire;
 
 use std::time::Duration;
 
