@@ -26,6 +26,8 @@ use redis::{Script, Value};
 use self::conn::Connections;
 pub use self::conn::RedisTarget;
 use self::reply::{list, outcome, parse_view, text, texts};
+/// The store's own connection, public for `benches/client.rs`.
+pub use self::wire::Wire;
 use super::keys::{EVENT_KEYS, event_keys, write_key};
 use super::scripts::SCRIPTS;
 use crate::domain::{EventId, EventView};

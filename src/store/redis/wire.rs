@@ -191,6 +191,9 @@ async fn drive(stream: TcpStream, mut queue: mpsc::UnboundedReceiver<Request>) {
         tokio::select! {
             request = queue.recv() => {
                 let Some(mut request) = request else { return };
+                // Let the callers woken by the last replies queue theirs too:
+                // fewer, larger writes for Redis to read.
+                tokio::task::yield_now().await;
                 loop {
                     out.append(&mut request.bytes);
                     waiting.push_back(InFlight {
