@@ -2,7 +2,8 @@
 //! every call (the hot path is a grab: one `EVALSHA`).
 //!
 //! One task owns the socket. Callers hand it a packed command and a oneshot;
-//! it writes all the commands waiting at that moment in one write, reads the
+//! it yields once (so the callers just woken by replies queue theirs too),
+//! writes all the commands waiting at that moment in one write, reads the
 //! replies in order and hands each to its caller. It does what the store
 //! needs and no more: no RESP3, no pub/sub, no MULTI/EXEC, no TLS or unix
 //! sockets (those URLs keep redis-rs's multiplexed connection, `conn.rs`).
