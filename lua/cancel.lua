@@ -39,8 +39,8 @@ else
   r.cancelled = int(now)
   redis.call('HSET', RES, code, encode(r))
   redis.call('HINCRBY', STOCK, r.pool, seats)
-  redis.call('HINCRBY', CNT, from .. ':' .. r.pool, -seats)
-  redis.call('HINCRBY', CNT, 'cancelled:' .. r.pool, seats)
+  count_seats(from, r.pool, -seats)
+  count_seats('cancelled', r.pool, seats)
   if from == 'held' then redis.call('ZREM', HOLDS, code) end
   redis.call('XADD', LOG, '*', 'op', 'cancelled', 'code', code, 'pool', r.pool,
              'member', member, 'seats', r.seats, 'at', int(now))

@@ -44,7 +44,7 @@ for i = first_pool, #ARGV, 3 do
   local pool, total = ARGV[i], ARGV[i + 2]
   redis.call('HSET', STOCK, pool, total)
   redis.call('HSET', TOTAL, pool, total)
-  redis.call('HSET', CNT, 'held:' .. pool, 0, 'active:' .. pool, 0, 'redeemed:' .. pool, 0,
+  redis.call('HSET', CNT, 'held:' .. pool, 0, 'redeemed:' .. pool, 0,
              'cancelled:' .. pool, 0, 'expired:' .. pool, 0, 'no_show:' .. pool, 0)
   redis.call('XADD', LOG, '*', 'op', 'created', 'pool', pool, 'delta', total, 'at', int(now))
 end

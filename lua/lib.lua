@@ -9,8 +9,11 @@
 --                           pools (comma list), ptitle:<pool>, ptotal:<pool> (at creation)
 --   2 tg:{E}:stock   hash   pool -> unsold seats
 --   3 tg:{E}:total   hash   pool -> live total in seats (creation + restocks)
---   4 tg:{E}:cnt     hash   held:<pool>, active:<pool>, redeemed:<pool>, cancelled:<pool>,
---                           expired:<pool> -> seats (held/expired absent before holds: 0)
+--   4 tg:{E}:cnt     hash   held:<pool>, redeemed:<pool>, cancelled:<pool>, expired:<pool>,
+--                           no_show:<pool> -> seats in that status (held/expired absent
+--                           before holds: 0). Not active: a pool's active seats are what the
+--                           others leave, total - stock - held - redeemed (`count_seats`);
+--                           an active:<pool> written by an older build is not read
 --   5 tg:{E}:res     hash   code -> record "pool|status|channel|member|card|created|
 --                           redeemed|cancelled|seats|pay_by"; status held, active, redeemed,
 --                           cancelled or expired; cancelled is also when a hold expired
@@ -105,6 +108,16 @@ end
 local function encode(r)
   return table.concat({ r.pool, r.status, r.channel, r.member, r.card,
                         r.created, r.redeemed, r.cancelled, r.seats, r.pay_by }, '|')
+end
+
+-- Adds `seats` (negative: takes them) to the seats in `status` of `pool`. Active
+-- seats are not counted: they are what the other statuses leave of a pool's
+-- seats out of stock, total - stock - held - redeemed, which read.lua works
+-- out. So taking an active ticket (the plain grab, the hot path) writes no
+-- counter and need not check CNT's type, and every status change of an active
+-- ticket writes one counter, not two. Writes: only after the caller's checks.
+local function count_seats(status, pool, seats)
+  if status ~= 'active' then redis.call('HINCRBY', CNT, status .. ':' .. pool, seats) end
 end
 
 -- A held reservation `r` (decoded) is past its pay_by at `now`.
@@ -212,7 +225,7 @@ local function serve_waiting(pool, now)
         local code = free_code(w.code)
         drop_waiting(member, w, 'assigned', now)
         redis.call('HINCRBY', STOCK, take, -seats)
-        redis.call('HINCRBY', CNT, status .. ':' .. take, seats)
+        count_seats(status, take, seats)
         redis.call('HSET', RES, code, encode({ pool = take, status = status, channel = w.channel,
           member = member, card = w.card, created = int(now), redeemed = '', cancelled = '',
           seats = w.seats, pay_by = pay_by }))
@@ -237,8 +250,8 @@ local function expire_hold(code, r, now)
   r.cancelled = int(now)
   redis.call('HSET', RES, code, encode(r))
   redis.call('HINCRBY', STOCK, r.pool, seats)
-  redis.call('HINCRBY', CNT, 'held:' .. r.pool, -seats)
-  redis.call('HINCRBY', CNT, 'expired:' .. r.pool, seats)
+  count_seats('held', r.pool, -seats)
+  count_seats('expired', r.pool, seats)
   redis.call('ZREM', HOLDS, code)
   redis.call('XADD', LOG, '*', 'op', 'expired', 'code', code, 'pool', r.pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))

@@ -240,7 +240,7 @@ if action == 'write' then
       if hold_ms > 0 and channel == 'app' then status, pay_by = 'held', int(now + hold_ms) end
       redis.call('HSET', MEMBER, 'e:' .. member, ranked, member, code)
       redis.call('HINCRBY', STOCK, won, -tonumber(seats))
-      redis.call('HINCRBY', CNT, status .. ':' .. won, tonumber(seats))
+      count_seats(status, won, tonumber(seats))
       redis.call('HSET', RES, code, encode({ pool = won, status = status, channel = channel,
         member = member, card = card, created = at, redeemed = '', cancelled = '',
         seats = seats, pay_by = pay_by }))

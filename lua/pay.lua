@@ -59,8 +59,8 @@ if outcome == 'paid' then
   else
     redis.call('ZREM', HOLDS, code)
   end
-  redis.call('HINCRBY', CNT, from .. ':' .. r.pool, -seats)
-  redis.call('HINCRBY', CNT, 'active:' .. r.pool, seats)
+  count_seats(from, r.pool, -seats)
+  count_seats('active', r.pool, seats)
   redis.call('XADD', LOG, '*', 'op', 'paid', 'code', code, 'pool', r.pool, 'member', r.member,
              'seats', r.seats, 'payment', payment, 'amount', amount, 'late', late and '1' or '0',
              'at', int(now))

@@ -20,18 +20,47 @@
 -- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log stats
 
 if redis.call('EXISTS', META) == 0 then return {} end
-local cnt = redis.call('HGETALL', CNT)
+local stock, total = redis.call('HGETALL', STOCK), redis.call('HGETALL', TOTAL)
+local function map_of(flat)
+  local m = {}
+  for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end
+  return m
+end
+-- The counters, and each pool's active seats, which are not counted but what
+-- the rest leaves (lib.lua `count_seats`): total - stock - held - redeemed.
+-- An active:<pool> that an older build wrote is left out.
+local cnt, counted = {}, map_of(redis.call('HGETALL', CNT))
+for field, n in pairs(counted) do
+  if string.sub(field, 1, 7) ~= 'active:' then
+    cnt[#cnt + 1] = field
+    cnt[#cnt + 1] = n
+  end
+end
+local pools = redis.call('HGET', META, 'pools') or ''
+local in_stock, totals = map_of(stock), map_of(total)
+local function seats(v, what)
+  local n = tonumber(v or '0')
+  if not n then error({ err = 'TG_CORRUPT ' .. what .. ' is not a number' }) end
+  return n
+end
+for pool in string.gmatch(pools, '[^,]+') do
+  -- (A pool without stock or total is reported as corrupt by the reader.)
+  if in_stock[pool] and totals[pool] then
+    local active = seats(totals[pool], 'total:' .. pool) - seats(in_stock[pool], 'stock:' .. pool)
+      - seats(counted['held:' .. pool], 'held:' .. pool)
+      - seats(counted['redeemed:' .. pool], 'redeemed:' .. pool)
+    cnt[#cnt + 1] = 'active:' .. pool
+    cnt[#cnt + 1] = int(active)
+  end
+end
 -- The waiting list per pool (entries that rank it), as more counters.
 if redis.call('ZCARD', WAITQ) > 0 then
-  for pool in string.gmatch(redis.call('HGET', META, 'pools') or '', '[^,]+') do
+  for pool in string.gmatch(pools, '[^,]+') do
     cnt[#cnt + 1] = 'waiting:' .. pool
     cnt[#cnt + 1] = int(redis.call('ZLEXCOUNT', WAITQ, '[p|' .. pool .. '|', '(p|' .. pool .. '|~'))
   end
 end
-local out = {
-  redis.call('HGETALL', META), redis.call('HGETALL', STOCK), redis.call('HGETALL', TOTAL),
-  cnt, int(now_ms()),
-}
+local out = { redis.call('HGETALL', META), stock, total, cnt, int(now_ms()) }
 local what = ARGV[1]
 if what == 'waiting' then
   local entry = redis.call('HGET', MEMBER, 'w:' .. ARGV[2])

@@ -39,8 +39,8 @@ else
   r.status = 'redeemed'
   r.redeemed = int(now)
   redis.call('HSET', RES, code, encode(r))
-  redis.call('HINCRBY', CNT, 'active:' .. r.pool, -seats)
-  redis.call('HINCRBY', CNT, 'redeemed:' .. r.pool, seats)
+  count_seats('active', r.pool, -seats)
+  count_seats('redeemed', r.pool, seats)
   redis.call('XADD', LOG, '*', 'op', 'redeemed', 'code', code, 'pool', r.pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
 end

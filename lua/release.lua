@@ -46,8 +46,8 @@ for _, item in ipairs(released) do
 end
 if seats > 0 then
   redis.call('HINCRBY', STOCK, pool, seats)
-  redis.call('HINCRBY', CNT, 'active:' .. pool, -seats)
-  redis.call('HINCRBY', CNT, 'no_show:' .. pool, seats)
+  count_seats('active', pool, -seats)
+  count_seats('no_show', pool, seats)
   serve_waiting(pool, now)
 end
 return { 'ok', int(#released), int(seats) }

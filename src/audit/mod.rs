@@ -27,7 +27,8 @@ pub struct AuditReport {
 pub struct PoolAudit {
     #[serde(flatten)]
     pub stats: PoolStats,
-    /// `remaining + held + active + redeemed == total` and `remaining >= 0`.
+    /// `remaining >= 0`, and `remaining` + the seats of the pool's held,
+    /// active and redeemed reservations `== total`.
     pub balanced: bool,
 }
 
@@ -58,14 +59,27 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
     let mut violations = Vec::new();
     let mut pools = Vec::new();
 
-    // 1. Every pool balances, in seats: stock + held + active + redeemed == total,
-    //    stock >= 0.
+    // The reservations themselves, in seats per pool and status.
+    let mut recount: HashMap<&PoolId, Counts> = HashMap::new();
+    for r in &snap.reservations {
+        recount
+            .entry(&r.pool)
+            .or_default()
+            .add(r.status, i64::from(r.seats));
+    }
+
+    // 1. Every pool balances, in seats: stock + the seats of its held, active
+    //    and redeemed reservations == total, stock >= 0. The reservations, not
+    //    the counters: Redis does not count active seats but works them out
+    //    from the same sum (lua/lib.lua `count_seats`), so only the records
+    //    can tell a seat that left the stock without a ticket.
     for p in &snap.view.pools {
-        let balanced = p.remaining >= 0 && p.remaining + p.held + p.active + p.redeemed == p.total;
+        let c = recount.get(&p.id).copied().unwrap_or_default();
+        let balanced = p.remaining >= 0 && p.remaining + c.held + c.active + c.redeemed == p.total;
         if !balanced {
             violations.push(format!(
-                "pool {}: remaining {} + held {} + active {} + redeemed {} != total {}",
-                p.id, p.remaining, p.held, p.active, p.redeemed, p.total
+                "pool {}: remaining {} + held {} + active {} + redeemed {} (reservations) != total {}",
+                p.id, p.remaining, c.held, c.active, c.redeemed, p.total
             ));
         }
         pools.push(PoolAudit {
@@ -74,14 +88,7 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
         });
     }
 
-    // 2. The counters agree with the reservations themselves (their seats).
-    let mut recount: HashMap<&PoolId, Counts> = HashMap::new();
-    for r in &snap.reservations {
-        recount
-            .entry(&r.pool)
-            .or_default()
-            .add(r.status, i64::from(r.seats));
-    }
+    // 2. The counters agree with the reservations (their seats).
     for p in &snap.view.pools {
         let counted = recount.remove(&p.id).unwrap_or_default();
         let stored = Counts {

@@ -22,7 +22,12 @@ const WRITE_COMMANDS: &[&str] = &[
 
 /// The prelude's writing helpers: each a whole change of its own (or part of
 /// the caller's, after its checks), called only after `-- writes`.
-const WRITING_HELPERS: &[&str] = &["expire_hold", "serve_waiting", "drop_waiting"];
+const WRITING_HELPERS: &[&str] = &[
+    "expire_hold",
+    "serve_waiting",
+    "drop_waiting",
+    "count_seats",
+];
 
 fn calls_helper(lua: &str) -> Option<&'static str> {
     WRITING_HELPERS
@@ -107,13 +112,13 @@ fn check_section(name: &str, head: &str, body: &str) {
         );
         // Every key's type is checked before the first write: all ten by
         // guard_types(), or (grab.lua, the hot path) the keys it reads by the
-        // reads themselves (`checked`) and the others by guard_types(KEY, ...).
-        // The hot path checks the log by its first own write: a pcall whose
-        // failure returns before any other write of the grab.
+        // reads themselves (`checked`) and, when it writes others (a hold, the
+        // waiting list), those by guard_types(KEY, ...). The hot path checks
+        // the log by its first own write: a pcall whose failure returns before
+        // any other write of the grab.
         assert!(
             checks.contains("guard_types()")
                 || (checks.contains("checked(")
-                    && checks.contains("guard_types(CNT)")
                     && checks.contains("guard_types(CNT, LOG, HOLDS, PAYS, WAITQ)")
                     && writes.contains("logged = redis.pcall('XADD', LOG")),
             "{name} does not check key types"
@@ -467,4 +472,99 @@ async fn events_and_tickets_from_before_family_seats_hold_one_seat() {
     assert_eq!((view.pools[0].remaining, view.pools[0].cancelled), (9, 1));
     let report = h.engine.audit(&ev).await.unwrap();
     assert!(report.ok, "{:?}", report.violations);
+}
+
+/// Redis counts no active seats (lib.lua `count_seats`): they are what the
+/// rest leaves. An event from a build that counted them still has an
+/// `active:<pool>` field, which nothing updates any more; it is not read.
+#[tokio::test]
+async fn active_seats_are_worked_out_and_an_older_builds_counter_is_not_read() {
+    let h = redis();
+    event_with_one_ticket(&h, 0).await;
+    grab_on_e(&h, 2).await.unwrap();
+    let ev = event_id("e");
+    let [_, _, _, cnt, ..] = event_keys(&ev);
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let fields: Vec<String> = redis::cmd("HKEYS").arg(&cnt).query(&mut conn).unwrap();
+    assert!(
+        !fields.iter().any(|f| f.starts_with("active:")),
+        "{fields:?}"
+    );
+    // As an older build left it: a stale count.
+    let _: () = redis::cmd("HSET")
+        .arg(&cnt)
+        .arg("active:p")
+        .arg(7)
+        .query(&mut conn)
+        .unwrap();
+    let member = h.engine.member(&card(1));
+    let held = h
+        .engine
+        .reservation(&ev, &Find::Member(member.key.clone()))
+        .await
+        .unwrap();
+    h.engine
+        .redeem(&ev, &Find::Code(held.code.clone()))
+        .await
+        .unwrap();
+    let view = h.engine.event(&ev).await.unwrap();
+    let p = &view.pools[0];
+    assert_eq!((p.remaining, p.active, p.redeemed), (8, 1, 1));
+    let report = h.engine.audit(&ev).await.unwrap();
+    assert!(report.ok, "{:?}", report.violations);
+}
+
+/// The plain grab (a free sale, the hot path) checks only what it touches:
+/// with any key of the event broken it either refuses and writes nothing, or
+/// (a key it does not touch: the counters, the live totals, holds, payments,
+/// the waiting list) sells a whole ticket that the audit finds in order.
+#[tokio::test]
+async fn a_plain_grab_with_a_key_broken_refuses_untouched_or_sells_whole() {
+    let h = redis();
+    event_with_one_ticket(&h, 0).await;
+    let mut conn = h.redis.as_ref().unwrap().conn();
+    let untouched = [":cnt", ":total", ":holds", ":pays", ":waitq"];
+    for (n, key) in event_keys(&event_id("e")).into_iter().enumerate() {
+        let existed: bool = redis::cmd("EXISTS").arg(&key).query(&mut conn).unwrap();
+        if existed {
+            let _: () = redis::cmd("RENAME")
+                .arg(&key)
+                .arg("saved")
+                .query(&mut conn)
+                .unwrap();
+        }
+        let _: () = redis::cmd("SET")
+            .arg(&key)
+            .arg("not what you expect")
+            .query(&mut conn)
+            .unwrap();
+        let before = dump_all(&h);
+        let result = grab_on_e(&h, 100 + n as u64).await;
+        let sells = untouched.iter().any(|s| key.ends_with(s));
+        if sells {
+            assert!(result.as_ref().is_ok_and(|g| g.new), "{key}: {result:?}");
+        } else {
+            assert!(
+                matches!(&result, Err(Error::Corrupt(m)) if m.contains("TG_CORRUPT")),
+                "{key}: {result:?}"
+            );
+            assert_eq!(
+                dump_all(&h),
+                before,
+                "a refused grab wrote with {key} broken"
+            );
+        }
+        let _: () = redis::cmd("DEL").arg(&key).query(&mut conn).unwrap();
+        if existed {
+            let _: () = redis::cmd("RENAME")
+                .arg("saved")
+                .arg(&key)
+                .query(&mut conn)
+                .unwrap();
+        }
+    }
+    let report = h.engine.audit(&event_id("e")).await.unwrap();
+    assert!(report.ok, "{:?}", report.violations);
+    let view = h.engine.event(&event_id("e")).await.unwrap();
+    assert_eq!(view.pools[0].remaining, 10 - 1 - 5);
 }
