@@ -2,7 +2,8 @@
 # The grab script of two builds, alternately on one fresh Redis: redis-benchmark
 # with the same connections on two fresh 10,000,000-ticket events (created by
 # NEW_BIN's create script: ten keys; an older grab script ignores the ones it
-# does not know), and the Redis CPU (from /proc) per call.
+# does not know), and the Redis CPU (from /proc) per call, and of it the time
+# Redis spent inside EVALSHA (INFO commandstats: the script, not the network).
 #
 #   benches/script-ab.sh NEW_BIN OLD_BIN [rounds] [connections] [calls]
 #
@@ -35,12 +36,15 @@ echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs pe
 for round in $(seq "$rounds"); do
   for which in new old; do
     sha=$sha_new seats=$seats_new; [ $which = old ] && sha=$sha_old seats=$seats_old
+    redis-cli -p "$port" CONFIG RESETSTAT >/dev/null
     t0=$(ticks)
     # shellcheck disable=SC2046
     rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" 10 $(keys $which) \
       "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
     t1=$(ticks)
-    echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs"
+    # Redis's own time inside EVALSHA (the script and its calls, not the network).
+    inside=$(redis-cli -p "$port" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+    echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs, of which inside EVALSHA $inside µs"
   done
 done
 # Every call must have been a grab that sold (a few random repeats are retries).
