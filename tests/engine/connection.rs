@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use testkit::redis_server::RedisServer;
-use testkit::{card, event_id, open_event, pool_id};
-use ticketgrab::domain::{Channel, OrgPath};
-use ticketgrab::store::{Grab, RedisStore, RedisTarget, Store};
+use testkit::{card, event_id, open_event};
+use ticketgrab::store::{RedisStore, RedisTarget, Store};
 use ticketgrab::{Engine, Error};
 
 use super::keyer;
@@ -21,23 +20,12 @@ fn engine_on(url: String, connections: usize) -> Engine {
 }
 
 async fn grab(engine: &Engine, event: &str, n: u64) -> Result<ticketgrab::store::Grabbed, Error> {
-    let member = engine.member(&card(n));
-    let org = OrgPath::parse("bj").unwrap();
-    engine
-        .grab(&Grab {
-            event: &event_id(event),
-            member: &member,
-            org: Some(&org),
-            choices: &[pool_id("p")],
-            seats: 1,
-            channel: Channel::App,
-        })
-        .await
+    super::grab_one(engine, event, n, "bj").await
 }
 
-#[tokio::test]
-async fn the_password_and_the_database_of_the_url_are_used() {
-    let redis = RedisServer::start_as(
+/// A Redis that wants the password `s3cret` (of its `default` user).
+fn with_password() -> RedisServer {
+    RedisServer::start_as(
         &[
             "--save",
             "",
@@ -47,7 +35,12 @@ async fn the_password_and_the_database_of_the_url_are_used() {
             "s3cret",
         ],
         Some(("default", "s3cret")),
-    );
+    )
+}
+
+#[tokio::test]
+async fn the_password_and_the_database_of_the_url_are_used() {
+    let redis = with_password();
     // A password without a user name (the `default` user), and database 3.
     let engine = engine_on(format!("redis://:s3cret@127.0.0.1:{}/3", redis.port), 2);
     engine
@@ -65,17 +58,7 @@ async fn the_password_and_the_database_of_the_url_are_used() {
 
 #[tokio::test]
 async fn a_refused_login_is_unavailable_at_once_not_a_hang() {
-    let redis = RedisServer::start_as(
-        &[
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--requirepass",
-            "s3cret",
-        ],
-        Some(("default", "s3cret")),
-    );
+    let redis = with_password();
     let engine = engine_on(format!("redis://:wrong@127.0.0.1:{}", redis.port), 2);
     let started = Instant::now();
     let result = engine.create_event(&open_event("e", &[("p", 5)])).await;

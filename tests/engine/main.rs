@@ -100,6 +100,28 @@ pub fn cluster() -> Harness {
     Harness::new(cluster_store(&cluster), None, Some(cluster))
 }
 
+/// Card `n`'s grab of one seat in pool `p` of `event`, from the app, as a
+/// member of `org`.
+pub async fn grab_one(
+    engine: &Engine,
+    event: &str,
+    n: u64,
+    org: &str,
+) -> Result<ticketgrab::store::Grabbed, ticketgrab::Error> {
+    let member = engine.member(&testkit::card(n));
+    let org = ticketgrab::domain::OrgPath::parse(org).unwrap();
+    engine
+        .grab(&ticketgrab::store::Grab {
+            event: &testkit::event_id(event),
+            member: &member,
+            org: Some(&org),
+            choices: &[testkit::pool_id("p")],
+            seats: 1,
+            channel: ticketgrab::domain::Channel::App,
+        })
+        .await
+}
+
 /// A snapshot with its read time blanked, for before/after comparisons.
 pub fn state(mut snap: Snapshot) -> Snapshot {
     snap.view.server_time = Millis(0);

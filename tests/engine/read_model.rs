@@ -39,18 +39,7 @@ impl Front {
     }
 
     async fn grab(&self, event: &str, n: u64, org: &str) -> Result<Grabbed, Error> {
-        let member = self.engine.member(&card(n));
-        let org = OrgPath::parse(org).unwrap();
-        self.engine
-            .grab(&Grab {
-                event: &event_id(event),
-                member: &member,
-                org: Some(&org),
-                choices: &[pool_id("p")],
-                seats: 1,
-                channel: Channel::App,
-            })
-            .await
+        super::grab_one(&self.engine, event, n, org).await
     }
 }
 

@@ -223,17 +223,7 @@ async fn event_with_one_ticket(h: &Harness, hold_ms: i64) -> Code {
 
 /// Card `n`'s grab of one seat in pool `p` of event `e`, from the app.
 async fn grab_on_e(h: &Harness, n: u64) -> Result<ticketgrab::store::Grabbed, Error> {
-    let member = h.engine.member(&card(n));
-    let org = OrgPath::parse("bj").unwrap();
-    let input = Grab {
-        event: &event_id("e"),
-        member: &member,
-        org: Some(&org),
-        choices: &[pool_id("p")],
-        seats: 1,
-        channel: Channel::App,
-    };
-    h.engine.grab(&input).await
+    super::grab_one(&h.engine, "e", n, "bj").await
 }
 
 #[tokio::test]
@@ -245,21 +235,7 @@ async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
     let mut keys = event_keys(&event_id("e")).to_vec();
     keys.sort_by_key(|k| k.ends_with(":total"));
     for key in keys {
-        // Replace the key by a string, as a stray command or a bug elsewhere
-        // might (a key the event has not written yet is simply created).
-        let existed: bool = redis::cmd("EXISTS").arg(&key).query(&mut conn).unwrap();
-        if existed {
-            let _: () = redis::cmd("RENAME")
-                .arg(&key)
-                .arg("saved")
-                .query(&mut conn)
-                .unwrap();
-        }
-        let _: () = redis::cmd("SET")
-            .arg(&key)
-            .arg("not what you expect")
-            .query(&mut conn)
-            .unwrap();
+        let existed = break_key(&mut conn, &key);
         // A grab neither reads nor writes the live totals (the hot path
         // reads what it decides on): with them broken it still sells, whole.
         // Its ticket taken first, every change then answers from the rest.
@@ -279,18 +255,43 @@ async fn a_key_of_the_wrong_type_fails_every_script_before_any_write() {
             before,
             "a script wrote something with {key} broken"
         );
-        if existed {
-            let _: () = redis::cmd("RENAME")
-                .arg("saved")
-                .arg(&key)
-                .query(&mut conn)
-                .unwrap();
-        } else {
-            let _: () = redis::cmd("DEL").arg(&key).query(&mut conn).unwrap();
-        }
+        restore_key(&mut conn, &key, existed);
     }
     let report = h.engine.audit(&event_id("e")).await.unwrap();
     assert!(report.ok, "{:?}", report.violations);
+}
+
+/// Replaces `key` by a string, as a stray command or a bug elsewhere might (a
+/// key the event has not written yet is simply created); the key as it was
+/// is kept as `saved`. Whether it existed.
+fn break_key(conn: &mut redis::Connection, key: &str) -> bool {
+    let existed: bool = redis::cmd("EXISTS").arg(key).query(conn).unwrap();
+    if existed {
+        let _: () = redis::cmd("RENAME")
+            .arg(key)
+            .arg("saved")
+            .query(conn)
+            .unwrap();
+    }
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg("not what you expect")
+        .query(conn)
+        .unwrap();
+    existed
+}
+
+/// Puts back what `break_key` replaced.
+fn restore_key(conn: &mut redis::Connection, key: &str, existed: bool) {
+    if existed {
+        let _: () = redis::cmd("RENAME")
+            .arg("saved")
+            .arg(key)
+            .query(conn)
+            .unwrap();
+    } else {
+        let _: () = redis::cmd("DEL").arg(key).query(conn).unwrap();
+    }
 }
 
 #[tokio::test]
@@ -525,19 +526,7 @@ async fn a_plain_grab_with_a_key_broken_refuses_untouched_or_sells_whole() {
     let mut conn = h.redis.as_ref().unwrap().conn();
     let untouched = [":cnt", ":total", ":holds", ":pays", ":waitq"];
     for (n, key) in event_keys(&event_id("e")).into_iter().enumerate() {
-        let existed: bool = redis::cmd("EXISTS").arg(&key).query(&mut conn).unwrap();
-        if existed {
-            let _: () = redis::cmd("RENAME")
-                .arg(&key)
-                .arg("saved")
-                .query(&mut conn)
-                .unwrap();
-        }
-        let _: () = redis::cmd("SET")
-            .arg(&key)
-            .arg("not what you expect")
-            .query(&mut conn)
-            .unwrap();
+        let existed = break_key(&mut conn, &key);
         let before = dump_all(&h);
         let result = grab_on_e(&h, 100 + n as u64).await;
         let sells = untouched.iter().any(|s| key.ends_with(s));
@@ -554,14 +543,8 @@ async fn a_plain_grab_with_a_key_broken_refuses_untouched_or_sells_whole() {
                 "a refused grab wrote with {key} broken"
             );
         }
-        let _: () = redis::cmd("DEL").arg(&key).query(&mut conn).unwrap();
-        if existed {
-            let _: () = redis::cmd("RENAME")
-                .arg("saved")
-                .arg(&key)
-                .query(&mut conn)
-                .unwrap();
-        }
+        // A sold grab leaves the broken key as it was: a string.
+        restore_key(&mut conn, &key, existed);
     }
     let report = h.engine.audit(&event_id("e")).await.unwrap();
     assert!(report.ok, "{:?}", report.violations);
