@@ -159,4 +159,7 @@ impl Store for MeteredStore {
     async fn prepare(&self) -> Result<(), Error> {
         self.timed("prepare", self.inner.prepare()).await
     }
+    fn confirms_after_replication(&self) -> bool {
+        self.inner.confirms_after_replication()
+    }
 }

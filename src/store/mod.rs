@@ -283,6 +283,13 @@ pub trait Store: Send + Sync {
     /// Ready to take a change now: reachable and not out of memory. Cheap;
     /// /readyz calls it (at most once a second).
     async fn ping(&self) -> Result<(), Error>;
+    /// Whether a change is confirmed only once replicas hold it (Redis
+    /// `WAIT`). Then nobody may confirm a ticket from what was read of the
+    /// master: it can hold a ticket that no replica has yet, which a
+    /// failover loses (the read model asks the store instead).
+    fn confirms_after_replication(&self) -> bool {
+        false
+    }
     /// Once, at start: reachable, and whatever it loads up front loaded. A
     /// configured store that fails this stops the start.
     async fn prepare(&self) -> Result<(), Error> {

@@ -28,6 +28,7 @@ mod durable;
 mod lottery;
 mod lottery_differential;
 mod read_model;
+mod replicated;
 mod scripts;
 mod sweeper;
 mod waiting;

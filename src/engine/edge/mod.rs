@@ -25,7 +25,9 @@
 //! member's ticket it still counts the stock that ticket came from (unless
 //! that stock had itself just come back, also unseen).
 //!
-//! Any answer that takes a ticket always goes to the store.
+//! Any answer that takes a ticket always goes to the store; so does a
+//! holder's retry when the store confirms only what a replica holds
+//! (`--redis-wait-replicas`, see `Edge::answer`).
 
 mod model;
 
@@ -104,11 +106,22 @@ impl Edge {
     }
 
     /// The store's answer from memory, or `None`: ask the store.
+    ///
+    /// A holder's retry is answered from memory only when the store confirms
+    /// changes as it makes them. With `--redis-wait-replicas` the log read here
+    /// (from the master) may hold a ticket that no replica has yet: its grab
+    /// was answered 503, and confirming it now, from memory, would confirm a
+    /// ticket a failover can lose. The store answers such a retry after its
+    /// own `WAIT`.
     pub fn answer(&self, grab: &Grab<'_>) -> Option<Result<Grabbed, Error>> {
         let followed = self.followed(grab.event)?;
         followed.last_asked.store(self.stamp(), Ordering::Relaxed);
         let state = followed.state.read().unwrap_or_else(|p| p.into_inner());
-        state.current(Instant::now())?.answer(grab, Millis::now())
+        let answer = state.current(Instant::now())?.answer(grab, Millis::now())?;
+        if answer.is_ok() && self.store.confirms_after_replication() {
+            return None;
+        }
+        Some(answer)
     }
 
     /// The store answered a grab for `event`, so it exists: follow it from now on.

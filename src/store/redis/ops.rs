@@ -327,6 +327,10 @@ impl Store for RedisStore {
         })
         .await
     }
+
+    fn confirms_after_replication(&self) -> bool {
+        self.wait_replicas > 0
+    }
 }
 
 fn find_args(find: &Find) -> [&str; 2] {
