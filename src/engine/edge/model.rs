@@ -170,10 +170,7 @@ impl Model {
                 pool,
                 member,
                 seats,
-            } => {
-                self.add_stock(&pool, i64::from(seats));
-                self.set_ticket(&member, &code, Status::NoShow, at);
-            }
+            } => self.seats_back(&pool, seats, &member, &code, Status::NoShow, at),
             // Joining or leaving the list changes no stock and no ticket, nor
             // do a lottery's entries and the draw's own steps.
             LogOp::Waiting { .. }
@@ -189,10 +186,7 @@ impl Model {
                 pool,
                 member,
                 seats,
-            } => {
-                self.add_stock(&pool, i64::from(seats));
-                self.set_ticket(&member, &code, Status::Cancelled, at);
-            }
+            } => self.seats_back(&pool, seats, &member, &code, Status::Cancelled, at),
             LogOp::Redeemed { code, member, .. } => {
                 self.set_ticket(&member, &code, Status::Redeemed, at);
             }
@@ -214,15 +208,27 @@ impl Model {
                 pool,
                 member,
                 seats,
-            } => {
-                self.add_stock(&pool, i64::from(seats));
-                self.set_ticket(&member, &code, Status::Expired, at);
-            }
+            } => self.seats_back(&pool, seats, &member, &code, Status::Expired, at),
             LogOp::RefundDue { .. } => {}
             LogOp::Restocked { pool, delta } => self.add_stock(&pool, delta),
             LogOp::Status(status) => self.status = status,
         }
         self.pos = pos;
+    }
+
+    /// A ticket's seats come back to its pool, and the ticket is `status`
+    /// (cancelled, expired, no-show).
+    fn seats_back(
+        &mut self,
+        pool: &PoolId,
+        seats: u8,
+        member: &MemberKey,
+        code: &Code,
+        status: Status,
+        at: Millis,
+    ) {
+        self.add_stock(pool, i64::from(seats));
+        self.set_ticket(member, code, status, at);
     }
 
     fn add_stock(&mut self, pool: &PoolId, delta: i64) {
