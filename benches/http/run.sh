@@ -4,6 +4,10 @@
 # with the same tool and connections (plain wrk, and through the same wrk
 # script as the grabs, so wrk spends the same per request), and
 # redis-benchmark running the same grab script with the same connections.
+# Last, the yardstick: examples/bare_edge.rs, the least a front end can do
+# written the plain axum way (jsonwebtoken + card HMAC + a 409; and the same
+# with one EVALSHA of the grab script and a 201), measured the same way, and
+# the ratios of our server's CPU per answer to it.
 #
 #   benches/http/run.sh [connections] [seconds]      (default 64 10)
 #   TG_BIN=/path/to/ticketgrab benches/http/run.sh  (another build, e.g. an older commit)
@@ -31,6 +35,7 @@ until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
 
 # TG_BIN runs another build of the service (an A/B against an older commit).
 if [ -z "${TG_BIN:-}" ]; then cargo build --release -q; fi
+cargo build --release -q --example bare_edge
 bin=${TG_BIN:-target/release/ticketgrab}
 secret=bench-member-secret
 export TG_MEMBER_SECRET=$secret TG_STAFF_SECRET=bench-staff-secret TG_CARD_SECRET=bench-card-secret
@@ -43,20 +48,24 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 # Runs wrk with the given arguments and prints its figures, then the CPU the
 # server and Redis spent per answer during the run.
+# The server measured is $measured (default: ours); its CPU per answer and the
+# answers/s are left in $last_cpu and $last_rate.
 measured_wrk() {
-  local s0 r0 out n
-  s0=$(ticks $server_pid); r0=$(ticks $redis_pid)
+  local s0 r0 out n srv=${measured:-$server_pid}
+  s0=$(ticks $srv); r0=$(ticks $redis_pid)
   local perf_pid=""
   if [ -n "${TG_PERF:-}" ]; then
     mkdir -p "$TG_PERF"; phase=$((${phase:-0} + 1))
-    perf record ${TG_PERF_ARGS:--g} -o "$TG_PERF/phase$phase.data" -p $server_pid 2>/dev/null >/dev/null &
+    perf record ${TG_PERF_ARGS:--g} -o "$TG_PERF/phase$phase.data" -p $srv 2>/dev/null >/dev/null &
     perf_pid=$!
   fi
   out=$(wrk "$@")
   if [ -n "$perf_pid" ]; then kill -INT $perf_pid; wait $perf_pid || true; fi
   echo "$out" | grep -E 'Requests/sec|50%|90%|99%|status'
   n=$(echo "$out" | awk '/requests in/ {print $1}')
-  echo "   CPU per answer: server $(cpu_per $server_pid "$s0" "$n") µs, redis $(cpu_per $redis_pid "$r0" "$n") µs"
+  last_cpu=$(cpu_per $srv "$s0" "$n")
+  last_rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  echo "   CPU per answer: server $last_cpu µs, redis $(cpu_per $redis_pid "$r0" "$n") µs"
 }
 cpu_per() { # pid ticks_before answers
   python3 -c "print(f'{($(ticks $1) - $2) * 1e6 / $hz / $3:.1f}')"
@@ -73,17 +82,22 @@ create small 1000
 # Redis alone, for the ceiling: an event the server never sells, so no front
 # end follows its log while redis-benchmark grabs from it.
 create ceiling 10000000
+# The yardstick's grabs: an event our server never sells either.
+create bare 10000000
 python3 benches/http/tokens.py 400000 "$secret" 12351 bj/x >"$work/tokens.txt"
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%FT%TZ)"
 echo "== grabs through HTTP (distinct members, stock never runs out), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /api/v1/events/big/reservations p $threads
+ours_grab=$last_cpu
 echo "== sold-out answers (1,000 tickets, then everyone else), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads
+ours_sold=$last_cpu; ours_sold_rate=$last_rate
 echo "== ceiling: GET /healthz, $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$hport/healthz"
+ours_health=$last_cpu; ours_health_rate=$last_rate
 echo "== ceiling: GET /healthz through the grab script (same per-request work in wrk), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /healthz p $threads GET
@@ -97,3 +111,36 @@ redis-benchmark -p "$rport" -c "$conns" -n 300000 -r 2000000000 -q \
   EVALSHA "$grab" "${#keys[@]}" "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p |
   tr '\r' '\n' | tail -n 1 | sed 's/.* p: //'
 echo "   CPU per call: redis $(cpu_per $redis_pid "$r0" 300000) µs"
+
+# The yardstick, on the same machine in the same run.
+bare_bin=target/release/examples/bare_edge
+bport=$(free_port)
+$bare_bin 127.0.0.1:$bport >"$work/bare.log" 2>&1 &
+pids+=($!); measured=$!
+until curl -sf localhost:$bport/healthz >/dev/null; do sleep 0.05; done
+echo "== yardstick: bare axum sold-out (jsonwebtoken + card HMAC + 409), $conns connections, ${secs}s"
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$bport" \
+  -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads
+bare_sold=$last_cpu
+echo "== yardstick: bare axum GET /healthz, $conns connections, ${secs}s"
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$bport/healthz"
+bare_health=$last_cpu
+kill $measured; wait $measured 2>/dev/null || true
+mapfile -t bare_keys < <($bin keys bare)
+bport=$(free_port)
+$bare_bin 127.0.0.1:$bport redis://127.0.0.1:$rport "$grab" "${bare_keys[@]}" >"$work/bare.log" 2>&1 &
+pids+=($!); measured=$!
+until curl -sf localhost:$bport/healthz >/dev/null; do sleep 0.05; done
+echo "== yardstick: bare axum grab (jsonwebtoken + card HMAC + one EVALSHA + 201), $conns connections, ${secs}s"
+measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$bport" \
+  -- "$work/tokens.txt" /api/v1/events/bare/reservations p $threads
+bare_grab=$last_cpu
+python3 - "$ours_sold" "$bare_sold" "$ours_grab" "$bare_grab" "$ours_health" "$bare_health" "$ours_sold_rate" "$ours_health_rate" <<'EOF'
+import sys
+os_, bs, og, bg, oh, bh, osr, ohr = map(float, sys.argv[1:])
+print("== ratios in this run (server CPU per answer)")
+print(f"   sold-out: ours {os_:.1f} µs / bare {bs:.1f} µs = {os_ / bs:.2f}")
+print(f"   grab:     ours {og:.1f} µs / bare {bg:.1f} µs = {og / bg:.2f}")
+print(f"   /healthz: ours {oh:.1f} µs / bare {bh:.1f} µs = {oh / bh:.2f}")
+print(f"   sold-out answers/s / our /healthz answers/s = {osr / ohr:.2f}")
+EOF
