@@ -18,8 +18,10 @@ pub const CLOCK_MARGIN_MS: i64 = 500;
 /// Room made up front for an event's holders: one per ticket it sells, up to
 /// this many. Without it the map grows by doubling while a sale's grabs pour
 /// in, and each growth moves every holder (a profile of grabs put that at
-/// ~2 % of the server's CPU); a bigger sale grows past it as before.
-const HOLDERS_UP_FRONT: usize = 1 << 16;
+/// ~2 % of the server's CPU); a bigger sale grows past it as before. An
+/// entry is small (the reservation is boxed), so the room costs a few MiB
+/// at most per event followed.
+const HOLDERS_UP_FRONT: usize = 1 << 15;
 
 /// Member keys are HMACs under the server's secret, which no client can
 /// choose, so the faster foldhash is safe here (as in the memory store).
@@ -51,8 +53,10 @@ struct Held {
     pay_by: Option<Millis>,
     /// The whole reservation; `None` when the log entry that made it did not
     /// carry the card (entries older than the read model), and then a retry
-    /// of this member is asked of the store.
-    reservation: Option<Reservation>,
+    /// of this member is asked of the store. Boxed: the map's entries stay
+    /// small, so making room for them up front and moving them as the map
+    /// grows stay cheap.
+    reservation: Option<Box<Reservation>>,
 }
 
 impl Model {
@@ -74,7 +78,7 @@ impl Model {
                         code,
                         status: r.status,
                         pay_by: r.pay_by,
-                        reservation: Some(r),
+                        reservation: Some(Box::new(r)),
                     },
                 ))
             })
@@ -123,19 +127,21 @@ impl Model {
                 } else {
                     Status::Active
                 };
-                let reservation = card.map(|card| Reservation {
-                    event: self.event.clone(),
-                    code: code.clone(),
-                    pool,
-                    seats,
-                    status,
-                    channel,
-                    member: member.clone(),
-                    card,
-                    created_at: at,
-                    redeemed_at: None,
-                    cancelled_at: None,
-                    pay_by,
+                let reservation = card.map(|card| {
+                    Box::new(Reservation {
+                        event: self.event.clone(),
+                        code: code.clone(),
+                        pool,
+                        seats,
+                        status,
+                        channel,
+                        member: member.clone(),
+                        card,
+                        created_at: at,
+                        redeemed_at: None,
+                        cancelled_at: None,
+                        pay_by,
+                    })
                 });
                 let held = Held {
                     code,
@@ -299,7 +305,7 @@ impl Model {
             {
                 return None;
             }
-            let reservation = held.reservation.clone()?;
+            let reservation = held.reservation.as_deref().cloned()?;
             return Some(Ok(Grabbed {
                 reservation,
                 new: false,
