@@ -112,11 +112,15 @@ redis-benchmark -p "$rport" -c "$conns" -n 300000 -r 2000000000 -q \
 echo "   CPU per call: redis $(cpu_per $redis_pid "$r0" 300000) µs"
 
 # The yardstick, on the same machine in the same run.
-bare_bin=target/release/examples/bare_edge
-bport=$(free_port)
-$bare_bin 127.0.0.1:$bport >"$work/bare.log" 2>&1 &
-pids+=($!); measured=$!
-until curl -sf localhost:$bport/healthz >/dev/null; do sleep 0.05; done
+# start_bare [redis-url sha keys...]: starts it on a free port ($bport) and
+# makes it the server measured_wrk measures.
+start_bare() {
+  bport=$(free_port)
+  target/release/examples/bare_edge 127.0.0.1:$bport "$@" >"$work/bare.log" 2>&1 &
+  pids+=($!); measured=$!
+  until curl -sf localhost:$bport/healthz >/dev/null; do sleep 0.05; done
+}
+start_bare
 echo "== yardstick: bare axum sold-out (jsonwebtoken + card HMAC + 409), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$bport" \
   -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads
@@ -135,10 +139,7 @@ bare_create=$(redis-cli -p "$rport" SCRIPT LOAD "$($cur lua create)")
 created=$(redis-cli -p "$rport" EVALSHA "$bare_create" "${#bare_keys[@]}" "${bare_keys[@]}" bare bj \
   $(((now - 5) * 1000)) $(((now + 3600) * 1000)) 0 1 0 0 p pool 10000000 | head -n 1)
 [ "$created" = ok ] || { echo "create.lua answered $created" >&2; exit 1; }
-bport=$(free_port)
-$bare_bin 127.0.0.1:$bport redis://127.0.0.1:$rport "$bare_script" "${bare_keys[@]}" >"$work/bare.log" 2>&1 &
-pids+=($!); measured=$!
-until curl -sf localhost:$bport/healthz >/dev/null; do sleep 0.05; done
+start_bare redis://127.0.0.1:$rport "$bare_script" "${bare_keys[@]}"
 echo "== yardstick: bare axum grab (jsonwebtoken + card HMAC + one EVALSHA + 201), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$bport" \
   -- "$work/tokens.txt" /api/v1/events/bare/reservations p $threads
