@@ -91,6 +91,10 @@ async fn grab(
         return problem(StatusCode::BAD_REQUEST, "invalid_body");
     };
     let card = claims.claims.sub;
+    // A card is digits (the masking below slices it by bytes).
+    if card.len() < 8 || !card.bytes().all(|b| b.is_ascii_digit()) {
+        return problem(StatusCode::BAD_REQUEST, "invalid_card");
+    }
     let mut mac = bare.card_mac.clone();
     mac.update(card.as_bytes());
     let member = hex::encode(&mac.finalize().into_bytes()[..16]);
