@@ -4,7 +4,9 @@
 - creating an event: `opens_at` before `closes_at`, pool ids unique, and a
   free sale (`price_fen` 0) without a payment hold (`hold_minutes` > 0), no
   `starts_at` before `opens_at`; a lottery with `draw_at` (not before
-  `closes_at`) and `public_source`, a race with neither.
+  `closes_at`) and `public_source`, a race with neither;
+- a pool that belongs to the event: when a positive request names a demo
+  sale, its pools are that sale's (`pools_of_the_event` below).
 
 The OpenAPI document says both in words (src/http/contract.rs); these hooks
 let the fuzzer generate requests that follow them.
@@ -94,3 +96,47 @@ def filter_body(context, body):
         if len(ids) != len(set(map(str, ids))):
             return False
     return True
+
+
+# The demo sales' pools (src/demo.rs). The dictionaries in schemathesis.toml
+# draw events and pools independently, so most positive requests named a pool
+# of another sale and were refused 400 "the event has no such pool", which
+# no schema can state (an event's pools are its own data) and which kept the
+# fuzzer away from the sale's rules.
+DEMO_POOLS = {
+    "park-pass": ["pass"],
+    "cinema-5yuan": ["screening"],
+    "ice-carnival": ["entry"],
+    "kids-theatre": [f"show-{n}" for n in range(1, 9)],
+    "new-year-concert": ["dec-30", "dec-31"],
+    "umbrella": ["umbrella"],
+    "chaoyang-monthly": ["gift"],
+}
+
+
+def own_pool(pools, i):
+    return pools[i % len(pools)]
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    """pools_of_the_event: a positive request about a demo sale names its pools."""
+    mode = getattr(getattr(case.meta, "generation", None), "mode", None) if case.meta else None
+    if str(getattr(mode, "value", mode)) != "positive":
+        return
+    path = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+    body = case.body if isinstance(case.body, dict) else {}
+    event = path.get("event", body.get("event"))
+    pools = DEMO_POOLS.get(event) if isinstance(event, str) else None
+    if not pools:
+        return
+    if isinstance(path.get("pool"), str) and path["pool"] not in pools:
+        path["pool"] = own_pool(pools, len(path["pool"]))
+    if isinstance(body.get("pool"), str) and body["pool"] not in pools:
+        body["pool"] = own_pool(pools, len(body["pool"]))
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices):
+        # Ranked choices stay distinct (uniqueItems): at most the sale's pools.
+        body["choices"] = [c if c in pools else None for c in choices][: len(pools)]
+        left = [p for p in pools if p not in body["choices"]]
+        body["choices"] = [c if c is not None else left.pop(0) for c in body["choices"]]

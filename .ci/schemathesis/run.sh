@@ -21,7 +21,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 export TG_MEMBER_SECRET=schemathesis-member-secret TG_STAFF_SECRET=schemathesis-staff-secret
 export TG_CARD_SECRET=schemathesis-card-secret
 log=$(mktemp)
-"$bin" serve --listen "127.0.0.1:$port" --memory --demo --ip-rate 0 --member-rate 100000 --member-burst 100000 >"$log" 2>&1 &
+"$bin" serve --listen "127.0.0.1:$port" --memory --demo --demo-opens-in 0 --ip-rate 0 --member-rate 100000 --member-burst 100000 >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done

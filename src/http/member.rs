@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
-use crate::domain::Channel;
+use crate::domain::{Channel, Status};
 use crate::store::Find;
 use crate::store::Grab;
 
@@ -155,15 +155,24 @@ pub async fn my_reservation(
 }
 
 /// The ticket as a QR code to show at a station. It encodes `TG1:<event>:<code>`.
+/// A ticket given back (cancelled, its hold expired, released as a no-show)
+/// has none: a code on the member's screen would look like a ticket.
 #[utoipa::path(get, path = "/api/v1/me/reservations/{event}/{code}/qr.svg", tag = "member", security(("member" = [])),
     params(("event" = String, Path), ("code" = String, Path)),
-    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = super::dto::Problem)))]
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = super::dto::Problem),
+        (status = 409, description = "cancelled, hold_expired or no_show: the ticket was given back", body = super::dto::Problem)))]
 pub async fn qr(
     State(s): State<AppState>,
     auth: MemberAuth,
     Path((event, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let r = own_reservation(&s, &auth, &event, &code).await?;
+    match r.status {
+        Status::Cancelled => return Err(crate::Error::Cancelled(Box::new(r)).into()),
+        Status::Expired => return Err(crate::Error::HoldExpired(Box::new(r)).into()),
+        Status::NoShow => return Err(crate::Error::NoShow(Box::new(r)).into()),
+        Status::Held | Status::Active | Status::Redeemed => {}
+    }
     let payload = format!("TG1:{}:{}", r.event, r.code);
     let svg = qrcode::QrCode::new(payload.as_bytes())
         .map_err(|e| ApiError::BadRequest(e.to_string()))?

@@ -109,6 +109,20 @@ async fn a_cancelled_ticket_goes_back_and_its_holder_may_grab_again() {
     );
     let (_, event) = app.get("/api/v1/events/park", &me).await;
     assert_eq!(event["pools"][0]["remaining"], 400, "the ticket went back");
+    // Its record stays readable, but it has no QR code to show any more.
+    let (status, record) = app
+        .get(&format!("/api/v1/me/reservations/park/{code}"), &me)
+        .await;
+    assert_eq!(
+        (status, &record["status"]),
+        (StatusCode::OK, &json!("cancelled"))
+    );
+    assert_problem(
+        app.get(&format!("/api/v1/me/reservations/park/{code}/qr.svg"), &me)
+            .await,
+        StatusCode::CONFLICT,
+        "cancelled",
+    );
 
     let (status, second) = app.grab(&me, "park", json!({"pool": "pass"})).await;
     assert_eq!(status, StatusCode::CREATED);
