@@ -17,6 +17,7 @@ use governor::{Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
 use super::error::ApiError;
+use crate::domain::MemberKey;
 use crate::metrics::Metrics;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
@@ -65,8 +66,9 @@ impl<K: std::hash::Hash + Eq + Clone> KeyedLimit<K> {
 
 /// All limits of one process.
 pub struct Limits {
-    /// Grabs and cancels per member key.
-    pub member: KeyedLimit<String>,
+    /// Grabs and cancels per member key (kept inline: checking a member
+    /// allocates nothing).
+    pub member: KeyedLimit<MemberKey>,
     /// API requests per client IP.
     pub ip: KeyedLimit<IpAddr>,
     /// Proxies whose X-Forwarded-For is believed.
@@ -79,8 +81,8 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn member_check(&self, member_key: &str) -> Result<(), ApiError> {
-        self.member.check(&member_key.to_owned()).inspect_err(|_| {
+    pub fn member_check(&self, member_key: &MemberKey) -> Result<(), ApiError> {
+        self.member.check(member_key).inspect_err(|_| {
             self.metrics
                 .rate_limited
                 .with_label_values(&["member"])

@@ -76,7 +76,7 @@ pub async fn grab(
     let event = event_param(&event)?;
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
-    s.limits.member_check(auth.member.key.as_str())?;
+    s.limits.member_check(&auth.member.key)?;
     let input = Grab {
         event: &event,
         member: &auth.member,
@@ -201,7 +201,7 @@ pub async fn cancel(
     Path((event, code)): Path<(String, String)>,
 ) -> Result<Json<ReservationDto>, ApiError> {
     let (event, code) = (event_param(&event)?, code_param(&code)?);
-    s.limits.member_check(auth.member.key.as_str())?;
+    s.limits.member_check(&auth.member.key)?;
     let r = s.engine.cancel(&event, &auth.member.key, &code).await?;
     Ok(Json(ReservationDto::from(&r)))
 }

@@ -62,7 +62,7 @@ pub async fn issue(
     let seats = seats_param("seats", body.seats)?;
     let member = s.engine.member(&card_param(&body.card)?);
     let (event, _) = served_event(&s, &staff, &body.event).await?;
-    s.limits.member_check(member.key.as_str())?;
+    s.limits.member_check(&member.key)?;
     let input = Grab {
         event: &event,
         member: &member,

@@ -44,7 +44,7 @@ pub async fn join(
     let id = event_param(&event)?;
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
-    s.limits.member_check(auth.member.key.as_str())?;
+    s.limits.member_check(&auth.member.key)?;
     let req = Join {
         grab: Grab {
             event: &id,
@@ -93,7 +93,7 @@ pub async fn leave(
     Path(event): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = event_param(&event)?;
-    s.limits.member_check(auth.member.key.as_str())?;
+    s.limits.member_check(&auth.member.key)?;
     s.engine.leave_waiting(&id, &auth.member.key).await?;
     Ok(StatusCode::NO_CONTENT)
 }

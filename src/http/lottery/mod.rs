@@ -67,7 +67,7 @@ async fn enter_as(
 ) -> Result<Response, ApiError> {
     let choices = choices(body.0, body.1)?;
     let seats = seats_param("seats", body.2)?;
-    s.limits.member_check(member.key.as_str())?;
+    s.limits.member_check(&member.key)?;
     let req = Grab {
         event,
         member,
@@ -150,7 +150,7 @@ pub async fn withdraw(
     Path(event): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = event_param(&event)?;
-    s.limits.member_check(auth.member.key.as_str())?;
+    s.limits.member_check(&auth.member.key)?;
     s.engine.withdraw(&id, &auth.member.key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
