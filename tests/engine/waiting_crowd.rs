@@ -151,7 +151,10 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
     //    the members given their seats pay as their holds appear (as a
     //    member told by the app would), each within its own hold.
     let first: HashSet<&Code> = holds.iter().map(|(_, c)| c).collect();
-    let mut assigned: Vec<Code> = Vec::new();
+    // A set: each round asks it of up to 20,000 holds (a list made that
+    // quadratic, seconds per round in a debug build, and holds assigned
+    // meanwhile ran out before they were paid on a loaded CI machine).
+    let mut assigned: HashSet<Code> = HashSet::new();
     let mut late: Vec<PaymentOutcome> = Vec::new();
     loop {
         // The whole event is a big read on a loaded machine: a timeout
@@ -186,9 +189,13 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
         assigned.extend(new);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        late.iter().all(|o| *o == PaymentOutcome::Paid),
-        "assigned holds pay in time"
+    let unpaid = late.iter().filter(|o| **o != PaymentOutcome::Paid).count();
+    assert_eq!(
+        unpaid,
+        0,
+        "assigned holds pay in time ({} paid late or refused of {})",
+        unpaid,
+        late.len()
     );
     stop.store(true, Ordering::Relaxed);
     for s in sweepers {
