@@ -8,7 +8,7 @@
 //! [`Error::problem`]) the `code` of the problem document. A new outcome is
 //! added here, and only here, besides the script that produces it.
 
-use crate::domain::{Millis, Reservation, Waiting};
+use crate::domain::{Millis, Reservation, Status, Waiting};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -127,6 +127,19 @@ pub struct Problem {
 impl Error {
     pub fn invalid(msg: impl Into<String>) -> Self {
         Self::Invalid(msg.into())
+    }
+
+    /// The refusal for a ticket that was given back (cancelled, its hold
+    /// expired, released as a no-show), or `None` when it was not: such a
+    /// ticket can be neither cancelled, redeemed nor shown as a code.
+    pub fn given_back(r: &Reservation) -> Option<Self> {
+        let refusal = match r.status {
+            Status::Cancelled => Self::Cancelled,
+            Status::Expired => Self::HoldExpired,
+            Status::NoShow => Self::NoShow,
+            Status::Held | Status::Active | Status::Redeemed => return None,
+        };
+        Some(refusal(Box::new(r.clone())))
     }
 
     /// The outcome's one word.

@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
-use crate::domain::{Channel, Status};
+use crate::domain::Channel;
 use crate::store::Find;
 use crate::store::Grab;
 
@@ -167,11 +167,8 @@ pub async fn qr(
     Path((event, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let r = own_reservation(&s, &auth, &event, &code).await?;
-    match r.status {
-        Status::Cancelled => return Err(crate::Error::Cancelled(Box::new(r)).into()),
-        Status::Expired => return Err(crate::Error::HoldExpired(Box::new(r)).into()),
-        Status::NoShow => return Err(crate::Error::NoShow(Box::new(r)).into()),
-        Status::Held | Status::Active | Status::Redeemed => {}
+    if let Some(refused) = crate::Error::given_back(&r) {
+        return Err(refused.into());
     }
     let payload = format!("TG1:{}:{}", r.event, r.code);
     let svg = qrcode::QrCode::new(payload.as_bytes())

@@ -187,12 +187,11 @@ impl EventData {
             .get(code)
             .filter(|r| &r.member == member)
             .ok_or(Error::NotFound)?;
-        match r.status {
-            Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
-            Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
-            Status::Expired => return Err(Error::HoldExpired(Box::new(r.clone()))),
-            Status::NoShow => return Err(Error::NoShow(Box::new(r.clone()))),
-            Status::Active | Status::Held => {}
+        if let Some(refused) = Error::given_back(r) {
+            return Err(refused);
+        }
+        if r.status == Status::Redeemed {
+            return Err(Error::AlreadyRedeemed(Box::new(r.clone())));
         }
         let (pool, seats, from) = (r.pool.clone(), r.seats, r.status);
         let late = from == Status::Held && r.pay_by.is_some_and(|by| now >= by);
@@ -233,15 +232,15 @@ impl EventData {
     /// Mirrors lua/redeem.lua.
     pub(super) fn redeem(&mut self, find: &Find, now: Millis) -> Result<Reservation, Error> {
         let r = self.find(find).ok_or(Error::NotFound)?;
+        if let Some(refused) = Error::given_back(r) {
+            return Err(refused);
+        }
         match r.status {
             Status::Redeemed => return Err(Error::AlreadyRedeemed(Box::new(r.clone()))),
-            Status::Cancelled => return Err(Error::Cancelled(Box::new(r.clone()))),
-            Status::Expired => return Err(Error::HoldExpired(Box::new(r.clone()))),
-            Status::NoShow => return Err(Error::NoShow(Box::new(r.clone()))),
             Status::Held if r.pay_by.is_some_and(|by| now < by) => {
                 return Err(Error::NotPaid(Box::new(r.clone())));
             }
-            Status::Active | Status::Held => {}
+            _ => {}
         }
         let code = r.code.clone();
         // writes
