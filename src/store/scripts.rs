@@ -10,7 +10,7 @@ const LIB: &str = include_str!("../../lua/lib.lua");
 /// Each script: name, shebang flags, body.
 const FILES: [(&str, &str, &str); 12] = [
     ("create", "", include_str!("../../lua/create.lua")),
-    ("grab", "", include_str!("../../lua/grab.lua")),
+    ("grab", "", GRAB),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
     ("redeem", "", include_str!("../../lua/redeem.lua")),
     ("pay", "", include_str!("../../lua/pay.lua")),
@@ -27,11 +27,22 @@ const FILES: [(&str, &str, &str); 12] = [
     ),
 ];
 
+/// One grab: a script of its own, and the function `grabs` calls per grab.
+const GRAB: &str = include_str!("../../lua/grab.lua");
+/// The grabs of one call: grab.lua as the function `grab`, run per grab.
+const GRABS: &str = include_str!("../../lua/grabs.lua");
+
 /// The full source of the named script as Redis runs it: the shebang (so Redis
 /// checks memory before the script starts, not half-way), the prelude, the body.
 /// `ticketgrab lua <name>` prints it, so `redis-benchmark` can run exactly the
-/// script the service runs.
+/// script the service runs. `grabs` is grab.lua wrapped as a function
+/// (its ARGV a parameter) and called once per grab by grabs.lua.
 pub fn source(name: &str) -> Option<String> {
+    if name == "grabs" {
+        return Some(format!(
+            "#!lua\n{LIB}\nlocal function grab(ARGV)\n{GRAB}\nend\n\n{GRABS}"
+        ));
+    }
     FILES
         .iter()
         .find(|(n, _, _)| *n == name)
@@ -40,13 +51,15 @@ pub fn source(name: &str) -> Option<String> {
 
 /// Names of all scripts.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    FILES.iter().map(|(n, _, _)| *n)
+    FILES.iter().map(|(n, _, _)| *n).chain(["grabs"])
 }
 
 /// All scripts of the store, hashed once per process.
 pub struct Scripts {
     pub create: Script,
     pub grab: Script,
+    /// Several grabs of one event in one call (what the store runs).
+    pub grabs: Script,
     pub cancel: Script,
     pub redeem: Script,
     pub pay: Script,
@@ -66,6 +79,7 @@ fn load(name: &str) -> Script {
 pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     create: load("create"),
     grab: load("grab"),
+    grabs: load("grabs"),
     cancel: load("cancel"),
     redeem: load("redeem"),
     pay: load("pay"),

@@ -21,7 +21,7 @@ fn entry_of(member: &str, record: &str) -> Result<LotteryEntry, Error> {
 
 impl RedisStore {
     async fn lottery(&self, event: &EventId, args: &[&str]) -> Result<Vec<String>, Error> {
-        Ok(self.change(&SCRIPTS.lottery, event, args).await?.1)
+        Ok(self.calls.change(&SCRIPTS.lottery, event, args).await?.1)
     }
 
     pub(super) async fn enter_lottery(&self, req: &Grab<'_>) -> Result<Entered, Error> {
@@ -59,7 +59,7 @@ impl RedisStore {
         event: &EventId,
         member: &MemberKey,
     ) -> Result<Option<LotteryEntry>, Error> {
-        let (_, rest) = self.read(event, &["entry", member.as_str()]).await?;
+        let (_, rest) = self.calls.read(event, &["entry", member.as_str()]).await?;
         let found = texts(rest.into_iter().next().unwrap_or(redis::Value::Nil))?;
         match &found[..] {
             [] => Ok(None),
@@ -100,6 +100,7 @@ impl RedisStore {
     ) -> Result<(Vec<LotteryEntry>, u64), Error> {
         let key = event_keys(event)[5].clone();
         let (next, flat): (u64, Vec<String>) = self
+            .calls
             .query(
                 redis::cmd("HSCAN")
                     .arg(key)

@@ -6,8 +6,10 @@
 //! - `reply.rs`: turning script replies into outcomes and domain values.
 //! - `ops.rs`: the `Store` interface, one method per script (`waiting.rs`:
 //!   the waiting list's and the no-show release's).
+//! - `batch.rs`: the grabs of one event that arrive together, as one call.
 //! - here: the store and how it calls a script (timeouts, WAIT, reconnects).
 
+mod batch;
 mod conn;
 mod log;
 mod lottery;
@@ -19,6 +21,7 @@ mod snapshot;
 mod waiting;
 mod wire;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::{Script, Value};
@@ -34,6 +37,14 @@ use crate::domain::{EventId, EventView};
 use crate::error::Error;
 
 pub struct RedisStore {
+    /// How the store calls Redis, shared with the grabs' batches.
+    calls: Arc<Calls>,
+    /// The grabs waiting for their event's call (`batch.rs`).
+    grabs: batch::Grabs,
+}
+
+/// The connections and how a script is called on them.
+struct Calls {
     /// Shared connections to one Redis or to a cluster.
     connections: Connections,
     /// Upper bound of one store call, connecting included: a stalled Redis becomes
@@ -48,7 +59,12 @@ pub struct RedisStore {
 /// Every Redis failure as an engine error: corrupt data that a script refused
 /// to touch, or "not now" (503 with Retry-After) for anything else.
 fn store_error(e: redis::RedisError) -> Error {
-    let msg = e.to_string();
+    error_text(e.to_string())
+}
+
+/// [`store_error`] of an error's text (a grab's own error in a batch, which
+/// Redis answers inside the call's reply).
+fn error_text(msg: String) -> Error {
     if msg.contains("TG_CORRUPT") {
         Error::Corrupt(msg)
     } else {
@@ -68,10 +84,13 @@ impl RedisStore {
         call_timeout: Duration,
     ) -> Result<Self, Error> {
         Ok(Self {
-            connections: Connections::new(target, connections, call_timeout)?,
-            call_timeout,
-            wait_replicas: 0,
-            wait_timeout: Duration::ZERO,
+            calls: Arc::new(Calls {
+                connections: Connections::new(target, connections, call_timeout)?,
+                call_timeout,
+                wait_replicas: 0,
+                wait_timeout: Duration::ZERO,
+            }),
+            grabs: batch::Grabs::default(),
         })
     }
 
@@ -79,11 +98,14 @@ impl RedisStore {
     /// so a failover cannot lose a confirmed ticket. The script and the WAIT
     /// travel as one pipeline to the event's master: still one round trip.
     pub fn with_replica_wait(mut self, replicas: usize, timeout: Duration) -> Self {
-        self.wait_replicas = replicas;
-        self.wait_timeout = timeout;
+        let calls = Arc::get_mut(&mut self.calls).expect("set before the store is used");
+        calls.wait_replicas = replicas;
+        calls.wait_timeout = timeout;
         self
     }
+}
 
+impl Calls {
     /// Runs `call` on a shared connection within the call timeout. A failure of
     /// the connection itself (refused, dropped, timed out) retires the
     /// connections so the next calls reconnect; an error reply (out of memory,
@@ -158,12 +180,17 @@ impl RedisStore {
         event: &EventId,
         args: &[&str],
     ) -> Result<(String, Vec<String>), Error> {
-        let reply = if self.wait_replicas == 0 {
-            self.run(script, event, args).await?
+        outcome(event, texts(self.call(script, event, args).await?)?)
+    }
+
+    /// One script call that changes state: with the replicas' `WAIT` when the
+    /// store confirms changes only once replicas hold them.
+    async fn call(&self, script: &Script, event: &EventId, args: &[&str]) -> Result<Value, Error> {
+        if self.wait_replicas == 0 {
+            self.run(script, event, args).await
         } else {
-            self.run_replicated(script, event, args).await?
-        };
-        outcome(event, texts(reply)?)
+            self.run_replicated(script, event, args).await
+        }
     }
 
     /// `EVALSHA` + `WAIT` in one pipeline to the event's master; a change that

@@ -51,24 +51,26 @@ impl Store for RedisStore {
             ]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let created = self.change(&SCRIPTS.create, &event.id, &args).await;
+        let created = self.calls.change(&SCRIPTS.create, &event.id, &args).await;
         // The index is a global key, so it cannot be written by the event's script
         // in a cluster. Adding it after the script (also when the event exists)
         // heals a crash between the two steps on the next attempt.
         if matches!(created, Ok(_) | Err(Error::EventExists)) {
-            self.query::<()>(
-                redis::cmd("SADD")
-                    .arg(EVENT_INDEX)
-                    .arg(event.id.as_str())
-                    .to_owned(),
-            )
-            .await?;
+            self.calls
+                .query::<()>(
+                    redis::cmd("SADD")
+                        .arg(EVENT_INDEX)
+                        .arg(event.id.as_str())
+                        .to_owned(),
+                )
+                .await?;
         }
         created.map(|_| ())
     }
 
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
         let ids: Vec<String> = self
+            .calls
             .query(redis::cmd("SMEMBERS").arg(EVENT_INDEX).to_owned())
             .await?;
         ids.iter()
@@ -80,7 +82,7 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %id))]
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
-        Ok(self.read(id, &["stats"]).await?.0)
+        Ok(self.calls.read(id, &["stats"]).await?.0)
     }
 
     #[instrument(level = "debug", skip_all, fields(event = %req.event))]
@@ -95,7 +97,8 @@ impl Store for RedisStore {
             SEATS[usize::from(req.seats) - 1],
         ];
         args.extend(req.choices.iter().map(PoolId::as_str));
-        let (tag, fields) = self.change(&SCRIPTS.grab, req.event, &args).await?;
+        let args = args.into_iter().map(str::to_owned).collect();
+        let (tag, fields) = self.grabs.grab(&self.calls, req.event, args).await?;
         Ok(Grabbed {
             reservation: reservation(req.event, &fields)?,
             new: tag == "reserved",
@@ -110,6 +113,7 @@ impl Store for RedisStore {
         code: &Code,
     ) -> Result<Reservation, Error> {
         let (_, fields) = self
+            .calls
             .change(&SCRIPTS.cancel, event, &[code.as_str(), member.as_str()])
             .await?;
         reservation(event, &fields)
@@ -118,6 +122,7 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn redeem(&self, event: &EventId, find: &Find) -> Result<Reservation, Error> {
         let (_, fields) = self
+            .calls
             .change(&SCRIPTS.redeem, event, &find_args(find))
             .await?;
         reservation(event, &fields)
@@ -133,6 +138,7 @@ impl Store for RedisStore {
     ) -> Result<Payment, Error> {
         let amount = amount.to_string();
         let (_, fields) = self
+            .calls
             .change(&SCRIPTS.pay, event, &[code.as_str(), payment, &amount])
             .await?;
         let outcome = match fields.first().map(String::as_str) {
@@ -149,6 +155,7 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn expire_holds(&self, event: &EventId, max: usize) -> Result<usize, Error> {
         let (_, fields) = self
+            .calls
             .change(&SCRIPTS.expire, event, &[&max.to_string()])
             .await?;
         let n = fields.first().map(|n| int(n)).transpose()?.unwrap_or(0);
@@ -181,6 +188,7 @@ impl Store for RedisStore {
         delta: i64,
     ) -> Result<Restocked, Error> {
         let (_, fields) = self
+            .calls
             .change(
                 &SCRIPTS.restock,
                 event,
@@ -203,6 +211,7 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event, action = action.as_str()))]
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error> {
         let (_, fields) = self
+            .calls
             .change(&SCRIPTS.status, event, &[action.as_str()])
             .await?;
         SaleStatus::parse(fields.first().map_or("", String::as_str))
@@ -211,7 +220,7 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
         let [by, value] = find_args(find);
-        let (_, rest) = self.read(event, &["lookup", by, value]).await?;
+        let (_, rest) = self.calls.read(event, &["lookup", by, value]).await?;
         let found = texts(rest.into_iter().next().unwrap_or(Value::Nil))?;
         if found.is_empty() {
             Ok(None)
@@ -222,7 +231,7 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
-        let (_, rest) = self.read(event, &["rate"]).await?;
+        let (_, rest) = self.calls.read(event, &["rate"]).await?;
         texts(rest.into_iter().next().unwrap_or(Value::Nil))?
             .iter()
             .map(|n| {
@@ -234,7 +243,7 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
-        let (view, rest) = self.read(event, &["full"]).await?;
+        let (view, rest) = self.calls.read(event, &["full"]).await?;
         super::snapshot::snapshot_of(event, view, rest)
     }
 
@@ -253,7 +262,7 @@ impl Store for RedisStore {
             .arg("+")
             .arg("COUNT")
             .arg(max);
-        let reply: Value = self.query(cmd).await?;
+        let reply: Value = self.calls.query(cmd).await?;
         // Collected by hand: through `collect` into a `Result` the vector
         // has no size hint and grows by doubling (~1.5 % of a grab's CPU).
         let items = list(reply)?;
@@ -318,25 +327,27 @@ impl Store for RedisStore {
     }
 
     async fn ping(&self) -> Result<(), Error> {
-        self.with_conn(|mut conn| async move { READY.invoke_async::<_, ()>(&mut conn).await })
+        self.calls
+            .with_conn(|mut conn| async move { READY.invoke_async::<_, ()>(&mut conn).await })
             .await
     }
 
     /// Reachable, and every script loaded (once, at start; afterwards a
     /// NOSCRIPT after a Redis restart reloads the one script it names).
     async fn prepare(&self) -> Result<(), Error> {
-        self.with_conn(|mut conn| async move {
-            redis::cmd("PING").query_async::<()>(&mut conn).await?;
-            for script in SCRIPTS.all().into_iter().chain([&*READY]) {
-                script.load_async(&mut conn).await?;
-            }
-            Ok(())
-        })
-        .await
+        self.calls
+            .with_conn(|mut conn| async move {
+                redis::cmd("PING").query_async::<()>(&mut conn).await?;
+                for script in SCRIPTS.all().into_iter().chain([&*READY]) {
+                    script.load_async(&mut conn).await?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     fn confirms_after_replication(&self) -> bool {
-        self.wait_replicas > 0
+        self.calls.wait_replicas > 0
     }
 }
 

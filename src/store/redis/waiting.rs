@@ -27,12 +27,13 @@ impl RedisStore {
             &cutoff,
         ];
         args.extend(grab.choices.iter().map(PoolId::as_str));
-        let (_, fields) = self.change(&SCRIPTS.wait, grab.event, &args).await?;
+        let (_, fields) = self.calls.change(&SCRIPTS.wait, grab.event, &args).await?;
         waiting(&fields)
     }
 
     pub(super) async fn leave(&self, event: &EventId, member: &MemberKey) -> Result<(), Error> {
-        self.change(&SCRIPTS.wait, event, &["leave", member.as_str()])
+        self.calls
+            .change(&SCRIPTS.wait, event, &["leave", member.as_str()])
             .await
             .map(|_| ())
     }
@@ -42,7 +43,10 @@ impl RedisStore {
         event: &EventId,
         member: &MemberKey,
     ) -> Result<Option<Waiting>, Error> {
-        let (_, rest) = self.read(event, &["waiting", member.as_str()]).await?;
+        let (_, rest) = self
+            .calls
+            .read(event, &["waiting", member.as_str()])
+            .await?;
         let found = texts(rest.into_iter().next().unwrap_or(Value::Nil))?;
         if found.is_empty() {
             Ok(None)
@@ -53,6 +57,7 @@ impl RedisStore {
 
     pub(super) async fn release(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
         let (_, fields) = self
+            .calls
             .change(&SCRIPTS.release, event, &[pool.as_str()])
             .await?;
         match &fields[..] {
