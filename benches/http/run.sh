@@ -66,7 +66,12 @@ measured_wrk() {
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   last_cpu=$(cpu_per $srv "$s0" "$n")
   last_rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  last_n=$n
   echo "   CPU per answer: server $last_cpu µs, redis $(cpu_per $redis_pid "$r0" "$n") µs"
+}
+# Script calls Redis has served (EVALSHA), from INFO commandstats.
+evalsha_calls() {
+  redis-cli -p "$rport" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p'
 }
 cpu_per() { # pid ticks_before answers
   python3 -c "print(f'{($(ticks $1) - $2) * 1e6 / $hz / $3:.1f}')"
@@ -87,9 +92,13 @@ python3 benches/http/tokens.py 400000 "$secret" 12351 bj/x >"$work/tokens.txt"
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%FT%TZ)"
 echo "== grabs through HTTP (distinct members, stock never runs out), $conns connections, ${secs}s"
+calls0=$(evalsha_calls)
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /api/v1/events/big/reservations p $threads
 ours_grab=$last_cpu
+# The store sends the grabs that wait for their event's call together (an
+# older build: one call per grab).
+echo "   grabs per script call: $(python3 -c "print(f'{$last_n / max(1, $(evalsha_calls) - ${calls0:-0}):.2f}')")"
 echo "== sold-out answers (1,000 tickets, then everyone else), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads

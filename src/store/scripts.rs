@@ -58,7 +58,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub struct Scripts {
     pub create: Script,
     pub grab: Script,
-    /// Several grabs of one event in one call (what the store runs).
+    /// Several grabs of one event in one call (what the store sends for two
+    /// or more; one alone goes as `grab`).
     pub grabs: Script,
     pub cancel: Script,
     pub redeem: Script,
