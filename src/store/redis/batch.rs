@@ -5,11 +5,12 @@
 //! script with the grab's ten keys costs ~17.5 µs of Redis CPU, the grab ~55,
 //! BENCHMARKS.md §15). At the opening minute grabs for one event arrive by
 //! the thousand, so each event has a lane: a task that sends one `grabs.lua`
-//! call with every grab that is waiting, and while that call is out collects
-//! the next ones (group commit). A grab that finds its lane idle is sent at
-//! once, alone (as `grab.lua`): batching adds no wait, it only fills the time a call is out
-//! anyway. Each grab still travels in one round trip, and gets its own answer,
-//! the one it would have got alone (`grabs.lua` runs `grab.lua` per grab).
+//! call with every grab that is waiting, and while its calls are out (up to
+//! [`MAX_CALLS`]) collects the next ones (group commit). A grab that finds its
+//! lane idle is sent at once, alone (as `grab.lua`): batching adds no wait, it
+//! only fills the time calls are out anyway. Each grab still travels in one
+//! round trip, and gets its own answer, the one it would have got alone
+//! (`grabs.lua` runs `grab.lua` per grab).
 //!
 //! The lane is a task, not the first request's own future: a request that is
 //! dropped (its client gone, its timeout) must not take the others' call with
@@ -20,6 +21,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use redis::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -32,6 +35,10 @@ use crate::store::scripts::SCRIPTS;
 /// Most grabs in one call: one call of 16 grabs keeps Redis busy for ~0.5 ms,
 /// and a bigger one saves no more per grab (§16).
 pub const MAX_BATCH: usize = 16;
+/// Most calls of one lane out at once: Redis runs an event's calls one after
+/// the other anyway, but with one call out it would sit idle while the front
+/// end reads an answer and sends the next (§16).
+const MAX_CALLS: usize = 4;
 /// How long a lane waits for a grab before it ends.
 const IDLE: Duration = Duration::from_secs(2);
 
@@ -90,34 +97,57 @@ impl Grabs {
     }
 }
 
-/// An event's lane: one call with every grab waiting, then the next.
+/// An event's lane: a call with every grab waiting, up to [`MAX_CALLS`] calls
+/// out at once.
 async fn serve(
     calls: Arc<Calls>,
     event: EventId,
     mut queue: mpsc::UnboundedReceiver<Pending>,
     lanes: Arc<Mutex<HashMap<EventId, Lane>>>,
 ) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut out = FuturesUnordered::new();
+    let send = |batch: Vec<Pending>| {
+        let (calls, event) = (&calls, &event);
+        async move {
+            let answers = call(calls, event, &batch).await;
+            for (pending, answer) in batch.into_iter().zip(answers) {
+                // A grab whose request is gone: its ticket stands, and the
+                // member's retry gets it back.
+                let _ = pending.answer.send(answer);
+            }
+        }
+    };
     loop {
-        match tokio::time::timeout(IDLE, queue.recv_many(&mut batch, MAX_BATCH)).await {
-            Ok(0) => return,
-            Ok(_) => {
-                let answers = call(&calls, &event, &batch).await;
-                for (pending, answer) in batch.drain(..).zip(answers) {
-                    // A grab whose request is gone: its ticket stands, and the
-                    // member's retry gets it back.
-                    let _ = pending.answer.send(answer);
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        if out.is_empty() {
+            match tokio::time::timeout(IDLE, queue.recv_many(&mut batch, MAX_BATCH)).await {
+                Ok(0) => return,
+                Ok(_) => out.push(send(batch)),
+                Err(_idle) => {
+                    // Grabs are sent under the same lock: none can arrive between
+                    // this look at the queue and the lane leaving the map.
+                    let mut map = lock(&lanes);
+                    if queue.is_empty() {
+                        map.remove(&event);
+                        return;
+                    }
                 }
             }
-            Err(_idle) => {
-                // Grabs are sent under the same lock: none can arrive between
-                // this look at the queue and the lane leaving the map.
-                let mut map = lock(&lanes);
-                if queue.is_empty() {
-                    map.remove(&event);
-                    return;
+        } else if out.len() < MAX_CALLS {
+            tokio::select! {
+                // recv_many is cancel safe: a grab is either in `batch` or
+                // still in the queue.
+                n = queue.recv_many(&mut batch, MAX_BATCH) => {
+                    if n == 0 {
+                        while out.next().await.is_some() {}
+                        return;
+                    }
+                    out.push(send(batch));
                 }
+                Some(()) = out.next() => {}
             }
+        } else {
+            out.next().await;
         }
     }
 }
