@@ -34,7 +34,7 @@ use crate::store::scripts::SCRIPTS;
 
 /// Most grabs in one call: one call of 16 grabs keeps Redis busy for ~0.5 ms,
 /// and a bigger one saves no more per grab (§16).
-pub const MAX_BATCH: usize = 16;
+const MAX_BATCH: usize = 16;
 /// Most calls of one lane out at once: Redis runs an event's calls one after
 /// the other anyway, but with one call out it would sit idle while the front
 /// end reads an answer and sends the next (§16).
