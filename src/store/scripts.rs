@@ -94,10 +94,11 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 12] {
+    pub fn all(&self) -> [&Script; 13] {
         [
             &self.create,
             &self.grab,
+            &self.grabs,
             &self.cancel,
             &self.redeem,
             &self.pay,

@@ -2,7 +2,7 @@
 //! `ops.rs` call these.
 
 use super::RedisStore;
-use super::ops::SEATS;
+use super::SEATS;
 use super::reply::{int, texts};
 use crate::domain::{
     DrawState, Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public,

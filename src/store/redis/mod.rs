@@ -33,8 +33,9 @@ use self::reply::{list, outcome, parse_view, text, texts};
 pub use self::wire::Wire;
 use super::keys::{EVENT_KEYS, event_keys, write_key};
 use super::scripts::SCRIPTS;
-use crate::domain::{EventId, EventView};
+use crate::domain::{EventId, EventView, MAX_SEATS};
 use crate::error::Error;
+use crate::store::Find;
 
 pub struct RedisStore {
     /// How the store calls Redis, shared with the grabs' batches.
@@ -54,6 +55,17 @@ struct Calls {
     wait_replicas: usize,
     /// Longest wait for them.
     wait_timeout: Duration,
+}
+
+/// Seat counts as script arguments, without a fresh string per grab.
+const SEATS: [&str; MAX_SEATS as usize] = ["1", "2", "3", "4", "5", "6"];
+
+/// How a redeem or lookup names its ticket, as script arguments.
+fn find_args(find: &Find) -> [&str; 2] {
+    match find {
+        Find::Code(code) => ["code", code.as_str()],
+        Find::Member(member) => ["member", member.as_str()],
+    }
 }
 
 /// Every Redis failure as an engine error: corrupt data that a script refused

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use redis::Value;
 use tracing::instrument;
 
-use super::RedisStore;
 use super::log::parse_log_entry;
 use super::reply::{int, list, reservation, texts};
+use super::{RedisStore, SEATS, find_args};
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MAX_SEATS, MemberKey,
-    OrgPath, PoolId, Reservation, SaleStatus, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, OrgPath,
+    PoolId, Reservation, SaleStatus, StatusAction, Waiting,
 };
 use crate::error::Error;
 use crate::store::keys::{EVENT_INDEX, log_key};
@@ -18,9 +18,6 @@ use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment,
     PaymentOutcome, Released, Restocked, Snapshot, Store,
 };
-
-/// Seat counts as script arguments, without a fresh string per grab.
-pub(super) const SEATS: [&str; MAX_SEATS as usize] = ["1", "2", "3", "4", "5", "6"];
 
 /// The readiness probe: refused under `maxmemory` like any writing script.
 static READY: std::sync::LazyLock<redis::Script> =
@@ -348,12 +345,5 @@ impl Store for RedisStore {
 
     fn confirms_after_replication(&self) -> bool {
         self.calls.wait_replicas > 0
-    }
-}
-
-fn find_args(find: &Find) -> [&str; 2] {
-    match find {
-        Find::Code(code) => ["code", code.as_str()],
-        Find::Member(member) => ["member", member.as_str()],
     }
 }

@@ -4,7 +4,7 @@
 use redis::Value;
 
 use super::RedisStore;
-use super::ops::SEATS;
+use super::SEATS;
 use super::reply::{int, texts, waiting};
 use crate::domain::{EventId, MemberKey, OrgPath, PoolId, Waiting};
 use crate::error::Error;
