@@ -14,13 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3} grabs=${2:-80000}
 bin=target/release/ticketgrab
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
-keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res tg:{$1}:member tg:{$1}:log tg:{$1}:holds tg:{$1}:pays tg:{$1}:waitq"; }
+# shellcheck source=benches/one-redis.sh
+. benches/one-redis.sh
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")
 sizes="1 2 4 8 16 32"
 for e in alone $sizes; do
@@ -30,8 +25,6 @@ for e in alone $sizes; do
 done
 one=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grab)")
 many=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grabs)")
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-hz=$(getconf CLK_TCK)
 grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p)
 echo "== $(nproc) cores, $(date -u +%FT%TZ), 64 connections, $grabs grabs per measurement"
 for r in $(seq "$rounds"); do
@@ -50,7 +43,7 @@ for r in $(seq "$rounds"); do
     rate=$(redis-benchmark -p "$port" -c 64 -n "$calls" -r 2000000000 -q EVALSHA "$sha" 10 $(keys "b$e") "${args[@]}" |
       tr '\r' '\n' | tail -n 1 | sed 's/.*: //;s/ requests per second.*//')
     t1=$(ticks)
-    inside=$(redis-cli -p "$port" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+    inside=$(inside_evalsha)
     python3 -c "
 rate, n, calls, inside = $rate, $n, $calls, $inside
 cpu = ($t1 - $t0) * 1e6 / $hz / (calls * n)

@@ -10,13 +10,8 @@
 # Needs: redis-server, redis-benchmark, redis-cli (redis-tools), python3.
 set -euo pipefail
 new=$1 old=$2 rounds=${3:-3} conns=${4:-64} calls=${5:-200000}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-work=$(mktemp -d)
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
-keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res tg:{$1}:member tg:{$1}:log tg:{$1}:holds tg:{$1}:pays tg:{$1}:waitq"; }
+# shellcheck source=benches/one-redis.sh
+. "$(dirname "$0")/one-redis.sh"
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$new" lua create)")
 for e in new old; do
   # shellcheck disable=SC2046
@@ -30,8 +25,6 @@ sha_old=$(redis-cli -p "$port" SCRIPT LOAD "$("$old" lua grab)")
 # A grab script from before family seats takes no seat count before the pools.
 seats_arg() { if "$1" lua grab | grep -q 'seats (1-6)'; then echo 1; fi; }
 seats_new=$(seats_arg "$new"); seats_old=$(seats_arg "$old")
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-hz=$(getconf CLK_TCK)
 echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs per measurement"
 for round in $(seq "$rounds"); do
   for which in new old; do
@@ -43,7 +36,7 @@ for round in $(seq "$rounds"); do
       "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
     t1=$(ticks)
     # Redis's own time inside EVALSHA (the script and its calls, not the network).
-    inside=$(redis-cli -p "$port" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+    inside=$(inside_evalsha)
     echo "round $round $which: $rate; Redis CPU per call $(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')") µs, of which inside EVALSHA $inside µs"
   done
 done

@@ -23,12 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3} calls=${2:-100000}
 bin=target/release/ticketgrab
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
+# shellcheck source=benches/one-redis.sh
+. benches/one-redis.sh
 "$bin" lua grab >"$work/full.lua"
 WORK=$work python3 - <<'PY'
 import os
@@ -85,15 +81,12 @@ for name, text in out.items():
     open(f"{w}/{name}.lua", "w").write(text)
 PY
 variants="full empty prelude hsetnx no_xadd no_hsets folded"
-keys() { echo "tg:{$1}:meta tg:{$1}:stock tg:{$1}:total tg:{$1}:cnt tg:{$1}:res tg:{$1}:member tg:{$1}:log tg:{$1}:holds tg:{$1}:pays tg:{$1}:waitq"; }
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")
 for v in $variants; do
   # shellcheck disable=SC2046
   redis-cli -p "$port" EVALSHA "$create" 10 $(keys $v) t bj 0 9999999999999 0 1 0 0 p P 10000000 >/dev/null
   redis-cli -p "$port" HSET "tg:{$v}:meta" s:p 10000000 >/dev/null # the folded layout's stock
 done
-ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-hz=$(getconf CLK_TCK)
 echo "== $(nproc) cores, $(date -u +%FT%TZ), 64 connections, $calls calls per measurement"
 for r in $(seq "$rounds"); do
   for v in $variants; do
@@ -104,7 +97,7 @@ for r in $(seq "$rounds"); do
     rate=$(redis-benchmark -p "$port" -c 64 -n "$calls" -r 2000000000 -q EVALSHA "$sha" 10 $(keys $v) \
       "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //;s/ requests per second.*//')
     t1=$(ticks)
-    inside=$(redis-cli -p "$port" INFO commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p')
+    inside=$(inside_evalsha)
     printf 'round %s %-9s %9s calls/s  Redis CPU %5s µs/call  inside EVALSHA %6s µs\n' "$r" "$v" "$rate" \
       "$(python3 -c "print(f'{($t1 - $t0) * 1e6 / $hz / $calls:.1f}')")" "$inside"
   done

@@ -10,7 +10,7 @@ use ticketgrab::domain::{Channel, OrgPath};
 use ticketgrab::store::keys::event_keys;
 use ticketgrab::store::{Grab, scripts};
 
-use super::{grab_one, redis};
+use super::{Harness, grab_one, redis};
 use testkit::{card, event_id, open_event, pool_id};
 
 /// Calls of EVALSHA Redis has served since the last reset.
@@ -127,6 +127,23 @@ fn grabs(conn: &mut redis::Connection, grabs: &[Vec<String>]) -> Vec<Value> {
     }
 }
 
+/// grab.lua's ARGV for card `n`'s app grab of one seat in `pool`, as a
+/// member of `org`, with `code` drawn.
+fn grab_args(h: &Harness, n: u64, org: &str, pool: &str, code: &str) -> Vec<String> {
+    let member = h.engine.member(&card(n));
+    [
+        member.key.as_str(),
+        member.card.as_str(),
+        "app",
+        code,
+        org,
+        "1",
+        pool,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 fn words(v: &Value) -> Vec<String> {
     redis::from_redis_value_ref(v).unwrap()
 }
@@ -139,20 +156,7 @@ async fn one_call_answers_each_grab_as_it_would_be_answered_alone() {
         .await
         .unwrap();
     let mut conn = h.redis.as_ref().unwrap().conn();
-    let args = |n: u64, org: &str, pool: &str, code: &str| -> Vec<String> {
-        let member = h.engine.member(&card(n));
-        [
-            member.key.as_str(),
-            member.card.as_str(),
-            "app",
-            code,
-            org,
-            "1",
-            pool,
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
+    let args = |n, org, pool, code| grab_args(&h, n, org, pool, code);
     let replies = grabs(
         &mut conn,
         &[
@@ -211,20 +215,7 @@ async fn a_grab_that_fails_in_a_call_fails_alone_and_writes_nothing() {
         .arg("oops")
         .query(&mut conn)
         .unwrap();
-    let args = |n: u64, code: &str| -> Vec<String> {
-        let member = h.engine.member(&card(n));
-        [
-            member.key.as_str(),
-            member.card.as_str(),
-            "app",
-            code,
-            "bj",
-            "1",
-            "p",
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
+    let args = |n, code| grab_args(&h, n, "bj", "p", code);
     let replies = grabs(
         &mut conn,
         &[
