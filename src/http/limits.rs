@@ -149,19 +149,31 @@ pub async fn shed_and_timeout(
 
 /// What [`shed_and_timeout`] does around any answer.
 pub async fn shed(limits: &Limits, answer: impl Future<Output = Response>) -> Response {
-    let Ok(_permit) = limits.in_flight.try_acquire() else {
-        limits.metrics.shed.with_label_values(&["overloaded"]).inc();
-        return ApiError::Overloaded.into_response();
+    let _permit = match admit(limits) {
+        Ok(permit) => permit,
+        Err(refused) => return refused,
     };
     match tokio::time::timeout(limits.request_timeout, answer).await {
         Ok(response) => response,
-        Err(_) => {
-            // A grab cut off here may still complete in the store; the member's
-            // retry then gets the same ticket back, so this is safe.
-            limits.metrics.shed.with_label_values(&["timeout"]).inc();
-            ApiError::Overloaded.into_response()
-        }
+        Err(_) => timed_out(limits),
     }
+}
+
+/// An in-flight slot for one request, or the 503 when none is free (the
+/// first step of [`shed`], for the grab's lane).
+pub fn admit(limits: &Limits) -> Result<tokio::sync::SemaphorePermit<'_>, Response> {
+    limits.in_flight.try_acquire().map_err(|_| {
+        limits.metrics.shed.with_label_values(&["overloaded"]).inc();
+        ApiError::Overloaded.into_response()
+    })
+}
+
+/// The answer to a request that ran out of `request_timeout`.
+pub fn timed_out(limits: &Limits) -> Response {
+    // A grab cut off here may still complete in the store; the member's
+    // retry then gets the same ticket back, so this is safe.
+    limits.metrics.shed.with_label_values(&["timeout"]).inc();
+    ApiError::Overloaded.into_response()
 }
 
 #[cfg(test)]

@@ -103,11 +103,22 @@ pub(crate) async fn timed(
 ) -> Response {
     let started = Instant::now();
     let response = answer.await;
+    observe(s, route, method, &response, started);
+    response
+}
+
+/// What [`timed`] records once a response is there.
+pub(crate) fn observe(
+    s: &AppState,
+    route: &str,
+    method: &Method,
+    response: &Response,
+    started: Instant,
+) {
     s.metrics
         .http_latency
         .with_label_values(&[route, method.as_str(), response.status().as_str()])
         .observe(started.elapsed().as_secs_f64());
-    response
 }
 
 /// Turns any error response that is not yet problem+json (405 from the router,

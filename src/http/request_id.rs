@@ -94,7 +94,25 @@ where
     F: FnOnce(Request) -> Fut,
     Fut: Future<Output = Response>,
 {
-    let id = client_id(&req).unwrap_or_else(fresh_id);
+    let (id, tag) = begin(&mut req);
+    let started = std::time::Instant::now();
+    let mut response = CURRENT
+        .scope(tag, async move {
+            let response = answer(req).await;
+            served(&response, started);
+            response
+        })
+        .await;
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+/// The steps of [`with_request_id`] for a caller that writes its own
+/// future (the lane: a future handed to a wrapper as an argument is stored
+/// twice in the wrapper's state, and the lane's future is boxed per request).
+/// First: the request's id, set on the request, and its tag.
+pub fn begin(req: &mut Request) -> (HeaderValue, RequestTag) {
+    let id = client_id(req).unwrap_or_else(fresh_id);
     req.headers_mut().insert(REQUEST_ID, id.clone());
     let accept = req
         .headers()
@@ -106,19 +124,20 @@ where
         path: req.uri().path().to_owned(),
         lang: super::lang::negotiate(accept, req.uri().path()),
     };
-    let started = std::time::Instant::now();
-    let serve = async move {
-        let response = answer(req).await;
-        // At debug level only (RUST_LOG=debug): one line per request.
-        CURRENT.with(|tag| {
-            tracing::debug!(request = %tag, status = response.status().as_u16(),
-                micros = started.elapsed().as_micros() as u64, "request served");
-        });
-        response
-    };
-    let mut response = CURRENT.scope(tag, serve).await;
-    response.headers_mut().insert(REQUEST_ID, id);
-    response
+    (id, tag)
+}
+
+/// Then: serves `answer` with `tag` as the current request.
+pub fn scope<F: Future>(tag: RequestTag, answer: F) -> impl Future<Output = F::Output> {
+    CURRENT.scope(tag, answer)
+}
+
+/// Within the scope, once answered: the debug line (RUST_LOG=debug only).
+pub fn served(response: &Response, started: std::time::Instant) {
+    CURRENT.with(|tag| {
+        tracing::debug!(request = %tag, status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64, "request served");
+    });
 }
 
 #[cfg(test)]
