@@ -32,6 +32,7 @@ use futures_util::future::Either;
 
 use super::auth::MemberAuth;
 use super::dto::GrabBody;
+use super::error::ApiError;
 use super::json::ApiJson;
 use super::limits::{admit, ip_refusal, timed_out};
 use super::request_id::{self, REQUEST_ID};
@@ -108,8 +109,8 @@ async fn grab(s: AppState, event: String, mut req: Request) -> Response {
         let response = match ip_refusal(&s.limits, &req) {
             Some(refused) => refused,
             None => match admit(&s.limits) {
-                Err(refused) => refused,
-                Ok(_permit) => {
+                None => ApiError::Overloaded.into_response(),
+                Some(_permit) => {
                     let timeout = s.limits.request_timeout;
                     match tokio::time::timeout(timeout, handle(&s, event, req)).await {
                         Ok(response) => response,

@@ -149,9 +149,8 @@ pub async fn shed_and_timeout(
 
 /// What [`shed_and_timeout`] does around any answer.
 pub async fn shed(limits: &Limits, answer: impl Future<Output = Response>) -> Response {
-    let _permit = match admit(limits) {
-        Ok(permit) => permit,
-        Err(refused) => return refused,
+    let Some(_permit) = admit(limits) else {
+        return ApiError::Overloaded.into_response();
     };
     match tokio::time::timeout(limits.request_timeout, answer).await {
         Ok(response) => response,
@@ -159,13 +158,15 @@ pub async fn shed(limits: &Limits, answer: impl Future<Output = Response>) -> Re
     }
 }
 
-/// An in-flight slot for one request, or the 503 when none is free (the
-/// first step of [`shed`], for the grab's lane).
-pub fn admit(limits: &Limits) -> Result<tokio::sync::SemaphorePermit<'_>, Response> {
-    limits.in_flight.try_acquire().map_err(|_| {
+/// An in-flight slot for one request; none (counted as shed) when none is
+/// free, and the request is answered 503 overloaded (the first step of
+/// [`shed`], for the grab's lane).
+pub fn admit(limits: &Limits) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    let permit = limits.in_flight.try_acquire().ok();
+    if permit.is_none() {
         limits.metrics.shed.with_label_values(&["overloaded"]).inc();
-        ApiError::Overloaded.into_response()
-    })
+    }
+    permit
 }
 
 /// The answer to a request that ran out of `request_timeout`.
