@@ -85,9 +85,26 @@ local function checked(cmd, key, ...)
 end
 
 -- The store's clock, in ms: sale windows are decided here, never by a front-end.
+-- Read once per call: a script runs at one instant (nothing else runs in
+-- between), and the grabs of one grabs.lua call share that instant.
+local clock = nil
 local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if not clock then
+    local t = redis.call('TIME')
+    clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return clock
+end
+
+-- The sale's settings a grab reads, read once per call: no grab writes them,
+-- so the grabs of one grabs.lua call share one read (and one type check).
+local sale = nil
+local function sale_meta()
+  if not sale then
+    sale = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
+                   'l:draw_at')
+  end
+  return sale
 end
 
 -- Integers as strings without Lua's float formatting.
