@@ -117,8 +117,7 @@ pub fn problem(
     retry_after: Option<u64>,
 ) -> Response {
     // Written by hand rather than through a `json!` map: every refused grab
-    // of a flood ends here. Strings go through serde_json for escaping.
-    let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    // of a flood ends here. Strings are escaped into the body in place.
     // In the request's language (src/http/lang.rs); the code stays.
     let (title, zh_detail) = match super::request_id::lang() {
         Lang::Zh => {
@@ -128,29 +127,27 @@ pub fn problem(
         Lang::En => (status.canonical_reason().unwrap_or("Error"), None),
     };
     let mut body = String::with_capacity(256);
-    body.push_str("{\"type\":");
-    body.push_str(&text(&format!(
-        "https://ticketgrab.example/problems/{code}"
-    )));
-    body.push_str(",\"title\":");
-    body.push_str(&text(title));
+    body.push_str("{\"type\":\"https://ticketgrab.example/problems/");
+    push_json_text(&mut body, code);
+    body.push_str("\",\"title\":");
+    push_json_str(&mut body, title);
     body.push_str(",\"status\":");
     body.push_str(status.as_str());
     body.push_str(",\"code\":");
-    body.push_str(&text(code));
+    push_json_str(&mut body, code);
     body.push_str(",\"detail\":");
     match &zh_detail {
         Some(zh) => {
-            body.push_str(&text(zh));
+            push_json_str(&mut body, zh);
             body.push_str(",\"detail_en\":");
-            body.push_str(&text(detail));
+            push_json_str(&mut body, detail);
         }
-        None => body.push_str(&text(detail)),
+        None => push_json_str(&mut body, detail),
     }
     if let Value::Object(extra) = extra {
         for (key, value) in extra {
             body.push(',');
-            body.push_str(&text(&key));
+            push_json_str(&mut body, &key);
             body.push(':');
             body.push_str(&value.to_string());
         }
@@ -163,6 +160,36 @@ pub fn problem(
         headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
+}
+
+/// `s` as a JSON string, quotes included.
+fn push_json_str(body: &mut String, s: &str) {
+    body.push('"');
+    push_json_text(body, s);
+    body.push('"');
+}
+
+/// `s` escaped as the inside of a JSON string (RFC 8259: the quote, the
+/// backslash and the control characters; what serde_json escapes).
+fn push_json_text(body: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    let mut rest = s;
+    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+        body.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().expect("found at `at`");
+        match c {
+            '"' => body.push_str("\\\""),
+            '\\' => body.push_str("\\\\"),
+            '\n' => body.push_str("\\n"),
+            '\r' => body.push_str("\\r"),
+            '\t' => body.push_str("\\t"),
+            c => {
+                let _ = write!(body, "\\u{:04x}", u32::from(c));
+            }
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    body.push_str(rest);
 }
 
 impl IntoResponse for ApiError {
@@ -209,5 +236,30 @@ fn engine_extra(e: &Error) -> Value {
         Error::DrawNotDue(why) => json!({ "reason": why }),
         Error::PublicValueSet(value) => json!({ "public_value": value }),
         _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        let texts = [
+            "plain",
+            "",
+            "a \"quoted\" word",
+            "back\\slash",
+            "line\nbreak\r\ttab",
+            "\u{0}\u{8}\u{c}\u{1f} controls",
+            "已售罄：本活动的票已经抢完了。",
+            "\"",
+        ];
+        for text in texts {
+            let mut body = String::new();
+            push_json_str(&mut body, text);
+            let back: String = serde_json::from_str(&body).expect(&body);
+            assert_eq!(back, text, "{body}");
+        }
     }
 }
