@@ -9,7 +9,7 @@
 //! not in the answer itself. The lane runs the very same steps, in the same
 //! order, as plain function calls: request id and language
 //! ([`with_request_id`]), the problem safety net ([`as_problem`]), the
-//! latency metric ([`timed`]), the per-IP limit ([`ip_refusal`]), load
+//! latency metric ([`timed`]), the per-IP limit ([`peer_refusal`]), load
 //! shedding and the timeout ([`shed`]), the body limit, the member's token
 //! and body (the handler's own extractors), and then the handler itself
 //! ([`member::grab`]). The route stays in the router too: for the OpenAPI
@@ -19,13 +19,14 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use futures_util::future::Either;
@@ -34,7 +35,7 @@ use super::auth::MemberAuth;
 use super::dto::GrabBody;
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::limits::{admit, ip_refusal, timed_out};
+use super::limits::{admit, peer_refusal, timed_out};
 use super::request_id::{self, REQUEST_ID};
 use super::{AppState, as_problem, member, observe};
 
@@ -46,11 +47,24 @@ pub const GRAB_ROUTE: &str = "/api/v1/events/{event}/reservations";
 pub struct Front {
     router: Router,
     state: AppState,
+    /// The connection's peer, when serving one (`for_peer`): the router's
+    /// requests get it as `ConnectInfo`, the lane takes it as it is.
+    peer: Option<SocketAddr>,
 }
 
 impl Front {
     pub fn new(router: Router, state: AppState) -> Self {
-        Self { router, state }
+        Self {
+            router,
+            state,
+            peer: None,
+        }
+    }
+
+    /// The service for one connection from `peer`.
+    pub fn for_peer(mut self, peer: SocketAddr) -> Self {
+        self.peer = Some(peer);
+        self
     }
 }
 
@@ -70,13 +84,20 @@ where
     }
 
     fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
-        let req = req.map(Body::new);
+        let mut req = req.map(Body::new);
         match grabbed_event(&req) {
             Some(event) => {
-                let state = self.state.clone();
-                Either::Right(Box::pin(async move { Ok(grab(state, event, req).await) }))
+                let (state, peer) = (self.state.clone(), self.peer);
+                Either::Right(Box::pin(
+                    async move { Ok(grab(state, peer, event, req).await) },
+                ))
             }
-            None => Either::Left(self.router.call(req)),
+            None => {
+                if let Some(peer) = self.peer {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                }
+                Either::Left(self.router.call(req))
+            }
         }
     }
 }
@@ -101,12 +122,12 @@ fn grabbed_event(req: &Request) -> Option<String> {
 /// below it as an argument keeps it twice in its own state (the argument,
 /// and the moved copy it awaits), so nested they made the lane's future
 /// 9.5 KB, allocated and copied per request.
-async fn grab(s: AppState, event: String, mut req: Request) -> Response {
+async fn grab(s: AppState, peer: Option<SocketAddr>, event: String, mut req: Request) -> Response {
     let (id, tag) = request_id::begin(&mut req);
     let mut response = request_id::scope(tag, async {
         let started = Instant::now();
         let method = req.method().clone();
-        let response = match ip_refusal(&s.limits, &req) {
+        let response = match peer_refusal(&s.limits, peer, req.headers()) {
             Some(refused) => refused,
             None => match admit(&s.limits) {
                 None => ApiError::Overloaded.into_response(),
@@ -202,7 +223,7 @@ mod tests {
         {
             std::mem::size_of::<Fut>()
         }
-        let lane = size_of_answer(grab);
+        let lane = size_of_answer(|s: AppState, e: String, r: Request| grab(s, None, e, r));
         let handler =
             size_of_answer(
                 |s: AppState, e: String, r: Request| async move { handle(&s, e, r).await },

@@ -128,11 +128,19 @@ pub async fn ip_limit(State(limits): State<Arc<Limits>>, req: Request, next: Nex
 
 /// The answer of [`ip_limit`] when the client's address is over its limit.
 pub fn ip_refusal(limits: &Limits, req: &Request) -> Option<Response> {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    let ip = client_ip(peer, req.headers(), &limits.trusted_proxies);
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>();
+    peer_refusal(limits, peer.map(|c| c.0), req.headers())
+}
+
+/// [`ip_refusal`] for a caller that knows the peer (the grab's lane: its
+/// connection's, so no request needs the `ConnectInfo` extension).
+pub fn peer_refusal(
+    limits: &Limits,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+    let ip = client_ip(peer, headers, &limits.trusted_proxies);
     let refused = limits.ip.check(&ip).err()?;
     limits.metrics.rate_limited.with_label_values(&["ip"]).inc();
     Some(refused.into_response())
