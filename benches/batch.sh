@@ -7,13 +7,14 @@
 # inside EVALSHA (INFO commandstats).
 #
 #   benches/batch.sh [rounds] [grabs]        (default 3 80000 grabs per measurement)
+#   TG_BIN=/path/to/ticketgrab benches/batch.sh   (the scripts of another build)
 #
 # Needs: redis-server, redis-benchmark, redis-cli (redis-tools), python3, and
 # target/release/ticketgrab (cargo build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3} grabs=${2:-80000}
-bin=target/release/ticketgrab
+bin=${TG_BIN:-target/release/ticketgrab}
 # shellcheck source=benches/one-redis.sh
 . benches/one-redis.sh
 create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")

@@ -97,14 +97,15 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
     if !trusted.contains(&peer) {
         return peer;
     }
-    let chain: Vec<&str> = headers
+    // Right to left, the last header line first: no list is built per request.
+    let chain = headers
         .get_all("x-forwarded-for")
         .iter()
+        .rev()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .collect();
+        .flat_map(|v| v.rsplit(','));
     let mut client = peer;
-    for hop in chain.iter().rev() {
+    for hop in chain {
         match hop.trim().parse::<IpAddr>() {
             Ok(ip) => {
                 client = ip;
@@ -205,6 +206,21 @@ mod tests {
         let stranger: IpAddr = "198.51.100.9".parse().unwrap();
         assert_eq!(client_ip(stranger, &headers, &trusted), stranger);
         assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+        // Two header lines are one list, the last line's last address first.
+        let mut lines = HeaderMap::new();
+        lines.append("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        lines.append("x-forwarded-for", "198.51.100.1, 10.0.0.2".parse().unwrap());
+        assert_eq!(
+            client_ip(proxy, &lines, &trusted),
+            "198.51.100.1".parse::<IpAddr>().unwrap()
+        );
+        let mut behind = HeaderMap::new();
+        behind.append("x-forwarded-for", "203.0.113.7".parse().unwrap());
+        behind.append("x-forwarded-for", "10.0.0.2".parse().unwrap());
+        assert_eq!(
+            client_ip(proxy, &behind, &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
