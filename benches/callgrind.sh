@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Instructions per answer, counted by valgrind's callgrind: on this shared,
+# noisy machine CPU time moves ±30 % between runs, an instruction count does
+# not. User space only (the kernel's share, ~half of an answer, is not seen),
+# and SHA-256 runs in software under valgrind (no SHA-NI), so the script also
+# prints the count without it.
+#
+#   benches/callgrind.sh server [BIN]      N sold-out answers of BIN serve (default
+#                                          target/profiling/ticketgrab), fresh tokens
+#   benches/callgrind.sh bare              the same of examples/bare_edge (the yardstick)
+#   benches/callgrind.sh redis BIN K CALLS Redis's instructions per grab: CALLS calls of
+#                                          grabs.lua with K grabs each (K = 0: grab.lua)
+#                                          with BIN's scripts
+#
+# Needs: valgrind, wrk, redis-server, redis-tools, python3; for server/bare
+# `cargo build --profile profiling --bin ticketgrab --example bare_edge`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in valgrind callgrind_control callgrind_annotate wrk redis-server redis-benchmark python3; do
+  command -v $tool >/dev/null || { echo "missing $tool (apt-get install -y valgrind wrk redis-server redis-tools)" >&2; exit 1; }
+done
+mode=${1:?server, bare or redis}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+work=$(mktemp -d)
+pids=()
+trap 'kill ${pids[*]} 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+# The total of a callgrind dump ($1), in instructions.
+total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
+# Instructions inside sha2's compression function (inclusive), in a dump.
+sha() {
+  callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+    awk '/sha2::sha256::compress256 \[/ && !n {gsub(",", "", $1); n = $1} END {print n + 0}'
+}
+# Waits for URL $2 while process $1 lives.
+wait_up() {
+  until curl -sf "$2" >/dev/null; do
+    kill -0 "$1" 2>/dev/null || { echo "the server exited: $(tail -n 3 "$work/server.log")" >&2; exit 1; }
+    sleep 0.3
+  done
+}
+
+if [ "$mode" = redis ]; then
+  bin=${2:?BIN} per=${3:?K} calls=${4:?CALLS}
+  port=$(free_port)
+  valgrind --tool=callgrind --callgrind-out-file="$work/redis.out" redis-server --port "$port" \
+    --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
+  pids+=($!); vp=$!
+  until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.2; done
+  mapfile -t keys < <("$bin" keys bench)
+  create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")
+  redis-cli -p "$port" EVALSHA "$create" 10 "${keys[@]}" t bj 0 9999999999999 0 1 0 0 p P 10000000 >/dev/null
+  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p)
+  if [ "$per" = 0 ]; then
+    sha=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grab)") n=1 args=("${grab_args[@]}")
+  else
+    sha=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grabs)") n=$per args=()
+    for _ in $(seq "$per"); do args+=("${#grab_args[@]}" "${grab_args[@]}"); done
+  fi
+  bench() { redis-benchmark -p "$port" -c 8 -n "$1" -r 2000000000 -q EVALSHA "$sha" 10 "${keys[@]}" "${args[@]}" >/dev/null; }
+  bench 200
+  callgrind_control -z $vp >/dev/null
+  bench "$calls"
+  callgrind_control -d $vp >/dev/null
+  ir=$(total "$work/redis.out.1")
+  python3 -c "print(f'redis: {$ir / ($calls * $n):,.0f} instructions per grab ($calls calls of $n)')"
+  exit 0
+fi
+
+export TG_MEMBER_SECRET=bench-member-secret TG_STAFF_SECRET=bench-staff-secret TG_CARD_SECRET=bench-card-secret
+python3 benches/http/tokens.py 60000 "$TG_MEMBER_SECRET" 12351 bj/x >"$work/tokens.txt"
+head -n 20000 "$work/tokens.txt" >"$work/warm.txt"; tail -n 40000 "$work/tokens.txt" >"$work/measure.txt"
+hport=$(free_port)
+if [ "$mode" = bare ]; then
+  valgrind --tool=callgrind --callgrind-out-file="$work/server.out" \
+    target/profiling/examples/bare_edge 127.0.0.1:$hport >"$work/server.log" 2>&1 &
+  pids+=($!); sp=$!
+  wait_up $sp localhost:$hport/healthz
+else
+  bin=${2:-target/profiling/ticketgrab}
+  rport=$(free_port)
+  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null &
+  pids+=($!)
+  until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.05; done
+  valgrind --tool=callgrind --callgrind-out-file="$work/server.out" "$bin" serve --listen 127.0.0.1:$hport \
+    --redis-url redis://127.0.0.1:$rport --ip-rate 0 --member-rate 100 --max-in-flight 100000 >"$work/server.log" 2>&1 &
+  pids+=($!); sp=$!
+  wait_up $sp localhost:$hport/readyz
+  admin=$("$bin" token staff --id bench --role admin --org bj)
+  now=$(date +%s)
+  curl -sf -X POST localhost:$hport/api/v1/admin/events -H "Authorization: Bearer $admin" -H 'content-type: application/json' \
+    -d "{\"id\":\"small\",\"title\":\"small\",\"org\":\"bj\",\"opens_at\":\"$(date -u -d @$((now - 5)) +%FT%TZ)\",\"closes_at\":\"$(date -u -d @$((now + 3600)) +%FT%TZ)\",\"price_fen\":0,\"pools\":[{\"id\":\"p\",\"title\":\"p\",\"total\":100}]}" >/dev/null
+fi
+grab() { wrk -t1 -c8 -d"$1" -s benches/http/grab.lua "http://127.0.0.1:$hport" -- "$2" /api/v1/events/small/reservations p 1; }
+# Sells the 100 tickets and warms up; then counts fresh members' sold-out answers.
+grab 4s "$work/warm.txt" >/dev/null
+callgrind_control -z $sp >/dev/null
+out=$(grab 8s "$work/measure.txt")
+callgrind_control -d $sp >/dev/null
+n=$(echo "$out" | awk '/requests in/ {print $1}')
+echo "$out" | grep -E 'status' || true
+ir=$(total "$work/server.out.1"); sh=$(sha "$work/server.out.1")
+python3 -c "print(f'$mode: {$ir / $n:,.0f} instructions per sold-out answer, {($ir - $sh) / $n:,.0f} without SHA-256 ($n answers)')"
