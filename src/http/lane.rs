@@ -8,11 +8,12 @@
 //! rewrites the URI, the router looks the path up and clones the route),
 //! not in the answer itself. The lane runs the very same steps, in the same
 //! order, as plain function calls: request id and language
-//! ([`with_request_id`]), the problem safety net ([`as_problem`]), the
-//! latency metric ([`timed`]), the per-IP limit ([`peer_refusal`]), load
-//! shedding and the timeout ([`shed`]), the body limit, the member's token
-//! and body (the handler's own extractors), and then the handler itself
-//! ([`member::grab`]). The route stays in the router too: for the OpenAPI
+//! ([`request_id::with_request_id`]), the problem safety net ([`as_problem`]),
+//! the latency metric ([`super::timed`]), the per-IP limit ([`peer_refusal`]),
+//! load shedding and the timeout ([`super::limits::shed`]), the body limit,
+//! the member's token and body (the handler's own extractors), and then the
+//! handler itself ([`member::grab`]); written out as one future (see
+//! [`grab`]). The route stays in the router too: for the OpenAPI
 //! document, and for an event id written with percent escapes, which the
 //! lane leaves to the router's decoding (`tests/http/lane.rs` holds the two
 //! to the same answers).
