@@ -56,7 +56,10 @@ async fn a_retry_is_not_confirmed_from_memory_before_a_replica_holds_the_ticket(
     let store: Arc<dyn Store> = Arc::new(
         RedisStore::new(&target, 2, Duration::from_secs(5))
             .unwrap()
-            .with_replica_wait(1, Duration::from_millis(200)),
+            // Long enough that a healthy replica's acknowledgement arrives
+            // even with the whole suite running on two cores (200 ms did not
+            // once in CI); a stopped replica's grab waits it out.
+            .with_replica_wait(1, Duration::from_secs(1)),
     );
     let engine = Engine::new(store, keyer()).with_read_model(Duration::from_millis(10));
     engine
