@@ -12,6 +12,9 @@
 #                                          grabs.lua with K grabs each (K = 0: grab.lua)
 #                                          with BIN's scripts
 #
+#   CG_KEEP=DIR benches/callgrind.sh ...    also keeps the dump in DIR, for
+#                                          callgrind_annotate --inclusive=yes
+#
 # Needs: valgrind, wrk, redis-server, redis-tools, python3; for server/bare
 # `cargo build --profile profiling --bin ticketgrab --example bare_edge`.
 set -euo pipefail
@@ -25,6 +28,8 @@ work=$(mktemp -d)
 pids=()
 trap 'kill ${pids[*]} 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 # The total of a callgrind dump ($1), in instructions.
+# Keeps a dump ($1) in $CG_KEEP when it is set.
+keep() { if [ -n "${CG_KEEP:-}" ]; then mkdir -p "$CG_KEEP" && cp "$1" "$CG_KEEP/$mode.out"; fi; }
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
 # Instructions inside sha2's compression function (inclusive), in a dump.
 sha() {
@@ -61,6 +66,7 @@ if [ "$mode" = redis ]; then
   callgrind_control -z $vp >/dev/null
   bench "$calls"
   callgrind_control -d $vp >/dev/null
+  keep "$work/redis.out.1"
   ir=$(total "$work/redis.out.1")
   python3 -c "print(f'redis: {$ir / ($calls * $n):,.0f} instructions per grab ($calls calls of $n)')"
   exit 0
@@ -98,5 +104,6 @@ out=$(grab 8s "$work/measure.txt")
 callgrind_control -d $sp >/dev/null
 n=$(echo "$out" | awk '/requests in/ {print $1}')
 echo "$out" | grep -E 'status' || true
+keep "$work/server.out.1"
 ir=$(total "$work/server.out.1"); sh=$(sha "$work/server.out.1")
 python3 -c "print(f'$mode: {$ir / $n:,.0f} instructions per sold-out answer, {($ir - $sh) / $n:,.0f} without SHA-256 ($n answers)')"
