@@ -26,7 +26,8 @@
 -- new ticket takes 9 calls where it took 18 (on a free sale; a hold adds its
 -- counter, the hold index and their type checks). A grab that shares a
 -- grabs.lua call with others takes 7: the sale's settings and the clock are
--- read once per call (lib.lua `sale_meta`, `now_ms`). The live totals are
+-- read, and the settings' numbers parsed, once per call (lib.lua `sale_meta`,
+-- `now_ms`). The live totals are
 -- neither read nor written: a grab does not depend on them.
 
 local meta = sale_meta()
@@ -50,7 +51,7 @@ for i = 1, #pools do
   end
 end
 local max_seats = meta[5] or '1'
-if seats > tonumber(max_seats) then return { 'too_many_seats', max_seats } end
+if seats > meta.max_n then return { 'too_many_seats', max_seats } end
 if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
   return { 'not_eligible' }
 end
@@ -76,9 +77,9 @@ end
 
 -- The sale window, in the precedence of src/domain/event.rs `sale_phase`:
 -- closed by staff, then past closes_at, then paused, then not yet open.
-if meta[4] == 'closed' or now >= tonumber(meta[3]) then return { 'closed' } end
+if meta[4] == 'closed' or now >= meta.closes_n then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
-if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
+if now < meta.opens_n then return { 'not_open', meta[2], int(now) } end
 
 local pool = nil
 for i = 1, #pools do
@@ -90,7 +91,7 @@ end
 if not pool then return { 'sold_out' } end
 if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
 -- A walk-up at a station pays at the counter: only the app's grabs are held.
-local hold_ms = tonumber(meta[6] or '0')
+local hold_ms = meta.hold_n
 if channel ~= 'app' then hold_ms = 0 end
 -- A plain grab writes only keys it has read (their types checked by the reads)
 -- and the log, whose type its first own write checks (below): an active
@@ -121,8 +122,9 @@ end
 -- A member who gets a ticket leaves the waiting list.
 if waiting then drop_waiting(member, decode_wait(waiting), 'got_ticket', now) end
 -- The record as lib.lua's `encode` writes it, in one concatenation (no table).
+local now_s = int(now)
 local record = pool .. '|' .. status .. '|' .. channel .. '|' .. member .. '|' .. card .. '|'
-  .. int(now) .. '||' .. '|' .. seats_arg .. '|' .. pay_by
+  .. now_s .. '||' .. '|' .. seats_arg .. '|' .. pay_by
 -- The log entry is the grab's first own write, and checks the log's type itself:
 -- on a plain grab nothing is written before it, so a log of the wrong type
 -- fails the grab whole (one TYPE call fewer on the hot path).
@@ -130,11 +132,11 @@ local logged
 if hold_ms > 0 then
   logged = redis.pcall('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
                        'member', member, 'channel', channel, 'card', card, 'seats', seats_arg,
-                       'pay_by', pay_by, 'at', int(now))
+                       'pay_by', pay_by, 'at', now_s)
 else
   logged = redis.pcall('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
                        'member', member, 'channel', channel, 'card', card, 'seats', seats_arg,
-                       'at', int(now))
+                       'at', now_s)
 end
 if type(logged) == 'table' and logged.err then
   return redis.error_reply('TG_CORRUPT ' .. LOG .. ': ' .. logged.err)

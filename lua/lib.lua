@@ -97,12 +97,15 @@ local function now_ms()
 end
 
 -- The sale's settings a grab reads, read once per call: no grab writes them,
--- so the grabs of one grabs.lua call share one read (and one type check).
+-- so the grabs of one grabs.lua call share one read (and one type check), and
+-- the numbers among them are parsed once (opens_n, closes_n, max_n, hold_n).
 local sale = nil
 local function sale_meta()
   if not sale then
     sale = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
                    'l:draw_at')
+    sale.opens_n, sale.closes_n = tonumber(sale[2]), tonumber(sale[3])
+    sale.max_n, sale.hold_n = tonumber(sale[5] or '1'), tonumber(sale[6] or '0')
   end
   return sale
 end
