@@ -11,6 +11,10 @@
 #   benches/callgrind.sh redis BIN K CALLS Redis's instructions per grab: CALLS calls of
 #                                          grabs.lua with K grabs each (K = 0: grab.lua)
 #                                          with BIN's scripts
+#   benches/callgrind.sh redis FILE.lua K CALLS
+#                                          the same with the script in FILE.lua (e.g.
+#                                          benches/floor.lua, or an older commit's grab.lua:
+#                                          CG_NKEYS=7 CG_SEATS= for 5a4c446's; BENCHMARKS §18)
 #
 #   CG_KEEP=DIR benches/callgrind.sh ...    also keeps the dump in DIR, for
 #                                          callgrind_annotate --inclusive=yes
@@ -51,17 +55,24 @@ if [ "$mode" = redis ]; then
     --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >/dev/null 2>&1 &
   pids+=($!); vp=$!
   until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.2; done
+  # A script file instead of a build: the event is created by this tree's scripts.
+  file=""; case $bin in *.lua) file=$bin bin=target/release/ticketgrab ;; esac
   mapfile -t keys < <("$bin" keys bench)
   create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")
   redis-cli -p "$port" EVALSHA "$create" 10 "${keys[@]}" t bj 0 9999999999999 0 1 0 0 p P 10000000 >/dev/null
-  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p)
+  # An older grab.lua may know fewer keys (CG_NKEYS) and take no seat count (CG_SEATS=).
+  nkeys=${CG_NKEYS:-10} keys=("${keys[@]:0:${CG_NKEYS:-10}}")
+  # shellcheck disable=SC2206
+  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x ${CG_SEATS-1} p)
   if [ "$per" = 0 ]; then
-    sha=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grab)") n=1 args=("${grab_args[@]}")
+    n=1 args=("${grab_args[@]}")
   else
-    sha=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grabs)") n=$per args=()
+    n=$per args=()
     for _ in $(seq "$per"); do args+=("${#grab_args[@]}" "${grab_args[@]}"); done
   fi
-  bench() { redis-benchmark -p "$port" -c 8 -n "$1" -r 2000000000 -q EVALSHA "$sha" 10 "${keys[@]}" "${args[@]}" >/dev/null; }
+  if [ -n "$file" ]; then src=$(cat "$file"); elif [ "$per" = 0 ]; then src=$("$bin" lua grab); else src=$("$bin" lua grabs); fi
+  sha=$(redis-cli -p "$port" SCRIPT LOAD "$src")
+  bench() { redis-benchmark -p "$port" -c 8 -n "$1" -r 2000000000 -q EVALSHA "$sha" "$nkeys" "${keys[@]}" "${args[@]}" >/dev/null; }
   bench 200
   callgrind_control -z $vp >/dev/null
   bench "$calls"
