@@ -92,6 +92,7 @@ python3 benches/http/tokens.py 400000 "$secret" 12351 bj/x >"$work/tokens.txt"
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%FT%TZ)"
 echo "== grabs through HTTP (distinct members, stock never runs out), $conns connections, ${secs}s"
+redis-cli -p "$rport" CONFIG RESETSTAT >/dev/null
 calls0=$(evalsha_calls)
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /api/v1/events/big/reservations p $threads
@@ -99,6 +100,11 @@ ours_grab=$last_cpu
 # The store sends the grabs that wait for their event's call together (an
 # older build: one call per grab).
 echo "   grabs per script call: $(python3 -c "print(f'{$last_n / max(1, $(evalsha_calls) - ${calls0:-0}):.2f}')")"
+# Where Redis's time went (INFO commandstats): inside the grab scripts, and
+# reading the log for the front end's read model (XRANGE), per grab.
+usec_of() { redis-cli -p "$rport" INFO commandstats | tr -d '\r' | sed -n "s/^cmdstat_$1:calls=[0-9]*,usec=\([0-9]*\),.*/\1/p"; }
+in_eval=$(usec_of evalsha) in_xrange=$(usec_of xrange)
+echo "   Redis time per grab: $(python3 -c "print(f'{${in_eval:-0} / $last_n:.1f}')") µs inside EVALSHA, $(python3 -c "print(f'{${in_xrange:-0} / $last_n:.2f}')") µs in XRANGE (the front end following the log)"
 echo "== sold-out answers (1,000 tickets, then everyone else), $conns connections, ${secs}s"
 measured_wrk -t$threads -c"$conns" -d"${secs}s" --latency -s benches/http/grab.lua "http://127.0.0.1:$hport" \
   -- "$work/tokens.txt" /api/v1/events/small/reservations p $threads
