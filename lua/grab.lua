@@ -27,8 +27,8 @@
 -- counter, the hold index and their type checks). A grab that shares a
 -- grabs.lua call with others takes 7: the sale's settings and the clock are
 -- read, and the settings' numbers parsed, once per call (lib.lua `sale_meta`,
--- `now_ms`). The live totals are
--- neither read nor written: a grab does not depend on them.
+-- `now_ms`). The live totals are neither read nor written: a grab does not
+-- depend on them.
 
 local meta = sale_meta()
 if not meta[1] then
