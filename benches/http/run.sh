@@ -14,8 +14,11 @@
 #   TG_PERF=/tmp/prof TG_BIN=target/profiling/ticketgrab benches/http/run.sh
 #                                    (also a perf profile of the server per phase;
 #                                     TG_PERF_ARGS="--call-graph dwarf" for perf's options)
+#   TG_SYSCALLS=1 benches/http/run.sh (also the server's system calls per answer
+#                                     in each phase: perf stat on tracepoints, exact)
 #
-# Needs: redis-server, redis-benchmark (redis-tools), wrk, python3.
+# Needs: redis-server, redis-benchmark (redis-tools), wrk, python3; perf (linux-perf)
+# for TG_PERF and TG_SYSCALLS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 conns=${1:-64}
@@ -60,14 +63,27 @@ measured_wrk() {
     perf record ${TG_PERF_ARGS:--g} -o "$TG_PERF/phase$phase.data" -p $srv 2>/dev/null >/dev/null &
     perf_pid=$!
   fi
+  local stat_pid=""
+  if [ -n "${TG_SYSCALLS:-}" ]; then
+    local events=raw_syscalls:sys_enter call
+    for call in recvfrom writev write sendto epoll_wait futex; do events+=",syscalls:sys_enter_$call"; done
+    perf stat -e "$events" -p $srv -o "$work/syscalls.stat" &
+    stat_pid=$!
+  fi
   out=$(wrk "$@")
   if [ -n "$perf_pid" ]; then kill -INT $perf_pid; wait $perf_pid || true; fi
+  if [ -n "$stat_pid" ]; then kill -INT $stat_pid; wait $stat_pid || true; fi
   echo "$out" | grep -E 'Requests/sec|50%|90%|99%|status'
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   last_cpu=$(cpu_per $srv "$s0" "$n")
   last_rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   last_n=$n
   echo "   CPU per answer: server $last_cpu µs, redis $(cpu_per $redis_pid "$r0" "$n") µs"
+  if [ -n "$stat_pid" ]; then
+    awk -v n="$n" '/sys_enter/ {gsub(",", "", $1); sub(/^[a-z_]*:(sys_enter_)?/, "", $2)
+      if ($2 == "sys_enter") $2 = "all"; line = line sprintf(" %s %.3f", $2, $1 / n)}
+      END {print "   system calls per answer:" line}' "$work/syscalls.stat"
+  fi
 }
 # Script calls Redis has served (EVALSHA), from INFO commandstats.
 evalsha_calls() {
