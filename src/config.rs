@@ -114,7 +114,8 @@ pub struct Config {
     )]
     pub redis_cluster: Vec<String>,
 
-    /// Multiplexed Redis connections shared by all requests.
+    /// Multiplexed Redis connections shared by all requests (as many again,
+    /// for changes and their WAITs, with --redis-wait-replicas).
     #[arg(long, env = "TG_REDIS_CONNECTIONS", default_value_t = 4)]
     pub redis_connections: usize,
 

@@ -14,6 +14,10 @@ use ticketgrab::{Engine, Error};
 
 use super::{grab_one, keyer};
 
+/// The longest a change waits for its replica: three times the read model's
+/// `STALE` (1 s), so a model read stuck behind a `WAIT` would go stale.
+const WAIT: Duration = Duration::from_secs(3);
+
 /// Waits until the replica's link to its master is up and it holds all the
 /// master has written.
 fn in_sync(master: &RedisServer, replica: &RedisServer) {
@@ -58,10 +62,12 @@ async fn a_retry_is_not_confirmed_from_memory_before_a_replica_holds_the_ticket(
             .unwrap()
             // Long enough that a healthy replica's acknowledgement arrives
             // even with the whole suite running on two cores (200 ms did not
-            // once in CI); a stopped replica's grab waits it out.
-            .with_replica_wait(1, Duration::from_secs(1)),
+            // once in CI), and longer than the read model may go unsynced: a
+            // stopped replica's grab waits it out, and the model must stay
+            // current meanwhile.
+            .with_replica_wait(1, WAIT),
     );
-    let engine = Engine::new(store, keyer()).with_read_model(Duration::from_millis(10));
+    let engine = Arc::new(Engine::new(store, keyer()).with_read_model(Duration::from_millis(10)));
     engine
         .create_event(&open_event("e", &[("p", 10)]))
         .await
@@ -77,14 +83,21 @@ async fn a_retry_is_not_confirmed_from_memory_before_a_replica_holds_the_ticket(
     // The read model has read the master's log, ticket included, by now...
     tokio::time::sleep(Duration::from_millis(100)).await;
     // ...and still the member's retry is not confirmed while no replica has it.
-    let retry = grab_one(&engine, "e", 2, "bj").await;
-    assert!(matches!(retry, Err(Error::Unavailable(_))), "{retry:?}");
-    // Answers that confirm nothing still come from memory: one of another
-    // union is told so at once, with the replica still stopped.
+    let retry = tokio::spawn({
+        let engine = engine.clone();
+        async move { grab_one(&engine, "e", 2, "bj").await }
+    });
+    // Answers that confirm nothing still come from memory, with the replica
+    // still stopped and the retry's WAIT still out: the model's log reads do
+    // not queue behind a WAIT (it holds its connection), so the model is kept
+    // current. One of another union is told so at once.
+    tokio::time::sleep(WAIT / 2).await;
     assert_eq!(
         grab_one(&engine, "e", 3, "sh").await.map(|g| g.new),
         Err(Error::NotEligible)
     );
+    let retry = retry.await.unwrap();
+    assert!(matches!(retry, Err(Error::Unavailable(_))), "{retry:?}");
 
     // Once the replica holds it, the retry is confirmed: the same ticket.
     replica.freeze(false);

@@ -86,6 +86,7 @@ impl ConnectionLike for Conn {
 
 /// How connections are opened: our own for one Redis over plain TCP, else
 /// the deadpool-redis pool of either kind (used only to open connections).
+#[derive(Clone)]
 enum Factory {
     Wire {
         host: String,
@@ -188,6 +189,16 @@ impl Connections {
             next: AtomicUsize::new(0),
             timeout,
         })
+    }
+
+    /// As many connections again, to the same Redis, opened on first use.
+    pub fn sibling(&self) -> Self {
+        Self {
+            factory: self.factory.clone(),
+            slots: (0..self.slots.len()).map(|_| Default::default()).collect(),
+            next: AtomicUsize::new(0),
+            timeout: self.timeout,
+        }
     }
 
     fn slot(&self, i: usize) -> std::sync::MutexGuard<'_, Option<Conn>> {

@@ -48,6 +48,13 @@ pub struct RedisStore {
 struct Calls {
     /// Shared connections to one Redis or to a cluster.
     connections: Connections,
+    /// With replica waits, the connections that carry changes and their
+    /// `WAIT`s. Redis answers a connection's commands in order and `WAIT`
+    /// holds its connection until the replicas answer (up to the wait's
+    /// timeout while one is stalled): a read queued behind it, such as the
+    /// read model's log read, would wait as long, and the model, not synced,
+    /// would send the whole sold-out flood to the store.
+    waits: Option<Connections>,
     /// Upper bound of one store call, connecting included: a stalled Redis becomes
     /// `Unavailable` (503) instead of a hung request.
     call_timeout: Duration,
@@ -98,6 +105,7 @@ impl RedisStore {
         Ok(Self {
             calls: Arc::new(Calls {
                 connections: Connections::new(target, connections, call_timeout)?,
+                waits: None,
                 call_timeout,
                 wait_replicas: 0,
                 wait_timeout: Duration::ZERO,
@@ -113,6 +121,7 @@ impl RedisStore {
         let calls = Arc::get_mut(&mut self.calls).expect("set before the store is used");
         calls.wait_replicas = replicas;
         calls.wait_timeout = timeout;
+        calls.waits = (replicas > 0).then(|| calls.connections.sibling());
         self
     }
 }
@@ -128,15 +137,31 @@ impl Calls {
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
+        self.on(&self.connections, call).await
+    }
+
+    /// [`Calls::with_conn`] on one of the two sets of connections.
+    async fn on<T, F>(
+        &self,
+        connections: &Connections,
+        call: impl FnOnce(conn::Conn) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
         let attempt = async {
-            call(self.connections.get().await?).await.map_err(|e| {
+            call(connections.get().await?).await.map_err(|e| {
                 if e.is_io_error()
                     || e.is_connection_dropped()
                     || e.is_connection_refusal()
                     || e.is_timeout()
                     || e.is_unrecoverable_error()
                 {
+                    // Redis went away for both sets alike.
                     self.connections.broken();
+                    if let Some(waits) = &self.waits {
+                        waits.broken();
+                    }
                 }
                 store_error(e)
             })
@@ -250,7 +275,8 @@ impl Calls {
                 }
             }
         };
-        let replies = self.with_conn(send).await?;
+        let connections = self.waits.as_ref().unwrap_or(&self.connections);
+        let replies = self.on(connections, send).await?;
         let [value, acked] = <[Value; 2]>::try_from(replies)
             .map_err(|_| Error::Corrupt("WAIT pipeline reply".into()))?;
         let acked: i64 = text(&acked)?.parse().unwrap_or(0);
