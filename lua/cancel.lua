@@ -8,7 +8,7 @@
 --         {"already_redeemed", code, record} | {"cancelled", code, record}
 --         {"hold_expired", code, record} | {"no_show", code, record} (released unused)
 -- Logs    "cancelled" (code, pool, member, seats), then the waiting list's "assigned".
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log 7K2M9QX4T1ZB 3f1c...e2
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq 7K2M9QX4T1ZB 3f1c...e2
 
 local err = guard_types()
 if err then return err end

@@ -8,7 +8,7 @@
 --         pool_title, total (in seats)
 -- Returns {"ok", now_ms} or {"exists"} (any key of the event already exists).
 -- Logs    one "created" entry per pool (pool, delta = total).
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq
 --          "Park pass" bj 1764000000000 1764003600000 0 1 0 1 d:venue "Longtan park"
 --          p1 "Annual pass" 400
 

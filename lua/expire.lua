@@ -6,7 +6,7 @@
 -- ARGV:   max
 -- Returns {"ok", n} (holds expired) | {"unknown_event"}
 -- Logs    one "expired" (code, pool, member, seats) per hold.
--- Example: EVALSHA <sha> 9 tg:{cinema}:meta ... tg:{cinema}:pays 100
+-- Example: EVALSHA <sha> 10 tg:{cinema}:meta ... tg:{cinema}:waitq 100
 
 local err = guard_types()
 if err then return err end

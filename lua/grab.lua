@@ -17,7 +17,7 @@
 --         "expired" first when the member's own hold was past its pay_by (and the
 --         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
 --         was on the waiting list.
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq
 --          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang 1 p1
 --
 -- The hot path, so every call counts: each key read below is read through

@@ -13,7 +13,7 @@
 -- refund_due.
 -- Logs    "paid" (code, pool, member, seats, payment, amount, late) or
 --         "refund_due" (code, payment, amount); "expired" first for a hold past pay_by.
--- Example: EVALSHA <sha> 9 tg:{cinema}:meta ... tg:{cinema}:pays 7K2M9QX4T1ZB wx-4200012 500
+-- Example: EVALSHA <sha> 10 tg:{cinema}:meta ... tg:{cinema}:waitq 7K2M9QX4T1ZB wx-4200012 500
 
 local err = guard_types()
 if err then return err end

@@ -17,7 +17,7 @@
 --         meta, stock, total, cnt, res and member are flat HGETALL arrays; log is XRANGE - +;
 --         holds is ZRANGE 0 -1 WITHSCORES (code, pay_by, ...); waitq is ZRANGE 0 -1.
 -- Returns {} when the event does not exist.
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log stats
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq stats
 
 if redis.call('EXISTS', META) == 0 then return {} end
 local stock, total = redis.call('HGETALL', STOCK), redis.call('HGETALL', TOTAL)

@@ -7,7 +7,7 @@
 --         {"cancelled", code, record} | {"no_show", code, record} (released unused) | {"not_paid", code, record} (a hold before pay_by)
 --         {"hold_expired", code, record} (expired, or a hold past pay_by: expired here)
 -- Logs    "redeemed" (code, pool, member, seats). All the ticket's seats are used at once.
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log code 7K2M9QX4T1ZB
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq code 7K2M9QX4T1ZB
 
 local err = guard_types()
 if err then return err end

@@ -7,7 +7,7 @@
 --         {"below_zero", remaining} | {"above_limit", total, max_total}
 --         {"draw_running"} (a lottery's draw is being written)
 -- Logs    "restocked" (pool, delta), then the waiting list's "assigned".
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log p1 50 10000000
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq p1 50 10000000
 
 local err = guard_types()
 if err then return err end

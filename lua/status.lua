@@ -5,7 +5,7 @@
 -- Returns {"ok", new_status} (unchanged and not logged when already there)
 --         {"unknown_event"} | {"closed"} (pause or resume of a closed sale)
 -- Logs    "paused" | "resumed" | "closed".
--- Example: EVALSHA <sha> 7 tg:{park}:meta ... tg:{park}:log pause
+-- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq pause
 
 local err = guard_types()
 if err then return err end

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::domain::Error;
 use crate::domain::{
     CardNumber, DEFAULT_HOLD_MINUTES, Details, Event, EventId, Lottery, Millis, OrgPath, Pool,
     PoolId, with_check_digit,
 };
 use crate::engine::Engine;
-use crate::error::Error;
 use crate::tokens::{Minter, Role};
 
 /// One demo sale: what staff would type into the dashboard.

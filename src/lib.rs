@@ -8,8 +8,8 @@
 //! # Layout
 //!
 //! - [`domain`]: valid-by-construction types: card numbers, member keys, ids,
-//!   events, reservations.
-//! - [`error`]: the one error type of the engine and the stores.
+//!   events, reservations; the one error type of the engine and the stores,
+//!   and the one table of outcomes (`domain/outcome.rs`).
 //! - [`engine`]: the rules above the store: input checks, codes, queries.
 //! - [`store`]: the `Store` interface and its two implementations, Redis (Lua
 //!   scripts in `lua/`) and memory (the embedded default and the reference model).
@@ -31,12 +31,11 @@
 pub mod audit;
 pub mod domain;
 pub mod engine;
-pub mod error;
 pub mod lottery;
 pub mod store;
 
+pub use domain::Error;
 pub use engine::Engine;
-pub use error::Error;
 pub mod config;
 pub mod demo;
 pub mod http;

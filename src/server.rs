@@ -12,7 +12,7 @@
 //! silent socket with no timeout.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -22,9 +22,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use crate::domain::Outcome;
+
 /// How the server treats connections.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct ConnLimits {
     /// Longest wait for a request's headers (and for the next request on an
     /// idle keep-alive connection).
     pub header_timeout: Duration,
@@ -35,12 +37,22 @@ pub struct Limits {
 }
 
 /// What a connection over the cap gets before it is closed: a complete
-/// answer, so a client knows to come back, at the cost of one write.
-const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
-content-type: application/problem+json\r\nretry-after: 1\r\nconnection: close\r\n\
-content-length: 136\r\n\r\n\
-{\"type\":\"https://ticketgrab.example/problems/overloaded\",\"title\":\"Service Unavailable\",\
-\"status\":503,\"code\":\"overloaded\",\"detail\":\"busy\"}";
+/// answer, so a client knows to come back, at the cost of one write. The
+/// outcome table's `overloaded` row, written once.
+static REFUSAL: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let row = Outcome::Overloaded.row();
+    let (status, code) = (row.status, row.code);
+    let body = format!(
+        "{{\"type\":\"https://ticketgrab.example/problems/{code}\",\"title\":\"Service Unavailable\",\
+         \"status\":{status},\"code\":\"{code}\",\"detail\":\"busy\"}}"
+    );
+    format!(
+        "HTTP/1.1 {status} Service Unavailable\r\ncontent-type: application/problem+json\r\n\
+         retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+});
 
 /// The soft limit of open files of this process, from /proc (Linux).
 pub fn open_file_limit() -> Option<usize> {
@@ -65,7 +77,7 @@ pub fn fitting_cap(wanted: usize, file_limit: Option<usize>) -> usize {
 pub async fn serve(
     listener: TcpListener,
     router: crate::http::Front,
-    limits: Limits,
+    limits: ConnLimits,
     shutdown: impl Future<Output = ()>,
     stopping: Arc<watch::Sender<bool>>,
 ) -> std::io::Result<()> {
@@ -122,7 +134,7 @@ async fn serve_one(
     stream: TcpStream,
     peer: SocketAddr,
     router: crate::http::Front,
-    limits: Limits,
+    limits: ConnLimits,
     mut stopping: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
@@ -150,7 +162,7 @@ async fn serve_one(
 
 /// Answers 503 and closes, without waiting on a slow client.
 async fn refuse(mut stream: TcpStream) {
-    let _ = tokio::time::timeout(Duration::from_millis(100), stream.write_all(REFUSAL)).await;
+    let _ = tokio::time::timeout(Duration::from_millis(100), stream.write_all(&REFUSAL)).await;
 }
 
 #[cfg(test)]
@@ -159,11 +171,12 @@ mod tests {
 
     #[test]
     fn the_refusal_is_a_complete_problem_answer() {
-        let text = std::str::from_utf8(REFUSAL).unwrap();
+        let text = std::str::from_utf8(&REFUSAL).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         assert!(head.contains(&format!("content-length: {}", body.len())));
         let body: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(body["code"], "overloaded");
+        assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub struct App {
     listener: TcpListener,
     pub state: AppState,
     /// How the server treats connections.
-    limits: server::Limits,
+    limits: server::ConnLimits,
     /// When the demo sales open and their tokens, when `--demo` was given.
     pub demo_tokens: Option<String>,
 }
@@ -138,7 +138,7 @@ impl App {
                 "connection cap lowered to fit the open-file limit"
             );
         }
-        let limits = server::Limits {
+        let limits = server::ConnLimits {
             header_timeout: Duration::from_millis(config.header_timeout_ms),
             max_connections,
             grace: Duration::from_millis(config.shutdown_grace_ms),

@@ -4,7 +4,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::ascii::Ascii;
-use crate::error::Error;
+use crate::domain::Error;
 
 /// A union card number that passed normalization and the Luhn check.
 ///

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::Millis;
-use crate::error::Error;
+use crate::domain::Error;
 
 /// The longest venue or title: as long as an event's title.
 pub const MAX_TITLE_CHARS: usize = 200;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{
     Details, DrawState, EventId, Lottery, LotteryPhase, MAX_TITLE_CHARS, Millis, OrgPath, PoolId,
 };
-use crate::error::Error;
+use crate::domain::Error;
 
 /// Most pools one event may have (the theatre sale has 8 shows).
 pub const MAX_POOLS: usize = 64;

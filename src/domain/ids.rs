@@ -4,7 +4,7 @@
 use rand::Rng;
 
 use super::ascii::Ascii;
-use crate::error::Error;
+use crate::domain::Error;
 
 /// Checks a slug: 1..=`max` characters of `a-z`, `0-9`, `-`, `_`, starting with a
 /// letter or digit. Slugs end up inside Redis keys and Lua records, so braces,

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::{Channel, MaskedCard, MemberKey, Millis, PoolId, parse_seats};
-use crate::error::Error;
+use crate::domain::Error;
 
 /// How long the waiting list of a drawn lottery is served when the sale
 /// names no show time: 30 days after the draw.

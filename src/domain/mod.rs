@@ -3,13 +3,17 @@
 //! engine and the stores never see a malformed id or card. `Event` and `Pool`
 //! are plain data with public fields, checked as a whole by
 //! [`Event::validate`] before any store sees them; `Millis` is any instant.
+//! The error type and the one table of outcomes live here too, at the bottom:
+//! the domain needs nothing above it.
 
 mod ascii;
 mod card;
 mod details;
+mod error;
 mod event;
 mod ids;
 mod lottery;
+mod outcome;
 mod reservation;
 mod time;
 mod waiting;
@@ -18,6 +22,7 @@ pub use card::{
     CardNumber, MaskedCard, Member, MemberKey, MemberKeyer, luhn_valid, with_check_digit,
 };
 pub use details::{Details, MAX_NOTES_CHARS, MAX_TITLE_CHARS};
+pub use error::{Error, Problem};
 pub use event::{
     DEFAULT_HOLD_MINUTES, Event, EventView, MAX_HOLD_MS, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS,
     Phase, Pool, PoolStats, SaleStatus, StatusAction, sale_phase,
@@ -27,6 +32,7 @@ pub use lottery::{
     DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, MAX_PUBLIC_CHARS,
     WAITING_AFTER_DRAW_MS, check_public,
 };
+pub use outcome::{Outcome, Row};
 pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;
 pub use waiting::{LeftReason, WaitEntry, Waiting};

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Code, EventId, MaskedCard, MemberKey, Millis, PoolId};
-use crate::error::Error;
+use crate::domain::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Channel, Code, MaskedCard, MemberKey, Millis, PoolId, parse_seats};
-use crate::error::Error;
+use crate::domain::Error;
 
 /// One member's place on an event's waiting list.
 #[derive(Clone, Debug, PartialEq, Eq)]

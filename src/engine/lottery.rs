@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::{Engine, check_choices};
+use crate::domain::Error;
 use crate::domain::{Entered, EventId, LotteryEntry, MemberKey};
-use crate::error::Error;
 use crate::lottery::export::Export;
 use crate::lottery::run;
 use crate::store::{Begun, Grab};

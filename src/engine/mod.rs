@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use self::edge::Edge;
 use crate::audit::{AuditReport, audit};
+use crate::domain::Error;
 use crate::domain::{
     CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
     Millis, PoolId, Reservation, SaleStatus, StatusAction,
 };
-use crate::error::Error;
 pub use crate::store::Grab;
 use crate::store::{Find, Grabbed, Payment, Restocked, Snapshot, Store};
 

@@ -1,8 +1,8 @@
 //! The waiting list (候补) and the no-show release, above the store.
 
 use super::{CODE_ATTEMPTS, Engine, check_choices};
+use crate::domain::Error;
 use crate::domain::{Code, EventId, MemberKey, PoolId, Waiting};
-use crate::error::Error;
 use crate::store::{Join, Released};
 
 impl Engine {

@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
 use super::member_token::MemberTokens;
-use super::verified::Verified;
+use super::verified::VerifiedTokens;
 use crate::config::Secrets;
 use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
@@ -31,7 +31,7 @@ pub struct Auth {
     /// Turns a token's card into the member key.
     keyer: MemberKeyer,
     /// Member tokens verified before.
-    verified: Verified<MemberAuth>,
+    verified: VerifiedTokens<MemberAuth>,
 }
 
 /// A signed-in member. The card number itself is not kept.
@@ -109,7 +109,7 @@ impl Auth {
             member_max_secs: secrets.member_token_max_secs,
             staff_max_secs: secrets.staff_token_max_secs,
             keyer,
-            verified: Verified::default(),
+            verified: VerifiedTokens::default(),
         }
     }
 

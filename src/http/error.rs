@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::dto::ReservationDto;
-use super::lang::{Lang, zh};
-use crate::error::Error;
+use super::lang::Lang;
+use crate::domain::{Error, Outcome};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -49,43 +49,35 @@ impl From<Error> for ApiError {
 const RETRY_AFTER_UNAVAILABLE: u64 = 1;
 
 impl ApiError {
-    /// Status, code, detail and extra members of the problem document.
-    fn parts(&self) -> (StatusCode, &'static str, String, Value) {
-        use StatusCode as S;
+    /// The outcome (status, code and words: src/domain/outcome.rs), detail
+    /// and extra members of the problem document.
+    fn parts(&self) -> (Outcome, String, Value) {
+        use Outcome as O;
         let none = Value::Null;
         match self {
-            Self::BadRequest(m) => (S::BAD_REQUEST, "invalid_request", m.clone(), none),
-            Self::Unauthenticated(m) => (S::UNAUTHORIZED, "unauthenticated", (*m).into(), none),
-            Self::Forbidden(m) => (S::FORBIDDEN, "forbidden", (*m).into(), none),
-            Self::NotFound => (S::NOT_FOUND, "not_found", "no such resource".into(), none),
-            Self::UnknownEvent => (S::NOT_FOUND, "unknown_event", "no such event".into(), none),
+            Self::BadRequest(m) => (O::InvalidRequest, m.clone(), none),
+            Self::Unauthenticated(m) => (O::Unauthenticated, (*m).into(), none),
+            Self::Forbidden(m) => (O::Forbidden, (*m).into(), none),
+            Self::NotFound => (O::NotFound, "no such resource".into(), none),
+            // Unfolded: the station's routes tell an unknown sale apart.
+            Self::UnknownEvent => (O::UnknownEvent, "no such event".into(), none),
             Self::OutsideOrg => (
-                S::FORBIDDEN,
-                "outside_org",
+                O::OutsideOrg,
                 "this sale is not for your union's members".into(),
                 none,
             ),
-            Self::PayloadTooLarge => (
-                S::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "request body too large".into(),
-                none,
-            ),
+            Self::PayloadTooLarge => (O::PayloadTooLarge, "request body too large".into(), none),
             Self::RateLimited { .. } => (
-                S::TOO_MANY_REQUESTS,
-                "rate_limited",
+                O::RateLimited,
                 "too many requests; retry later".into(),
                 none,
             ),
             Self::Overloaded => (
-                S::SERVICE_UNAVAILABLE,
-                "overloaded",
+                O::Overloaded,
                 "the service is busy; retry shortly".into(),
                 none,
             ),
             Self::Engine(e) => {
-                let problem = e.problem();
-                let status = S::from_u16(problem.status).unwrap_or(S::INTERNAL_SERVER_ERROR);
                 let detail = match e {
                     Error::Unavailable(_) | Error::CodeTaken => {
                         "the ticket store is unavailable; retry shortly".into()
@@ -93,7 +85,7 @@ impl ApiError {
                     Error::Corrupt(_) => "internal error; staff have been alerted".into(),
                     _ => e.to_string(),
                 };
-                (status, problem.code, detail, engine_extra(e))
+                (e.outcome().row().problem, detail, engine_extra(e))
             }
         }
     }
@@ -108,22 +100,20 @@ impl ApiError {
     }
 }
 
-/// A problem document for `status` with `code`, as every error body is.
-pub fn problem(
-    status: StatusCode,
-    code: &str,
-    detail: &str,
-    extra: Value,
-    retry_after: Option<u64>,
-) -> Response {
+/// A problem document for `outcome`, as every error body is: its status and
+/// code, and its title and detail in the request's language.
+pub fn problem(outcome: Outcome, detail: &str, extra: Value, retry_after: Option<u64>) -> Response {
+    let row = outcome.row();
+    let status = StatusCode::from_u16(row.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = row.code;
     // Written by hand rather than through a `json!` map: every refused grab
     // of a flood ends here. Strings are escaped into the body in place.
     // In the request's language (src/http/lang.rs); the code stays.
     let (title, zh_detail) = match super::request_id::lang() {
-        Lang::Zh => {
-            let (title, detail) = zh(code, &extra);
-            (title, Some(detail))
-        }
+        Lang::Zh => (
+            row.title_zh,
+            Some(outcome.detail_zh(|name| extra[name].to_string())),
+        ),
         Lang::En => (status.canonical_reason().unwrap_or("Error"), None),
     };
     let mut body = String::with_capacity(256);
@@ -194,7 +184,7 @@ fn push_json_text(body: &mut String, s: &str) {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, detail, extra) = self.parts();
+        let (outcome, detail, extra) = self.parts();
         if let Self::Engine(e) = &self
             && e.is_internal()
         {
@@ -202,7 +192,7 @@ impl IntoResponse for ApiError {
             let request = super::request_id::current();
             tracing::error!(code = e.code(), error = %e, request = ?request.map(|r| r.to_string()), "store failure");
         }
-        problem(status, code, &detail, extra, self.retry_after())
+        problem(outcome, &detail, extra, self.retry_after())
     }
 }
 

@@ -7,9 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -119,22 +117,8 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
     client
 }
 
-/// Per-IP limit on every API request.
-pub async fn ip_limit(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
-    match ip_refusal(&limits, &req) {
-        Some(refused) => refused,
-        None => next.run(req).await,
-    }
-}
-
-/// The answer of [`ip_limit`] when the client's address is over its limit.
-pub fn ip_refusal(limits: &Limits, req: &Request) -> Option<Response> {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>();
-    peer_refusal(limits, peer.map(|c| c.0), req.headers())
-}
-
-/// [`ip_refusal`] for a caller that knows the peer (the grab's lane: its
-/// connection's, so no request needs the `ConnectInfo` extension).
+/// The answer when the client's address (from `peer` and, behind a trusted
+/// proxy, `X-Forwarded-For`) is over its limit: step 4 of steps.rs.
 pub fn peer_refusal(
     limits: &Limits,
     peer: Option<SocketAddr>,
@@ -147,31 +131,10 @@ pub fn peer_refusal(
     Some(refused.into_response())
 }
 
-/// Sheds requests beyond the in-flight limit and bounds each request's time.
-pub async fn shed_and_timeout(
-    State(limits): State<Arc<Limits>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    shed(&limits, next.run(req)).await
-}
-
-/// What [`shed_and_timeout`] does around any answer.
-pub async fn shed(limits: &Limits, answer: impl Future<Output = Response>) -> Response {
-    let Some(_permit) = admit(limits) else {
-        return ApiError::Overloaded.into_response();
-    };
-    match tokio::time::timeout(limits.request_timeout, answer).await {
-        Ok(response) => response,
-        Err(_) => timed_out(limits),
-    }
-}
-
 /// An in-flight slot for one request; none (counted as shed) when none is
-/// free, and the request is answered 503 overloaded (the first step of
-/// [`shed`], for the grab's lane).
-pub fn admit(limits: &Limits) -> Option<tokio::sync::SemaphorePermit<'_>> {
-    let permit = limits.in_flight.try_acquire().ok();
+/// free, and the request is answered 503 overloaded (step 5 of steps.rs).
+pub fn admit(limits: &Limits) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    let permit = limits.in_flight.clone().try_acquire_owned().ok();
     if permit.is_none() {
         limits.metrics.shed.with_label_values(&["overloaded"]).inc();
     }

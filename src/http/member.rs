@@ -73,7 +73,18 @@ pub async fn grab(
     Path(event): Path<String>,
     ApiJson(body): ApiJson<GrabBody>,
 ) -> Result<Response, ApiError> {
-    let event = event_param(&event)?;
+    answer_grab(&s, &auth, &event, body).await
+}
+
+/// A grab, once its token and body are read: the route above and the grab's
+/// lane (lane.rs) both answer with this.
+pub async fn answer_grab(
+    s: &AppState,
+    auth: &MemberAuth,
+    event: &str,
+    body: GrabBody,
+) -> Result<Response, ApiError> {
+    let event = event_param(event)?;
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
     s.limits.member_check(&auth.member.key)?;
@@ -86,7 +97,7 @@ pub async fn grab(
         channel: Channel::App,
     };
     let result = s.engine.grab(&input).await;
-    record_grab(&s, &event, &result);
+    record_grab(s, &event, &result);
     reservation_created(result?)
 }
 

@@ -22,7 +22,7 @@ pub struct MemberTokens {
 }
 
 /// What a valid member token says.
-pub struct Verified {
+pub struct ValidMember {
     pub sub: String,
     pub org: String,
     pub exp: u64,
@@ -62,7 +62,7 @@ impl MemberTokens {
     }
 
     /// The token's claims if it is valid at `now` (Unix seconds).
-    pub fn verify(&self, token: &str, now: u64) -> Option<Verified> {
+    pub fn verify(&self, token: &str, now: u64) -> Option<ValidMember> {
         let (signed, signature) = token.rsplit_once('.')?;
         let (header, claims) = signed.split_once('.')?;
         let mut signature_bytes = [0u8; 32];
@@ -89,7 +89,7 @@ impl MemberTokens {
                 .nbf
                 .is_none_or(|nbf| nbf <= now.saturating_add(self.leeway))
             && audience_ok;
-        valid.then_some(Verified {
+        valid.then_some(ValidMember {
             sub: claims.sub,
             org: claims.org,
             exp: claims.exp,

@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::domain::Error;
 use crate::store::Store;
 
 /// How long a "ready" answer is reused.

@@ -9,7 +9,6 @@
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::Response;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -83,34 +82,8 @@ fn fresh_id() -> HeaderValue {
     HeaderValue::from_bytes(&text).expect("hex and hyphens are a valid header value")
 }
 
-pub async fn request_ids(req: Request, next: Next) -> Response {
-    with_request_id(req, |req| next.run(req)).await
-}
-
-/// What [`request_ids`] does around any way of answering: the router's, or
-/// the grab's own lane (`super::lane`).
-pub async fn with_request_id<F, Fut>(mut req: Request, answer: F) -> Response
-where
-    F: FnOnce(Request) -> Fut,
-    Fut: Future<Output = Response>,
-{
-    let (id, tag) = begin(&mut req);
-    let started = std::time::Instant::now();
-    let mut response = CURRENT
-        .scope(tag, async move {
-            let response = answer(req).await;
-            served(&response, started);
-            response
-        })
-        .await;
-    response.headers_mut().insert(REQUEST_ID, id);
-    response
-}
-
-/// The steps of [`with_request_id`] for a caller that writes its own
-/// future (the lane: a future handed to a wrapper as an argument is stored
-/// twice in the wrapper's state, and the lane's future is boxed per request).
-/// First: the request's id, set on the request, and its tag.
+/// Step 1 of steps.rs. First: the request's id, set on the request, and
+/// its tag.
 pub fn begin(req: &mut Request) -> (HeaderValue, RequestTag) {
     let id = client_id(req).unwrap_or_else(fresh_id);
     req.headers_mut().insert(REQUEST_ID, id.clone());

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 pub const MAX_VERIFIED: usize = 50_000;
 
 /// What each verified token named (`T`: the member auth).
-pub struct Verified<T> {
+pub struct VerifiedTokens<T> {
     /// token -> what it names and until when it is good (`exp` + the leeway,
     /// Unix seconds). A std mutex: held for one map operation.
     tokens: Mutex<Tokens<T>>,
@@ -23,7 +23,7 @@ pub struct Verified<T> {
 /// choose the keys (and each is some 250 bytes, hashed twice per request).
 type Tokens<T> = HashMap<Box<str>, (T, u64), foldhash::fast::RandomState>;
 
-impl<T> Default for Verified<T> {
+impl<T> Default for VerifiedTokens<T> {
     fn default() -> Self {
         Self {
             tokens: Mutex::new(HashMap::with_capacity_and_hasher(
@@ -34,7 +34,7 @@ impl<T> Default for Verified<T> {
     }
 }
 
-impl<T: Clone> Verified<T> {
+impl<T: Clone> VerifiedTokens<T> {
     fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens<T>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_token_is_remembered_until_it_expires_and_the_memory_is_bounded() {
-        let verified = Verified::default();
+        let verified = VerifiedTokens::default();
         verified.put("t", &auth(), 100);
         assert!(verified.get("t", 100).is_some());
         assert!(verified.get("t", 101).is_none(), "expired");

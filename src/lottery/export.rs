@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::draw::{self, ALGORITHM, Drawn, Entry, Hash};
+use crate::domain::Error;
 use crate::domain::{DrawState, Event, LotteryEntry, MemberKey, PoolId};
-use crate::error::Error;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Export {

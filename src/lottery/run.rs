@@ -12,8 +12,8 @@
 use futures_util::StreamExt;
 
 use super::draw::{self, Entry};
+use crate::domain::Error;
 use crate::domain::{Code, EventId, LotteryEntry};
-use crate::error::Error;
 use crate::store::{Begun, Drawer, DrawnEntry, Store};
 
 /// Results written per store call: one script of ~3,000 commands, measured

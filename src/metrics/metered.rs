@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 
 use super::MeteredStore;
+use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
     SaleStatus, StatusAction, Waiting,
 };
-use crate::error::Error;
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
     Restocked, Snapshot, Store,

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
 
+use crate::domain::Error;
 use crate::domain::EventView;
-use crate::error::Error;
 use crate::store::{Grabbed, Store};
 
 /// Every metric ticketgrab exports. Names are listed in the README and queried

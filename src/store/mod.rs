@@ -14,11 +14,11 @@ pub mod scripts;
 
 use async_trait::async_trait;
 
+use crate::domain::Error;
 use crate::domain::{
     Channel, Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_SEATS, Member, MemberKey,
     Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
-use crate::error::Error;
 
 pub use self::log::{LogEntry, LogOp, LogPos};
 pub use self::memory::MemoryStore;

@@ -1,10 +1,14 @@
 //! The staff dashboard, the station screen and the member page: static assets compiled into the
 //! binary, so they work with no internet (no CDN, no web fonts).
 
+use std::sync::LazyLock;
+
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
+
+use crate::domain::Outcome;
 
 /// (path, content type, body)
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -67,27 +71,36 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
     img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'none'; frame-ancestors 'none'";
 
+/// The outcome table (src/domain/outcome.rs) as the pages read it: their
+/// words for every problem `code` come from the server, not from a copy.
+static OUTCOMES_JS: LazyLock<String> = LazyLock::new(Outcome::script);
+
 /// The pages and their assets; they need no state.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    ASSETS
-        .iter()
-        .fold(Router::new(), |router, (path, content_type, body)| {
-            router.route(
-                path,
-                get(move || async move {
-                    (
-                        [
-                            (header::CONTENT_TYPE, *content_type),
-                            (header::CACHE_CONTROL, "no-cache"),
-                            (header::CONTENT_SECURITY_POLICY, CSP),
-                            (header::X_FRAME_OPTIONS, "DENY"),
-                            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-                            (header::REFERRER_POLICY, "no-referrer"),
-                        ],
-                        *body,
-                    )
-                        .into_response()
-                }),
-            )
-        })
+    let outcomes = serve("text/javascript; charset=utf-8", OUTCOMES_JS.as_str());
+    ASSETS.iter().fold(
+        Router::new().route("/assets/outcomes.js", outcomes),
+        |router, (path, content_type, body)| router.route(path, serve(content_type, body)),
+    )
+}
+
+/// A GET of one asset, with the headers every page and asset carries.
+fn serve<S: Clone + Send + Sync + 'static>(
+    content_type: &'static str,
+    body: &'static str,
+) -> MethodRouter<S> {
+    get(move || async move {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::CONTENT_SECURITY_POLICY, CSP),
+                (header::X_FRAME_OPTIONS, "DENY"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::REFERRER_POLICY, "no-referrer"),
+            ],
+            body,
+        )
+            .into_response()
+    })
 }

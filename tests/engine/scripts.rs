@@ -569,3 +569,63 @@ async fn a_plain_grab_with_a_key_broken_refuses_untouched_or_sells_whole() {
     let view = h.engine.event(&event_id("e")).await.unwrap();
     assert_eq!(view.pools[0].remaining, 10 - 1 - 5);
 }
+
+/// Each script's header shows a call that runs as written: as many keys as
+/// every call passes (`EVENT_KEYS`), first to last.
+#[test]
+fn every_script_header_example_passes_the_event_keys() {
+    use ticketgrab::store::keys::EVENT_KEYS;
+    for name in scripts::names() {
+        let own = std::fs::read_to_string(format!("{}/lua/{name}.lua", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        let example = own
+            .lines()
+            .find_map(|l| l.strip_prefix("-- Example: EVALSHA <sha> "))
+            .unwrap_or_else(|| panic!("{name}.lua has no Example line"));
+        let mut words = example.split_whitespace();
+        let count: usize = words.next().unwrap().parse().unwrap();
+        assert_eq!(count, EVENT_KEYS.len(), "{name}.lua: {example}");
+        let (first, dots, last) = (words.next(), words.next(), words.next());
+        assert!(
+            first.is_some_and(|k| k.ends_with(&format!(":{}", EVENT_KEYS[0]))),
+            "{name}"
+        );
+        assert_eq!(dots, Some("..."), "{name}");
+        let tail = EVENT_KEYS[EVENT_KEYS.len() - 1];
+        assert!(
+            last.is_some_and(|k| k.ends_with(&format!(":{tail}"))),
+            "{name}: {example}"
+        );
+    }
+}
+
+/// Every word a script answers with is a success tag or an outcome of the
+/// one table (src/domain/outcome.rs), so the reply parser and the problem
+/// documents know it.
+#[test]
+fn every_word_a_script_answers_is_in_the_outcome_table() {
+    use ticketgrab::domain::Outcome;
+    let words = regex::Regex::new(r#"\{\s*"([a-z_]+)""#).unwrap();
+    let mut seen = 0;
+    for name in scripts::names().chain(["lib"]) {
+        let own = std::fs::read_to_string(format!("{}/lua/{name}.lua", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        for word in words
+            .captures_iter(&own)
+            .map(|c| c.get(1).unwrap().as_str())
+        {
+            seen += 1;
+            let success = ["ok", "reserved", "existing"].contains(&word);
+            // grabs.lua's answer for one grab that failed under pcall.
+            let failed = name == "grabs" && word == "error";
+            assert!(
+                success || failed || Outcome::from_code(word).is_some(),
+                "{name}.lua answers {word:?}, which the outcome table lacks"
+            );
+        }
+    }
+    assert!(
+        seen > 50,
+        "only {seen} answers found: the pattern misses them"
+    );
+}

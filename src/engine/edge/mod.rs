@@ -37,8 +37,8 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use self::model::Model;
+use crate::domain::Error;
 use crate::domain::{EventId, Millis};
-use crate::error::Error;
 use crate::store::{Grab, Grabbed, Store};
 
 /// A model not synced for this long is not used.

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
+use crate::domain::Error;
 use crate::domain::{
     Code, EventId, MemberKey, Millis, OrgPath, Phase, PoolId, Reservation, SaleStatus, Status,
     sale_phase,
 };
-use crate::error::Error;
 use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Snapshot};
 
 /// A sale window boundary closer than this to the front end's clock is left

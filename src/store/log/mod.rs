@@ -9,8 +9,8 @@
 mod fields;
 mod parse;
 
+use crate::domain::Error;
 use crate::domain::{Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus};
-use crate::error::Error;
 
 /// A place in an event's log: after the entry with this id (a Redis stream id,
 /// `ms-seq`; the memory store counts entries in `seq`). `LogPos::START` is

@@ -2,11 +2,11 @@
 //! [`LogEntry::fields`] wrote them (fields.rs).
 
 use super::{LogEntry, LogOp};
+use crate::domain::Error;
 use crate::domain::{
     Channel, Code, DrawState, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus,
     parse_seats,
 };
-use crate::error::Error;
 
 /// A value of a log entry that cannot be right.
 fn corrupt(what: &str, v: &str) -> Error {

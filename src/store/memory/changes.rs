@@ -2,11 +2,11 @@
 //! script's order of checks: everything is checked before the first write.
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{
     Channel, Code, LeftReason, MAX_POOL_TOTAL, Member, MemberKey, Millis, Phase, PoolId,
     Reservation, SaleStatus, Status, StatusAction, sale_phase,
 };
-use crate::error::Error;
 use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
 
 impl EventData {

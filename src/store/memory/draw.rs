@@ -3,8 +3,8 @@
 //! pages, batches of results, publication.
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{LotteryEntry, Member, Millis, PoolId, WaitEntry};
-use crate::error::Error;
 use crate::store::{Begun, Drawer, DrawnEntry, LogOp};
 
 impl EventData {

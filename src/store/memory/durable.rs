@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use super::journal::{Journal, Record, Ticket};
 use super::{Clock, EventData, MemoryStore};
+use crate::domain::Error;
 use crate::domain::{EventId, Millis};
-use crate::error::Error;
 
 impl MemoryStore {
     /// The durable store in `dir`: rebuilt from the journal there (created

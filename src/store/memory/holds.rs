@@ -3,8 +3,8 @@
 //! order of checks.
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{Code, Millis, Reservation, Status};
-use crate::error::Error;
 use crate::store::{LogOp, Payment, PaymentOutcome};
 
 impl EventData {

@@ -2,8 +2,8 @@
 //! `lua/lottery.lua`: entries and the public value (the draw: draw.rs).
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{Entered, LotteryEntry, MemberKey, Millis, Phase, sale_phase};
-use crate::error::Error;
 use crate::store::{Grab, LogOp};
 
 impl EventData {

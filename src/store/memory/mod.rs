@@ -32,11 +32,11 @@ use super::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Payment,
     Released, Restocked, Snapshot, Store,
 };
+use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Reservation,
     SaleStatus, StatusAction, Waiting,
 };
-use crate::error::Error;
 use data::EventData;
 use journal::Journal;
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! `lua/release.lua`.
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{Code, Millis, PoolId, Status};
-use crate::error::Error;
 use crate::store::{LogOp, Released};
 
 impl EventData {

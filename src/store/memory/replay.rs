@@ -5,11 +5,11 @@
 //! from its journal equals the store that wrote it, after every change.
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{
     Channel, Code, LotteryEntry, MaskedCard, Member, MemberKey, Millis, PoolId, Reservation,
     Status, WaitEntry,
 };
-use crate::error::Error;
 use crate::store::{LogEntry, LogOp, PaymentOutcome};
 
 impl EventData {

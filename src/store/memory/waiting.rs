@@ -2,11 +2,11 @@
 //! and lib.lua's `serve_waiting` (the no-show release: release.rs).
 
 use super::EventData;
+use crate::domain::Error;
 use crate::domain::{
     Code, LeftReason, MAX_SEATS, Member, MemberKey, Millis, PoolId, SaleStatus, Status, WaitEntry,
     Waiting,
 };
-use crate::error::Error;
 use crate::store::{Find, Join, LogOp};
 
 /// Crockford base32 as `Code` uses it, for `free_code`.

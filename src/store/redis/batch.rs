@@ -26,10 +26,10 @@ use futures_util::stream::FuturesUnordered;
 use redis::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use super::reply::{list, outcome, texts};
+use super::reply::{Tag, list, outcome, texts};
 use super::{Calls, error_text};
+use crate::domain::Error;
 use crate::domain::EventId;
-use crate::error::Error;
 use crate::store::scripts::SCRIPTS;
 
 /// Most grabs in one call: one call of 16 grabs keeps Redis busy for ~0.5 ms,
@@ -44,7 +44,7 @@ const IDLE: Duration = Duration::from_secs(2);
 
 /// A grab's answer: its tag (`reserved`, `existing`) and fields, or its
 /// refusal or failure.
-pub type Answer = Result<(String, Vec<String>), Error>;
+pub type Answer = Result<(Tag, Vec<String>), Error>;
 
 /// A grab in a lane: its arguments (grab.lua's ARGV) and where its answer goes.
 struct Pending {
@@ -52,17 +52,17 @@ struct Pending {
     answer: oneshot::Sender<Answer>,
 }
 
-type Lane = mpsc::UnboundedSender<Pending>;
+type EventLane = mpsc::UnboundedSender<Pending>;
 
 /// Every event's lane.
 #[derive(Default)]
 pub struct Grabs {
-    lanes: Arc<Mutex<HashMap<EventId, Lane>>>,
+    lanes: Arc<Mutex<HashMap<EventId, EventLane>>>,
 }
 
 fn lock(
-    lanes: &Mutex<HashMap<EventId, Lane>>,
-) -> std::sync::MutexGuard<'_, HashMap<EventId, Lane>> {
+    lanes: &Mutex<HashMap<EventId, EventLane>>,
+) -> std::sync::MutexGuard<'_, HashMap<EventId, EventLane>> {
     // Held for a lookup and a send, never across an await.
     lanes.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -103,7 +103,7 @@ async fn serve(
     calls: Arc<Calls>,
     event: EventId,
     mut queue: mpsc::UnboundedReceiver<Pending>,
-    lanes: Arc<Mutex<HashMap<EventId, Lane>>>,
+    lanes: Arc<Mutex<HashMap<EventId, EventLane>>>,
 ) {
     let mut out = FuturesUnordered::new();
     let send = |batch: Vec<Pending>| {

@@ -10,7 +10,7 @@ use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, IntoConnectionInfo, Pipeline, RedisFuture, Value};
 
 use super::wire::Wire;
-use crate::error::Error;
+use crate::domain::Error;
 
 /// Where Redis is.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use redis::Value;
 
 use super::reply::{list, text_ref};
-use crate::error::Error;
+use crate::domain::Error;
 use crate::store::{LogEntry, LogPos};
 
 /// One XRANGE entry, `[id, [field, value, ...]]`, as a typed log entry and

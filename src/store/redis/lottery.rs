@@ -4,10 +4,10 @@
 use super::RedisStore;
 use super::SEATS;
 use super::reply::{int, texts};
+use crate::domain::Error;
 use crate::domain::{
     DrawState, Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public,
 };
-use crate::error::Error;
 use crate::store::keys::event_keys;
 use crate::store::scripts::SCRIPTS;
 use crate::store::{Begun, Drawer, DrawnEntry, Grab};

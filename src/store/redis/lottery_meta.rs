@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::domain::Error;
 use crate::domain::{DrawState, Event, Lottery, Millis};
-use crate::error::Error;
 
 fn int(s: &str) -> Result<i64, Error> {
     s.parse()

@@ -28,13 +28,13 @@ use redis::{Script, Value};
 
 use self::conn::Connections;
 pub use self::conn::RedisTarget;
-use self::reply::{list, outcome, parse_view, text, texts};
+use self::reply::{Tag, list, outcome, parse_view, text, texts};
 /// The store's own connection, public for `benches/client.rs`.
 pub use self::wire::Wire;
 use super::keys::{EVENT_KEYS, event_keys, write_key};
 use super::scripts::SCRIPTS;
+use crate::domain::Error;
 use crate::domain::{EventId, EventView, MAX_SEATS};
-use crate::error::Error;
 use crate::store::Find;
 
 pub struct RedisStore {
@@ -216,7 +216,7 @@ impl Calls {
         script: &Script,
         event: &EventId,
         args: &[&str],
-    ) -> Result<(String, Vec<String>), Error> {
+    ) -> Result<(Tag, Vec<String>), Error> {
         outcome(event, texts(self.call(script, event, args).await?)?)
     }
 

@@ -5,13 +5,13 @@ use redis::Value;
 use tracing::instrument;
 
 use super::log::parse_log_entry;
-use super::reply::{int, list, reservation, texts};
+use super::reply::{Tag, int, list, reservation, texts};
 use super::{RedisStore, SEATS, find_args};
+use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, OrgPath,
     PoolId, Reservation, SaleStatus, StatusAction, Waiting,
 };
-use crate::error::Error;
 use crate::store::keys::{EVENT_INDEX, log_key};
 use crate::store::scripts::SCRIPTS;
 use crate::store::{
@@ -98,7 +98,7 @@ impl Store for RedisStore {
         let (tag, fields) = self.grabs.grab(&self.calls, req.event, args).await?;
         Ok(Grabbed {
             reservation: reservation(req.event, &fields)?,
-            new: tag == "reserved",
+            new: tag == Tag::Reserved,
         })
     }
 

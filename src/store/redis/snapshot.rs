@@ -4,8 +4,8 @@ use redis::Value;
 
 use super::log::parse_log_entry;
 use super::reply::{code, int, list, pairs, texts};
+use crate::domain::Error;
 use crate::domain::{EventId, EventView, LotteryEntry, MemberKey, Millis, Reservation, WaitEntry};
-use crate::error::Error;
 use crate::store::{LogPos, Snapshot};
 
 /// The parts after the view: reservations, the member hash, the log, the

@@ -6,8 +6,8 @@ use redis::Value;
 use super::RedisStore;
 use super::SEATS;
 use super::reply::{int, texts, waiting};
+use crate::domain::Error;
 use crate::domain::{EventId, MemberKey, OrgPath, PoolId, Waiting};
-use crate::error::Error;
 use crate::store::scripts::SCRIPTS;
 use crate::store::{Join, Released};
 

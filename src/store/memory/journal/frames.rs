@@ -10,8 +10,8 @@ use std::io::Read;
 use std::path::Path;
 
 use super::Record;
+use crate::domain::Error;
 use crate::domain::{Details, Event, EventId, Lottery, Millis, OrgPath, Pool, PoolId};
-use crate::error::Error;
 use crate::store::LogEntry;
 
 /// The first bytes of a journal file: its format and version.

@@ -24,8 +24,8 @@ use std::thread::JoinHandle;
 
 use tokio::sync::watch;
 
+use crate::domain::Error;
 use crate::domain::{Event, EventId};
-use crate::error::Error;
 use crate::store::LogEntry;
 
 mod frames;

@@ -1,14 +1,13 @@
-//! The one error type of the engine and the stores, and the one vocabulary of
-//! outcomes.
+//! The one error type of the engine and the stores.
 //!
 //! Every variant is an answer a member or staff can act on, except
-//! `Unavailable` and `Corrupt`, which are the store's problems. Each variant has
-//! one word, [`Error::code`]: it is the tag a Lua script replies with, the
-//! `outcome` label of the metrics, the word in the logs, and (through
-//! [`Error::problem`]) the `code` of the problem document. A new outcome is
-//! added here, and only here, besides the script that produces it.
+//! `Unavailable` and `Corrupt`, which are the store's problems. Each variant is
+//! one [`Outcome`] of the table in outcome.rs: its word ([`Error::code`]) is
+//! the tag a Lua script replies with, the `outcome` label of the metrics, the
+//! word in the logs, and (through [`Error::problem`]) the status and `code` of
+//! the problem document.
 
-use crate::domain::{Millis, Reservation, Status, Waiting};
+use super::{Millis, Outcome, Reservation, Status, Waiting};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -115,9 +114,7 @@ pub enum Error {
 }
 
 /// How an HTTP front end answers an error: status and the problem `code` of
-/// the contract. The contract folds a few outcomes into one code (an unknown
-/// event is `not_found`, like a missing ticket); [`Error::code`] keeps them
-/// apart for scripts, metrics and logs.
+/// the contract (the outcome table's `problem` column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub status: u16,
@@ -142,81 +139,58 @@ impl Error {
         Some(refusal(Box::new(r.clone())))
     }
 
+    /// The outcome this error is, in the one table (src/domain/outcome.rs).
+    pub fn outcome(&self) -> Outcome {
+        use Outcome as O;
+        match self {
+            Self::Invalid(_) => O::InvalidRequest,
+            Self::UnknownEvent => O::UnknownEvent,
+            Self::UnknownPool(_) => O::UnknownPool,
+            Self::NotFound => O::NotFound,
+            Self::NotEligible => O::NotEligible,
+            Self::TooManySeats { .. } => O::TooManySeats,
+            Self::SoldOut => O::SoldOut,
+            Self::NotOpen { .. } => O::NotOpen,
+            Self::Closed => O::Closed,
+            Self::Paused => O::Paused,
+            Self::AlreadyRedeemed(_) => O::AlreadyRedeemed,
+            Self::Cancelled(_) => O::Cancelled,
+            Self::NotPaid(_) => O::NotPaid,
+            Self::NoShow(_) => O::NoShow,
+            Self::HoldExpired(_) => O::HoldExpired,
+            Self::PaymentMismatch { .. } => O::PaymentMismatch,
+            Self::PaymentConflict => O::PaymentConflict,
+            Self::AlreadyHolding(_) => O::AlreadyHolding,
+            Self::AlreadyWaiting(_) => O::AlreadyWaiting,
+            Self::NotSoldOut(_) => O::NotSoldOut,
+            Self::BadCutoff { .. } => O::BadCutoff,
+            Self::BelowZero { .. } => O::BelowZero,
+            Self::AboveLimit { .. } => O::AboveLimit,
+            Self::EventExists => O::Exists,
+            Self::LotterySale => O::LotterySale,
+            Self::NotLottery => O::NotLottery,
+            Self::DrawNotDue(_) => O::DrawNotDue,
+            Self::PublicValueSet(_) => O::PublicValueSet,
+            Self::DrawRunning => O::DrawRunning,
+            Self::NotDrawn => O::NotDrawn,
+            Self::CodeTaken => O::CodeTaken,
+            Self::Unavailable(_) => O::StoreUnavailable,
+            Self::Corrupt(_) => O::Internal,
+        }
+    }
+
     /// The outcome's one word.
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "invalid_request",
-            Self::UnknownEvent => "unknown_event",
-            Self::UnknownPool(_) => "unknown_pool",
-            Self::NotFound => "not_found",
-            Self::NotEligible => "not_eligible",
-            Self::TooManySeats { .. } => "too_many_seats",
-            Self::SoldOut => "sold_out",
-            Self::NotOpen { .. } => "not_open",
-            Self::Closed => "closed",
-            Self::Paused => "paused",
-            Self::AlreadyRedeemed(_) => "already_redeemed",
-            Self::Cancelled(_) => "cancelled",
-            Self::NotPaid(_) => "not_paid",
-            Self::NoShow(_) => "no_show",
-            Self::HoldExpired(_) => "hold_expired",
-            Self::PaymentMismatch { .. } => "payment_mismatch",
-            Self::PaymentConflict => "payment_conflict",
-            Self::AlreadyHolding(_) => "already_holding",
-            Self::AlreadyWaiting(_) => "already_waiting",
-            Self::NotSoldOut(_) => "not_sold_out",
-            Self::BadCutoff { .. } => "bad_cutoff",
-            Self::BelowZero { .. } => "below_zero",
-            Self::AboveLimit { .. } => "above_limit",
-            Self::EventExists => "exists",
-            Self::LotterySale => "lottery_sale",
-            Self::NotLottery => "not_lottery",
-            Self::DrawNotDue(_) => "draw_not_due",
-            Self::PublicValueSet(_) => "public_value_set",
-            Self::DrawRunning => "draw_running",
-            Self::NotDrawn => "not_drawn",
-            Self::CodeTaken => "code_taken",
-            Self::Unavailable(_) => "store_unavailable",
-            Self::Corrupt(_) => "internal",
-        }
+        self.outcome().code()
     }
 
     /// The HTTP answer: status and problem code.
     pub fn problem(&self) -> Problem {
-        let (status, code) = match self {
-            Self::Invalid(_) | Self::UnknownPool(_) => (400, "invalid_request"),
-            Self::TooManySeats { .. } | Self::BadCutoff { .. } => (400, self.code()),
-            Self::UnknownEvent | Self::NotFound => (404, "not_found"),
-            Self::NotEligible => (403, self.code()),
-            Self::SoldOut
-            | Self::NotOpen { .. }
-            | Self::Closed
-            | Self::Paused
-            | Self::AlreadyRedeemed(_)
-            | Self::Cancelled(_)
-            | Self::NotPaid(_)
-            | Self::NoShow(_)
-            | Self::HoldExpired(_)
-            | Self::PaymentMismatch { .. }
-            | Self::PaymentConflict
-            | Self::AlreadyHolding(_)
-            | Self::AlreadyWaiting(_)
-            | Self::NotSoldOut(_)
-            | Self::BelowZero { .. }
-            | Self::AboveLimit { .. }
-            | Self::EventExists
-            | Self::LotterySale
-            | Self::NotLottery
-            | Self::DrawNotDue(_)
-            | Self::PublicValueSet(_)
-            | Self::DrawRunning
-            | Self::NotDrawn => (409, self.code()),
-            // A code collision four times running is as good as a store that
-            // does not answer: retry.
-            Self::CodeTaken | Self::Unavailable(_) => (503, "store_unavailable"),
-            Self::Corrupt(_) => (500, "internal"),
-        };
-        Problem { status, code }
+        let row = self.outcome().row();
+        Problem {
+            status: row.status,
+            code: row.problem.code(),
+        }
     }
 
     /// The store's problems: logged in full, never shown in detail to clients.
