@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::domain::{Code, MemberKey, PoolId, SaleStatus, Status};
-use crate::store::{LogOp, Snapshot};
+use crate::store::{LogOp, Made, Snapshot};
 
 /// Replays the log and compares what it implies with the stored state.
 pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
@@ -37,30 +37,17 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
             }
             // A ticket comes to be: grabbed, or handed to a waiting entry
             // (which then leaves the list).
-            LogOp::Reserved {
-                code,
-                pool,
-                member,
-                seats,
-                pay_by,
-                ..
-            }
-            | LogOp::Assigned {
-                code,
-                pool,
-                member,
-                seats,
-                pay_by,
-                ..
-            }
-            | LogOp::Won {
-                code,
-                pool,
-                member,
-                seats,
-                pay_by,
-                ..
-            } => {
+            LogOp::Reserved(ticket)
+            | LogOp::Assigned { ticket, .. }
+            | LogOp::Won { ticket, .. } => {
+                let Made {
+                    code,
+                    pool,
+                    member,
+                    seats,
+                    pay_by,
+                    ..
+                } = ticket;
                 if let LogOp::Assigned { order, .. } = &entry.op
                     && waiting.remove(member) != Some(*order)
                 {

@@ -20,7 +20,7 @@ use crate::domain::{
     Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
 };
 
-pub use self::log::{LogEntry, LogOp, LogPos};
+pub use self::log::{LogEntry, LogOp, LogPos, Made};
 pub use self::memory::MemoryStore;
 pub use self::redis::{RedisStore, RedisTarget};
 

@@ -103,74 +103,28 @@ pub(crate) fn blank_snapshot(s: Snapshot) -> Snapshot {
     s.log = s
         .log
         .into_iter()
-        .map(|e| LogEntry {
-            at: Millis(0),
-            op: match e.op {
-                LogOp::Reserved {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by,
-                } => LogOp::Reserved {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by: pay_by.map(|_| Millis(0)),
+        .map(|mut e| {
+            // A ticket made, by whichever entry: its hold's deadline.
+            if let LogOp::Reserved(t)
+            | LogOp::Assigned { ticket: t, .. }
+            | LogOp::Won { ticket: t, .. } = &mut e.op
+            {
+                t.pay_by = t.pay_by.map(|_| Millis(0));
+            }
+            LogEntry {
+                at: Millis(0),
+                op: match e.op {
+                    LogOp::DrawBegun {
+                        draw, stock, owner, ..
+                    } => LogOp::DrawBegun {
+                        draw,
+                        stock,
+                        owner,
+                        until: Millis(0),
+                    },
+                    op => op,
                 },
-                LogOp::Assigned {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by,
-                    order,
-                } => LogOp::Assigned {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by: pay_by.map(|_| Millis(0)),
-                    order,
-                },
-                LogOp::Won {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by,
-                    rank,
-                } => LogOp::Won {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by: pay_by.map(|_| Millis(0)),
-                    rank,
-                },
-                LogOp::DrawBegun {
-                    draw, stock, owner, ..
-                } => LogOp::DrawBegun {
-                    draw,
-                    stock,
-                    owner,
-                    until: Millis(0),
-                },
-                op => op,
-            },
+            }
         })
         .collect();
     // Positions are stream ids on Redis and counts in memory.

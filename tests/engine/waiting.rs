@@ -154,7 +154,7 @@ mod cases {
         // The log says who got what, for the app's notifications.
         assert!(
             log(&h, "park").await.iter().any(|op| matches!(op,
-            LogOp::Assigned { code, order, .. } if *code == got.code && *order == two.entry.order))
+            LogOp::Assigned { ticket, order } if ticket.code == got.code && *order == two.entry.order))
         );
         audit_ok(&h, "park").await;
     }

@@ -210,9 +210,12 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
     for entry in &snap.log {
         match &entry.op {
             LogOp::Expired { .. } => expired += 1,
-            LogOp::Assigned { order, member, .. } => {
+            LogOp::Assigned { order, ticket } => {
                 given.push(*order);
-                assert!(served.insert(member.clone()), "a member served twice");
+                assert!(
+                    served.insert(ticket.member.clone()),
+                    "a member served twice"
+                );
             }
             _ => {}
         }

@@ -172,3 +172,69 @@ async fn the_lane_spends_the_same_per_ip_budget() {
     assert_eq!(seen(&lane), seen(&router));
     lane.problem(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }
+
+/// The value of the metric line that starts with `series` (labels in the
+/// order Prometheus writes them: by name), or 0 when there is none.
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Load shedding, the request timeout and the latency metric, both ways. A
+/// frozen Redis holds a grab past the request timeout, and while it hangs it
+/// holds the only in-flight slot, so a second grab is shed: each way is the
+/// slow one once and the shed one once, with the same answers and the same
+/// counts under the grab's route.
+#[tokio::test]
+async fn the_lane_sheds_times_out_and_is_measured_as_the_router() {
+    let redis = testkit::RedisServer::start();
+    let url = redis.url();
+    let flags = [
+        "--redis-url",
+        &url,
+        "--max-in-flight",
+        "1",
+        "--request-timeout-ms",
+        "500",
+        "--store-timeout-ms",
+        "20000",
+    ];
+    let r = TestRouter::new(&flags);
+    r.create_open_event("park", &[("pass", 5)]).await;
+    let tokens: Vec<String> = (1..=4)
+        .map(|n| format!("Bearer {}", r.member(n, "bj/x")))
+        .collect();
+    let pass = Some(r#"{"pool":"pass"}"#);
+    let before = r.text("/metrics", "").await;
+
+    redis.freeze(true);
+    let mut answers = Vec::new();
+    for (i, (slow_path, shed_path)) in [(LANE, ROUTER), (ROUTER, LANE)].into_iter().enumerate() {
+        let slow_member = [("authorization", tokens[2 * i].as_str())];
+        let shed_member = [("authorization", tokens[2 * i + 1].as_str())];
+        let slow = r.send_with_headers(Method::POST, slow_path, &slow_member, pass);
+        let shed = async {
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            r.send_with_headers(Method::POST, shed_path, &shed_member, pass)
+                .await
+        };
+        let (slow, shed) = tokio::join!(slow, shed);
+        for answer in [&slow, &shed] {
+            answer.problem(StatusCode::SERVICE_UNAVAILABLE, "overloaded");
+            assert_eq!(answer.headers["retry-after"], "1");
+        }
+        answers.push((slow, shed));
+    }
+    redis.freeze(false);
+    assert_eq!(seen(&answers[0].0), seen(&answers[1].0), "timed out");
+    assert_eq!(seen(&answers[0].1), seen(&answers[1].1), "shed");
+
+    let after = r.text("/metrics", "").await;
+    let grew = |series: &str| metric(&after, series) - metric(&before, series);
+    assert_eq!(grew("tg_shed_total{reason=\"timeout\"}"), 2.0, "{after}");
+    assert_eq!(grew("tg_shed_total{reason=\"overloaded\"}"), 2.0, "{after}");
+    let route = "tg_http_request_duration_seconds_count{method=\"POST\",\
+                 route=\"/api/v1/events/{event}/reservations\",status=\"503\"}";
+    assert_eq!(grew(route), 4.0, "{after}");
+}

@@ -8,7 +8,7 @@ use crate::domain::{
     Code, EventId, MemberKey, Millis, OrgPath, Phase, PoolId, Reservation, SaleStatus, Status,
     sale_phase,
 };
-use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Snapshot};
+use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Made, Snapshot};
 
 /// A sale window boundary closer than this to the front end's clock is left
 /// to the store's clock: the two clocks may differ by a few ms (NTP), and at
@@ -112,15 +112,20 @@ impl Model {
         match entry.op {
             // Only at creation, which the seed already holds.
             LogOp::Created { .. } => {}
-            LogOp::Reserved {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-            } => {
+            // A grab, a waiting member given seats that came back, or a
+            // lottery's winner: a reservation like any.
+            LogOp::Reserved(ticket)
+            | LogOp::Assigned { ticket, .. }
+            | LogOp::Won { ticket, .. } => {
+                let Made {
+                    code,
+                    pool,
+                    member,
+                    channel,
+                    card,
+                    seats,
+                    pay_by,
+                } = ticket;
                 self.add_stock(&pool, -i64::from(seats));
                 let status = if pay_by.is_some() {
                     Status::Held
@@ -150,39 +155,6 @@ impl Model {
                     reservation,
                 };
                 self.held.insert(member, held);
-            }
-            // A waiting member got seats that came back, or a lottery's
-            // winner: a reservation like any.
-            LogOp::Assigned {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                ..
-            }
-            | LogOp::Won {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                ..
-            } => {
-                let op = LogOp::Reserved {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card: Some(card),
-                    seats,
-                    pay_by,
-                };
-                return self.apply(pos, LogEntry { at, op });
             }
             LogOp::NoShow {
                 code,

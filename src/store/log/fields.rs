@@ -1,7 +1,7 @@
 //! The one encoding of a log entry: the fields and values of a Redis stream
 //! entry, which the embedded store's journal keeps too (parse.rs reads it).
 
-use super::{LogEntry, LogOp};
+use super::{LogEntry, LogOp, Made};
 use crate::domain::{Code, DrawState, MemberKey, PoolId, SaleStatus};
 
 impl LogEntry {
@@ -33,28 +33,10 @@ impl LogEntry {
                     ("delta", delta.to_string()),
                 ]
             }
-            LogOp::Reserved {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-            } => {
-                let mut f = vec![
-                    ("op", "reserved".to_owned()),
-                    ("code", code.to_string()),
-                    ("pool", pool.to_string()),
-                    ("member", member.as_str().to_owned()),
-                    ("channel", channel.as_str().to_owned()),
-                ];
-                if let Some(card) = card {
-                    f.push(("card", card.as_str().to_owned()));
-                }
-                f.push(seats_of(*seats));
-                if let Some(by) = pay_by {
-                    f.push(("pay_by", by.0.to_string()));
+            LogOp::Reserved(ticket) => {
+                let mut f = ticket.fields("reserved");
+                if ticket.pay_by.is_none() {
+                    f.pop();
                 }
                 f
             }
@@ -149,29 +131,11 @@ impl LogEntry {
                 ("member", member.as_str().to_owned()),
                 ("reason", reason.as_str().to_owned()),
             ],
-            LogOp::Assigned {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                order,
-            } => vec![
-                ("op", "assigned".to_owned()),
-                ("code", code.to_string()),
-                ("pool", pool.to_string()),
-                ("member", member.as_str().to_owned()),
-                ("channel", channel.as_str().to_owned()),
-                ("card", card.as_str().to_owned()),
-                seats_of(*seats),
-                (
-                    "pay_by",
-                    pay_by.map(|by| by.0.to_string()).unwrap_or_default(),
-                ),
-                ("order", order.to_string()),
-            ],
+            LogOp::Assigned { ticket, order } => {
+                let mut f = ticket.fields("assigned");
+                f.push(("order", order.to_string()));
+                f
+            }
             LogOp::Entered {
                 member,
                 choices,
@@ -214,29 +178,11 @@ impl LogEntry {
                     ("until", until.0.to_string()),
                 ]
             }
-            LogOp::Won {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                rank,
-            } => vec![
-                ("op", "won".to_owned()),
-                ("code", code.to_string()),
-                ("pool", pool.to_string()),
-                ("member", member.as_str().to_owned()),
-                ("channel", channel.as_str().to_owned()),
-                ("card", card.as_str().to_owned()),
-                seats_of(*seats),
-                (
-                    "pay_by",
-                    pay_by.map(|by| by.0.to_string()).unwrap_or_default(),
-                ),
-                ("rank", rank.to_string()),
-            ],
+            LogOp::Won { ticket, rank } => {
+                let mut f = ticket.fields("won");
+                f.push(("rank", rank.to_string()));
+                f
+            }
             LogOp::Drawn {
                 member,
                 order,
@@ -257,6 +203,31 @@ impl LogEntry {
             ],
         };
         f.push(("at", self.at.0.to_string()));
+        f
+    }
+}
+
+impl Made {
+    /// The fields of a ticket made, as every entry that makes one writes
+    /// them: `op`, the ticket, and `pay_by` last (empty for a ticket at
+    /// once; a `reserved` entry leaves it out instead). A card is left out
+    /// only by `reserved` entries from before the log carried it.
+    fn fields(&self, op: &'static str) -> Vec<(&'static str, String)> {
+        let mut f = vec![
+            ("op", op.to_owned()),
+            ("code", self.code.to_string()),
+            ("pool", self.pool.to_string()),
+            ("member", self.member.as_str().to_owned()),
+            ("channel", self.channel.as_str().to_owned()),
+        ];
+        if let Some(card) = &self.card {
+            f.push(("card", card.as_str().to_owned()));
+        }
+        f.push(("seats", self.seats.to_string()));
+        f.push((
+            "pay_by",
+            self.pay_by.map(|by| by.0.to_string()).unwrap_or_default(),
+        ));
         f
     }
 }

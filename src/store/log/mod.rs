@@ -10,7 +10,9 @@ mod fields;
 mod parse;
 
 use crate::domain::Error;
-use crate::domain::{Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus};
+use crate::domain::{
+    Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, Reservation, SaleStatus,
+};
 
 /// A place in an event's log: after the entry with this id (a Redis stream id,
 /// `ms-seq`; the memory store counts entries in `seq`). `LogPos::START` is
@@ -48,25 +50,60 @@ pub struct LogEntry {
     pub op: LogOp,
 }
 
+/// What every entry that makes a ticket carries, whoever made it: a grab
+/// (`Reserved`), seats that came back to a waiting member (`Assigned`), a
+/// lottery's winner (`Won`). The read model, the replays, the audit and the
+/// journal read one of these, whichever entry it came in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Made {
+    pub code: Code,
+    pub pool: PoolId,
+    pub member: MemberKey,
+    pub channel: Channel,
+    /// The member's masked card; `None` only in `Reserved` entries written
+    /// before the log carried it.
+    pub card: Option<MaskedCard>,
+    /// Seats taken (entries from before family seats: 1).
+    pub seats: u8,
+    /// A hold's deadline for payment; `None`: a ticket at once.
+    pub pay_by: Option<Millis>,
+}
+
+impl From<&Reservation> for Made {
+    /// What the log says of a ticket just made.
+    fn from(r: &Reservation) -> Self {
+        Self {
+            code: r.code.clone(),
+            pool: r.pool.clone(),
+            member: r.member.clone(),
+            channel: r.channel,
+            card: Some(r.card.clone()),
+            seats: r.seats,
+            pay_by: r.pay_by,
+        }
+    }
+}
+
+impl LogOp {
+    /// The ticket this entry made, if it made one.
+    pub fn made(&self) -> Option<&Made> {
+        match self {
+            Self::Reserved(ticket) | Self::Assigned { ticket, .. } | Self::Won { ticket, .. } => {
+                Some(ticket)
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LogOp {
     Created {
         pool: PoolId,
         delta: i64,
     },
-    Reserved {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        channel: Channel,
-        /// The member's masked card; `None` in entries written before the
-        /// log carried it.
-        card: Option<MaskedCard>,
-        /// Seats taken (entries from before family seats: 1).
-        seats: u8,
-        /// A hold's deadline for payment; `None`: a ticket at once.
-        pay_by: Option<Millis>,
-    },
+    /// A grab made a ticket.
+    Reserved(Made),
     /// A hold paid (`late`: after it had expired, its seats taken again).
     Paid {
         code: Code,
@@ -132,13 +169,7 @@ pub enum LogOp {
     /// reservation (a hold, with `pay_by`, on a sale with holds), like
     /// `Reserved`. The 12351 app's backend follows these to tell the member.
     Assigned {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        channel: Channel,
-        card: MaskedCard,
-        seats: u8,
-        pay_by: Option<Millis>,
+        ticket: Made,
         order: u64,
     },
     /// A paid ticket not used, released by staff; its seats went back.
@@ -177,13 +208,7 @@ pub enum LogOp {
     /// `Reserved` (a hold, with `pay_by`, on a priced sale). An entry drawn
     /// without seats is a `Waiting` entry whose order is its rank.
     Won {
-        code: Code,
-        pool: PoolId,
-        member: MemberKey,
-        channel: Channel,
-        card: MaskedCard,
-        seats: u8,
-        pay_by: Option<Millis>,
+        ticket: Made,
         rank: u32,
     },
     /// An entry drawn at `order` (its rank) without seats went onto the

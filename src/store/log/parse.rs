@@ -1,7 +1,7 @@
 //! Reading a log entry back from its fields and values, as a script or
 //! [`LogEntry::fields`] wrote them (fields.rs).
 
-use super::{LogEntry, LogOp};
+use super::{LogEntry, LogOp, Made};
 use crate::domain::Error;
 use crate::domain::{
     Channel, Code, DrawState, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus,
@@ -48,6 +48,33 @@ impl LogEntry {
                 .map(|p| PoolId::parse(p).map_err(|_| corrupt("pool", p)))
                 .collect()
         };
+        // A ticket made, in any entry that makes one. `reserved` entries
+        // are read as they were written over time: a card and `pay_by` only
+        // when there are, any channel but the station's as the app's.
+        let made = |reserved: bool| -> Result<Made, Error> {
+            Ok(Made {
+                code: code()?,
+                pool: pool()?,
+                member: member()?,
+                channel: match (reserved, get("channel")?) {
+                    (true, "station") => Channel::Station,
+                    (true, _) => Channel::App,
+                    (false, _) => channel()?,
+                },
+                card: match field("card") {
+                    None if reserved => None,
+                    _ => Some(MaskedCard::from_stored(get("card")?)?),
+                },
+                seats: seats()?,
+                pay_by: match field("pay_by") {
+                    None if reserved => None,
+                    _ => match get("pay_by")? {
+                        "" => None,
+                        by => Some(Millis(int(by)?)),
+                    },
+                },
+            })
+        };
         let op = match get("op")? {
             "created" => LogOp::Created {
                 pool: pool()?,
@@ -57,18 +84,7 @@ impl LogEntry {
                 pool: pool()?,
                 delta: int(get("delta")?)?,
             },
-            "reserved" => LogOp::Reserved {
-                code: code()?,
-                pool: pool()?,
-                member: member()?,
-                channel: match get("channel")? {
-                    "station" => Channel::Station,
-                    _ => Channel::App,
-                },
-                card: field("card").map(MaskedCard::from_stored).transpose()?,
-                seats: seats()?,
-                pay_by: field("pay_by").map(int).transpose()?.map(Millis),
-            },
+            "reserved" => LogOp::Reserved(made(true)?),
             "paid" => LogOp::Paid {
                 code: code()?,
                 pool: pool()?,
@@ -117,16 +133,7 @@ impl LogEntry {
                     .ok_or_else(|| corrupt("reason", get("reason").unwrap_or_default()))?,
             },
             "assigned" => LogOp::Assigned {
-                code: code()?,
-                pool: pool()?,
-                member: member()?,
-                channel: channel()?,
-                card: MaskedCard::from_stored(get("card")?)?,
-                seats: seats()?,
-                pay_by: match get("pay_by")? {
-                    "" => None,
-                    by => Some(Millis(int(by)?)),
-                },
+                ticket: made(false)?,
                 order: order()?,
             },
             "no_show" => LogOp::NoShow {
@@ -153,16 +160,7 @@ impl LogEntry {
                 until: Millis(int(get("until")?)?),
             },
             "won" => LogOp::Won {
-                code: code()?,
-                pool: pool()?,
-                member: member()?,
-                channel: channel()?,
-                card: MaskedCard::from_stored(get("card")?)?,
-                seats: seats()?,
-                pay_by: match get("pay_by")? {
-                    "" => None,
-                    by => Some(Millis(int(by)?)),
-                },
+                ticket: made(false)?,
                 rank: get("rank")?
                     .parse()
                     .map_err(|_| corrupt("rank", get("rank").unwrap_or_default()))?,

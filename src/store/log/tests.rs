@@ -1,6 +1,6 @@
 //! The log's one encoding, read back: every kind of entry.
 
-use super::{LogEntry, LogOp};
+use super::{LogEntry, LogOp, Made};
 use crate::domain::{Channel, Code, LeftReason, MaskedCard, MemberKey, Millis, PoolId, SaleStatus};
 
 #[test]
@@ -18,7 +18,7 @@ fn every_kind_of_entry_reads_back_as_written() {
             pool: pool.clone(),
             delta: -3,
         },
-        LogOp::Reserved {
+        LogOp::Reserved(Made {
             code: code.clone(),
             pool: pool.clone(),
             member: member.clone(),
@@ -26,8 +26,8 @@ fn every_kind_of_entry_reads_back_as_written() {
             card: Some(card.clone()),
             seats: 2,
             pay_by: Some(Millis(1_800_000_000_000)),
-        },
-        LogOp::Reserved {
+        }),
+        LogOp::Reserved(Made {
             code: code.clone(),
             pool: pool.clone(),
             member: member.clone(),
@@ -35,7 +35,7 @@ fn every_kind_of_entry_reads_back_as_written() {
             card: None,
             seats: 1,
             pay_by: None,
-        },
+        }),
         LogOp::Paid {
             code: code.clone(),
             pool: pool.clone(),
@@ -92,13 +92,15 @@ fn every_kind_of_entry_reads_back_as_written() {
             reason: LeftReason::GotTicket,
         },
         LogOp::Assigned {
-            code: code.clone(),
-            pool: pool.clone(),
-            member: member.clone(),
-            channel: Channel::App,
-            card: card.clone(),
-            seats: 2,
-            pay_by: None,
+            ticket: Made {
+                code: code.clone(),
+                pool: pool.clone(),
+                member: member.clone(),
+                channel: Channel::App,
+                card: Some(card.clone()),
+                seats: 2,
+                pay_by: None,
+            },
             order: 17,
         },
         LogOp::Entered {
@@ -121,13 +123,15 @@ fn every_kind_of_entry_reads_back_as_written() {
             until: Millis(1_800_000_015_000),
         },
         LogOp::Won {
-            code,
-            pool,
-            member,
-            channel: Channel::App,
-            card,
-            seats: 1,
-            pay_by: Some(Millis(1_800_000_000_000)),
+            ticket: Made {
+                code,
+                pool,
+                member,
+                channel: Channel::App,
+                card: Some(card),
+                seats: 1,
+                pay_by: Some(Millis(1_800_000_000_000)),
+            },
             rank: 3,
         },
         LogOp::Drawn {

@@ -7,7 +7,7 @@ use crate::domain::{
     Channel, Code, LeftReason, MAX_POOL_TOTAL, Member, MemberKey, Millis, Phase, PoolId,
     Reservation, SaleStatus, Status, StatusAction, sale_phase,
 };
-use crate::store::{Find, Grab, Grabbed, LogOp, Restocked};
+use crate::store::{Find, Grab, Grabbed, LogOp, Made, Restocked};
 
 impl EventData {
     /// What a grab and a waiting-list join check first, in this order:
@@ -156,19 +156,7 @@ impl EventData {
             self.drop_waiting(&req.member.key, Some(LeftReason::GotTicket), now);
         }
         let reservation = self.new_ticket(code, &pool, req.seats, req.channel, req.member, now);
-        let pay_by = reservation.pay_by;
-        self.log(
-            now,
-            LogOp::Reserved {
-                code: code.clone(),
-                pool,
-                member: req.member.key.clone(),
-                channel: req.channel,
-                card: Some(req.member.card.clone()),
-                seats: req.seats,
-                pay_by,
-            },
-        );
+        self.log(now, LogOp::Reserved(Made::from(&reservation)));
         Ok(Grabbed {
             reservation,
             new: true,

@@ -5,7 +5,7 @@
 use super::EventData;
 use crate::domain::Error;
 use crate::domain::{LotteryEntry, Member, Millis, PoolId, WaitEntry};
-use crate::store::{Begun, Drawer, DrawnEntry, LogOp};
+use crate::store::{Begun, Drawer, DrawnEntry, LogOp, Made};
 
 impl EventData {
     fn begun(&self) -> Begun {
@@ -178,22 +178,9 @@ impl EventData {
                     key: e.member.clone(),
                     card: e.card.clone(),
                 };
-                let pay_by = self
-                    .new_ticket(&code, pool, e.seats, e.channel, &member, now)
-                    .pay_by;
-                self.log(
-                    now,
-                    LogOp::Won {
-                        code,
-                        pool: pool.clone(),
-                        member: e.member.clone(),
-                        channel: e.channel,
-                        card: e.card.clone(),
-                        seats: e.seats,
-                        pay_by,
-                        rank,
-                    },
-                );
+                let ticket =
+                    Made::from(&self.new_ticket(&code, pool, e.seats, e.channel, &member, now));
+                self.log(now, LogOp::Won { ticket, rank });
             }
             None => {
                 let w = WaitEntry {

@@ -209,15 +209,21 @@ async fn concurrent_changes_share_fsyncs_and_each_is_on_disk_when_answered() {
                 seats: 1,
                 channel: Channel::Station,
             };
-            let code = store.grab(&grab, &Code::random()).await.unwrap().reservation.code;
+            let code = store
+                .grab(&grab, &Code::random())
+                .await
+                .unwrap()
+                .reservation
+                .code;
             // Answered: so it is in the file already (read off the
             // runtime's threads, which keep taking grabs meanwhile).
             let dir = dir_of(&store);
-            let records = tokio::task::spawn_blocking(move || Journal::read(&dir, 1 << 20).unwrap())
-                .await
-                .unwrap();
+            let records =
+                tokio::task::spawn_blocking(move || Journal::read(&dir, 1 << 20).unwrap())
+                    .await
+                    .unwrap();
             assert!(records.iter().any(|r| matches!(r,
-                Record::Log(_, LogEntry { op: LogOp::Reserved { code: c, .. }, .. }) if *c == code)));
+                Record::Log(_, LogEntry { op: LogOp::Reserved(t), .. }) if t.code == code)));
         }));
     }
     let syncs = store.journal_syncs();

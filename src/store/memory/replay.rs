@@ -6,11 +6,8 @@
 
 use super::EventData;
 use crate::domain::Error;
-use crate::domain::{
-    Channel, Code, LotteryEntry, MaskedCard, Member, MemberKey, Millis, PoolId, Reservation,
-    Status, WaitEntry,
-};
-use crate::store::{LogEntry, LogOp, PaymentOutcome};
+use crate::domain::{Code, LotteryEntry, Member, Millis, Reservation, Status, WaitEntry};
+use crate::store::{LogEntry, LogOp, Made, PaymentOutcome};
 
 impl EventData {
     /// Applies one entry of this event's log, as written by the store.
@@ -20,41 +17,10 @@ impl EventData {
         match &entry.op {
             // The event's record made the pools.
             LogOp::Created { .. } => {}
-            LogOp::Reserved {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-            } => {
-                let card = card
-                    .clone()
-                    .ok_or_else(|| corrupt(format!("{code} reserved without a card")))?;
-                self.reserve(code, pool, member, *channel, card, *seats, *pay_by, at)?;
-            }
-            LogOp::Assigned {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                ..
-            } => {
-                self.drop_waiting(member, None, at);
-                self.reserve(
-                    code,
-                    pool,
-                    member,
-                    *channel,
-                    card.clone(),
-                    *seats,
-                    *pay_by,
-                    at,
-                )?;
+            LogOp::Reserved(ticket) => self.reserve(ticket, at)?,
+            LogOp::Assigned { ticket, .. } => {
+                self.drop_waiting(&ticket.member, None, at);
+                self.reserve(ticket, at)?;
             }
             LogOp::Paid {
                 code,
@@ -199,33 +165,16 @@ impl EventData {
                 self.draw.stock = stock.clone();
                 self.lease.0 = Some((owner.clone(), *until));
             }
-            LogOp::Won {
-                code,
-                pool,
-                member,
-                channel,
-                card,
-                seats,
-                pay_by,
-                rank,
-            } => {
+            LogOp::Won { ticket, rank } => {
+                let member = &ticket.member;
                 let e = self
                     .entries
                     .get_mut(member)
                     .ok_or_else(|| corrupt(format!("{} won without an entry", member.as_str())))?;
                 e.rank = Some(*rank);
-                e.won = Some(pool.clone());
+                e.won = Some(ticket.pool.clone());
                 self.draw.written += 1;
-                self.reserve(
-                    code,
-                    pool,
-                    member,
-                    *channel,
-                    card.clone(),
-                    *seats,
-                    *pay_by,
-                    at,
-                )?;
+                self.reserve(ticket, at)?;
             }
             LogOp::Drawn {
                 member,
@@ -271,25 +220,29 @@ impl EventData {
 
     /// A new reservation, as `new_ticket` made it.
     #[allow(clippy::too_many_arguments)]
-    fn reserve(
-        &mut self,
-        code: &Code,
-        pool: &PoolId,
-        member: &MemberKey,
-        channel: Channel,
-        card: MaskedCard,
-        seats: u8,
-        pay_by: Option<Millis>,
-        at: Millis,
-    ) -> Result<(), Error> {
+    /// A ticket made, by any entry that makes one. Every entry the
+    /// embedded store writes carries the member's card.
+    fn reserve(&mut self, ticket: &Made, at: Millis) -> Result<(), Error> {
+        let Made {
+            code,
+            pool,
+            member,
+            channel,
+            card,
+            seats,
+            pay_by,
+        } = ticket;
         if self.pool_mut(pool).is_none() {
             return Err(Error::Corrupt(format!("journal: no pool {pool}")));
         }
+        let card = card
+            .clone()
+            .ok_or_else(|| Error::Corrupt(format!("journal: {code} reserved without a card")))?;
         let member = Member {
             key: member.clone(),
             card,
         };
-        self.put_ticket(code, pool, seats, channel, &member, at, pay_by);
+        self.put_ticket(code, pool, *seats, *channel, &member, at, *pay_by);
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use crate::domain::{
     Code, LeftReason, MAX_SEATS, Member, MemberKey, Millis, PoolId, SaleStatus, Status, WaitEntry,
     Waiting,
 };
-use crate::store::{Find, Join, LogOp};
+use crate::store::{Find, Join, LogOp, Made};
 
 /// Crockford base32 as `Code` uses it, for `free_code`.
 const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -206,19 +206,12 @@ impl EventData {
                 key: w.member.clone(),
                 card: w.card.clone(),
             };
-            let pay_by = self
-                .new_ticket(&code, &take, w.seats, w.channel, &member, now)
-                .pay_by;
+            let ticket =
+                Made::from(&self.new_ticket(&code, &take, w.seats, w.channel, &member, now));
             self.log(
                 now,
                 LogOp::Assigned {
-                    code,
-                    pool: take,
-                    member: w.member,
-                    channel: w.channel,
-                    card: w.card,
-                    seats: w.seats,
-                    pay_by,
+                    ticket,
                     order: w.order,
                 },
             );
