@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use ticketgrab::domain::{Choices, Seats};
 
 use rand::Rng;
 use testkit::redis_server::RedisServer;
@@ -34,8 +35,8 @@ async fn grab(engine: &Engine, n: u64) -> Result<bool, Error> {
         event: &event_id("lag"),
         member: &member,
         org: Some(&org),
-        choices: &[pool_id("p")],
-        seats: 1,
+        choices: &Choices::new([pool_id("p")].to_vec()).unwrap(),
+        seats: Seats::ONE,
         channel: Channel::App,
     };
     engine.grab(&input).await.map(|g| g.new)

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ticketgrab::Engine;
@@ -63,8 +64,8 @@ fn bench_grabs(
                     event: ev,
                     member: &member,
                     org: Some(org),
-                    choices,
-                    seats: 1,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::ONE,
                     channel: Channel::App,
                 };
                 engine.grab(&input).await

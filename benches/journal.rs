@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use ticketgrab::domain::{Choices, Seats};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::StreamExt;
@@ -75,8 +76,8 @@ async fn write_journal(dir: &std::path::Path) -> u64 {
                         event: &id,
                         member: m,
                         org: None,
-                        choices: std::slice::from_ref(&pool),
-                        seats: 1,
+                        choices: &Choices::new((std::slice::from_ref(&pool)).to_vec()).unwrap(),
+                        seats: Seats::ONE,
                         channel: Channel::Station,
                     };
                     store

@@ -51,8 +51,9 @@ impl Lottery {
         check_public("public_source", &self.public_source)
     }
 
+    /// What is published before the window opens: SHA-256 of the seed.
     pub fn commitment(&self) -> [u8; 32] {
-        crate::lottery::draw::commitment(&self.seed)
+        seed_commitment(&self.seed)
     }
 
     /// How long a loser waits for a returned seat: until the show starts
@@ -287,4 +288,10 @@ mod tests {
         assert_eq!(l.waiting_cutoff(Some(Millis(9))), Millis(9));
         assert_eq!(l.waiting_cutoff(None), Millis(5 + WAITING_AFTER_DRAW_MS));
     }
+}
+
+/// What is published of a seed before the window opens: its SHA-256.
+pub fn seed_commitment(seed: &[u8; 32]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(seed).into()
 }

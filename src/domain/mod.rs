@@ -12,8 +12,10 @@ mod details;
 mod error;
 mod event;
 mod ids;
+mod log;
 mod lottery;
 mod outcome;
+mod requests;
 mod reservation;
 mod time;
 mod waiting;
@@ -28,11 +30,16 @@ pub use event::{
     Phase, Pool, PoolStats, SaleStatus, StatusAction, sale_phase,
 };
 pub use ids::{Code, EventId, OrgPath, PoolId};
+pub use log::{LogEntry, LogOp, LogPos, Made};
 pub use lottery::{
     DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, MAX_PUBLIC_CHARS,
-    WAITING_AFTER_DRAW_MS, check_public,
+    WAITING_AFTER_DRAW_MS, check_public, seed_commitment,
 };
 pub use outcome::{Outcome, Row};
+pub use requests::{
+    Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
+    PaymentOutcome, Released, Restocked, Seats, Snapshot,
+};
 pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;
 pub use waiting::{LeftReason, WaitEntry, Waiting};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Engine, check_choices};
+use super::Engine;
 use crate::domain::Error;
 use crate::domain::{Entered, EventId, LotteryEntry, MemberKey};
 use crate::lottery::export::Export;
@@ -13,8 +13,6 @@ use crate::store::{Begun, Grab};
 impl Engine {
     /// Enters the member in the lottery (or returns their entry).
     pub async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
-        check_choices(req.choices)?;
-        req.check_seats()?;
         self.store.enter(req).await
     }
 

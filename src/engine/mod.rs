@@ -14,15 +14,15 @@ use crate::audit::{AuditReport, audit};
 use crate::domain::Error;
 use crate::domain::{
     CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
-    Millis, PoolId, Reservation, SaleStatus, StatusAction,
+    Millis, PaymentId, PoolId, Reservation, SaleStatus, StatusAction,
 };
-pub use crate::store::Grab;
-use crate::store::{Find, Grabbed, Payment, Restocked, Snapshot, Store};
+pub use crate::domain::{Find, Grab, Grabbed, Payment, Restocked, Snapshot};
+use crate::store::Store;
 
 /// The largest payment the store takes (well above any ticket's price x seats).
 pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
 /// Most pools one ranked grab may list.
-pub const MAX_CHOICES: usize = 16;
+pub use crate::domain::MAX_CHOICES;
 /// Fresh codes to draw before giving up; with 60-bit codes a second draw is
 /// already a once-in-a-lifetime event.
 const CODE_ATTEMPTS: usize = 4;
@@ -88,8 +88,6 @@ impl Engine {
     /// Takes one ticket from the first listed pool with stock, or returns the
     /// member's live reservation unchanged.
     pub async fn grab(&self, input: &Grab<'_>) -> Result<Grabbed, Error> {
-        check_choices(input.choices)?;
-        input.check_seats()?;
         let Some(edge) = &self.edge else {
             return self.grab_from_store(input).await;
         };
@@ -156,24 +154,15 @@ impl Engine {
         &self,
         event: &EventId,
         code: &Code,
-        payment: &str,
+        payment: &PaymentId,
         amount: i64,
     ) -> Result<Payment, Error> {
-        let id_ok = (1..=64).contains(&payment.len())
-            && payment
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !id_ok {
-            return Err(Error::invalid(
-                "payment_id must be 1 to 64 letters, digits, '-' or '_'",
-            ));
-        }
         if !(0..=MAX_AMOUNT_FEN).contains(&amount) {
             return Err(Error::invalid(format!(
                 "amount_fen must be 0 to {MAX_AMOUNT_FEN}"
             )));
         }
-        let result = self.store.pay(event, code, payment, amount).await;
+        let result = self.store.pay(event, code, payment.as_str(), amount).await;
         self.changed(event);
         result
     }
@@ -242,6 +231,16 @@ impl Engine {
 
     /// The member's latest reservation in every event that is open, upcoming
     /// or closed less than [`LISTED_AFTER_CLOSE`] ago, newest first.
+    /// The reservation `find` names, if there is one.
+    pub async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
+        self.store.lookup(event, find).await
+    }
+
+    /// Whether the store can take a change now (reachable, not out of memory).
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.store.ping().await
+    }
+
     pub async fn member_reservations(&self, member: &MemberKey) -> Result<Vec<Reservation>, Error> {
         let recent = self.recent_events().await?;
         let find = Find::Member(member.clone());
@@ -333,18 +332,4 @@ impl Engine {
         report.ok = report.violations.is_empty();
         Ok(report)
     }
-}
-
-fn check_choices(choices: &[PoolId]) -> Result<(), Error> {
-    if choices.is_empty() || choices.len() > MAX_CHOICES {
-        return Err(Error::invalid(format!("choose 1 to {MAX_CHOICES} pools")));
-    }
-    if choices
-        .iter()
-        .enumerate()
-        .any(|(i, p)| choices[..i].contains(p))
-    {
-        return Err(Error::invalid("a pool is listed twice in choices"));
-    }
-    Ok(())
 }

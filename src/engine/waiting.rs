@@ -1,6 +1,6 @@
 //! The waiting list (候补) and the no-show release, above the store.
 
-use super::{CODE_ATTEMPTS, Engine, check_choices};
+use super::{CODE_ATTEMPTS, Engine};
 use crate::domain::Error;
 use crate::domain::{Code, EventId, MemberKey, PoolId, Waiting};
 use crate::store::{Join, Released};
@@ -9,8 +9,6 @@ impl Engine {
     /// Puts a member whose choices are sold out on the event's waiting list
     /// (the code their ticket will have is drawn here, like a grab's).
     pub async fn join_waiting(&self, req: &Join<'_>) -> Result<Waiting, Error> {
-        check_choices(req.grab.choices)?;
-        req.grab.check_seats()?;
         for _ in 0..CODE_ATTEMPTS {
             match self.store.join_waiting(req, &Code::random()).await {
                 Err(Error::CodeTaken) => continue,

@@ -14,8 +14,7 @@ use super::json::ApiJson;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
 use crate::domain::Channel;
-use crate::store::Find;
-use crate::store::Grab;
+use crate::domain::{Find, Grab};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -102,7 +101,7 @@ pub async fn answer_grab(
 }
 
 /// 201 + Location for a new ticket, 200 for the one already held.
-pub fn reservation_created(g: crate::store::Grabbed) -> Result<Response, ApiError> {
+pub fn reservation_created(g: crate::domain::Grabbed) -> Result<Response, ApiError> {
     let r = &g.reservation;
     let status = if g.new {
         StatusCode::CREATED

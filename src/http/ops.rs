@@ -31,7 +31,7 @@ pub async fn healthz() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = Object), (status = 503, body = super::dto::Problem)))]
 pub async fn readyz(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
-    s.ready.check(s.engine.store()).await?;
+    s.ready.check(&s.engine).await?;
     Ok(Json(json!({
         "status": "ready",
         "store": s.store_kind,

@@ -4,9 +4,8 @@
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::{CardNumber, Code, EventId, EventView, MAX_SEATS, PoolId};
+use crate::domain::{CardNumber, Choices, Code, EventId, EventView, Grabbed, PoolId, Seats};
 use crate::metrics::grab_outcome;
-use crate::store::Grabbed;
 
 /// An event id from a path; an impossible id is an unknown event.
 pub fn event_param(s: &str) -> Result<EventId, ApiError> {
@@ -23,10 +22,7 @@ pub fn card_param(s: &str) -> Result<CardNumber, ApiError> {
 }
 
 /// The pools of a grab body: exactly one of `pool` and `choices`.
-pub fn choices(
-    pool: Option<String>,
-    choices: Option<Vec<String>>,
-) -> Result<Vec<PoolId>, ApiError> {
+pub fn choices(pool: Option<String>, choices: Option<Vec<String>>) -> Result<Choices, ApiError> {
     let raw = match (pool, choices) {
         (Some(pool), None) => vec![pool],
         (None, Some(choices)) => choices,
@@ -36,9 +32,11 @@ pub fn choices(
             ));
         }
     };
-    raw.iter()
+    let pools = raw
+        .iter()
         .map(|p| PoolId::parse(p).map_err(|e| ApiError::BadRequest(e.to_string())))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Choices::new(pools).map_err(bad_request)
 }
 
 /// The event, if it lies in the staff member's org; otherwise 404, as if it did not exist.
@@ -94,17 +92,9 @@ pub fn scanned_code(s: &str, event: &EventId) -> Result<Code, ApiError> {
 }
 
 /// A seat count from a request (`seats`, `max_seats`): absent is 1, else
-/// 1 to [`MAX_SEATS`].
-pub fn seats_param(field: &str, n: Option<i64>) -> Result<u8, ApiError> {
-    let n = n.unwrap_or(1);
-    u8::try_from(n)
-        .ok()
-        .filter(|n| (1..=MAX_SEATS).contains(n))
-        .ok_or_else(|| {
-            bad_request(crate::Error::invalid(format!(
-                "{field} must be 1 to {MAX_SEATS}"
-            )))
-        })
+/// 1 to `MAX_SEATS`.
+pub fn seats_param(field: &str, n: Option<i64>) -> Result<Seats, ApiError> {
+    Seats::new(field, n.unwrap_or(1)).map_err(bad_request)
 }
 
 /// Counts a grab answer. Unknown events share one label, so made-up ids cannot

@@ -13,8 +13,9 @@ use super::auth::MemberAuth;
 use super::dto::ReservationDto;
 use super::error::ApiError;
 use super::member::own_reservation;
-use super::params::{code_param, event_param};
+use super::params::{bad_request, code_param, event_param};
 use super::state::AppState;
+use crate::domain::PaymentId;
 use crate::payments::{Notice, SIGNATURE_HEADER};
 
 pub fn router() -> Router<AppState> {
@@ -71,9 +72,10 @@ fn verified(s: &AppState, body: &[u8], signature: &str) -> Result<Notice, ApiErr
 async fn settle(s: &AppState, notice: &Notice) -> Result<Json<PaymentResult>, ApiError> {
     let event = event_param(&notice.event)?;
     let code = code_param(&notice.code)?;
+    let payment = PaymentId::parse(&notice.payment_id).map_err(bad_request)?;
     let paid = s
         .engine
-        .pay(&event, &code, &notice.payment_id, notice.amount_fen)
+        .pay(&event, &code, &payment, notice.amount_fen)
         .await?;
     Ok(Json(PaymentResult {
         result: paid.outcome.as_str().to_owned(),

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::domain::Error;
-use crate::store::Store;
+use crate::engine::Engine;
 
 /// How long a "ready" answer is reused.
 const READY_TTL: Duration = Duration::from_secs(1);
@@ -24,12 +24,12 @@ pub struct Readiness {
 
 impl Readiness {
     /// Whether the store can take a change now (reachable, not out of memory).
-    pub async fn check(&self, store: &dyn Store) -> Result<(), Error> {
+    pub async fn check(&self, engine: &Engine) -> Result<(), Error> {
         let lock = || self.ready_at.lock().unwrap_or_else(|p| p.into_inner());
         if lock().is_some_and(|at| at.elapsed() < READY_TTL) {
             return Ok(());
         }
-        let answer = store.ping().await;
+        let answer = engine.ping().await;
         *lock() = answer.is_ok().then(Instant::now);
         answer
     }

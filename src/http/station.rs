@@ -14,8 +14,7 @@ use super::member::reservation_created;
 use super::params::{card_param, choices, record_grab, scanned_code, seats_param, served_event};
 use super::state::AppState;
 use crate::domain::{Channel, Phase};
-use crate::store::Find;
-use crate::store::Grab;
+use crate::domain::{Find, Grab};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -17,7 +17,7 @@ use super::json::ApiJson;
 use super::params::{choices, event_param, seats_param};
 use super::state::AppState;
 use crate::domain::{Channel, Millis};
-use crate::store::{Grab, Join};
+use crate::domain::{Grab, Join};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(

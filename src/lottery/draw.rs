@@ -56,9 +56,10 @@ pub struct Draw {
     pub drawn: Vec<Drawn>,
 }
 
-/// What is published before the window opens: SHA-256 of the seed.
+/// What is published before the window opens: SHA-256 of the seed (the
+/// domain's rule, `domain::seed_commitment`).
 pub fn commitment(seed: &Hash) -> Hash {
-    Sha256::digest(seed).into()
+    crate::domain::seed_commitment(seed)
 }
 
 /// The digest of the entries, whatever order they come in.

@@ -7,7 +7,6 @@
 //! spells the same order).
 
 pub mod keys;
-mod log;
 pub mod memory;
 pub mod redis;
 pub mod scripts;
@@ -16,164 +15,18 @@ use async_trait::async_trait;
 
 use crate::domain::Error;
 use crate::domain::{
-    Channel, Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_SEATS, Member, MemberKey,
-    Millis, OrgPath, PoolId, Reservation, SaleStatus, StatusAction, WaitEntry, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
+    SaleStatus, StatusAction, Waiting,
+};
+// The requests and answers of the interface live in the domain, below the
+// store and the HTTP front end alike; re-exported where the stores use them.
+pub use crate::domain::{
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Made, Payment,
+    PaymentOutcome, Released, Restocked, Snapshot,
 };
 
-pub use self::log::{LogEntry, LogOp, LogPos, Made};
 pub use self::memory::MemoryStore;
 pub use self::redis::{RedisStore, RedisTarget};
-
-/// What a grab asks for, from the HTTP handler through the engine to the store:
-/// everything but the fresh code, which the engine draws per attempt. The store
-/// decides which pool (if any) and whether the member already holds a ticket.
-#[derive(Clone, Debug)]
-pub struct Grab<'a> {
-    pub event: &'a EventId,
-    pub member: &'a Member,
-    /// The member's union; `None` when a station vouches for a walk-up member.
-    pub org: Option<&'a OrgPath>,
-    /// Pools in order of preference; the first with `seats` left wins.
-    pub choices: &'a [PoolId],
-    /// Seats wanted, all from one pool (1 to the event's `max_seats`).
-    pub seats: u8,
-    pub channel: Channel,
-}
-
-impl Grab<'_> {
-    /// 1 to [`MAX_SEATS`] seats, or an invalid request: both stores check
-    /// it first. (Whether the event allows that many is the store's answer.)
-    pub fn check_seats(&self) -> Result<(), Error> {
-        if (1..=MAX_SEATS).contains(&self.seats) {
-            Ok(())
-        } else {
-            Err(Error::invalid(format!("seats must be 1 to {MAX_SEATS}")))
-        }
-    }
-}
-
-/// Joining an event's waiting list: a grab's choices, seats and member
-/// (`grab.choices` ranked), until `cutoff` (`None`: the sale's close).
-#[derive(Clone, Debug)]
-pub struct Join<'a> {
-    pub grab: Grab<'a>,
-    pub cutoff: Option<Millis>,
-}
-
-/// What releasing a pool's unused tickets did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Released {
-    /// Active reservations that became `no_show`.
-    pub reservations: i64,
-    /// Their seats, given back (to the waiting list first).
-    pub seats: i64,
-}
-
-/// The result of a successful grab.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Grabbed {
-    pub reservation: Reservation,
-    /// False when the member already held this reservation (a retry).
-    pub new: bool,
-}
-
-/// How to find a reservation: by its code, or as a member's latest one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Find {
-    Code(Code),
-    Member(MemberKey),
-}
-
-/// What a payment notification did to its reservation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PaymentOutcome {
-    /// The hold is paid: the ticket is active (also a late payment that
-    /// found its seats free again).
-    Paid,
-    /// The money must go back: the hold expired and its seats are gone, the
-    /// ticket was cancelled, or it was paid already.
-    RefundDue,
-}
-
-impl PaymentOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Paid => "paid",
-            Self::RefundDue => "refund_due",
-        }
-    }
-}
-
-/// The answer to a payment notification (the same for a repeat of it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Payment {
-    pub outcome: PaymentOutcome,
-    pub reservation: Reservation,
-}
-
-/// A pool after a restock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Restocked {
-    pub remaining: i64,
-    pub total: i64,
-}
-
-/// Who runs a lottery's draw: the draw's id (kept by a resumed draw), the
-/// runner, and how long the runner holds the draw without a word. A runner
-/// silent past its lease (killed) may be replaced, and the new one resumes
-/// the same draw.
-#[derive(Clone, Copy, Debug)]
-pub struct Drawer<'a> {
-    pub draw_id: &'a str,
-    pub owner: &'a str,
-    pub lease_ms: i64,
-}
-
-/// A draw started or resumed: its id, the seats each pool had to give when it
-/// first started, the entries, and whether it is published already.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Begun {
-    pub draw_id: String,
-    pub stock: Vec<(PoolId, i64)>,
-    pub entries: i64,
-    pub done: bool,
-}
-
-/// One entry's result, to be written: its rank, the pool won (none: onto the
-/// waiting list at its rank), and the code its ticket (or waiting entry) gets;
-/// with the entry as the draw read it (a store checks it is the one it holds,
-/// and Redis takes its fields from here rather than decode them again).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DrawnEntry {
-    pub member: MemberKey,
-    pub rank: u32,
-    pub won: Option<PoolId>,
-    pub code: Code,
-    pub entry: LotteryEntry,
-}
-
-/// Everything about one event, read in one atomic step: the input of the audit
-/// and of the CSV export. Reservations are sorted by code, members by key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    pub view: EventView,
-    pub reservations: Vec<Reservation>,
-    /// The member index: each member's latest reservation code.
-    pub members: Vec<(MemberKey, Code)>,
-    /// Held reservations by their `pay_by` (what the sweeper expires), by code.
-    pub holds: Vec<(Code, Millis)>,
-    /// The waiting list, by order.
-    pub waiting: Vec<WaitEntry>,
-    /// The waiting list's index as stored (`WaitEntry::index` of every
-    /// entry), sorted.
-    pub waiting_index: Vec<String>,
-    /// A lottery's entries (with their results once drawn), by member key.
-    pub entries: Vec<LotteryEntry>,
-    pub log: Vec<LogEntry>,
-    /// Where the log ends: following it from here misses nothing and
-    /// repeats nothing of this snapshot.
-    pub log_end: LogPos,
-}
 
 #[async_trait]
 pub trait Store: Send + Sync {

@@ -3,6 +3,7 @@
 //! it would have got alone, and a grab that fails fails alone.
 
 use std::collections::{HashMap, HashSet};
+use ticketgrab::domain::{Choices, Seats};
 
 use redis::Value;
 use ticketgrab::Error;
@@ -52,8 +53,8 @@ async fn grabs_that_arrive_together_share_calls_and_keep_their_own_answers() {
                     event: &event_id("e"),
                     member: &member,
                     org: Some(&org),
-                    choices: &choices,
-                    seats: 1,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::ONE,
                     channel: Channel::App,
                 };
                 (n, engine.grab(&grab).await)

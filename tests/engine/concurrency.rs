@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use ticketgrab::domain::{Choices, Seats};
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -49,8 +50,8 @@ async fn race(
                     event: &event,
                     member: &members[*m],
                     org: Some(&org),
-                    choices,
-                    seats: 1,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::ONE,
                     channel: Channel::App,
                 };
                 out.push((*m, engine.grab(&input).await));
@@ -221,8 +222,8 @@ async fn no_grab_succeeds_before_the_opening_and_grabs_succeed_after() {
                     event: &ev,
                     member: &member,
                     org: Some(&org),
-                    choices: &choices,
-                    seats: 1,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::ONE,
                     channel: Channel::App,
                 };
                 let answer = engine.grab(&input).await;
@@ -294,8 +295,8 @@ async fn no_raw_card_number_is_stored_anywhere_in_redis() {
             event: &ev,
             member: &member,
             org: Some(&org),
-            choices: &choices,
-            seats: 1,
+            choices: &Choices::new(choices.to_vec()).unwrap(),
+            seats: Seats::ONE,
             channel,
         };
         match engine.grab(&input).await {

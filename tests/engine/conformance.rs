@@ -4,6 +4,7 @@ use ticketgrab::Error;
 use ticketgrab::domain::{
     CardNumber, Channel, Code, Details, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
 };
+use ticketgrab::domain::{Choices, Seats};
 use ticketgrab::store::Grab;
 use ticketgrab::store::{Find, Grabbed, LogOp, Payment, PaymentOutcome};
 
@@ -77,8 +78,8 @@ mod cases {
                 event: &event_id(event),
                 member: &member,
                 org: (channel == Channel::App).then_some(&org),
-                choices: &choices,
-                seats,
+                choices: &Choices::new(choices.to_vec()).unwrap(),
+                seats: Seats::new("seats", i64::from(seats)).unwrap(),
                 channel,
             })
             .await
@@ -128,7 +129,8 @@ mod cases {
         id: &str,
         amount: i64,
     ) -> Result<Payment, Error> {
-        h.engine.pay(&event_id(event), code, id, amount).await
+        let id = ticketgrab::domain::PaymentId::parse(id)?;
+        h.engine.pay(&event_id(event), code, &id, amount).await
     }
 
     async fn remaining(h: &Harness, event: &str) -> Vec<i64> {

@@ -6,6 +6,7 @@
 //! TG_DIFF_SEED the seed (default: random, printed on failure).
 
 use std::sync::Arc;
+use ticketgrab::domain::{Choices, Seats};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -152,8 +153,8 @@ async fn apply(
                     event,
                     member: &members[*member],
                     org: (*channel == Channel::App).then_some(&org),
-                    choices,
-                    seats: *seats,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::new("seats", i64::from(*seats)).unwrap(),
                     channel: *channel,
                 },
                 code,
@@ -206,8 +207,8 @@ async fn apply(
                         event,
                         member: &members[*member],
                         org: (*channel == Channel::App).then_some(&org),
-                        choices,
-                        seats: *seats,
+                        choices: &Choices::new(choices.to_vec()).unwrap(),
+                        seats: Seats::new("seats", i64::from(*seats)).unwrap(),
                         channel: *channel,
                     },
                     cutoff: None,

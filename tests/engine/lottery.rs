@@ -4,6 +4,7 @@
 //! and a draw interrupted and resumed with the same result.
 
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use ticketgrab::Error;
 use ticketgrab::domain::{Channel, LotteryEntry, OrgPath, PoolId, Status};
@@ -45,8 +46,8 @@ mod cases {
                 event: &event_id(event),
                 member: &member,
                 org: Some(&org),
-                choices: &choices,
-                seats,
+                choices: &Choices::new(choices.to_vec()).unwrap(),
+                seats: Seats::new("seats", i64::from(seats)).unwrap(),
                 channel: if n.is_multiple_of(5) {
                     Channel::Station
                 } else {
@@ -105,8 +106,8 @@ mod cases {
             event: &event_id("lot"),
             member: &member,
             org: Some(&outsider),
-            choices: &choices,
-            seats: 1,
+            choices: &Choices::new(choices.to_vec()).unwrap(),
+            seats: Seats::ONE,
             channel: Channel::App,
         };
         assert_eq!(h.engine.enter(&grab).await.unwrap_err(), Error::NotEligible);

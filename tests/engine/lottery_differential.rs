@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -95,13 +96,14 @@ async fn enter(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId]) -> String {
     })
     .unwrap();
     let station = rng.random_ratio(1, 4);
+    let choices = Choices::new(choices.to_vec()).unwrap();
     p.same("enter", |which| {
         let grab = Grab {
             event: p.event,
             member,
             org: (!station).then_some(&org),
             choices: &choices,
-            seats,
+            seats: Seats::new("seats", i64::from(seats)).unwrap(),
             channel: if station {
                 Channel::Station
             } else {

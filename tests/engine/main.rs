@@ -37,6 +37,7 @@ mod waiting_crowd;
 
 use std::sync::Arc;
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use testkit::cluster::RedisCluster;
 use testkit::redis_server::RedisServer;
@@ -117,8 +118,8 @@ pub async fn grab_one(
             event: &testkit::event_id(event),
             member: &member,
             org: Some(&org),
-            choices: &[testkit::pool_id("p")],
-            seats: 1,
+            choices: &Choices::new([testkit::pool_id("p")].to_vec()).unwrap(),
+            seats: Seats::ONE,
             channel: ticketgrab::domain::Channel::App,
         })
         .await

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use ticketgrab::domain::{Channel, Millis, OrgPath, StatusAction};
 use ticketgrab::metrics::{MeteredStore, Metrics};
@@ -179,8 +180,8 @@ async fn a_ticket_handed_to_the_waiting_list_elsewhere_stays_sold_out_here_and_i
                 event: &event_id("w"),
                 member: &waiter,
                 org: Some(&org),
-                choices: &p,
-                seats: 1,
+                choices: &Choices::new(p.to_vec()).unwrap(),
+                seats: Seats::ONE,
                 channel: Channel::App,
             },
             cutoff: None,

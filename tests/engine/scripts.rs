@@ -6,8 +6,10 @@
 //! then try to break it on a real Redis.
 
 use std::collections::BTreeMap;
+use ticketgrab::domain::{Choices, Seats};
 
 use ticketgrab::Error;
+use ticketgrab::domain::PaymentId;
 use ticketgrab::domain::{Channel, Code, OrgPath, StatusAction};
 use ticketgrab::store::keys::event_keys;
 use ticketgrab::store::{Find, scripts};
@@ -209,13 +211,15 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
         event: &ev,
         member: &newcomer,
         org: Some(&org),
-        choices: &p,
-        seats: 1,
+        choices: &Choices::new(p.to_vec()).unwrap(),
+        seats: Seats::ONE,
         channel: Channel::App,
     };
     vec![
         d(h.engine.grab(&grab.clone()).await),
-        d(h.engine.pay(&ev, held, "pay-1", 500).await),
+        d(h.engine
+            .pay(&ev, held, &PaymentId::parse("pay-1").unwrap(), 500)
+            .await),
         d(h.engine.expire_holds(&ev, 10).await),
         d(h.engine.cancel(&ev, &member.key, held).await),
         d(h.engine.redeem(&ev, &Find::Code(held.clone())).await),
@@ -477,15 +481,15 @@ async fn events_and_tickets_from_before_family_seats_hold_one_seat() {
         event: &ev,
         member: &member,
         org: Some(&org),
-        choices: &p,
-        seats: 2,
+        choices: &Choices::new(p.to_vec()).unwrap(),
+        seats: Seats::new("seats", 2).unwrap(),
         channel: Channel::App,
     };
     assert_eq!(
         h.engine.grab(&grab).await,
         Err(Error::TooManySeats { max: 1 })
     );
-    grab.seats = 1;
+    grab.seats = Seats::ONE;
     assert_eq!(h.engine.grab(&grab).await.unwrap().reservation.seats, 1);
     let view = h.engine.event(&ev).await.unwrap();
     assert_eq!((view.pools[0].remaining, view.pools[0].cancelled), (9, 1));

@@ -2,6 +2,7 @@
 //! passes, without anyone touching them, and it stops when shutdown begins.
 
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use ticketgrab::domain::{Channel, Status};
 use ticketgrab::startup::sweep_holds;
@@ -25,8 +26,8 @@ async fn the_sweeper_expires_unpaid_holds_and_stops_at_shutdown() {
             event: &event_id("cinema"),
             member: &member,
             org: Some(&org),
-            choices: &p,
-            seats: 1,
+            choices: &Choices::new(p.to_vec()).unwrap(),
+            seats: Seats::ONE,
             channel: Channel::App,
         })
         .await

@@ -3,8 +3,10 @@
 //! waiting member they fit, in the same step, never to the public first.
 
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use ticketgrab::Error;
+use ticketgrab::domain::PaymentId;
 use ticketgrab::domain::{
     Channel, Code, LeftReason, Millis, OrgPath, PoolId, Status, StatusAction, Waiting,
 };
@@ -55,8 +57,8 @@ mod cases {
                 event: &event_id(event),
                 member: &member,
                 org: Some(&org),
-                choices: &choices,
-                seats,
+                choices: &Choices::new(choices.to_vec()).unwrap(),
+                seats: Seats::new("seats", i64::from(seats)).unwrap(),
                 channel: Channel::App,
             })
             .await
@@ -78,8 +80,8 @@ mod cases {
                     event: &event_id(event),
                     member: &member,
                     org: Some(&org),
-                    choices: &choices,
-                    seats,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::new("seats", i64::from(seats)).unwrap(),
                     channel: Channel::App,
                 },
                 cutoff,
@@ -209,8 +211,8 @@ mod cases {
                     event: &event_id("park"),
                     member: &outsider,
                     org: Some(&elsewhere),
-                    choices: &a,
-                    seats: 1,
+                    choices: &Choices::new(a.to_vec()).unwrap(),
+                    seats: Seats::ONE,
                     channel: Channel::App,
                 },
                 cutoff: None,
@@ -300,11 +302,15 @@ mod cases {
         let assigned = ticket(&h, "cinema", 2).await.unwrap();
         assert_eq!(assigned.status, Status::Held);
         assert!(assigned.pay_by.is_some());
-        let late = h.engine.pay(&ev, &held.code, "wx-1", 500).await.unwrap();
+        let late = h
+            .engine
+            .pay(&ev, &held.code, &PaymentId::parse("wx-1").unwrap(), 500)
+            .await
+            .unwrap();
         assert_eq!(late.outcome, PaymentOutcome::RefundDue);
         let paid = h
             .engine
-            .pay(&ev, &assigned.code, "wx-2", 500)
+            .pay(&ev, &assigned.code, &PaymentId::parse("wx-2").unwrap(), 500)
             .await
             .unwrap();
         assert_eq!(paid.outcome, PaymentOutcome::Paid);

@@ -7,12 +7,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use ticketgrab::domain::{Choices, Seats};
 
 use futures_util::StreamExt;
 use futures_util::stream;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use ticketgrab::domain::PaymentId;
 use ticketgrab::domain::{Channel, Code, Member, Millis, OrgPath, Status};
 use ticketgrab::store::{Grab, Join, LogOp, PaymentOutcome};
 use ticketgrab::{Engine, Error};
@@ -50,8 +52,8 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
                 event: ev,
                 member,
                 org: Some(org),
-                choices,
-                seats: 1,
+                choices: &Choices::new(choices.to_vec()).unwrap(),
+                seats: Seats::ONE,
                 channel: Channel::App,
             };
             (m, engine.grab(&input).await)
@@ -85,8 +87,8 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
                     event: ev,
                     member,
                     org: Some(org),
-                    choices,
-                    seats: 1,
+                    choices: &Choices::new(choices.to_vec()).unwrap(),
+                    seats: Seats::ONE,
                     channel: Channel::App,
                 },
                 cutoff: None,
@@ -135,7 +137,13 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
     let pay = |code: &Code| {
         let (engine, ev) = (&engine, &ev);
         let (code, id) = (code.clone(), format!("wx-{code}"));
-        async move { engine.pay(ev, &code, &id, 500).await.unwrap().outcome }
+        async move {
+            engine
+                .pay(ev, &code, &PaymentId::parse(&id).unwrap(), 500)
+                .await
+                .unwrap()
+                .outcome
+        }
     };
     let outcomes: Vec<PaymentOutcome> = stream::iter(payers.iter().copied())
         .map(pay)

@@ -260,7 +260,7 @@ impl Model {
         {
             return Some(Err(Error::UnknownPool(p.to_string())));
         }
-        if grab.seats > self.max_seats {
+        if grab.seats.get() > self.max_seats {
             return Some(Err(Error::TooManySeats {
                 max: self.max_seats,
             }));
@@ -295,7 +295,7 @@ impl Model {
                 server_time: now,
             })),
             Phase::Open | Phase::SoldOut => {
-                let seats = i64::from(grab.seats);
+                let seats = i64::from(grab.seats.get());
                 let stock_left = grab
                     .choices
                     .iter()

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{Details, EventView, Lottery, Millis, Phase, PoolStats};
 use crate::http::dto::DetailsDto;
-use crate::http::lottery::published::{LotteryDto, SaleMode};
+use crate::http::dto::published::{LotteryDto, SaleMode};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()

@@ -85,7 +85,7 @@ pub async fn create(
         opens_at: Millis::from_datetime(body.opens_at),
         closes_at: Millis::from_datetime(body.closes_at),
         price_fen: body.price_fen,
-        max_seats: seats_param("max_seats", body.max_seats)?,
+        max_seats: seats_param("max_seats", body.max_seats)?.get(),
         hold_ms: hold_minutes(body.hold_minutes, body.price_fen)? * 60_000,
         pools: body
             .pools

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 
 use super::dto::ConfirmedBody;
 use crate::domain::{Code, Millis};
+use crate::domain::{LogEntry, LogOp};
 use crate::http::auth::AdminAuth;
 use crate::http::error::ApiError;
 use crate::http::json::ApiJson;
 use crate::http::params::{bad_request as bad, owned_event};
 use crate::http::state::AppState;
-use crate::store::{LogEntry, LogOp};
 
 /// The CSV export's header: the reservation, then money: a hold's deadline,
 /// fen paid, and fen to give back with the provider's payment ids to refund.

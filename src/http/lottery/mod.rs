@@ -17,14 +17,13 @@ use super::json::ApiJson;
 use super::params::{card_param, choices, event_param, owned_event, seats_param, served_event};
 use super::state::AppState;
 use crate::domain::{Channel, Entered, EventId, EventView, Member, OrgPath};
+use crate::domain::{Find, Grab};
 use crate::lottery::export::Export;
-use crate::store::{Find, Grab};
 
 mod dto;
-pub mod published;
 
 pub use self::dto::{EntryDto, PublicValueBody};
-pub use self::published::{LotteryDto, SaleMode};
+pub use super::dto::published::{LotteryDto, SaleMode};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -130,7 +129,6 @@ pub async fn mine(
         let find = Find::Member(key.clone());
         dto.reservation = s
             .engine
-            .store()
             .lookup(&id, &find)
             .await?
             .map(|r| ReservationDto::from(&r));

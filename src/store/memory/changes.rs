@@ -16,7 +16,7 @@ impl EventData {
         if let Some(p) = req.choices.iter().find(|p| self.pool_mut(p).is_none()) {
             return Err(Error::UnknownPool(p.to_string()));
         }
-        if req.seats > self.event.max_seats {
+        if req.seats.get() > self.event.max_seats {
             return Err(Error::TooManySeats {
                 max: self.event.max_seats,
             });
@@ -138,7 +138,7 @@ impl EventData {
         }
         self.check_window(now)?;
         let mut pool = self
-            .first_free(req.choices, req.seats)
+            .first_free(req.choices, req.seats.get())
             .ok_or(Error::SoldOut)?;
         if self.reservations.contains_key(code) {
             return Err(Error::CodeTaken);
@@ -148,14 +148,15 @@ impl EventData {
             // Its seats go to the waiting list first: choose again.
             self.expire(&stale, now);
             pool = self
-                .first_free(req.choices, req.seats)
+                .first_free(req.choices, req.seats.get())
                 .ok_or(Error::SoldOut)?;
         }
         // A member who gets a ticket leaves the waiting list.
         if self.waiting_by_member.contains_key(&req.member.key) {
             self.drop_waiting(&req.member.key, Some(LeftReason::GotTicket), now);
         }
-        let reservation = self.new_ticket(code, &pool, req.seats, req.channel, req.member, now);
+        let reservation =
+            self.new_ticket(code, &pool, req.seats.get(), req.channel, req.member, now);
         self.log(now, LogOp::Reserved(Made::from(&reservation)));
         Ok(Grabbed {
             reservation,

@@ -2,6 +2,7 @@
 //! store that wrote it, and every answer waits for the fsync (the journal
 //! file's own cases: journal_tests.rs).
 
+use crate::domain::{Choices, Seats};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use rand::rngs::StdRng;
@@ -82,8 +83,8 @@ async fn random_step(store: &MemoryStore, rng: &mut StdRng, events: &[Event]) {
         } else {
             None
         },
-        choices: &choices,
-        seats,
+        choices: &Choices::new(choices.to_vec()).unwrap(),
+        seats: Seats::new("seats", i64::from(seats)).unwrap(),
         channel: if rng.random_bool(0.8) {
             Channel::App
         } else {
@@ -205,8 +206,8 @@ async fn concurrent_changes_share_fsyncs_and_each_is_on_disk_when_answered() {
                 event: &id,
                 member: &m,
                 org: None,
-                choices: &[PoolId::parse("p").unwrap()],
-                seats: 1,
+                choices: &Choices::new([PoolId::parse("p").unwrap()].to_vec()).unwrap(),
+                seats: Seats::ONE,
                 channel: Channel::Station,
             };
             let code = store

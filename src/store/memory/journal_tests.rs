@@ -1,6 +1,7 @@
 //! The journal's file: a torn tail is cut at any byte, damage in the middle
 //! stops the start, one process per directory, ids stay taken.
 
+use crate::domain::{Choices, Seats};
 use std::path::Path;
 
 use super::durable::rebuild;
@@ -21,8 +22,8 @@ async fn small_journal(dir: &Path) {
             event: &e.id,
             member: &m,
             org: None,
-            choices: &[PoolId::parse("p").unwrap()],
-            seats: 1,
+            choices: &Choices::new([PoolId::parse("p").unwrap()].to_vec()).unwrap(),
+            seats: Seats::ONE,
             channel: Channel::Station,
         };
         store.grab(&grab, &Code::random()).await.unwrap();

@@ -41,7 +41,7 @@ impl EventData {
         let entry = LotteryEntry {
             member: req.member.key.clone(),
             choices: req.choices.to_vec(),
-            seats: req.seats,
+            seats: req.seats.get(),
             card: req.member.card.clone(),
             channel: req.channel,
             entered_at: now,

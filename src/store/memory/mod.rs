@@ -169,7 +169,6 @@ impl Store for MemoryStore {
     }
 
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
-        req.check_seats()?;
         self.with_event(req.event, |data| data.grab(req, code, self.now()))
             .await
     }
@@ -216,7 +215,6 @@ impl Store for MemoryStore {
     }
 
     async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
-        req.grab.check_seats()?;
         self.with_event(req.grab.event, |data| data.join(req, code, self.now()))
             .await
     }
@@ -267,7 +265,6 @@ impl Store for MemoryStore {
     }
 
     async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
-        req.check_seats()?;
         self.with_event(req.event, |data| data.enter(req, self.now()))
             .await
     }

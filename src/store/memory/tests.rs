@@ -1,5 +1,6 @@
 //! The embedded store's own tests (the shared suites are in tests/engine).
 
+use crate::domain::{Choices, Seats};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::*;
@@ -40,8 +41,8 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
         event: &id,
         member: &member,
         org: None,
-        choices: std::slice::from_ref(&pool),
-        seats: 1,
+        choices: &Choices::new((std::slice::from_ref(&pool)).to_vec()).unwrap(),
+        seats: Seats::ONE,
         channel: Channel::Station,
     };
     store.grab(&grab, &Code::random()).await.unwrap();

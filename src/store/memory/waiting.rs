@@ -66,7 +66,7 @@ impl EventData {
         if cutoff <= now || cutoff > closes_at {
             return Err(Error::BadCutoff { closes_at });
         }
-        if let Some(pool) = self.first_free(grab.choices, grab.seats) {
+        if let Some(pool) = self.first_free(grab.choices, grab.seats.get()) {
             return Err(Error::NotSoldOut(pool.to_string()));
         }
         if self.reservations.contains_key(code) {
@@ -75,7 +75,7 @@ impl EventData {
         // writes
         if let Some(stale) = stale {
             self.expire(&stale, now);
-            if let Some(pool) = self.first_free(grab.choices, grab.seats) {
+            if let Some(pool) = self.first_free(grab.choices, grab.seats.get()) {
                 return Err(Error::NotSoldOut(pool.to_string()));
             }
         }
@@ -87,7 +87,7 @@ impl EventData {
             member: member.clone(),
             order: self.wseq,
             choices: grab.choices.to_vec(),
-            seats: grab.seats,
+            seats: grab.seats.get(),
             cutoff,
             card: grab.member.card.clone(),
             channel: grab.channel,

@@ -25,14 +25,13 @@ impl RedisStore {
     }
 
     pub(super) async fn enter_lottery(&self, req: &Grab<'_>) -> Result<Entered, Error> {
-        req.check_seats()?;
         let mut args = vec![
             "enter",
             req.member.key.as_str(),
             req.member.card.as_str(),
             req.channel.as_str(),
             req.org.map_or("", OrgPath::as_str),
-            SEATS[usize::from(req.seats) - 1],
+            SEATS[usize::from(req.seats.get()) - 1],
         ];
         args.extend(req.choices.iter().map(PoolId::as_str));
         match &self.lottery(req.event, &args).await?[..] {

@@ -84,14 +84,13 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %req.event))]
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
-        req.check_seats()?;
         let mut args = vec![
             req.member.key.as_str(),
             req.member.card.as_str(),
             req.channel.as_str(),
             code.as_str(),
             req.org.map_or("", OrgPath::as_str),
-            SEATS[usize::from(req.seats) - 1],
+            SEATS[usize::from(req.seats.get()) - 1],
         ];
         args.extend(req.choices.iter().map(PoolId::as_str));
         let args = args.into_iter().map(str::to_owned).collect();

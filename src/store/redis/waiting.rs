@@ -13,7 +13,6 @@ use crate::store::{Join, Released};
 
 impl RedisStore {
     pub(super) async fn join(&self, req: &Join<'_>, code: &str) -> Result<Waiting, Error> {
-        req.grab.check_seats()?;
         let grab = &req.grab;
         let cutoff = req.cutoff.map(|c| c.0.to_string()).unwrap_or_default();
         let mut args = vec![
@@ -23,7 +22,7 @@ impl RedisStore {
             grab.channel.as_str(),
             code,
             grab.org.map_or("", OrgPath::as_str),
-            SEATS[usize::from(grab.seats) - 1],
+            SEATS[usize::from(grab.seats.get()) - 1],
             &cutoff,
         ];
         args.extend(grab.choices.iter().map(PoolId::as_str));

@@ -1,6 +1,8 @@
 //! What goes over the wire: request bodies and response documents, with their
 //! OpenAPI schemas. Times are RFC 3339 UTC; member keys never leave the server.
 
+pub mod published;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -79,9 +81,9 @@ pub struct EventDto {
     pub eligible: bool,
     /// race (grab from `opens_at`) or lottery (enter until `closes_at`,
     /// drawn at `lottery.draw_at`).
-    pub mode: crate::http::lottery::published::SaleMode,
+    pub mode: published::SaleMode,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lottery: Option<crate::http::lottery::published::LotteryDto>,
+    pub lottery: Option<published::LotteryDto>,
 }
 
 impl EventDto {
@@ -112,8 +114,8 @@ impl EventDto {
                 .collect(),
             server_time: time(v.server_time),
             eligible,
-            mode: crate::http::lottery::published::SaleMode::of(v),
-            lottery: crate::http::lottery::published::LotteryDto::of(v),
+            mode: published::SaleMode::of(v),
+            lottery: published::LotteryDto::of(v),
         }
     }
 }
