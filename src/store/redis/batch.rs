@@ -157,8 +157,7 @@ async fn serve(
 /// more for one grab, §16), else `grabs.lua`.
 async fn call(calls: &Calls, event: &EventId, batch: &[Pending]) -> Vec<Answer> {
     if let [alone] = batch {
-        let args: Vec<&str> = alone.args.iter().map(String::as_str).collect();
-        return vec![calls.change(&SCRIPTS.grab, event, &args).await];
+        return vec![calls.change(&SCRIPTS.grab, event, &alone.args).await];
     }
     let counts: Vec<String> = batch.iter().map(|p| p.args.len().to_string()).collect();
     let mut args: Vec<&str> = Vec::with_capacity(batch.iter().map(|p| p.args.len() + 1).sum());

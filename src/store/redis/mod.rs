@@ -31,7 +31,7 @@ pub use self::conn::RedisTarget;
 use self::reply::{Tag, list, outcome, parse_view, text, texts};
 /// The store's own connection, public for `benches/client.rs`.
 pub use self::wire::Wire;
-use super::keys::{EVENT_KEYS, event_keys, write_key};
+use super::keys::{EVENT_KEYS, write_key};
 use super::scripts::SCRIPTS;
 use crate::domain::Error;
 use crate::domain::{EventId, EventView, MAX_SEATS};
@@ -172,34 +172,15 @@ impl Calls {
     }
 
     /// One script call on the event's ten keys: one round trip.
-    async fn run(&self, script: &Script, event: &EventId, args: &[&str]) -> Result<Value, Error> {
-        // One `EVALSHA` built in place: a `ScriptInvocation` copies every key
-        // and argument into vectors of its own and then into the command
-        // (some 25 allocations per grab, in a profile of the grab path).
-        let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(script.get_hash()).arg(EVENT_KEYS.len());
-        let mut key = String::with_capacity(64);
-        for suffix in EVENT_KEYS {
-            key.clear();
-            write_key(&mut key, event, suffix);
-            cmd.arg(key.as_str());
-        }
-        for arg in args {
-            cmd.arg(*arg);
-        }
-        let cmd = &cmd;
+    async fn run(
+        &self,
+        script: &Script,
+        event: &EventId,
+        args: &[impl AsRef<str> + Sync],
+    ) -> Result<Value, Error> {
+        let cmd = &script_call(script, event, args);
         self.with_conn(|mut conn| async move {
-            match cmd.query_async(&mut conn).await {
-                // Redis lost its scripts (a restart, SCRIPT FLUSH): load this
-                // one and send the call again, as `invoke_async` would.
-                Err(e)
-                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-                {
-                    script.load_async(&mut conn).await?;
-                    cmd.query_async(&mut conn).await
-                }
-                other => other,
-            }
+            reloading!(script, conn, cmd.query_async(&mut conn).await)
         })
         .await
     }
@@ -215,14 +196,19 @@ impl Calls {
         &self,
         script: &Script,
         event: &EventId,
-        args: &[&str],
+        args: &[impl AsRef<str> + Sync],
     ) -> Result<(Tag, Vec<String>), Error> {
         outcome(event, texts(self.call(script, event, args).await?)?)
     }
 
     /// One script call that changes state: with the replicas' `WAIT` when the
     /// store confirms changes only once replicas hold them.
-    async fn call(&self, script: &Script, event: &EventId, args: &[&str]) -> Result<Value, Error> {
+    async fn call(
+        &self,
+        script: &Script,
+        event: &EventId,
+        args: &[impl AsRef<str> + Sync],
+    ) -> Result<Value, Error> {
         if self.wait_replicas == 0 {
             self.run(script, event, args).await
         } else {
@@ -237,42 +223,30 @@ impl Calls {
         &self,
         script: &Script,
         event: &EventId,
-        args: &[&str],
+        args: &[impl AsRef<str> + Sync],
     ) -> Result<Value, Error> {
-        let keys = event_keys(event);
         let mut pipe = redis::pipe();
-        pipe.cmd("EVALSHA")
-            .arg(script.get_hash())
-            .arg(keys.len())
-            .arg(&keys[..])
-            .arg(args);
+        pipe.add_command(script_call(script, event, args));
         pipe.cmd("WAIT")
             .arg(self.wait_replicas)
             .arg(self.wait_timeout.as_millis() as u64);
+        let mut meta = String::new();
+        write_key(&mut meta, event, EVENT_KEYS[0]);
         let send = |mut conn: conn::Conn| {
-            let (pipe, key) = (&pipe, &keys[0]);
+            let (pipe, key) = (&pipe, &meta);
             async move {
-                let replies = conn.pipeline_to_master(pipe, key).await;
-                // An error reply of the script comes back as an element; make it
-                // the call's error, so NOSCRIPT is retried and TG_CORRUPT is
-                // recognised.
-                let replies = replies.and_then(|r| {
-                    r.into_iter()
-                        .map(Value::extract_error)
-                        .collect::<redis::RedisResult<Vec<Value>>>()
-                });
-                match replies {
-                    Err(e)
-                        if e.kind()
-                            == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-                    {
-                        script.load_async(&mut conn).await?;
-                        conn.pipeline_to_master(pipe, key)
-                            .await
-                            .and_then(|r| r.into_iter().map(Value::extract_error).collect())
-                    }
-                    other => other,
-                }
+                // An error reply of the script comes back as an element; make
+                // it the call's error, so NOSCRIPT is retried and TG_CORRUPT
+                // is recognised.
+                reloading!(
+                    script,
+                    conn,
+                    conn.pipeline_to_master(pipe, key).await.and_then(|r| {
+                        r.into_iter()
+                            .map(Value::extract_error)
+                            .collect::<redis::RedisResult<Vec<Value>>>()
+                    })
+                )
             }
         };
         let connections = self.waits.as_ref().unwrap_or(&self.connections);
@@ -307,3 +281,39 @@ impl Calls {
         Ok((view, rest))
     }
 }
+
+/// `EVALSHA` of `script` on the event's ten keys, built in place: a
+/// `ScriptInvocation` copies every key and argument into vectors of its own
+/// and then into the command (some 25 allocations per grab, in a profile of
+/// the grab path).
+fn script_call(script: &Script, event: &EventId, args: &[impl AsRef<str>]) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(script.get_hash()).arg(EVENT_KEYS.len());
+    let mut key = String::with_capacity(64);
+    for suffix in EVENT_KEYS {
+        key.clear();
+        write_key(&mut key, event, suffix);
+        cmd.arg(key.as_str());
+    }
+    for arg in args {
+        cmd.arg(arg.as_ref());
+    }
+    cmd
+}
+
+/// `$send`, a script's call on `$conn`; when Redis lost its scripts (a
+/// restart, `SCRIPT FLUSH`), loads `$script` and sends the call again, as
+/// `invoke_async` would. A macro, not a function taking an async closure: the
+/// closure's future borrowing the connection is not provably `Send`.
+macro_rules! reloading {
+    ($script:expr, $conn:ident, $send:expr) => {
+        match $send {
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                $script.load_async(&mut $conn).await?;
+                $send
+            }
+            other => other,
+        }
+    };
+}
+use reloading;

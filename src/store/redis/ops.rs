@@ -84,16 +84,20 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %req.event))]
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
-        let mut args = vec![
-            req.member.key.as_str(),
-            req.member.card.as_str(),
-            req.channel.as_str(),
-            code.as_str(),
-            req.org.map_or("", OrgPath::as_str),
-            SEATS[usize::from(req.seats.get()) - 1],
-        ];
-        args.extend(req.choices.iter().map(PoolId::as_str));
-        let args = args.into_iter().map(str::to_owned).collect();
+        // Owned: the event's lane (batch.rs) sends them from its own task.
+        let mut args = Vec::with_capacity(6 + req.choices.len());
+        args.extend(
+            [
+                req.member.key.as_str(),
+                req.member.card.as_str(),
+                req.channel.as_str(),
+                code.as_str(),
+                req.org.map_or("", OrgPath::as_str),
+                SEATS[usize::from(req.seats.get()) - 1],
+            ]
+            .map(str::to_owned),
+        );
+        args.extend(req.choices.iter().map(|p| p.as_str().to_owned()));
         let (tag, fields) = self.grabs.grab(&self.calls, req.event, args).await?;
         Ok(Grabbed {
             reservation: reservation(req.event, &fields)?,
