@@ -219,12 +219,12 @@ impl Config {
     }
 
     /// Which store the service keeps its state in, by name.
-    pub fn store_kind(&self) -> &'static str {
+    pub fn store_kind(&self) -> StoreKind {
         match self.redis_target() {
-            Some(RedisTarget::Single(_)) => "redis",
-            Some(RedisTarget::Cluster(_)) => "redis-cluster",
-            None if self.memory => "memory",
-            None => "embedded",
+            Some(RedisTarget::Single(_)) => StoreKind::Redis,
+            Some(RedisTarget::Cluster(_)) => StoreKind::RedisCluster,
+            None if self.memory => StoreKind::Memory,
+            None => StoreKind::Embedded,
         }
     }
 
@@ -240,3 +240,32 @@ impl Config {
         Duration::from_millis(self.store_timeout_ms)
     }
 }
+
+/// Which store a configuration runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The embedded store, durable in its data directory (the default).
+    Embedded,
+    /// The embedded store in memory only (`--memory`): nothing is kept.
+    Memory,
+    Redis,
+    RedisCluster,
+}
+
+impl StoreKind {
+    /// Its name, as /readyz and the start log say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Memory => "memory",
+            Self::Redis => "redis",
+            Self::RedisCluster => "redis-cluster",
+        }
+    }
+
+    /// Whether a confirmed change survives a restart of the service.
+    pub fn durable(self) -> bool {
+        self != Self::Memory
+    }
+}
+

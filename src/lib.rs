@@ -16,7 +16,8 @@
 //! - [`audit`]: checks an event's snapshot: balances, one ticket per member, the
 //!   hold index, the waiting list, the log, and (given them) the codes members
 //!   were told they hold.
-//! - [`lottery`]: lottery sales (抽签); so far the verifiable draw.
+//! - [`lottery`]: lottery sales (抽签): the verifiable draw, its export and
+//!   its check (`verify-draw`), and the runner that writes a draw in batches.
 //! - [`http`]: the axum front end: routes, auth, limits, problem+json errors.
 //! - [`web`]: the staff dashboard and the member page, compiled in.
 //! - [`metrics`]: the Prometheus registry and a store decorator timing calls.

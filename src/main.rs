@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 /// sold-out path (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use ticketgrab::config::{Config, LogFormat, Secrets};
+use ticketgrab::config::{Config, LogFormat, Secrets, StoreKind};
 use ticketgrab::domain::{CardNumber, OrgPath};
 use ticketgrab::startup::{App, shutdown_signal};
 use ticketgrab::tokens::Role;
@@ -247,20 +247,20 @@ fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET, TG_CARD_SECRET and TG_PAYMENT_SECRET");
         }
         match config.store_kind() {
-            "memory" => tracing::warn!(
+            StoreKind::Memory => tracing::warn!(
                 "store: embedded, in memory only (--memory), NOT durable: every event and \
                  ticket is lost when this process stops or restarts, and event ids can be \
                  created again; leave out --memory for the durable embedded store"
             ),
-            "embedded" => tracing::info!(
+            StoreKind::Embedded => tracing::info!(
                 data_dir = %config.data_dir.display(),
                 "store: embedded, durable: every change is fsynced to the journal in the data \
                  directory before it is confirmed"
             ),
-            _ => {}
+            StoreKind::Redis | StoreKind::RedisCluster => {}
         }
         let app = App::build(&config).await?;
-        tracing::info!(addr = %app.local_addr(), store = config.store_kind(), "ticketgrab listening");
+        tracing::info!(addr = %app.local_addr(), store = config.store_kind().as_str(), "ticketgrab listening");
         if let Some(tokens) = &app.demo_tokens {
             println!("\n{tokens}");
         }

@@ -127,7 +127,7 @@ impl App {
             .store()
             .prepare()
             .await
-            .with_context(|| format!("the {} store is not reachable", config.store_kind()))?;
+            .with_context(|| format!("the {} store is not reachable", config.store_kind().as_str()))?;
         let file_limit = server::open_file_limit();
         let max_connections = server::fitting_cap(config.max_connections, file_limit);
         if max_connections < config.max_connections {

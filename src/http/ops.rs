@@ -34,8 +34,8 @@ pub async fn readyz(State(s): State<AppState>) -> Result<Json<Value>, ApiError> 
     s.ready.check(&s.engine).await?;
     Ok(Json(json!({
         "status": "ready",
-        "store": s.store_kind,
-        "durable": s.store_kind != "memory",
+        "store": s.store_kind.as_str(),
+        "durable": s.store_kind.durable(),
     })))
 }
 

@@ -47,8 +47,8 @@ pub struct Shared {
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// The cached answer of /readyz.
     pub ready: Arc<Readiness>,
-    /// `memory`, `redis` or `redis-cluster`, reported by /readyz.
-    pub store_kind: &'static str,
+    /// Which store serves, reported by /readyz.
+    pub store_kind: crate::config::StoreKind,
     /// Checks payment notifications (and, in demo mode, signs the pay button's).
     pub payments: crate::payments::Signer,
     /// Demo mode: the member page's pay button is live.

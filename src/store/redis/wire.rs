@@ -13,7 +13,7 @@
 //! layer of boxed sinks and streams per request.
 //!
 //! A broken socket fails every call in flight and every later one with an
-//! I/O error, which makes the store reconnect (`RedisStore::with_conn`).
+//! I/O error, which makes the store reconnect (`Calls::with_conn`, mod.rs).
 
 use std::collections::VecDeque;
 use std::io;

@@ -39,6 +39,11 @@ const TG = (() => {
     return words.replace(/\{(\w+)\}/g, (_, name) => String(problem[name] ?? ""));
   }
 
+  // For staff: the plain words and the code with its detail, for a support call.
+  function problemWithCode(e) {
+    return e instanceof ApiError ? `${problemText(e)} (${e.code}: ${e.problem.detail || ""})` : String(e);
+  }
+
   class ApiError extends Error {
     constructor(status, problem, retryAfter) {
       super(problem.detail || ("HTTP " + status));
@@ -95,6 +100,6 @@ const TG = (() => {
     if (kind) el.classList.add(kind);
   }
 
-  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, say, name, ticketName, own,
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, problemWithCode, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, say, name, ticketName, own,
     get lang() { return lang; } };
 })();

@@ -1,7 +1,7 @@
 // The dashboard's lottery sales (抽签): entries per show as they come, the
 // public value entered after the close, the draw run and followed, and the
-// values it publishes. Loaded before dashboard.js; uses its token, refresh
-// and problemText when called.
+// values it publishes. Loaded before dashboard.js; uses its token and refresh
+// when called.
 "use strict";
 TG.setDict({
   zh: { mode: "方式", modeRace: "抢票（先到先得）", modeLottery: "抽签（报名后抽签）", drawAtField: "抽签时间", sourceField: "公开随机数来源（如“drand 第 5000000 轮”）",
@@ -37,13 +37,13 @@ const LOTA = (() => {
       try {
         await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/lottery/public-value`, { value: e.target.value.value.trim() });
         TG.say(result, TG.t("valueSaved"), "ok"); refresh();
-      } catch (err) { TG.say(result, problemText(err), "bad"); }
+      } catch (err) { TG.say(result, TG.problemWithCode(err), "bad"); }
     });
     el.querySelector(".act-draw").addEventListener("click", async () => {
       try {
         await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/lottery/draw`, {});
         TG.say(result, TG.t("drawStarted"), "ok"); refresh();
-      } catch (err) { TG.say(result, problemText(err), "bad"); }
+      } catch (err) { TG.say(result, TG.problemWithCode(err), "bad"); }
     });
     el.querySelector(".act-lottery-export").addEventListener("click", async () => {
       try {
@@ -52,7 +52,7 @@ const LOTA = (() => {
         a.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
         a.download = `${ev.id}-draw.json`;
         a.click();
-      } catch (err) { TG.say(result, problemText(err), "bad"); }
+      } catch (err) { TG.say(result, TG.problemWithCode(err), "bad"); }
     });
   }
 

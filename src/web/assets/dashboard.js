@@ -52,8 +52,6 @@ function showBoard(on) {
   $("#signout").classList.toggle("hidden", !on);
 }
 
-// Staff see the plain words and the code with its detail, for a support call.
-function problemText(e) { return e instanceof TG.ApiError ? `${TG.problemText(e)} (${e.code}: ${e.problem.detail || ""})` : String(e); }
 
 // Tickets per second over the last minute, with its scale: the peak at the
 // top, the time along the bottom.
@@ -129,7 +127,7 @@ function card(ev) {
   const result = el.querySelector(".result");
   const act = async (fn, okText) => {
     try { await fn(); TG.say(result, okText || TG.t("done"), "ok"); refresh(); }
-    catch (e) { TG.say(result, problemText(e), "bad"); }
+    catch (e) { TG.say(result, TG.problemWithCode(e), "bad"); }
   };
   el.querySelector(".restock").addEventListener("submit", e => {
     e.preventDefault();
@@ -143,7 +141,7 @@ function card(ev) {
       const { data } = await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pools/${pool}/release-unredeemed`, {});
       TG.say(result, TG.t("released").replace("{n}", data.released).replace("{s}", data.seats).replace("{r}", data.remaining), "ok");
       refresh();
-    } catch (e) { TG.say(result, problemText(e), "bad"); }
+    } catch (e) { TG.say(result, TG.problemWithCode(e), "bad"); }
   });
   el.querySelector(".act-pause").addEventListener("click", () => act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pause`, {})));
   el.querySelector(".act-resume").addEventListener("click", () => act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/resume`, {})));
@@ -165,7 +163,7 @@ function card(ev) {
       TG.say(result, data.ok ? TG.t("auditOk") : TG.t("auditBad"), data.ok ? "ok" : "bad");
       out.textContent = JSON.stringify(data, null, 2);
       out.classList.remove("hidden");
-    } catch (e) { TG.say(result, problemText(e), "bad"); }
+    } catch (e) { TG.say(result, TG.problemWithCode(e), "bad"); }
   });
   const select = el.querySelector("select");
   ev.pools.forEach(p => { const o = document.createElement("option"); o.value = p.id; select.append(o); });
@@ -319,7 +317,7 @@ $("#create-form").addEventListener("submit", async e => {
     await TG.api(token, "POST", "/api/v1/admin/events", body);
     TG.say(status, `${TG.t("created")}: ${body.id}`, "ok");
     await refresh();
-  } catch (err) { TG.say(status, problemText(err), "bad"); }
+  } catch (err) { TG.say(status, TG.problemWithCode(err), "bad"); }
 });
 
 function signOut() {
@@ -359,7 +357,7 @@ async function start() {
   } catch (e) {
     // Station staff have their own screen: say where it is, in words.
     if (e.code === "forbidden") TG.say(status, TG.t("useStation"), "bad");
-    else TG.say(status, problemText(e), "bad");
+    else TG.say(status, TG.problemWithCode(e), "bad");
     if (e.status === 401 || e.status === 403) signOut();
   }
 }
