@@ -76,7 +76,7 @@ async fn write_journal(dir: &std::path::Path) -> u64 {
                         event: &id,
                         member: m,
                         org: None,
-                        choices: &Choices::new((std::slice::from_ref(&pool)).to_vec()).unwrap(),
+                        choices: &Choices::one(pool.clone()),
                         seats: Seats::ONE,
                         channel: Channel::Station,
                     };

@@ -268,4 +268,3 @@ impl StoreKind {
         self != Self::Memory
     }
 }
-

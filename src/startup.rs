@@ -122,12 +122,12 @@ impl App {
         // A store that is configured but cannot be reached is a mistake to
         // fix now, not a service that silently answers 503 (or, worse, a
         // fallback that keeps nothing).
-        state
-            .engine
-            .store()
-            .prepare()
-            .await
-            .with_context(|| format!("the {} store is not reachable", config.store_kind().as_str()))?;
+        state.engine.store().prepare().await.with_context(|| {
+            format!(
+                "the {} store is not reachable",
+                config.store_kind().as_str()
+            )
+        })?;
         let file_limit = server::open_file_limit();
         let max_connections = server::fitting_cap(config.max_connections, file_limit);
         if max_connections < config.max_connections {

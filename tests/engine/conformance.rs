@@ -2,7 +2,7 @@
 
 use ticketgrab::Error;
 use ticketgrab::domain::{
-    CardNumber, Channel, Code, Details, Millis, OrgPath, PoolId, SaleStatus, Status, StatusAction,
+    CardNumber, Channel, Code, Details, Millis, OrgPath, SaleStatus, Status, StatusAction,
 };
 use ticketgrab::domain::{Choices, Seats};
 use ticketgrab::store::Grab;
@@ -71,15 +71,18 @@ mod cases {
         seats: u8,
     ) -> Result<Grabbed, Error> {
         let member = h.engine.member(card);
-        let choices: Vec<PoolId> = choices.iter().map(|p| pool_id(p)).collect();
+        // Built as the HTTP edge builds them: a count or a list no grab may
+        // carry is refused here, before any store is asked.
+        let choices = Choices::new(choices.iter().map(|p| pool_id(p)).collect())?;
+        let seats = Seats::new("seats", i64::from(seats))?;
         let org = org();
         h.engine
             .grab(&Grab {
                 event: &event_id(event),
                 member: &member,
                 org: (channel == Channel::App).then_some(&org),
-                choices: &Choices::new(choices.to_vec()).unwrap(),
-                seats: Seats::new("seats", i64::from(seats)).unwrap(),
+                choices: &choices,
+                seats,
                 channel,
             })
             .await

@@ -140,6 +140,14 @@ async fn apply(
     op: &Op,
 ) -> String {
     let org = OrgPath::parse("bj/chaoyang").unwrap();
+    // A request's values as the HTTP edge builds them: a list or a count no
+    // request may carry is the same refusal for both stores, asked of neither.
+    let request = |choices: &[PoolId], seats: u8| {
+        Ok::<_, Error>((
+            Choices::new(choices.to_vec())?,
+            Seats::new("seats", i64::from(seats))?,
+        ))
+    };
     let out = match op {
         Op::Grab {
             member,
@@ -147,20 +155,23 @@ async fn apply(
             seats,
             channel,
             code,
-        } => store
-            .grab(
-                &Grab {
-                    event,
-                    member: &members[*member],
-                    org: (*channel == Channel::App).then_some(&org),
-                    choices: &Choices::new(choices.to_vec()).unwrap(),
-                    seats: Seats::new("seats", i64::from(*seats)).unwrap(),
-                    channel: *channel,
-                },
-                code,
-            )
-            .await
-            .map(|g| format!("{} {:?}", g.new, blank(g.reservation))),
+        } => match request(choices, *seats) {
+            Ok((choices, seats)) => store
+                .grab(
+                    &Grab {
+                        event,
+                        member: &members[*member],
+                        org: (*channel == Channel::App).then_some(&org),
+                        choices: &choices,
+                        seats,
+                        channel: *channel,
+                    },
+                    code,
+                )
+                .await
+                .map(|g| format!("{} {:?}", g.new, blank(g.reservation))),
+            Err(e) => Err(e),
+        },
         Op::Cancel { member, code } => store
             .cancel(event, &members[*member].key, code)
             .await
@@ -200,23 +211,26 @@ async fn apply(
             seats,
             channel,
             code,
-        } => store
-            .join_waiting(
-                &Join {
-                    grab: Grab {
-                        event,
-                        member: &members[*member],
-                        org: (*channel == Channel::App).then_some(&org),
-                        choices: &Choices::new(choices.to_vec()).unwrap(),
-                        seats: Seats::new("seats", i64::from(*seats)).unwrap(),
-                        channel: *channel,
+        } => match request(choices, *seats) {
+            Ok((choices, seats)) => store
+                .join_waiting(
+                    &Join {
+                        grab: Grab {
+                            event,
+                            member: &members[*member],
+                            org: (*channel == Channel::App).then_some(&org),
+                            choices: &choices,
+                            seats,
+                            channel: *channel,
+                        },
+                        cutoff: None,
                     },
-                    cutoff: None,
-                },
-                code,
-            )
-            .await
-            .map(|w| format!("{:?}", blank_waiting(w))),
+                    code,
+                )
+                .await
+                .map(|w| format!("{:?}", blank_waiting(w))),
+            Err(e) => Err(e),
+        },
         Op::Leave(m) => store
             .leave_waiting(event, &members[*m].key)
             .await

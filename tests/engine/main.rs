@@ -118,7 +118,7 @@ pub async fn grab_one(
             event: &testkit::event_id(event),
             member: &member,
             org: Some(&org),
-            choices: &Choices::new([testkit::pool_id("p")].to_vec()).unwrap(),
+            choices: &Choices::one(testkit::pool_id("p")),
             seats: Seats::ONE,
             channel: ticketgrab::domain::Channel::App,
         })

@@ -206,7 +206,7 @@ async fn concurrent_changes_share_fsyncs_and_each_is_on_disk_when_answered() {
                 event: &id,
                 member: &m,
                 org: None,
-                choices: &Choices::new([PoolId::parse("p").unwrap()].to_vec()).unwrap(),
+                choices: &Choices::one(PoolId::parse("p").unwrap()),
                 seats: Seats::ONE,
                 channel: Channel::Station,
             };

@@ -22,7 +22,7 @@ async fn small_journal(dir: &Path) {
             event: &e.id,
             member: &m,
             org: None,
-            choices: &Choices::new([PoolId::parse("p").unwrap()].to_vec()).unwrap(),
+            choices: &Choices::one(PoolId::parse("p").unwrap()),
             seats: Seats::ONE,
             channel: Channel::Station,
         };

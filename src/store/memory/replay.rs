@@ -219,30 +219,20 @@ impl EventData {
     }
 
     /// A new reservation, as `new_ticket` made it.
-    #[allow(clippy::too_many_arguments)]
     /// A ticket made, by any entry that makes one. Every entry the
     /// embedded store writes carries the member's card.
-    fn reserve(&mut self, ticket: &Made, at: Millis) -> Result<(), Error> {
-        let Made {
-            code,
-            pool,
-            member,
-            channel,
-            card,
-            seats,
-            pay_by,
-        } = ticket;
-        if self.pool_mut(pool).is_none() {
-            return Err(Error::Corrupt(format!("journal: no pool {pool}")));
+    fn reserve(&mut self, t: &Made, at: Millis) -> Result<(), Error> {
+        if self.pool_mut(&t.pool).is_none() {
+            return Err(Error::Corrupt(format!("journal: no pool {}", t.pool)));
         }
-        let card = card
-            .clone()
-            .ok_or_else(|| Error::Corrupt(format!("journal: {code} reserved without a card")))?;
+        let card = t.card.clone().ok_or_else(|| {
+            Error::Corrupt(format!("journal: {} reserved without a card", t.code))
+        })?;
         let member = Member {
-            key: member.clone(),
+            key: t.member.clone(),
             card,
         };
-        self.put_ticket(code, pool, *seats, *channel, &member, at, *pay_by);
+        self.put_ticket(&t.code, &t.pool, t.seats, t.channel, &member, at, t.pay_by);
         Ok(())
     }
 

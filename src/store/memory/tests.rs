@@ -41,7 +41,7 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
         event: &id,
         member: &member,
         org: None,
-        choices: &Choices::new((std::slice::from_ref(&pool)).to_vec()).unwrap(),
+        choices: &Choices::one(pool.clone()),
         seats: Seats::ONE,
         channel: Channel::Station,
     };
