@@ -1,8 +1,16 @@
 //! A real Redis Cluster for one test: `masters` masters (and `replicas` replicas
-//! each) as redis-server processes on free ports, joined with
-//! `redis-cli --cluster create`, stopped when dropped.
+//! each) as redis-server processes on free ports, joined by hand the way
+//! `redis-cli --cluster create` joins them (slots, config epochs, MEET,
+//! REPLICATE) but without its one-second pauses; stopped when dropped.
+//!
+//! Even so a new cluster takes one to two seconds to say `ok`: a master
+//! turns writable two seconds after its process started (Redis's
+//! `CLUSTER_WRITABLE_DELAY`), and a node that was alone waits the node
+//! timeout before it rejoins. The engine tests start some forty clusters, so
+//! clusters of masters only come from a pool built ahead on a thread of its
+//! own ([`spares`]); each test still gets a cluster no other test touched.
 
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::redis_server::RedisServer;
@@ -12,44 +20,49 @@ pub struct RedisCluster {
     masters: usize,
 }
 
+/// What every cluster node runs with. The process title is left alone so
+/// that the spares' watchdog can find nodes by their directory.
+const NODE_ARGS: &[&str] = &[
+    "--cluster-enabled",
+    "yes",
+    "--cluster-config-file",
+    "nodes.conf",
+    "--cluster-node-timeout",
+    "1000",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--set-proc-title",
+    "no",
+];
+
 impl RedisCluster {
+    /// A settled cluster of `masters` masters with `replicas` replicas each;
+    /// one of masters only comes ready-made from the pool.
     pub fn start(masters: usize, replicas: usize) -> Self {
-        let nodes: Vec<RedisServer> = (0..masters * (1 + replicas))
-            .map(|_| {
-                RedisServer::start_with(&[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                    "--cluster-node-timeout",
-                    "1000",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-            })
-            .collect();
-        let addrs: Vec<String> = nodes
-            .iter()
-            .map(|n| format!("127.0.0.1:{}", n.port))
-            .collect();
-        let out = Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(&addrs)
-            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("redis-cli is not available ({e}): install the Debian package `redis-tools`")
-            });
-        assert!(
-            out.status.success(),
-            "cluster create failed: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let cluster = Self { nodes, masters };
+        if replicas == 0 {
+            return spares::take(masters);
+        }
+        let cluster = Self::build(spares::root(), masters, replicas);
         cluster.wait_ok(Duration::from_secs(30));
         cluster
+    }
+
+    /// Nodes started (at once, each on a thread) in `root` and joined; not
+    /// waited for.
+    fn build(root: &Path, masters: usize, replicas: usize) -> Self {
+        let nodes: Vec<RedisServer> = std::thread::scope(|s| {
+            let starting: Vec<_> = (0..masters * (1 + replicas))
+                .map(|_| s.spawn(|| RedisServer::start_in(root, NODE_ARGS)))
+                .collect();
+            starting
+                .into_iter()
+                .map(|t| t.join().expect("a cluster node starts"))
+                .collect()
+        });
+        join(&nodes, masters, replicas);
+        Self { nodes, masters }
     }
 
     /// Waits until every live node says the cluster is ok, there are as many
@@ -81,7 +94,7 @@ impl RedisCluster {
                 Instant::now() < deadline,
                 "the cluster did not settle: ok {ok}, {masters} masters, {replicas} replicas up"
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -182,5 +195,169 @@ impl RedisCluster {
             .find(|n| n.port == port)
             .expect("a node on that port")
             .kill();
+    }
+}
+
+/// Joins fresh cluster nodes: the first `masters` share the 16,384 slots in
+/// even ranges, each with a config epoch of its own; the rest replicate them
+/// in turn (`replicas` each: replica k follows master k / replicas).
+fn join(nodes: &[RedisServer], masters: usize, replicas: usize) {
+    let call = |node: &RedisServer, args: &[&str]| -> String {
+        let mut cmd = redis::cmd("CLUSTER");
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        let reply: redis::Value = cmd
+            .query(&mut node.conn())
+            .unwrap_or_else(|e| panic!("CLUSTER {args:?} on {}: {e}", node.port));
+        match reply {
+            redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+            redis::Value::SimpleString(s) | redis::Value::VerbatimString { text: s, .. } => s,
+            _ => String::new(),
+        }
+    };
+    const SLOTS: usize = 16_384;
+    for (i, node) in nodes[..masters].iter().enumerate() {
+        let (first, last) = (i * SLOTS / masters, (i + 1) * SLOTS / masters - 1);
+        call(
+            node,
+            &["ADDSLOTSRANGE", &first.to_string(), &last.to_string()],
+        );
+        call(node, &["SET-CONFIG-EPOCH", &(i + 1).to_string()]);
+    }
+    // Every node meets every other at once, rather than learning of them by
+    // gossip a tenth of a second at a time.
+    for (i, node) in nodes.iter().enumerate() {
+        for other in &nodes[i + 1..] {
+            call(node, &["MEET", "127.0.0.1", &other.port.to_string()]);
+        }
+    }
+    if replicas == 0 {
+        return;
+    }
+    // A replica may only follow a master it knows of, by its own id (a node
+    // still in handshake is listed under a made-up one).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !nodes.iter().all(|n| {
+        let known = call(n, &["NODES"]);
+        known.lines().count() == nodes.len() && !known.contains("handshake")
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "the cluster's nodes did not meet"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let ids: Vec<String> = nodes[..masters]
+        .iter()
+        .map(|n| call(n, &["MYID"]))
+        .collect();
+    for (k, replica) in nodes[masters..].iter().enumerate() {
+        call(replica, &["REPLICATE", &ids[k / replicas.max(1)]]);
+    }
+}
+
+/// Clusters of masters only, built ahead of need. Their nodes live under
+/// one directory of this process; a watchdog started with the pool kills what
+/// is left of them once this process has exited (a test binary has no hook
+/// at its end, and a spare must not outlive it).
+mod spares {
+    use std::collections::{HashMap, HashSet, VecDeque};
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::sync::{Mutex, OnceLock};
+    use std::time::Duration;
+
+    use super::RedisCluster;
+
+    /// Clusters kept ready (and built at once when the pool runs short):
+    /// the tests of a binary take them two at a time.
+    const READY: usize = 6;
+
+    struct Pool {
+        root: PathBuf,
+        /// Ready clusters by their number of masters.
+        ready: Mutex<HashMap<usize, VecDeque<RedisCluster>>>,
+        /// The sizes being built now.
+        filling: Mutex<HashSet<usize>>,
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn pool() -> &'static Pool {
+        static POOL: OnceLock<Pool> = OnceLock::new();
+        POOL.get_or_init(|| {
+            let root = tempfile::Builder::new()
+                .prefix("tg-clusters-")
+                .tempdir()
+                .expect("a directory for cluster nodes")
+                .keep();
+            Command::new("sh")
+                .args([
+                    "-c",
+                    "while kill -0 \"$0\" 2>/dev/null; do sleep 0.5; done; \
+                     pkill -KILL -f -- \"--dir $1/\"; rm -rf -- \"$1\"",
+                ])
+                .arg(std::process::id().to_string())
+                .arg(&root)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("sh runs the cluster nodes' watchdog");
+            Pool {
+                root,
+                ready: Mutex::new(HashMap::new()),
+                filling: Mutex::new(HashSet::new()),
+            }
+        })
+    }
+
+    /// Where every cluster node of this process keeps its directory.
+    pub fn root() -> &'static Path {
+        &pool().root
+    }
+
+    /// A ready cluster of `masters` masters (built now when none is), and
+    /// the pool filled again behind it.
+    pub fn take(masters: usize) -> RedisCluster {
+        let pool = pool();
+        let ready = lock(&pool.ready)
+            .get_mut(&masters)
+            .and_then(VecDeque::pop_front);
+        fill(masters);
+        let cluster = ready.unwrap_or_else(|| RedisCluster::build(&pool.root, masters, 0));
+        cluster.wait_ok(Duration::from_secs(30));
+        cluster
+    }
+
+    /// Builds clusters up to [`READY`] on a thread of its own, all that are
+    /// missing at once (they settle in the same second).
+    fn fill(masters: usize) {
+        let pool = pool();
+        if !lock(&pool.filling).insert(masters) {
+            return;
+        }
+        std::thread::spawn(move || {
+            loop {
+                let have = lock(&pool.ready).get(&masters).map_or(0, VecDeque::len);
+                if have >= READY {
+                    break;
+                }
+                let built: Vec<RedisCluster> = (have..READY)
+                    .map(|_| RedisCluster::build(&pool.root, masters, 0))
+                    .collect();
+                for cluster in built {
+                    cluster.wait_ok(Duration::from_secs(30));
+                    lock(&pool.ready)
+                        .entry(masters)
+                        .or_default()
+                        .push_back(cluster);
+                }
+            }
+            lock(&pool.filling).remove(&masters);
+        });
     }
 }

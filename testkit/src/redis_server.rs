@@ -63,7 +63,20 @@ impl RedisServer {
     /// A Redis whose configuration turns the default user off: `auth` is the
     /// user and password that `url`, `conn` and the readiness check use.
     pub fn start_as(extra: &[&str], auth: Option<(&str, &str)>) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir for redis");
+        Self::start_full(extra, auth, None)
+    }
+
+    /// A Redis with extra arguments whose directory lies in `parent`.
+    pub fn start_in(parent: &Path, extra: &[&str]) -> Self {
+        Self::start_full(extra, None, Some(parent))
+    }
+
+    fn start_full(extra: &[&str], auth: Option<(&str, &str)>, parent: Option<&Path>) -> Self {
+        let dir = match parent {
+            Some(parent) => tempfile::tempdir_in(parent),
+            None => tempfile::tempdir(),
+        }
+        .expect("temp dir for redis");
         let auth = auth.map(|(u, p)| (u.to_owned(), p.to_owned()));
         let mut server = Self {
             child: None,

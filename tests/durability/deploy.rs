@@ -75,6 +75,10 @@ fn the_shipped_nginx_does_not_publish_metrics() {
             "daemon off; error_log {}/error.log;",
             dir.path().display()
         ))
+        // Not the test's own output: a process holding it open keeps a
+        // reader of `cargo test` waiting.
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| {
             panic!("nginx is not available ({e}): install the Debian package `nginx-light`")
@@ -89,7 +93,11 @@ fn the_shipped_nginx_does_not_publish_metrics() {
         conn.read_to_string(&mut out).ok()?;
         Some(out)
     });
-    let _ = nginx.kill();
+    // SIGTERM, not SIGKILL: the master then stops its workers, which a
+    // killed master leaves running (and serving) behind it.
+    let _ = Command::new("kill")
+        .args(["-TERM", &nginx.id().to_string()])
+        .status();
     let _ = nginx.wait();
     let answer = answer.expect("nginx answered");
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
