@@ -343,3 +343,58 @@ async fn problems_are_in_the_requests_language_with_the_same_code() {
     );
     assert_eq!(bad.body["detail_en"], "the body is not valid JSON");
 }
+
+/// The pages' words for every problem code come from the server's one table
+/// of outcomes: served as /assets/outcomes.js with every code, loaded by every
+/// page before common.js, and no page script keeps a table of its own.
+#[tokio::test]
+async fn the_pages_read_the_one_table_of_outcomes() {
+    let r = TestRouter::new(&[]);
+    let script = r.text("/assets/outcomes.js", "").await;
+    let (_, table) = script
+        .split_once("window.TG_OUTCOMES = ")
+        .expect("the table's assignment");
+    let table: serde_json::Value =
+        serde_json::from_str(table.trim().trim_end_matches(';')).expect("the table is JSON");
+    for outcome in ticketgrab::domain::Outcome::ALL {
+        let row = &table[outcome.code()];
+        let zh = row[0].as_str().unwrap_or_default();
+        let en = row[1].as_str().unwrap_or_default();
+        assert!(
+            !zh.is_ascii() && !en.is_empty(),
+            "{}: {row}",
+            outcome.code()
+        );
+    }
+    for page in ["/app", "/dashboard", "/station"] {
+        let html = r.text(page, "").await;
+        let table = html.find("/assets/outcomes.js");
+        let common = html.find("/assets/common.js");
+        assert!(
+            table.zip(common).is_some_and(|(t, c)| t < c),
+            "{page} must load /assets/outcomes.js before common.js"
+        );
+    }
+    // No page script spells an outcome's words itself (a copy would drift).
+    for asset in [
+        "common",
+        "app",
+        "station",
+        "dashboard",
+        "dashboard-lottery",
+        "lottery",
+    ] {
+        let js = r.text(&format!("/assets/{asset}.js"), "").await;
+        for outcome in ticketgrab::domain::Outcome::ALL {
+            let words = &table[outcome.code()];
+            for w in [&words[0], &words[1]] {
+                let w = w.as_str().unwrap();
+                assert!(
+                    !js.contains(w),
+                    "{asset}.js spells {:?} itself: {w}",
+                    outcome.code()
+                );
+            }
+        }
+    }
+}

@@ -33,7 +33,10 @@ const TG = (() => {
   // table of outcomes (src/domain/outcome.rs), loaded as /assets/outcomes.js.
   // `{name}` in the Chinese words is the problem document's member `name`.
   function problemText(e) {
-    const row = (e instanceof ApiError && window.TG_OUTCOMES[e.code]) || window.TG_OUTCOMES.internal;
+    // No answer at all (the network, a page error): no code to look up.
+    const row = e instanceof ApiError
+      ? window.TG_OUTCOMES[e.code] || window.TG_OUTCOMES.internal
+      : ["没有收到回应，请检查网络后再试。", "No answer came back; check the connection and try again."];
     const words = row[lang === "zh" ? 0 : 1];
     const problem = (e && e.problem) || {};
     return words.replace(/\{(\w+)\}/g, (_, name) => String(problem[name] ?? ""));
