@@ -233,6 +233,12 @@ pub enum LotteryPhase {
     Drawn,
 }
 
+/// What is published of a seed before the window opens: its SHA-256.
+pub fn seed_commitment(seed: &[u8; 32]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(seed).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,10 +294,4 @@ mod tests {
         assert_eq!(l.waiting_cutoff(Some(Millis(9))), Millis(9));
         assert_eq!(l.waiting_cutoff(None), Millis(5 + WAITING_AFTER_DRAW_MS));
     }
-}
-
-/// What is published of a seed before the window opens: its SHA-256.
-pub fn seed_commitment(seed: &[u8; 32]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(seed).into()
 }

@@ -273,6 +273,8 @@ mod spares {
     const READY: usize = 6;
 
     struct Pool {
+        /// Never waited for: it ends after this process does.
+        _watchdog: std::process::Child,
         root: PathBuf,
         /// Ready clusters by their number of masters.
         ready: Mutex<HashMap<usize, VecDeque<RedisCluster>>>,
@@ -292,7 +294,7 @@ mod spares {
                 .tempdir()
                 .expect("a directory for cluster nodes")
                 .keep();
-            Command::new("sh")
+            let watchdog = Command::new("sh")
                 .args([
                     "-c",
                     "while kill -0 \"$0\" 2>/dev/null; do sleep 0.5; done; \
@@ -306,6 +308,7 @@ mod spares {
                 .spawn()
                 .expect("sh runs the cluster nodes' watchdog");
             Pool {
+                _watchdog: watchdog,
                 root,
                 ready: Mutex::new(HashMap::new()),
                 filling: Mutex::new(HashSet::new()),
