@@ -85,19 +85,15 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %req.event))]
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
         // Owned: the event's lane (batch.rs) sends them from its own task.
-        let mut args = Vec::with_capacity(6 + req.choices.len());
-        args.extend(
-            [
-                req.member.key.as_str(),
-                req.member.card.as_str(),
-                req.channel.as_str(),
-                code.as_str(),
-                req.org.map_or("", OrgPath::as_str),
-                SEATS[usize::from(req.seats.get()) - 1],
-            ]
-            .map(str::to_owned),
-        );
-        args.extend(req.choices.iter().map(|p| p.as_str().to_owned()));
+        let seats = SEATS[usize::from(req.seats.get()) - 1];
+        let org = req.org.map_or("", OrgPath::as_str);
+        let (key, card) = (req.member.key.as_str(), req.member.card.as_str());
+        let fixed = [key, card, req.channel.as_str(), code.as_str(), org, seats];
+        let args = fixed
+            .into_iter()
+            .chain(req.choices.iter().map(PoolId::as_str))
+            .map(str::to_owned)
+            .collect();
         let (tag, fields) = self.grabs.grab(&self.calls, req.event, args).await?;
         Ok(Grabbed {
             reservation: reservation(req.event, &fields)?,

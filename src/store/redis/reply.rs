@@ -307,20 +307,10 @@ mod tests {
         // Every outcome of the table: a script's word comes back as the
         // error it names; the engine's and the HTTP layer's own are corrupt
         // replies from a script.
-        let not_a_script_word = [
-            "invalid_request",
-            "store_unavailable",
-            "internal",
-            "unauthenticated",
-            "forbidden",
-            "outside_org",
-            "method_not_allowed",
-            "payload_too_large",
-            "rate_limited",
-            "overloaded",
-        ];
+        let not_a_script_word = "invalid_request store_unavailable internal unauthenticated \
+            forbidden outside_org method_not_allowed payload_too_large rate_limited overloaded";
         for tag in Outcome::ALL.iter().map(|o| o.code()) {
-            if not_a_script_word.contains(&tag) {
+            if not_a_script_word.split_whitespace().any(|w| w == tag) {
                 assert!(matches!(refusal(&event, tag, &[]), Err(Error::Corrupt(_))));
                 continue;
             }
