@@ -300,13 +300,14 @@ async function loadTickets() {
     const box = $("#tickets");
     holding = new Map(data.reservations.filter(r => ["held", "active", "redeemed"].includes(r.status)).map(r => [r.event, r]));
     tick();
-    if (!data.reservations.length) { box.innerHTML = `<p class="muted">${TG.t("noTickets")}</p>`; return; }
+    // data-i18n: a language switch renames it at once, before the list is read again.
+    if (!data.reservations.length) { box.innerHTML = `<p class="muted" data-i18n="noTickets">${TG.t("noTickets")}</p>`; return; }
     const parts = await Promise.all(data.reservations.map(async r => {
       const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
       const live = r.status === "active" || r.status === "held";
-      const cancel = live ? `<button type="button" class="secondary cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
+      const cancel = live ? `<button type="button" class="secondary cancel" data-i18n="cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
       const pay = r.status === "held"
-        ? `<p class="countdown pay-by" data-pay-by="${TG.esc(r.pay_by)}"></p><button type="button" class="pay" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("pay")}</button> ` : "";
+        ? `<p class="countdown pay-by" data-pay-by="${TG.esc(r.pay_by)}"></p><button type="button" class="pay" data-i18n="pay" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("pay")}</button> ` : "";
       const when = whenWhere(r);
       return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
         <h3 class="what">${TG.esc(TG.ticketName(r))}</h3>
