@@ -294,42 +294,50 @@ async function qr(r) {
   return qrUrls.get(key);
 }
 
+// The list as last read: a language switch writes it again at once, in the
+// new language, rather than after the list is read again.
+let lastTickets = null;
+
 async function loadTickets() {
   try {
     const { data } = await TG.api(token, "GET", "/api/v1/me/reservations");
-    const box = $("#tickets");
-    holding = new Map(data.reservations.filter(r => ["held", "active", "redeemed"].includes(r.status)).map(r => [r.event, r]));
-    tick();
-    // data-i18n: a language switch renames it at once, before the list is read again.
-    if (!data.reservations.length) { box.innerHTML = `<p class="muted" data-i18n="noTickets">${TG.t("noTickets")}</p>`; return; }
-    const parts = await Promise.all(data.reservations.map(async r => {
-      const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
-      const live = r.status === "active" || r.status === "held";
-      const cancel = live ? `<button type="button" class="secondary cancel" data-i18n="cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
-      const pay = r.status === "held"
-        ? `<p class="countdown pay-by" data-pay-by="${TG.esc(r.pay_by)}"></p><button type="button" class="pay" data-i18n="pay" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("pay")}</button> ` : "";
-      const when = whenWhere(r);
-      return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
-        <h3 class="what">${TG.esc(TG.ticketName(r))}</h3>
-        <p><strong class="state">${TG.t(r.status)}</strong>${r.seats > 1 ? ` · <strong class="seats">${fill(TG.t("admits"), { n: r.seats })}</strong>` : ""}</p>
-        ${when ? `<p class="when">${when}</p>` : ""}${r.notes && live ? `<p class="notes">${TG.own(r.notes)}</p>` : ""}
-        <p class="code">${TG.esc(r.code)}</p>
-        <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${pay}${cancel}</div></section>`;
-    }));
-    box.innerHTML = parts.join("");
-    tickPayBy();
-    box.querySelectorAll(".pay").forEach(b => b.addEventListener("click", async () => {
-      try { await TG.api(token, "POST", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}/pay`, {}); tell(status, "paid", null, "ok"); }
-      catch (e) { if (e.status === 404) tell(status, "payElsewhere", null, "bad"); else tellProblem(status, e); }
-      loadEvents(); loadTickets();
-    }));
-    box.querySelectorAll(".cancel").forEach(b => b.addEventListener("click", async () => {
-      if (!confirm(TG.t("confirmCancel"))) return;
-      try { await TG.api(token, "DELETE", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}`); tell(status, "cancelled_ok", null, "ok"); }
-      catch (e) { tellProblem(status, e); }
-      loadEvents(); loadTickets();
-    }));
+    lastTickets = data;
+    await renderTickets(data);
   } catch (e) { tellProblem(status, e); }
+}
+
+async function renderTickets(data) {
+  const box = $("#tickets");
+  holding = new Map(data.reservations.filter(r => ["held", "active", "redeemed"].includes(r.status)).map(r => [r.event, r]));
+  tick();
+  if (!data.reservations.length) { box.innerHTML = `<p class="muted">${TG.t("noTickets")}</p>`; return; }
+  const parts = await Promise.all(data.reservations.map(async r => {
+    const img = r.status === "active" ? `<img alt="QR ${TG.esc(r.code)}" src="${await qr(r)}">` : "";
+    const live = r.status === "active" || r.status === "held";
+    const cancel = live ? `<button type="button" class="secondary cancel" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("cancel")}</button>` : "";
+    const pay = r.status === "held"
+      ? `<p class="countdown pay-by" data-pay-by="${TG.esc(r.pay_by)}"></p><button type="button" class="pay" data-event="${TG.esc(r.event)}" data-code="${TG.esc(r.code)}">${TG.t("pay")}</button> ` : "";
+    const when = whenWhere(r);
+    return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
+      <h3 class="what">${TG.esc(TG.ticketName(r))}</h3>
+      <p><strong class="state">${TG.t(r.status)}</strong>${r.seats > 1 ? ` · <strong class="seats">${fill(TG.t("admits"), { n: r.seats })}</strong>` : ""}</p>
+      ${when ? `<p class="when">${when}</p>` : ""}${r.notes && live ? `<p class="notes">${TG.own(r.notes)}</p>` : ""}
+      <p class="code">${TG.esc(r.code)}</p>
+      <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${pay}${cancel}</div></section>`;
+  }));
+  box.innerHTML = parts.join("");
+  tickPayBy();
+  box.querySelectorAll(".pay").forEach(b => b.addEventListener("click", async () => {
+    try { await TG.api(token, "POST", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}/pay`, {}); tell(status, "paid", null, "ok"); }
+    catch (e) { if (e.status === 404) tell(status, "payElsewhere", null, "bad"); else tellProblem(status, e); }
+    loadEvents(); loadTickets();
+  }));
+  box.querySelectorAll(".cancel").forEach(b => b.addEventListener("click", async () => {
+    if (!confirm(TG.t("confirmCancel"))) return;
+    try { await TG.api(token, "DELETE", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}`); tell(status, "cancelled_ok", null, "ok"); }
+    catch (e) { tellProblem(status, e); }
+    loadEvents(); loadTickets();
+  }));
 }
 
 async function loadEvents() {
@@ -366,7 +374,11 @@ $("#large").addEventListener("click", () => {
   applyLarge(on);
 });
 applyLarge(localStorage.getItem("tg-large") === "1");
-$("#lang").addEventListener("click", () => { TG.toggleLang(); renderEvents(); loadTickets(); retell(); });
+$("#lang").addEventListener("click", () => {
+  TG.toggleLang(); renderEvents(); retell();
+  if (lastTickets) renderTickets(lastTickets).catch(e => tellProblem(status, e));
+  loadTickets();
+});
 TG.applyLang();
 setInterval(tick, 250);
 // Fresh stock and status every few seconds, and right at each opening.
