@@ -1,14 +1,9 @@
 //! The language of problem documents: `Accept-Language` decides (`zh…` or
 //! `en…`, by q-value), else the route: Chinese for the member routes (the
 //! 12351 app's), English for staff and operations. The `code` never changes;
-//! only `title` and `detail` are said in the member's language, and a Chinese
+//! only `title` and `detail` are said in the member's language (their Chinese
+//! words are the outcome table's, src/domain/outcome.rs), and a Chinese
 //! document keeps the English detail as `detail_en`.
-
-use std::borrow::Cow;
-
-use serde_json::Value;
-
-use crate::domain::Outcome;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -48,16 +43,6 @@ pub fn negotiate(accept: Option<&str>, path: &str) -> Lang {
     }
 }
 
-/// A problem's title and detail in Chinese, by its code, from the outcome
-/// table (src/domain/outcome.rs); `extra` holds the document's other members
-/// (the figures some details name). Borrowed where fixed: every sold-out
-/// answer of a flood is written with these.
-pub fn zh(code: &str, extra: &Value) -> (&'static str, Cow<'static, str>) {
-    let outcome = Outcome::from_code(code).unwrap_or(Outcome::Internal);
-    let detail = outcome.detail_zh(|name| extra[name].to_string());
-    (outcome.row().title_zh, detail)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,15 +59,5 @@ mod tests {
         assert_eq!(negotiate(Some("en;q=0, zh-TW"), staff), Lang::Zh);
         assert_eq!(negotiate(Some("fr-FR, de"), member), Lang::Zh);
         assert_eq!(negotiate(Some("zhx, eng"), staff), Lang::En);
-    }
-
-    #[test]
-    fn details_name_the_figures_of_the_document() {
-        let extra =
-            serde_json::json!({"max_seats": 2, "amount_due_fen": 500, "remaining": 3, "max": 9});
-        assert!(zh("too_many_seats", &extra).1.contains("2 人"));
-        assert!(zh("payment_mismatch", &extra).1.contains("500 分"));
-        assert!(zh("below_zero", &extra).1.contains("3 张"));
-        assert_eq!(zh("nonsense", &extra).0, "出错了");
     }
 }
