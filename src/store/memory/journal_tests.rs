@@ -157,6 +157,52 @@ async fn one_process_per_data_directory() {
     assert!(MemoryStore::open(dir.path()).is_ok());
 }
 
+/// The lock is the directory's own: deleting files in it, or replacing the
+/// journal by a copy (as compaction replaces files), lets no second writer in.
+#[tokio::test]
+async fn no_file_deleted_or_replaced_lets_a_second_process_write_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    small_journal(dir.path()).await;
+    let store = MemoryStore::open(dir.path()).unwrap();
+    let journal = dir.path().join("journal");
+    let copy = dir.path().join("journal.copy");
+    std::fs::copy(&journal, &copy).unwrap();
+    std::fs::rename(&copy, &journal).unwrap();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path != journal {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let Err(err) = MemoryStore::open(dir.path()) else {
+        panic!("a second store opened the directory once its files were replaced");
+    };
+    assert!(err.to_string().contains("in use"), "{err}");
+    drop(store);
+}
+
+/// The journal holds a lottery's seed until its draw: the directory and its
+/// files are the service user's alone, even when found open to others.
+#[tokio::test]
+async fn the_data_directory_and_journal_are_private_to_the_service_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let fresh = parent.path().join("fresh");
+    drop(MemoryStore::open(&fresh).unwrap());
+    assert_eq!(mode(&fresh), 0o700);
+    assert_eq!(mode(&fresh.join("journal")), 0o600);
+    // Found world-readable (an older build, or made by hand): made private.
+    let old = parent.path().join("old");
+    small_journal(&old).await;
+    let open = std::fs::Permissions::from_mode(0o755);
+    std::fs::set_permissions(&old, open).unwrap();
+    std::fs::set_permissions(old.join("journal"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(MemoryStore::open(&old).unwrap());
+    assert_eq!(mode(&old), 0o700);
+    assert_eq!(mode(&old.join("journal")), 0o600);
+}
+
 #[tokio::test]
 async fn an_event_id_cannot_be_created_again_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -16,7 +16,7 @@
 //! no answer shows a change that a crash could still take back (the promise
 //! of Redis with `appendfsync always`).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -28,7 +28,12 @@ use crate::domain::Error;
 use crate::domain::{Event, EventId};
 use crate::store::LogEntry;
 
+mod dir;
 mod frames;
+
+#[allow(unused_imports)]
+pub(in crate::store::memory) use dir::private_file;
+use dir::{Locked, lock_dir};
 
 #[cfg(test)]
 use frames::decode_frames;
@@ -37,7 +42,6 @@ use frames::{HEADER as FILE_HEADER, encode_event, encode_log, load};
 pub(super) use frames::{HEADER, frame_end};
 
 const JOURNAL: &str = "journal";
-const LOCK: &str = "lock";
 
 /// One record of the journal.
 #[derive(Debug, PartialEq)]
@@ -60,7 +64,8 @@ pub struct Journal {
     shared: Arc<Shared>,
     writer: Option<JoinHandle<()>>,
     path: PathBuf,
-    /// Held while the journal is open: one process per directory.
+    /// The data directory itself, locked while the journal is open: one
+    /// process per directory, whatever happens to the files inside it.
     _lock: File,
 }
 
@@ -106,42 +111,15 @@ impl Journal {
         let io = |what: &str, e: std::io::Error| {
             Error::Unavailable(format!("{what} {}: {e}", dir.display()))
         };
-        std::fs::create_dir_all(dir).map_err(|e| io("creating the data directory", e))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK))
-            .map_err(|e| io("opening the lock file in", e))?;
-        // A lock let go a moment ago can still be held for a moment by a
-        // child process that this one forked and that has not reached its
-        // exec yet (the lock's file is shared with it until then): ask a few
-        // times before calling the directory taken.
-        let mut tries = 0;
-        loop {
-            match lock.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if tries < 50 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Unavailable(format!(
-                        "the data directory {} is in use by another ticketgrab process",
-                        dir.display()
-                    )));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(io("locking", e)),
-            }
-        }
+        let lock = lock_dir(dir).map_err(|e| match e {
+            Locked::Busy => Error::Unavailable(format!(
+                "the data directory {} is in use by another ticketgrab process",
+                dir.display()
+            )),
+            Locked::Io(what, e) => io(what, e),
+        })?;
         let path = dir.join(JOURNAL);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io("opening the journal in", e))?;
+        let mut file = private_file(&path).map_err(|e| io("opening the journal in", e))?;
         let size = file
             .metadata()
             .map_err(|e| io("reading the journal in", e))?
