@@ -71,6 +71,16 @@ impl Secrets {
             || self.payment_secret == DEV_PAYMENT_SECRET
     }
 
+    /// Whether any secret of a real sale is set (not left at its development
+    /// default): then the binary started with no arguments runs production,
+    /// not the demo.
+    pub fn any_configured(&self) -> bool {
+        self.member_secret != DEV_MEMBER_SECRET
+            || self.staff_secret != DEV_STAFF_SECRET
+            || self.card_secret != DEV_CARD_SECRET
+            || self.payment_secret != DEV_PAYMENT_SECRET
+    }
+
     /// Signs tokens with these secrets.
     pub fn minter(&self) -> crate::tokens::Minter {
         crate::tokens::Minter::new(&self.member_secret, &self.staff_secret, &self.issuer)
@@ -194,8 +204,9 @@ pub struct Config {
     #[arg(long, env = "TG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
     pub log_format: LogFormat,
 
-    /// Create the demo sales (opening `--demo-opens-in` seconds after start)
-    /// and print tokens.
+    /// Create the demo sales (opening `--demo-opens-in` seconds after start),
+    /// print tokens, and open the demo's pay button. The binary with no
+    /// arguments at all runs the demo only when no secret is set.
     #[arg(long, env = "TG_DEMO")]
     pub demo: bool,
 

@@ -244,6 +244,51 @@ pub async fn create_sales(
     Ok((ids, created))
 }
 
+/// Which of `events` are demo sales (an id, title and place of the demo's
+/// own): a production start refuses a store that holds any.
+pub fn found_in(events: &[crate::domain::EventView]) -> Vec<EventId> {
+    let demo = sales();
+    events
+        .iter()
+        .map(|v| &v.event)
+        .filter(|e| {
+            demo.iter().any(|d| {
+                e.id.as_str() == d.id
+                    && e.title == d.title
+                    && e.details.venue.as_deref() == Some(d.venue)
+            })
+        })
+        .map(|e| e.id.clone())
+        .collect()
+}
+
+/// The commands that take the demo sales `ids` out of a store, for the
+/// refusal of a production start that finds them.
+pub fn removal(config: &crate::config::Config, ids: &[EventId]) -> String {
+    use crate::config::StoreKind;
+    match config.store_kind() {
+        StoreKind::Embedded | StoreKind::Memory => {
+            let dir = config.data_dir.display();
+            format!(
+                "move the demo's data directory aside and start on a fresh one:\n  mv {dir} {dir}.demo"
+            )
+        }
+        StoreKind::Redis | StoreKind::RedisCluster => {
+            let names: Vec<&str> = ids.iter().map(EventId::as_str).collect();
+            let mut out = format!(
+                "delete their keys as the operators' Redis user:\n  redis-cli SREM {} {}",
+                crate::store::keys::EVENT_INDEX,
+                names.join(" ")
+            );
+            for id in ids {
+                let keys = crate::store::keys::event_keys(id);
+                out.push_str(&format!("\n  redis-cli DEL {}", keys.join(" ")));
+            }
+            out
+        }
+    }
+}
+
 /// The n-th demo member's card.
 pub fn demo_card(n: u64) -> CardNumber {
     CardNumber::parse(&with_check_digit(&format!("621700000000{n:06}")))

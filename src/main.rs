@@ -28,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the service (with no subcommand at all: `serve --demo`). Without
+    /// Run the service (with no subcommand at all: `serve`, and `--demo`
+    /// too when no TG_*_SECRET is set). Without
     /// --redis-url or --redis-cluster it keeps everything in the embedded
     /// store's journal in --data-dir (./ticketgrab-data); --memory keeps
     /// nothing.
@@ -118,8 +119,11 @@ fn main() -> std::process::ExitCode {
 fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         None => {
+            // The README's first command: the demo, on a machine where
+            // nothing is configured. With a real secret set it is a real
+            // sale: no demo sales, no printed tokens, no demo pay button.
             let mut config = Config::parse(&[])?;
-            config.demo = true;
+            config.demo |= !config.secrets.any_configured();
             serve(config)
         }
         Some(Command::Serve(config)) => serve(*config),
@@ -258,6 +262,11 @@ fn serve(config: Config) -> anyhow::Result<()> {
                  directory before it is confirmed"
             ),
             StoreKind::Redis | StoreKind::RedisCluster => {}
+        }
+        if config.demo {
+            tracing::warn!("mode: DEMO: demo sales, printed tokens and the demo pay button (POST .../pay) are live; never sell real tickets this way");
+        } else {
+            tracing::info!("mode: production: no demo sales, no printed tokens, no demo pay button");
         }
         let app = App::build(&config).await?;
         tracing::info!(addr = %app.local_addr(), store = config.store_kind().as_str(), "ticketgrab listening");

@@ -128,6 +128,21 @@ impl App {
                 config.store_kind().as_str()
             )
         })?;
+        if !config.demo {
+            let demo = crate::demo::found_in(&state.engine.events().await?);
+            if !demo.is_empty() {
+                let names: Vec<&str> = demo.iter().map(|id| id.as_str()).collect();
+                anyhow::bail!(
+                    "this is a production start (secrets are set and --demo is not given), \
+                     but the {} store holds the demo sales {}: their tickets were given out \
+                     with printed tokens. To run a real sale, {}\n\
+                     (or start with --demo to keep running the demo)",
+                    config.store_kind().as_str(),
+                    names.join(", "),
+                    crate::demo::removal(config, &demo)
+                );
+            }
+        }
         let file_limit = server::open_file_limit();
         let max_connections = server::fitting_cap(config.max_connections, file_limit);
         if max_connections < config.max_connections {

@@ -9,6 +9,7 @@ mod lottery;
 mod member;
 mod operations;
 mod payments;
+mod production;
 mod router;
 mod staff;
 mod station;
