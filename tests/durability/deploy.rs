@@ -380,6 +380,90 @@ fn redis_exporter_reads_redis_health_as_the_monitor_user_and_nothing_more() {
     }
 }
 
+/// The integration user reads every sale's log but not the lottery's seed,
+/// on the shipped ACL with the service writing as `ticketgrab`.
+#[tokio::test]
+async fn the_reader_user_reads_the_log_but_never_a_lotterys_seed() {
+    use reqwest::StatusCode;
+    use serde_json::json;
+    let redis = testkit::redis_server::RedisServer::start_as(
+        &[&crate::durable_conf()],
+        Some(("default", "admin-change-me")),
+    );
+    let app =
+        testkit::app::spawn_app_on(&redis.url_as("ticketgrab", "ticketgrab-change-me"), &[]).await;
+    let now = ticketgrab::domain::Millis::now().0;
+    let at = |ms: i64| ticketgrab::domain::Millis(ms).rfc3339();
+    let (status, created) = app
+        .post(
+            "/api/v1/admin/events",
+            &app.admin("bj"),
+            json!({
+                "id": "theatre", "title": "儿童剧", "org": "bj",
+                "opens_at": at(now - 1_000), "closes_at": at(now + 3_600_000), "price_fen": 0,
+                "mode": "lottery", "draw_at": at(now + 3_600_000),
+                "public_source": "drand round 5000000",
+                "pools": [{"id": "s1", "title": "第1场", "total": 3}]
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let me = app.member(1, "bj/x");
+    let (status, entered) = app
+        .post(
+            "/api/v1/events/theatre/entry",
+            &me,
+            json!({"choices": ["s1"]}),
+        )
+        .await;
+    assert!(status.is_success(), "{entered}");
+
+    let mut reader = redis::Client::open(redis.url_as("reader", "reader-change-me"))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let log: Vec<redis::Value> = redis::cmd("XRANGE")
+        .arg("tg:{theatre}:log")
+        .arg("-")
+        .arg("+")
+        .query(&mut reader)
+        .unwrap();
+    assert!(
+        log.len() >= 2,
+        "the reader sees the creation and the entry: {log:?}"
+    );
+    let text = format!("{log:?}");
+    assert!(!text.contains("seed\""), "the log carries no seed: {text}");
+    let sales: Vec<String> = redis::cmd("SMEMBERS")
+        .arg("tg:events")
+        .query(&mut reader)
+        .unwrap();
+    assert_eq!(sales, vec!["theatre".to_owned()]);
+    for cmd in [
+        &["HGET", "tg:{theatre}:meta", "l:seed"][..],
+        &["HGETALL", "tg:{theatre}:meta"],
+        &["DUMP", "tg:{theatre}:meta"],
+        &["SCAN", "0"],
+        &["XADD", "tg:{theatre}:log", "*", "op", "forged"],
+        &[
+            "EVAL",
+            "return redis.call('HGET', KEYS[1], 'l:seed')",
+            "1",
+            "tg:{theatre}:meta",
+        ],
+    ] {
+        let mut c = redis::cmd(cmd[0]);
+        for a in &cmd[1..] {
+            c.arg(*a);
+        }
+        let refused = c.query::<redis::Value>(&mut reader).unwrap_err();
+        assert!(
+            refused.to_string().to_lowercase().contains("noperm"),
+            "{cmd:?}: {refused}"
+        );
+    }
+}
+
 #[test]
 fn the_compose_file_mounts_what_exists_and_the_image_runs_as_non_root() {
     let compose = std::fs::read_to_string(deploy("compose.yaml")).unwrap();
