@@ -7,6 +7,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ticketgrab::domain::{CardNumber, MemberKeyer, PoolId, with_check_digit};
+use ticketgrab::lottery::close::Closing;
 use ticketgrab::lottery::draw::{Entry, draw};
 use ticketgrab::lottery::export::{Export, verify};
 
@@ -42,10 +43,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("lottery");
     g.sample_size(10);
     g.bench_function("draw 200,000 entries over 8 shows", |b| {
-        b.iter(|| draw(&entries, &stock, &seed, "drand round 5000000"))
+        b.iter(|| {
+            let closing = Closing::new("theatre", &entries, 2, &stock);
+            draw(&entries, &closing, &seed, "drand round 5000000")
+        })
     });
-    let export = Export::new("theatre", &seed, "drand", "r", &stock, &entries);
-    g.bench_function("verify-draw of its export", |b| b.iter(|| verify(&export)));
+    let export = Export::new("theatre", &seed, ("drand", "r"), 2, &stock, &entries);
+    let kept = export.closing.as_ref().map(|c| c.digest.clone());
+    g.bench_function("verify-draw of its export", |b| {
+        b.iter(|| verify(&export, kept.as_deref()))
+    });
     g.finish();
 }
 

@@ -6,6 +6,7 @@
 -- Returns {"ok", remaining, total} (remaining after the waiting list was served) | {"unknown_event"} | {"unknown_pool", pool}
 --         {"below_zero", remaining} | {"above_limit", total, max_total}
 --         {"draw_running"} (a lottery's draw is being written)
+--         {"stock_fixed"} (a lottery from its close until its draw is published)
 -- Logs    "restocked" (pool, delta), then the waiting list's "assigned".
 -- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq p1 50 10000000
 
@@ -15,9 +16,13 @@ if redis.call('EXISTS', META) == 0 then return { 'unknown_event' } end
 local pool, delta = ARGV[1], tonumber(ARGV[2])
 local stock = redis.call('HGET', STOCK, pool)
 if not stock then return { 'unknown_pool', pool } end
--- While a lottery is drawn, its stock is the draw's.
-local draw = redis.call('HMGET', META, 'lv:draw', 'lv:drawn_at')
+-- While a lottery is drawn, its stock is the draw's; from the close of its
+-- registration, the stock published with the closing (ticketgrab-draw-v2).
+local draw = redis.call('HMGET', META, 'lv:draw', 'lv:drawn_at', 'l:draw_at', 'closes', 'status')
 if draw[1] and not draw[2] then return { 'draw_running' } end
+if draw[3] and not draw[2] and (now_ms() >= tonumber(draw[4]) or draw[5] == 'closed') then
+  return { 'stock_fixed' }
+end
 stock = tonumber(stock)
 if stock + delta < 0 then return { 'below_zero', int(stock) } end
 local total = tonumber(redis.call('HGET', TOTAL, pool))

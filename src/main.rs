@@ -81,6 +81,11 @@ enum Command {
     VerifyDraw {
         /// The export (JSON) as published after the draw.
         export: std::path::PathBuf,
+        /// The closing digest as published when registration closed (GET
+        /// /api/v1/events/<id>/lottery, `closing.digest`), kept since: holds
+        /// the export's entries and stock to what was fixed then.
+        #[arg(long)]
+        closing: Option<String>,
     },
 }
 
@@ -176,13 +181,13 @@ fn run() -> anyhow::Result<()> {
             print!("{source}");
             Ok(())
         }
-        Some(Command::VerifyDraw { export }) => {
+        Some(Command::VerifyDraw { export, closing }) => {
             let text = std::fs::read_to_string(&export)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", export.display()))?;
             let export: ticketgrab::lottery::export::Export = serde_json::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("{} is not a draw export: {e}", export.display()))?;
-            match ticketgrab::lottery::export::verify(&export) {
-                Ok(()) => {
+            match ticketgrab::lottery::export::verify(&export, closing.as_deref()) {
+                Ok(verified) => {
                     let won = export.entries.iter().filter(|e| e.won.is_some()).count();
                     println!(
                         "ok: the published draw of {} is the one {} gives ({} entries, {won} won, {} waiting)",
@@ -191,6 +196,21 @@ fn run() -> anyhow::Result<()> {
                         export.entries.len(),
                         export.entries.len() - won
                     );
+                    match (&export.closing, verified.held_to_closing) {
+                        (Some(c), true) => println!(
+                            "held to the closing digest kept from the close: {}",
+                            c.digest
+                        ),
+                        (Some(c), false) => println!(
+                            "not held to the close: the export's closing digest is {}; only a digest kept \
+                             when registration closed (--closing) shows the entries and stock are the ones fixed then",
+                            c.digest
+                        ),
+                        (None, _) => println!(
+                            "a {} draw: it published no closing, so the entries and stock are the export's word",
+                            export.algorithm
+                        ),
+                    }
                     Ok(())
                 }
                 Err(wrong) => anyhow::bail!(

@@ -99,6 +99,12 @@ pub enum Error {
     /// Another front end is drawing this lottery now.
     #[error("this lottery is being drawn")]
     DrawRunning,
+    /// A restock of a lottery between the close of registration and the
+    /// draw's publication: the stock was published with the closing.
+    #[error(
+        "a lottery's stock is fixed from the close of registration until its draw is published"
+    )]
+    StockFixed,
     /// The draw's published values or export, before the draw.
     #[error("this lottery has not been drawn yet")]
     NotDrawn,
@@ -172,6 +178,7 @@ impl Error {
             Self::DrawNotDue(_) => O::DrawNotDue,
             Self::PublicValueSet(_) => O::PublicValueSet,
             Self::DrawRunning => O::DrawRunning,
+            Self::StockFixed => O::StockFixed,
             Self::NotDrawn => O::NotDrawn,
             Self::CodeTaken => O::CodeTaken,
             Self::Unavailable(_) => O::StoreUnavailable,

@@ -135,6 +135,9 @@ outcomes! {
         "Another public value was entered already.";
     DrawRunning => "draw_running", 409, DrawRunning,
         "正在抽签", "正在抽签，请稍候再看结果。", "The draw is running; wait a moment.";
+    StockFixed => "stock_fixed", 409, StockFixed,
+        "票数已公布", "抽签报名已截止，各场次票数已随报名结果公布，抽签结果公布前不能增减。",
+        "A lottery's stock is fixed from the close of registration until its draw is published.";
     NotDrawn => "not_drawn", 409, NotDrawn,
         "尚未抽签", "本活动还没有抽签。", "Not drawn yet.";
     // A code collision four times running is as good as a store that does

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use super::Engine;
 use crate::domain::Error;
-use crate::domain::{Entered, EventId, LotteryEntry, MemberKey};
+use crate::domain::{Entered, EventId, EventView, LotteryEntry, LotteryPhase, MemberKey};
+use crate::lottery::close::{Closing, Published};
+use crate::lottery::draw::Entry;
 use crate::lottery::export::Export;
 use crate::lottery::run;
 use crate::store::{Begun, Grab};
@@ -74,6 +76,57 @@ impl Engine {
             done(&engine, &event);
         });
         Ok(())
+    }
+
+    /// What was fixed when registration closed (`None` while it is open):
+    /// the entries' count and digest, each pool's stock, the seats an entry
+    /// may ask for. Computed once per front end and kept: nothing it covers
+    /// can change after the close (entries are refused, and so are
+    /// restocks until the draw is published).
+    pub async fn closing(&self, view: &EventView) -> Result<Option<Published>, Error> {
+        let open = matches!(
+            view.lottery_phase(),
+            None | Some(LotteryPhase::Upcoming | LotteryPhase::Registering)
+        );
+        if open {
+            return Ok(None);
+        }
+        let id = &view.event.id;
+        if let Some(known) = self
+            .closings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+        {
+            return Ok(Some(known.clone()));
+        }
+        let entries: Vec<Entry> = run::all_entries(self.store.as_ref(), id)
+            .await?
+            .into_iter()
+            .map(|e| Entry {
+                member: e.member,
+                choices: e.choices,
+                seats: e.seats,
+            })
+            .collect();
+        // Before the draw starts, the stock is the pools' unsold seats (a
+        // lottery sells nothing before its draw); from its start, the
+        // draw's own record of them.
+        let stock: Vec<_> = if view.draw.draw_id.is_some() {
+            view.draw.stock.clone()
+        } else {
+            view.pools
+                .iter()
+                .map(|p| (p.id.clone(), p.remaining))
+                .collect()
+        };
+        let published =
+            Closing::new(id.as_str(), &entries, view.event.max_seats, &stock).published();
+        self.closings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), published.clone());
+        Ok(Some(published))
     }
 
     /// What the draw published, with every entry's result as stored.

@@ -45,6 +45,8 @@ pub struct Engine {
     /// This engine's name as a lottery draw's runner, and the draws it runs.
     owner: String,
     drawing: Arc<std::sync::Mutex<std::collections::HashSet<EventId>>>,
+    /// Each closed lottery's closing, as first computed here.
+    closings: Arc<std::sync::Mutex<HashMap<EventId, crate::lottery::close::Published>>>,
 }
 
 impl Engine {
@@ -56,6 +58,7 @@ impl Engine {
             definitions: Arc::default(),
             owner: hex::encode(rand::random::<[u8; 8]>()),
             drawing: Arc::default(),
+            closings: Arc::default(),
         }
     }
 

@@ -3,16 +3,24 @@
 //! window opened), a public random value that did not exist when the window
 //! closed, and the entries, it gives every entry a rank and a result.
 //!
-//! `ticketgrab-draw-v1`:
+//! `ticketgrab-draw-v2` (`draw`):
 //! - `entries_digest` = SHA-256 of the entries sorted by member key, each as
 //!   the line `<member key>\t<choice>,<choice>...\t<seats>\n`;
+//! - at the close of registration the service publishes the closing
+//!   (close.rs): the entries' count and digest, each pool's stock and the
+//!   seats an entry may ask for, and its digest `closing_digest`;
 //! - `draw_seed` = SHA-256(seed ‖ u32 big-endian length of the public value ‖
-//!   the public value's UTF-8 bytes ‖ entries_digest);
+//!   the public value's UTF-8 bytes ‖ closing_digest);
 //! - an entry's rank key = HMAC-SHA256(draw_seed, member key), and entries are
 //!   drawn in ascending rank key order (a tie, never seen at 256 bits, by
 //!   member key);
 //! - in that order each entry gets the first of its choices with its seats
 //!   still free; the others go to the waiting list, in that order.
+//!
+//! `ticketgrab-draw-v1` (`draw_v1`, for exports made before v2) is the same
+//! but for the draw seed, which hashes `entries_digest` where v2 hashes the
+//! closing's digest: nothing bound the stock, and nothing was published
+//! between the close and the draw to hold the entries to.
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -20,7 +28,9 @@ use sha2::{Digest, Sha256};
 use crate::domain::{MemberKey, PoolId};
 
 /// The name and version of the rules above, published with every draw.
-pub const ALGORITHM: &str = "ticketgrab-draw-v1";
+pub const ALGORITHM: &str = "ticketgrab-draw-v2";
+/// The rules of draws made before v2; their exports still verify.
+pub const ALGORITHM_V1: &str = "ticketgrab-draw-v1";
 
 pub type Hash = [u8; 32];
 
@@ -79,6 +89,7 @@ pub fn entries_digest(entries: &[Entry]) -> Hash {
     h.finalize().into()
 }
 
+/// The draw seed: of the closing's digest in v2, of the entries' digest in v1.
 pub fn draw_seed(seed: &Hash, public_value: &str, digest: &Hash) -> Hash {
     let mut h = Sha256::new();
     h.update(seed);
@@ -94,11 +105,42 @@ pub fn rank_key(draw_seed: &Hash, member: &MemberKey) -> Hash {
     mac.finalize().into_bytes().into()
 }
 
-/// The draw: `stock` is each pool's seats to give. Entries with the same
-/// member more than once are the caller's error (the store keeps one).
-pub fn draw(entries: &[Entry], stock: &[(PoolId, i64)], seed: &Hash, public_value: &str) -> Draw {
-    let entries_digest = entries_digest(entries);
-    let draw_seed = draw_seed(seed, public_value, &entries_digest);
+/// The draw by the v2 rules: `closing` is what was published at the close
+/// (its stock is each pool's seats to give). Entries with the same member
+/// more than once are the caller's error (the store keeps one).
+pub fn draw(
+    entries: &[Entry],
+    closing: &super::close::Closing,
+    seed: &Hash,
+    public_value: &str,
+) -> Draw {
+    let seed = draw_seed(seed, public_value, &closing.digest());
+    ranked(entries, &closing.stock, closing.entries_digest, seed)
+}
+
+/// The draw by the v1 rules.
+pub fn draw_v1(
+    entries: &[Entry],
+    stock: &[(PoolId, i64)],
+    seed: &Hash,
+    public_value: &str,
+) -> Draw {
+    let digest = entries_digest(entries);
+    ranked(
+        entries,
+        stock,
+        digest,
+        draw_seed(seed, public_value, &digest),
+    )
+}
+
+/// Ranks the entries by their rank keys under `draw_seed` and walks them.
+fn ranked(
+    entries: &[Entry],
+    stock: &[(PoolId, i64)],
+    entries_digest: Hash,
+    draw_seed: Hash,
+) -> Draw {
     let mut order: Vec<(Hash, &Entry)> = entries
         .iter()
         .map(|e| (rank_key(&draw_seed, &e.member), e))
@@ -149,6 +191,12 @@ mod tests {
 
     fn pool(p: &str) -> PoolId {
         PoolId::parse(p).unwrap()
+    }
+
+    /// The v2 draw of a sale of up to 2 seats an entry, with this stock.
+    fn draw(entries: &[Entry], stock: &[(PoolId, i64)], seed: &Hash, public_value: &str) -> Draw {
+        let closing = crate::lottery::close::Closing::new("t", entries, 2, stock);
+        super::draw(entries, &closing, seed, public_value)
     }
 
     /// A small random crowd: ranked choices over three shows, 1–2 seats.

@@ -1,12 +1,18 @@
 //! What a lottery publishes after its draw, and its check: the export holds
 //! every input of the draw (the seed, its commitment, the public value, the
-//! seats of each pool, every entry by member key — never a card number) and
-//! the published result; [`verify`] re-runs the rules of `draw.rs` on the
-//! inputs and compares. `ticketgrab verify-draw <export.json>` runs it.
+//! closing published when registration closed, the seats of each pool,
+//! every entry by member key — never a card number) and the published
+//! result; [`verify`] checks the entries against the rules (one per member,
+//! seats in range, pools of the sale), the inputs against the closing and
+//! the closing against the digest its holder kept, re-runs the rules of
+//! `draw.rs` and compares. `ticketgrab verify-draw <export.json> --closing
+//! <digest>` runs it.
 
 use serde::{Deserialize, Serialize};
 
-use super::draw::{self, ALGORITHM, Drawn, Entry, Hash};
+use super::close::{Closing, Published};
+use super::draw::{self, ALGORITHM, ALGORITHM_V1, Drawn, Entry, Hash};
+pub use super::verify::verify;
 use crate::domain::Error;
 use crate::domain::{DrawState, Event, LotteryEntry, MemberKey, PoolId};
 
@@ -23,8 +29,12 @@ pub struct Export {
     pub public_value: String,
     /// Hex: SHA-256 of the sorted entries.
     pub entries_digest: String,
-    /// Hex: SHA-256(seed ‖ len ‖ public value ‖ entries digest).
+    /// Hex: SHA-256(seed ‖ len ‖ public value ‖ closing digest) in v2 (the
+    /// entries digest in v1).
     pub draw_seed: String,
+    /// v2: what was published at the close of registration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing: Option<Published>,
     /// Seats each pool had to give.
     pub stock: Vec<PoolStock>,
     /// Every entry with its published rank and result, in rank order.
@@ -51,18 +61,65 @@ pub struct ExportEntry {
 }
 
 impl Export {
-    /// The export of a draw made by the rules.
+    /// The export of a draw made by the v2 rules, of a sale whose entries
+    /// ask for 1 to `max_seats` seats.
     pub fn new(
         event: &str,
         seed: &Hash,
-        public_source: &str,
-        public_value: &str,
+        (public_source, public_value): (&str, &str),
+        max_seats: u8,
         stock: &[(PoolId, i64)],
         entries: &[Entry],
     ) -> Self {
-        let d = draw::draw(entries, stock, seed, public_value);
-        let by_member: std::collections::HashMap<&MemberKey, &Entry> =
-            entries.iter().map(|e| (&e.member, e)).collect();
+        let closing = Closing::new(event, entries, max_seats, stock);
+        let d = draw::draw(entries, &closing, seed, public_value);
+        let mut out = Self::of(
+            event,
+            seed,
+            (public_source, public_value),
+            stock,
+            entries,
+            &d,
+        );
+        out.closing = Some(closing.published());
+        out
+    }
+
+    /// The export of a draw made by the v1 rules (before the closing was
+    /// published).
+    pub fn new_v1(
+        event: &str,
+        seed: &Hash,
+        (public_source, public_value): (&str, &str),
+        stock: &[(PoolId, i64)],
+        entries: &[Entry],
+    ) -> Self {
+        let d = draw::draw_v1(entries, stock, seed, public_value);
+        let mut out = Self::of(
+            event,
+            seed,
+            (public_source, public_value),
+            stock,
+            entries,
+            &d,
+        );
+        out.algorithm = ALGORITHM_V1.into();
+        out
+    }
+
+    fn of(
+        event: &str,
+        seed: &Hash,
+        (public_source, public_value): (&str, &str),
+        stock: &[(PoolId, i64)],
+        entries: &[Entry],
+        d: &draw::Draw,
+    ) -> Self {
+        // The first of a member's entries, as the rules rank a member once.
+        let mut by_member: std::collections::HashMap<&MemberKey, &Entry> = Default::default();
+        for e in entries {
+            by_member.entry(&e.member).or_insert(e);
+        }
         Self {
             algorithm: ALGORITHM.into(),
             event: event.into(),
@@ -72,13 +129,8 @@ impl Export {
             public_value: public_value.into(),
             entries_digest: hex::encode(d.entries_digest),
             draw_seed: hex::encode(d.draw_seed),
-            stock: stock
-                .iter()
-                .map(|(p, n)| PoolStock {
-                    pool: p.to_string(),
-                    seats: *n,
-                })
-                .collect(),
+            closing: None,
+            stock: pool_stock(stock),
             entries: d
                 .drawn
                 .iter()
@@ -86,6 +138,16 @@ impl Export {
                 .collect(),
         }
     }
+}
+
+fn pool_stock(stock: &[(PoolId, i64)]) -> Vec<PoolStock> {
+    stock
+        .iter()
+        .map(|(p, n)| PoolStock {
+            pool: p.to_string(),
+            seats: *n,
+        })
+        .collect()
 }
 
 impl Export {
@@ -124,8 +186,30 @@ impl Export {
                 waiting: place,
             });
         }
+        // Which rules drew it: the stored draw seed is v2's, of the
+        // closing, unless the draw was made before v2.
+        let inputs: Vec<Entry> = entries
+            .iter()
+            .map(|e| Entry {
+                member: e.member.clone(),
+                choices: e.choices.clone(),
+                seats: e.seats,
+            })
+            .collect();
+        let closing = Closing::new(event.id.as_str(), &inputs, event.max_seats, &draw.stock);
+        let v2 = hex::encode(draw::draw_seed(
+            &lottery.seed,
+            public_value,
+            &closing.digest(),
+        ));
+        let (algorithm, closing) = if &v2 == draw_seed {
+            (ALGORITHM, Some(closing.published()))
+        } else {
+            (ALGORITHM_V1, None)
+        };
         Ok(Self {
-            algorithm: ALGORITHM.into(),
+            algorithm: algorithm.into(),
+            closing,
             event: event.id.to_string(),
             seed: hex::encode(lottery.seed),
             seed_commitment: hex::encode(lottery.commitment()),
@@ -133,14 +217,7 @@ impl Export {
             public_value: public_value.clone(),
             entries_digest: digest.clone(),
             draw_seed: draw_seed.clone(),
-            stock: draw
-                .stock
-                .iter()
-                .map(|(p, n)| PoolStock {
-                    pool: p.to_string(),
-                    seats: *n,
-                })
-                .collect(),
+            stock: pool_stock(&draw.stock),
             entries: out,
         })
     }
@@ -158,92 +235,6 @@ fn published(x: &Drawn, e: &Entry) -> ExportEntry {
         rank: x.rank,
         won,
         waiting,
-    }
-}
-
-fn hash(what: &str, hex_text: &str) -> Result<Hash, String> {
-    let bytes = hex::decode(hex_text).map_err(|_| format!("{what} is not hex"))?;
-    bytes
-        .try_into()
-        .map_err(|_| format!("{what} is not 32 bytes"))
-}
-
-/// Re-runs the draw from the export's inputs. `Ok(())` when everything
-/// published is what the rules give; else every difference found, in words.
-pub fn verify(export: &Export) -> Result<(), Vec<String>> {
-    let mut wrong = Vec::new();
-    if export.algorithm != ALGORITHM {
-        return Err(vec![format!(
-            "algorithm {:?}: this verifier knows {ALGORITHM}",
-            export.algorithm
-        )]);
-    }
-    let seed = match hash("seed", &export.seed) {
-        Ok(s) => s,
-        Err(e) => return Err(vec![e]),
-    };
-    if hex::encode(draw::commitment(&seed)) != export.seed_commitment {
-        wrong.push("the seed does not match the commitment published before the window".into());
-    }
-    let mut entries = Vec::with_capacity(export.entries.len());
-    for e in &export.entries {
-        let member = MemberKey::from_stored(&e.member);
-        let choices: Result<Vec<PoolId>, _> = e.choices.iter().map(|c| PoolId::parse(c)).collect();
-        match (member, choices) {
-            (Ok(member), Ok(choices)) => entries.push(Entry {
-                member,
-                choices,
-                seats: e.seats,
-            }),
-            _ => wrong.push(format!("entry {:?} is malformed", e.member)),
-        }
-    }
-    let mut stock = Vec::new();
-    for s in &export.stock {
-        match PoolId::parse(&s.pool) {
-            Ok(p) => stock.push((p, s.seats)),
-            Err(_) => wrong.push(format!("pool {:?} is malformed", s.pool)),
-        }
-    }
-    if !wrong.is_empty() {
-        return Err(wrong);
-    }
-    let again = Export::new(
-        &export.event,
-        &seed,
-        &export.public_source,
-        &export.public_value,
-        &stock,
-        &entries,
-    );
-    if again.entries_digest != export.entries_digest {
-        wrong.push("the entries digest is not the digest of the entries".into());
-    }
-    if again.draw_seed != export.draw_seed {
-        wrong.push("the draw seed is not the one the rules give".into());
-    }
-    let mut published: Vec<&ExportEntry> = export.entries.iter().collect();
-    published.sort_by_key(|e| e.rank);
-    for (want, got) in again.entries.iter().zip(published) {
-        if want != got {
-            wrong.push(format!(
-                "rank {}: the rules give {} {}, published {} {}",
-                want.rank,
-                want.member,
-                outcome(want),
-                got.member,
-                outcome(got)
-            ));
-        }
-    }
-    if wrong.is_empty() { Ok(()) } else { Err(wrong) }
-}
-
-fn outcome(e: &ExportEntry) -> String {
-    match (&e.won, e.waiting) {
-        (Some(p), _) => format!("won {p}"),
-        (None, Some(n)) => format!("waiting {n}"),
-        (None, None) => "nothing".into(),
     }
 }
 
@@ -271,8 +262,8 @@ mod tests {
         Export::new(
             "theatre",
             &[9u8; 32],
-            "drand round 5000000",
-            "a1b2c3",
+            ("drand round 5000000", "a1b2c3"),
+            2,
             &[(pool("show-1"), 6), (pool("show-2"), 8)],
             &entries,
         )
@@ -281,9 +272,9 @@ mod tests {
     #[test]
     fn a_faithful_export_verifies_also_after_a_round_trip_through_json() {
         let e = export();
-        assert_eq!(verify(&e), Ok(()));
+        assert!(verify(&e, None).is_ok());
         let back: Export = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
-        assert_eq!(verify(&back), Ok(()));
+        assert!(verify(&back, None).is_ok());
         assert!(e.entries.iter().any(|x| x.won.is_some()));
         assert!(e.entries.iter().any(|x| x.waiting.is_some()));
     }
@@ -293,7 +284,7 @@ mod tests {
         let check = |change: &dyn Fn(&mut Export), words: &str| {
             let mut e = export();
             change(&mut e);
-            let found = verify(&e).unwrap_err();
+            let found = verify(&e, None).unwrap_err();
             assert!(
                 found.iter().any(|f| f.contains(words)),
                 "{words}: {found:?}"

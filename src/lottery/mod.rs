@@ -4,6 +4,8 @@
 //! store, resumably (`run.rs`). The sale mode is `domain::Lottery`; the
 //! entries and results live in the stores (`lua/lottery.lua`).
 
+pub mod close;
 pub mod draw;
 pub mod export;
 pub mod run;
+pub mod verify;

@@ -3,7 +3,7 @@
 //!
 //! Every step is safe to repeat. The draw's id and its stock are fixed by its
 //! first start; entries are frozen once registration has closed; the draw is
-//! a function of (seed, public value, entries); and a batch skips entries
+//! a function of (seed, public value, the closing: entries and stock); and a batch skips entries
 //! already written. So a draw killed at any point and run again gives the
 //! same ranks and results, and no seat is given twice. One runner at a time
 //! holds the draw's lease (renewed by every batch); another front end is
@@ -11,6 +11,7 @@
 
 use futures_util::StreamExt;
 
+use super::close::Closing;
 use super::draw::{self, Entry};
 use crate::domain::Error;
 use crate::domain::{Code, EventId, LotteryEntry};
@@ -124,10 +125,12 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
         .collect();
     let by_member: std::collections::HashMap<&crate::domain::MemberKey, &LotteryEntry> =
         stored.iter().map(|e| (&e.member, e)).collect();
-    let stock = begun.stock.clone();
+    // What was fixed at the close (restocks are refused from then on, so
+    // the draw's stock is the close's).
+    let closing = Closing::new(event.as_str(), &entries, view.event.max_seats, &begun.stock);
     let seed = lottery.seed;
     let drawn =
-        tokio::task::spawn_blocking(move || draw::draw(&entries, &stock, &seed, &public_value))
+        tokio::task::spawn_blocking(move || draw::draw(&entries, &closing, &seed, &public_value))
             .await
             .map_err(|e| Error::Unavailable(format!("the draw's task failed: {e}")))?;
     let all: Vec<&[draw::Drawn]> = drawn.drawn.chunks(batch.max(1)).collect();

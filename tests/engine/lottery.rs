@@ -231,6 +231,15 @@ mod cases {
             Error::DrawNotDue("no_public_value")
         );
         let id = event_id("lot");
+        // From the close, the stock is the one published with the closing.
+        assert_eq!(
+            h.engine.restock(&id, &pool_id("s1"), 5).await.unwrap_err(),
+            Error::StockFixed
+        );
+        let closed = h.engine.event(&id).await.unwrap();
+        let kept = h.engine.closing(&closed).await.unwrap().expect("closed");
+        assert_eq!(kept.entries, 20);
+        assert_eq!(kept.stock[0].seats, 4);
         h.engine
             .set_public_value(&id, "drand 1: 8f2e")
             .await
@@ -251,7 +260,13 @@ mod cases {
         assert_eq!(view.draw.written, 20);
         // The published result is the rules' result.
         let export = h.engine.export(&id).await.unwrap();
-        assert_eq!(verify(&export), Ok(()));
+        assert_eq!(export.algorithm, "ticketgrab-draw-v2");
+        assert_eq!(export.closing.as_ref(), Some(&kept));
+        assert!(
+            verify(&export, Some(&kept.digest)).is_ok(),
+            "{:?}",
+            verify(&export, Some(&kept.digest))
+        );
         assert!(h.engine.audit(&id).await.unwrap().ok);
         // Drawing again changes nothing.
         assert!(h.engine.draw(&id).await.unwrap().done);
@@ -335,7 +350,12 @@ mod cases {
         for r in &half.reservations {
             assert!(snap.reservations.contains(r), "{r:?}");
         }
-        assert_eq!(verify(&h.engine.export(&id).await.unwrap()), Ok(()));
+        let resumed = h.engine.export(&id).await.unwrap();
+        assert!(
+            verify(&resumed, None).is_ok(),
+            "{:?}",
+            verify(&resumed, None)
+        );
         assert!(h.engine.audit(&id).await.unwrap().ok);
         h.engine.restock(&id, &pool_id("s1"), 1).await.unwrap();
     }

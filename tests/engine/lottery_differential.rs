@@ -307,9 +307,15 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
             seats: e.seats,
         })
         .collect();
+    let closing = ticketgrab::lottery::close::Closing::new(
+        ev.as_str(),
+        &entries,
+        event.max_seats,
+        &begun.stock,
+    );
     let drawn = draw::draw(
         &entries,
-        &begun.stock,
+        &closing,
         &event.lottery.as_ref().unwrap().seed,
         &value,
     );

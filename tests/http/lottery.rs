@@ -96,6 +96,7 @@ async fn a_lottery_is_entered_drawn_published_and_verified() {
     let lottery = r.get("/api/v1/events/theatre/lottery", &one).await;
     assert_eq!(lottery.body["entries"], 8, "{}", lottery.body);
     assert_eq!(lottery.body["phase"], "registering");
+    assert!(lottery.body.get("closing").is_none(), "{}", lottery.body);
     let event = r.get("/api/v1/events/theatre", &one).await;
     assert_eq!(event.body["pools"][1]["entries"], 7, "{}", event.body);
 
@@ -113,6 +114,23 @@ async fn a_lottery_is_entered_drawn_published_and_verified() {
     r.post(path, &r.member(60, "bj/x"), json!({"pool": "s1"}))
         .await
         .problem(StatusCode::CONFLICT, "closed");
+    // The close publishes what the draw will be of; an observer keeps its
+    // digest. The stock is fixed with it.
+    let closed = r.get("/api/v1/events/theatre/lottery", &one).await;
+    let closing = closed.body["closing"].clone();
+    assert_eq!(closing["entries"], 8, "{}", closed.body);
+    assert_eq!(
+        closing["stock"],
+        json!([{"pool": "s1", "seats": 3}, {"pool": "s2", "seats": 2}])
+    );
+    let kept = closing["digest"].as_str().unwrap().to_owned();
+    r.post(
+        "/api/v1/admin/events/theatre/pools/s1/restock",
+        &admin,
+        json!({"delta": 50}),
+    )
+    .await
+    .problem(StatusCode::CONFLICT, "stock_fixed");
     r.post(draw, &admin, json!({}))
         .await
         .problem(StatusCode::CONFLICT, "draw_not_due");
@@ -170,6 +188,7 @@ async fn a_lottery_is_entered_drawn_published_and_verified() {
     let out = Command::new(env!("CARGO_BIN_EXE_ticketgrab"))
         .arg("verify-draw")
         .arg(&file)
+        .args(["--closing", &kept])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");

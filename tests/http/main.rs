@@ -13,4 +13,5 @@ mod production;
 mod router;
 mod staff;
 mod station;
+mod verify_draw;
 mod waiting;

@@ -16,6 +16,9 @@ pub(super) struct Found<'a> {
     pub audit: &'a Value,
     pub killed_after: Option<i64>,
     pub draw_seconds: f64,
+    /// The closing digest read from the lottery's page after the close,
+    /// before the public value was entered.
+    pub closing_kept: Option<&'a str>,
 }
 
 pub(super) struct Judged {
@@ -37,6 +40,7 @@ pub(super) fn judge(f: &Found<'_>) -> Judged {
         audit,
         killed_after,
         draw_seconds,
+        closing_kept,
     } = *f;
     let mut checks = Vec::new();
     let mut check =
@@ -91,12 +95,15 @@ pub(super) fn judge(f: &Found<'_>) -> Judged {
         won + waiting == n as u64,
         format!("{won} + {waiting} of {n}"),
     );
-    let verified = verify(export);
+    let verified = verify(export, closing_kept);
     check(
         "verify-draw accepts the export",
         verified.is_ok(),
         match &verified {
-            Ok(()) => "the published result is the rules' result".into(),
+            Ok(_) => {
+                "the published result is the rules' result, held to the closing kept at the close"
+                    .into()
+            }
             Err(wrong) => wrong.iter().take(3).cloned().collect::<Vec<_>>().join("; "),
         },
     );

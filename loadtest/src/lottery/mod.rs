@@ -123,6 +123,15 @@ pub async fn rehearse(
     while Millis::now().0 <= closes + 50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // What an observer keeps at the close, before the public value exists.
+    let (_, closed) = json_of(
+        client
+            .get(format!("{base}/api/v1/events/{event}/lottery"))
+            .send()
+            .await?,
+    )
+    .await?;
+    let closing_kept = closed["closing"]["digest"].as_str().map(str::to_owned);
     let admin_url = format!("{base}/api/v1/admin/events/{event}/lottery");
     let (status, answer) = json_of(
         client
@@ -278,6 +287,7 @@ pub async fn rehearse(
         audit: &audit,
         killed_after,
         draw_seconds,
+        closing_kept: closing_kept.as_deref(),
     });
     let (checks, won, waiting, seats_won, seats) = (
         judged.checks,

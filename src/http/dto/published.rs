@@ -30,7 +30,7 @@ impl SaleMode {
 /// A lottery's rules and where its draw stands: published for anyone.
 #[derive(Serialize, ToSchema)]
 pub struct LotteryDto {
-    /// The rules' name and version (`ticketgrab-draw-v1`).
+    /// The rules' name and version (`ticketgrab-draw-v2`).
     pub algorithm: &'static str,
     pub phase: LotteryPhase,
     pub draw_at: DateTime<Utc>,
@@ -54,6 +54,12 @@ pub struct LotteryDto {
     pub entries_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draw_seed: Option<String>,
+    /// From the close of registration (`ticketgrab-draw-v2`): the entries'
+    /// count and digest and each pool's stock, fixed before the public value
+    /// exists. Keep `closing.digest` then; `ticketgrab verify-draw
+    /// --closing <digest>` holds the draw's export to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closing: Option<crate::lottery::close::Published>,
 }
 
 impl LotteryDto {
@@ -73,6 +79,7 @@ impl LotteryDto {
             seed: drawn.then(|| hex::encode(l.seed)),
             entries_digest: v.draw.entries_digest.clone(),
             draw_seed: v.draw.draw_seed.clone(),
+            closing: None,
         })
     }
 }

@@ -173,7 +173,9 @@ pub async fn lottery(
     Path(event): Path<String>,
 ) -> Result<Json<LotteryDto>, ApiError> {
     let (_, view) = lottery_view(&s, &event).await?;
-    Ok(Json(LotteryDto::of(&view).expect("a lottery")))
+    let mut dto = LotteryDto::of(&view).expect("a lottery");
+    dto.closing = s.engine.closing(&view).await?;
+    Ok(Json(dto))
 }
 
 /// Everything needed to re-run the draw, and its result: entries by member
@@ -224,7 +226,9 @@ pub async fn public_value(
     let (id, _) = owned_event(&s, &staff, &event).await?;
     s.engine.set_public_value(&id, &body.value).await?;
     let (_, view) = lottery_view(&s, &event).await?;
-    Ok(Json(LotteryDto::of(&view).expect("a lottery")))
+    let mut dto = LotteryDto::of(&view).expect("a lottery");
+    dto.closing = s.engine.closing(&view).await?;
+    Ok(Json(dto))
 }
 
 /// Run the draw (or resume one that was interrupted): it runs in the

@@ -265,11 +265,15 @@ impl EventData {
         now: Millis,
     ) -> Result<Restocked, Error> {
         let drawing = self.drawing();
+        let sealed = self.stock_fixed(now);
         let stats = self
             .pool_mut(pool)
             .ok_or_else(|| Error::UnknownPool(pool.to_string()))?;
         if drawing {
             return Err(Error::DrawRunning);
+        }
+        if sealed {
+            return Err(Error::StockFixed);
         }
         if stats.remaining + delta < 0 {
             return Err(Error::BelowZero {

@@ -3,7 +3,7 @@
 
 use super::EventData;
 use crate::domain::Error;
-use crate::domain::{Entered, LotteryEntry, MemberKey, Millis, Phase, sale_phase};
+use crate::domain::{Entered, LotteryEntry, MemberKey, Millis, Phase, SaleStatus, sale_phase};
 use crate::store::{Grab, LogOp};
 
 impl EventData {
@@ -15,6 +15,14 @@ impl EventData {
     /// nothing else may give seats (lib.lua's `serve_waiting` waits too).
     pub(super) fn drawing(&self) -> bool {
         self.draw.draw_id.is_some() && self.draw.drawn_at.is_none()
+    }
+
+    /// A lottery from the close of registration until its draw is
+    /// published: its stock is the one published with the closing.
+    pub(super) fn stock_fixed(&self, now: Millis) -> bool {
+        self.event.lottery.is_some()
+            && self.draw.drawn_at.is_none()
+            && (now >= self.event.closes_at || self.status == SaleStatus::Closed)
     }
 
     /// Where members may enter or withdraw: the sale window, and no draw.

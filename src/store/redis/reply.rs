@@ -98,6 +98,7 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         }),
         O::PublicValueSet => Error::PublicValueSet(field(0)),
         O::DrawRunning => Error::DrawRunning,
+        O::StockFixed => Error::StockFixed,
         O::NotDrawn => Error::NotDrawn,
         // Checked by the engine or the HTTP layer, never by a script.
         O::InvalidRequest

@@ -1,0 +1,113 @@
+//! The closing of a lottery's registration (`ticketgrab-draw-v2`): what the
+//! service publishes once no entry can change and before the public value
+//! exists, so that anyone who keeps it can hold the draw's export to it.
+//!
+//! Its digest is SHA-256 of these lines, each ending in `\n`:
+//! `ticketgrab-close-v2`, `event\t<id>`, `entries\t<count>`,
+//! `entries_digest\t<hex>`, `max_seats\t<n>`, then one `pool\t<id>\t<seats>`
+//! per pool in the sale's order. The draw seed hashes it (draw.rs), so the
+//! draw is a function of the closing, the seed and the public value only.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::draw::{Entry, Hash, entries_digest};
+use crate::domain::PoolId;
+
+/// What was fixed at the close of registration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closing {
+    pub event: String,
+    pub entries: u64,
+    pub entries_digest: Hash,
+    /// Seats an entry may ask for, 1 to this.
+    pub max_seats: u8,
+    /// Each pool's seats to give, in the sale's order.
+    pub stock: Vec<(PoolId, i64)>,
+}
+
+impl Closing {
+    pub fn new(event: &str, entries: &[Entry], max_seats: u8, stock: &[(PoolId, i64)]) -> Self {
+        Self {
+            event: event.to_owned(),
+            entries: entries.len() as u64,
+            entries_digest: entries_digest(entries),
+            max_seats,
+            stock: stock.to_vec(),
+        }
+    }
+
+    pub fn digest(&self) -> Hash {
+        let mut h = Sha256::new();
+        h.update(format!(
+            "ticketgrab-close-v2\nevent\t{}\nentries\t{}\nentries_digest\t{}\nmax_seats\t{}\n",
+            self.event,
+            self.entries,
+            hex::encode(self.entries_digest),
+            self.max_seats
+        ));
+        for (pool, seats) in &self.stock {
+            h.update(format!("pool\t{pool}\t{seats}\n"));
+        }
+        h.finalize().into()
+    }
+
+    /// As published (in the lottery's page and in the export).
+    pub fn published(&self) -> Published {
+        Published {
+            entries: self.entries,
+            entries_digest: hex::encode(self.entries_digest),
+            max_seats: self.max_seats,
+            stock: self
+                .stock
+                .iter()
+                .map(|(p, n)| super::export::PoolStock {
+                    pool: p.to_string(),
+                    seats: *n,
+                })
+                .collect(),
+            digest: hex::encode(self.digest()),
+        }
+    }
+}
+
+/// The closing as published: keep `digest` when registration closes, and
+/// give it to `ticketgrab verify-draw --closing` after the draw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Published {
+    /// How many entries the draw is of.
+    pub entries: u64,
+    /// Hex: SHA-256 of the entries sorted by member key (draw.rs).
+    pub entries_digest: String,
+    pub max_seats: u8,
+    /// Each pool's seats to give.
+    #[schema(value_type = Vec<Object>)]
+    pub stock: Vec<super::export::PoolStock>,
+    /// Hex: SHA-256 of the closing's lines (close.rs): the one value to keep.
+    pub digest: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_follows_the_published_lines() {
+        let pool = |p: &str| PoolId::parse(p).unwrap();
+        let c = Closing {
+            event: "theatre".into(),
+            entries: 2,
+            entries_digest: [3u8; 32],
+            max_seats: 2,
+            stock: vec![(pool("s1"), 5), (pool("s2"), 7)],
+        };
+        let text = format!(
+            "ticketgrab-close-v2\nevent\ttheatre\nentries\t2\nentries_digest\t{}\nmax_seats\t2\npool\ts1\t5\npool\ts2\t7\n",
+            hex::encode([3u8; 32])
+        );
+        assert_eq!(c.digest(), <Hash>::from(Sha256::digest(text.as_bytes())));
+        let mut more = c.clone();
+        more.stock[0].1 += 50;
+        assert_ne!(more.digest(), c.digest());
+    }
+}
