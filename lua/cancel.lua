@@ -7,7 +7,8 @@
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} | {"cancelled", code, record}
 --         {"hold_expired", code, record} | {"no_show", code, record} (released unused)
--- Logs    "cancelled" (code, pool, member, seats), then the waiting list's "assigned".
+-- Logs    "cancelled" (code, pool, member, seats), "refund_due" (code, payment, amount)
+--         when a payment had paid it, then the waiting list's "assigned".
 -- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq 7K2M9QX4T1ZB 3f1c...e2
 
 local err = guard_types()
@@ -44,6 +45,14 @@ else
   if from == 'held' then redis.call('ZREM', HOLDS, code) end
   redis.call('XADD', LOG, '*', 'op', 'cancelled', 'code', code, 'pool', r.pool,
              'member', member, 'seats', r.seats, 'at', int(now))
+  -- A paid ticket given back: its payment is due back to the member.
+  local payment = from == 'active' and redis.call('HGET', PAYS, 'c:' .. code)
+  if payment then
+    local paid = redis.call('HGET', PAYS, payment) or ''
+    local amount = string.match(paid, '^[^|]*|([^|]*)|') or '0'
+    redis.call('XADD', LOG, '*', 'op', 'refund_due', 'code', code, 'payment', payment,
+               'amount', amount, 'at', int(now))
+  end
   serve_waiting(r.pool, now)
 end
 return { tag, code, redis.call('HGET', RES, code) }

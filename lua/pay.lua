@@ -61,6 +61,7 @@ if outcome == 'paid' then
   end
   count_seats(from, r.pool, -seats)
   count_seats('active', r.pool, seats)
+  redis.call('HSET', PAYS, 'c:' .. code, payment)
   redis.call('XADD', LOG, '*', 'op', 'paid', 'code', code, 'pool', r.pool, 'member', r.member,
              'seats', r.seats, 'payment', payment, 'amount', amount, 'late', late and '1' or '0',
              'at', int(now))

@@ -14,7 +14,19 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
     let mut status = SaleStatus::Open;
     // member -> order of their waiting-list entry
     let mut waiting: HashMap<&MemberKey, u64> = HashMap::new();
+    // code -> the payment that paid it; payments due back
+    let mut paid_by: HashMap<&Code, &str> = HashMap::new();
+    let mut refunds: std::collections::HashSet<&str> = Default::default();
     for entry in &snap.log {
+        match &entry.op {
+            LogOp::Paid { code, payment, .. } => {
+                paid_by.insert(code, payment);
+            }
+            LogOp::RefundDue { payment, .. } => {
+                refunds.insert(payment);
+            }
+            _ => {}
+        }
         match &entry.op {
             LogOp::Waiting { member, order, .. } | LogOp::Drawn { member, order, .. } => {
                 if waiting.insert(member, *order).is_some() {
@@ -107,6 +119,18 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
             | LogOp::DrawDone { .. } => {}
+        }
+    }
+    // The money balances: a paid ticket that was given back has its payment
+    // due back (what was paid = what is kept + refunds due).
+    for (code, t) in &tickets {
+        if t.3 == Status::Cancelled
+            && let Some(payment) = paid_by.get(code)
+            && !refunds.contains(payment)
+        {
+            violations.push(format!(
+                "{code} was paid (payment {payment}) and cancelled, but no refund is due"
+            ));
         }
     }
     for p in &snap.view.pools {

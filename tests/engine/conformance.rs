@@ -32,6 +32,7 @@ conformance!(
     a_grab_for_more_seats_than_are_left_takes_the_first_pool_that_fits,
     too_many_seats_or_a_count_no_event_allows_changes_nothing,
     a_hold_is_paid_once_and_a_repeated_notification_changes_nothing,
+    a_paid_ticket_given_back_makes_its_payment_due_back,
     a_wrong_amount_or_a_reused_payment_id_changes_nothing,
     an_unpaid_hold_expires_once_and_its_seats_go_back,
     a_late_payment_takes_its_seats_again_or_is_refunded,
@@ -838,6 +839,44 @@ mod cases {
         assert_eq!(
             (walkup.reservation.status, walkup.reservation.pay_by),
             (Status::Active, None)
+        );
+        audit_ok(&h, "cinema").await;
+    }
+
+    pub async fn a_paid_ticket_given_back_makes_its_payment_due_back(h: Harness) {
+        held_sale(&h, "cinema", &[("p", 10)], 60_000).await;
+        let member = |n| h.engine.member(&card(n)).key;
+        let paid = grab_seats(&h, "cinema", &card(1), &["p"], Channel::App, 2)
+            .await
+            .unwrap()
+            .reservation;
+        pay(&h, "cinema", &paid.code, "wx-1", 1_000).await.unwrap();
+        let unpaid = grab(&h, "cinema", 2, &["p"]).await.unwrap().reservation;
+        let id = event_id("cinema");
+        for (r, n) in [(&paid, 1), (&unpaid, 2)] {
+            h.engine.cancel(&id, &member(n), &r.code).await.unwrap();
+        }
+        let refunds: Vec<(String, String, i64)> = h
+            .engine
+            .snapshot(&id)
+            .await
+            .unwrap()
+            .log
+            .into_iter()
+            .filter_map(|e| match e.op {
+                LogOp::RefundDue {
+                    code,
+                    payment,
+                    amount,
+                } => Some((code.to_string(), payment, amount)),
+                _ => None,
+            })
+            .collect();
+        // The paid one's payment is due back, in full; the hold never paid
+        // owes nothing.
+        assert_eq!(
+            refunds,
+            vec![(paid.code.to_string(), "wx-1".to_owned(), 1_000)]
         );
         audit_ok(&h, "cinema").await;
     }

@@ -321,6 +321,29 @@ async fn the_export_shows_payments_and_refunds_due_with_their_payment_ids() {
             StatusCode::OK
         );
     }
+    // Paid, then given back: the payment is due back, with its id.
+    let three = r.member(3, "bj/x");
+    let regretted = r
+        .post(
+            "/api/v1/events/cinema/reservations",
+            &three,
+            json!({"pool": "p"}),
+        )
+        .await;
+    let regretted = regretted.body["code"].as_str().unwrap().to_owned();
+    let notice =
+        json!({"payment_id": "wx-regret", "event": "cinema", "code": regretted, "amount_fen": 500});
+    assert_eq!(
+        notify(&r, &notice, Some(DEV_PAYMENT_SECRET)).await.status,
+        StatusCode::OK
+    );
+    let cancel = format!("/api/v1/me/reservations/cinema/{regretted}");
+    assert_eq!(
+        r.send(Method::DELETE, &cancel, Some(&three), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let csv = r
         .text(
             "/api/v1/admin/events/cinema/reservations.csv",
@@ -348,4 +371,13 @@ async fn the_export_shows_payments_and_refunds_due_with_their_payment_ids() {
     assert_eq!(back_row[col("paid_fen")], "0");
     assert_eq!(back_row[col("refund_due_fen")], "500");
     assert_eq!(back_row[col("refund_payments")], "wx-late");
+    let regret_row = row(&regretted);
+    assert_eq!(regret_row[col("status")], "cancelled");
+    assert_eq!(regret_row[col("paid_fen")], "500");
+    assert_eq!(regret_row[col("refund_due_fen")], "500");
+    assert_eq!(regret_row[col("refund_payments")], "wx-regret");
+    let audit = r
+        .get("/api/v1/admin/events/cinema/audit", &r.admin("bj"))
+        .await;
+    assert_eq!(audit.body["ok"], true, "{}", audit.body);
 }

@@ -214,6 +214,20 @@ impl EventData {
                 seats,
             },
         );
+        // A paid ticket given back: its payment is due back to the member.
+        if from == Status::Active
+            && let Some(payment) = self.paid_by.get(code).cloned()
+        {
+            let amount = self.payments.get(&payment).map_or(0, |p| p.1);
+            self.log(
+                now,
+                LogOp::RefundDue {
+                    code: code.clone(),
+                    payment,
+                    amount,
+                },
+            );
+        }
         self.serve_waiting(&pool, now);
         Ok(out)
     }

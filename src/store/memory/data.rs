@@ -24,6 +24,9 @@ pub(super) struct EventData {
     /// Payment notifications by the provider's id: the ticket, the amount,
     /// and what it did.
     pub(super) payments: Map<String, (Code, i64, PaymentOutcome)>,
+    /// The payment that paid each paid ticket (lua/lib.lua's `c:<code>`
+    /// field of `pays`): a cancel makes it due back.
+    pub(super) paid_by: Map<Code, String>,
     /// The waiting list by order, each member's order, the last order given.
     pub(super) waiting: BTreeMap<u64, WaitEntry>,
     pub(super) waiting_by_member: Map<MemberKey, u64>,
@@ -75,6 +78,7 @@ impl EventData {
             members: Map::default(),
             holds: BTreeSet::new(),
             payments: Map::default(),
+            paid_by: Map::default(),
             waiting: BTreeMap::new(),
             waiting_by_member: Map::default(),
             wseq: 0,

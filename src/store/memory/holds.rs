@@ -140,6 +140,9 @@ impl EventData {
                 },
             );
         }
+        if outcome == PaymentOutcome::Paid {
+            self.paid_by.insert(code.clone(), payment.to_owned());
+        }
         self.payments
             .insert(payment.to_owned(), (code.clone(), amount, outcome));
         Ok(Payment {

@@ -46,6 +46,7 @@ impl EventData {
                     stats.held -= seats;
                 }
                 stats.active += seats;
+                self.paid_by.insert(code.clone(), payment.clone());
                 self.payments.insert(
                     payment.clone(),
                     (code.clone(), *amount, PaymentOutcome::Paid),
