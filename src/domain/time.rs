@@ -25,10 +25,32 @@ impl Millis {
         self.to_datetime()
             .to_rfc3339_opts(SecondsFormat::Millis, true)
     }
+
+    /// RFC 3339 in Beijing time, `+08:00` (what staff read in an export).
+    pub fn beijing(self) -> String {
+        let zone = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+        self.to_datetime()
+            .with_timezone(&zone)
+            .to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
 }
 
 impl serde::Serialize for Millis {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beijing_time_carries_its_offset() {
+        assert_eq!(Millis(0).beijing(), "1970-01-01T08:00:00.000+08:00");
+        assert_eq!(
+            Millis(16 * 3_600_000).beijing(),
+            "1970-01-02T00:00:00.000+08:00"
+        );
     }
 }

@@ -56,6 +56,9 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
         .await;
     browser.type_into("#p-title-1", "年票").await;
     browser.type_into("#p-total-1", "50").await;
+    let typed = browser
+        .js("return document.querySelector('#c-opens').value;")
+        .await;
     browser.click("#create").await;
     let card = "[data-event='live-sale']";
     browser
@@ -65,6 +68,15 @@ async fn staff_create_an_event_watch_stock_drop_live_and_pause_it() {
             WAIT,
         )
         .await;
+    // The form is read in Beijing time on a device in New York.
+    let (_, created) = app
+        .get("/api/v1/events/live-sale", &app.member(1, "bj/x"))
+        .await;
+    let opens =
+        chrono::DateTime::parse_from_rfc3339(created["opens_at"].as_str().unwrap()).unwrap();
+    let meant = chrono::DateTime::parse_from_rfc3339(&format!("{}+08:00", typed.as_str().unwrap()))
+        .unwrap();
+    assert_eq!(opens, meant, "typed {typed} (Beijing), created {created}");
 
     // Grabs arrive through the API; the page follows through the stream.
     for n in 0..12 {

@@ -26,7 +26,8 @@ const CJK_SHOWN: &str = r#"
 /// The children's theatre as staff would set it up: Chinese and English
 /// titles, a venue, notes, and each show's own time.
 async fn theatre(app: &TestApp, opens: i64) -> i64 {
-    let show = opens + 7 * 86_400_000;
+    // A week on, at 09:00 Beijing time (01:00 UTC).
+    let show = (opens / 86_400_000 + 7) * 86_400_000 + 3_600_000;
     let (status, body) = app
         .post(
             "/api/v1/admin/events",
@@ -106,9 +107,14 @@ async fn a_ticket_says_which_show_when_and_where_in_either_language() {
     );
     // A show is picked by its title and its day and time.
     let option = text(&browser, &format!("{card} .choice option[value='show-2']")).await;
+    // Shows at 09:00 and 11:00 Beijing time, on a device in New York.
     assert!(
-        option.starts_with("第2场 · ") && option.contains(':'),
+        option.starts_with("第2场 · ") && option.ends_with("11:00"),
         "{option}"
+    );
+    assert_eq!(
+        text(&browser, ".tz-note").await,
+        "所有时间均为北京时间（UTC+8）"
     );
     browser
         .js(&format!(

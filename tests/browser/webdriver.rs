@@ -30,8 +30,11 @@ impl Browser {
         let port = free_port();
         // Its own process group, so that dropping the browser ends Chromium too,
         // even when a failing test never reaches `quit`.
+        // A device far from Beijing: every page must still show and read
+        // Beijing time (the people's tests check it).
         let driver = Command::new("chromedriver")
             .process_group(0)
+            .env("TZ", "America/New_York")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

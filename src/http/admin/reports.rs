@@ -53,7 +53,8 @@ pub async fn export(
     let (id, _) = owned_event(&s, &staff, &event).await?;
     let snapshot = s.engine.snapshot(&id).await?;
     let mut csv = String::from(CSV_HEADER);
-    let time = |t: Option<Millis>| t.map(Millis::rfc3339).unwrap_or_default();
+    // Times in Beijing time, with their offset: what staff read.
+    let time = |t: Option<Millis>| t.map(Millis::beijing).unwrap_or_default();
     let money = money(&snapshot.log);
     let none = (0, 0, Vec::new());
     for r in &snapshot.reservations {
@@ -68,7 +69,7 @@ pub async fn export(
             r.status.as_str(),
             r.channel.as_str(),
             r.card.as_str(),
-            r.created_at.rfc3339(),
+            r.created_at.beijing(),
             time(r.redeemed_at),
             time(r.cancelled_at),
             time(r.pay_by),

@@ -13,6 +13,9 @@ const TG = (() => {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     document.querySelectorAll("[data-i18n]").forEach(el => { el.textContent = t(el.dataset.i18n); });
     document.querySelectorAll("[data-i18n-placeholder]").forEach(el => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+    document.querySelectorAll(".tz-note").forEach(el => {
+      el.textContent = lang === "zh" ? "所有时间均为北京时间（UTC+8）" : "All times are Beijing time (UTC+8)";
+    });
     // The switch names the other language, in that language.
     const other = document.querySelector("#lang");
     if (other) other.lang = lang === "zh" ? "en" : "zh-CN";
@@ -76,12 +79,25 @@ const TG = (() => {
     return (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(r).padStart(2, "0");
   }
   function esc(s) { return String(s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c])); }
-  function fmtTime(iso) { return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : ""; }
+  // Every time is shown and read in Beijing time, whatever the device's
+  // zone: a sale at 09:00 is at 09:00 for every member and every station.
+  const ZONE = "Asia/Shanghai";
+  function fmtTime(iso) { return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { timeZone: ZONE }) : ""; }
   // A sale's day and 24-hour time: "11月24日 14:00" / "24 Nov, 14:00".
   function fmtShort(iso) {
     return iso ? new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
-      { month: lang === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : "";
+      { timeZone: ZONE, month: lang === "zh" ? "long" : "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : "";
   }
+  // A datetime-local input's value for an instant, in Beijing time (UTC+8
+  // all year: China keeps no summer time).
+  function beijingInput(date) { return new Date(date.getTime() + 8 * 3600000).toISOString().slice(0, 19); }
+  // The instant a datetime-local input's value names in Beijing time.
+  function fromBeijingInput(v) {
+    if (!v) return "";
+    return new Date((v.length === 16 ? v + ":00" : v) + "+08:00").toISOString();
+  }
+  // Beijing's calendar day of an instant, "2026-12-07".
+  function beijingDay(date) { return beijingInput(date).slice(0, 10); }
   // A sale's or a pool's title in the page's language: the English one
   // when staff gave it, else the Chinese one.
   function name(o) { return (lang === "en" && o && o.title_en) || (o && o.title) || ""; }
@@ -103,6 +119,6 @@ const TG = (() => {
     if (kind) el.classList.add(kind);
   }
 
-  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, problemWithCode, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, say, name, ticketName, own,
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, problemWithCode, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, beijingInput, fromBeijingInput, beijingDay, say, name, ticketName, own,
     get lang() { return lang; } };
 })();

@@ -100,7 +100,7 @@ const LOTA = (() => {
   function formBody(body) {
     if ($("#c-mode").value !== "lottery") return body;
     body.mode = "lottery";
-    body.draw_at = new Date($("#c-draw").value).toISOString();
+    body.draw_at = TG.fromBeijingInput($("#c-draw").value);
     body.public_source = $("#c-source").value.trim();
     return body;
   }

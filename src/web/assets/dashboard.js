@@ -2,7 +2,7 @@
 "use strict";
 TG.setDict({
   zh: { title: "抢票看板", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
-    create: "新建活动", id: "活动编号", name: "名称（中文）", org: "工会范围", opens: "开抢时间", closes: "结束时间", price: "价格（元）", maxSeats: "每票人数上限", holdMinutes: "支付时限（分钟，收费活动默认15）",
+    create: "新建活动", id: "活动编号", name: "名称（中文）", org: "工会范围", opens: "开抢时间（北京时间）", closes: "结束时间（北京时间）", price: "价格（元）", maxSeats: "每票人数上限", holdMinutes: "支付时限（分钟，收费活动默认15）",
     pools: "票池", addpool: "添加票池", createbtn: "创建", poolid: "票池编号", pooltitle: "票池名称", total: "总数",
     seatsPer: "每票最多 {n} 人（数字均为座位数）", remaining: "剩余", held: "待支付", expired: "超时未付", active: "已抢", redeemed: "已核销", cancelled: "已退", opensin: "距开抢", perSecond: "每秒出票（近60秒）",
     restock: "补票/撤票", delta: "数量（负数为撤回）", pool: "票池", apply: "确定", pause: "暂停", resume: "恢复", close: "结束",
@@ -18,7 +18,7 @@ TG.setDict({
     rateNow: "当前 {r} 张/秒", eta: "预计 {t} 后售罄", soldOutIn: "开抢后 {t} 售罄", ago: "{n} 秒前", now: "现在", peak: "峰值 {n}/秒",
     refused: "本实例启动以来：限流(429) {rate_limited} · 繁忙(503) {overloaded} · 存储故障 {store_errors} · 服务器错误(5xx) {server_errors}" },
   en: { title: "Ticket grab dashboard", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
-    create: "Create an event", id: "Event id", name: "Title (Chinese)", org: "Union (org path)", opens: "Opens at", closes: "Closes at", price: "Price (yuan)", maxSeats: "Seats per ticket (max)", holdMinutes: "Minutes to pay (priced sales: 15 if empty)",
+    create: "Create an event", id: "Event id", name: "Title (Chinese)", org: "Union (org path)", opens: "Opens at (Beijing time)", closes: "Closes at (Beijing time)", price: "Price (yuan)", maxSeats: "Seats per ticket (max)", holdMinutes: "Minutes to pay (priced sales: 15 if empty)",
     pools: "Pools", addpool: "Add a pool", createbtn: "Create", poolid: "Pool id", pooltitle: "Pool title", total: "Total",
     seatsPer: "up to {n} seats per ticket (figures in seats)", remaining: "Remaining", held: "Awaiting payment", expired: "Expired unpaid", active: "Active", redeemed: "Redeemed", cancelled: "Cancelled", opensin: "Opens in", perSecond: "Tickets per second (last 60 s)",
     restock: "Restock / withdraw", delta: "Amount (negative withdraws)", pool: "Pool", apply: "Apply", pause: "Pause", resume: "Resume", close: "Close",
@@ -288,23 +288,21 @@ function addPoolRow(id, title, total) {
   TG.applyLang();
 }
 
-function localInput(date) {
-  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return d.toISOString().slice(0, 19);
-}
+// The form's times are Beijing's, whatever this device's zone.
+function localInput(date) { return TG.beijingInput(date); }
 
 $("#create-form").addEventListener("submit", async e => {
   e.preventDefault();
   // What is left empty is not sent (optional fields).
   const optional = (o, k, v) => { if (v) o[k] = v; return o; };
-  const instant = v => v ? new Date(v).toISOString() : "";
+  const instant = TG.fromBeijingInput;
   const pools = [...document.querySelectorAll(".pool-row")].map(r => {
     const p = { id: r.querySelector(".p-id").value.trim(), title: r.querySelector(".p-title").value.trim(), total: Number(r.querySelector(".p-total").value) };
     optional(p, "title_en", r.querySelector(".p-title-en").value.trim());
     return optional(p, "starts_at", instant(r.querySelector(".p-starts").value));
   });
   const body = { id: $("#c-id").value.trim(), title: $("#c-title").value.trim(), org: $("#c-org").value,
-    opens_at: new Date($("#c-opens").value).toISOString(), closes_at: new Date($("#c-closes").value).toISOString(),
+    opens_at: instant($("#c-opens").value), closes_at: instant($("#c-closes").value),
     price_fen: Math.round(Number($("#c-price").value) * 100), max_seats: Number($("#c-seats").value), pools };
   optional(body, "title_en", $("#c-title-en").value.trim());
   optional(body, "venue", $("#c-venue").value.trim());
@@ -368,6 +366,10 @@ const soon = new Date(Date.now() + 10 * 60000);
 $("#c-opens").value = localInput(soon);
 $("#c-closes").value = localInput(new Date(soon.getTime() + 3 * 3600000));
 $("#c-draw").value = $("#c-closes").value;
+// The draw follows the close while staff have not set it apart.
+let drawFollows = true;
+$("#c-draw").addEventListener("input", () => { drawFollows = $("#c-draw").value === $("#c-closes").value; });
+$("#c-closes").addEventListener("input", () => { if (drawFollows) $("#c-draw").value = $("#c-closes").value; });
 TG.applyLang();
 setInterval(tick, 250);
 if (token) start(); else showBoard(false);

@@ -35,7 +35,8 @@ function show(on) {
 }
 
 // Today's counts of this screen, kept in the browser for the day.
-const countsKey = () => "tg-station-counts-" + new Date().toISOString().slice(0, 10);
+// The station's day is Beijing's: it turns at midnight there, not at 08:00.
+const countsKey = () => "tg-station-counts-" + TG.beijingDay(new Date(TG.serverNow()));
 function counts() { try { return JSON.parse(localStorage.getItem(countsKey())) || { issued: 0, redeemed: 0 }; } catch { return { issued: 0, redeemed: 0 }; } }
 function count(what) { const c = counts(); c[what] += 1; localStorage.setItem(countsKey(), JSON.stringify(c)); renderCounts(); }
 function renderCounts() { const c = counts(); $("#count-issued").textContent = c.issued; $("#count-redeemed").textContent = c.redeemed; }
