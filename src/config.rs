@@ -43,6 +43,13 @@ pub struct Secrets {
     #[arg(long, env = "TG_PAYMENT_SECRET", hide_env_values = true, default_value = DEV_PAYMENT_SECRET, hide_default_value = true)]
     pub payment_secret: String,
 
+    /// The identity services' public keys, a JWK Set file (ES256, RS256,
+    /// EdDSA; each key with its `kid` and `alg`): member and staff tokens
+    /// are then checked with them alone, never HS256, so this service holds
+    /// no key that can mint a token. Read again when it changes.
+    #[arg(long, env = "TG_JWKS")]
+    pub jwks: Option<PathBuf>,
+
     /// Expected `iss` of member tokens.
     #[arg(long, env = "TG_ISSUER", default_value = "12351")]
     pub issuer: String,
@@ -65,17 +72,18 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn are_dev_defaults(&self) -> bool {
-        self.member_secret == DEV_MEMBER_SECRET
-            || self.staff_secret == DEV_STAFF_SECRET
-            || self.card_secret == DEV_CARD_SECRET
-            || self.payment_secret == DEV_PAYMENT_SECRET
+        // With a key set, the token secrets are not used.
+        let tokens = self.jwks.is_none()
+            && (self.member_secret == DEV_MEMBER_SECRET || self.staff_secret == DEV_STAFF_SECRET);
+        tokens || self.card_secret == DEV_CARD_SECRET || self.payment_secret == DEV_PAYMENT_SECRET
     }
 
     /// Whether any secret of a real sale is set (not left at its development
     /// default): then the binary started with no arguments runs production,
     /// not the demo.
     pub fn any_configured(&self) -> bool {
-        self.member_secret != DEV_MEMBER_SECRET
+        self.jwks.is_some()
+            || self.member_secret != DEV_MEMBER_SECRET
             || self.staff_secret != DEV_STAFF_SECRET
             || self.card_secret != DEV_CARD_SECRET
             || self.payment_secret != DEV_PAYMENT_SECRET

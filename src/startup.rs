@@ -71,7 +71,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     };
     Ok(AppState::new(Shared {
         engine,
-        auth: Arc::new(Auth::new(&config.secrets, keyer)),
+        auth: Arc::new(Auth::new(&config.secrets, keyer).map_err(anyhow::Error::msg)?),
         limits: Arc::new(limits),
         metrics,
         body_limit: config.body_limit,
@@ -161,6 +161,10 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
+        if let Some(jwks) = state.auth.jwks() {
+            tracing::info!(kids = ?jwks.kids(), "tokens: checked with the key set's public keys only (no HS256)");
+            jwks.watch();
+        }
         tokio::spawn(sweep_holds(
             state.engine.clone(),
             state.stopping.subscribe(),

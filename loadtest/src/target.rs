@@ -101,6 +101,7 @@ impl Target {
             audience: None,
             member_token_max_secs: 24 * 3600,
             staff_token_max_secs: 24 * 3600,
+            jwks: None,
         };
         let dir = std::env::temp_dir().join(format!("ticketgrab-load-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;

@@ -1,5 +1,8 @@
-//! Identity: checking member and staff JWTs (HS256 only, `exp` required,
-//! separate secrets) and the extractors that do it. Minting is `crate::tokens`.
+//! Identity: checking member and staff JWTs and the extractors that do it.
+//! Without `--jwks`: HS256 under separate secrets (the demo, tests, and a
+//! union that runs its own identity service). With it: ES256, RS256 and
+//! EdDSA tokens checked with the identity service's public keys (jwks.rs),
+//! and no HS256 at all. Minting is `crate::tokens`.
 
 use std::sync::Arc;
 
@@ -9,12 +12,13 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
-use super::member_token::MemberTokens;
+use super::jwks::Jwks;
+use super::member_token::{MemberTokens, ValidMember};
 use super::verified::VerifiedTokens;
 use crate::config::Secrets;
 use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
-use crate::tokens::StaffClaims;
+use crate::tokens::{MemberClaims, StaffClaims};
 
 /// Seconds of clock skew tolerated on `exp`.
 const LEEWAY_SECS: u64 = 30;
@@ -32,6 +36,13 @@ pub struct Auth {
     keyer: MemberKeyer,
     /// Member tokens verified before.
     verified: VerifiedTokens<MemberAuth>,
+    /// The identity services' public keys, when configured: then they alone
+    /// sign tokens, with the rules of each kind by algorithm.
+    jwks: Option<Arc<Jwks>>,
+    member_rules: Vec<Validation>,
+    staff_rules: Vec<Validation>,
+    /// The key set's generation the verified tokens were checked under.
+    verified_under: std::sync::atomic::AtomicU64,
 }
 
 /// A signed-in member. The card number itself is not kept.
@@ -81,9 +92,13 @@ impl Auth {
     /// - `aud`: checked (and required) only when `--audience` is set;
     /// - a token naming critical header extensions (`crit`) is refused: we
     ///   understand none.
-    pub fn new(secrets: &Secrets, keyer: MemberKeyer) -> Self {
-        let staff_validation = {
-            let mut v = Validation::new(Algorithm::HS256);
+    ///
+    /// With `--jwks` the same rules hold for ES256, RS256 and EdDSA, the
+    /// algorithm pinned per key (`kid`), and HS256 is refused. A key set
+    /// that cannot be read stops the start.
+    pub fn new(secrets: &Secrets, keyer: MemberKeyer) -> Result<Self, String> {
+        let rules = |alg: Algorithm, issuer: Option<&str>| {
+            let mut v = Validation::new(alg);
             v.leeway = LEEWAY_SECS;
             v.validate_nbf = true;
             let mut required = vec!["exp"];
@@ -94,10 +109,23 @@ impl Auth {
                 }
                 None => v.validate_aud = false,
             }
+            if let Some(iss) = issuer {
+                v.set_issuer(&[iss]);
+                required.push("iss");
+            }
             v.set_required_spec_claims(&required);
             v
         };
-        Self {
+        const SIGNED: [Algorithm; 3] = [Algorithm::ES256, Algorithm::RS256, Algorithm::EdDSA];
+        let jwks = match &secrets.jwks {
+            Some(path) => Some(Arc::new(Jwks::open(path)?)),
+            None => None,
+        };
+        Ok(Self {
+            verified_under: std::sync::atomic::AtomicU64::new(0),
+            jwks,
+            member_rules: SIGNED.map(|a| rules(a, Some(&secrets.issuer))).to_vec(),
+            staff_rules: SIGNED.map(|a| rules(a, None)).to_vec(),
             member_tokens: MemberTokens::new(
                 secrets.member_secret.as_bytes(),
                 &secrets.issuer,
@@ -105,21 +133,66 @@ impl Auth {
                 LEEWAY_SECS,
             ),
             staff_decoding: DecodingKey::from_secret(secrets.staff_secret.as_bytes()),
-            staff_validation,
+            staff_validation: rules(Algorithm::HS256, None),
             member_max_secs: secrets.member_token_max_secs,
             staff_max_secs: secrets.staff_token_max_secs,
             keyer,
             verified: VerifiedTokens::default(),
+        })
+    }
+
+    /// The public keys in use, when tokens are checked with them.
+    pub fn jwks(&self) -> Option<&Arc<Jwks>> {
+        self.jwks.as_ref()
+    }
+
+    /// A token signed with a key of the key set: its `kid` names the key,
+    /// whose pinned algorithm the header must name; then the kind's rules.
+    fn by_jwks<T: serde::de::DeserializeOwned>(
+        &self,
+        jwks: &Jwks,
+        token: &str,
+        rules: &[Validation],
+    ) -> Option<jsonwebtoken::TokenData<T>> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.crit.is_some() {
+            return None;
         }
+        let key = jwks.key(header.kid.as_deref()?)?;
+        if header.alg != key.alg {
+            return None;
+        }
+        let rules = rules.iter().find(|v| v.algorithms == [key.alg])?;
+        jsonwebtoken::decode::<T>(token, &key.decoding, rules).ok()
     }
 
     fn member(&self, token: &str) -> Result<MemberAuth, ApiError> {
         const BAD: ApiError = ApiError::Unauthenticated("invalid or expired member token");
         let now = crate::tokens::now_secs();
+        if let Some(jwks) = &self.jwks {
+            // New keys: what older ones verified is checked again.
+            let generation = jwks.generation();
+            let seen = self
+                .verified_under
+                .swap(generation, std::sync::atomic::Ordering::AcqRel);
+            if seen != generation {
+                self.verified.clear();
+            }
+        }
         if let Some(auth) = self.verified.get(token, now) {
             return Ok(auth);
         }
-        let claims = self.member_tokens.verify(token, now).ok_or(BAD)?;
+        let claims = match &self.jwks {
+            Some(jwks) => self
+                .by_jwks::<MemberClaims>(jwks, token, &self.member_rules)
+                .map(|d| ValidMember {
+                    sub: d.claims.sub,
+                    org: d.claims.org,
+                    exp: d.claims.exp,
+                }),
+            None => self.member_tokens.verify(token, now),
+        }
+        .ok_or(BAD)?;
         if !within_lifetime(claims.exp, self.member_max_secs) {
             return Err(BAD);
         }
@@ -137,12 +210,16 @@ impl Auth {
 
     fn staff(&self, token: &str) -> Result<StaffAuth, ApiError> {
         const BAD: ApiError = ApiError::Unauthenticated("invalid or expired staff token");
-        let data = jsonwebtoken::decode::<StaffClaims>(
-            token,
-            &self.staff_decoding,
-            &self.staff_validation,
-        )
-        .map_err(|_| BAD)?;
+        let data = match &self.jwks {
+            Some(jwks) => self.by_jwks::<StaffClaims>(jwks, token, &self.staff_rules),
+            None => jsonwebtoken::decode::<StaffClaims>(
+                token,
+                &self.staff_decoding,
+                &self.staff_validation,
+            )
+            .ok(),
+        }
+        .ok_or(BAD)?;
         if data.header.crit.is_some() || !within_lifetime(data.claims.exp, self.staff_max_secs) {
             return Err(BAD);
         }

@@ -7,6 +7,7 @@ pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod json;
+pub mod jwks;
 pub mod lane;
 pub mod lang;
 pub mod limits;

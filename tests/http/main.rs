@@ -4,6 +4,7 @@
 mod auth;
 mod edge;
 mod hardening;
+mod jwks;
 mod lane;
 mod lottery;
 mod member;

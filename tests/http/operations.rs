@@ -418,6 +418,7 @@ async fn logs_hold_no_card_number() {
         audience: None,
         member_token_max_secs: 24 * 3600,
         staff_token_max_secs: 24 * 3600,
+        jwks: None,
     }
     .minter();
     let org = ticketgrab::domain::OrgPath::parse("bj").unwrap();
