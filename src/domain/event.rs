@@ -55,6 +55,10 @@ pub struct Event {
     pub lottery: Option<Lottery>,
 }
 
+/// The highest price a ticket may have: 10,000 yuan (a typo's extra zeros
+/// are refused, not charged).
+pub const MAX_PRICE_FEN: i64 = 1_000_000;
+
 impl Event {
     /// Checks what the type system cannot: a sensible window, price and pools.
     pub fn validate(&self) -> Result<(), Error> {
@@ -65,6 +69,11 @@ impl Event {
         }
         if self.price_fen < 0 {
             return Err(Error::invalid("price_fen must not be negative"));
+        }
+        if self.price_fen > MAX_PRICE_FEN {
+            return Err(Error::invalid(format!(
+                "price_fen must be at most {MAX_PRICE_FEN}"
+            )));
         }
         if !(1..=MAX_SEATS).contains(&self.max_seats) {
             return Err(Error::invalid(format!(

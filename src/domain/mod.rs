@@ -15,6 +15,7 @@ mod ids;
 mod log;
 mod lottery;
 mod outcome;
+mod reasons;
 mod requests;
 mod reservation;
 mod time;
@@ -36,6 +37,7 @@ pub use lottery::{
     WAITING_AFTER_DRAW_MS, check_public, seed_commitment,
 };
 pub use outcome::{Outcome, Row};
+pub use reasons::reason_zh;
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
     PaymentOutcome, Released, Restocked, Seats, Snapshot,

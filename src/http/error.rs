@@ -110,6 +110,16 @@ pub fn problem(outcome: Outcome, detail: &str, extra: Value, retry_after: Option
     // of a flood ends here. Strings are escaped into the body in place.
     // In the request's language (src/http/lang.rs); the code stays.
     let (title, zh_detail) = match super::request_id::lang() {
+        // An invalid request says why, in Chinese when the reason is known.
+        Lang::Zh if outcome == Outcome::InvalidRequest => (
+            row.title_zh,
+            Some(std::borrow::Cow::Owned(
+                match crate::domain::reason_zh(detail) {
+                    Some(zh) => zh,
+                    None => format!("请求有误：{detail}"),
+                },
+            )),
+        ),
         Lang::Zh => (
             row.title_zh,
             Some(outcome.detail_zh(|name| extra[name].to_string())),

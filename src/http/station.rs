@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 
@@ -11,7 +11,9 @@ use super::dto::{EventList, RedeemBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::member::reservation_created;
-use super::params::{card_param, choices, record_grab, scanned_code, seats_param, served_event};
+use super::params::{
+    card_param, choices, code_param, record_grab, scanned_code, seats_param, served_event,
+};
 use super::state::AppState;
 use crate::domain::{Channel, Phase};
 use crate::domain::{Find, Grab};
@@ -21,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/station/events", get(events))
         .route("/station/issue", post(issue))
         .route("/station/redeem", post(redeem))
+        .route("/station/tickets/{code}", get(find_ticket))
 }
 
 /// How long after its close a sale still shows on the station screen: its
@@ -36,11 +39,42 @@ pub async fn events(
     staff: StaffAuth,
 ) -> Result<Json<EventList>, ApiError> {
     let views = s.engine.events().await?;
-    Ok(Json(EventList::of(&views, |v| {
-        staff.serves(&v.event.org)
-            && (v.phase() != Phase::Closed
-                || v.server_time.0 - v.event.closes_at.0 < SHOWN_AFTER_CLOSE_MS)
-    })))
+    Ok(Json(EventList::of(&views, |v| shown(&staff, v))))
+}
+
+/// Whether a sale is on this station's screen.
+fn shown(staff: &StaffAuth, v: &crate::domain::EventView) -> bool {
+    staff.serves(&v.event.org)
+        && (v.phase() != Phase::Closed
+            || v.server_time.0 - v.event.closes_at.0 < SHOWN_AFTER_CLOSE_MS)
+}
+
+/// Which of this station's sales a typed ticket code belongs to: the screen
+/// asks when a code is not a ticket of the sale selected, and names the
+/// sale and pool it is of before staff confirm redeeming it there. Reads
+/// only; 404 `not_found` when none of its sales holds the code.
+#[utoipa::path(get, path = "/api/v1/station/tickets/{code}", tag = "station", security(("staff" = [])),
+    params(("code" = String, Path, description = "a ticket's code as typed")),
+    responses((status = 200, body = ReservationDto), (status = 400, body = super::dto::Problem),
+        (status = 401, body = super::dto::Problem), (status = 404, body = super::dto::Problem)))]
+pub async fn find_ticket(
+    State(s): State<AppState>,
+    staff: StaffAuth,
+    Path(code): Path<String>,
+) -> Result<Json<ReservationDto>, ApiError> {
+    let code = code_param(code.trim())?;
+    let views = s.engine.events().await?;
+    let mine: Vec<_> = views.iter().filter(|v| shown(&staff, v)).collect();
+    let find = Find::Code(code);
+    let found =
+        futures_util::future::join_all(mine.iter().map(|v| s.engine.lookup(&v.event.id, &find)))
+            .await;
+    for (view, answer) in mine.iter().zip(found) {
+        if let Some(r) = answer? {
+            return Ok(Json(ReservationDto::from(&r).described(&view.event)));
+        }
+    }
+    Err(ApiError::NotFound)
 }
 
 /// Walk-up grab by card swipe: same pools and the same one-per-member rule as the
@@ -97,7 +131,8 @@ pub async fn redeem(
             ));
         }
     };
-    Ok(Json(ReservationDto::from(
-        &s.engine.redeem(&event, &find).await?,
-    )))
+    let redeemed = s.engine.redeem(&event, &find).await?;
+    // The answer names the sale and pool by title, as the gate reads them.
+    let definition = s.engine.definition(&event).await?;
+    Ok(Json(ReservationDto::from(&redeemed).described(&definition)))
 }

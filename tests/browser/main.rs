@@ -330,6 +330,8 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
     let mut city =
         testkit::app::event_body("city", "bj", &[("p", 10)], now - 1_000, now + 3_600_000);
     city["max_seats"] = json!(2);
+    let umbrella =
+        testkit::app::event_body("umbrella", "bj", &[("u", 10)], now - 1_000, now + 3_600_000);
     let chaoyang = testkit::app::event_body(
         "chaoyang",
         "bj/chaoyang",
@@ -337,7 +339,7 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
         now - 1_000,
         now + 3_600_000,
     );
-    for body in [city, chaoyang] {
+    for body in [city, umbrella, chaoyang] {
         let (status, created) = app
             .post("/api/v1/admin/events", &app.admin("bj"), body)
             .await;
@@ -351,6 +353,13 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
         )
         .await;
     let theirs = theirs["code"].as_str().unwrap().to_owned();
+    let mut umbrellas = Vec::new();
+    for n in [2, 3] {
+        let (_, got) = app
+            .grab(&app.member(n, "bj/x"), "umbrella", json!({"pool": "u"}))
+            .await;
+        umbrellas.push(got["code"].as_str().unwrap().to_owned());
+    }
 
     // A Haidian station: the city-wide sale is on its screen, Chaoyang's is not.
     browser
@@ -371,8 +380,11 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
         browser
             .js("return document.querySelectorAll('#s-event option').length;")
             .await,
-        json!(1)
+        json!(2)
     );
+    browser
+        .js("const s = document.querySelector('#s-event'); s.value = 'city'; s.dispatchEvent(new Event('change'));")
+        .await;
     assert_eq!(browser.fields_without_labels().await, json!([]));
     let head = "document.querySelector('#result-head').textContent";
 
@@ -431,6 +443,75 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
     );
     browser.screenshot(&shot("station-390-used.png")).await;
 
+    // Another sale's ticket while the city sale is selected: named, and not
+    // redeemed unless staff confirm it.
+    let confirm_shown = "!document.querySelector('#confirm').classList.contains('hidden')";
+    let other_sale = "这张票属于「Sale umbrella · Pool u」，不是当前选择的「Sale city」";
+    browser
+        .type_into("#swipe", &format!("TG1:umbrella:{}\u{E007}", umbrellas[0]))
+        .await;
+    browser
+        .wait_until(
+            "the question",
+            &format!("{confirm_shown} && {head} === '{other_sale}'"),
+            WAIT,
+        )
+        .await;
+    browser.click("#confirm-no").await;
+    browser
+        .wait_until("not redeemed", &format!("{head} === '未核销'"), WAIT)
+        .await;
+    let ticket = |code: &str| format!("/api/v1/me/reservations/umbrella/{code}");
+    let (_, kept) = app
+        .get(&ticket(&umbrellas[0]), &app.member(2, "bj/x"))
+        .await;
+    assert_eq!(kept["status"], "active", "{kept}");
+    // A bare code typed: the same question, then confirmed.
+    browser
+        .type_into("#swipe", &format!("{}\u{E007}", umbrellas[1]))
+        .await;
+    browser
+        .wait_until(
+            "the question for a typed code",
+            &format!("{confirm_shown} && {head} === '{other_sale}'"),
+            WAIT,
+        )
+        .await;
+    browser.click("#confirm-yes").await;
+    browser
+        .wait_until(
+            "redeemed once confirmed",
+            &format!("{head} === '已核销 · 请入场 1 人'"),
+            WAIT,
+        )
+        .await;
+    let detail = browser
+        .js("return document.querySelector('#result-detail').textContent;")
+        .await;
+    assert!(
+        detail
+            .as_str()
+            .unwrap()
+            .starts_with("Sale umbrella · Pool u · "),
+        "{detail}"
+    );
+    let (_, used) = app
+        .get(&ticket(&umbrellas[1]), &app.member(3, "bj/x"))
+        .await;
+    assert_eq!(used["status"], "redeemed", "{used}");
+    // A card that fails its check digit says so, in the page's language.
+    browser.click("#mode-issue").await;
+    browser
+        .type_into("#swipe", "6217000000000000011\u{E007}")
+        .await;
+    browser
+        .wait_until(
+            "the card's reason",
+            &format!("{head}.startsWith('卡号校验位不对')"),
+            WAIT,
+        )
+        .await;
+
     // A Chaoyang member's ticket at the Haidian station.
     browser
         .type_into("#swipe", &format!("TG1:chaoyang:{theirs}\u{E007}"))
@@ -444,7 +525,7 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
         .await;
     assert_eq!(
         browser.js("return [document.querySelector('#count-issued').textContent, document.querySelector('#count-redeemed').textContent];").await,
-        json!(["1", "1"])
+        json!(["1", "2"])
     );
     let (_, still) = app
         .get(

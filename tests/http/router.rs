@@ -327,7 +327,7 @@ async fn problems_are_in_the_requests_language_with_the_same_code() {
         zh.problem(StatusCode::NOT_FOUND, "not_found")["detail"],
         "找不到该活动或票。"
     );
-    // Bad JSON on a member route: our words, in Chinese, the specifics kept in English.
+    // Bad JSON on a member route: the reason in Chinese, and in English.
     let token = format!("Bearer {}", r.member(3, "bj/x"));
     let bad = r
         .send_with_headers(
@@ -339,7 +339,7 @@ async fn problems_are_in_the_requests_language_with_the_same_code() {
         .await;
     assert_eq!(
         bad.problem(StatusCode::BAD_REQUEST, "invalid_request")["detail"],
-        "请求内容有误，请检查后重试。"
+        "请求内容不是有效的 JSON，请检查后重试。"
     );
     assert_eq!(bad.body["detail_en"], "the body is not valid JSON");
 }

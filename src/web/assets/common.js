@@ -42,12 +42,19 @@ const TG = (() => {
       : ["没有收到回应，请检查网络后再试。", "No answer came back; check the connection and try again."];
     const words = row[lang === "zh" ? 0 : 1];
     const problem = (e && e.problem) || {};
+    // An invalid request names its reason: in Chinese in `detail`, in
+    // English in `detail_en` (or in `detail` when asked in English).
+    if (e instanceof ApiError && e.code === "invalid_request" && problem.detail)
+      return lang === "zh" ? problem.detail : (problem.detail_en || problem.detail);
     return words.replace(/\{(\w+)\}/g, (_, name) => String(problem[name] ?? ""));
   }
 
   // For staff: the plain words and the code with its detail, for a support call.
   function problemWithCode(e) {
-    return e instanceof ApiError ? `${problemText(e)} (${e.code}: ${e.problem.detail || ""})` : String(e);
+    if (!(e instanceof ApiError)) return String(e);
+    // The reason is in the words already: the code is for a support call.
+    if (e.code === "invalid_request") return `${problemText(e)} (${e.code})`;
+    return `${problemText(e)} (${e.code}: ${(lang === "en" && e.problem.detail_en) || e.problem.detail || ""})`;
   }
 
   class ApiError extends Error {
@@ -58,7 +65,8 @@ const TG = (() => {
   }
 
   async function api(token, method, path, body) {
-    const headers = { "Authorization": "Bearer " + token };
+    // Refusals come back in the page's language (their reasons too).
+    const headers = { "Authorization": "Bearer " + token, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const type = resp.headers.get("content-type") || "";

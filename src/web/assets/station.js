@@ -10,7 +10,8 @@ TG.setDict({
     issuedOk: "出票成功", hasTicket: "该会员已有票", redeemedOk: "已核销 · 请入场", usedAt: "已使用（首次核销 {t}）",
     noTicket: "无票", notPaid: "未支付", expiredHold: "未按时支付，已失效", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
-    enter: "报名抽签（刷卡）", enteredOk: "已报名抽签", alreadyEntered: "该会员已报名", memberKey: "会员号 {k}", lottery: "抽签" },
+    enter: "报名抽签（刷卡）", enteredOk: "已报名抽签", alreadyEntered: "该会员已报名", memberKey: "会员号 {k}", lottery: "抽签",
+    otherSale: "这张票属于「{other}」，不是当前选择的「{selected}」", confirmAsk: "确认在本站核销这张票吗？", confirmRedeem: "确认核销", cancel: "取消", notRedeemed: "未核销" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
@@ -18,7 +19,8 @@ TG.setDict({
     issuedOk: "Ticket issued", hasTicket: "This member already has a ticket", redeemedOk: "Redeemed · admit", usedAt: "Already used (first redeemed {t})",
     noTicket: "No ticket", notPaid: "Not paid", expiredHold: "Not paid in time: void", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
-    enter: "Enter the draw (card)", enteredOk: "Entered in the draw", alreadyEntered: "This member has entered already", memberKey: "member key {k}", lottery: "lottery" },
+    enter: "Enter the draw (card)", enteredOk: "Entered in the draw", alreadyEntered: "This member has entered already", memberKey: "member key {k}", lottery: "lottery",
+    otherSale: "This ticket is for “{other}”, not the selected “{selected}”", confirmAsk: "Redeem it here?", confirmRedeem: "Redeem it", cancel: "Cancel", notRedeemed: "Not redeemed" },
 });
 
 const KEY = "tg-station-token";
@@ -83,8 +85,38 @@ function result(kind, head, detail) {
   $("#result-detail").textContent = detail || "";
 }
 
+// A ticket as the gate reads it: its sale and pool by title (the answer's
+// own titles, else the selected sale's), seats, code and masked card.
 function ticketLine(ev, r) {
-  return [poolTitle(ev, r.pool), fill(TG.t("admits"), { n: r.seats || 1 }), `${TG.t("codeLabel")} ${r.code}`, r.card].join(" · ");
+  const what = r.event_title ? TG.ticketName(r) : `${TG.name(ev)} · ${poolTitle(ev, r.pool)}`;
+  return [what, fill(TG.t("admits"), { n: r.seats || 1 }), `${TG.t("codeLabel")} ${r.code}`, r.card].join(" · ");
+}
+
+// A ticket of another sale than the one selected: named, and redeemed only
+// when staff confirm it on screen.
+let pending = null;
+function askOther(ev, found) {
+  pending = found;
+  result("bad", fill(TG.t("otherSale"), { other: TG.ticketName(found), selected: TG.name(ev) }),
+    `${TG.t("confirmAsk")} ${ticketLine(ev, found)}`);
+  $("#confirm").classList.remove("hidden");
+  $("#confirm-yes").focus();
+}
+function closeAsk() { pending = null; $("#confirm").classList.add("hidden"); }
+async function redeemConfirmed() {
+  const found = pending;
+  closeAsk();
+  if (!found) return;
+  await answer(current(), async ev => {
+    const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", { event: found.event, code: found.code });
+    result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
+    count("redeemed");
+  });
+}
+// Which of this station's sales holds a typed code (null: none).
+async function lookUp(code) {
+  try { return (await TG.api(token, "GET", "/api/v1/station/tickets/" + encodeURIComponent(code))).data; }
+  catch (e) { if (e instanceof TG.ApiError && e.code === "not_found") return null; throw e; }
 }
 
 // A ticket's code as typed or its QR code as scanned: the rest is a card number.
@@ -94,22 +126,39 @@ async function submit(raw) {
   const v = raw.trim();
   const ev = current();
   if (!v || !ev) return;
+  closeAsk();
   const redeem = isTicket(v) || $("#mode-redeem").checked;
-  try {
+  await answer(ev, async ev => {
     if (redeem) {
-      // A scanned QR code names its sale: redeem it there, whatever is selected.
-      const scanned = v.match(/^TG1:([^:]+):/i);
-      const body = isTicket(v) ? { event: scanned ? scanned[1] : ev.id, code: v } : { event: ev.id, card: v };
-      const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", body);
-      result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
-      count("redeemed");
+      const scanned = v.match(/^TG1:([^:]+):(.+)$/i);
+      const code = scanned ? scanned[2] : v;
+      if (isTicket(v)) {
+        // A ticket of another sale: named, and redeemed only when confirmed.
+        const elsewhere = scanned && scanned[1] !== ev.id;
+        if (elsewhere) {
+          const found = await lookUp(code);
+          if (found) { askOther(ev, found); return; }
+          // Not a sale of this station's (or no such ticket in one that is).
+          result("bad", TG.t(events.some(e => e.id === scanned[1]) ? "noTicket" : "outside"), "");
+          return;
+        }
+        try {
+          await redeemHere(ev, { event: ev.id, code: v });
+        } catch (e) {
+          // A bare code not of the selected sale: say which sale it is of.
+          const found = e instanceof TG.ApiError && e.code === "not_found" && !scanned ? await lookUp(code) : null;
+          if (found && found.event !== ev.id) { askOther(ev, found); return; }
+          throw e;
+        }
+      } else {
+        await redeemHere(ev, { event: ev.id, card: v });
+      }
     } else if (ev.mode === "lottery") {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
       const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/enter", body);
-      const line = [data.choices.map(c => poolTitle(ev, c)).join(" / "), fill(TG.t("admits"), { n: data.seats }), fill(TG.t("memberKey"), { k: data.member_key_short })].join(" · ");
+      const line = [TG.name(ev), data.choices.map(c => poolTitle(ev, c)).join(" / "), fill(TG.t("admits"), { n: data.seats }), fill(TG.t("memberKey"), { k: data.member_key_short })].join(" · ");
       result("ok", TG.t(code === 201 ? "enteredOk" : "alreadyEntered"), line);
-      if (code === 201) count("issued");
     } else {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
@@ -117,6 +166,19 @@ async function submit(raw) {
       result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket"), ticketLine(ev, data));
       if (code === 201) count("issued");
     }
+  });
+}
+
+async function redeemHere(ev, body) {
+  const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", body);
+  result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
+  count("redeemed");
+}
+
+// Runs one step of the desk and shows its refusal, if any, in one line.
+async function answer(ev, step) {
+  try {
+    await step(ev);
   } catch (e) {
     if (!(e instanceof TG.ApiError)) { result("bad", String(e), ""); return; }
     if (e.status === 401) { signOut(); return; }
@@ -161,6 +223,8 @@ $("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = 
 $("#swipe-form").addEventListener("submit", e => { e.preventDefault(); submit($("#swipe").value); });
 $("#s-event").addEventListener("change", renderPools);
 $("#signout").addEventListener("click", signOut);
+$("#confirm-yes").addEventListener("click", () => redeemConfirmed());
+$("#confirm-no").addEventListener("click", () => { closeAsk(); result("", TG.t("notRedeemed"), ""); $("#swipe").focus(); });
 $("#lang").addEventListener("click", () => { TG.toggleLang(); renderEvents(); });
 renderPools();
 if ("BarcodeDetector" in window && navigator.mediaDevices) {
