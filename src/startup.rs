@@ -64,6 +64,7 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     let limits = Limits {
         member: KeyedLimit::new(config.member_rate, config.member_burst),
         ip: KeyedLimit::new(config.ip_rate, config.ip_burst),
+        unsigned: KeyedLimit::new(UNSIGNED_RATE, UNSIGNED_BURST),
         trusted_proxies: config.trusted_proxies.clone(),
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         request_timeout: Duration::from_millis(config.request_timeout_ms),
@@ -82,6 +83,12 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
         demo: config.demo,
     }))
 }
+
+/// Payment notifications without a valid signature allowed per client
+/// address (per second, at once): a provider's own retries of a notification
+/// it signed wrongly fit; a flood does not. Signed ones are not limited.
+const UNSIGNED_RATE: u32 = 5;
+const UNSIGNED_BURST: u32 = 20;
 
 /// Holds expired per script call of the sweeper.
 const SWEEP_BATCH: usize = 100;

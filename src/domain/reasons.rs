@@ -30,7 +30,10 @@ pub fn reason_zh(en: &str) -> Option<String> {
         ),
         ("a pool is listed twice in choices", "同一票种选了两次。"),
         ("org path has at most 3 levels", "工会范围最多三级。"),
-        ("the body is not valid JSON", "请求内容不是有效的 JSON，请检查后重试。"),
+        (
+            "the body is not valid JSON",
+            "请求内容不是有效的 JSON，请检查后重试。",
+        ),
     ];
     if let Some((_, zh)) = EXACT.iter().find(|(e, _)| *e == en) {
         return Some((*zh).to_owned());

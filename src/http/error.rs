@@ -198,9 +198,15 @@ impl IntoResponse for ApiError {
         if let Self::Engine(e) = &self
             && e.is_internal()
         {
-            // The detail stays in the log, not in the response.
-            let request = super::request_id::current();
-            tracing::error!(code = e.code(), error = %e, request = ?request.map(|r| r.to_string()), "store failure");
+            // The detail stays in the log, not in the response; a store
+            // that keeps failing (a full disk) is a line every 10 s with
+            // the count of refusals left out, not a line per request.
+            static REPEATS: super::throttle::Throttle =
+                super::throttle::Throttle::new(std::time::Duration::from_secs(10));
+            if let Some(left_out) = REPEATS.allow() {
+                let request = super::request_id::current();
+                tracing::error!(code = e.code(), error = %e, request = ?request.map(|r| r.to_string()), left_out, "store failure");
+            }
         }
         problem(outcome, &detail, extra, self.retry_after())
     }

@@ -69,6 +69,9 @@ pub struct Limits {
     pub member: KeyedLimit<MemberKey>,
     /// API requests per client IP.
     pub ip: KeyedLimit<IpAddr>,
+    /// Payment notifications with a missing or wrong signature, per client
+    /// IP (valid ones are outside every per-IP limit).
+    pub unsigned: KeyedLimit<IpAddr>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<IpAddr>,
     /// Free in-flight slots; none left means shed.
@@ -129,6 +132,34 @@ pub fn peer_refusal(
     let refused = limits.ip.check(&ip).err()?;
     limits.metrics.rate_limited.with_label_values(&["ip"]).inc();
     Some(refused.into_response())
+}
+
+/// A notification whose signature failed, from `peer`: refused with 429
+/// once its address is over the unsigned limit; logged (throttled) either way.
+pub fn unsigned_refusal(
+    limits: &Limits,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> ApiError {
+    static LOGGED: super::throttle::Throttle =
+        super::throttle::Throttle::new(Duration::from_secs(10));
+    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+    let ip = client_ip(peer, headers, &limits.trusted_proxies);
+    let limited = limits.unsigned.check(&ip).err();
+    if let Some(left_out) = LOGGED.allow() {
+        tracing::warn!(client = %ip, limited = limited.is_some(), left_out, "payment notification with a missing or wrong signature");
+    }
+    match limited {
+        Some(refused) => {
+            limits
+                .metrics
+                .rate_limited
+                .with_label_values(&["unsigned"])
+                .inc();
+            refused
+        }
+        None => ApiError::Unauthenticated("missing or wrong payment signature"),
+    }
 }
 
 /// An in-flight slot for one request; none (counted as shed) when none is

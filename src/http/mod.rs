@@ -23,6 +23,7 @@ pub mod request_id;
 pub mod state;
 pub mod station;
 pub mod steps;
+pub mod throttle;
 pub mod verified;
 pub mod waiting;
 

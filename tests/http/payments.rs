@@ -381,3 +381,50 @@ async fn the_export_shows_payments_and_refunds_due_with_their_payment_ids() {
         .await;
     assert_eq!(audit.body["ok"], true, "{}", audit.body);
 }
+
+/// A flood of notifications without a valid signature from one address is
+/// limited (429 with Retry-After); a signed one still goes through.
+#[tokio::test]
+async fn unsigned_notifications_are_limited_per_address_and_signed_ones_are_not() {
+    let r = TestRouter::new(&[]);
+    assert_eq!(
+        sale(&r, "cinema", 500, None).await.status,
+        StatusCode::CREATED
+    );
+    let me = r.member(1, "bj/x");
+    let hold = r
+        .post(
+            "/api/v1/events/cinema/reservations",
+            &me,
+            json!({"pool": "p"}),
+        )
+        .await;
+    let code = hold.body["code"].as_str().unwrap().to_owned();
+    let notice = json!({"payment_id": "wx-1", "event": "cinema", "code": code, "amount_fen": 500});
+    let mut statuses = Vec::new();
+    for _ in 0..60 {
+        let answer = notify(&r, &notice, Some("a forger's guess")).await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                answer.headers.contains_key("retry-after"),
+                "429 without Retry-After"
+            );
+        }
+        statuses.push(answer.status);
+    }
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        limited >= 30 && refused >= 20 && limited + refused == 60,
+        "{statuses:?}"
+    );
+    let paid = notify(&r, &notice, Some(DEV_PAYMENT_SECRET)).await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+    assert_eq!(paid.body["result"], "paid");
+}
