@@ -31,6 +31,18 @@ const CODE_ATTEMPTS: usize = 4;
 /// per recent event, not one per event ever created.
 pub const LISTED_AFTER_CLOSE: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// A race's waiting list lapses at its close (no entry's cutoff is later;
+/// the store drops lapsed entries as it meets them): a closed race counts
+/// none waiting. A lottery's losers wait past its close, to their cutoff.
+fn without_lapsed(mut view: EventView) -> EventView {
+    if view.event.lottery.is_none() && view.server_time >= view.event.closes_at {
+        for pool in &mut view.pools {
+            pool.waiting = 0;
+        }
+    }
+    view
+}
+
 /// The engine, cheap to clone and share between tasks.
 #[derive(Clone)]
 pub struct Engine {
@@ -207,7 +219,7 @@ impl Engine {
     }
 
     pub async fn event(&self, id: &EventId) -> Result<EventView, Error> {
-        self.store.event(id).await
+        self.store.event(id).await.map(without_lapsed)
     }
 
     /// Every event, sorted by opening time then id.
@@ -217,7 +229,7 @@ impl Engine {
         let mut out = Vec::with_capacity(views.len());
         for view in views {
             match view {
-                Ok(v) => out.push(v),
+                Ok(v) => out.push(without_lapsed(v)),
                 // Indexed but not (yet) created: a crash between the two steps.
                 Err(Error::UnknownEvent) => {}
                 Err(e) => return Err(e),

@@ -30,13 +30,19 @@ impl Engine {
         result
     }
 
-    /// The member's place on the event's waiting list.
+    /// The member's place on the event's waiting list; none once the
+    /// entry is past its cutoff (lapsed: it is removed when next met).
     pub async fn waiting(
         &self,
         event: &EventId,
         member: &MemberKey,
     ) -> Result<Option<Waiting>, Error> {
-        self.store.waiting(event, member).await
+        let now = crate::domain::Millis::now();
+        Ok(self
+            .store
+            .waiting(event, member)
+            .await?
+            .filter(|w| now < w.entry.cutoff))
     }
 
     /// Releases the seats of a pool's paid, unused tickets (staff, once the

@@ -236,3 +236,57 @@ async fn staff_release_no_shows_to_the_waiting_list() {
     .await
     .problem(StatusCode::BAD_REQUEST, "invalid_request");
 }
+
+/// An entry past its cutoff is no one's place: the member's own look says
+/// not waiting, and a closed race counts none waiting.
+#[tokio::test]
+async fn a_lapsed_entry_counts_nowhere_and_is_not_a_place() {
+    let r = TestRouter::new(&[]);
+    let now = Millis::now().0;
+    r.create_event("park", &[("p", 1)], now - 1_000, now + 1_500)
+        .await;
+    let (one, two, three) = (
+        r.member(1, "bj/x"),
+        r.member(2, "bj/x"),
+        r.member(3, "bj/x"),
+    );
+    r.post(
+        "/api/v1/events/park/reservations",
+        &one,
+        json!({"pool": "p"}),
+    )
+    .await;
+    let soon = Millis(now + 800).rfc3339();
+    let joined = r
+        .post(
+            "/api/v1/events/park/waiting",
+            &two,
+            json!({"pool": "p", "cutoff": soon}),
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+    r.post("/api/v1/events/park/waiting", &three, json!({"pool": "p"}))
+        .await;
+    assert_eq!(
+        r.get("/api/v1/events/park", &one).await.body["pools"][0]["waiting"],
+        2
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    // Member 2's cutoff passed: not waiting, whatever the list still holds.
+    r.get("/api/v1/events/park/waiting", &two)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(
+        r.get("/api/v1/events/park/waiting", &three).await.status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    // Closed: every entry of a race has lapsed.
+    assert_eq!(
+        r.get("/api/v1/events/park", &one).await.body["pools"][0]["waiting"],
+        0
+    );
+    r.get("/api/v1/events/park/waiting", &three)
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+}
