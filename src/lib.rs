@@ -42,6 +42,7 @@ pub mod demo;
 pub mod http;
 pub mod metrics;
 pub mod payments;
+mod problem_io;
 pub mod server;
 pub mod startup;
 pub mod tokens;

@@ -144,7 +144,9 @@ async fn serve_one(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    // hyper's own 400/414/431 answers leave as problem documents.
+    let io = TokioIo::new(crate::problem_io::ProblemIo::new(stream));
+    let conn = builder.serve_connection(io, TowerToHyperService::new(service));
     tokio::pin!(conn);
     let stop = async {
         // The guard `wait_for` returns is dropped here, not held across awaits.

@@ -159,6 +159,10 @@ outcomes! {
         "请求有误", "不支持这种请求方式。", "This request method is not supported.";
     PayloadTooLarge => "payload_too_large", 413, PayloadTooLarge,
         "请求过大", "请求内容太大。", "The request is too large.";
+    UriTooLong => "uri_too_long", 414, UriTooLong,
+        "请求有误", "请求地址太长。", "The request's address is too long.";
+    HeadersTooLarge => "headers_too_large", 431, HeadersTooLarge,
+        "请求有误", "请求头太大。", "The request's headers are too large.";
     RateLimited => "rate_limited", 429, RateLimited,
         "操作太频繁", "操作太频繁，请稍候再试。", "Too many tries; wait a moment.";
     Overloaded => "overloaded", 503, Overloaded,

@@ -93,6 +93,8 @@ pub(crate) fn as_problem(response: Response) -> Response {
         StatusCode::NOT_FOUND => O::NotFound,
         StatusCode::METHOD_NOT_ALLOWED => O::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => O::PayloadTooLarge,
+        StatusCode::URI_TOO_LONG => O::UriTooLong,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => O::HeadersTooLarge,
         StatusCode::TOO_MANY_REQUESTS => O::RateLimited,
         StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => O::Overloaded,
         s if s.is_client_error() => O::InvalidRequest,

@@ -839,3 +839,50 @@ async fn the_pages_send_csp_frame_and_nosniff_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff");
     }
 }
+
+/// What hyper refuses before any handler runs is a problem document too:
+/// a request that is not HTTP, an address too long, headers too large.
+#[tokio::test]
+async fn requests_hyper_cannot_read_get_problem_documents() {
+    let app = spawn_app_flags(&["--memory"]).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
+        (b"GARBAGE \x01\x02\r\n\r\n".to_vec(), 400, "invalid_request"),
+        (
+            format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000)).into_bytes(),
+            414,
+            "uri_too_long",
+        ),
+        (
+            format!(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\n{}\r\n",
+                (0..2_000)
+                    .map(|i| format!("x-filler-{i}: {}\r\n", "b".repeat(300)))
+                    .collect::<String>()
+            )
+            .into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let addr = addr.clone();
+        let answer = tokio::task::spawn_blocking(move || {
+            let mut conn = TcpStream::connect(&addr).unwrap();
+            let _ = conn.write_all(&request);
+            read_until_closed(&mut conn, Duration::from_secs(5)).0
+        })
+        .await
+        .unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{head}"
+        );
+        let body: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"));
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], status);
+    }
+}

@@ -109,6 +109,8 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         | O::OutsideOrg
         | O::MethodNotAllowed
         | O::PayloadTooLarge
+        | O::UriTooLong
+        | O::HeadersTooLarge
         | O::RateLimited
         | O::Overloaded => {
             return Err(Error::Corrupt(format!("script reply {tag:?}")));
@@ -309,7 +311,8 @@ mod tests {
         // error it names; the engine's and the HTTP layer's own are corrupt
         // replies from a script.
         let not_a_script_word = "invalid_request store_unavailable internal unauthenticated \
-            forbidden outside_org method_not_allowed payload_too_large rate_limited overloaded";
+            forbidden outside_org method_not_allowed payload_too_large uri_too_long \
+            headers_too_large rate_limited overloaded";
         for tag in Outcome::ALL.iter().map(|o| o.code()) {
             if not_a_script_word.split_whitespace().any(|w| w == tag) {
                 assert!(matches!(refusal(&event, tag, &[]), Err(Error::Corrupt(_))));
