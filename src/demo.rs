@@ -124,17 +124,19 @@ fn sales() -> Vec<Sale> {
             notes: "中签会员请在15分钟内支付；未中签按抽签顺序候补。凭二维码入场。",
             starts: None,
             pools: vec![
+                // Titles that name no date: each show's own time says when
+                // (a month after the sale, whatever day the demo starts).
                 (
-                    "dec-30".into(),
-                    "12月30日晚场".into(),
-                    "30 December, evening".into(),
+                    "night-1".into(),
+                    "第一晚".into(),
+                    "First night".into(),
                     300,
                     Some((29, 19, 30)),
                 ),
                 (
-                    "dec-31".into(),
-                    "12月31日晚场".into(),
-                    "31 December, evening".into(),
+                    "night-2".into(),
+                    "第二晚".into(),
+                    "Second night".into(),
                     300,
                     Some((30, 19, 30)),
                 ),
@@ -312,9 +314,10 @@ pub fn tokens(minter: &Minter, base: &str) -> String {
     ] {
         let card = demo_card(n);
         let token = minter.member(&card, &org(member_org), day);
+        // In full: test cards (not real ones), to swipe at the station.
         out.push_str(&format!(
-            "Member {n} (card {}, {member_org}):\n  {token}\n  app: {base}/app#token={token}\n",
-            card.masked().as_str()
+            "Member {n} (test card {}, {member_org}):\n  {token}\n  app: {base}/app#token={token}\n",
+            card.digits()
         ));
     }
     out

@@ -65,6 +65,13 @@ enum Command {
         #[arg(long, env = "TG_PAYMENT_SECRET", hide_env_values = true, default_value = ticketgrab::config::DEV_PAYMENT_SECRET, hide_default_value = true)]
         payment_secret: String,
     },
+    /// Make a test card number: these 15 to 18 digits with their Luhn
+    /// check digit appended (every card number's last digit is one; the
+    /// station and tokens refuse a number whose check digit is wrong).
+    Card {
+        /// 15 to 18 digits, e.g. 621700000000000009.
+        digits: String,
+    },
     /// Print a Lua script exactly as the service sends it to Redis.
     Lua {
         /// create, grab, cancel, redeem, pay, expire, restock, status or read
@@ -173,6 +180,15 @@ fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Some(Command::Card { digits }) => {
+            anyhow::ensure!(
+                (15..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+                "give 15 to 18 digits; the check digit is appended"
+            );
+            let card = CardNumber::parse(&ticketgrab::domain::with_check_digit(&digits))?;
+            println!("{}", card.digits());
+            Ok(())
+        }
         Some(Command::Lua { name }) => {
             let source = ticketgrab::store::scripts::source(&name).ok_or_else(|| {
                 let names: Vec<_> = ticketgrab::store::scripts::names().collect();
@@ -266,7 +282,9 @@ fn send_notice(
 
 fn serve(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);
-    tokio::runtime::Runtime::new()?.block_on(async {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let started = std::time::Instant::now();
+    let served = runtime.block_on(async {
         if config.secrets.are_dev_defaults() {
             tracing::warn!("using development secrets: set TG_MEMBER_SECRET, TG_STAFF_SECRET, TG_CARD_SECRET and TG_PAYMENT_SECRET");
         }
@@ -294,7 +312,16 @@ fn serve(config: Config) -> anyhow::Result<()> {
             println!("\n{tokens}");
         }
         app.run_until_stopped(shutdown_signal()).await
-    })
+    });
+    // Whatever still waits on a blocking thread (a file watch, a sleeping
+    // sweep) is not worth a second of the operator's time: the journal was
+    // closed with the store, and every confirmed change is on disk.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match &served {
+        Ok(()) => tracing::info!(uptime_secs = started.elapsed().as_secs(), "stopped"),
+        Err(e) => tracing::error!(error = %e, "stopped with an error"),
+    }
+    served
 }
 
 fn init_logging(format: LogFormat) {

@@ -108,7 +108,7 @@ DEMO_POOLS = {
     "cinema-5yuan": ["screening"],
     "ice-carnival": ["entry"],
     "kids-theatre": [f"show-{n}" for n in range(1, 9)],
-    "new-year-concert": ["dec-30", "dec-31"],
+    "new-year-concert": ["night-1", "night-2"],
     "umbrella": ["umbrella"],
     "chaoyang-monthly": ["gift"],
 }

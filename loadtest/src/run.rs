@@ -145,6 +145,7 @@ pub async fn rehearse(
         audit,
         ceiling,
         redis_ceiling,
+        on_redis: target.redis_port.is_some(),
         cpu,
         samples: recorded.samples,
     }))

@@ -13,7 +13,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::error::ApiError;
 use super::jwks::Jwks;
-use super::member_token::{MemberTokens, ValidMember};
+use super::member_token::{MemberTokens, Refused, ValidMember};
 use super::verified::VerifiedTokens;
 use crate::config::Secrets;
 use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
@@ -153,21 +153,24 @@ impl Auth {
         jwks: &Jwks,
         token: &str,
         rules: &[Validation],
-    ) -> Option<jsonwebtoken::TokenData<T>> {
-        let header = jsonwebtoken::decode_header(token).ok()?;
+    ) -> Result<jsonwebtoken::TokenData<T>, Refused> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| Refused::of(&e))?;
         if header.crit.is_some() {
-            return None;
+            return Err(Refused::Algorithm);
         }
-        let key = jwks.key(header.kid.as_deref()?)?;
+        let kid = header.kid.as_deref().ok_or(Refused::UnknownKey)?;
+        let key = jwks.key(kid).ok_or(Refused::UnknownKey)?;
         if header.alg != key.alg {
-            return None;
+            return Err(Refused::Algorithm);
         }
-        let rules = rules.iter().find(|v| v.algorithms == [key.alg])?;
-        jsonwebtoken::decode::<T>(token, &key.decoding, rules).ok()
+        let rules = rules
+            .iter()
+            .find(|v| v.algorithms == [key.alg])
+            .ok_or(Refused::Algorithm)?;
+        jsonwebtoken::decode::<T>(token, &key.decoding, rules).map_err(|e| Refused::of(&e))
     }
 
     fn member(&self, token: &str) -> Result<MemberAuth, ApiError> {
-        const BAD: ApiError = ApiError::Unauthenticated("invalid or expired member token");
         let now = crate::tokens::now_secs();
         if let Some(jwks) = &self.jwks {
             // New keys: what older ones verified is checked again.
@@ -190,11 +193,11 @@ impl Auth {
                     org: d.claims.org,
                     exp: d.claims.exp,
                 }),
-            None => self.member_tokens.verify(token, now),
+            None => self.member_tokens.check(token, now),
         }
-        .ok_or(BAD)?;
+        .map_err(|r| refused(r, false))?;
         if !within_lifetime(claims.exp, self.member_max_secs) {
-            return Err(BAD);
+            return Err(refused(Refused::TooLongLived, false));
         }
         let card = CardNumber::parse(&claims.sub)
             .map_err(|_| ApiError::Unauthenticated("token has no valid card"))?;
@@ -209,7 +212,6 @@ impl Auth {
     }
 
     fn staff(&self, token: &str) -> Result<StaffAuth, ApiError> {
-        const BAD: ApiError = ApiError::Unauthenticated("invalid or expired staff token");
         let data = match &self.jwks {
             Some(jwks) => self.by_jwks::<StaffClaims>(jwks, token, &self.staff_rules),
             None => jsonwebtoken::decode::<StaffClaims>(
@@ -217,11 +219,14 @@ impl Auth {
                 &self.staff_decoding,
                 &self.staff_validation,
             )
-            .ok(),
+            .map_err(|e| Refused::of(&e)),
         }
-        .ok_or(BAD)?;
-        if data.header.crit.is_some() || !within_lifetime(data.claims.exp, self.staff_max_secs) {
-            return Err(BAD);
+        .map_err(|r| refused(r, true))?;
+        if data.header.crit.is_some() {
+            return Err(refused(Refused::Algorithm, true));
+        }
+        if !within_lifetime(data.claims.exp, self.staff_max_secs) {
+            return Err(refused(Refused::TooLongLived, true));
         }
         let claims = data.claims;
         let org = OrgPath::parse(&claims.org)
@@ -234,6 +239,21 @@ impl Auth {
         })
     }
 }
+
+/// A refused token's answer, its reason logged (at most a line per 10 s,
+/// with the count left out: a flood of bad tokens is not a flood of lines).
+fn refused(why: Refused, staff: bool) -> ApiError {
+    static LOGGED: super::throttle::Throttle =
+        super::throttle::Throttle::new(std::time::Duration::from_secs(10));
+    let words = why.words(staff);
+    if let Some(left_out) = LOGGED.allow() {
+        tracing::info!(reason = words, left_out, "token refused");
+    }
+    ApiError::Unauthenticated(words)
+}
+
+/// The longest token taken: far above any real one (a few hundred bytes).
+const MAX_TOKEN_BYTES: usize = 4096;
 
 /// True when `exp` is no further ahead than `max_secs` (plus the skew).
 fn within_lifetime(exp: u64, max_secs: u64) -> bool {
@@ -254,6 +274,13 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::Unauthenticated("missing bearer token"))
+        .and_then(|t| {
+            if t.len() > MAX_TOKEN_BYTES {
+                Err(refused(Refused::TooLong, false))
+            } else {
+                Ok(t)
+            }
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for MemberAuth

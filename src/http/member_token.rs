@@ -63,37 +63,101 @@ impl MemberTokens {
 
     /// The token's claims if it is valid at `now` (Unix seconds).
     pub fn verify(&self, token: &str, now: u64) -> Option<ValidMember> {
-        let (signed, signature) = token.rsplit_once('.')?;
-        let (header, claims) = signed.split_once('.')?;
+        self.check(token, now).ok()
+    }
+
+    /// The token's claims, or why it is refused.
+    pub fn check(&self, token: &str, now: u64) -> Result<ValidMember, Refused> {
+        use Refused::*;
+        let (signed, signature) = token.rsplit_once('.').ok_or(Malformed)?;
+        let (header, claims) = signed.split_once('.').ok_or(Malformed)?;
         let mut signature_bytes = [0u8; 32];
         let n = URL_SAFE_NO_PAD
             .decode_slice(signature, &mut signature_bytes)
-            .ok()?;
+            .map_err(|_| Signature)?;
         let mut mac = self.key.clone();
         mac.update(signed.as_bytes());
-        mac.verify_slice(&signature_bytes[..n]).ok()?;
-        let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        mac.verify_slice(&signature_bytes[..n])
+            .map_err(|_| Signature)?;
+        let json = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| Malformed);
+        let header: Header = serde_json::from_slice(&json(header)?).map_err(|_| Malformed)?;
         if header.alg != "HS256" || header.crit.is_some() {
-            return None;
+            return Err(Algorithm);
         }
-        let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).ok()?).ok()?;
+        let claims: Claims = serde_json::from_slice(&json(claims)?).map_err(|_| Malformed)?;
         let audience_ok = match (&self.audience, &claims.aud) {
             (None, _) => true,
             (Some(want), Some(Audience::One(aud))) => aud == want,
             (Some(want), Some(Audience::Many(auds))) => auds.contains(want),
             (Some(_), None) => false,
         };
-        let valid = claims.iss == self.issuer
-            && claims.exp.saturating_add(self.leeway) >= now
-            && claims
-                .nbf
-                .is_none_or(|nbf| nbf <= now.saturating_add(self.leeway))
-            && audience_ok;
-        valid.then_some(ValidMember {
+        if claims.iss != self.issuer || !audience_ok {
+            return Err(Issuer);
+        }
+        if claims.exp.saturating_add(self.leeway) < now {
+            return Err(Expired);
+        }
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(self.leeway))
+        {
+            return Err(NotYet);
+        }
+        Ok(ValidMember {
             sub: claims.sub,
             org: claims.org,
             exp: claims.exp,
         })
+    }
+}
+
+/// Why a token is refused: said in the 401's detail and in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    Malformed,
+    TooLong,
+    Signature,
+    Algorithm,
+    UnknownKey,
+    Issuer,
+    Expired,
+    NotYet,
+    TooLongLived,
+    MissingClaim,
+}
+
+impl Refused {
+    pub fn words(self, staff: bool) -> &'static str {
+        use Refused::*;
+        match (self, staff) {
+            (Malformed, false) => "the member token is not a JWT",
+            (Malformed, true) => "the staff token is not a JWT",
+            (TooLong, _) => "the token is too long",
+            (Signature, false) => "the member token's signature does not verify",
+            (Signature, true) => "the staff token's signature does not verify",
+            (Algorithm, _) => "the token's algorithm is not accepted",
+            (UnknownKey, _) => "the token names a key (kid) this service does not hold",
+            (Issuer, _) => "the token's issuer or audience is not this service's",
+            (Expired, false) => "the member token has expired: sign in again",
+            (Expired, true) => "the staff token has expired: get a new one",
+            (NotYet, _) => "the token is not valid yet (nbf)",
+            (TooLongLived, _) => "the token claims a lifetime longer than allowed",
+            (MissingClaim, _) => "the token lacks a claim this service requires (exp, iss, aud)",
+        }
+    }
+
+    /// From the checks of the `jsonwebtoken` crate.
+    pub fn of(e: &jsonwebtoken::errors::Error) -> Self {
+        use jsonwebtoken::errors::ErrorKind as K;
+        match e.kind() {
+            K::ExpiredSignature => Self::Expired,
+            K::ImmatureSignature => Self::NotYet,
+            K::InvalidSignature => Self::Signature,
+            K::InvalidAlgorithm | K::InvalidAlgorithmName => Self::Algorithm,
+            K::InvalidIssuer | K::InvalidAudience => Self::Issuer,
+            K::MissingRequiredClaim(_) => Self::MissingClaim,
+            _ => Self::Malformed,
+        }
     }
 }
 

@@ -184,3 +184,44 @@ async fn staff_reach_only_their_role_and_their_org() {
         .await;
     assert_eq!(detail["sale_status"], "open", "nothing was paused");
 }
+
+/// Each refusal says why, so a member or a support call can tell an expired
+/// sign-in from a forged or mangled token.
+#[tokio::test]
+async fn each_refused_token_says_why() {
+    let app = spawn_app().await;
+    let sign = |c: &MemberClaims, secret: &str| {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            c,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let now = Millis::now().0 / 1000;
+    let cases = [
+        (
+            sign(&claims(now - 3_600, "12351"), DEV_MEMBER_SECRET),
+            "has expired",
+        ),
+        (
+            sign(&claims(now + 600, "12351"), "someone else's secret"),
+            "signature does not verify",
+        ),
+        (
+            sign(&claims(now + 600, "elsewhere"), DEV_MEMBER_SECRET),
+            "issuer",
+        ),
+        ("x".repeat(5_000), "too long"),
+        ("not-a-token".to_owned(), "not a JWT"),
+    ];
+    for (token, words) in cases {
+        let got = app.get("/api/v1/me/reservations", &token).await;
+        let body = assert_problem(got, StatusCode::UNAUTHORIZED, "unauthenticated");
+        let detail = body["detail_en"]
+            .as_str()
+            .or(body["detail"].as_str())
+            .unwrap_or_default();
+        assert!(detail.contains(words), "{words}: {body}");
+    }
+}

@@ -10,10 +10,14 @@ impl Report {
         let span = self.time_to_last_answer_ms.unwrap_or(1);
         let tickets = tickets_chart(&self.ticket_times_ms, span);
         let sell_out = match self.time_to_sell_out_ms {
-            Some(ms) if ms * 4 < span => format!(
-                "<h2>The sell-out, zoomed: its first {:.2} s</h2>{}",
-                ms as f64 / 1000.0,
-                tickets_chart(&self.ticket_times_ms, ms.max(1))
+            Some(ms) if ms > 0 && ms * 4 < span => format!(
+                "<h2>The sell-out, zoomed: its first {}</h2>{}",
+                if ms < 1_000 {
+                    format!("{ms} ms")
+                } else {
+                    format!("{:.2} s", ms as f64 / 1000.0)
+                },
+                tickets_chart(&self.ticket_times_ms, ms)
             ),
             _ => String::new(),
         };
@@ -124,8 +128,8 @@ impl Report {
                     c.rate, c.command
                 ),
             ));
-        } else {
-            facts.push(("redis ceiling, by hand", self.redis_benchmark.clone()));
+        } else if let Some(by_hand) = &self.redis_benchmark {
+            facts.push(("redis ceiling, by hand", by_hand.clone()));
         }
         for c in &self.cpu {
             facts.push((

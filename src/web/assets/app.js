@@ -361,7 +361,7 @@ async function start() {
   catch (e) { if (e.status === 401) signOut(); else tellProblem(status, e); }
 }
 
-$("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = $("#token").value.trim(); sessionStorage.setItem(KEY, token); start(); });
+$("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = TG.pastedToken($("#token").value); sessionStorage.setItem(KEY, token); start(); });
 $("#signout").addEventListener("click", () => { token = null; sessionStorage.removeItem(KEY); show(false); tell(status, "", null, ""); });
 // Large text for older members, remembered on this device.
 function applyLarge(on) {

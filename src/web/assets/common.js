@@ -32,6 +32,10 @@ const TG = (() => {
     return sessionStorage.getItem(storageKey);
   }
 
+  // A token as pasted: a whole "Bearer <token>" header line, quotes or
+  // spaces around it are all taken off.
+  function pastedToken(v) { return v.trim().replace(/^authorization:\s*/i, "").replace(/^bearer\s+/i, "").replace(/^["']|["']$/g, "").trim(); }
+
   // What each problem `code` of the API means to a person: the server's one
   // table of outcomes (src/domain/outcome.rs), loaded as /assets/outcomes.js.
   // `{name}` in the Chinese words is the problem document's member `name`.
@@ -127,6 +131,6 @@ const TG = (() => {
     if (kind) el.classList.add(kind);
   }
 
-  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, problemWithCode, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, beijingInput, fromBeijingInput, beijingDay, say, name, ticketName, own,
+  return { setDict, t, applyLang, toggleLang, initialToken, api, ApiError, problemText, problemWithCode, syncClock, serverNow, countdown, esc, fmtTime, fmtShort, pastedToken, beijingInput, fromBeijingInput, beijingDay, say, name, ticketName, own,
     get lang() { return lang; } };
 })();

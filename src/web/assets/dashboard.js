@@ -326,7 +326,7 @@ function signOut() {
 
 $("#signin-form").addEventListener("submit", e => {
   e.preventDefault();
-  token = $("#token").value.trim();
+  token = TG.pastedToken($("#token").value);
   sessionStorage.setItem(KEY, token);
   start();
 });

@@ -219,7 +219,7 @@ async function start() {
   catch (e) { TG.say(status, TG.problemText(e), "bad"); if (e.status === 401 || e.status === 403) signOut(); }
 }
 
-$("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = $("#token").value.trim(); sessionStorage.setItem(KEY, token); start(); });
+$("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = TG.pastedToken($("#token").value); sessionStorage.setItem(KEY, token); start(); });
 $("#swipe-form").addEventListener("submit", e => { e.preventDefault(); submit($("#swipe").value); });
 $("#s-event").addEventListener("change", renderPools);
 $("#signout").addEventListener("click", signOut);
