@@ -90,9 +90,9 @@ for i = 1, #pools do
 end
 if not pool then return { 'sold_out' } end
 if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
--- A walk-up at a station pays at the counter: only the app's grabs are held.
+-- A priced sale holds every new ticket until it is paid: in the app, or at
+-- the station's counter, which pays it at once (src/http/station.rs).
 local hold_ms = meta.hold_n
-if channel ~= 'app' then hold_ms = 0 end
 -- A plain grab writes only keys it has read (their types checked by the reads)
 -- and the log, whose type its first own write checks (below): an active
 -- ticket writes no counter (lib.lua `count_seats`). A hold, an expired hold

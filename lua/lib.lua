@@ -240,7 +240,6 @@ local function serve_waiting(pool, now)
           if tonumber(stock[i] or '0') >= seats then take = w.pools[i] break end
         end
         local hold_ms = tonumber(meta[2] or '0')
-        if w.channel ~= 'app' then hold_ms = 0 end
         local status, pay_by = 'active', ''
         if hold_ms > 0 then status, pay_by = 'held', int(now + hold_ms) end
         local code = free_code(w.code)

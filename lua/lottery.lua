@@ -237,7 +237,7 @@ if action == 'write' then
     local code = free_code(ARGV[i + 3])
     if won ~= '' then
       local status, pay_by = 'active', ''
-      if hold_ms > 0 and channel == 'app' then status, pay_by = 'held', int(now + hold_ms) end
+      if hold_ms > 0 then status, pay_by = 'held', int(now + hold_ms) end
       redis.call('HSET', MEMBER, 'e:' .. member, ranked, member, code)
       redis.call('HINCRBY', STOCK, won, -tonumber(seats))
       count_seats(status, won, tonumber(seats))

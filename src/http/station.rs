@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/station/issue", post(issue))
         .route("/station/redeem", post(redeem))
         .route("/station/tickets/{code}", get(find_ticket))
+        .route("/station/pay", post(pay))
 }
 
 /// How long after its close a sale still shows on the station screen: its
@@ -106,7 +107,93 @@ pub async fn issue(
     };
     let result = s.engine.grab(&input).await;
     record_grab(&s, &event, &result);
-    reservation_created(result?)
+    let mut grabbed = result?;
+    // A priced sale's walk-up pays at the counter, now: recorded as paid
+    // (the price × seats, by this station), like the app's payments.
+    grabbed.reservation = at_counter(&s, &staff, &event, grabbed.reservation).await?;
+    reservation_created(grabbed)
+}
+
+/// The payment id of a counter payment: the station's id and the ticket's
+/// code (1 to 64 of the provider ids' characters).
+fn counter_payment(staff: &str, code: &crate::domain::Code) -> crate::domain::PaymentId {
+    let who: String = staff
+        .chars()
+        .take(40)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    crate::domain::PaymentId::parse(&format!("counter-{who}-{code}"))
+        .expect("letters, digits, '-' and '_', under 64")
+}
+
+/// Pays a held ticket at the counter (price × seats, taken by `staff`);
+/// any other ticket is returned as it is.
+async fn at_counter(
+    s: &AppState,
+    staff: &StaffAuth,
+    event: &crate::domain::EventId,
+    r: crate::domain::Reservation,
+) -> Result<crate::domain::Reservation, ApiError> {
+    if r.status != crate::domain::Status::Held {
+        return Ok(r);
+    }
+    let sale = s.engine.definition(event).await?;
+    let amount = sale.price_fen * i64::from(r.seats);
+    let paid = s
+        .engine
+        .pay(event, &r.code, &counter_payment(&staff.id, &r.code), amount)
+        .await?;
+    match paid.outcome {
+        crate::domain::PaymentOutcome::Paid => Ok(paid.reservation),
+        // Its hold ran out and its seats went elsewhere: nothing was sold.
+        crate::domain::PaymentOutcome::RefundDue => {
+            Err(crate::domain::Error::HoldExpired(Box::new(paid.reservation)).into())
+        }
+    }
+}
+
+/// Take the payment of a held ticket at the counter (a lottery winner, or a
+/// member who grabbed in the app and pays here): price × seats, recorded
+/// as paid by this station. An unpaid ticket is found by its code or the
+/// member's card; a ticket that is not held is answered as it is.
+#[utoipa::path(post, path = "/api/v1/station/pay", tag = "station", security(("staff" = [])),
+    request_body = RedeemBody,
+    responses((status = 200, body = ReservationDto), (status = 400, body = super::dto::Problem),
+        (status = 404, body = super::dto::Problem),
+        (status = 409, description = "hold_expired, cancelled", body = super::dto::Problem)))]
+pub async fn pay(
+    State(s): State<AppState>,
+    staff: StaffAuth,
+    ApiJson(body): ApiJson<RedeemBody>,
+) -> Result<Json<ReservationDto>, ApiError> {
+    let (event, _) = served_event(&s, &staff, &body.event).await?;
+    let find = found_by(&s, &event, body.code, body.card)?;
+    let r = s.engine.reservation(&event, &find).await?;
+    let paid = at_counter(&s, &staff, &event, r).await?;
+    let definition = s.engine.definition(&event).await?;
+    Ok(Json(ReservationDto::from(&paid).described(&definition)))
+}
+
+/// A ticket named by exactly one of its code and the member's card.
+fn found_by(
+    s: &AppState,
+    event: &crate::domain::EventId,
+    code: Option<String>,
+    card: Option<String>,
+) -> Result<Find, ApiError> {
+    match (code, card) {
+        (Some(code), None) => Ok(Find::Code(scanned_code(&code, event)?)),
+        (None, Some(card)) => Ok(Find::Member(s.engine.member(&card_param(&card)?).key)),
+        _ => Err(ApiError::BadRequest(
+            "give exactly one of code and card".into(),
+        )),
+    }
 }
 
 /// Redeem a ticket by its code (as typed, or the QR code's `TG1:<event>:<code>`
@@ -122,15 +209,7 @@ pub async fn redeem(
     ApiJson(body): ApiJson<RedeemBody>,
 ) -> Result<Json<ReservationDto>, ApiError> {
     let (event, _) = served_event(&s, &staff, &body.event).await?;
-    let find = match (body.code, body.card) {
-        (Some(code), None) => Find::Code(scanned_code(&code, &event)?),
-        (None, Some(card)) => Find::Member(s.engine.member(&card_param(&card)?).key),
-        _ => {
-            return Err(ApiError::BadRequest(
-                "give exactly one of code and card".into(),
-            ));
-        }
-    };
+    let find = found_by(&s, &event, body.code, body.card)?;
     let redeemed = s.engine.redeem(&event, &find).await?;
     // The answer names the sale and pool by title, as the gate reads them.
     let definition = s.engine.definition(&event).await?;

@@ -395,7 +395,11 @@ async fn a_station_issues_by_card_and_redeems_scanned_tickets_once() {
     let typed = format!("{}\u{E007}", testkit::card(5).digits());
     browser.type_into("#swipe", &typed).await;
     browser
-        .wait_until("the issued ticket", &format!("{head} === '出票成功'"), WAIT)
+        .wait_until(
+            "the issued ticket",
+            &format!("{head}.startsWith('出票成功')"),
+            WAIT,
+        )
         .await;
     let detail = browser
         .js("return document.querySelector('#result-detail').textContent;")

@@ -832,14 +832,23 @@ mod cases {
             .await
             .unwrap();
         assert_eq!(used.status, Status::Redeemed);
-        // A walk-up at a station pays at the counter: a ticket at once.
+        // A walk-up at a station is held like the app's, and the counter
+        // pays it at once (the station's handler does, with its own id).
         let walkup = grab_via(&h, "cinema", &card(9), &["p"], Channel::Station)
             .await
             .unwrap();
-        assert_eq!(
-            (walkup.reservation.status, walkup.reservation.pay_by),
-            (Status::Active, None)
-        );
+        assert_eq!(walkup.reservation.status, Status::Held);
+        assert!(walkup.reservation.pay_by.is_some());
+        let counter = pay(
+            &h,
+            "cinema",
+            &walkup.reservation.code,
+            "counter-desk-1",
+            500,
+        )
+        .await
+        .unwrap();
+        assert_eq!(counter.outcome, PaymentOutcome::Paid);
         audit_ok(&h, "cinema").await;
     }
 

@@ -176,16 +176,15 @@ mod cases {
         ranks.sort();
         assert_eq!(ranks, (1..=entries as u32).collect::<Vec<_>>());
         let winners: Vec<&LotteryEntry> = snap.entries.iter().filter(|e| e.won.is_some()).collect();
-        // Every winner holds the seats they won; every loser waits, in rank order.
+        // Every winner holds the seats they won (a hold to pay on a sale that
+        // holds for payment, whatever the channel: a walk-up winner pays at
+        // the counter); every loser waits, in rank order.
+        let held = snap.view.event.hold_ms > 0;
         for w in &winners {
             let (_, code) = snap.members.iter().find(|(m, _)| *m == w.member).unwrap();
             let r = snap.reservations.iter().find(|r| &r.code == code).unwrap();
             assert_eq!((Some(&r.pool), r.seats), (w.won.as_ref(), w.seats));
-            let want = if w.channel == Channel::App {
-                Status::Held
-            } else {
-                Status::Active
-            };
+            let want = if held { Status::Held } else { Status::Active };
             assert_eq!(r.status, want, "{r:?}");
         }
         let mut losers: Vec<&LotteryEntry> =

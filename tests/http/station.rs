@@ -106,3 +106,67 @@ async fn a_scanned_qr_code_redeems_its_ticket_and_only_at_its_own_sale() {
         .problem(StatusCode::NOT_FOUND, "not_found");
     }
 }
+
+/// A priced sale's walk-up pays at the counter: the ticket is issued paid,
+/// recorded with the station's id and the price × seats, in the export and
+/// the audit; an unpaid hold (an app grab) is paid at the counter the same
+/// way, then redeemed.
+#[tokio::test]
+async fn the_counter_records_what_it_takes_for_a_priced_sale() {
+    let r = TestRouter::new(&[]);
+    let now = Millis::now().0;
+    let mut cinema = event_body("cinema", "bj", &[("p", 5)], now - 1_000, now + 3_600_000);
+    cinema["max_seats"] = json!(2);
+    cinema["hold_minutes"] = json!(15);
+    let created = r.post("/api/v1/admin/events", &r.admin("bj"), cinema).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let station = r.station("bj/chaoyang");
+    let mut walkup = issue("cinema", 7);
+    walkup["seats"] = json!(2);
+    let issued = r.post("/api/v1/station/issue", &station, walkup).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    assert_eq!(issued.body["status"], "active", "{}", issued.body);
+    let walkup_code = issued.body["code"].as_str().unwrap().to_owned();
+
+    // An app grab, unpaid: the gate refuses it until the counter takes the money.
+    let me = r.member(8, "bj/x");
+    let held = r
+        .post(
+            "/api/v1/events/cinema/reservations",
+            &me,
+            json!({"pool": "p"}),
+        )
+        .await;
+    let held_code = held.body["code"].as_str().unwrap().to_owned();
+    let gate = json!({"event": "cinema", "code": held_code});
+    r.post("/api/v1/station/redeem", &station, gate.clone())
+        .await
+        .problem(StatusCode::CONFLICT, "not_paid");
+    let paid = r.post("/api/v1/station/pay", &station, gate.clone()).await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+    assert_eq!(paid.body["status"], "active");
+    assert_eq!(paid.body["event_title"], "Sale cinema");
+    let used = r.post("/api/v1/station/redeem", &station, gate).await;
+    assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+
+    let csv = r
+        .text(
+            "/api/v1/admin/events/cinema/reservations.csv",
+            &r.admin("bj"),
+        )
+        .await;
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row = |code: &str| -> Vec<String> {
+        let line = csv.lines().find(|l| l.starts_with(code)).unwrap();
+        line.split(',').map(str::to_owned).collect()
+    };
+    let walkup_row = row(&walkup_code);
+    assert_eq!(walkup_row[col("channel")], "station");
+    assert_eq!(walkup_row[col("paid_fen")], "1000");
+    assert_eq!(row(&held_code)[col("paid_fen")], "500");
+    let log = r
+        .get("/api/v1/admin/events/cinema/audit", &r.admin("bj"))
+        .await;
+    assert_eq!(log.body["ok"], true, "{}", log.body);
+}

@@ -55,11 +55,9 @@ impl EventData {
         member: &Member,
         now: Millis,
     ) -> Reservation {
-        let hold = if channel == Channel::App {
-            self.event.hold_ms
-        } else {
-            0
-        };
+        // A priced sale holds every new ticket until it is paid (a station
+        // pays its walk-ups' at the counter at once).
+        let hold = self.event.hold_ms;
         let pay_by = (hold > 0).then(|| Millis(now.0 + hold));
         self.put_ticket(code, pool, seats, channel, member, now, pay_by)
     }

@@ -52,15 +52,17 @@ impl EventData {
                     (code.clone(), *amount, PaymentOutcome::Paid),
                 );
             }
+            // A payment that came to be refunded (its notification's own
+            // answer), or (a cancel's) one that paid: the latter keeps its
+            // record, as cancel.lua leaves it.
             LogOp::RefundDue {
                 code,
                 payment,
                 amount,
             } => {
-                self.payments.insert(
-                    payment.clone(),
-                    (code.clone(), *amount, PaymentOutcome::RefundDue),
-                );
+                self.payments
+                    .entry(payment.clone())
+                    .or_insert_with(|| (code.clone(), *amount, PaymentOutcome::RefundDue));
             }
             LogOp::Expired { code, .. }
             | LogOp::Cancelled { code, .. }

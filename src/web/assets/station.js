@@ -11,7 +11,8 @@ TG.setDict({
     noTicket: "无票", notPaid: "未支付", expiredHold: "未按时支付，已失效", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
     enter: "报名抽签（刷卡）", enteredOk: "已报名抽签", alreadyEntered: "该会员已报名", memberKey: "会员号 {k}", lottery: "抽签",
-    otherSale: "这张票属于「{other}」，不是当前选择的「{selected}」", confirmAsk: "确认在本站核销这张票吗？", confirmRedeem: "确认核销", cancel: "取消", notRedeemed: "未核销" },
+    otherSale: "这张票属于「{other}」，不是当前选择的「{selected}」", confirmAsk: "确认在本站核销这张票吗？", confirmRedeem: "确认核销", cancel: "取消", notRedeemed: "未核销",
+    collect: "应收 ¥{y}", collected: "已收 ¥{y}", toCollect: "请收 ¥{y}", payAndRedeem: "收款 ¥{y} 并核销", unpaidAsk: "该票尚未支付：收款后核销。" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
@@ -20,7 +21,8 @@ TG.setDict({
     noTicket: "No ticket", notPaid: "Not paid", expiredHold: "Not paid in time: void", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
     enter: "Enter the draw (card)", enteredOk: "Entered in the draw", alreadyEntered: "This member has entered already", memberKey: "member key {k}", lottery: "lottery",
-    otherSale: "This ticket is for “{other}”, not the selected “{selected}”", confirmAsk: "Redeem it here?", confirmRedeem: "Redeem it", cancel: "Cancel", notRedeemed: "Not redeemed" },
+    otherSale: "This ticket is for “{other}”, not the selected “{selected}”", confirmAsk: "Redeem it here?", confirmRedeem: "Redeem it", cancel: "Cancel", notRedeemed: "Not redeemed",
+    collect: "To collect: ¥{y}", collected: "¥{y} collected", toCollect: "collect ¥{y}", payAndRedeem: "Take ¥{y} and redeem", unpaidAsk: "Not paid yet: take the payment, then redeem." },
 });
 
 const KEY = "tg-station-token";
@@ -66,6 +68,18 @@ function renderPools() {
   $("#seats-box").classList.toggle("hidden", max <= 1);
   // A lottery's walk-up is entered in the draw, not given a ticket.
   $("#issue-words").textContent = TG.t(ev && ev.mode === "lottery" ? "enter" : "issue");
+  renderAmount();
+}
+
+// What a priced sale's walk-up pays at the counter, before it is issued.
+function yuan(fen) { return (fen / 100).toFixed(2); }
+function due(ev, seats) { return ev ? ev.price_fen * (seats || 1) : 0; }
+function renderAmount() {
+  const ev = current(), el = $("#amount");
+  const fen = due(ev, Number($("#s-seats").value));
+  const show = fen > 0 && ev.mode !== "lottery" && !$("#mode-redeem").checked;
+  el.classList.toggle("hidden", !show);
+  el.textContent = show ? fill(TG.t("collect"), { y: yuan(fen) }) : "";
 }
 
 async function loadEvents() {
@@ -92,26 +106,35 @@ function ticketLine(ev, r) {
   return [what, fill(TG.t("admits"), { n: r.seats || 1 }), `${TG.t("codeLabel")} ${r.code}`, r.card].join(" · ");
 }
 
-// A ticket of another sale than the one selected: named, and redeemed only
-// when staff confirm it on screen.
+// A question staff answer on screen before anything changes: redeeming
+// another sale's ticket, or taking an unpaid ticket's payment.
 let pending = null;
-function askOther(ev, found) {
-  pending = found;
-  result("bad", fill(TG.t("otherSale"), { other: TG.ticketName(found), selected: TG.name(ev) }),
-    `${TG.t("confirmAsk")} ${ticketLine(ev, found)}`);
+function ask(head, detail, yes, run) {
+  pending = run;
+  result("bad", head, detail);
+  $("#confirm-yes").textContent = yes;
   $("#confirm").classList.remove("hidden");
   $("#confirm-yes").focus();
 }
+function askOther(ev, found) {
+  ask(fill(TG.t("otherSale"), { other: TG.ticketName(found), selected: TG.name(ev) }),
+    `${TG.t("confirmAsk")} ${ticketLine(ev, found)}`, TG.t("confirmRedeem"),
+    ev => redeemHere(ev, { event: found.event, code: found.code }));
+}
+// An unpaid ticket at the gate: its price × seats taken here, then redeemed.
+function askPayment(ev, r) {
+  const sale = events.find(e => e.id === r.event) || ev;
+  const y = yuan(due(sale, r.seats));
+  ask(TG.t("unpaidAsk"), ticketLine(ev, r), fill(TG.t("payAndRedeem"), { y }), async ev => {
+    await TG.api(token, "POST", "/api/v1/station/pay", { event: r.event, code: r.code });
+    await redeemHere(ev, { event: r.event, code: r.code });
+  });
+}
 function closeAsk() { pending = null; $("#confirm").classList.add("hidden"); }
 async function redeemConfirmed() {
-  const found = pending;
+  const run = pending;
   closeAsk();
-  if (!found) return;
-  await answer(current(), async ev => {
-    const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", { event: found.event, code: found.code });
-    result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
-    count("redeemed");
-  });
+  if (run) await answer(current(), run);
 }
 // Which of this station's sales holds a typed code (null: none).
 async function lookUp(code) {
@@ -163,7 +186,11 @@ async function submit(raw) {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
       const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/issue", body);
-      result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket"), ticketLine(ev, data));
+      const fen = due(ev, data.seats);
+      // Recorded as paid here when the sale holds tickets for payment (the
+      // answer keeps the hold's deadline); a sale paid at the venue is not.
+      const paid = code === 201 && fen > 0 ? ` · ${fill(TG.t(data.pay_by ? "collected" : "toCollect"), { y: yuan(fen) })}` : "";
+      result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket") + paid, ticketLine(ev, data));
       if (code === 201) count("issued");
     }
   });
@@ -189,6 +216,7 @@ async function answer(ev, step) {
       not_paid: () => TG.t("notPaid"), hold_expired: () => TG.t("expiredHold"),
     }[e.code];
     const r = e.problem.reservation;
+    if (e.code === "not_paid" && r) { askPayment(ev, r); return; }
     result("bad", words ? words() : TG.problemText(e), r ? ticketLine(ev, r) : "");
   } finally {
     $("#swipe").value = "";
@@ -222,6 +250,8 @@ async function start() {
 $("#signin-form").addEventListener("submit", e => { e.preventDefault(); token = TG.pastedToken($("#token").value); sessionStorage.setItem(KEY, token); start(); });
 $("#swipe-form").addEventListener("submit", e => { e.preventDefault(); submit($("#swipe").value); });
 $("#s-event").addEventListener("change", renderPools);
+$("#s-seats").addEventListener("change", renderAmount);
+document.querySelectorAll("input[name=mode]").forEach(el => el.addEventListener("change", renderAmount));
 $("#signout").addEventListener("click", signOut);
 $("#confirm-yes").addEventListener("click", () => redeemConfirmed());
 $("#confirm-no").addEventListener("click", () => { closeAsk(); result("", TG.t("notRedeemed"), ""); $("#swipe").focus(); });
