@@ -28,11 +28,25 @@ impl MemoryStore {
             records += 1;
             rebuild_one(&mut events, record)
         })?;
-        if opened.truncated > 0 {
+        if let Some(cut) = &opened.cut {
+            // A torn write was never confirmed; but a last record damaged
+            // after it was written (a bit flip, a bad sector) may have been.
+            let says: Vec<String> = cut.says.iter().map(|(k, v)| format!("{k}={v}")).collect();
             tracing::warn!(
                 journal = %opened.journal.path().display(),
                 bytes = opened.truncated,
-                "cut a torn record off the journal's end (a crash during a write): it was never confirmed"
+                kept_in = %cut.kept_in.display(),
+                says = %if says.is_empty() { "nothing readable".to_owned() } else { says.join(" ") },
+                "cut an unreadable last record off the journal: it MAY HAVE BEEN CONFIRMED \
+                 (a torn write never was; a record damaged after its write was); its bytes are kept \
+                 in the file named, with the sale and member they name when readable"
+            );
+        }
+        if opened.repeats > 0 {
+            tracing::warn!(
+                journal = %opened.journal.path().display(),
+                repeats = opened.repeats,
+                "records of the journal appeared twice and were applied once"
             );
         }
         tracing::info!(

@@ -10,7 +10,7 @@ use super::*;
 use crate::domain::{Channel, EventId, PoolId, StatusAction};
 
 /// A small journal: an event and a few changes, the last one a grab.
-async fn small_journal(dir: &Path) {
+pub(super) async fn small_journal(dir: &Path) {
     let store = MemoryStore::open(dir).unwrap();
     let mut e = event("e", &[("p", 5)], 0, 0);
     let now = Millis::now().0;

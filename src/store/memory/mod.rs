@@ -337,4 +337,6 @@ mod durable_tests;
 #[cfg(test)]
 mod journal_tests;
 #[cfg(test)]
+mod journal_v2_tests;
+#[cfg(test)]
 mod tests;

@@ -1,9 +1,11 @@
 //! The journal's file format: frames `len: u32 LE | crc32: u32 LE |
 //! payload`, the payload a list of strings (`len: u32 LE | UTF-8 bytes`):
-//! `"event", id, field, value, ...` or `"log", event id, field, value, ...`
-//! (a log entry's fields as `LogEntry::fields` writes them). Writing a
-//! record, and reading a file back a chunk at a time: whole frames, a torn
-//! tail, damage.
+//! `seq, "event", id, field, value, ...` or `seq, "log", event id, field,
+//! value, ...` (a log entry's fields as `LogEntry::fields` writes them;
+//! `seq` the record's sequence number, 1 up, in version 2 only: a version 1
+//! journal, which has none, still opens and is written on in its version).
+//! Writing a record, and reading a file back a chunk at a time: whole
+//! frames, a torn tail, damage.
 
 use std::fs::File;
 use std::io::Read;
@@ -11,17 +13,20 @@ use std::path::Path;
 
 use super::Record;
 use crate::domain::Error;
-use crate::domain::{Details, Event, EventId, Lottery, Millis, OrgPath, Pool, PoolId};
+use crate::domain::EventId;
 use crate::store::LogEntry;
 
-/// The first bytes of a journal file: its format and version.
-pub(crate) const HEADER: &[u8] = b"ticketgrab journal 1\n";
+/// The first bytes of a journal file: its format and version (2: records
+/// carry sequence numbers).
+pub(crate) const HEADER: &[u8] = b"ticketgrab journal 2\n";
+/// The header of a journal written before sequence numbers.
+pub(crate) const HEADER_V1: &[u8] = b"ticketgrab journal 1\n";
 /// The largest record we write is a few KB (an event of 64 pools); a frame
 /// claiming more than this is damage, not a record.
 const MAX_FRAME: usize = 1 << 20;
 
 /// Appends one frame whose payload `fill` writes.
-fn put_frame(buf: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
+pub(super) fn put_frame(buf: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
     let start = buf.len();
     buf.extend_from_slice(&[0; 8]);
     fill(buf);
@@ -31,59 +36,26 @@ fn put_frame(buf: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
     buf[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
 }
 
-fn put(buf: &mut Vec<u8>, s: &str) {
+pub(super) fn put(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
     buf.extend_from_slice(s.as_bytes());
 }
 
-pub(super) fn encode_log(buf: &mut Vec<u8>, event: &EventId, entry: &LogEntry) {
+/// Puts a version 2 record's sequence number first.
+pub(super) fn put_seq(buf: &mut Vec<u8>, seq: Option<u64>) {
+    if let Some(seq) = seq {
+        put(buf, &seq.to_string());
+    }
+}
+
+pub(super) fn encode_log(buf: &mut Vec<u8>, seq: Option<u64>, event: &EventId, entry: &LogEntry) {
     put_frame(buf, |b| {
+        put_seq(b, seq);
         put(b, "log");
         put(b, event.as_str());
         for (k, v) in entry.fields() {
             put(b, k);
             put(b, &v);
-        }
-    });
-}
-
-pub(super) fn encode_event(buf: &mut Vec<u8>, event: &Event) {
-    put_frame(buf, |b| {
-        put(b, "event");
-        put(b, event.id.as_str());
-        for (k, v) in [
-            ("title", event.title.clone()),
-            ("org", event.org.as_str().to_owned()),
-            ("opens_at", event.opens_at.0.to_string()),
-            ("closes_at", event.closes_at.0.to_string()),
-            ("price_fen", event.price_fen.to_string()),
-            ("max_seats", event.max_seats.to_string()),
-            ("hold_ms", event.hold_ms.to_string()),
-        ] {
-            put(b, k);
-            put(b, &v);
-        }
-        for (k, v) in event.details.fields() {
-            put(b, k);
-            put(b, &v);
-        }
-        for (k, v) in event.lottery.iter().flat_map(Lottery::fields) {
-            put(b, &format!("lottery_{k}"));
-            put(b, &v);
-        }
-        for pool in &event.pools {
-            for (k, v) in [
-                ("pool", pool.id.as_str()),
-                ("pool_title", &pool.title),
-                ("pool_total", &pool.total.to_string()),
-            ] {
-                put(b, k);
-                put(b, v);
-            }
-            for (k, v) in pool.details.fields() {
-                put(b, &format!("pool_{k}"));
-                put(b, &v);
-            }
         }
     });
 }
@@ -136,15 +108,31 @@ fn frame(bytes: &[u8], pos: usize) -> Frame<'_> {
     }
 }
 
+/// A record as read: its sequence number (version 2), where its frame
+/// starts, and the record.
+pub(super) struct Read1 {
+    pub seq: Option<u64>,
+    pub at: usize,
+    pub record: Record,
+}
+
+/// What reading a journal found: where its last whole frame ends, and its
+/// version (1 or 2; 2 for a new file).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Found {
+    pub end: usize,
+    pub version: u8,
+}
+
 /// Decodes every record of the journal `file` (read from its start, a chunk
 /// at a time) in order, handing each to `emit` (which answers false to
-/// stop); returns the file offset where the last whole frame ends.
+/// stop); returns where the last whole frame ends and the file's version.
 pub(super) fn decode_frames(
     file: &mut impl Read,
     path: &Path,
     chunk: usize,
-    mut emit: impl FnMut(Record) -> bool,
-) -> Result<usize, Error> {
+    mut emit: impl FnMut(Read1) -> bool,
+) -> Result<Found, Error> {
     let damaged = |at: usize, what: &str| {
         Error::Corrupt(format!(
             "the journal {} is damaged at byte {at} ({what}); it was not loaded. \
@@ -168,23 +156,28 @@ pub(super) fn decode_frames(
     while !eof && buf.len() < HEADER.len() {
         eof |= fill(&mut buf, false)?;
     }
-    if !buf.starts_with(HEADER) {
+    let version = if buf.starts_with(HEADER) {
+        2
+    } else if buf.starts_with(HEADER_V1) {
+        1
+    } else if HEADER.starts_with(&buf) {
         // A new file, or a crash while its header was written.
-        if HEADER.starts_with(&buf) {
-            return Ok(0);
-        }
+        return Ok(Found { end: 0, version: 2 });
+    } else {
         return Err(damaged(0, "not a ticketgrab journal, or another version"));
-    }
+    };
+    let found = |end| Found { end, version };
     let mut pos = HEADER.len();
     loop {
         match frame(&buf, pos) {
             Frame::Whole(payload, next) => {
                 let mut fields = Vec::with_capacity(32);
-                let record = strings(payload, &mut fields)
-                    .and_then(|()| decode(&fields))
+                let (seq, record) = strings(payload, &mut fields)
+                    .and_then(|()| decode(&fields, version))
                     .ok_or_else(|| damaged(base + pos, "a record that cannot be read"))?;
-                if !emit(record) {
-                    return Ok(base + pos);
+                let at = base + pos;
+                if !emit(Read1 { seq, at, record }) {
+                    return Ok(found(at));
                 }
                 pos = next;
             }
@@ -195,7 +188,7 @@ pub(super) fn decode_frames(
                 pos = 0;
                 eof |= fill(&mut buf, false)?;
             }
-            _ if pos == buf.len() && eof => return Ok(base + pos),
+            _ if pos == buf.len() && eof => return Ok(found(base + pos)),
             _ => {
                 if !eof {
                     fill(&mut buf, true)?;
@@ -205,7 +198,7 @@ pub(super) fn decode_frames(
                 if (pos + 1..buf.len()).any(|p| matches!(frame(&buf, p), Frame::Whole(..))) {
                     return Err(damaged(base + pos, "a record fails its checksum"));
                 }
-                return Ok(base + pos);
+                return Ok(found(base + pos));
             }
         }
     }
@@ -217,11 +210,11 @@ pub(super) fn decode_frames(
 pub(super) fn load(
     file: &mut File,
     path: &Path,
-    mut apply: impl FnMut(Record) -> Result<(), Error>,
-) -> Result<usize, Error> {
+    mut apply: impl FnMut(Read1) -> Result<(), Error>,
+) -> Result<Found, Error> {
     const BATCH: usize = 4096;
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(16);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Read1>>(16);
         let reader = std::thread::Builder::new()
             .name("tg-journal-read".into())
             .spawn_scoped(scope, move || {
@@ -236,7 +229,7 @@ pub(super) fn load(
                     true
                 })?;
                 let _ = tx.send(batch);
-                Ok::<usize, Error>(end)
+                Ok::<Found, Error>(end)
             })
             .map_err(|e| Error::Unavailable(format!("starting the journal reader: {e}")))?;
         for batch in rx {
@@ -248,68 +241,20 @@ pub(super) fn load(
     })
 }
 
-fn decode(s: &[&str]) -> Option<Record> {
+fn decode(s: &[&str], version: u8) -> Option<(Option<u64>, Record)> {
+    let (seq, s) = if version >= 2 {
+        let (&seq, rest) = s.split_first()?;
+        (Some(seq.parse::<u64>().ok()?), rest)
+    } else {
+        (None, s)
+    };
     let (&kind, rest) = s.split_first()?;
     let (&id, fields) = rest.split_first()?;
     let id = EventId::parse(id).ok()?;
-    match kind {
-        "log" => Some(Record::Log(id, LogEntry::from_fields(fields).ok()?)),
-        "event" => decode_event(id, fields).map(Record::Event),
-        _ => None,
-    }
-}
-
-fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
-    let mut org = None;
-    let mut event = Event {
-        id,
-        title: String::new(),
-        org: OrgPath::parse("bj").ok()?,
-        opens_at: Millis(0),
-        closes_at: Millis(0),
-        price_fen: 0,
-        max_seats: 1,
-        hold_ms: 0,
-        details: Details::default(),
-        pools: Vec::new(),
-        lottery: None,
+    let record = match kind {
+        "log" => Record::Log(id, LogEntry::from_fields(fields).ok()?),
+        "event" => super::events::decode_event(id, fields).map(Record::Event)?,
+        _ => return None,
     };
-    let mut lottery = Vec::new();
-    for pair in fields.chunks_exact(2) {
-        let (k, v) = (pair[0], pair[1]);
-        if let Some(name) = k.strip_prefix("lottery_") {
-            lottery.push((name, v));
-            continue;
-        }
-        match k {
-            "title" => event.title = v.to_owned(),
-            "org" => org = Some(OrgPath::parse(v).ok()?),
-            "opens_at" => event.opens_at = Millis(v.parse().ok()?),
-            "closes_at" => event.closes_at = Millis(v.parse().ok()?),
-            "price_fen" => event.price_fen = v.parse().ok()?,
-            "max_seats" => event.max_seats = v.parse().ok()?,
-            "hold_ms" => event.hold_ms = v.parse().ok()?,
-            "pool" => event.pools.push(Pool {
-                id: PoolId::parse(v).ok()?,
-                title: String::new(),
-                total: 0,
-                details: Details::default(),
-            }),
-            "pool_title" => event.pools.last_mut()?.title = v.to_owned(),
-            "pool_total" => event.pools.last_mut()?.total = v.parse().ok()?,
-            _ => {
-                let (details, name) = match k.strip_prefix("pool_") {
-                    Some(name) => (&mut event.pools.last_mut()?.details, name),
-                    None => (&mut event.details, k),
-                };
-                // Ok(false): a field a later version added, not ours to know.
-                details.set(name, v).ok()?;
-            }
-        }
-    }
-    event.org = org?;
-    event.lottery =
-        Lottery::from_fields(|k| lottery.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)).ok()?;
-    event.validate().ok()?;
-    Some(event)
+    Some((seq, record))
 }

@@ -29,17 +29,24 @@ use crate::domain::{Event, EventId};
 use crate::store::LogEntry;
 
 mod dir;
+mod events;
 mod frames;
+mod tail;
+mod writer;
 
 #[allow(unused_imports)]
 pub(in crate::store::memory) use dir::private_file;
 use dir::{Locked, lock_dir};
+pub use tail::Cut;
+use tail::keep_cut;
+use writer::{sync_dir, write_loop};
 
+use events::encode_event;
 #[cfg(test)]
 use frames::decode_frames;
-use frames::{HEADER as FILE_HEADER, encode_event, encode_log, load};
 #[cfg(test)]
-pub(super) use frames::{HEADER, frame_end};
+pub(super) use frames::{HEADER, HEADER_V1, frame_end};
+use frames::{HEADER as FILE_HEADER, encode_log, load};
 
 const JOURNAL: &str = "journal";
 
@@ -57,6 +64,10 @@ pub struct Opened {
     pub bytes: u64,
     /// Bytes cut off a torn tail (0: the file ended cleanly).
     pub truncated: u64,
+    /// Where the cut bytes were kept, and what they say when readable.
+    pub cut: Option<Cut>,
+    /// Records found a second time and not applied again.
+    pub repeats: u64,
 }
 
 /// The open journal: appends, the writer thread, the directory's lock.
@@ -67,6 +78,9 @@ pub struct Journal {
     /// The data directory itself, locked while the journal is open: one
     /// process per directory, whatever happens to the files inside it.
     _lock: File,
+    /// The sequence number of the last record read at open (0: none), when
+    /// the file is of version 2; `None` for a version 1 file.
+    seq_base: Option<u64>,
 }
 
 struct Shared {
@@ -124,9 +138,37 @@ impl Journal {
             .metadata()
             .map_err(|e| io("reading the journal in", e))?
             .len();
-        let end = load(&mut file, &path, apply)?;
+        // Records carry sequence numbers (version 2): the next is the one
+        // after the last; one seen before is a repeat and is not applied
+        // again; a gap is damage.
+        let mut apply = apply;
+        let (mut last, mut repeats) = (0u64, 0u64);
+        let found = load(&mut file, &path, |read| match read.seq {
+            None => apply(read.record),
+            Some(seq) if seq == last + 1 => {
+                last = seq;
+                apply(read.record)
+            }
+            Some(seq) if seq <= last => {
+                repeats += 1;
+                tracing::warn!(journal = %path.display(), seq, byte = read.at, "a record of the journal appears again: not applied twice");
+                Ok(())
+            }
+            Some(seq) => Err(Error::Corrupt(format!(
+                "the journal {} is damaged at byte {}: record {seq} follows record {last} \
+                 (records are missing); it was not loaded. Restore the data directory from a backup",
+                path.display(),
+                read.at
+            ))),
+        })?;
+        let end = found.end;
         let truncated = size - end as u64;
+        let mut cut = None;
         if truncated > 0 {
+            cut = Some(
+                keep_cut(dir, &mut file, end, found.version)
+                    .map_err(|e| io("keeping the cut tail in", e))?,
+            );
             file.set_len(end as u64)
                 .and_then(|()| file.sync_all())
                 .map_err(|e| io("truncating the journal in", e))?;
@@ -135,6 +177,7 @@ impl Journal {
         // position at its old end).
         file.seek(SeekFrom::Start(end as u64))
             .map_err(|e| io("opening the journal in", e))?;
+        let version = if end == 0 { 2 } else { found.version };
         if end == 0 {
             // A new journal (or one whose header a crash tore).
             file.write_all(FILE_HEADER)
@@ -160,9 +203,12 @@ impl Journal {
                 writer: Some(writer),
                 path,
                 _lock: lock,
+                seq_base: (version >= 2).then_some(last),
             },
             bytes: size,
             truncated,
+            cut,
+            repeats,
         })
     }
 
@@ -175,7 +221,7 @@ impl Journal {
             .map_err(|e| Error::Unavailable(format!("reading {}: {e}", path.display())))?;
         let mut records = Vec::new();
         decode_frames(&mut file, &path, chunk, |r| {
-            records.push(r);
+            records.push(r.record);
             true
         })?;
         Ok(records)
@@ -200,10 +246,12 @@ impl Journal {
         log: impl IntoIterator<Item = &'a LogEntry>,
     ) -> Ticket {
         let mut p = self.pending();
-        encode_event(&mut p.buf, event);
+        let seq = self.seq(&p);
+        encode_event(&mut p.buf, seq, event);
         p.appended += 1;
         for entry in log {
-            encode_log(&mut p.buf, &event.id, entry);
+            let seq = self.seq(&p);
+            encode_log(&mut p.buf, seq, &event.id, entry);
             p.appended += 1;
         }
         self.shared.wake.notify_one();
@@ -219,13 +267,19 @@ impl Journal {
         let mut p = self.pending();
         let before = p.appended;
         for entry in log {
-            encode_log(&mut p.buf, event, entry);
+            let seq = self.seq(&p);
+            encode_log(&mut p.buf, seq, event, entry);
             p.appended += 1;
         }
         if p.appended > before {
             self.shared.wake.notify_one();
         }
         Ticket(p.appended)
+    }
+
+    /// The next record's sequence number (version 2 files).
+    fn seq(&self, p: &Pending) -> Option<u64> {
+        self.seq_base.map(|base| base + p.appended + 1)
     }
 
     /// Where the journal is now: a read waits for this before answering.
@@ -271,52 +325,4 @@ impl Drop for Journal {
             let _ = writer.join();
         }
     }
-}
-
-/// The writer thread: writes what gathered, fsyncs, tells the waiters.
-fn write_loop(mut file: File, shared: &Shared) {
-    let mut spare = Vec::new();
-    loop {
-        let (mut buf, upto) = {
-            let mut p = shared
-                .pending
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            while p.buf.is_empty() && !p.stopping {
-                p = shared
-                    .wake
-                    .wait(p)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-            }
-            if p.buf.is_empty() {
-                return;
-            }
-            (
-                std::mem::replace(&mut p.buf, std::mem::take(&mut spare)),
-                p.appended,
-            )
-        };
-        match file.write_all(&buf).and_then(|()| file.sync_data()) {
-            Ok(()) => shared.durable.send_modify(|d| {
-                d.upto = upto;
-                d.syncs += 1;
-            }),
-            Err(e) => {
-                // What was written may be torn; the next start cuts it off.
-                // Until then nothing more is confirmed.
-                tracing::error!(error = %e, "the journal cannot be written: every change now answers 503 until the service is restarted");
-                shared.durable.send_modify(|d| {
-                    d.failed = Some(format!("the journal cannot be written: {e}"))
-                });
-                return;
-            }
-        }
-        buf.clear();
-        spare = buf;
-    }
-}
-
-/// Makes a new file's directory entry durable.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    File::open(dir)?.sync_all()
 }
