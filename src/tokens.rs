@@ -41,6 +41,8 @@ pub struct Minter {
     member: EncodingKey,
     staff: EncodingKey,
     issuer: String,
+    /// HS256, or the private key's algorithm and `kid`.
+    header: Header,
 }
 
 /// Seconds since the epoch.
@@ -54,6 +56,21 @@ impl Minter {
             member: EncodingKey::from_secret(member_secret.as_bytes()),
             staff: EncodingKey::from_secret(staff_secret.as_bytes()),
             issuer: issuer.to_owned(),
+            header: Header::new(Algorithm::HS256),
+        }
+    }
+
+    /// Signs member and staff tokens with one private key, as an identity
+    /// service does (ES256, RS256, EdDSA), naming `kid`: for the harness and
+    /// tests of a service started with `--jwks`.
+    pub fn signed_by(key: EncodingKey, alg: Algorithm, kid: &str, issuer: &str) -> Self {
+        let mut header = Header::new(alg);
+        header.kid = Some(kid.to_owned());
+        Self {
+            member: key.clone(),
+            staff: key,
+            issuer: issuer.to_owned(),
+            header,
         }
     }
 
@@ -65,7 +82,7 @@ impl Minter {
             iss: self.issuer.clone(),
             exp: now_secs() + ttl_secs,
         };
-        sign(&claims, &self.member)
+        sign(&self.header, &claims, &self.member)
     }
 
     /// A staff token valid for `ttl_secs`.
@@ -76,15 +93,15 @@ impl Minter {
             org: org.as_str().to_owned(),
             exp: now_secs() + ttl_secs,
         };
-        sign(&claims, &self.staff)
+        sign(&self.header, &claims, &self.staff)
     }
 
     /// Any member claims, signed with the member secret (tests of odd tokens).
     pub fn member_claims(&self, claims: &MemberClaims) -> String {
-        sign(claims, &self.member)
+        sign(&self.header, claims, &self.member)
     }
 }
 
-fn sign(claims: &impl Serialize, key: &EncodingKey) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, key).expect("HS256 encodes")
+fn sign(header: &Header, claims: &impl Serialize, key: &EncodingKey) -> String {
+    jsonwebtoken::encode(header, claims, key).expect("claims encode and the key signs")
 }

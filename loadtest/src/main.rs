@@ -61,6 +61,11 @@ struct Cli {
     /// journal in the run's temporary directory (removed after the run).
     #[arg(long, requires = "spawn", conflicts_with = "redis")]
     durable: bool,
+    /// With --spawn: member and staff tokens signed ES256 by an identity
+    /// service's private key (the repository's test key) and checked by the
+    /// server with `--jwks`, instead of HS256 under shared secrets.
+    #[arg(long, requires = "spawn")]
+    es256_tokens: bool,
     /// With --spawn: the ticketgrab binary (default: next to this one).
     #[arg(long)]
     server_bin: Option<PathBuf>,
@@ -158,7 +163,25 @@ async fn main() -> anyhow::Result<()> {
                     .join("data");
                 args.push(format!("--data-dir={}", dir.display()));
             }
-            Target::spawn(&server_binary(cli.server_bin.as_deref())?, cli.redis, &args).await?
+            let fixtures =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/jwks");
+            if cli.es256_tokens {
+                let all: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(fixtures.join("public.json"))?)?;
+                let keys = std::env::temp_dir()
+                    .join(format!("ticketgrab-load-jwks-{}.json", std::process::id()));
+                std::fs::write(
+                    &keys,
+                    serde_json::json!({"keys": [all["es256-a"]]}).to_string(),
+                )?;
+                args.push(format!("--jwks={}", keys.display()));
+            }
+            let mut target =
+                Target::spawn(&server_binary(cli.server_bin.as_deref())?, cli.redis, &args).await?;
+            if cli.es256_tokens {
+                target.token_key = Some(fixtures.join("es256-a.pem"));
+            }
+            target
         }
         None => anyhow::bail!("give --url of a running server, or --spawn"),
     };

@@ -37,7 +37,7 @@ pub async fn rehearse(
     scenario: &Scenario,
     opts: &Options,
 ) -> anyhow::Result<Report> {
-    let minter = target.secrets.minter();
+    let minter = target.minter();
     let org = OrgPath::parse("bj")?;
     let admin = minter.staff("rehearsal", Role::Admin, &org, 6 * 3600);
     let station = minter.staff("rehearsal-station", Role::Station, &org, 6 * 3600);

@@ -26,6 +26,9 @@ pub struct Target {
     /// How the server was started, for the report (its secrets are not here:
     /// they travel in the environment).
     pub settings: String,
+    /// The identity service's private key (PEM, ES256, kid `es256-a`) when
+    /// the server checks tokens with `--jwks` instead of HS256.
+    pub token_key: Option<PathBuf>,
     /// The server's binary and arguments, to start it again after a kill.
     server_cmd: Option<(PathBuf, Vec<String>)>,
 }
@@ -70,6 +73,7 @@ impl Target {
     /// A server someone else runs.
     pub fn external(base: &str, secrets: Secrets) -> Self {
         Self {
+            token_key: None,
             base: base.trim_end_matches('/').to_owned(),
             secrets,
             children: Vec::new(),
@@ -183,6 +187,24 @@ impl Target {
         self.server_pid = Some(child.id());
         self.children.insert(0, child);
         self.wait_ready().await
+    }
+
+    /// Mints the run's tokens as the server checks them: HS256 under the
+    /// run's secrets, or ES256 with the identity service's key.
+    pub fn minter(&self) -> ticketgrab::tokens::Minter {
+        match &self.token_key {
+            None => self.secrets.minter(),
+            Some(pem) => {
+                let pem = std::fs::read(pem).expect("the harness's token key is readable");
+                let key = jsonwebtoken::EncodingKey::from_ec_pem(&pem).expect("an ES256 key");
+                ticketgrab::tokens::Minter::signed_by(
+                    key,
+                    jsonwebtoken::Algorithm::ES256,
+                    "es256-a",
+                    &self.secrets.issuer,
+                )
+            }
+        }
     }
 
     /// A connection to the redis-server started here, if any.

@@ -41,7 +41,7 @@ pub async fn rehearse(
     if kill_mid_draw && target.server_pid.is_none() {
         bail!("--kill-mid-draw needs --spawn (the harness restarts the server it started)");
     }
-    let minter = target.secrets.minter();
+    let minter = target.minter();
     let admin = minter.staff("rehearsal", Role::Admin, &OrgPath::parse("bj")?, 6 * 3600);
     let client = reqwest::Client::builder()
         .no_proxy()
