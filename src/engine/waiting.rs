@@ -52,6 +52,23 @@ impl Engine {
         event: &EventId,
         pool: &PoolId,
     ) -> Result<Released, Error> {
+        // Only once the show has begun (the pool's start, else the sale's):
+        // before, the tickets it voids are valid ones. A sale with no show
+        // time releases once it has opened (the store checks that).
+        let sale = self.definition(event).await?;
+        let begins = sale
+            .pools
+            .iter()
+            .find(|p| &p.id == pool)
+            .and_then(|p| p.details.starts_at)
+            .or(sale.details.starts_at);
+        let now = crate::domain::Millis::now();
+        if let Some(begins) = begins.filter(|b| now < *b) {
+            return Err(Error::NotOpen {
+                opens_at: begins,
+                server_time: now,
+            });
+        }
         let result = self.store.release_unredeemed(event, pool).await;
         self.changed(event);
         result

@@ -290,3 +290,32 @@ async fn a_lapsed_entry_counts_nowhere_and_is_not_a_place() {
         .await
         .problem(StatusCode::NOT_FOUND, "not_found");
 }
+
+/// Releasing no-shows before the show begins would void valid tickets:
+/// refused until the pool's start time.
+#[tokio::test]
+async fn no_shows_are_not_released_before_the_show_begins() {
+    let r = TestRouter::new(&[]);
+    let now = Millis::now().0;
+    let mut body =
+        testkit::app::event_body("show", "bj", &[("p", 3)], now - 1_000, now + 3_600_000);
+    body["pools"][0]["starts_at"] = json!(Millis(now + 7_200_000).rfc3339());
+    let created = r.post("/api/v1/admin/events", &r.admin("bj"), body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    r.post(
+        "/api/v1/events/show/reservations",
+        &r.member(1, "bj/x"),
+        json!({"pool": "p"}),
+    )
+    .await;
+    let early = r
+        .post(
+            "/api/v1/admin/events/show/pools/p/release-unredeemed",
+            &r.admin("bj"),
+            json!({}),
+        )
+        .await;
+    assert!(early.problem(StatusCode::CONFLICT, "not_open")["opens_at"].is_string());
+    let still = r.get("/api/v1/admin/events/show", &r.admin("bj")).await;
+    assert_eq!(still.body["pools"][0]["active"], 1, "{}", still.body);
+}

@@ -6,16 +6,16 @@
 TG.setDict({
   zh: { mode: "方式", modeRace: "抢票（先到先得）", modeLottery: "抽签（报名后抽签）", drawAtField: "抽签时间", sourceField: "公开随机数来源（如“drand 第 5000000 轮”）",
     registering: "报名中", awaiting_draw: "待抽签", drawing: "抽签中", drawn: "已抽签",
-    entriesN: "报名 {n} 人", entriesWord: "报名", publicValue: "公开随机数（报名截止后录入）", enterValue: "录入", draw: "开始抽签",
+    entriesN: "报名 {n} 人", entry1: "报名 1 人", entriesWord: "报名", publicValue: "公开随机数（报名截止后录入）", enterValue: "录入", draw: "开始抽签",
     drawProgress: "已写入 {w} / {n}", commitment: "种子承诺", seed: "种子", source: "公开随机数来源", value: "公开随机数",
     digest: "报名名单摘要", drawSeed: "抽签种子", algorithm: "算法", lotteryExport: "下载抽签结果（JSON）",
-    drawStarted: "抽签已开始。", valueSaved: "公开随机数已录入。", drawAtLine: "抽签时间 {t}" },
+    drawStarted: "抽签已开始。", drawnAlready: "抽签已完成，结果已公布。", valueSaved: "公开随机数已录入。", drawAtLine: "抽签时间 {t}" },
   en: { mode: "Mode", modeRace: "Race (first come, first served)", modeLottery: "Lottery (enter, then a draw)", drawAtField: "Draw at", sourceField: "Public random value from (e.g. \"drand round 5000000\")",
     registering: "Registering", awaiting_draw: "Awaiting the draw", drawing: "Drawing", drawn: "Drawn",
     entriesN: "{n} entries", entriesWord: "entries", publicValue: "Public value (after registration closes)", enterValue: "Enter", draw: "Run the draw",
     drawProgress: "{w} / {n} written", commitment: "Seed commitment", seed: "Seed", source: "Public value from", value: "Public value",
     digest: "Entries digest", drawSeed: "Draw seed", algorithm: "Algorithm", lotteryExport: "Download the draw (JSON)",
-    drawStarted: "The draw has started.", valueSaved: "Public value entered.", drawAtLine: "Draw at {t}" },
+    drawStarted: "The draw has started.", drawnAlready: "The draw is done and published.", entry1: "1 entry", valueSaved: "Public value entered.", drawAtLine: "Draw at {t}" },
 });
 
 const LOTA = (() => {
@@ -41,8 +41,9 @@ const LOTA = (() => {
     });
     el.querySelector(".act-draw").addEventListener("click", async () => {
       try {
-        await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/lottery/draw`, {});
-        TG.say(result, TG.t("drawStarted"), "ok"); refresh();
+        // 202: started now; 200: it was drawn already (pressed again).
+        const { status } = await TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/lottery/draw`, {});
+        TG.say(result, TG.t(status === 200 ? "drawnAlready" : "drawStarted"), "ok"); refresh();
       } catch (err) { TG.say(result, TG.problemWithCode(err), "bad"); }
     });
     el.querySelector(".act-lottery-export").addEventListener("click", async () => {
@@ -59,7 +60,8 @@ const LOTA = (() => {
   // The summary line of a lottery: its phase, the entries, the draw's progress.
   function summary(ev) {
     const l = ev.lottery;
-    const parts = [TG.t(l.phase), TG.t("entriesN").replace("{n}", l.entries)];
+    // The phase is the badge's; the line says what the badge does not.
+    const parts = [l.entries === 1 ? TG.t("entry1") : TG.t("entriesN").replace("{n}", l.entries)];
     if (l.phase === "drawing") parts.push(TG.t("drawProgress").replace("{w}", l.written).replace("{n}", l.entries));
     if (l.phase !== "drawn") parts.push(TG.t("drawAtLine").replace("{t}", TG.fmtShort(l.draw_at)));
     return parts;

@@ -103,7 +103,7 @@ function card(ev) {
     <details class="more"><summary><span class="summary-line"></span> <span class="open-hint" data-i18n="more"></span></summary>
     <p class="muted meta"></p>
     <div class="pools"></div>
-    <div class="legend"><span style="color:var(--active)">■ <span data-i18n="active"></span></span><span style="color:var(--redeemed)">■ <span data-i18n="redeemed"></span></span><span>□ <span data-i18n="remaining"></span></span></div>
+    <div class="legend"><span style="color:var(--active)">■ <span data-i18n="active"></span></span><span style="color:var(--redeemed)">■ <span data-i18n="redeemed"></span></span><span style="color:#b45309">■ <span data-i18n="held"></span></span><span>□ <span data-i18n="remaining"></span></span></div>
     <h3 style="margin-top:.75rem" data-i18n="perSecond"></h3>
     <div class="chart"></div>
     <form class="restock row" style="margin-top:.75rem">
@@ -134,6 +134,7 @@ function card(ev) {
     const f = e.target;
     act(() => TG.api(token, "POST", `/api/v1/admin/events/${ev.id}/pools/${f.pool.value}/restock`, { delta: Number(f.delta.value) }));
   });
+  el.querySelector(".restock").pool.addEventListener("change", () => showRelease(latest.find(e => e.id === ev.id) || ev, el));
   el.querySelector(".act-release").addEventListener("click", async () => {
     const pool = el.querySelector(".restock").pool.value;
     if (!confirm(TG.t("confirmRelease"))) return;
@@ -174,6 +175,14 @@ function card(ev) {
   return el;
 }
 
+// No-shows are released once the chosen pool's show has begun (a sale with
+// no show time: once it has opened): before, it would void valid tickets.
+function showRelease(ev, el) {
+  const pool = ev.pools.find(p => p.id === el.querySelector(".restock").pool.value) || {};
+  const begins = pool.starts_at || ev.starts_at || ev.opens_at;
+  el.querySelector(".act-release").classList.toggle("hidden", TG.serverNow() < Date.parse(begins));
+}
+
 function render(events) {
   latest = events;
   if (!events.length) { TG.say(status, TG.t("noevents"), ""); }
@@ -182,6 +191,7 @@ function render(events) {
     el.querySelector(".title").textContent = TG.name(ev);
     el.querySelectorAll(".restock option").forEach(o => { const p = ev.pools.find(p => p.id === o.value); o.textContent = `${TG.name(p)} (${p.id})`; });
     el.querySelector(".summary-line").innerHTML = pace(ev).map(t => `<span>${TG.esc(t)}</span>`).join("");
+    showRelease(ev, el);
     const badge = el.querySelector(".status");
     badge.textContent = TG.t(ev.status);
     badge.className = "badge status " + ev.status;
