@@ -72,7 +72,7 @@ async fn staff_run_a_lottery_that_members_enter_and_see_the_result_of() {
     dashboard
         .wait_until(
             "the lottery's card",
-            &format!("!!document.querySelector(\"{card} .lottery-state\") && document.querySelector(\"{card} .summary-line\").textContent.includes('报名中')"),
+            &format!("!!document.querySelector(\"{card} .lottery-state\") && document.querySelector(\"{card} .status\").textContent === '报名中' && !document.querySelector(\"{card} .summary-line\").textContent.includes('报名中')"),
             WAIT,
         )
         .await;
@@ -208,7 +208,7 @@ async fn staff_run_a_lottery_that_members_enter_and_see_the_result_of() {
     dashboard
         .wait_until(
             "the published draw",
-            &format!("document.querySelector(\"{card} .summary-line\").textContent.includes('已抽签') && document.querySelector(\"{card} .published\").textContent.includes('种子')"),
+            &format!("document.querySelector(\"{card} .status\").textContent === '已抽签' && document.querySelector(\"{card} .published\").textContent.includes('种子')"),
             WAIT,
         )
         .await;

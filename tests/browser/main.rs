@@ -176,6 +176,9 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
     let now = Millis::now().0;
     app.create_event("umbrella", "bj", &[("u", 5)], now + 6_000, now + 3_600_000)
         .await;
+    // A sale about to end: once over, it is no longer one to take part in.
+    app.create_event("ending", "bj", &[("e", 5)], now - 60_000, now + 3_000)
+        .await;
     browser
         .goto(&format!(
             "{}/app#token={}",
@@ -188,6 +191,13 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
         .wait_until(
             "the sale",
             &format!("document.querySelector(\"{card}\") !== null"),
+            WAIT,
+        )
+        .await;
+    browser
+        .wait_until(
+            "the ended sale gone from the list",
+            "document.querySelector(\"[data-event='ending']\")?.classList.contains('hidden')",
             WAIT,
         )
         .await;
@@ -254,6 +264,32 @@ async fn a_member_grabs_when_the_sale_opens_and_sees_the_qr_code() {
             WAIT,
         )
         .await;
+    // Said once: the grab's answer names the ticket, so the card's own
+    // "you have" line stays hidden beside it.
+    assert_eq!(
+        browser
+            .js(&format!(
+                "return document.querySelector(\"{card} .have\").classList.contains('hidden');"
+            ))
+            .await,
+        json!(true)
+    );
+    // The large-text switch shows when it is on.
+    let look = "return getComputedStyle(document.querySelector('#large')).backgroundColor;";
+    let off = browser.js(look).await;
+    browser.click("#large").await;
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#large').getAttribute('aria-pressed');")
+            .await,
+        json!("true")
+    );
+    assert_ne!(
+        browser.js(look).await,
+        off,
+        "the pressed switch looks the same"
+    );
+    browser.click("#large").await;
 
     browser.set_size(1440, 900).await;
     assert!(browser.fits_width().await);
@@ -576,7 +612,7 @@ async fn a_member_pays_a_held_ticket_before_its_deadline_in_demo_mode() {
     browser
         .wait_until(
             "the pay-by countdown",
-            "(document.querySelector('#tickets .pay-by') || {}).textContent?.startsWith('请在 14:') || (document.querySelector('#tickets .pay-by') || {}).textContent?.startsWith('请在 15:')",
+            "(document.querySelector('#tickets .pay-by') || {}).textContent?.startsWith('支付剩余时间 14:') || (document.querySelector('#tickets .pay-by') || {}).textContent?.startsWith('支付剩余时间 15:')",
             WAIT,
         )
         .await;

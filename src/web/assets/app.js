@@ -9,14 +9,14 @@ TG.setDict({
     cancelled_ok: "已退票。", retrying: "人太多了，{s} 秒后自动重试…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
     active: "有效", redeemed: "已使用", cancelled: "已退票", seats: "人数", seatsN: "{n} 人", seat1: "1 人", admits: "可入场 {n} 人",
-    held: "待支付", expired: "已过期", heldGot: "已为您保留！{what} · 票号 {code}，请在 {t} 内支付", payIn: "请在 {t} 内支付", pay: "去支付",
+    held: "待支付", expired: "已过期", heldGot: "已为您保留！{what} · 票号 {code}，支付剩余时间 {t}", payIn: "支付剩余时间 {t}", pay: "去支付",
     paid: "支付成功，票已生效。", payElsewhere: "请在工会App中完成支付。",
     no_show: "未到场", joinWait: "加入候补", leaveWait: "退出候补", waitPos: "候补中：第 {n} 位（{seats} 人）",
     waitJoined: "已加入候补，第 {n} 位。有人退票时按顺序分配。", waitGot: "候补成功！票号 {code}", waitEnded: "您的候补已结束。",
     waitingN: "候补 {n} 人", waitLeft: "已退出候补。", large: "大字", opensAt: "开抢时间",
     signinHow: "请从工会App（12351）打开本页，会自动登录。",
     expiredLogin: "登录已过期：请回到工会App（12351）重新打开本页。",
-    tooFast: "您点得太快了，{s} 秒后自动重试…", youHave: "您已抢到：{what} · 票号 {code}（见“我的票”）",
+    tooFast: "您点得太快了，{s} 秒后自动重试…", youHave: "您已抢到：{what} · 票号 {code}（见“我的票”）", grabLeavesWait: "您正在候补本活动：抢到票后将退出候补。继续抢票吗？",
     returnsToWaiting: "退票将优先分配给候补会员", starts: "时间", venue: "地点" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
@@ -25,14 +25,14 @@ TG.setDict({
     cancelled_ok: "Ticket given back.", retrying: "Busy — trying again in {s} s…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
     active: "Valid", redeemed: "Used", cancelled: "Given back", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", admits: "Admits {n}",
-    held: "Awaiting payment", expired: "Expired", heldGot: "Held for you! {what} · ticket {code}: pay within {t}", payIn: "Pay within {t}", pay: "Pay",
+    held: "Awaiting payment", expired: "Expired", heldGot: "Held for you! {what} · ticket {code}: time left to pay {t}", payIn: "Time left to pay: {t}", pay: "Pay",
     paid: "Paid: the ticket is valid.", payElsewhere: "Please pay in the union app.",
     no_show: "No-show", joinWait: "Join the waiting list", leaveWait: "Leave the list", waitPos: "Waiting: number {n} ({seats} seats)",
     waitJoined: "On the waiting list: number {n}. Returned tickets go out in order.", waitGot: "From the waiting list: ticket {code}", waitEnded: "Your wait has ended.",
     waitingN: "{n} waiting", waitLeft: "You left the waiting list.", large: "Large text", opensAt: "Opens",
     signinHow: "Open this page from the union app (12351) to sign in.",
     expiredLogin: "Your sign-in expired: open this page again from the union app (12351).",
-    tooFast: "You tapped too fast — trying again in {s} s…", youHave: "You have {what} · ticket {code} (see My tickets)",
+    tooFast: "You tapped too fast — trying again in {s} s…", youHave: "You have {what} · ticket {code} (see My tickets)", grabLeavesWait: "You are on this sale's waiting list: a ticket grabbed now takes you off it. Grab anyway?",
     returnsToWaiting: "Returned tickets go to the waiting list first", starts: "When", venue: "Where" },
 });
 
@@ -242,9 +242,14 @@ function tick() {
     badge.className = "badge status " + phase;
     // The sale's date and clock time, and the countdown to it.
     el.querySelector(".countdown").textContent = left ? `${TG.t("opensAt")} ${TG.fmtShort(ev.opens_at)} · ${TG.t("opensin")} ${left}` : "";
+    // A sale over is no longer one to take part in (its tickets are under
+    // My tickets).
+    el.classList.toggle("hidden", phase === "closed");
     const have = holding.get(ev.id);
     const haveLine = el.querySelector(".have");
-    haveLine.classList.toggle("hidden", !have);
+    // Not said twice: the grab's own answer already names this ticket.
+    const justGot = have && el.querySelector(".result").dataset.code === have.code;
+    haveLine.classList.toggle("hidden", !have || justGot);
     if (have) haveLine.textContent = fill(TG.t("youHave"), { code: have.code, what: poolOf(ev, have.pool) });
     el.querySelector(".grab").classList.toggle("hidden", !!have);
     el.querySelector(".grab-button").disabled = phase !== "open" || el.dataset.busy === "1";
@@ -256,6 +261,9 @@ function tick() {
 
 async function grab(id, el) {
   const result = el.querySelector(".result");
+  // A ticket of this sale takes the member off its waiting list: say so first.
+  if (waits.has(id) && !confirm(TG.t("grabLeavesWait"))) return;
+  result.dataset.code = "";
   const body = wanted(el);
   el.dataset.busy = "1"; tick();
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -265,6 +273,7 @@ async function grab(id, el) {
       // Which show it is: ranked choices may have given any of them.
       const what = () => poolOf(events.find(ev => ev.id === id), data.pool);
       tell(result, words, { code: data.code, what, t: () => TG.countdown(data.pay_by) || "0:00" }, "ok");
+      result.dataset.code = data.code;
       break;
     } catch (e) {
       if (e instanceof TG.ApiError && (e.status === 429 || e.status === 503)) {
@@ -328,7 +337,7 @@ async function renderTickets(data) {
   box.innerHTML = parts.join("");
   tickPayBy();
   box.querySelectorAll(".pay").forEach(b => b.addEventListener("click", async () => {
-    try { await TG.api(token, "POST", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}/pay`, {}); tell(status, "paid", null, "ok"); }
+    try { await TG.api(token, "POST", `/api/v1/me/reservations/${b.dataset.event}/${b.dataset.code}/pay`, {}); tell(status, "paid", null, "ok"); status.scrollIntoView({ block: "nearest", behavior: "smooth" }); }
     catch (e) { if (e.status === 404) tell(status, "payElsewhere", null, "bad"); else tellProblem(status, e); }
     loadEvents(); loadTickets();
   }));
