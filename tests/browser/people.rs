@@ -376,3 +376,69 @@ async fn a_busy_days_eight_sales_fit_the_dashboard_and_stay_live() {
     browser.screenshot(&shot("dashboard-390-busy.png")).await;
     browser.quit().await;
 }
+
+/// The screenshot pass: every page at a phone's and a desktop's size, in
+/// both languages, on the demo's sales (which include a priced sale, a
+/// lottery and shows with times): nothing scrolls sideways, an English page
+/// shows no Chinese but staff's own words, and each is saved to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_at_both_sizes_in_both_languages() {
+    let app = spawn_app_with(&["--demo", "--demo-opens-in", "0"]).await;
+    let pages = [
+        (
+            "app",
+            app.member(1, "bj/chaoyang/x"),
+            "document.querySelectorAll('#events [data-event]').length > 0",
+        ),
+        (
+            "station",
+            app.station("bj/chaoyang"),
+            "document.querySelectorAll('#s-event option').length > 0",
+        ),
+        (
+            "dashboard",
+            app.admin("bj"),
+            "document.querySelectorAll('[data-event]').length > 0",
+        ),
+    ];
+    let mut browser = Browser::start(390, 844).await;
+    for (width, height) in [(390, 844), (1440, 900)] {
+        browser.set_size(width, height).await;
+        for lang in ["zh", "en"] {
+            for (page, token, ready) in &pages {
+                browser
+                    .goto(&format!("{}/{page}#token={token}", app.base))
+                    .await;
+                // The language is the page's saved choice: set, then reloaded.
+                browser
+                    .js(&format!(
+                        "localStorage.setItem('tg-lang', '{lang}'); location.reload();"
+                    ))
+                    .await;
+                let html_lang = if lang == "zh" { "zh-CN" } else { "en" };
+                browser
+                    .wait_until(
+                        &format!("{page} in {lang} at {width}"),
+                        &format!("document.documentElement.lang === '{html_lang}' && {ready}"),
+                        WAIT,
+                    )
+                    .await;
+                assert!(
+                    browser.fits_width().await,
+                    "{page} scrolls sideways at {width} px in {lang}"
+                );
+                if lang == "en" {
+                    assert_eq!(
+                        browser.js(CJK_SHOWN).await,
+                        json!([]),
+                        "Chinese on the English {page} at {width} px"
+                    );
+                }
+                browser
+                    .screenshot(&shot(&format!("pass-{page}-{width}-{lang}.png")))
+                    .await;
+            }
+        }
+    }
+    browser.quit().await;
+}

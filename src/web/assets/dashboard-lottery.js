@@ -90,7 +90,7 @@ const LOTA = (() => {
     el.querySelector(".act-lottery-export").classList.toggle("hidden", l.phase !== "drawn");
     const rows = [["algorithm", l.algorithm], ["commitment", l.seed_commitment], ["source", l.public_source],
       ["value", l.public_value], ["seed", l.seed], ["digest", l.entries_digest], ["drawSeed", l.draw_seed]].filter(([, v]) => v);
-    el.querySelector(".published").innerHTML = rows.map(([k, v]) => `<dt>${TG.esc(TG.t(k))}</dt><dd class="hash">${TG.esc(v)}</dd>`).join("");
+    el.querySelector(".published").innerHTML = rows.map(([k, v]) => `<dt>${TG.esc(TG.t(k))}</dt><dd class="hash">${k === "source" || k === "value" ? TG.own(v) : TG.esc(v)}</dd>`).join("");
   }
 
   // The create form: a lottery's draw time and public source.

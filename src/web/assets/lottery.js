@@ -68,9 +68,12 @@ const LOT = (() => {
     el.querySelector(".grab").classList.toggle("hidden", !!entry || phase !== "registering" && phase !== "upcoming");
     el.querySelector(".grab-button").disabled = phase !== "registering" || el.dataset.busy === "1";
     el.querySelector(".withdraw-line").classList.toggle("hidden", !entry || phase !== "registering");
-    el.querySelector(".fairness").textContent = l.seed
-      ? fill(TG.t("fairnessDrawn"), { s: l.seed.slice(0, 12), v: l.public_value })
-      : fill(TG.t("fairness"), { c: l.seed_commitment.slice(0, 12), src: l.public_source });
+    // The source and the value are staff's own words: marked as Chinese
+    // on the English page when they are.
+    const words = (key, vars) => TG.esc(TG.t(key)).replace(/\{(\w+)\}/g, (_, k) => k === "src" || k === "v" ? TG.own(String(vars[k])) : TG.esc(String(vars[k])));
+    el.querySelector(".fairness").innerHTML = l.seed
+      ? words("fairnessDrawn", { s: l.seed.slice(0, 12), v: l.public_value })
+      : words("fairness", { c: l.seed_commitment.slice(0, 12), src: l.public_source });
   }
 
   // The member's standing, in words: entered, the draw running, won, waiting.
