@@ -3,6 +3,7 @@
 
 mod edge;
 mod lottery;
+mod refunds;
 mod waiting;
 
 use std::collections::HashMap;

@@ -129,7 +129,9 @@ pub async fn my_reservations(
     for r in &list {
         // Known to the engine already (it listed the event): no store call.
         let event = s.engine.definition(&r.event).await?;
-        reservations.push(ReservationDto::from(r).described(&event));
+        let mut dto = ReservationDto::from(r).described(&event);
+        dto.refund_due = s.engine.refund_due(r).await?;
+        reservations.push(dto);
     }
     Ok(Json(ReservationList { reservations }))
 }

@@ -90,6 +90,10 @@ impl Store for MeteredStore {
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.timed("grab_rate", self.inner.grab_rate(event)).await
     }
+    async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error> {
+        self.timed("paid_with", self.inner.paid_with(event, code))
+            .await
+    }
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.timed("snapshot", self.inner.snapshot(event)).await
     }

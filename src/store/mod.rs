@@ -80,6 +80,9 @@ pub trait Store: Send + Sync {
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error>;
     /// One reservation; `Ok(None)` if the event exists but the reservation does not.
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error>;
+    /// The provider's id of the payment that paid this ticket, if one did
+    /// (a cancel makes it due back: the member's list says so).
+    async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error>;
     /// Tickets reserved in each of the last 60 seconds of the store's clock,
     /// oldest first.
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error>;

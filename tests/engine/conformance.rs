@@ -862,9 +862,13 @@ mod cases {
         pay(&h, "cinema", &paid.code, "wx-1", 1_000).await.unwrap();
         let unpaid = grab(&h, "cinema", 2, &["p"]).await.unwrap().reservation;
         let id = event_id("cinema");
+        let mut owed = Vec::new();
         for (r, n) in [(&paid, 1), (&unpaid, 2)] {
-            h.engine.cancel(&id, &member(n), &r.code).await.unwrap();
+            let back = h.engine.cancel(&id, &member(n), &r.code).await.unwrap();
+            owed.push(h.engine.refund_due(&back).await.unwrap());
         }
+        // What the member's list says: a refund under way for the paid one.
+        assert_eq!(owed, [true, false]);
         let refunds: Vec<(String, String, i64)> = h
             .engine
             .snapshot(&id)

@@ -151,6 +151,13 @@ impl Store for Reopening {
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.call(async |s| s.grab_rate(event).await).await
     }
+    async fn paid_with(
+        &self,
+        event: &EventId,
+        code: &ticketgrab::domain::Code,
+    ) -> Result<Option<String>, Error> {
+        self.call(async |s| s.paid_with(event, code).await).await
+    }
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.call(async |s| s.snapshot(event).await).await
     }

@@ -344,6 +344,21 @@ async fn the_export_shows_payments_and_refunds_due_with_their_payment_ids() {
             .status,
         StatusCode::OK
     );
+    // The member sees the refund under way; a ticket kept owes nothing.
+    let mine = r.get("/api/v1/me/reservations", &three).await;
+    assert_eq!(
+        mine.body["reservations"][0]["refund_due"], true,
+        "{}",
+        mine.body
+    );
+    let kept_list = r.get("/api/v1/me/reservations", &one).await;
+    assert!(
+        kept_list.body["reservations"][0]
+            .get("refund_due")
+            .is_none(),
+        "{}",
+        kept_list.body
+    );
     let csv = r
         .text(
             "/api/v1/admin/events/cinema/reservations.csv",

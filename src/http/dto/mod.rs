@@ -170,6 +170,10 @@ pub struct ReservationDto {
     pub redeemed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// On a member's list: the ticket was paid and given back, so its
+    /// payment is due back ("refund in progress"); absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refund_due: bool,
     /// What the ticket says, on a member's list and a lookup of one ticket
     /// (not on a grab's answer, which the page that grabbed can word
     /// itself): the sale's and the pool's titles, in Chinese and, when
@@ -222,6 +226,7 @@ impl From<&Reservation> for ReservationDto {
             created_at: time(r.created_at),
             redeemed_at: r.redeemed_at.map(time),
             cancelled_at: r.cancelled_at.map(time),
+            refund_due: false,
             event_title: None,
             event_title_en: None,
             pool_title: None,

@@ -244,6 +244,11 @@ impl Store for MemoryStore {
             .await
     }
 
+    async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error> {
+        self.with_event(event, |data| Ok(data.paid_by.get(code).cloned()))
+            .await
+    }
+
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.with_event(event, |data| Ok(data.grab_rate(self.now())))
             .await

@@ -225,6 +225,10 @@ impl Store for RedisStore {
         }
     }
 
+    async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error> {
+        self.payment_of(event, code).await
+    }
+
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         let (_, rest) = self.calls.read(event, &["rate"]).await?;

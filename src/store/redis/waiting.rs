@@ -37,6 +37,20 @@ impl RedisStore {
             .map(|_| ())
     }
 
+    /// lua/pay.lua's `c:<code>` field of the event's `pays` hash.
+    pub(super) async fn payment_of(
+        &self,
+        event: &EventId,
+        code: &crate::domain::Code,
+    ) -> Result<Option<String>, Error> {
+        let mut pays = String::new();
+        crate::store::keys::write_key(&mut pays, event, "pays");
+        let field = format!("c:{code}");
+        self.calls
+            .query(redis::cmd("HGET").arg(pays).arg(field).to_owned())
+            .await
+    }
+
     pub(super) async fn waiting_of(
         &self,
         event: &EventId,

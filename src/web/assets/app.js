@@ -8,7 +8,7 @@ TG.setDict({
     confirmCancel: "确定退票？退回的票会立即给其他会员。", got: "抢到了！{what} · 票号 {code}", already: "您已经有这张票了：{what} · 票号 {code}",
     cancelled_ok: "已退票。", retrying: "人太多了，{s} 秒后自动重试…",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
-    active: "有效", redeemed: "已使用", cancelled: "已退票", seats: "人数", seatsN: "{n} 人", seat1: "1 人", admits: "可入场 {n} 人",
+    active: "有效", redeemed: "已使用", cancelled: "已退票", refunding: "退款处理中", seats: "人数", seatsN: "{n} 人", seat1: "1 人", admits: "可入场 {n} 人",
     held: "待支付", expired: "已过期", heldGot: "已为您保留！{what} · 票号 {code}，支付剩余时间 {t}", payIn: "支付剩余时间 {t}", pay: "去支付",
     paid: "支付成功，票已生效。", payElsewhere: "请在工会App中完成支付。",
     no_show: "未到场", joinWait: "加入候补", leaveWait: "退出候补", waitPos: "候补中：第 {n} 位（{seats} 人）",
@@ -24,7 +24,7 @@ TG.setDict({
     confirmCancel: "Give this ticket back? It goes to another member at once.", got: "Got it! {what} · ticket {code}", already: "You already have this ticket: {what} · ticket {code}",
     cancelled_ok: "Ticket given back.", retrying: "Busy — trying again in {s} s…",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
-    active: "Valid", redeemed: "Used", cancelled: "Given back", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", admits: "Admits {n}",
+    active: "Valid", redeemed: "Used", cancelled: "Given back", refunding: "Refund in progress", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", admits: "Admits {n}",
     held: "Awaiting payment", expired: "Expired", heldGot: "Held for you! {what} · ticket {code}: time left to pay {t}", payIn: "Time left to pay: {t}", pay: "Pay",
     paid: "Paid: the ticket is valid.", payElsewhere: "Please pay in the union app.",
     no_show: "No-show", joinWait: "Join the waiting list", leaveWait: "Leave the list", waitPos: "Waiting: number {n} ({seats} seats)",
@@ -329,7 +329,7 @@ async function renderTickets(data) {
     const when = whenWhere(r);
     return `<section class="card ticket" data-ticket="${TG.esc(r.code)}">${img}<div>
       <h3 class="what">${TG.esc(TG.ticketName(r))}</h3>
-      <p><strong class="state">${TG.t(r.status)}</strong>${r.seats > 1 ? ` · <strong class="seats">${fill(TG.t("admits"), { n: r.seats })}</strong>` : ""}</p>
+      <p><strong class="state">${TG.t(r.status)}</strong>${r.refund_due ? ` · <strong class="refund">${TG.t("refunding")}</strong>` : ""}${r.seats > 1 ? ` · <strong class="seats">${fill(TG.t("admits"), { n: r.seats })}</strong>` : ""}</p>
       ${when ? `<p class="when">${when}</p>` : ""}${r.notes && live ? `<p class="notes">${TG.own(r.notes)}</p>` : ""}
       <p class="code">${TG.esc(r.code)}</p>
       <p class="muted">${TG.esc(r.card)} · ${TG.fmtTime(r.created_at)}</p>${pay}${cancel}</div></section>`;
