@@ -28,8 +28,7 @@ pub use crate::domain::MAX_CHOICES;
 /// already a once-in-a-lifetime event.
 const CODE_ATTEMPTS: usize = 4;
 /// How long after its close an event's tickets are still listed in a member's
-/// reservations. Older events are not asked, so the list costs one store call
-/// per recent event, not one per event ever created.
+/// reservations: the list costs a store call per recent event, not per event.
 pub const LISTED_AFTER_CLOSE: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// A race's waiting list lapses at its close (no entry's cutoff is later;

@@ -273,8 +273,7 @@ impl Store for RedisStore {
         Ok(entries)
     }
 
-    /// One call of a tiny script that is not `no-writes`: Redis refuses it
-    /// when it is out of memory, so this answers "can it take a grab now".
+    /// A tiny script that is not `no-writes` (refused when out of memory).
     async fn enter(&self, req: &Grab<'_>) -> Result<Entered, Error> {
         self.enter_lottery(req).await
     }
@@ -332,8 +331,7 @@ impl Store for RedisStore {
             .await
     }
 
-    /// Reachable, and every script loaded (once, at start; afterwards a
-    /// NOSCRIPT after a Redis restart reloads the one script it names).
+    /// Reachable, every script loaded (a later NOSCRIPT reloads its one).
     async fn prepare(&self) -> Result<(), Error> {
         self.calls
             .with_conn(|mut conn| async move {
