@@ -102,12 +102,8 @@ impl Engine {
         }
         let entries: Vec<Entry> = run::all_entries(self.store.as_ref(), id)
             .await?
-            .into_iter()
-            .map(|e| Entry {
-                member: e.member,
-                choices: e.choices,
-                seats: e.seats,
-            })
+            .iter()
+            .map(Entry::from)
             .collect();
         // Before the draw starts, the stock is the pools' unsold seats (a
         // lottery sells nothing before its draw); from its start, the

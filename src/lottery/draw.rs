@@ -42,6 +42,17 @@ pub struct Entry {
     pub seats: u8,
 }
 
+impl From<&crate::domain::LotteryEntry> for Entry {
+    /// The draw's view of a stored entry: who, which pools, how many seats.
+    fn from(e: &crate::domain::LotteryEntry) -> Self {
+        Self {
+            member: e.member.clone(),
+            choices: e.choices.clone(),
+            seats: e.seats,
+        }
+    }
+}
+
 /// What the draw gave one entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Result {

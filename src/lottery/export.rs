@@ -188,14 +188,7 @@ impl Export {
         }
         // Which rules drew it: the stored draw seed is v2's, of the
         // closing, unless the draw was made before v2.
-        let inputs: Vec<Entry> = entries
-            .iter()
-            .map(|e| Entry {
-                member: e.member.clone(),
-                choices: e.choices.clone(),
-                seats: e.seats,
-            })
-            .collect();
+        let inputs: Vec<Entry> = entries.iter().map(Entry::from).collect();
         let closing = Closing::new(event.id.as_str(), &inputs, event.max_seats, &draw.stock);
         let v2 = hex::encode(draw::draw_seed(
             &lottery.seed,

@@ -115,14 +115,7 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
             begun.entries
         )));
     }
-    let entries: Vec<Entry> = stored
-        .iter()
-        .map(|e| Entry {
-            member: e.member.clone(),
-            choices: e.choices.clone(),
-            seats: e.seats,
-        })
-        .collect();
+    let entries: Vec<Entry> = stored.iter().map(Entry::from).collect();
     let by_member: std::collections::HashMap<&crate::domain::MemberKey, &LotteryEntry> =
         stored.iter().map(|e| (&e.member, e)).collect();
     // What was fixed at the close (restocks are refused from then on, so
