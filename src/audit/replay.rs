@@ -112,13 +112,15 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
                 }
             }
             LogOp::Status(s) => status = *s,
-            // A lottery's entries and the draw's steps move no seat; its
-            // winners are `Won` above, its losers `Waiting`.
+            // A lottery's entries and the draw's steps move no seat (its
+            // winners are `Won` above, its losers `Waiting`); nor does a
+            // station's tally.
             LogOp::Entered { .. }
             | LogOp::Withdrawn { .. }
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
-            | LogOp::DrawDone { .. } => {}
+            | LogOp::DrawDone { .. }
+            | LogOp::Tallied { .. } => {}
         }
     }
     // The money balances: a paid ticket that was given back has its payment

@@ -40,7 +40,7 @@ pub use outcome::{Outcome, Row};
 pub use reasons::reason_zh;
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
-    PaymentOutcome, Released, Restocked, Seats, Snapshot,
+    PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED,
 };
 pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;

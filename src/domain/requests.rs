@@ -9,6 +9,28 @@ use super::{
     MemberKey, Millis, OrgPath, PoolId, Reservation, WaitEntry,
 };
 
+/// What a station did on one Beijing day, as its tallies say: tickets
+/// issued, lottery entries taken, tickets redeemed, fen taken at its counter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct StationDay {
+    pub issued: i64,
+    pub entered: i64,
+    pub redeemed: i64,
+    pub taken_fen: i64,
+}
+
+impl StationDay {
+    pub fn add(&mut self, other: StationDay) {
+        self.issued += other.issued;
+        self.entered += other.entered;
+        self.redeemed += other.redeemed;
+        self.taken_fen += other.taken_fen;
+    }
+}
+
+/// The things a station tallies (lua/tally.lua's `what`).
+pub const TALLIED: [&str; 4] = ["issued", "entered", "redeemed", "taken"];
+
 /// Most pools one request may rank.
 pub const MAX_CHOICES: usize = 16;
 

@@ -4,6 +4,8 @@
 mod edge;
 mod lottery;
 mod refunds;
+mod station;
+pub use station::beijing_day;
 mod waiting;
 
 use std::collections::HashMap;
@@ -22,10 +24,8 @@ use crate::store::Store;
 
 /// The largest payment the store takes (well above any ticket's price x seats).
 pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
-/// Most pools one ranked grab may list.
 pub use crate::domain::MAX_CHOICES;
-/// Fresh codes to draw before giving up; with 60-bit codes a second draw is
-/// already a once-in-a-lifetime event.
+/// Fresh codes to draw before giving up (60-bit codes: a second is rare).
 const CODE_ATTEMPTS: usize = 4;
 /// How long after its close an event's tickets are still listed in a member's
 /// reservations: the list costs a store call per recent event, not per event.

@@ -19,7 +19,7 @@ use super::{admin, dto, lottery, member, ops, payments, station, waiting};
         waiting::join, waiting::mine, waiting::leave,
         lottery::enter, lottery::mine, lottery::withdraw, lottery::lottery, lottery::export,
         lottery::station_enter, lottery::public_value, lottery::draw,
-        station::events, station::issue, station::redeem, station::find_ticket, station::pay,
+        station::events, station::issue, station::redeem, station::find_ticket, station::pay, station::today,
         payments::notify, payments::demo_pay,
         admin::create, admin::list, admin::detail, admin::restock, admin::release_unredeemed,
         admin::pause, admin::resume,

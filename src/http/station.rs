@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/station/redeem", post(redeem))
         .route("/station/tickets/{code}", get(find_ticket))
         .route("/station/pay", post(pay))
+        .route("/station/today", get(today))
 }
 
 /// How long after its close a sale still shows on the station screen: its
@@ -110,14 +111,50 @@ pub async fn issue(
     let mut grabbed = result?;
     // A priced sale's walk-up pays at the counter, now: recorded as paid
     // (the price × seats, by this station), like the app's payments.
-    grabbed.reservation = at_counter(&s, &staff, &event, grabbed.reservation).await?;
+    let (paid, taken) = at_counter(&s, &staff, &event, grabbed.reservation).await?;
+    grabbed.reservation = paid;
+    if grabbed.new {
+        tally(&s, &staff, &event, "issued", 1).await;
+    }
+    tally(&s, &staff, &event, "taken", taken).await;
     reservation_created(grabbed)
 }
 
-/// The payment id of a counter payment: the station's id and the ticket's
-/// code (1 to 64 of the provider ids' characters).
-fn counter_payment(staff: &str, code: &crate::domain::Code) -> crate::domain::PaymentId {
-    let who: String = staff
+/// What this station did today, over the sales on its screen: tickets
+/// issued, lottery entries, tickets redeemed, fen taken at its counter (the
+/// day is Beijing's; every screen of the station reads the same figures).
+#[utoipa::path(get, path = "/api/v1/station/today", tag = "station", security(("staff" = [])),
+    responses((status = 200, body = StationToday), (status = 401, body = super::dto::Problem)))]
+pub async fn today(
+    State(s): State<AppState>,
+    staff: StaffAuth,
+) -> Result<Json<StationToday>, ApiError> {
+    let views = s.engine.events().await?;
+    let mine: Vec<_> = views
+        .iter()
+        .filter(|v| shown(&staff, v))
+        .map(|v| v.event.id.clone())
+        .collect();
+    let figures = s.engine.station_day(&mine, &station_key(&staff.id)).await?;
+    Ok(Json(StationToday {
+        day: crate::engine::beijing_day(),
+        figures,
+    }))
+}
+
+/// A station's day (`/station/today`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct StationToday {
+    /// Beijing's calendar day, `2026-12-07`.
+    pub day: String,
+    #[serde(flatten)]
+    pub figures: crate::domain::StationDay,
+}
+
+/// The station's id as its tallies and counter payments name it: letters,
+/// digits and `-`, the rest `_`, at most 40.
+fn station_key(staff: &str) -> String {
+    staff
         .chars()
         .take(40)
         .map(|c| {
@@ -127,21 +164,49 @@ fn counter_payment(staff: &str, code: &crate::domain::Code) -> crate::domain::Pa
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Adds to this station's tally of today; a tally that cannot be written
+/// is logged, not an error: the action it counts is done and confirmed.
+pub(super) async fn tally(
+    s: &AppState,
+    staff: &StaffAuth,
+    event: &crate::domain::EventId,
+    what: &str,
+    n: i64,
+) {
+    if n == 0 {
+        return;
+    }
+    if let Err(e) = s
+        .engine
+        .tally(event, &station_key(&staff.id), what, n)
+        .await
+    {
+        tracing::warn!(event = %event, station = %staff.id, what, error = %e, "a station's tally was not written");
+    }
+}
+
+/// The payment id of a counter payment: the station's id and the ticket's
+/// code (1 to 64 of the provider ids' characters).
+fn counter_payment(staff: &str, code: &crate::domain::Code) -> crate::domain::PaymentId {
+    let who = station_key(staff);
     crate::domain::PaymentId::parse(&format!("counter-{who}-{code}"))
         .expect("letters, digits, '-' and '_', under 64")
 }
 
-/// Pays a held ticket at the counter (price × seats, taken by `staff`);
-/// any other ticket is returned as it is.
+/// Pays a held ticket at the counter (price × seats, taken by `staff`):
+/// the ticket, and the fen taken (0 for any ticket not held, returned as
+/// it is).
 async fn at_counter(
     s: &AppState,
     staff: &StaffAuth,
     event: &crate::domain::EventId,
     r: crate::domain::Reservation,
-) -> Result<crate::domain::Reservation, ApiError> {
+) -> Result<(crate::domain::Reservation, i64), ApiError> {
     if r.status != crate::domain::Status::Held {
-        return Ok(r);
+        return Ok((r, 0));
     }
     let sale = s.engine.definition(event).await?;
     let amount = sale.price_fen * i64::from(r.seats);
@@ -150,7 +215,7 @@ async fn at_counter(
         .pay(event, &r.code, &counter_payment(&staff.id, &r.code), amount)
         .await?;
     match paid.outcome {
-        crate::domain::PaymentOutcome::Paid => Ok(paid.reservation),
+        crate::domain::PaymentOutcome::Paid => Ok((paid.reservation, amount)),
         // Its hold ran out and its seats went elsewhere: nothing was sold.
         crate::domain::PaymentOutcome::RefundDue => {
             Err(crate::domain::Error::HoldExpired(Box::new(paid.reservation)).into())
@@ -175,7 +240,8 @@ pub async fn pay(
     let (event, _) = served_event(&s, &staff, &body.event).await?;
     let find = found_by(&s, &event, body.code, body.card)?;
     let r = s.engine.reservation(&event, &find).await?;
-    let paid = at_counter(&s, &staff, &event, r).await?;
+    let (paid, taken) = at_counter(&s, &staff, &event, r).await?;
+    tally(&s, &staff, &event, "taken", taken).await;
     let definition = s.engine.definition(&event).await?;
     Ok(Json(ReservationDto::from(&paid).described(&definition)))
 }
@@ -211,6 +277,7 @@ pub async fn redeem(
     let (event, _) = served_event(&s, &staff, &body.event).await?;
     let find = found_by(&s, &event, body.code, body.card)?;
     let redeemed = s.engine.redeem(&event, &find).await?;
+    tally(&s, &staff, &event, "redeemed", 1).await;
     // The answer names the sale and pool by title, as the gate reads them.
     let definition = s.engine.definition(&event).await?;
     Ok(Json(ReservationDto::from(&redeemed).described(&definition)))

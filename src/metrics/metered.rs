@@ -7,7 +7,7 @@ use super::MeteredStore;
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
-    SaleStatus, StatusAction, Waiting,
+    SaleStatus, StationDay, StatusAction, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
@@ -89,6 +89,26 @@ impl Store for MeteredStore {
     }
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.timed("grab_rate", self.inner.grab_rate(event)).await
+    }
+    async fn tally(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+        what: &str,
+        n: i64,
+    ) -> Result<(), Error> {
+        self.timed("tally", self.inner.tally(event, station, day, what, n))
+            .await
+    }
+    async fn tallies(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+    ) -> Result<StationDay, Error> {
+        self.timed("tallies", self.inner.tallies(event, station, day))
+            .await
     }
     async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error> {
         self.timed("paid_with", self.inner.paid_with(event, code))

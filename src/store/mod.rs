@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
-    SaleStatus, StatusAction, Waiting,
+    SaleStatus, StationDay, StatusAction, Waiting,
 };
 // The requests and answers of the interface live in the domain, below the
 // store and the HTTP front end alike; re-exported where the stores use them.
@@ -80,6 +80,19 @@ pub trait Store: Send + Sync {
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error>;
     /// One reservation; `Ok(None)` if the event exists but the reservation does not.
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error>;
+    /// Adds `n` to `station`'s tally of `what` (one of `domain::TALLIED`) on
+    /// the Beijing `day` (`2026-12-07`); logged `tallied`.
+    async fn tally(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+        what: &str,
+        n: i64,
+    ) -> Result<(), Error>;
+    /// `station`'s tallies of `day` in this event.
+    async fn tallies(&self, event: &EventId, station: &str, day: &str)
+    -> Result<StationDay, Error>;
     /// The provider's id of the payment that paid this ticket, if one did
     /// (a cancel makes it due back: the member's list says so).
     async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error>;

@@ -8,7 +8,7 @@ use redis::Script;
 const LIB: &str = include_str!("../../lua/lib.lua");
 
 /// Each script: name, shebang flags, body.
-const FILES: [(&str, &str, &str); 12] = [
+const FILES: [(&str, &str, &str); 13] = [
     ("create", "", include_str!("../../lua/create.lua")),
     ("grab", "", GRAB),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
@@ -19,6 +19,7 @@ const FILES: [(&str, &str, &str); 12] = [
     ("wait", "", include_str!("../../lua/wait.lua")),
     ("release", "", include_str!("../../lua/release.lua")),
     ("status", "", include_str!("../../lua/status.lua")),
+    ("tally", "", include_str!("../../lua/tally.lua")),
     ("lottery", "", include_str!("../../lua/lottery.lua")),
     (
         "read",
@@ -69,6 +70,7 @@ pub struct Scripts {
     pub wait: Script,
     pub release: Script,
     pub status: Script,
+    pub tally: Script,
     pub lottery: Script,
     pub read: Script,
 }
@@ -89,12 +91,13 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     wait: load("wait"),
     release: load("release"),
     status: load("status"),
+    tally: load("tally"),
     lottery: load("lottery"),
     read: load("read"),
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 13] {
+    pub fn all(&self) -> [&Script; 14] {
         [
             &self.create,
             &self.grab,
@@ -107,6 +110,7 @@ impl Scripts {
             &self.wait,
             &self.release,
             &self.status,
+            &self.tally,
             &self.lottery,
             &self.read,
         ]

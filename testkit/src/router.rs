@@ -61,6 +61,12 @@ impl TestRouter {
         crate::staff_token(&self.tokens, Role::Station, org)
     }
 
+    /// A station token with its own staff id (another desk).
+    pub fn station_as(&self, id: &str, org: &str) -> String {
+        let org = ticketgrab::domain::OrgPath::parse(org).expect("a valid org");
+        self.tokens.staff(id, Role::Station, &org, 3600)
+    }
+
     /// Sends one request with a raw body.
     pub async fn send(
         &self,

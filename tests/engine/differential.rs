@@ -24,6 +24,11 @@ use testkit::{card, event_id, open_event};
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// A station's tally of its day, then its figures read back.
+    Tally {
+        what: &'static str,
+        n: i64,
+    },
     Grab {
         member: usize,
         choices: Vec<PoolId>,
@@ -243,6 +248,13 @@ async fn apply(
             .release_unredeemed(event, pool)
             .await
             .map(|r| format!("{r:?}")),
+        Op::Tally { what, n } => match store.tally(event, "desk-1", "2026-12-07", what, *n).await {
+            Ok(()) => store
+                .tallies(event, "desk-1", "2026-12-07")
+                .await
+                .map(|d| format!("{d:?}")),
+            Err(e) => Err(e),
+        },
     };
     match out {
         Ok(s) => format!("ok {s}"),
@@ -303,7 +315,11 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
                 }
             }
             11..=14 => Op::Leave(member),
-            15..=18 => Op::Waiting(member),
+            15..=17 => Op::Waiting(member),
+            18 => Op::Tally {
+                what: ["issued", "entered", "redeemed", "taken"][rng.random_range(0..4)],
+                n: rng.random_range(1..1_000),
+            },
             _ => Op::Release(pool(rng)),
         };
     }

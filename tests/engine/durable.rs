@@ -151,6 +151,26 @@ impl Store for Reopening {
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
         self.call(async |s| s.grab_rate(event).await).await
     }
+    async fn tally(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+        what: &str,
+        n: i64,
+    ) -> Result<(), Error> {
+        self.call(async |s| s.tally(event, station, day, what, n).await)
+            .await
+    }
+    async fn tallies(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+    ) -> Result<ticketgrab::domain::StationDay, Error> {
+        self.call(async |s| s.tallies(event, station, day).await)
+            .await
+    }
     async fn paid_with(
         &self,
         event: &EventId,

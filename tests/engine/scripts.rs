@@ -230,6 +230,7 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
         d(h.engine.leave_waiting(&ev, &member.key).await),
         d(h.engine.release_unredeemed(&ev, &pool_id("p")).await),
         d(h.engine.set_status(&ev, StatusAction::Pause).await),
+        d(h.engine.tally(&ev, "desk-1", "issued", 1).await),
         d(h.engine.create_event(&open_event("e", &[("p", 10)])).await),
     ]
 }

@@ -170,3 +170,66 @@ async fn the_counter_records_what_it_takes_for_a_priced_sale() {
         .await;
     assert_eq!(log.body["ok"], true, "{}", log.body);
 }
+
+/// A station's day comes from the server, per station: what it issued,
+/// entered, redeemed and took at its counter; another station's are its own.
+#[tokio::test]
+async fn each_station_reads_its_own_day_from_the_server() {
+    let r = TestRouter::new(&[]);
+    let now = Millis::now().0;
+    let mut cinema = event_body("cinema", "bj", &[("p", 9)], now - 1_000, now + 3_600_000);
+    cinema["hold_minutes"] = json!(15);
+    let created = r.post("/api/v1/admin/events", &r.admin("bj"), cinema).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let (desk, other) = (
+        r.station("bj/chaoyang"),
+        r.station_as("desk-2", "bj/haidian"),
+    );
+    let mut codes = Vec::new();
+    for n in [1, 2] {
+        let issued = r
+            .post("/api/v1/station/issue", &desk, issue("cinema", n))
+            .await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+        codes.push(issued.body["code"].as_str().unwrap().to_owned());
+    }
+    // Again for the same card: the same ticket, not counted twice.
+    assert_eq!(
+        r.post("/api/v1/station/issue", &desk, issue("cinema", 1))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let gate = json!({"event": "cinema", "code": codes[0]});
+    assert_eq!(
+        r.post("/api/v1/station/redeem", &desk, gate).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        r.post("/api/v1/station/issue", &other, issue("cinema", 3))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let day = r.get("/api/v1/station/today", &desk).await;
+    assert_eq!(day.status, StatusCode::OK, "{}", day.body);
+    assert_eq!(
+        (
+            day.body["issued"].clone(),
+            day.body["redeemed"].clone(),
+            day.body["taken_fen"].clone()
+        ),
+        (json!(2), json!(1), json!(1000)),
+        "{}",
+        day.body
+    );
+    assert_eq!(day.body["day"], Millis::now().beijing()[..10]);
+    let theirs = r.get("/api/v1/station/today", &other).await;
+    assert_eq!(
+        (
+            theirs.body["issued"].clone(),
+            theirs.body["redeemed"].clone()
+        ),
+        (json!(1), json!(0))
+    );
+}

@@ -157,6 +157,18 @@ impl LogEntry {
                 ("op", "withdrawn".to_owned()),
                 ("member", member.as_str().to_owned()),
             ],
+            LogOp::Tallied {
+                station,
+                day,
+                what,
+                n,
+            } => vec![
+                ("op", "tallied".to_owned()),
+                ("station", station.clone()),
+                ("day", day.clone()),
+                ("what", what.clone()),
+                ("n", n.to_string()),
+            ],
             LogOp::PublicValue { value } => {
                 vec![("op", "public_value".to_owned()), ("value", value.clone())]
             }

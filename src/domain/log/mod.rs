@@ -147,6 +147,14 @@ pub enum LogOp {
         delta: i64,
     },
     Status(SaleStatus),
+    /// A station's tally of its Beijing day: `n` more tickets issued, entries
+    /// taken, tickets redeemed, or fen taken at its counter (`what`).
+    Tallied {
+        station: String,
+        day: String,
+        what: String,
+        n: i64,
+    },
     /// A member joined the waiting list.
     Waiting {
         member: MemberKey,

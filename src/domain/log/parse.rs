@@ -150,6 +150,12 @@ impl LogEntry {
                 channel: channel()?,
             },
             "withdrawn" => LogOp::Withdrawn { member: member()? },
+            "tallied" => LogOp::Tallied {
+                station: get("station")?.to_owned(),
+                day: get("day")?.to_owned(),
+                what: get("what")?.to_owned(),
+                n: int(get("n")?)?,
+            },
             "public_value" => LogOp::PublicValue {
                 value: get("value")?.to_owned(),
             },

@@ -77,6 +77,12 @@ fn every_kind_of_entry_reads_back_as_written() {
         LogOp::Status(SaleStatus::Paused),
         LogOp::Status(SaleStatus::Open),
         LogOp::Status(SaleStatus::Closed),
+        LogOp::Tallied {
+            station: "chaoyang-desk-1".into(),
+            day: "2026-12-07".into(),
+            what: "taken".into(),
+            n: 1_000,
+        },
         LogOp::Waiting {
             member: member.clone(),
             order: 17,

@@ -171,7 +171,8 @@ impl Model {
             | LogOp::Withdrawn { .. }
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
-            | LogOp::DrawDone { .. } => {}
+            | LogOp::DrawDone { .. }
+            | LogOp::Tallied { .. } => {}
             LogOp::Cancelled {
                 code,
                 pool,

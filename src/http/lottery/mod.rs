@@ -207,7 +207,11 @@ pub async fn station_enter(
     let member = s.engine.member(&card_param(&body.card)?);
     let (event, _) = served_event(&s, &staff, &body.event).await?;
     let parts = (body.pool, body.choices, body.seats);
-    enter_as(&s, &event, &member, None, parts, Channel::Station).await
+    let answer = enter_as(&s, &event, &member, None, parts, Channel::Station).await?;
+    if answer.status() == axum::http::StatusCode::CREATED {
+        super::station::tally(&s, &staff, &event, "entered", 1).await;
+    }
+    Ok(answer)
 }
 
 /// Enter the public random value named at creation, once the registration

@@ -27,6 +27,8 @@ pub(super) struct EventData {
     /// The payment that paid each paid ticket (lua/lib.lua's `c:<code>`
     /// field of `pays`): a cancel makes it due back.
     pub(super) paid_by: Map<Code, String>,
+    /// Each station's tallies, by `station|day|what` (tallies.rs).
+    pub(super) tallies: Map<String, i64>,
     /// The waiting list by order, each member's order, the last order given.
     pub(super) waiting: BTreeMap<u64, WaitEntry>,
     pub(super) waiting_by_member: Map<MemberKey, u64>,
@@ -79,6 +81,7 @@ impl EventData {
             holds: BTreeSet::new(),
             payments: Map::default(),
             paid_by: Map::default(),
+            tallies: Map::default(),
             waiting: BTreeMap::new(),
             waiting_by_member: Map::default(),
             wseq: 0,

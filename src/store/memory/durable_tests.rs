@@ -3,6 +3,7 @@
 //! file's own cases: journal_tests.rs).
 
 use crate::domain::{Choices, Seats};
+use crate::store::LogOp;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use rand::rngs::StdRng;
@@ -96,7 +97,7 @@ async fn random_step(store: &MemoryStore, rng: &mut StdRng, events: &[Event]) {
         .await
         .unwrap();
     let pool = &pools[rng.random_range(0..pools.len())];
-    let _ = match rng.random_range(0..12) {
+    let _ = match rng.random_range(0..13) {
         0..=2 => store.grab(&grab, &Code::random()).await.map(|_| ()),
         3 => match &mine {
             Some(r) => store.cancel(&e.id, &m.key, &r.code).await.map(|_| ()),
@@ -139,6 +140,18 @@ async fn random_step(store: &MemoryStore, rng: &mut StdRng, events: &[Event]) {
             store.join_waiting(&join, &Code::random()).await.map(|_| ())
         }
         10 => store.leave_waiting(&e.id, &m.key).await,
+        11 => {
+            let what = ["issued", "entered", "redeemed", "taken"][rng.random_range(0..4)];
+            store
+                .tally(
+                    &e.id,
+                    "desk-1",
+                    "2026-12-07",
+                    what,
+                    rng.random_range(1..600),
+                )
+                .await
+        }
         _ => store.release_unredeemed(&e.id, pool).await.map(|_| ()),
     };
 }
@@ -184,7 +197,7 @@ async fn a_store_rebuilt_from_its_journal_equals_the_store_after_every_change() 
     // Every kind of log entry was journaled and replayed at least once.
     assert_eq!(
         seen.len(),
-        13,
+        14,
         "the random steps reach every kind of change"
     );
 }

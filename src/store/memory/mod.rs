@@ -21,6 +21,7 @@ mod lottery;
 mod reads;
 mod release;
 mod replay;
+mod tallies;
 mod waiting;
 
 use std::collections::HashMap;
@@ -29,13 +30,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Payment,
-    Released, Restocked, Snapshot, Store,
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
+    Restocked, Snapshot, Store,
 };
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Reservation,
-    SaleStatus, StatusAction, Waiting,
+    SaleStatus, StationDay, StatusAction, Waiting,
 };
 use data::EventData;
 use journal::Journal;
@@ -123,33 +124,7 @@ impl MemoryStore {
 #[async_trait]
 impl Store for MemoryStore {
     async fn create_event(&self, event: &Event) -> Result<(), Error> {
-        let (out, ticket) = {
-            let mut events = self.lock();
-            if events.contains_key(&event.id) {
-                (
-                    Err(Error::EventExists),
-                    self.journal.as_ref().map(Journal::seen),
-                )
-            } else {
-                let now = self.now();
-                let mut data = EventData::new(event);
-                for p in &event.pools {
-                    data.log(
-                        now,
-                        LogOp::Created {
-                            pool: p.id.clone(),
-                            delta: p.total,
-                        },
-                    );
-                }
-                let ticket = self
-                    .journal
-                    .as_ref()
-                    .map(|j| j.append_event(event, data.log.iter()));
-                events.insert(event.id.clone(), data);
-                (Ok(()), ticket)
-            }
-        };
+        let (out, ticket) = self.create(event);
         self.settle(ticket).await?;
         out
     }
@@ -246,6 +221,28 @@ impl Store for MemoryStore {
 
     async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error> {
         self.with_event(event, |data| Ok(data.paid_by.get(code).cloned()))
+            .await
+    }
+
+    async fn tally(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+        what: &str,
+        n: i64,
+    ) -> Result<(), Error> {
+        self.with_event(event, |data| data.tally(station, day, what, n, self.now()))
+            .await
+    }
+
+    async fn tallies(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+    ) -> Result<StationDay, Error> {
+        self.with_event(event, |data| Ok(data.tallies(station, day)))
             .await
     }
 

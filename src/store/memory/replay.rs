@@ -114,6 +114,17 @@ impl EventData {
                 stats.total += delta;
             }
             LogOp::Status(status) => self.status = *status,
+            LogOp::Tallied {
+                station,
+                day,
+                what,
+                n,
+            } => {
+                *self
+                    .tallies
+                    .entry(super::tallies::tally_key(station, day, what))
+                    .or_default() += n;
+            }
             LogOp::Waiting {
                 member,
                 order,

@@ -5,12 +5,12 @@ use redis::Value;
 use tracing::instrument;
 
 use super::log::parse_log_entry;
-use super::reply::{Tag, int, list, reservation, texts};
+use super::reply::{Tag, int, list, reservation};
 use super::{RedisStore, SEATS, find_args};
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, OrgPath,
-    PoolId, Reservation, SaleStatus, StatusAction, Waiting,
+    PoolId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 use crate::store::keys::{EVENT_INDEX, log_key};
 use crate::store::scripts::SCRIPTS;
@@ -215,30 +215,22 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
-        let [by, value] = find_args(find);
-        let (_, rest) = self.calls.read(event, &["lookup", by, value]).await?;
-        let found = texts(rest.into_iter().next().unwrap_or(Value::Nil))?;
-        if found.is_empty() {
-            Ok(None)
-        } else {
-            reservation(event, &found).map(Some)
-        }
+        self.lookup_in(event, find).await
     }
 
     async fn paid_with(&self, event: &EventId, code: &Code) -> Result<Option<String>, Error> {
         self.payment_of(event, code).await
     }
+    async fn tally(&self, e: &EventId, at: &str, d: &str, w: &str, n: i64) -> Result<(), Error> {
+        self.add_tally(e, [at, d, w], n).await
+    }
+    async fn tallies(&self, e: &EventId, at: &str, day: &str) -> Result<StationDay, Error> {
+        self.tallies_of(e, at, day).await
+    }
 
     #[instrument(level = "debug", skip_all, fields(event = %event))]
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {
-        let (_, rest) = self.calls.read(event, &["rate"]).await?;
-        texts(rest.into_iter().next().unwrap_or(Value::Nil))?
-            .iter()
-            .map(|n| {
-                n.parse()
-                    .map_err(|_| Error::Corrupt(format!("bad count {n:?}")))
-            })
-            .collect()
+        self.rate_of(event).await
     }
 
     #[instrument(level = "debug", skip_all, fields(event = %event))]

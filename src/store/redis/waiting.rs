@@ -51,6 +51,76 @@ impl RedisStore {
             .await
     }
 
+    /// One reservation, by code or as a member's latest (read.lua `lookup`).
+    pub(super) async fn lookup_in(
+        &self,
+        event: &EventId,
+        find: &crate::store::Find,
+    ) -> Result<Option<crate::domain::Reservation>, Error> {
+        let [by, value] = super::find_args(find);
+        let (_, rest) = self.calls.read(event, &["lookup", by, value]).await?;
+        let found = texts(rest.into_iter().next().unwrap_or(Value::Nil))?;
+        if found.is_empty() {
+            Ok(None)
+        } else {
+            super::reply::reservation(event, &found).map(Some)
+        }
+    }
+
+    /// Tickets reserved in each of the last 60 seconds (read.lua `rate`).
+    pub(super) async fn rate_of(&self, event: &EventId) -> Result<Vec<u32>, Error> {
+        let (_, rest) = self.calls.read(event, &["rate"]).await?;
+        texts(rest.into_iter().next().unwrap_or(Value::Nil))?
+            .iter()
+            .map(|n| {
+                n.parse()
+                    .map_err(|_| Error::Corrupt(format!("bad count {n:?}")))
+            })
+            .collect()
+    }
+
+    /// lua/tally.lua: `[station, day, what]` plus `n`.
+    pub(super) async fn add_tally(
+        &self,
+        event: &EventId,
+        [station, day, what]: [&str; 3],
+        n: i64,
+    ) -> Result<(), Error> {
+        let n = n.to_string();
+        self.calls
+            .change(
+                &crate::store::scripts::SCRIPTS.tally,
+                event,
+                &[station, day, what, &n],
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// A station's tallies of a day: the meta hash's `t:` fields.
+    pub(super) async fn tallies_of(
+        &self,
+        event: &EventId,
+        station: &str,
+        day: &str,
+    ) -> Result<crate::domain::StationDay, Error> {
+        let mut meta = String::new();
+        crate::store::keys::write_key(&mut meta, event, "meta");
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(meta);
+        for what in crate::domain::TALLIED {
+            cmd.arg(format!("t:{station}|{day}|{what}"));
+        }
+        let got: Vec<Option<i64>> = self.calls.query(cmd).await?;
+        let n = |i: usize| got.get(i).copied().flatten().unwrap_or(0);
+        Ok(crate::domain::StationDay {
+            issued: n(0),
+            entered: n(1),
+            redeemed: n(2),
+            taken_fen: n(3),
+        })
+    }
+
     pub(super) async fn waiting_of(
         &self,
         event: &EventId,

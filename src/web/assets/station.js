@@ -6,7 +6,7 @@ TG.setDict({
   zh: { title: "服务站出票核销", lang: "English", signout: "退出", signin: "工作人员登录", token: "工作人员令牌", go: "登录",
     event: "活动", pool: "票种", seats: "人数", seatsN: "{n} 人", seat1: "1 人", mode: "操作", issue: "出票（刷卡）", redeem: "核销（刷卡或扫码）",
     swipe: "刷卡、输入卡号或扫描票的二维码，按回车", submit: "确定", camera: "用摄像头扫码", ready: "请刷卡或扫码",
-    today: "今日本站", issued: "出票", redeemedN: "核销", left: "（剩余 {n}）", noEvents: "本站暂无可服务的活动。",
+    today: "今日本站", enteredN: "报名", takenN: "收款", issued: "出票", redeemedN: "核销", left: "（剩余 {n}）", noEvents: "本站暂无可服务的活动。",
     issuedOk: "出票成功", hasTicket: "该会员已有票", redeemedOk: "已核销 · 请入场", usedAt: "已使用（首次核销 {t}）",
     noTicket: "无票", notPaid: "未支付", expiredHold: "未按时支付，已失效", outside: "不在本工会范围", soldOut: "已抢完", givenBack: "该票已退", admits: "{n} 人", codeLabel: "票号",
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
@@ -16,7 +16,7 @@ TG.setDict({
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
-    today: "This station today", issued: "Issued", redeemedN: "Redeemed", left: " ({n} left)", noEvents: "No sales for this station.",
+    today: "This station today", enteredN: "Entered", takenN: "Taken", issued: "Issued", redeemedN: "Redeemed", left: " ({n} left)", noEvents: "No sales for this station.",
     issuedOk: "Ticket issued", hasTicket: "This member already has a ticket", redeemedOk: "Redeemed · admit", usedAt: "Already used (first redeemed {t})",
     noTicket: "No ticket", notPaid: "Not paid", expiredHold: "Not paid in time: void", outside: "Not for this union's members", soldOut: "Sold out", givenBack: "Ticket was given back", admits: "admits {n}", codeLabel: "Ticket",
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
@@ -38,12 +38,16 @@ function show(on) {
   $("#signout").classList.toggle("hidden", !on);
 }
 
-// Today's counts of this screen, kept in the browser for the day.
-// The station's day is Beijing's: it turns at midnight there, not at 08:00.
-const countsKey = () => "tg-station-counts-" + TG.beijingDay(new Date(TG.serverNow()));
-function counts() { try { return JSON.parse(localStorage.getItem(countsKey())) || { issued: 0, redeemed: 0 }; } catch { return { issued: 0, redeemed: 0 }; } }
-function count(what) { const c = counts(); c[what] += 1; localStorage.setItem(countsKey(), JSON.stringify(c)); renderCounts(); }
-function renderCounts() { const c = counts(); $("#count-issued").textContent = c.issued; $("#count-redeemed").textContent = c.redeemed; }
+// Today's figures of this station, from the server (every screen of the
+// station reads the same; the day is Beijing's).
+async function renderCounts() {
+  const { data } = await TG.api(token, "GET", "/api/v1/station/today");
+  $("#count-issued").textContent = data.issued;
+  $("#count-redeemed").textContent = data.redeemed;
+  $("#count-entered").textContent = data.entered;
+  $("#count-taken").textContent = "¥" + yuan(data.taken_fen);
+}
+function count() { renderCounts().catch(() => {}); }
 
 function current() { return events.find(ev => ev.id === $("#s-event").value); }
 
@@ -182,6 +186,7 @@ async function submit(raw) {
       const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/enter", body);
       const line = [TG.name(ev), data.choices.map(c => poolTitle(ev, c)).join(" / "), fill(TG.t("admits"), { n: data.seats }), fill(TG.t("memberKey"), { k: data.member_key_short })].join(" · ");
       result("ok", TG.t(code === 201 ? "enteredOk" : "alreadyEntered"), line);
+      if (code === 201) count();
     } else {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
@@ -191,7 +196,7 @@ async function submit(raw) {
       // answer keeps the hold's deadline); a sale paid at the venue is not.
       const paid = code === 201 && fen > 0 ? ` · ${fill(TG.t(data.pay_by ? "collected" : "toCollect"), { y: yuan(fen) })}` : "";
       result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket") + paid, ticketLine(ev, data));
-      if (code === 201) count("issued");
+      if (code === 201) count();
     }
   });
 }
@@ -199,7 +204,7 @@ async function submit(raw) {
 async function redeemHere(ev, body) {
   const { data } = await TG.api(token, "POST", "/api/v1/station/redeem", body);
   result("ok", `${TG.t("redeemedOk")} ${fill(TG.t("admits"), { n: data.seats || 1 })}`, ticketLine(ev, data));
-  count("redeemed");
+  count();
 }
 
 // Runs one step of the desk and shows its refusal, if any, in one line.
@@ -243,7 +248,7 @@ async function scanWithCamera() {
 function signOut() { token = null; sessionStorage.removeItem(KEY); show(false); }
 
 async function start() {
-  try { await loadEvents(); show(true); renderCounts(); $("#swipe").focus(); }
+  try { await loadEvents(); show(true); count(); $("#swipe").focus(); }
   catch (e) { TG.say(status, TG.problemText(e), "bad"); if (e.status === 401 || e.status === 403) signOut(); }
 }
 
