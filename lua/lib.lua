@@ -28,7 +28,8 @@
 --   7 tg:{E}:log     stream one entry per state change (the audit trail)
 --   8 tg:{E}:holds   zset   code -> pay_by (ms) of every held reservation
 --   9 tg:{E}:pays    hash   payment id -> "code|amount|outcome" (paid or refund_due), and
---                           "c:" .. code -> the payment that paid it (a cancel refunds it)
+--                           "c:" .. code -> the payment that paid it (a cancel refunds it),
+--                           "t:" .. station .. "|" .. day .. "|" .. what -> a station's tally
 --  10 tg:{E}:waitq   zset   the waiting list's index, every score 0, read by lex range:
 --                           "q|<order>|<member>" once per entry (the queue), and
 --                           "p|<pool>|<seats>|<order>|<member>" per ranked pool (who fits a

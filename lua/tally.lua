@@ -6,7 +6,9 @@
 -- ARGV:   station (its staff id), day (YYYY-MM-DD, Beijing), what
 --         ("issued"|"entered"|"redeemed"|"taken"), n (an integer)
 -- Returns {"ok", total} | {"unknown_event"}
--- Stored: meta "t:" .. station .. "|" .. day .. "|" .. what -> the total.
+-- Stored: pays "t:" .. station .. "|" .. day .. "|" .. what -> the total (the
+--         counter's records sit with the payments; unlike meta, no read of the
+--         sale returns the whole hash, so a year of stations costs no read).
 -- Logs    "tallied" (station, day, what, n).
 -- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq desk-1 2026-12-07 issued 1
 
@@ -20,7 +22,7 @@ if not known[what] or not n then
 end
 local now = now_ms()
 -- writes
-local total = redis.call('HINCRBY', META, 't:' .. station .. '|' .. day .. '|' .. what, n)
+local total = redis.call('HINCRBY', PAYS, 't:' .. station .. '|' .. day .. '|' .. what, n)
 redis.call('XADD', LOG, '*', 'op', 'tallied', 'station', station, 'day', day, 'what', what,
            'n', int(n), 'at', int(now))
 return { 'ok', int(total) }

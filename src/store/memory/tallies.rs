@@ -37,7 +37,7 @@ impl MemoryStore {
     }
 }
 
-/// The key of a station's tally of `what` on `day` (lua/tally.lua's meta
+/// The key of a station's tally of `what` on `day` (lua/tally.lua's `pays`
 /// field, without its `t:`).
 pub(super) fn tally_key(station: &str, day: &str, what: &str) -> String {
     format!("{station}|{day}|{what}")

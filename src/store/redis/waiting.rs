@@ -97,17 +97,17 @@ impl RedisStore {
             .map(|_| ())
     }
 
-    /// A station's tallies of a day: the meta hash's `t:` fields.
+    /// A station's tallies of a day: the `pays` hash's `t:` fields.
     pub(super) async fn tallies_of(
         &self,
         event: &EventId,
         station: &str,
         day: &str,
     ) -> Result<crate::domain::StationDay, Error> {
-        let mut meta = String::new();
-        crate::store::keys::write_key(&mut meta, event, "meta");
+        let mut pays = String::new();
+        crate::store::keys::write_key(&mut pays, event, "pays");
         let mut cmd = redis::cmd("HMGET");
-        cmd.arg(meta);
+        cmd.arg(pays);
         for what in crate::domain::TALLIED {
             cmd.arg(format!("t:{station}|{day}|{what}"));
         }
