@@ -61,10 +61,25 @@ if redis.call('ZCARD', WAITQ) > 0 then
   end
 end
 local out = { redis.call('HGETALL', META), stock, total, cnt, int(now_ms()) }
+
+-- Entries ahead of `order` that have not lapsed (their cutoff is to come):
+-- each one's read when there are at most LIVE_AHEAD_READ ahead (the places
+-- a member near the front watches); past that, every entry ahead counts.
+local LIVE_AHEAD_READ = 200
+local function live_ahead(order)
+  local n = wait_ahead(order)
+  if n > LIVE_AHEAD_READ then return n end
+  local now, live = now_ms(), 0
+  for _, idx in ipairs(redis.call('ZRANGEBYLEX', WAITQ, '[q|', '(q|' .. order)) do
+    local entry = redis.call('HGET', MEMBER, 'w:' .. string.match(idx, '^q|[^|]*|(.*)$'))
+    if entry and tonumber(decode_wait(entry).cutoff) > now then live = live + 1 end
+  end
+  return live
+end
 local what = ARGV[1]
 if what == 'waiting' then
   local entry = redis.call('HGET', MEMBER, 'w:' .. ARGV[2])
-  out[6] = entry and { ARGV[2], entry, int(wait_ahead(decode_wait(entry).order)) } or {}
+  out[6] = entry and { ARGV[2], entry, int(live_ahead(decode_wait(entry).order)) } or {}
 elseif what == 'entry' then
   local entry = redis.call('HGET', MEMBER, 'e:' .. ARGV[2])
   out[6] = entry and { ARGV[2], entry } or {}

@@ -23,6 +23,7 @@ conformance!(
     an_expired_hold_goes_to_the_list_as_a_new_hold_and_its_late_payment_is_refunded,
     leaving_and_a_closed_sale_stop_assignments,
     released_no_shows_feed_the_waiting_list_then_walk_ups,
+    an_entry_ahead_that_lapsed_is_not_counted_ahead,
 );
 
 mod cases {
@@ -336,6 +337,19 @@ mod cases {
         assert_eq!(ticket(&h, "park", 3).await, None);
         assert_eq!(figures(&h, "park").await, vec![(1, 1)]);
         audit_ok(&h, "park").await;
+    }
+
+    pub async fn an_entry_ahead_that_lapsed_is_not_counted_ahead(h: Harness) {
+        sale(&h, "park", &[("p", 1)], 1, 0).await;
+        grab(&h, "park", 1, &["p"], 1).await.unwrap();
+        let soon = Millis(Millis::now().0 + 600);
+        join(&h, "park", 2, &["p"], 1, Some(soon)).await.unwrap();
+        join(&h, "park", 3, &["p"], 1, None).await.unwrap();
+        assert_eq!(waiting(&h, "park", 3).await.unwrap().ahead, 1);
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        // Member 2's entry lapsed; nothing has met it yet, but it is no one
+        // ahead of member 3.
+        assert_eq!(waiting(&h, "park", 3).await.unwrap().ahead, 0);
     }
 
     pub async fn released_no_shows_feed_the_waiting_list_then_walk_ups(h: Harness) {

@@ -200,7 +200,7 @@ impl Store for MemoryStore {
     }
 
     async fn waiting(&self, event: &EventId, member: &MemberKey) -> Result<Option<Waiting>, Error> {
-        self.with_event(event, |data| Ok(data.waiting_of(member)))
+        self.with_event(event, |data| Ok(data.waiting_at(member, self.now())))
             .await
     }
 

@@ -22,6 +22,22 @@ impl EventData {
         })
     }
 
+    /// The member's entry as a read shows it at `now`: the entries ahead
+    /// that have not lapsed, each one's cutoff read when there are at most
+    /// `LIVE_AHEAD_READ` ahead (lua/read.lua's `live_ahead`).
+    pub(super) fn waiting_at(&self, member: &MemberKey, now: Millis) -> Option<Waiting> {
+        const LIVE_AHEAD_READ: u64 = 200;
+        let mut w = self.waiting_of(member)?;
+        if w.ahead <= LIVE_AHEAD_READ {
+            w.ahead = self
+                .waiting
+                .range(..w.entry.order)
+                .filter(|(_, e)| e.cutoff > now)
+                .count() as u64;
+        }
+        Some(w)
+    }
+
     /// The first pool of `choices` with `seats` free.
     pub(super) fn first_free(&self, choices: &[PoolId], seats: u8) -> Option<PoolId> {
         choices
