@@ -8,7 +8,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use ticketgrab::domain::{CardNumber, MemberKeyer, PoolId, with_check_digit};
 use ticketgrab::lottery::close::Closing;
-use ticketgrab::lottery::draw::{Entry, draw};
+use ticketgrab::lottery::draw::Entry;
 use ticketgrab::lottery::export::{Export, verify};
 
 #[global_allocator]
@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("draw 200,000 entries over 8 shows", |b| {
         b.iter(|| {
             let closing = Closing::new("theatre", &entries, 2, &stock);
-            draw(&entries, &closing, &seed, "drand round 5000000")
+            closing.draw(&entries, &seed, "drand round 5000000")
         })
     });
     let export = Export::new("theatre", &seed, ("drand", "r"), 2, &stock, &entries);

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::draw::{Entry, Hash, entries_digest};
+use super::draw::{self, Draw, Entry, Hash, entries_digest};
 use crate::domain::PoolId;
 
 /// What was fixed at the close of registration.
@@ -35,6 +35,15 @@ impl Closing {
             max_seats,
             stock: stock.to_vec(),
         }
+    }
+
+    /// The draw by the v2 rules: entries ranked under SHA-256(seed ‖ len ‖
+    /// public value ‖ this closing's digest), then each given the first of
+    /// its choices its seats fit in this closing's stock (draw.rs).
+    /// Entries with the same member more than once are the caller's error.
+    pub fn draw(&self, entries: &[Entry], seed: &Hash, public_value: &str) -> Draw {
+        let seed = draw::draw_seed(seed, public_value, &self.digest());
+        draw::ranked(entries, &self.stock, self.entries_digest, seed)
     }
 
     pub fn digest(&self) -> Hash {
@@ -61,7 +70,7 @@ impl Closing {
             stock: self
                 .stock
                 .iter()
-                .map(|(p, n)| super::export::PoolStock {
+                .map(|(p, n)| PoolStock {
                     pool: p.to_string(),
                     seats: *n,
                 })
@@ -69,6 +78,13 @@ impl Closing {
             digest: hex::encode(self.digest()),
         }
     }
+}
+
+/// A pool's seats to give, as published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolStock {
+    pub pool: String,
+    pub seats: i64,
 }
 
 /// The closing as published: keep `digest` when registration closes, and
@@ -82,7 +98,7 @@ pub struct Published {
     pub max_seats: u8,
     /// Each pool's seats to give.
     #[schema(value_type = Vec<Object>)]
-    pub stock: Vec<super::export::PoolStock>,
+    pub stock: Vec<PoolStock>,
     /// Hex: SHA-256 of the closing's lines (close.rs): the one value to keep.
     pub digest: String,
 }

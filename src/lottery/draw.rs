@@ -3,7 +3,7 @@
 //! window opened), a public random value that did not exist when the window
 //! closed, and the entries, it gives every entry a rank and a result.
 //!
-//! `ticketgrab-draw-v2` (`draw`):
+//! `ticketgrab-draw-v2` (`Closing::draw`, close.rs):
 //! - `entries_digest` = SHA-256 of the entries sorted by member key, each as
 //!   the line `<member key>\t<choice>,<choice>...\t<seats>\n`;
 //! - at the close of registration the service publishes the closing
@@ -116,19 +116,6 @@ pub fn rank_key(draw_seed: &Hash, member: &MemberKey) -> Hash {
     mac.finalize().into_bytes().into()
 }
 
-/// The draw by the v2 rules: `closing` is what was published at the close
-/// (its stock is each pool's seats to give). Entries with the same member
-/// more than once are the caller's error (the store keeps one).
-pub fn draw(
-    entries: &[Entry],
-    closing: &super::close::Closing,
-    seed: &Hash,
-    public_value: &str,
-) -> Draw {
-    let seed = draw_seed(seed, public_value, &closing.digest());
-    ranked(entries, &closing.stock, closing.entries_digest, seed)
-}
-
 /// The draw by the v1 rules.
 pub fn draw_v1(
     entries: &[Entry],
@@ -146,7 +133,7 @@ pub fn draw_v1(
 }
 
 /// Ranks the entries by their rank keys under `draw_seed` and walks them.
-fn ranked(
+pub(super) fn ranked(
     entries: &[Entry],
     stock: &[(PoolId, i64)],
     entries_digest: Hash,
@@ -204,10 +191,10 @@ mod tests {
         PoolId::parse(p).unwrap()
     }
 
-    /// The v2 draw of a sale of up to 2 seats an entry, with this stock.
+    /// The walk of the draw under this seed and public value (v1's seed:
+    /// what these tests hold is the ranking and the walk, the same in v2).
     fn draw(entries: &[Entry], stock: &[(PoolId, i64)], seed: &Hash, public_value: &str) -> Draw {
-        let closing = crate::lottery::close::Closing::new("t", entries, 2, stock);
-        super::draw(entries, &closing, seed, public_value)
+        draw_v1(entries, stock, seed, public_value)
     }
 
     /// A small random crowd: ranked choices over three shows, 1–2 seats.

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::close::PoolStock;
 use super::close::{Closing, Published};
 use super::draw::{self, ALGORITHM, ALGORITHM_V1, Drawn, Entry, Hash};
 pub use super::verify::verify;
@@ -42,12 +43,6 @@ pub struct Export {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PoolStock {
-    pub pool: String,
-    pub seats: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportEntry {
     pub member: String,
     pub choices: Vec<String>,
@@ -72,7 +67,7 @@ impl Export {
         entries: &[Entry],
     ) -> Self {
         let closing = Closing::new(event, entries, max_seats, stock);
-        let d = draw::draw(entries, &closing, seed, public_value);
+        let d = closing.draw(entries, seed, public_value);
         let mut out = Self::of(
             event,
             seed,

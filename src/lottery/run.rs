@@ -122,10 +122,9 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
     // the draw's stock is the close's).
     let closing = Closing::new(event.as_str(), &entries, view.event.max_seats, &begun.stock);
     let seed = lottery.seed;
-    let drawn =
-        tokio::task::spawn_blocking(move || draw::draw(&entries, &closing, &seed, &public_value))
-            .await
-            .map_err(|e| Error::Unavailable(format!("the draw's task failed: {e}")))?;
+    let drawn = tokio::task::spawn_blocking(move || closing.draw(&entries, &seed, &public_value))
+        .await
+        .map_err(|e| Error::Unavailable(format!("the draw's task failed: {e}")))?;
     let all: Vec<&[draw::Drawn]> = drawn.drawn.chunks(batch.max(1)).collect();
     let upto = stop_after.map_or(all.len(), |n| n.min(all.len()));
     // Two batches in flight: the store runs them one after the other (each

@@ -313,12 +313,7 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
         event.max_seats,
         &begun.stock,
     );
-    let drawn = draw::draw(
-        &entries,
-        &closing,
-        &event.lottery.as_ref().unwrap().seed,
-        &value,
-    );
+    let drawn = closing.draw(&entries, &event.lottery.as_ref().unwrap().seed, &value);
     let results: Vec<DrawnEntry> = drawn
         .drawn
         .iter()

@@ -1,6 +1,6 @@
 //! An event's creation as a journal record: its fields as strings, and back.
 
-use super::frames::{put, put_frame, put_seq};
+use super::wire::{put, put_frame, put_seq};
 use crate::domain::{Details, Event, EventId, Lottery, Millis, OrgPath, Pool, PoolId};
 
 pub(super) fn encode_event(buf: &mut Vec<u8>, seq: Option<u64>, event: &Event) {

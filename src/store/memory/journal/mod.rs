@@ -32,6 +32,7 @@ mod dir;
 mod events;
 mod frames;
 mod tail;
+mod wire;
 mod writer;
 
 #[allow(unused_imports)]
