@@ -11,6 +11,7 @@
 --                           with ARGV[2] = "code"|"member", ARGV[3] = the value
 --               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log, holds,
 --                           waitq}
+--               "head"   -> {meta, stock, total, cnt, now_ms, last_log_id or ""}
 --               "rate"   -> {meta, stock, total, cnt, now_ms, {n_1, ..., n_60}}: tickets
 --                           reserved (or assigned from the waiting list) in each of the
 --                           last 60 seconds, oldest first
@@ -94,6 +95,10 @@ elseif what == 'full' then
   out[8] = redis.call('XRANGE', LOG, '-', '+')
   out[9] = redis.call('ZRANGE', HOLDS, 0, -1, 'WITHSCORES')
   out[10] = redis.call('ZRANGE', WAITQ, 0, -1)
+elseif what == 'head' then
+  -- Where a read model starts: the figures above and the log's last id.
+  local last = redis.call('XREVRANGE', LOG, '+', '-', 'COUNT', 1)[1]
+  out[6] = last and last[1] or ''
 elseif what == 'rate' then
   -- Stream ids are the store's ms clock, so the last minute is an id range.
   local now = tonumber(out[5])

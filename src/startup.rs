@@ -105,7 +105,7 @@ pub async fn sweep_holds(engine: Engine, mut stopping: tokio::sync::watch::Recei
             _ = tick.tick() => {}
             _ = stopping.changed() => return,
         }
-        let Ok(ids) = engine.store().event_ids().await else {
+        let Ok(ids) = engine.swept_events().await else {
             continue;
         };
         for id in ids {
@@ -228,15 +228,21 @@ impl App {
     }
 }
 
-/// Keeps the remaining-stock gauges fresh and the rate limiters small.
+/// Keeps the remaining-stock gauges fresh and the rate limiters small. The
+/// gauges of the sales selling now are read every second, every live sale's
+/// every minute (a sale's stock moves only while it sells, or by a restock).
 fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
     let gauges = {
         let state = state.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
+            for second in 0u64.. {
                 tick.tick().await;
-                if let Ok(views) = state.engine.events().await {
+                if second % 60 == 0 {
+                    if let Ok(views) = state.engine.live_events().await {
+                        state.metrics.only_remaining(&views);
+                    }
+                } else if let Ok(views) = state.engine.selling_events().await {
                     views.iter().for_each(|v| state.metrics.set_remaining(v));
                 }
             }

@@ -61,6 +61,18 @@ pub const MAX_PRICE_FEN: i64 = 1_000_000;
 
 impl Event {
     /// Checks what the type system cannot: a sensible window, price and pools.
+    /// When the sale's last show starts: the latest `starts_at` of the
+    /// event and its pools, or its close when none says. After it nothing of
+    /// the sale is due any more; a finished sale's age counts from it.
+    pub fn last_show(&self) -> Millis {
+        let starts = self.pools.iter().filter_map(|p| p.details.starts_at);
+        starts
+            .chain(self.details.starts_at)
+            .max()
+            .unwrap_or(self.closes_at)
+            .max(self.closes_at)
+    }
+
     pub fn validate(&self) -> Result<(), Error> {
         check_title("event title", &self.title)?;
         self.details.validate("event", self.opens_at)?;

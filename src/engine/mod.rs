@@ -2,6 +2,8 @@
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
 mod edge;
+mod live;
+pub use live::LISTED_AFTER_CLOSE;
 mod lottery;
 mod refunds;
 mod station;
@@ -17,7 +19,7 @@ use crate::audit::{AuditReport, audit};
 use crate::domain::Error;
 use crate::domain::{
     CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
-    Millis, PaymentId, PoolId, Reservation, SaleStatus, StatusAction,
+    PaymentId, PoolId, Reservation, SaleStatus, StatusAction,
 };
 pub use crate::domain::{Find, Grab, Grabbed, Payment, Restocked, Snapshot};
 use crate::store::Store;
@@ -27,9 +29,6 @@ pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
 pub use crate::domain::MAX_CHOICES;
 /// Fresh codes to draw before giving up (60-bit codes: a second is rare).
 const CODE_ATTEMPTS: usize = 4;
-/// How long after its close an event's tickets are still listed in a member's
-/// reservations: the list costs a store call per recent event, not per event.
-pub const LISTED_AFTER_CLOSE: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// A race's waiting list lapses at its close (no entry's cutoff is later;
 /// the store drops lapsed entries as it meets them): a closed race counts
@@ -110,10 +109,11 @@ impl Engine {
             return answer;
         }
         let result = self.grab_from_store(input).await;
-        // The store answered about the event, so it exists: follow its log.
+        // The store answered about the event, so it exists: follow its log
+        // (not a closed sale's: nothing it says will change).
         if !matches!(
             result,
-            Err(Error::UnknownEvent | Error::Unavailable(_) | Error::Corrupt(_))
+            Err(Error::UnknownEvent | Error::Closed | Error::Unavailable(_) | Error::Corrupt(_))
         ) {
             edge.follow(input.event);
         }
@@ -225,18 +225,7 @@ impl Engine {
     /// Every event, sorted by opening time then id.
     pub async fn events(&self) -> Result<Vec<EventView>, Error> {
         let ids = self.store.event_ids().await?;
-        let views = futures_util::future::join_all(ids.iter().map(|id| self.store.event(id))).await;
-        let mut out = Vec::with_capacity(views.len());
-        for view in views {
-            match view {
-                Ok(v) => out.push(without_lapsed(v)),
-                // Indexed but not (yet) created: a crash between the two steps.
-                Err(Error::UnknownEvent) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        out.sort_by(|a, b| (a.event.opens_at, &a.event.id).cmp(&(b.event.opens_at, &b.event.id)));
-        Ok(out)
+        self.views(ids.iter()).await
     }
 
     /// One reservation; `NotFound` when there is none.
@@ -244,8 +233,6 @@ impl Engine {
         self.store.lookup(event, find).await?.ok_or(Error::NotFound)
     }
 
-    /// The member's latest reservation in every event that is open, upcoming
-    /// or closed less than [`LISTED_AFTER_CLOSE`] ago, newest first.
     /// The reservation `find` names, if there is one.
     pub async fn lookup(&self, event: &EventId, find: &Find) -> Result<Option<Reservation>, Error> {
         self.store.lookup(event, find).await
@@ -254,71 +241,6 @@ impl Engine {
     /// Whether the store can take a change now (reachable, not out of memory).
     pub async fn ping(&self) -> Result<(), Error> {
         self.store.ping().await
-    }
-
-    pub async fn member_reservations(&self, member: &MemberKey) -> Result<Vec<Reservation>, Error> {
-        let recent = self.recent_events().await?;
-        let find = Find::Member(member.clone());
-        let found =
-            futures_util::future::join_all(recent.iter().map(|id| self.store.lookup(id, &find)))
-                .await;
-        let mut out = Vec::new();
-        for r in found {
-            match r {
-                Ok(Some(r)) => out.push(r),
-                Ok(None) | Err(Error::UnknownEvent) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        out.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-        Ok(out)
-    }
-
-    /// The event as staff created it (titles, window, pools, what tickets
-    /// say; not its status or stock): read from the store the first time,
-    /// then known, since it never changes.
-    pub async fn definition(&self, id: &EventId) -> Result<Arc<Event>, Error> {
-        if let Some(e) = self.known(id) {
-            return Ok(e);
-        }
-        let view = self.store.event(id).await?;
-        Ok(self.learn(view.event))
-    }
-
-    fn known(&self, id: &EventId) -> Option<Arc<Event>> {
-        let known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
-        known.get(id).cloned()
-    }
-
-    fn learn(&self, event: Event) -> Arc<Event> {
-        let mut known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
-        known
-            .entry(event.id.clone())
-            .or_insert_with(|| Arc::new(event))
-            .clone()
-    }
-
-    /// Events not closed for longer than [`LISTED_AFTER_CLOSE`]. An event's
-    /// close is read from the store the first time it is seen, then known.
-    async fn recent_events(&self) -> Result<Vec<EventId>, Error> {
-        let ids = self.store.event_ids().await?;
-        let unknown: Vec<&EventId> = ids.iter().filter(|id| self.known(id).is_none()).collect();
-        let views =
-            futures_util::future::join_all(unknown.iter().map(|id| self.store.event(id))).await;
-        for view in views {
-            match view {
-                Ok(v) => {
-                    self.learn(v.event);
-                }
-                Err(Error::UnknownEvent) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let horizon = Millis::now().0 - LISTED_AFTER_CLOSE.as_millis() as i64;
-        Ok(ids
-            .into_iter()
-            .filter(|id| self.known(id).is_some_and(|e| e.closes_at.0 > horizon))
-            .collect())
     }
 
     pub async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error> {

@@ -29,14 +29,15 @@ pub fn router() -> Router<AppState> {
         .route("/me/reservations/{event}/{code}/qr.svg", get(qr))
 }
 
-/// Events the member may take part in.
+/// Events the member may take part in: open, upcoming, or closed less than
+/// 30 days ago.
 #[utoipa::path(get, path = "/api/v1/events", tag = "member", security(("member" = [])),
     responses((status = 200, body = EventList), (status = 401, body = super::dto::Problem)))]
 pub async fn list_events(
     State(s): State<AppState>,
     auth: MemberAuth,
 ) -> Result<Json<EventList>, ApiError> {
-    let views = s.engine.events().await?;
+    let views = s.engine.live_events().await?;
     Ok(Json(EventList::of(&views, |v| {
         auth.org.is_within(&v.event.org)
     })))

@@ -40,7 +40,7 @@ pub async fn events(
     State(s): State<AppState>,
     staff: StaffAuth,
 ) -> Result<Json<EventList>, ApiError> {
-    let views = s.engine.events().await?;
+    let views = s.engine.live_events().await?;
     Ok(Json(EventList::of(&views, |v| shown(&staff, v))))
 }
 
@@ -65,7 +65,7 @@ pub async fn find_ticket(
     Path(code): Path<String>,
 ) -> Result<Json<ReservationDto>, ApiError> {
     let code = code_param(code.trim())?;
-    let views = s.engine.events().await?;
+    let views = s.engine.live_events().await?;
     let mine: Vec<_> = views.iter().filter(|v| shown(&staff, v)).collect();
     let find = Find::Code(code);
     let found =
@@ -129,7 +129,7 @@ pub async fn today(
     State(s): State<AppState>,
     staff: StaffAuth,
 ) -> Result<Json<StationToday>, ApiError> {
-    let views = s.engine.events().await?;
+    let views = s.engine.live_events().await?;
     let mine: Vec<_> = views
         .iter()
         .filter(|v| shown(&staff, v))

@@ -117,6 +117,17 @@ impl Store for MeteredStore {
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.timed("snapshot", self.inner.snapshot(event)).await
     }
+    async fn head(&self, event: &EventId) -> Result<(EventView, LogPos), Error> {
+        self.timed("head", self.inner.head(event)).await
+    }
+    async fn holders(
+        &self,
+        event: &EventId,
+        cursor: &str,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        self.timed("holders", self.inner.holders(event, cursor))
+            .await
+    }
     async fn log_after(
         &self,
         event: &EventId,

@@ -149,6 +149,13 @@ impl Metrics {
         }
     }
 
+    /// The gauges of exactly these sales: a sale that is no longer live
+    /// leaves the scrape.
+    pub fn only_remaining(&self, views: &[EventView]) {
+        self.remaining.reset();
+        views.iter().for_each(|v| self.set_remaining(v));
+    }
+
     pub fn set_remaining(&self, view: &EventView) {
         for pool in &view.pools {
             self.remaining

@@ -101,6 +101,21 @@ pub trait Store: Send + Sync {
     async fn grab_rate(&self, event: &EventId) -> Result<Vec<u32>, Error>;
     /// The whole event, atomically.
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error>;
+    /// The event's figures and the position of its log's last entry, in one
+    /// atomic step of bounded cost (no reservation, no log entry): where a
+    /// read model starts following, whatever the length of the history.
+    async fn head(&self, event: &EventId) -> Result<(EventView, LogPos), Error>;
+    /// A page of the event's ticket holders (each member's latest ticket)
+    /// from `cursor` ("" for the first page); the cursor of the next page,
+    /// `None` after the last. Each page is one bounded step. A holder who
+    /// holds the same ticket from the first page to the last is returned
+    /// (maybe twice); one whose ticket changed meanwhile may be returned as
+    /// it was at any moment, or not at all: the log tells what changed.
+    async fn holders(
+        &self,
+        event: &EventId,
+        cursor: &str,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error>;
     /// Up to `max` log entries after `after`, oldest first, each with its
     /// position. Read-only and cheap when there is nothing new: the front
     /// ends' read models poll it.

@@ -8,7 +8,8 @@ use tokio::sync::Mutex;
 
 use ticketgrab::Error;
 use ticketgrab::domain::{
-    Entered, EventId, EventView, LotteryEntry, MemberKey, PoolId, SaleStatus, StatusAction, Waiting,
+    Entered, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation, SaleStatus,
+    StatusAction, Waiting,
 };
 use ticketgrab::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, MemoryStore, Payment,
@@ -180,6 +181,16 @@ impl Store for Reopening {
     }
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.call(async |s| s.snapshot(event).await).await
+    }
+    async fn head(&self, event: &EventId) -> Result<(EventView, LogPos), Error> {
+        self.call(async |s| s.head(event).await).await
+    }
+    async fn holders(
+        &self,
+        event: &EventId,
+        cursor: &str,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        self.call(async |s| s.holders(event, cursor).await).await
     }
     async fn log_after(
         &self,

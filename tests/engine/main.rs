@@ -26,6 +26,7 @@ mod conformance;
 mod connection;
 mod differential;
 mod durable;
+mod history;
 mod lottery;
 mod lottery_differential;
 mod read_model;

@@ -14,16 +14,16 @@ use super::keyer;
 use testkit::{card, event_between, event_id, open_event, pool_id};
 
 /// Several polls of the read model (every 10 ms here).
-const SETTLE: Duration = Duration::from_millis(100);
+pub const SETTLE: Duration = Duration::from_millis(100);
 
-struct Front {
-    engine: Engine,
-    metrics: Arc<Metrics>,
+pub struct Front {
+    pub engine: Engine,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Front {
     /// An engine with the read model over `store`, counting its store calls.
-    fn over(store: &Arc<dyn Store>) -> Self {
+    pub fn over(store: &Arc<dyn Store>) -> Self {
         let metrics = Arc::new(Metrics::new());
         let metered: Arc<dyn Store> = Arc::new(MeteredStore::new(store.clone(), metrics.clone()));
         Self {
@@ -32,14 +32,14 @@ impl Front {
         }
     }
 
-    fn store_grabs(&self) -> u64 {
+    pub fn store_grabs(&self) -> u64 {
         self.metrics
             .store_latency
             .with_label_values(&["grab"])
             .get_sample_count()
     }
 
-    async fn grab(&self, event: &str, n: u64, org: &str) -> Result<Grabbed, Error> {
+    pub async fn grab(&self, event: &str, n: u64, org: &str) -> Result<Grabbed, Error> {
         super::grab_one(&self.engine, event, n, org).await
     }
 }

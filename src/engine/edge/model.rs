@@ -5,18 +5,18 @@ use std::collections::HashMap;
 
 use crate::domain::Error;
 use crate::domain::{
-    Code, EventId, MemberKey, Millis, OrgPath, Phase, PoolId, Reservation, SaleStatus, Status,
-    sale_phase,
+    Code, EventId, EventView, MemberKey, Millis, OrgPath, Phase, PoolId, Reservation, SaleStatus,
+    Status, sale_phase,
 };
-use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Made, Snapshot};
+use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Made};
 
 /// A sale window boundary closer than this to the front end's clock is left
 /// to the store's clock: the two clocks may differ by a few ms (NTP), and at
 /// the boundary the store's answer is the one that counts.
 pub const CLOCK_MARGIN_MS: i64 = 500;
 
-/// Room made up front for an event's holders: one per ticket it sells, up to
-/// this many. Without it the map grows by doubling while a sale's grabs pour
+/// Room made up front for an event's holders: one per ticket it has left,
+/// up to this many. Without it the map grows by doubling while a sale's grabs pour
 /// in, and each growth moves every holder (a profile of grabs put that at
 /// ~2 % of the server's CPU); a bigger sale grows past it as before. An
 /// entry is small (the reservation is boxed), so the room costs a few MiB
@@ -26,6 +26,15 @@ const HOLDERS_UP_FRONT: usize = 1 << 15;
 /// Member keys are HMACs under the server's secret, which no client can
 /// choose, so the faster foldhash is safe here (as in the memory store).
 type Holders = HashMap<MemberKey, Held, foldhash::fast::RandomState>;
+
+/// Whether following an event pays now (`Model::rest`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rest {
+    Follow,
+    /// Not open for a while: look again at this moment.
+    Until(Millis),
+    Closed,
+}
 
 /// A consistent prefix of the event's log: the event as the store held it
 /// right after the entry at `pos`.
@@ -60,33 +69,15 @@ struct Held {
 }
 
 impl Model {
-    /// The model of the event at the snapshot's moment.
-    pub fn seed(snapshot: Snapshot) -> Self {
-        let mut by_code: HashMap<Code, Reservation> = snapshot
-            .reservations
-            .into_iter()
-            .map(|r| (r.code.clone(), r))
-            .collect();
-        let mut held: Holders = snapshot
-            .members
-            .into_iter()
-            .filter_map(|(member, code)| {
-                let r = by_code.remove(&code)?;
-                Some((
-                    member,
-                    Held {
-                        code,
-                        status: r.status,
-                        pay_by: r.pay_by,
-                        reservation: Some(Box::new(r)),
-                    },
-                ))
-            })
-            .collect();
-        let view = snapshot.view;
-        let tickets: i64 = view.pools.iter().map(|p| p.total.max(0)).sum();
-        let tickets = usize::try_from(tickets).unwrap_or(usize::MAX);
-        held.reserve(tickets.min(HOLDERS_UP_FRONT).saturating_sub(held.len()));
+    /// The event at its head's moment: its figures, no holder yet (`hold`
+    /// adds them), room made for as many holders as it has seats left.
+    pub fn start(view: EventView, end: LogPos) -> Self {
+        let left: i64 = view.pools.iter().map(|p| p.remaining.max(0)).sum();
+        let left = usize::try_from(left).unwrap_or(usize::MAX);
+        let mut held = Holders::default();
+        if view.event.lottery.is_none() {
+            held.reserve(left.min(HOLDERS_UP_FRONT));
+        }
         Self {
             event: view.event.id,
             org: view.event.org,
@@ -101,7 +92,47 @@ impl Model {
                 .map(|p| (p.id, p.remaining))
                 .collect(),
             held,
-            pos: snapshot.log_end,
+            pos: end,
+        }
+    }
+
+    /// A holder as a page of holders showed them (at the head or later: the
+    /// log entries after the head, applied next, bring every holder whose
+    /// ticket changed since to where the log ends).
+    pub fn hold(&mut self, r: Reservation) {
+        let held = Held {
+            code: r.code.clone(),
+            status: r.status,
+            pay_by: r.pay_by,
+            reservation: None,
+        };
+        let member = r.member.clone();
+        let reservation = Some(Box::new(r));
+        self.held.insert(
+            member,
+            Held {
+                reservation,
+                ..held
+            },
+        );
+    }
+
+    /// Whether the model needs the event's holders: a lottery refuses every
+    /// grab whoever asks.
+    pub fn needs_holders(&self) -> bool {
+        !self.lottery
+    }
+
+    /// When following stops paying: the sale closed (by status, or its
+    /// window ended more than `after_close` ago), or, for a sale that opens
+    /// later than `lead` from `now`, the moment to look again.
+    pub fn rest(&self, now: Millis, lead: i64, after_close: i64) -> Rest {
+        if self.status == SaleStatus::Closed || now.0 > self.closes_at.0 + after_close {
+            Rest::Closed
+        } else if self.opens_at.0 - now.0 > lead {
+            Rest::Until(Millis(self.opens_at.0 - lead))
+        } else {
+            Rest::Follow
         }
     }
 

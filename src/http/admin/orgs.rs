@@ -79,8 +79,8 @@ pub async fn orgs(
 ) -> Result<Json<OrgList>, ApiError> {
     let mut paths: BTreeSet<String> = DIRECTORY.iter().map(|d| d.0.to_owned()).collect();
     paths.insert(staff.org.as_str().to_owned());
-    for v in s.engine.events().await? {
-        paths.insert(v.event.org.as_str().to_owned());
+    for e in s.engine.definitions().await? {
+        paths.insert(e.org.as_str().to_owned());
     }
     let mut orgs: Vec<OrgDto> = paths
         .into_iter()

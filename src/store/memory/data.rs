@@ -18,7 +18,9 @@ pub(super) struct EventData {
     pub(super) pools: Vec<PoolStats>,
     pub(super) reservations: Map<Code, Reservation>,
     /// Each member's latest reservation code.
-    pub(super) members: Map<MemberKey, Code>,
+    /// Ordered, so the read models' pages of holders (`reads.rs`) go on
+    /// from a member key however the map changed meanwhile.
+    pub(super) members: BTreeMap<MemberKey, Code>,
     /// Held reservations by `pay_by`, as the Redis store's sorted set.
     pub(super) holds: BTreeSet<(Millis, Code)>,
     /// Payment notifications by the provider's id: the ticket, the amount,
@@ -32,6 +34,9 @@ pub(super) struct EventData {
     /// The waiting list by order, each member's order, the last order given.
     pub(super) waiting: BTreeMap<u64, WaitEntry>,
     pub(super) waiting_by_member: Map<MemberKey, u64>,
+    /// Entries that rank each pool, kept as entries come and go (waiting.rs),
+    /// so a view never scans the list under the store's lock.
+    pub(super) waiting_per_pool: Map<PoolId, i64>,
     pub(super) wseq: u64,
     pub(super) log: Log,
     /// A lottery's entries by member, and where its draw stands.
@@ -77,7 +82,8 @@ impl EventData {
                 })
                 .collect(),
             reservations: Map::default(),
-            members: Map::default(),
+            members: BTreeMap::new(),
+            waiting_per_pool: Map::default(),
             holds: BTreeSet::new(),
             payments: Map::default(),
             paid_by: Map::default(),

@@ -74,6 +74,29 @@ impl MemoryStore {
         self.journal.as_ref().map(Journal::path)
     }
 
+    /// Runs one change (or read) of an event under the lock, journals the
+    /// log entries it wrote, and answers once they — and everything before
+    /// them — are on disk.
+    pub(super) async fn with_event<T>(
+        &self,
+        id: &EventId,
+        f: impl FnOnce(&mut EventData) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let (out, ticket) = {
+            let mut events = self.lock();
+            let data = events.get_mut(id).ok_or(Error::UnknownEvent)?;
+            let before = data.log.len();
+            let out = f(data);
+            let ticket = self
+                .journal
+                .as_ref()
+                .map(|j| j.append_log(id, data.log.after(before)));
+            (out, ticket)
+        };
+        self.settle(ticket).await?;
+        out
+    }
+
     /// Waits until the journal holds everything the call saw.
     pub(super) async fn settle(&self, ticket: Option<Ticket>) -> Result<(), Error> {
         match (&self.journal, ticket) {

@@ -16,7 +16,10 @@ pub(super) struct Log {
 impl Log {
     pub(super) fn push(&mut self, entry: LogEntry) {
         if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+            // The first chunk grows as entries come: most sales log far
+            // fewer than a chunk, and each would otherwise cost ~650 KB.
+            let room = if self.chunks.is_empty() { 0 } else { CHUNK };
+            self.chunks.push(Vec::with_capacity(room));
         }
         self.chunks.last_mut().expect("a chunk").push(entry);
         self.len += 1;

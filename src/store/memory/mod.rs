@@ -96,29 +96,6 @@ impl MemoryStore {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// Runs one change (or read) of an event under the lock, journals the
-    /// log entries it wrote, and answers once they — and everything before
-    /// them — are on disk.
-    async fn with_event<T>(
-        &self,
-        id: &EventId,
-        f: impl FnOnce(&mut EventData) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let (out, ticket) = {
-            let mut events = self.lock();
-            let data = events.get_mut(id).ok_or(Error::UnknownEvent)?;
-            let before = data.log.len();
-            let out = f(data);
-            let ticket = self
-                .journal
-                .as_ref()
-                .map(|j| j.append_log(id, data.log.after(before)));
-            (out, ticket)
-        };
-        self.settle(ticket).await?;
-        out
-    }
 }
 
 #[async_trait]
@@ -254,6 +231,19 @@ impl Store for MemoryStore {
     async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
         self.with_event(event, |data| Ok(data.snapshot(self.now())))
             .await
+    }
+
+    async fn head(&self, event: &EventId) -> Result<(EventView, LogPos), Error> {
+        self.with_event(event, |data| Ok(data.head(self.now())))
+            .await
+    }
+
+    async fn holders(
+        &self,
+        event: &EventId,
+        cursor: &str,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        self.with_event(event, |data| data.holders(cursor)).await
     }
 
     async fn log_after(

@@ -1,9 +1,15 @@
 //! The reads of the embedded store: the event's view, one reservation, the
 //! snapshot, the grab rate, the log after a position.
 
+use std::ops::Bound;
+
 use super::EventData;
-use crate::domain::{Code, EventView, MemberKey, Millis, Reservation};
+use crate::domain::{Code, Error, EventView, MemberKey, Millis, Reservation};
 use crate::store::{Find, LogEntry, LogOp, LogPos, Snapshot};
+
+/// Holders per page (`Store::holders`): a page is cloned under the store's
+/// lock, so it stays short (~0.3 ms).
+const HOLDERS_PAGE: usize = 1000;
 
 /// The position after the first `n` entries of a log.
 fn position(n: usize) -> LogPos {
@@ -17,11 +23,7 @@ impl EventData {
     pub(super) fn view(&self, now: Millis) -> EventView {
         let mut pools = self.pools.clone();
         for p in &mut pools {
-            p.waiting = self
-                .waiting
-                .values()
-                .filter(|w| w.choices.contains(&p.id))
-                .count() as i64;
+            p.waiting = self.waiting_per_pool.get(&p.id).copied().unwrap_or(0);
         }
         EventView {
             event: self.event.clone(),
@@ -67,6 +69,36 @@ impl EventData {
             log: self.log.to_vec(),
             log_end: position(self.log.len()),
         }
+    }
+
+    /// The view and the log's end, without a reservation or a log entry.
+    pub(super) fn head(&self, now: Millis) -> (EventView, LogPos) {
+        (self.view(now), position(self.log.len()))
+    }
+
+    /// Up to `HOLDERS_PAGE` holders after the member key `cursor`, in key
+    /// order: a holder present throughout is on some page.
+    pub(super) fn holders(
+        &self,
+        cursor: &str,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        let from = if cursor.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Excluded(MemberKey::from_stored(cursor)?)
+        };
+        let mut page = Vec::with_capacity(HOLDERS_PAGE.min(self.members.len()));
+        let mut last = None;
+        for (member, code) in self.members.range((from, Bound::Unbounded)) {
+            if page.len() == HOLDERS_PAGE {
+                return Ok((page, last));
+            }
+            if let Some(r) = self.reservations.get(code) {
+                page.push(r.clone());
+            }
+            last = Some(member.as_str().to_owned());
+        }
+        Ok((page, None))
     }
 
     /// Tickets reserved in each of the last 60 seconds before `now`.

@@ -148,8 +148,10 @@ impl EventData {
         reason: Option<LeftReason>,
         now: Millis,
     ) {
-        if let Some(order) = self.waiting_by_member.remove(member) {
-            self.waiting.remove(&order);
+        if let Some(order) = self.waiting_by_member.remove(member)
+            && let Some(entry) = self.waiting.remove(&order)
+        {
+            self.count_waiting(&entry, -1);
         }
         if let Some(reason) = reason {
             self.log(
@@ -168,7 +170,20 @@ impl EventData {
         self.wseq = self.wseq.max(entry.order);
         self.waiting_by_member
             .insert(entry.member.clone(), entry.order);
-        self.waiting.insert(entry.order, entry);
+        self.count_waiting(&entry, 1);
+        if let Some(replaced) = self.waiting.insert(entry.order, entry) {
+            self.count_waiting(&replaced, -1);
+        }
+    }
+
+    fn count_waiting(&mut self, entry: &WaitEntry, delta: i64) {
+        // Once per pool, as the view counted (choices never repeat a pool).
+        for (i, pool) in entry.choices.iter().enumerate() {
+            if entry.choices[..i].contains(pool) {
+                continue;
+            }
+            *self.waiting_per_pool.entry(pool.clone()).or_default() += delta;
+        }
     }
 
     /// Mirrors lib.lua's `free_code`.

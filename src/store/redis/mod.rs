@@ -11,6 +11,7 @@
 
 mod batch;
 mod conn;
+mod follow;
 mod log;
 mod lottery;
 mod lottery_meta;

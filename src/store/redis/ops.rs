@@ -1,18 +1,16 @@
 //! The `Store` interface on Redis: each method is one script call.
 
 use async_trait::async_trait;
-use redis::Value;
 use tracing::instrument;
 
-use super::log::parse_log_entry;
-use super::reply::{Tag, int, list, reservation};
+use super::reply::{Tag, int, reservation};
 use super::{RedisStore, SEATS, find_args};
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, OrgPath,
     PoolId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
-use crate::store::keys::{EVENT_INDEX, log_key};
+use crate::store::keys::EVENT_INDEX;
 use crate::store::scripts::SCRIPTS;
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment,
@@ -239,30 +237,25 @@ impl Store for RedisStore {
         super::snapshot::snapshot_of(event, view, rest)
     }
 
+    async fn head(&self, event: &EventId) -> Result<(EventView, LogPos), Error> {
+        self.head_of(event).await
+    }
+
+    async fn holders(
+        &self,
+        event: &EventId,
+        cursor: &str,
+    ) -> Result<(Vec<Reservation>, Option<String>), Error> {
+        self.holders_page(event, cursor).await
+    }
+
     async fn log_after(
         &self,
         event: &EventId,
         after: LogPos,
         max: usize,
     ) -> Result<Vec<(LogPos, LogEntry)>, Error> {
-        // A plain XRANGE, not a script: every front end reads every entry,
-        // and a script would turn each into Lua strings and back (a profile
-        // put that at several µs of Redis per grab). Read-only, one key.
-        let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(log_key(event))
-            .arg(format!("({after}"))
-            .arg("+")
-            .arg("COUNT")
-            .arg(max);
-        let reply: Value = self.calls.query(cmd).await?;
-        // Collected by hand: through `collect` into a `Result` the vector
-        // has no size hint and grows by doubling (~1.5 % of a grab's CPU).
-        let items = list(reply)?;
-        let mut entries = Vec::with_capacity(items.len());
-        for item in items {
-            entries.push(parse_log_entry(item)?);
-        }
-        Ok(entries)
+        self.log_page(event, after, max).await
     }
 
     /// A tiny script that is not `no-writes` (refused when out of memory).
