@@ -11,6 +11,11 @@
 --                           with ARGV[2] = "code"|"member", ARGV[3] = the value
 --               "full"   -> {meta, stock, total, cnt, now_ms, res, member, log, holds,
 --                           waitq}
+--               "reread" -> {meta, stock, total, cnt, now_ms, last_log_id, {{code, record,
+--                           pay_by}...}, {{member, code, wait, entry, {index...}}...}}
+--                           ('' where absent), ARGV[2] = a log id, ARGV[3] = the most
+--                           entries to read after it (else out[6] = 'behind'),
+--                           ARGV[4] = n, then n codes, then members
 --               "head"   -> {meta, stock, total, cnt, now_ms, last_log_id or ""}
 --               "rate"   -> {meta, stock, total, cnt, now_ms, {n_1, ..., n_60}}: tickets
 --                           reserved (or assigned from the waiting list) in each of the
@@ -95,6 +100,52 @@ elseif what == 'full' then
   out[8] = redis.call('XRANGE', LOG, '-', '+')
   out[9] = redis.call('ZRANGE', HOLDS, 0, -1, 'WITHSCORES')
   out[10] = redis.call('ZRANGE', WAITQ, 0, -1)
+elseif what == 'reread' then
+  -- A paged read's last step (engine/paged.rs): the codes and members
+  -- given, and every code and member the log names after ARGV[2], as they
+  -- are now, with the log's end; 'behind' past ARGV[3] entries after it.
+  local max = tonumber(ARGV[3])
+  local tail = redis.call('XRANGE', LOG, '(' .. ARGV[2], '+', 'COUNT', max + 1)
+  if #tail > max then
+    out[6] = 'behind'
+    return out
+  end
+  local codes, members, seen = {}, {}, {}
+  local function add(list, kind, v)
+    if not seen[kind .. v] then
+      seen[kind .. v] = true
+      list[#list + 1] = v
+    end
+  end
+  local n = tonumber(ARGV[4])
+  for i = 5, 4 + n do add(codes, 'c', ARGV[i]) end
+  for i = 5 + n, #ARGV do add(members, 'm', ARGV[i]) end
+  for _, entry in ipairs(tail) do
+    local f = entry[2]
+    for i = 1, #f, 2 do
+      if f[i] == 'code' then add(codes, 'c', f[i + 1])
+      elseif f[i] == 'member' then add(members, 'm', f[i + 1]) end
+    end
+  end
+  local last = redis.call('XREVRANGE', LOG, '+', '-', 'COUNT', 1)[1]
+  local by_code = {}
+  for _, c in ipairs(codes) do
+    by_code[#by_code + 1] = { c, redis.call('HGET', RES, c) or '', redis.call('ZSCORE', HOLDS, c) or '' }
+  end
+  local by_member = {}
+  for _, m in ipairs(members) do
+    local v = redis.call('HMGET', MEMBER, m, 'w:' .. m, 'e:' .. m)
+    local present = {}
+    if v[2] then
+      for _, s in ipairs(wait_index(m, decode_wait(v[2]))) do
+        if redis.call('ZSCORE', WAITQ, s) then present[#present + 1] = s end
+      end
+    end
+    by_member[#by_member + 1] = { m, v[1] or '', v[2] or '', v[3] or '', present }
+  end
+  out[6] = last and last[1] or ''
+  out[7] = by_code
+  out[8] = by_member
 elseif what == 'head' then
   -- Where a read model starts: the figures above and the log's last id.
   local last = redis.call('XREVRANGE', LOG, '+', '-', 'COUNT', 1)[1]

@@ -15,6 +15,7 @@ mod ids;
 mod log;
 mod lottery;
 mod outcome;
+mod paged;
 mod reasons;
 mod requests;
 mod reservation;
@@ -37,6 +38,7 @@ pub use lottery::{
     WAITING_AFTER_DRAW_MS, check_public, seed_commitment,
 };
 pub use outcome::{Outcome, Row};
+pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};
 pub use reasons::reason_zh;
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,

@@ -5,6 +5,7 @@ mod edge;
 mod live;
 pub use live::LISTED_AFTER_CLOSE;
 mod lottery;
+mod paged;
 mod refunds;
 mod station;
 pub use station::beijing_day;
@@ -247,12 +248,8 @@ impl Engine {
         self.store.grab_rate(event).await
     }
 
-    pub async fn snapshot(&self, event: &EventId) -> Result<Snapshot, Error> {
-        self.store.snapshot(event).await
-    }
-
     pub async fn audit(&self, event: &EventId) -> Result<AuditReport, Error> {
-        Ok(audit(&self.store.snapshot(event).await?))
+        Ok(audit(&self.snapshot(event).await?))
     }
 
     /// The audit, plus a check that every ticket in `confirmed` is still held.
@@ -261,7 +258,7 @@ impl Engine {
         event: &EventId,
         confirmed: &[Code],
     ) -> Result<AuditReport, Error> {
-        let snapshot = self.store.snapshot(event).await?;
+        let snapshot = self.snapshot(event).await?;
         let mut report = audit(&snapshot);
         report
             .violations

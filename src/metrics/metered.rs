@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use crate::store::{Part, Reread, StatePage};
+
 use super::MeteredStore;
 use crate::domain::Error;
 use crate::domain::{
@@ -126,6 +128,25 @@ impl Store for MeteredStore {
         cursor: &str,
     ) -> Result<(Vec<Reservation>, Option<String>), Error> {
         self.timed("holders", self.inner.holders(event, cursor))
+            .await
+    }
+    async fn state_page(
+        &self,
+        event: &EventId,
+        part: Part,
+        cursor: &str,
+    ) -> Result<(StatePage, Option<String>), Error> {
+        self.timed("state_page", self.inner.state_page(event, part, cursor))
+            .await
+    }
+    async fn reread(
+        &self,
+        event: &EventId,
+        since: LogPos,
+        codes: &[Code],
+        members: &[MemberKey],
+    ) -> Result<Option<Reread>, Error> {
+        self.timed("reread", self.inner.reread(event, since, codes, members))
             .await
     }
     async fn log_after(

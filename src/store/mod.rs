@@ -21,8 +21,8 @@ use crate::domain::{
 // The requests and answers of the interface live in the domain, below the
 // store and the HTTP front end alike; re-exported where the stores use them.
 pub use crate::domain::{
-    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Made, Payment,
-    PaymentOutcome, Released, Restocked, Snapshot,
+    Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Made, Part,
+    Payment, PaymentOutcome, Released, Reread, Restocked, Snapshot, StatePage,
 };
 
 pub use self::memory::MemoryStore;
@@ -116,6 +116,29 @@ pub trait Store: Send + Sync {
         event: &EventId,
         cursor: &str,
     ) -> Result<(Vec<Reservation>, Option<String>), Error>;
+    /// A page of one part of the event's state from `cursor` ("" first);
+    /// the next page's cursor, `None` after the last. One bounded step. An
+    /// item present and unchanged from the first page to the last is on
+    /// some page (maybe twice); one that changed meanwhile may be on a page
+    /// as it was at any moment, or on none: the log names what changed.
+    async fn state_page(
+        &self,
+        event: &EventId,
+        part: Part,
+        cursor: &str,
+    ) -> Result<(StatePage, Option<String>), Error>;
+    /// In one atomic step: the event's view and its log's end, the `codes`
+    /// and `members` given, and every code and member that the log entries
+    /// after `since` name. `None` when more than `MAX_TAIL` entries follow
+    /// `since`. Bounded by the items given (`engine/paged.rs` gives at most
+    /// a few thousand) and the tail.
+    async fn reread(
+        &self,
+        event: &EventId,
+        since: LogPos,
+        codes: &[Code],
+        members: &[MemberKey],
+    ) -> Result<Option<Reread>, Error>;
     /// Up to `max` log entries after `after`, oldest first, each with its
     /// position. Read-only and cheap when there is nothing new: the front
     /// ends' read models poll it.

@@ -4,11 +4,12 @@
 //! differential test run on it).
 
 use async_trait::async_trait;
+use ticketgrab::store::{Part, Reread, StatePage};
 use tokio::sync::Mutex;
 
 use ticketgrab::Error;
 use ticketgrab::domain::{
-    Entered, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation, SaleStatus,
+    Code, Entered, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation, SaleStatus,
     StatusAction, Waiting,
 };
 use ticketgrab::store::{
@@ -191,6 +192,25 @@ impl Store for Reopening {
         cursor: &str,
     ) -> Result<(Vec<Reservation>, Option<String>), Error> {
         self.call(async |s| s.holders(event, cursor).await).await
+    }
+    async fn state_page(
+        &self,
+        event: &EventId,
+        part: Part,
+        cursor: &str,
+    ) -> Result<(StatePage, Option<String>), Error> {
+        self.call(async |s| s.state_page(event, part, cursor).await)
+            .await
+    }
+    async fn reread(
+        &self,
+        event: &EventId,
+        since: LogPos,
+        codes: &[Code],
+        members: &[MemberKey],
+    ) -> Result<Option<Reread>, Error> {
+        self.call(async |s| s.reread(event, since, codes, members).await)
+            .await
     }
     async fn log_after(
         &self,

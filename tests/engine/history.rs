@@ -158,7 +158,7 @@ async fn lengthen_log(server: &RedisServer, event: &str, n: usize) {
 }
 
 /// The longest call Redis logged since the last reset, in µs.
-async fn longest_call(server: &RedisServer) -> u64 {
+pub async fn longest_call(server: &RedisServer) -> u64 {
     let client = redis::Client::open(server.url()).unwrap();
     let mut con = client.get_multiplexed_async_connection().await.unwrap();
     let log: Vec<redis::Value> = redis::cmd("SLOWLOG")
@@ -179,7 +179,7 @@ async fn longest_call(server: &RedisServer) -> u64 {
         .unwrap_or(0)
 }
 
-async fn reset_slowlog(server: &RedisServer) {
+pub async fn reset_slowlog(server: &RedisServer) {
     let client = redis::Client::open(server.url()).unwrap();
     let mut con = client.get_multiplexed_async_connection().await.unwrap();
     let () = redis::cmd("CONFIG")

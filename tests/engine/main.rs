@@ -29,6 +29,7 @@ mod durable;
 mod history;
 mod lottery;
 mod lottery_differential;
+mod paged;
 mod read_model;
 mod replicated;
 mod scripts;

@@ -16,7 +16,8 @@ pub(super) struct EventData {
     pub(super) status: SaleStatus,
     /// Live numbers, in the event's pool order.
     pub(super) pools: Vec<PoolStats>,
-    pub(super) reservations: Map<Code, Reservation>,
+    /// Ordered, as `members`, for the pages of a paged read (paged.rs).
+    pub(super) reservations: BTreeMap<Code, Reservation>,
     /// Each member's latest reservation code.
     /// Ordered, so the read models' pages of holders (`reads.rs`) go on
     /// from a member key however the map changed meanwhile.
@@ -81,7 +82,7 @@ impl EventData {
                     entries: 0,
                 })
                 .collect(),
-            reservations: Map::default(),
+            reservations: BTreeMap::new(),
             members: BTreeMap::new(),
             waiting_per_pool: Map::default(),
             holds: BTreeSet::new(),

@@ -16,6 +16,8 @@ mod log;
 mod lottery;
 mod lottery_meta;
 mod ops;
+mod paged;
+mod ready;
 mod reply;
 mod resp;
 mod snapshot;

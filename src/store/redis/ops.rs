@@ -1,6 +1,8 @@
 //! The `Store` interface on Redis: each method is one script call.
 
 use async_trait::async_trait;
+
+use crate::store::{Part, Reread, StatePage};
 use tracing::instrument;
 
 use super::reply::{Tag, int, reservation};
@@ -16,10 +18,6 @@ use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment,
     PaymentOutcome, Released, Restocked, Snapshot, Store,
 };
-
-/// The readiness probe: refused under `maxmemory` like any writing script.
-static READY: std::sync::LazyLock<redis::Script> =
-    std::sync::LazyLock::new(|| redis::Script::new("#!lua\nreturn nil"));
 
 #[async_trait]
 impl Store for RedisStore {
@@ -249,6 +247,25 @@ impl Store for RedisStore {
         self.holders_page(event, cursor).await
     }
 
+    async fn state_page(
+        &self,
+        event: &EventId,
+        part: Part,
+        cursor: &str,
+    ) -> Result<(StatePage, Option<String>), Error> {
+        self.page_of(event, part, cursor).await
+    }
+
+    async fn reread(
+        &self,
+        event: &EventId,
+        since: LogPos,
+        codes: &[Code],
+        members: &[MemberKey],
+    ) -> Result<Option<Reread>, Error> {
+        self.reread_of(event, since, codes, members).await
+    }
+
     async fn log_after(
         &self,
         event: &EventId,
@@ -311,22 +328,12 @@ impl Store for RedisStore {
     }
 
     async fn ping(&self) -> Result<(), Error> {
-        self.calls
-            .with_conn(|mut conn| async move { READY.invoke_async::<_, ()>(&mut conn).await })
-            .await
+        self.ready().await
     }
 
     /// Reachable, every script loaded (a later NOSCRIPT reloads its one).
     async fn prepare(&self) -> Result<(), Error> {
-        self.calls
-            .with_conn(|mut conn| async move {
-                redis::cmd("PING").query_async::<()>(&mut conn).await?;
-                for script in SCRIPTS.all().into_iter().chain([&*READY]) {
-                    script.load_async(&mut conn).await?;
-                }
-                Ok(())
-            })
-            .await
+        self.load_scripts().await
     }
 
     fn confirms_after_replication(&self) -> bool {
