@@ -115,6 +115,22 @@ pub struct Config {
     #[arg(long, env = "TG_DATA_DIR", default_value = "ticketgrab-data")]
     pub data_dir: PathBuf,
 
+    /// Where finished sales are archived (one file each; see README). With
+    /// several front ends, a volume they all share: each lists it, and a
+    /// member's list reads the archives of recent sales from it.
+    #[arg(long, env = "TG_ARCHIVE_DIR", default_value = "ticketgrab-archives")]
+    pub archive_dir: PathBuf,
+
+    /// Days after its last show starts before a sale may be archived (0 for
+    /// rehearsals).
+    #[arg(long, env = "TG_ARCHIVE_MIN_AGE_DAYS", default_value_t = 30)]
+    pub archive_min_age_days: u64,
+
+    /// Days after a sale's last show that its archive keeps member keys;
+    /// after them it keeps counts only.
+    #[arg(long, env = "TG_ARCHIVE_RETENTION_DAYS", default_value_t = 365)]
+    pub archive_retention_days: u64,
+
     /// The embedded store in memory only, NOT durable: every event and
     /// ticket is lost when the process stops. For tests and demos.
     /// --data-dir (or TG_DATA_DIR, as the container image sets it) is then

@@ -29,6 +29,7 @@
 //! - [`payments`]: signed payment notifications (checked, and simulated).
 //! - [`demo`]: the demo sales and tokens of `cargo run`.
 
+pub mod archive;
 pub mod audit;
 pub mod domain;
 pub mod engine;
@@ -37,6 +38,7 @@ pub mod store;
 
 pub use domain::Error;
 pub use engine::Engine;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod http;

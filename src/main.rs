@@ -1,7 +1,8 @@
 //! The ticketgrab binary: `serve` (the default, with `--demo` when run with no
 //! arguments), `token` to mint development tokens, `pay` to send a signed
 //! payment notification, `lua` to print a script, `keys` to print an event's
-//! Redis keys, `verify-draw` to check a lottery's published draw.
+//! Redis keys, `verify-draw` to check a lottery's published draw, `archive`
+//! and `verify-archive` for finished sales.
 
 use clap::{Parser, Subcommand};
 
@@ -93,6 +94,23 @@ enum Command {
         /// the export's entries and stock to what was fixed then.
         #[arg(long)]
         closing: Option<String>,
+    },
+    /// Check an archive (GET /api/v1/admin/archives/<id>, or the file in
+    /// --archive-dir): its digest, and its log replayed to its figures and
+    /// through the audit (exit 1 when anything differs).
+    VerifyArchive {
+        /// The archive file.
+        file: std::path::PathBuf,
+    },
+    /// Archive a finished sale of the store the flags name (as `serve` opens
+    /// it) into --archive-dir, then remove its live state; run again to
+    /// finish one that was interrupted. With the embedded store, use the
+    /// admin route while the service runs (one process per data directory).
+    Archive {
+        /// The event id.
+        event: String,
+        #[command(flatten)]
+        config: Box<Config>,
     },
 }
 
@@ -198,43 +216,12 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::VerifyDraw { export, closing }) => {
-            let text = std::fs::read_to_string(&export)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", export.display()))?;
-            let export: ticketgrab::lottery::export::Export = serde_json::from_str(&text)
-                .map_err(|e| anyhow::anyhow!("{} is not a draw export: {e}", export.display()))?;
-            match ticketgrab::lottery::export::verify(&export, closing.as_deref()) {
-                Ok(verified) => {
-                    let won = export.entries.iter().filter(|e| e.won.is_some()).count();
-                    println!(
-                        "ok: the published draw of {} is the one {} gives ({} entries, {won} won, {} waiting)",
-                        export.event,
-                        export.algorithm,
-                        export.entries.len(),
-                        export.entries.len() - won
-                    );
-                    match (&export.closing, verified.held_to_closing) {
-                        (Some(c), true) => println!(
-                            "held to the closing digest kept from the close: {}",
-                            c.digest
-                        ),
-                        (Some(c), false) => println!(
-                            "not held to the close: the export's closing digest is {}; only a digest kept \
-                             when registration closed (--closing) shows the entries and stock are the ones fixed then",
-                            c.digest
-                        ),
-                        (None, _) => println!(
-                            "a {} draw: it published no closing, so the entries and stock are the export's word",
-                            export.algorithm
-                        ),
-                    }
-                    Ok(())
-                }
-                Err(wrong) => anyhow::bail!(
-                    "the published draw of {} is NOT the one the rules give:\n  {}",
-                    export.event,
-                    wrong.join("\n  ")
-                ),
-            }
+            ticketgrab::commands::verify_draw(&export, closing.as_deref())
+        }
+        Some(Command::VerifyArchive { file }) => ticketgrab::commands::verify_archive(&file),
+        Some(Command::Archive { event, config }) => {
+            init_logging(config.log_format);
+            ticketgrab::commands::archive(&config, &event)
         }
         Some(Command::Keys { event }) => {
             let event = ticketgrab::domain::EventId::parse(&event)?;

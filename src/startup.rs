@@ -58,6 +58,11 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
     let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
     let mut engine = Engine::new(store, keyer.clone());
+    engine = engine.with_archives(crate::engine::Archives::new(
+        config.archive_dir.clone(),
+        config.archive_min_age_days,
+        config.archive_retention_days,
+    ));
     if config.edge_poll_ms > 0 {
         engine = engine.with_read_model(Duration::from_millis(config.edge_poll_ms));
     }
@@ -228,7 +233,8 @@ impl App {
     }
 }
 
-/// Keeps the remaining-stock gauges fresh and the rate limiters small. The
+/// Keeps the remaining-stock gauges fresh, the rate limiters small and the
+/// archives within their retention (hourly). The
 /// gauges of the sales selling now are read every second, every live sale's
 /// every minute (a sale's stock moves only while it sells, or by a restock).
 fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
@@ -259,7 +265,33 @@ fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
             }
         })
     };
-    vec![gauges, limiters]
+    let retention = {
+        let engine = state.engine.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let Some(a) = engine.archives() else { return };
+                let (dir, days) = (a.dir.clone(), a.retention_days);
+                let now = crate::domain::Millis::now();
+                let pruned =
+                    tokio::task::spawn_blocking(move || crate::archive::prune(&dir, days, now))
+                        .await;
+                match pruned {
+                    Ok(Ok(events)) if !events.is_empty() => {
+                        tracing::info!(
+                            ?events,
+                            "archives past their retention now keep counts only"
+                        );
+                    }
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, "archive retention failed"),
+                    Err(e) => tracing::warn!(error = %e, "archive retention failed"),
+                }
+            }
+        })
+    };
+    vec![gauges, limiters, retention]
 }
 
 /// Resolves on ctrl-c or SIGTERM.

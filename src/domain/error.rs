@@ -105,6 +105,10 @@ pub enum Error {
         "a lottery's stock is fixed from the close of registration until its draw is published"
     )]
     StockFixed,
+    /// Archiving a sale that is not finished long enough, or that still
+    /// holds a hold or a waiting entry in force; says which.
+    #[error("not archivable yet: {0}")]
+    NotArchivable(String),
     /// The draw's published values or export, before the draw.
     #[error("this lottery has not been drawn yet")]
     NotDrawn,
@@ -180,6 +184,7 @@ impl Error {
             Self::DrawRunning => O::DrawRunning,
             Self::StockFixed => O::StockFixed,
             Self::NotDrawn => O::NotDrawn,
+            Self::NotArchivable(_) => O::NotArchivable,
             Self::CodeTaken => O::CodeTaken,
             Self::Unavailable(_) => O::StoreUnavailable,
             Self::Corrupt(_) => O::Internal,

@@ -140,6 +140,9 @@ outcomes! {
         "A lottery's stock is fixed from the close of registration until its draw is published.";
     NotDrawn => "not_drawn", 409, NotDrawn,
         "尚未抽签", "本活动还没有抽签。", "Not drawn yet.";
+    NotArchivable => "not_archivable", 409, NotArchivable,
+        "暂不能归档", "活动尚未结束足够久，或仍有待支付的票、仍有效的候补。",
+        "Not yet: the last show is too recent, or a hold or a waiting entry is still in force.";
     // A code collision four times running is as good as a store that does
     // not answer: retry.
     CodeTaken => "code_taken", 503, StoreUnavailable,

@@ -45,6 +45,12 @@ impl Engine {
         known.get(id).cloned()
     }
 
+    /// An archived sale leaves what this engine knew of it.
+    pub(super) fn forget(&self, id: &EventId) {
+        let mut known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
+        known.remove(id);
+    }
+
     fn learn(&self, event: Event) -> Arc<Event> {
         let mut known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
         known

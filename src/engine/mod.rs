@@ -1,6 +1,9 @@
 //! The rules of a ticket grab, above any store: input checks, fresh codes,
 //! and operations composed from the store's atomic steps. Knows nothing of HTTP.
 
+mod archive;
+mod archived;
+pub use archived::{ArchivedTicket, Archives};
 mod edge;
 mod live;
 pub use live::LISTED_AFTER_CLOSE;
@@ -59,6 +62,8 @@ pub struct Engine {
     drawing: Arc<std::sync::Mutex<std::collections::HashSet<EventId>>>,
     /// Each closed lottery's closing, as first computed here.
     closings: Arc<std::sync::Mutex<HashMap<EventId, crate::lottery::close::Published>>>,
+    /// Where archives are kept (`with_archives`).
+    archives: Option<Arc<Archives>>,
 }
 
 impl Engine {
@@ -71,6 +76,7 @@ impl Engine {
             owner: hex::encode(rand::random::<[u8; 8]>()),
             drawing: Arc::default(),
             closings: Arc::default(),
+            archives: None,
         }
     }
 

@@ -240,6 +240,7 @@ fn engine_extra(e: &Error) -> Value {
         Error::BadCutoff { closes_at } => json!({ "closes_at": closes_at }),
         Error::AboveLimit { total, max } => json!({ "total": total, "max": max }),
         Error::DrawNotDue(why) => json!({ "reason": why }),
+        Error::NotArchivable(why) => json!({ "reason": why }),
         Error::PublicValueSet(value) => json!({ "public_value": value }),
         _ => Value::Null,
     }

@@ -134,6 +134,13 @@ pub async fn my_reservations(
         dto.refund_due = s.engine.refund_due(r).await?;
         reservations.push(dto);
     }
+    for t in s.engine.archived_tickets(&auth.member.key)? {
+        let mut dto = ReservationDto::from(&t.reservation).described(&t.event);
+        dto.refund_due = t.refund_due;
+        dto.archived = true;
+        reservations.push(dto);
+    }
+    reservations.sort_by_key(|r| std::cmp::Reverse(r.created_at));
     Ok(Json(ReservationList { reservations }))
 }
 

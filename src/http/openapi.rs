@@ -25,6 +25,8 @@ use super::{admin, dto, lottery, member, ops, payments, station, waiting};
         admin::pause, admin::resume,
         admin::close, admin::reports::export, admin::reports::audit,
         admin::reports::audit_confirmed, admin::stream::stream, admin::orgs::orgs,
+        admin::archives::archive, admin::archives::list, admin::archives::download,
+        admin::archives::summary,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(dto::Problem)),

@@ -149,6 +149,10 @@ impl Store for MeteredStore {
         self.timed("reread", self.inner.reread(event, since, codes, members))
             .await
     }
+    async fn drop_event(&self, event: &EventId, end: LogPos) -> Result<bool, Error> {
+        self.timed("drop_event", self.inner.drop_event(event, end))
+            .await
+    }
     async fn log_after(
         &self,
         event: &EventId,

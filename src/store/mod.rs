@@ -139,6 +139,11 @@ pub trait Store: Send + Sync {
         codes: &[Code],
         members: &[MemberKey],
     ) -> Result<Option<Reread>, Error>;
+    /// Removes the sale's live state (its keys, its place in the index) in
+    /// one step that blocks nothing for long, if its log still ends at
+    /// `end` (the archive's end): `false` when it moved on since.
+    /// `UnknownEvent` when it is gone already (a resumed archiving).
+    async fn drop_event(&self, event: &EventId, end: LogPos) -> Result<bool, Error>;
     /// Up to `max` log entries after `after`, oldest first, each with its
     /// position. Read-only and cheap when there is nothing new: the front
     /// ends' read models poll it.

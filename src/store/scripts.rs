@@ -8,7 +8,7 @@ use redis::Script;
 const LIB: &str = include_str!("../../lua/lib.lua");
 
 /// Each script: name, shebang flags, body.
-const FILES: [(&str, &str, &str); 13] = [
+const FILES: [(&str, &str, &str); 14] = [
     ("create", "", include_str!("../../lua/create.lua")),
     ("grab", "", GRAB),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
@@ -21,6 +21,7 @@ const FILES: [(&str, &str, &str); 13] = [
     ("status", "", include_str!("../../lua/status.lua")),
     ("tally", "", include_str!("../../lua/tally.lua")),
     ("lottery", "", include_str!("../../lua/lottery.lua")),
+    ("drop", "", include_str!("../../lua/drop.lua")),
     (
         "read",
         " flags=no-writes",
@@ -72,6 +73,7 @@ pub struct Scripts {
     pub status: Script,
     pub tally: Script,
     pub lottery: Script,
+    pub drop: Script,
     pub read: Script,
 }
 
@@ -93,11 +95,12 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     status: load("status"),
     tally: load("tally"),
     lottery: load("lottery"),
+    drop: load("drop"),
     read: load("read"),
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 14] {
+    pub fn all(&self) -> [&Script; 15] {
         [
             &self.create,
             &self.grab,
@@ -112,6 +115,7 @@ impl Scripts {
             &self.status,
             &self.tally,
             &self.lottery,
+            &self.drop,
             &self.read,
         ]
     }

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The app's archive directory, when the test did not name one.
+    pub archives: Option<tempfile::TempDir>,
 }
 
 /// Generous limits so only the tests about limits meet them.
@@ -62,6 +64,11 @@ pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
     if !crate::names_a_store(flags) {
         all.push("--memory");
     }
+    let archives = (!flags.contains(&"--archive-dir")).then(|| tempfile::tempdir().unwrap());
+    let archive_dir = archives.as_ref().map(|d| d.path().display().to_string());
+    if let Some(dir) = &archive_dir {
+        all.extend(["--archive-dir", dir]);
+    }
     let config = Config::parse(&all).expect("test flags parse");
     let app = App::build(&config).await.expect("app builds");
     let base = format!("http://{}", app.local_addr());
@@ -76,6 +83,7 @@ pub async fn spawn_app_flags(flags: &[&str]) -> TestApp {
         client: reqwest::Client::builder().no_proxy().build().unwrap(),
         stop: Some(stop),
         server: Some(server),
+        archives,
     }
 }
 
@@ -90,6 +98,7 @@ impl TestApp {
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
             stop: None,
             server: None,
+            archives: None,
         }
     }
 

@@ -120,6 +120,17 @@ impl RedisServer {
             if let Ok(mut conn) = redis::Client::open(self.url()).and_then(|c| c.get_connection())
                 && redis::cmd("PING").query::<String>(&mut conn).is_ok()
             {
+                // The server that answered may be another test's, started on
+                // the same free port a moment before ours (which then fails
+                // to bind): it is ours only if it has our process id.
+                // (A user not allowed INFO cannot tell: then it is taken as ours.)
+                let info: Option<String> = redis::cmd("INFO").arg("server").query(&mut conn).ok();
+                let pid = format!("process_id:{}", child.id());
+                if info.is_some_and(|info| !info.lines().any(|l| l.trim() == pid)) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return false;
+                }
                 self.child = Some(child);
                 return true;
             }

@@ -212,6 +212,9 @@ impl Store for Reopening {
         self.call(async |s| s.reread(event, since, codes, members).await)
             .await
     }
+    async fn drop_event(&self, event: &EventId, end: LogPos) -> Result<bool, Error> {
+        self.call(async |s| s.drop_event(event, end).await).await
+    }
     async fn log_after(
         &self,
         event: &EventId,

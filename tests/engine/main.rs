@@ -20,6 +20,7 @@ macro_rules! conformance {
     };
 }
 
+mod archive;
 mod batch;
 mod concurrency;
 mod conformance;

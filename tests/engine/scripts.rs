@@ -20,6 +20,7 @@ use testkit::{card, event_id, open_event, pool_id};
 
 const WRITE_COMMANDS: &[&str] = &[
     "HSET", "HINCRBY", "HDEL", "XADD", "SET", "DEL", "SADD", "INCR", "EXPIRE", "ZADD", "ZREM",
+    "UNLINK",
 ];
 
 /// The prelude's writing helpers: each a whole change of its own (or part of

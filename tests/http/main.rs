@@ -1,6 +1,7 @@
 //! HTTP integration tests: the real server on port 0 against a test-started
 //! redis-server, as the app, stations and the dashboard use it.
 
+mod archives;
 mod auth;
 mod edge;
 mod hardening;

@@ -26,6 +26,14 @@ pub struct LogPos {
 impl LogPos {
     pub const START: LogPos = LogPos { ms: 0, seq: 0 };
 
+    /// The embedded store's position after the first `n` entries.
+    pub fn after_entries(n: usize) -> Self {
+        Self {
+            ms: 0,
+            seq: n as u64,
+        }
+    }
+
     /// A stream id, `ms-seq`.
     pub fn parse(id: &str) -> Result<Self, Error> {
         let bad = || Error::Corrupt(format!("bad log id {id:?}"));

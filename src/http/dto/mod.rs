@@ -174,6 +174,10 @@ pub struct ReservationDto {
     /// payment is due back ("refund in progress"); absent otherwise.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub refund_due: bool,
+    /// On a member's list: the sale was archived (finished, its live state
+    /// gone); the line is the ticket's history, read from the archive.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
     /// What the ticket says, on a member's list and a lookup of one ticket
     /// (not on a grab's answer, which the page that grabbed can word
     /// itself): the sale's and the pool's titles, in Chinese and, when
@@ -227,6 +231,7 @@ impl From<&Reservation> for ReservationDto {
             redeemed_at: r.redeemed_at.map(time),
             cancelled_at: r.cancelled_at.map(time),
             refund_due: false,
+            archived: false,
             event_title: None,
             event_title_en: None,
             pool_title: None,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use super::journal::{Journal, Record, Ticket};
 use super::{Clock, EventData, MemoryStore};
 use crate::domain::Error;
-use crate::domain::{EventId, Millis};
+use crate::domain::{EventId, LogPos, Millis};
 
 impl MemoryStore {
     /// The durable store in `dir`: rebuilt from the journal there (created
@@ -97,6 +97,23 @@ impl MemoryStore {
         out
     }
 
+    /// Removes an archived event whose log still ends at `end`.
+    pub(super) async fn drop_of(&self, id: &EventId, end: LogPos) -> Result<bool, Error> {
+        let (gone, ticket) = {
+            let mut events = self.lock();
+            let data = events.get(id).ok_or(Error::UnknownEvent)?;
+            if LogPos::after_entries(data.log.len()) != end {
+                return Ok(false);
+            }
+            let ticket = self.journal.as_ref().map(|j| j.append_drop(id));
+            (events.remove(id), ticket)
+        };
+        // Freed outside the lock: a long log takes a while to free.
+        drop(gone);
+        self.settle(ticket).await?;
+        Ok(true)
+    }
+
     /// Waits until the journal holds everything the call saw.
     pub(super) async fn settle(&self, ticket: Option<Ticket>) -> Result<(), Error> {
         match (&self.journal, ticket) {
@@ -120,6 +137,10 @@ pub(super) fn rebuild_one(
                 )));
             }
             events.insert(event.id.clone(), EventData::new(&event));
+            Ok(())
+        }
+        Record::Dropped(id) => {
+            events.remove(&id);
             Ok(())
         }
         Record::Log(id, entry) => events

@@ -41,6 +41,22 @@ use {
     crate::domain::{Code, Error, Event, SaleStatus},
 };
 
+pub use journal::{decode_event, event_fields};
+
+/// The state a sale's log makes when replayed by the embedded store's rules
+/// onto its definition: what `verify-archive` compares an archive with.
+pub fn replayed(
+    event: &crate::domain::Event,
+    log: Vec<crate::domain::LogEntry>,
+    now: Millis,
+) -> Result<crate::domain::Snapshot, crate::domain::Error> {
+    let mut data = EventData::new(event);
+    for entry in log {
+        data.apply(entry)?;
+    }
+    Ok(data.snapshot(now))
+}
+
 /// Events by id. A std `Mutex` rather than tokio's: it is never held across an
 /// `.await`, every critical section is a few map operations, and a std mutex is
 /// cheaper (the reasoning of mini-redis's `Db`).

@@ -186,6 +186,10 @@ impl Store for MemoryStore {
             .await
     }
 
+    async fn drop_event(&self, event: &EventId, end: LogPos) -> Result<bool, Error> {
+        self.drop_of(event, end).await
+    }
+
     async fn log_after(
         &self,
         event: &EventId,

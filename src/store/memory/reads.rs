@@ -13,10 +13,7 @@ const HOLDERS_PAGE: usize = 1000;
 
 /// The position after the first `n` entries of a log.
 fn position(n: usize) -> LogPos {
-    LogPos {
-        ms: 0,
-        seq: n as u64,
-    }
+    LogPos::after_entries(n)
 }
 
 impl EventData {

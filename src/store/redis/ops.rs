@@ -266,6 +266,10 @@ impl Store for RedisStore {
         self.reread_of(event, since, codes, members).await
     }
 
+    async fn drop_event(&self, event: &EventId, end: LogPos) -> Result<bool, Error> {
+        self.drop_of(event, end).await
+    }
+
     async fn log_after(
         &self,
         event: &EventId,

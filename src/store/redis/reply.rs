@@ -102,6 +102,7 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         O::NotDrawn => Error::NotDrawn,
         // Checked by the engine or the HTTP layer, never by a script.
         O::InvalidRequest
+        | O::NotArchivable
         | O::StoreUnavailable
         | O::Internal
         | O::Unauthenticated
@@ -310,7 +311,7 @@ mod tests {
         // Every outcome of the table: a script's word comes back as the
         // error it names; the engine's and the HTTP layer's own are corrupt
         // replies from a script.
-        let not_a_script_word = "invalid_request store_unavailable internal unauthenticated \
+        let not_a_script_word = "invalid_request not_archivable store_unavailable internal unauthenticated \
             forbidden outside_org method_not_allowed payload_too_large uri_too_long \
             headers_too_large rate_limited overloaded";
         for tag in Outcome::ALL.iter().map(|o| o.code()) {

@@ -8,44 +8,50 @@ pub(super) fn encode_event(buf: &mut Vec<u8>, seq: Option<u64>, event: &Event) {
         put_seq(b, seq);
         put(b, "event");
         put(b, event.id.as_str());
-        for (k, v) in [
-            ("title", event.title.clone()),
-            ("org", event.org.as_str().to_owned()),
-            ("opens_at", event.opens_at.0.to_string()),
-            ("closes_at", event.closes_at.0.to_string()),
-            ("price_fen", event.price_fen.to_string()),
-            ("max_seats", event.max_seats.to_string()),
-            ("hold_ms", event.hold_ms.to_string()),
-        ] {
-            put(b, k);
+        for (k, v) in event_fields(event) {
+            put(b, &k);
             put(b, &v);
-        }
-        for (k, v) in event.details.fields() {
-            put(b, k);
-            put(b, &v);
-        }
-        for (k, v) in event.lottery.iter().flat_map(Lottery::fields) {
-            put(b, &format!("lottery_{k}"));
-            put(b, &v);
-        }
-        for pool in &event.pools {
-            for (k, v) in [
-                ("pool", pool.id.as_str()),
-                ("pool_title", &pool.title),
-                ("pool_total", &pool.total.to_string()),
-            ] {
-                put(b, k);
-                put(b, v);
-            }
-            for (k, v) in pool.details.fields() {
-                put(b, &format!("pool_{k}"));
-                put(b, &v);
-            }
         }
     });
 }
 
-pub(super) fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
+/// The event's definition as the journal's record keeps it (and an
+/// archive, archive/): field, value, ... after the id.
+pub fn event_fields(event: &Event) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = [
+        ("title", event.title.clone()),
+        ("org", event.org.as_str().to_owned()),
+        ("opens_at", event.opens_at.0.to_string()),
+        ("closes_at", event.closes_at.0.to_string()),
+        ("price_fen", event.price_fen.to_string()),
+        ("max_seats", event.max_seats.to_string()),
+        ("hold_ms", event.hold_ms.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    out.extend(
+        event
+            .details
+            .fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v)),
+    );
+    for (k, v) in event.lottery.iter().flat_map(Lottery::fields) {
+        out.push((format!("lottery_{k}"), v));
+    }
+    for pool in &event.pools {
+        out.push(("pool".into(), pool.id.as_str().to_owned()));
+        out.push(("pool_title".into(), pool.title.clone()));
+        out.push(("pool_total".into(), pool.total.to_string()));
+        for (k, v) in pool.details.fields() {
+            out.push((format!("pool_{k}"), v));
+        }
+    }
+    out
+}
+
+pub fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
     let mut org = None;
     let mut event = Event {
         id,

@@ -1,7 +1,8 @@
 //! The journal's file format: frames `len: u32 LE | crc32: u32 LE |
 //! payload`, the payload a list of strings (`len: u32 LE | UTF-8 bytes`):
 //! `seq, "event", id, field, value, ...` or `seq, "log", event id, field,
-//! value, ...` (a log entry's fields as `LogEntry::fields` writes them;
+//! value, ...` (a log entry's fields as `LogEntry::fields` writes them),
+//! or `seq, "drop", event id` (an archived event leaves the store;
 //! `seq` the record's sequence number, 1 up, in version 2 only: a version 1
 //! journal, which has none, still opens and is written on in its version).
 //! Writing a record, and reading a file back a chunk at a time: whole
@@ -35,6 +36,14 @@ pub(super) fn encode_log(buf: &mut Vec<u8>, seq: Option<u64>, event: &EventId, e
             put(b, k);
             put(b, &v);
         }
+    });
+}
+
+pub(super) fn encode_drop(buf: &mut Vec<u8>, seq: Option<u64>, event: &EventId) {
+    put_frame(buf, |b| {
+        put_seq(b, seq);
+        put(b, "drop");
+        put(b, event.as_str());
     });
 }
 
@@ -232,6 +241,7 @@ fn decode(s: &[&str], version: u8) -> Option<(Option<u64>, Record)> {
     let record = match kind {
         "log" => Record::Log(id, LogEntry::from_fields(fields).ok()?),
         "event" => super::events::decode_event(id, fields).map(Record::Event)?,
+        "drop" if fields.is_empty() => Record::Dropped(id),
         _ => return None,
     };
     Some((seq, record))

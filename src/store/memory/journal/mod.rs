@@ -43,11 +43,12 @@ use tail::keep_cut;
 use writer::{sync_dir, write_loop};
 
 use events::encode_event;
+pub use events::{decode_event, event_fields};
 #[cfg(test)]
 use frames::decode_frames;
 #[cfg(test)]
 pub(super) use frames::{HEADER, HEADER_V1, frame_end};
-use frames::{HEADER as FILE_HEADER, encode_log, load};
+use frames::{HEADER as FILE_HEADER, encode_drop, encode_log, load};
 
 const JOURNAL: &str = "journal";
 
@@ -56,6 +57,8 @@ const JOURNAL: &str = "journal";
 pub enum Record {
     Event(Event),
     Log(EventId, LogEntry),
+    /// The event was archived: it and its log leave the store.
+    Dropped(EventId),
 }
 
 /// The journal opened, and what [`Journal::open`] found.
@@ -275,6 +278,16 @@ impl Journal {
         if p.appended > before {
             self.shared.wake.notify_one();
         }
+        Ticket(p.appended)
+    }
+
+    /// Appends an archived event's removal (under the store's lock).
+    pub fn append_drop(&self, event: &EventId) -> Ticket {
+        let mut p = self.pending();
+        let seq = self.seq(&p);
+        encode_drop(&mut p.buf, seq, event);
+        p.appended += 1;
+        self.shared.wake.notify_one();
         Ticket(p.appended)
     }
 
