@@ -131,6 +131,12 @@ pub struct Config {
     #[arg(long, env = "TG_ARCHIVE_RETENTION_DAYS", default_value_t = 365)]
     pub archive_retention_days: u64,
 
+    /// The embedded store compacts its data directory (a snapshot of the live
+    /// sales, then the journal since) once its journal passes this many MiB,
+    /// checked every minute, without stopping grabs.
+    #[arg(long, env = "TG_COMPACT_JOURNAL_MB", default_value_t = 256)]
+    pub compact_journal_mb: u64,
+
     /// The embedded store in memory only, NOT durable: every event and
     /// ticket is lost when the process stops. For tests and demos.
     /// --data-dir (or TG_DATA_DIR, as the container image sets it) is then

@@ -48,4 +48,5 @@ mod problem_io;
 pub mod server;
 pub mod startup;
 pub mod tokens;
+pub mod upkeep;
 pub mod web;

@@ -38,6 +38,7 @@ pub struct App {
 /// `http::app` and `oneshot` requests at it.
 pub fn state(config: &Config) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::new());
+    let mut embedded = None;
     let store: Arc<dyn Store> = match config.redis_target() {
         Some(target) => Arc::new(
             RedisStore::new(&target, config.redis_connections, config.store_timeout())
@@ -48,12 +49,16 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
                 ),
         ),
         None if config.memory => Arc::new(MemoryStore::new()),
-        None => Arc::new(MemoryStore::open(&config.data_dir).with_context(|| {
-            format!(
-                "opening the embedded store in {}",
-                config.data_dir.display()
-            )
-        })?),
+        None => {
+            let opened = Arc::new(MemoryStore::open(&config.data_dir).with_context(|| {
+                format!(
+                    "opening the embedded store in {}",
+                    config.data_dir.display()
+                )
+            })?);
+            embedded = Some(opened.clone());
+            opened
+        }
     };
     let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
     let keyer = MemberKeyer::new(config.secrets.card_secret.as_bytes());
@@ -86,6 +91,8 @@ pub fn state(config: &Config) -> anyhow::Result<AppState> {
         store_kind: config.store_kind(),
         payments: crate::payments::Signer::new(&config.secrets.payment_secret),
         demo: config.demo,
+        embedded,
+        compact_bytes: config.compact_journal_mb.saturating_mul(1 << 20),
     }))
 }
 
@@ -233,8 +240,8 @@ impl App {
     }
 }
 
-/// Keeps the remaining-stock gauges fresh, the rate limiters small and the
-/// archives within their retention (hourly). The
+/// Keeps the remaining-stock gauges fresh and the rate limiters small (and
+/// the store's upkeep going: upkeep.rs). The
 /// gauges of the sales selling now are read every second, every live sale's
 /// every minute (a sale's stock moves only while it sells, or by a restock).
 fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
@@ -265,33 +272,9 @@ fn spawn_background(state: &AppState) -> Vec<JoinHandle<()>> {
             }
         })
     };
-    let retention = {
-        let engine = state.engine.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(3600));
-            loop {
-                tick.tick().await;
-                let Some(a) = engine.archives() else { return };
-                let (dir, days) = (a.dir.clone(), a.retention_days);
-                let now = crate::domain::Millis::now();
-                let pruned =
-                    tokio::task::spawn_blocking(move || crate::archive::prune(&dir, days, now))
-                        .await;
-                match pruned {
-                    Ok(Ok(events)) if !events.is_empty() => {
-                        tracing::info!(
-                            ?events,
-                            "archives past their retention now keep counts only"
-                        );
-                    }
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, "archive retention failed"),
-                    Err(e) => tracing::warn!(error = %e, "archive retention failed"),
-                }
-            }
-        })
-    };
-    vec![gauges, limiters, retention]
+    let mut tasks = vec![gauges, limiters];
+    tasks.extend(crate::upkeep::spawn(state));
+    tasks
 }
 
 /// Resolves on ctrl-c or SIGTERM.

@@ -53,4 +53,8 @@ pub struct Shared {
     pub payments: crate::payments::Signer,
     /// Demo mode: the member page's pay button is live.
     pub demo: bool,
+    /// The durable embedded store, when it serves: compacted in the
+    /// background once its journal passes `compact_bytes`.
+    pub embedded: Option<Arc<crate::store::MemoryStore>>,
+    pub compact_bytes: u64,
 }

@@ -48,6 +48,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/dashboard-lottery.js"),
     ),
     (
+        "/assets/dashboard-archives.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard-archives.js"),
+    ),
+    (
         "/assets/dashboard.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),

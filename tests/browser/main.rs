@@ -1,6 +1,7 @@
 //! Real-browser tests: Debian's headless Chromium against the real server and
 //! a real Redis. Screenshots go to target/browser/ for a person to look at.
 
+mod archives;
 mod lottery;
 mod people;
 mod webdriver;

@@ -61,6 +61,7 @@ impl MemoryStore {
             events: Mutex::new(events),
             clock,
             journal: Some(opened.journal),
+            compacting: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -70,7 +71,7 @@ impl MemoryStore {
     }
 
     /// The journal's file, when the store keeps one.
-    pub fn journal_path(&self) -> Option<&Path> {
+    pub fn journal_path(&self) -> Option<std::path::PathBuf> {
         self.journal.as_ref().map(Journal::path)
     }
 

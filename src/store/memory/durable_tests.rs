@@ -18,9 +18,9 @@ use crate::domain::{
     with_check_digit,
 };
 
-const T0: i64 = 1_800_000_000_000;
+pub(super) const T0: i64 = 1_800_000_000_000;
 
-fn stepped(t: &Arc<AtomicI64>) -> Clock {
+pub(super) fn stepped(t: &Arc<AtomicI64>) -> Clock {
     let t = t.clone();
     Arc::new(move || Millis(t.load(Ordering::SeqCst)))
 }
@@ -65,7 +65,7 @@ pub(super) fn state(store: &MemoryStore) -> HashMap<EventId, EventData> {
 }
 
 /// One random change or read, of any kind the store has.
-async fn random_step(store: &MemoryStore, rng: &mut StdRng, events: &[Event]) {
+pub(super) async fn random_step(store: &MemoryStore, rng: &mut StdRng, events: &[Event]) {
     let e = &events[rng.random_range(0..events.len())];
     let pools: Vec<PoolId> = e.pools.iter().map(|p| p.id.clone()).collect();
     let m = member(rng.random_range(0..10));

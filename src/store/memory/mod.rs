@@ -11,6 +11,7 @@
 //! (replay.rs). [`MemoryStore::new`] keeps nothing (`--memory`).
 
 mod changes;
+mod compact;
 mod data;
 mod draw;
 mod durable;
@@ -67,6 +68,8 @@ pub struct MemoryStore {
     /// Where every change is kept (`MemoryStore::open`); `None`: nowhere,
     /// everything is lost when the process ends.
     journal: Option<Journal>,
+    /// One compaction at a time (compact.rs).
+    compacting: tokio::sync::Mutex<()>,
 }
 
 /// The embedded store's hash maps. Their keys are member keys (HMAC
@@ -96,6 +99,7 @@ impl MemoryStore {
             events: Mutex::default(),
             clock,
             journal: None,
+            compacting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -112,6 +116,8 @@ impl MemoryStore {
     }
 }
 
+#[cfg(test)]
+mod compact_tests;
 #[cfg(test)]
 mod durable_tests;
 #[cfg(test)]

@@ -169,6 +169,7 @@ function card(ev) {
   const select = el.querySelector("select");
   ev.pools.forEach(p => { const o = document.createElement("option"); o.value = p.id; select.append(o); });
   if (ev.mode === "lottery") LOTA.setup(ev, el);
+  ARCH.setup(ev, el);
   cards.set(ev.id, el);
   $("#events").append(el);
   TG.applyLang();
@@ -185,6 +186,10 @@ function showRelease(ev, el) {
 
 function render(events) {
   latest = events;
+  // A sale archived (or gone) leaves the board.
+  for (const [id, el] of cards) {
+    if (!events.some(ev => ev.id === id)) { el.remove(); cards.delete(id); }
+  }
   if (!events.length) { TG.say(status, TG.t("noevents"), ""); }
   for (const ev of events) {
     const el = card(ev);
@@ -211,6 +216,7 @@ function render(events) {
     }).join("");
     el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
     if (ev.mode === "lottery") LOTA.render(ev, el);
+    ARCH.render(ev, el);
     // Only the actions that apply: pause an open sale, resume a paused one,
     // close what is not closed.
     el.querySelector(".act-pause").classList.toggle("hidden", ev.sale_status !== "open");
@@ -342,7 +348,7 @@ $("#signin-form").addEventListener("submit", e => {
 });
 $("#signout").addEventListener("click", signOut);
 $("#lang").addEventListener("click", () => {
-  TG.toggleLang(); render(latest); showRefused(); fillOrgs();
+  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw();
   if (statusKey && status.textContent) sayKey(...statusKey);
 });
 $("#add-pool").addEventListener("click", () => addPoolRow());
@@ -361,6 +367,7 @@ async function start() {
     fillOrgs();
     await refresh();
     showBoard(true);
+    ARCH.load();
     stream();
   } catch (e) {
     // Station staff have their own screen: say where it is, in words.

@@ -28,6 +28,7 @@ use crate::domain::Error;
 use crate::domain::{Event, EventId};
 use crate::store::LogEntry;
 
+mod compact;
 mod dir;
 mod events;
 mod frames;
@@ -35,11 +36,13 @@ mod tail;
 mod wire;
 mod writer;
 
+use compact::{Layout, load_whole, sequenced};
 #[allow(unused_imports)]
 pub(in crate::store::memory) use dir::private_file;
 use dir::{Locked, lock_dir};
 pub use tail::Cut;
 use tail::keep_cut;
+
 use writer::{sync_dir, write_loop};
 
 use events::encode_event;
@@ -78,13 +81,14 @@ pub struct Opened {
 pub struct Journal {
     shared: Arc<Shared>,
     writer: Option<JoinHandle<()>>,
-    path: PathBuf,
+    /// The file written to now (it changes when a compaction starts).
+    path: Mutex<PathBuf>,
+    dir: PathBuf,
+    /// The generation of that file (0: `journal`; g: `journal.<g>`).
+    generation: std::sync::atomic::AtomicU64,
     /// The data directory itself, locked while the journal is open: one
     /// process per directory, whatever happens to the files inside it.
     _lock: File,
-    /// The sequence number of the last record read at open (0: none), when
-    /// the file is of version 2; `None` for a version 1 file.
-    seq_base: Option<u64>,
 }
 
 struct Shared {
@@ -99,6 +103,17 @@ struct Pending {
     /// Records appended since the journal was opened.
     appended: u64,
     stopping: bool,
+    /// The next record's sequence number is `seq_offset + appended + 1`
+    /// (records number from 1 in each file); `None` for a version 1 file.
+    seq_offset: Option<i64>,
+    /// A compaction began: the bytes of `buf` before `at` go to the file
+    /// written now, the rest to a new file at `path` (compact.rs).
+    rotate: Option<Rotation>,
+}
+
+struct Rotation {
+    at: usize,
+    path: PathBuf,
 }
 
 /// How far the journal is on disk.
@@ -136,34 +151,26 @@ impl Journal {
             )),
             Locked::Io(what, e) => io(what, e),
         })?;
-        let path = dir.join(JOURNAL);
+        // The newest whole snapshot, then the journals from its generation
+        // on (compact.rs); the last of them is the one written to.
+        let layout = Layout::find(dir).map_err(|e| io("listing", e))?;
+        let mut apply = apply;
+        let mut repeats = 0u64;
+        if let Some(snapshot) = &layout.snapshot {
+            load_whole(snapshot, &mut apply, &mut repeats)?;
+        }
+        let (generation, path) = layout.active();
+        for earlier in &layout.journals[..layout.journals.len().saturating_sub(1)] {
+            load_whole(&earlier.1, &mut apply, &mut repeats)?;
+        }
         let mut file = private_file(&path).map_err(|e| io("opening the journal in", e))?;
         let size = file
             .metadata()
             .map_err(|e| io("reading the journal in", e))?
             .len();
-        // Records carry sequence numbers (version 2): the next is the one
-        // after the last; one seen before is a repeat and is not applied
-        // again; a gap is damage.
-        let mut apply = apply;
-        let (mut last, mut repeats) = (0u64, 0u64);
-        let found = load(&mut file, &path, |read| match read.seq {
-            None => apply(read.record),
-            Some(seq) if seq == last + 1 => {
-                last = seq;
-                apply(read.record)
-            }
-            Some(seq) if seq <= last => {
-                repeats += 1;
-                tracing::warn!(journal = %path.display(), seq, byte = read.at, "a record of the journal appears again: not applied twice");
-                Ok(())
-            }
-            Some(seq) => Err(Error::Corrupt(format!(
-                "the journal {} is damaged at byte {}: record {seq} follows record {last} \
-                 (records are missing); it was not loaded. Restore the data directory from a backup",
-                path.display(),
-                read.at
-            ))),
+        let mut last = 0u64;
+        let found = load(&mut file, &path, |read| {
+            sequenced(&path, read, &mut last, &mut repeats, &mut apply)
         })?;
         let end = found.end;
         let truncated = size - end as u64;
@@ -189,8 +196,15 @@ impl Journal {
                 .map_err(|e| io("writing the journal in", e))?;
             sync_dir(dir).map_err(|e| io("syncing", e))?;
         }
+        // What a finished compaction left behind, now that all is loaded.
+        layout
+            .remove_stale()
+            .map_err(|e| io("removing old files in", e))?;
         let shared = Arc::new(Shared {
-            pending: Mutex::default(),
+            pending: Mutex::new(Pending {
+                seq_offset: (version >= 2).then_some(last as i64),
+                ..Pending::default()
+            }),
             wake: Condvar::new(),
             durable: watch::channel(Durable::default()).0,
         });
@@ -205,9 +219,10 @@ impl Journal {
             journal: Journal {
                 shared,
                 writer: Some(writer),
-                path,
+                path: Mutex::new(path),
+                dir: dir.to_owned(),
+                generation: std::sync::atomic::AtomicU64::new(generation),
                 _lock: lock,
-                seq_base: (version >= 2).then_some(last),
             },
             bytes: size,
             truncated,
@@ -231,8 +246,9 @@ impl Journal {
         Ok(records)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The file written to now.
+    pub fn path(&self) -> PathBuf {
+        self.path.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
@@ -293,40 +309,13 @@ impl Journal {
 
     /// The next record's sequence number (version 2 files).
     fn seq(&self, p: &Pending) -> Option<u64> {
-        self.seq_base.map(|base| base + p.appended + 1)
+        p.seq_offset
+            .map(|offset| (offset + p.appended as i64 + 1) as u64)
     }
 
     /// Where the journal is now: a read waits for this before answering.
     pub fn seen(&self) -> Ticket {
         Ticket(self.pending().appended)
-    }
-
-    /// Whether the journal can still be written (false after a write or
-    /// fsync failed: nothing more is confirmed until a restart).
-    pub fn check(&self) -> Result<(), Error> {
-        match &self.shared.durable.borrow().failed {
-            None => Ok(()),
-            Some(why) => Err(Error::Unavailable(why.clone())),
-        }
-    }
-
-    /// How many fsyncs the journal made since it was opened.
-    pub fn syncs(&self) -> u64 {
-        self.shared.durable.borrow().syncs
-    }
-
-    /// Waits until everything up to `ticket` is on disk.
-    pub async fn durable(&self, ticket: Ticket) -> Result<(), Error> {
-        let done = |d: &Durable| d.upto >= ticket.0 || d.failed.is_some();
-        if !done(&self.shared.durable.borrow()) {
-            let mut rx = self.shared.durable.subscribe();
-            // The sender lives as long as `self`.
-            let _ = rx.wait_for(done).await;
-        }
-        match &self.shared.durable.borrow().failed {
-            None => Ok(()),
-            Some(why) => Err(Error::Unavailable(why.clone())),
-        }
     }
 }
 

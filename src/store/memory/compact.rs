@@ -1,0 +1,64 @@
+//! Compacting the embedded store's data directory: a snapshot of the live
+//! state (each live event's definition and log) plus the journal since,
+//! written beside the running store without stopping it (journal/compact.rs
+//! has the files and their crash safety). Start-up then reads the sales that
+//! are live, not the ones archived since the last compaction.
+
+use super::MemoryStore;
+use crate::domain::{Error, EventId, LogEntry};
+
+/// Log entries copied out per hold of the store's lock.
+const CHUNK: usize = 4096;
+
+impl MemoryStore {
+    /// Compacts the data directory; the new generation, or `None` for a
+    /// store that keeps nothing (`--memory`). Grabs go on meanwhile: the
+    /// store's lock is held to mark the boundary, then for one chunk of one
+    /// event's log at a time.
+    pub async fn compact(&self) -> Result<Option<u64>, Error> {
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        let _one = self.compacting.lock().await;
+        let (generation, mut snapshot, cut) = {
+            let events = self.lock();
+            let (generation, snapshot) = journal.rotate()?;
+            let cut: Vec<(EventId, crate::domain::Event, usize)> = events
+                .iter()
+                .map(|(id, data)| (id.clone(), data.event.clone(), data.log.len()))
+                .collect();
+            (generation, snapshot, cut)
+        };
+        for (id, event, len) in cut {
+            snapshot.event(&event)?;
+            let mut at = 0;
+            while at < len {
+                let chunk: Vec<LogEntry> = {
+                    let events = self.lock();
+                    // Archived since the boundary: its removal is in the new
+                    // journal, after whatever part of it is here.
+                    let Some(data) = events.get(&id) else { break };
+                    data.log
+                        .after(at)
+                        .take(CHUNK.min(len - at))
+                        .cloned()
+                        .collect()
+                };
+                at += chunk.len();
+                snapshot.log(&id, &chunk)?;
+            }
+        }
+        tokio::task::spawn_blocking(move || snapshot.finish())
+            .await
+            .map_err(|e| Error::Unavailable(format!("writing the snapshot: {e}")))??;
+        journal.retire(generation)?;
+        Ok(Some(generation))
+    }
+
+    /// The size of the journal written to now, in bytes (0 without one).
+    pub fn journal_bytes(&self) -> u64 {
+        self.journal_path()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len())
+    }
+}
