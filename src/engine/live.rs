@@ -137,15 +137,16 @@ impl Engine {
         self.views(selling.map(|e| &e.id)).await
     }
 
-    /// Sales whose holds the sweeper expires: those that have opened (none
-    /// holds anything before) and whose last show started less than
+    /// Sales whose holds the sweeper expires: those that hold tickets for
+    /// payment (`hold_ms` > 0: a free sale never holds one), have opened
+    /// (none holds anything before) and whose last show started less than
     /// `SWEPT_AFTER_SHOW` ago.
     pub async fn swept_events(&self) -> Result<Vec<EventId>, Error> {
         let (now, horizon) = (Millis::now(), ago(SWEPT_AFTER_SHOW));
         let defs = self.definitions().await?;
         Ok(defs
             .iter()
-            .filter(|e| e.opens_at <= now && e.last_show().0 > horizon)
+            .filter(|e| e.hold_ms > 0 && e.opens_at <= now && e.last_show().0 > horizon)
             .map(|e| e.id.clone())
             .collect())
     }

@@ -235,27 +235,39 @@ async fn what_runs_per_call_and_per_second_asks_about_live_sales_only() {
     let front = Front::over(&h.store);
     let day = 86_400_000;
     let now = Millis::now().0;
-    let window =
-        |id: &str, from: i64, to: i64| event_between(id, &[("p", 5)], Millis(from), Millis(to));
+    // Priced sales that hold tickets for payment, but one free one.
+    let window = |id: &str, from: i64, to: i64| {
+        let mut e = event_between(id, &[("p", 5)], Millis(from), Millis(to));
+        e.price_fen = 500;
+        e.hold_ms = 60_000;
+        e
+    };
+    let mut free = window("free-now", now - 60_000, now + day);
+    (free.price_fen, free.hold_ms) = (0, 0);
     for e in [
         window("last-year", now - 365 * day, now - 364 * day),
         window("last-week", now - 8 * day, now - 7 * day),
         window("yesterday", now - 2 * day, now - day / 2),
         window("now", now - 60_000, now + day),
         window("next-month", now + 30 * day, now + 31 * day),
+        free,
     ] {
         h.store.create_event(&e).await.unwrap();
     }
     assert!(front.grab("now", 1, "bj/x").await.unwrap().new);
+    assert!(front.grab("free-now", 1, "bj/x").await.unwrap().new);
     let engine = &front.engine;
     let ids = |views: Vec<ticketgrab::domain::EventView>| -> Vec<String> {
         views.into_iter().map(|v| v.event.id.to_string()).collect()
     };
     assert_eq!(
         ids(engine.live_events().await.unwrap()),
-        ["last-week", "yesterday", "now", "next-month"]
+        ["last-week", "yesterday", "free-now", "now", "next-month"]
     );
-    assert_eq!(ids(engine.selling_events().await.unwrap()), ["now"]);
+    assert_eq!(
+        ids(engine.selling_events().await.unwrap()),
+        ["free-now", "now"]
+    );
     let mut swept: Vec<String> = engine
         .swept_events()
         .await
@@ -275,10 +287,10 @@ async fn what_runs_per_call_and_per_second_asks_about_live_sales_only() {
     let before = lookups();
     let member = engine.member(&testkit::card(1));
     let mine = engine.member_reservations(&member.key).await.unwrap();
-    assert_eq!(mine.len(), 1);
+    assert_eq!(mine.len(), 2);
     assert_eq!(
         lookups() - before,
-        3,
+        4,
         "one lookup per sale that opened and closed less than 30 days ago"
     );
 }
