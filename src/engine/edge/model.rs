@@ -16,12 +16,12 @@ use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Made};
 pub const CLOCK_MARGIN_MS: i64 = 500;
 
 /// Room made up front for an event's holders: one per ticket it has left,
-/// up to this many. Without it the map grows by doubling while a sale's grabs pour
-/// in, and each growth moves every holder (a profile of grabs put that at
-/// ~2 % of the server's CPU); a bigger sale grows past it as before. An
-/// entry is small (the reservation is boxed), so the room costs a few MiB
-/// at most per event followed.
-const HOLDERS_UP_FRONT: usize = 1 << 15;
+/// up to this many, so the first holders of a sale's flood move no others;
+/// past them the map grows by doubling (each growth moves every holder; all
+/// of them together fewer moves than twice the holders). Kept small: every
+/// followed sale pays for it, ~80 KB (BENCHMARKS.md §21), where room for
+/// 32,768 cost 2.7 MB per sale.
+const HOLDERS_UP_FRONT: usize = 1 << 10;
 
 /// Member keys are HMACs under the server's secret, which no client can
 /// choose, so the faster foldhash is safe here (as in the memory store).

@@ -53,8 +53,8 @@ fn listed(mut h: Header) -> Header {
 /// that was interrupted, and answers the same.
 #[utoipa::path(post, path = "/api/v1/admin/events/{event}/archive", tag = "admin", security(("staff" = [])),
     params(("event" = String, Path)),
-    responses((status = 200, body = Header), (status = 404, body = crate::http::dto::Problem),
-        (status = 409, body = crate::http::dto::Problem)))]
+    responses((status = 200, body = Header), (status = 400, body = crate::http::dto::Problem),
+        (status = 404, body = crate::http::dto::Problem), (status = 409, body = crate::http::dto::Problem)))]
 pub async fn archive(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
@@ -104,7 +104,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/admin/archives/{event}", tag = "admin", security(("staff" = [])),
     params(("event" = String, Path)),
     responses((status = 200, content_type = "application/x-ndjson", body = String),
-        (status = 404, body = crate::http::dto::Problem)))]
+        (status = 400, body = crate::http::dto::Problem), (status = 404, body = crate::http::dto::Problem)))]
 pub async fn download(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
@@ -136,7 +136,7 @@ pub async fn download(
 /// A year of the org's archived sales summed: sales, tickets, seats,
 /// distinct members reached, money.
 #[utoipa::path(get, path = "/api/v1/admin/archives/summary", tag = "admin", security(("staff" = [])),
-    params(YearQuery), responses((status = 200, body = YearSummary)))]
+    params(YearQuery), responses((status = 200, body = YearSummary), (status = 400, body = crate::http::dto::Problem)))]
 pub async fn summary(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
