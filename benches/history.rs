@@ -553,7 +553,8 @@ async fn year(months: usize, tickets: u64, archive: bool) {
     let r_engine = Engine::new(r_store.clone(), MemberKeyer::new(b"bench"));
     let mut m_store = Arc::new(MemoryStore::open(dirs.0.path()).unwrap());
     println!(
-        "year: {months} sales of {tickets} tickets, {} (columns: month, Redis used_memory MB, Redis keys, data dir MB, reopen ms)",
+        "year: {months} sales of {tickets} tickets, {} (columns: month, tickets sold on Redis and on the \
+         embedded store, Redis used_memory MB while selling and after the month, Redis keys, data dir MB, reopen ms)",
         if archive {
             "each archived when over"
         } else {
@@ -575,6 +576,12 @@ async fn year(months: usize, tickets: u64, archive: bool) {
             store.create_event(&sale).await.unwrap();
             crowd(engine, &id, 0, tickets, 32).await;
         }
+        let selling = info(&redis, "memory", "used_memory") as f64 / 1048576.0;
+        let sold = |v: ticketgrab::domain::EventView| v.pools.iter().map(|p| p.active).sum::<i64>();
+        let sold = (
+            sold(r_store.event(&event_id(&id)).await.unwrap()),
+            sold(m_dyn.event(&event_id(&id)).await.unwrap()),
+        );
         tokio::time::sleep(Duration::from_millis(
             (now + 6_100 - Millis::now().0).max(0) as u64,
         ))
@@ -602,8 +609,10 @@ async fn year(months: usize, tickets: u64, archive: bool) {
             .sum();
         let keys: u64 = redis::cmd("DBSIZE").query(&mut conn(&redis)).unwrap();
         println!(
-            "year {:>2} {:>8.1} {:>6} {:>8.1} {:>7.0}",
+            "year {:>2} {:>6} {:>6} {selling:>8.1} {:>8.1} {:>6} {:>8.1} {:>7.0}",
             month + 1,
+            sold.0,
+            sold.1,
             info(&redis, "memory", "used_memory") as f64 / 1048576.0,
             keys,
             bytes as f64 / 1048576.0,
