@@ -9,8 +9,10 @@ use serde::Serialize;
 use super::{Header, read};
 use crate::domain::{Error, EventId, Millis};
 
-/// The headers of every archive in `dir`, by last show then event; a file
-/// that cannot be read is reported, not skipped in silence.
+/// The headers of every archive in `dir`, by last show then event. A file
+/// whose header cannot be read is left out of the list with a warning in
+/// the log (`verify-archive` says what is wrong with it): one damaged file
+/// does not hide the others.
 pub fn list(dir: &Path) -> Result<Vec<Header>, Error> {
     let mut out = Vec::new();
     let entries = match std::fs::read_dir(dir) {
@@ -26,7 +28,12 @@ pub fn list(dir: &Path) -> Result<Vec<Header>, Error> {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|x| x == "tgarchive") {
-            out.push(read(&path, false)?.header);
+            match read(&path, false) {
+                Ok(archive) => out.push(archive.header),
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "an archive's header cannot be read; left out of the list")
+                }
+            }
         }
     }
     out.sort_by(|a, b| (a.last_show, &a.event).cmp(&(b.last_show, &b.event)));

@@ -134,7 +134,13 @@ pub async fn my_reservations(
         dto.refund_due = s.engine.refund_due(r).await?;
         reservations.push(dto);
     }
-    for t in s.engine.archived_tickets(&auth.member.key)? {
+    // An archive directory that cannot be read leaves the archived lines
+    // out (logged), not the member's whole list.
+    let archived = s.engine.archived_tickets(&auth.member.key).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "archived tickets cannot be read; the member's list leaves them out");
+        Vec::new()
+    });
+    for t in archived {
         let mut dto = ReservationDto::from(&t.reservation).described(&t.event);
         dto.refund_due = t.refund_due;
         dto.archived = true;
