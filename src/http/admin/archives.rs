@@ -24,7 +24,8 @@ pub struct ArchiveList {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct YearQuery {
-    /// A calendar year in Beijing time; this year when left out.
+    /// A calendar year in Beijing time (2000 to 9999); this year when left out.
+    #[param(minimum = 2000, maximum = 9999)]
     pub year: Option<i32>,
 }
 
