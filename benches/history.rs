@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use testkit::app::TestApp;
 use testkit::redis_server::RedisServer;
-use testkit::{card, event_between, event_id, pool_id};
+use testkit::{card, event_between, event_id, open_event, pool_id};
 use ticketgrab::domain::{Channel, Choices, Join, MemberKeyer, Millis, OrgPath, Seats};
 use ticketgrab::store::{Grab, MemoryStore, RedisStore, RedisTarget, Store};
 use ticketgrab::{Engine, Error};
@@ -307,14 +307,8 @@ async fn many_sales(n: usize, kind: &str) {
 async fn long_log(entries: usize) {
     let redis = RedisServer::start();
     let store = redis_store(&redis);
-    let now = Millis::now().0;
     store
-        .create_event(&event_between(
-            "long",
-            &[("p", 100)],
-            Millis(now - 1000),
-            Millis(now + 3_600_000),
-        ))
+        .create_event(&open_event("long", &[("p", 100)]))
         .await
         .unwrap();
     crowd(
@@ -386,23 +380,12 @@ async fn long_log(entries: usize) {
 
 async fn views_waiting(n: u64) {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let now = Millis::now().0;
     store
-        .create_event(&event_between(
-            "full",
-            &[("p", 1)],
-            Millis(now - 1000),
-            Millis(now + 3_600_000),
-        ))
+        .create_event(&open_event("full", &[("p", 1)]))
         .await
         .unwrap();
     store
-        .create_event(&event_between(
-            "other",
-            &[("p", 10_000_000)],
-            Millis(now - 1000),
-            Millis(now + 3_600_000),
-        ))
+        .create_event(&open_event("other", &[("p", 10_000_000)]))
         .await
         .unwrap();
     let plain = Engine::new(store.clone(), MemberKeyer::new(b"bench"));
@@ -454,30 +437,15 @@ async fn audit_busy(seats: u64, entries: u64) {
     let plain = Engine::new(store.clone(), MemberKeyer::new(b"bench"));
     let now = Millis::now().0;
     store
-        .create_event(&event_between(
-            "race",
-            &[("p", seats as i64)],
-            Millis(now - 1000),
-            Millis(now + 3_600_000),
-        ))
+        .create_event(&open_event("race", &[("p", seats as i64)]))
         .await
         .unwrap();
     store
-        .create_event(&event_between(
-            "other",
-            &[("p", 10_000_000)],
-            Millis(now - 1000),
-            Millis(now + 3_600_000),
-        ))
+        .create_event(&open_event("other", &[("p", 10_000_000)]))
         .await
         .unwrap();
     crowd(&plain, "race", 0, seats, 32).await;
-    let mut lottery = event_between(
-        "draw",
-        &[("p", 1000)],
-        Millis(now - 1000),
-        Millis(now + 3_600_000),
-    );
+    let mut lottery = open_event("draw", &[("p", 1000)]);
     lottery.lottery = Some(ticketgrab::domain::Lottery {
         draw_at: Millis(now + 3_600_000),
         public_source: "bench".into(),

@@ -146,7 +146,14 @@ impl Engine {
         let mut log = Vec::new();
         let mut named = Named::default();
         let mut pos = self
-            .read_log(event, LogPos::START, None, &mut log, start, &mut named)
+            .read_log(
+                event,
+                LogPos::START,
+                None,
+                &mut log,
+                Some(start),
+                &mut named,
+            )
             .await?;
         loop {
             let (codes, members) = named.take();
@@ -155,7 +162,7 @@ impl Engine {
                 named.codes.extend(codes);
                 named.members.extend(members);
                 pos = self
-                    .read_log(event, pos, None, &mut log, start, &mut named)
+                    .read_log(event, pos, None, &mut log, Some(start), &mut named)
                     .await?;
                 continue;
             };
@@ -163,17 +170,7 @@ impl Engine {
             parts.reread(r);
             // What the entries up to `end` named was read at `end` above.
             pos = self
-                .read_log(
-                    event,
-                    pos,
-                    Some(end),
-                    &mut log,
-                    LogPos {
-                        ms: u64::MAX,
-                        seq: u64::MAX,
-                    },
-                    &mut named,
-                )
+                .read_log(event, pos, Some(end), &mut log, None, &mut named)
                 .await?;
             if named.is_empty() {
                 return Ok(snapshot_of(view, parts, log, end));
@@ -182,14 +179,15 @@ impl Engine {
     }
 
     /// Reads the log after `pos` to its end (or to `until`), noting what the
-    /// entries after `noted_after` name; returns where it stopped.
+    /// entries after `noted_after` name (none when `None`); returns where it
+    /// stopped.
     async fn read_log(
         &self,
         event: &EventId,
         mut pos: LogPos,
         until: Option<LogPos>,
         log: &mut Vec<LogEntry>,
-        noted_after: LogPos,
+        noted_after: Option<LogPos>,
         named: &mut Named,
     ) -> Result<LogPos, Error> {
         loop {
@@ -199,7 +197,7 @@ impl Engine {
                 if until.is_some_and(|u| at > u) {
                     return Ok(pos);
                 }
-                if at > noted_after {
+                if noted_after.is_some_and(|after| at > after) {
                     named.note(&entry)?;
                 }
                 log.push(entry);

@@ -7,11 +7,10 @@ use redis::Value;
 
 use super::RedisStore;
 use super::log::parse_log_entry;
-use super::reply::{list, text, texts};
+use super::reply::{list, text};
 use crate::domain::Error;
 use crate::domain::{EventId, EventView, Reservation};
-use crate::store::keys::{EVENT_INDEX, event_keys, log_key};
-use crate::store::scripts::SCRIPTS;
+use crate::store::keys::{event_keys, log_key};
 use crate::store::{LogEntry, LogPos};
 
 /// Member-hash fields per HSCAN step: ~1 ms of Redis with their HMGET.
@@ -106,40 +105,5 @@ impl RedisStore {
             }
         }
         Ok((out, (next != 0).then(|| next.to_string())))
-    }
-}
-
-impl RedisStore {
-    /// drop.lua, then the sale leaves the index (another slot in a
-    /// cluster, hence a second step; a sale indexed without keys reads as
-    /// unknown, and a resumed archiving drops it again).
-    pub(super) async fn drop_of(&self, event: &EventId, end: LogPos) -> Result<bool, Error> {
-        let end = if end == LogPos::START {
-            String::new()
-        } else {
-            end.to_string()
-        };
-        let reply = texts(self.calls.call(&SCRIPTS.drop, event, &[end]).await?)?;
-        let words: Vec<&str> = reply.iter().map(String::as_str).collect();
-        let gone = match words[..] {
-            ["ok", "dropped"] => false,
-            ["unknown_event"] => true,
-            ["ok", "moved", ..] => return Ok(false),
-            _ => return Err(Error::Corrupt(format!("drop reply {reply:?}"))),
-        };
-        let _: i64 = self
-            .calls
-            .query(
-                redis::cmd("SREM")
-                    .arg(EVENT_INDEX)
-                    .arg(event.as_str())
-                    .to_owned(),
-            )
-            .await?;
-        if gone {
-            Err(Error::UnknownEvent)
-        } else {
-            Ok(true)
-        }
     }
 }

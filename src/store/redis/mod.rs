@@ -11,6 +11,7 @@
 
 mod batch;
 mod conn;
+mod drop;
 mod follow;
 mod log;
 mod lottery;
