@@ -31,6 +31,7 @@ fn event(id: &str, total: i64) -> Event {
         max_seats: 1,
         hold_ms: 0,
         lottery: None,
+        program: None,
         details: Default::default(),
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),

@@ -42,6 +42,7 @@ fn event(n: u64) -> Event {
         max_seats: 1,
         hold_ms: 0,
         lottery: None,
+        program: None,
         details: Default::default(),
         pools: vec![Pool {
             id: PoolId::parse("p").unwrap(),

@@ -2,7 +2,7 @@
 -- to the waiting list first (lib.lua `serve_waiting`), then to the pool. A hold past
 -- its pay_by expires instead (answer hold_expired).
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   code, member_key (the caller; someone else's ticket is "not_found")
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} | {"cancelled", code, record}
@@ -43,6 +43,7 @@ else
   count_seats(from, r.pool, -seats)
   count_seats('cancelled', r.pool, seats)
   if from == 'held' then redis.call('ZREM', HOLDS, code) end
+  add_place(member, -1)
   redis.call('XADD', LOG, '*', 'op', 'cancelled', 'code', code, 'pool', r.pool,
              'member', member, 'seats', r.seats, 'at', int(now))
   -- A paid ticket given back: its payment is due back to the member.

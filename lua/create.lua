@@ -1,6 +1,6 @@
 -- create.lua: create an event with its pools.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   title, org, opens_ms, closes_ms, price_fen, max_seats (seats per reservation),
 --         hold_ms (0: no payment hold), n, then n meta field/value pairs of what tickets
 --         say (d:<name> for the event, pd:<pool>:<name> for a pool: English title,
@@ -14,7 +14,8 @@
 
 local err = guard_types()
 if err then return err end
-if redis.call('EXISTS', unpack(KEYS)) > 0 then
+-- The sale's own ten (a program's places exist before its sales).
+if redis.call('EXISTS', unpack(KEYS, 1, 10)) > 0 then
   return { 'exists' }
 end
 

@@ -2,7 +2,7 @@
 -- nothing in Redis's main thread (UNLINK: the big hashes and the stream are
 -- freed in the background), if its log still ends where the archive ends.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   the archive's last log id ('' when the log is empty)
 -- Returns {"ok", "dropped"} | {"ok", "moved", last_id} (nothing removed: the
 --         archive is behind the log) | {"unknown_event"} (dropped before)
@@ -17,5 +17,6 @@ local id = last and last[1] or ''
 if id ~= ARGV[1] then return { 'ok', 'moved', id } end
 
 -- writes
-redis.call('UNLINK', unpack(KEYS))
+-- The sale's own ten: a program's places outlive its sales.
+redis.call('UNLINK', unpack(KEYS, 1, 10))
 return { 'ok', 'dropped' }

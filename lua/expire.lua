@@ -2,7 +2,7 @@
 -- clock), soonest first: their seats go back. Idempotent, so every front end may
 -- run it; the scripts that touch a hold also expire it themselves when it is due.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   max
 -- Returns {"ok", n} (holds expired) | {"unknown_event"}
 -- Logs    one "expired" (code, pool, member, seats) per hold.

@@ -3,7 +3,7 @@
 -- an app's ticket is `held` until pay_by = now + hold_ms (pay.lua makes it active);
 -- a station's is active at once (paid at the counter).
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
 --         member_org ("" when a station vouches for the member), seats (1-6),
 --         pool_1 [, pool_2 ...]
@@ -13,6 +13,8 @@
 --         {"not_eligible"} | {"closed"} | {"paused"}
 --         {"not_open", opens_ms, now_ms} | {"sold_out"} | {"code_taken"}
 --         {"lottery_sale"} (the sale is a lottery: its tickets are drawn)
+--         {"program_cap", held, cap} (a sale of a program: the member holds its cap of
+--         places; lib.lua's KEYS 11)
 -- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
 --         "expired" first when the member's own hold was past its pay_by (and the
 --         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
@@ -80,6 +82,11 @@ end
 if meta[4] == 'closed' or now >= meta.closes_n then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < meta.opens_n then return { 'not_open', meta[2], int(now) } end
+-- A program's cap (its sales only): a stale hold of the member's is given back first.
+if PLACES then
+  local refused = cap_refusal(member, stale and 1 or 0, meta[8])
+  if refused then return refused end
+end
 
 local pool = nil
 for i = 1, #pools do
@@ -98,7 +105,7 @@ local hold_ms = meta.hold_n
 -- ticket writes no counter (lib.lua `count_seats`). A hold, an expired hold
 -- of the member's, or a member on the waiting list touch more keys.
 if hold_ms > 0 or stale or waiting then
-  local err = guard_types(CNT, LOG, HOLDS, PAYS, WAITQ)
+  local err = guard_types(CNT, LOG, HOLDS, PAYS, WAITQ, PLACES)
   if err then return err end
 end
 
@@ -146,4 +153,5 @@ count_seats(status, pool, seats)
 redis.call('HSET', RES, code, record)
 redis.call('HSET', MEMBER, member, code)
 if hold_ms > 0 then redis.call('ZADD', HOLDS, pay_by, code) end
+if PLACES then add_place(member, 1) end
 return { 'reserved', code, record }

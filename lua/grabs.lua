@@ -7,7 +7,7 @@
 -- and answering it, the script's start) was most of a grab's (BENCHMARKS.md
 -- §15); shared by the grabs of one call, each pays a part of it.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   n_1, the n_1 arguments of grab 1 (grab.lua's ARGV), n_2, ...
 -- Returns one reply per grab, in order: grab.lua's reply, or {"error", message}
 --         when that grab failed (TG_CORRUPT ...). A grab that fails has written

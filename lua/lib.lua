@@ -35,6 +35,14 @@
 --                           "p|<pool>|<seats>|<order>|<member>" per ranked pool (who fits a
 --                           pool with n seats free: the heads of n ranges); order is 16 digits
 --
+-- A sale of a program (src/domain/program.rs) has its keys under the program's tag,
+-- tg:{P}:E:meta ..., its meta holds program and cap (the program's, at creation), and
+-- every script gets an eleventh key:
+--  11 tg:{P}:places  hash   member key -> places the member holds under the program's cap
+--                           across its sales: tickets held, active, redeemed or no_show,
+--                           and lottery entries until their draw (absent: none). Archiving
+--                           a sale leaves it alone: the places are the program's.
+--
 -- Replies: a success is {"ok", ...} (a grab: {"reserved", ...} or {"existing", ...});
 -- a refusal is {<word>, ...} where the word is the outcome's code of src/error.rs
 -- (`Error::code`): unknown_event, unknown_pool, not_found, sold_out, ...
@@ -49,6 +57,8 @@
 
 local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG, HOLDS, PAYS, WAITQ =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+-- nil outside programs: then no script reads or writes places.
+local PLACES = KEYS[11]
 -- Most seats one reservation may hold (src/domain/event.rs MAX_SEATS).
 local MAX_SEATS = 6
 
@@ -105,7 +115,7 @@ local sale = nil
 local function sale_meta()
   if not sale then
     sale = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
-                   'l:draw_at')
+                   'l:draw_at', 'cap')
     sale.opens_n, sale.closes_n = tonumber(sale[2]), tonumber(sale[3])
     sale.max_n, sale.hold_n = tonumber(sale[5] or '1'), tonumber(sale[6] or '0')
   end
@@ -142,6 +152,28 @@ local function count_seats(status, pool, seats)
   if status ~= 'active' then redis.call('HINCRBY', CNT, status .. ':' .. pool, seats) end
 end
 
+-- The refusal of a member who holds the program's cap of places, of which this
+-- change gives `giving_back` back first (a grab over the member's own expired
+-- hold); nil when not, and outside programs. `cap`: the sale's meta cap when the
+-- caller read it. Reads PLACES through `checked`, so a write to it after this
+-- call cannot fail.
+local function cap_refusal(member, giving_back, cap)
+  if not PLACES then return nil end
+  cap = cap or redis.call('HGET', META, 'cap')
+  local held = tonumber(checked('HGET', PLACES, member) or '0') - giving_back
+  if held >= tonumber(cap) then return { 'program_cap', int(held), cap } end
+  return nil
+end
+
+-- Adds `delta` to the member's places (a program's sale only; nothing outside).
+-- Writes: callers have type-checked PLACES (guard_types, or `cap_refusal`).
+local function add_place(member, delta)
+  if not PLACES then return end
+  if redis.call('HINCRBY', PLACES, member, delta) <= 0 then
+    redis.call('HDEL', PLACES, member)
+  end
+end
+
 -- A held reservation `r` (decoded) is past its pay_by at `now`.
 local function past_due(r, now)
   return r.status == 'held' and now >= tonumber(r.pay_by)
@@ -176,7 +208,8 @@ local function wait_ahead(order)
 end
 
 -- Removes a member's entry (decoded as `w`); `why` is left (the member's wish),
--- lapsed (past its cutoff), got_ticket (the member's own grab) or assigned.
+-- lapsed (past its cutoff), got_ticket (the member's own grab), program_cap (the
+-- member reached the program's cap elsewhere) or assigned.
 -- Writes: callers have type-checked MEMBER, WAITQ and LOG.
 local function drop_waiting(member, w, why, now)
   redis.call('ZREM', WAITQ, unpack(wait_index(member, w)))
@@ -233,6 +266,8 @@ local function serve_waiting(pool, now)
       local w = decode_wait(entry)
       if now >= tonumber(w.cutoff) then
         drop_waiting(member, w, 'lapsed', now)
+      elseif cap_refusal(member, 0, nil) then
+        drop_waiting(member, w, 'program_cap', now)
       else
         local seats = tonumber(w.seats)
         local stock = redis.call('HMGET', STOCK, unpack(w.pools))
@@ -251,6 +286,7 @@ local function serve_waiting(pool, now)
           member = member, card = w.card, created = int(now), redeemed = '', cancelled = '',
           seats = w.seats, pay_by = pay_by }))
         redis.call('HSET', MEMBER, member, code)
+        add_place(member, 1)
         if hold_ms > 0 then redis.call('ZADD', HOLDS, pay_by, code) end
         redis.call('XADD', LOG, '*', 'op', 'assigned', 'code', code, 'pool', take,
                    'member', member, 'channel', w.channel, 'card', w.card, 'seats', w.seats,
@@ -274,6 +310,7 @@ local function expire_hold(code, r, now)
   count_seats('held', r.pool, -seats)
   count_seats('expired', r.pool, seats)
   redis.call('ZREM', HOLDS, code)
+  add_place(r.member, -1)
   redis.call('XADD', LOG, '*', 'op', 'expired', 'code', code, 'pool', r.pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
   serve_waiting(r.pool, now)

@@ -12,7 +12,7 @@
 -- "pools|seats|card|channel|entered|rank|won" (rank and won empty until drawn);
 -- cnt entries (all) and entries:<pool> (entries that rank the pool).
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   "enter", member_key, masked_card, channel, member_org ("" when a station
 --                  vouches), seats, pool_1 [, pool_2 ...]
 --         "withdraw", member_key
@@ -114,12 +114,13 @@ if action == 'enter' then
   end
   local existing = redis.call('HGET', MEMBER, 'e:' .. member)
   if existing then return { 'ok', 'existing', member, existing } end
-  local refused = window()
+  local refused = window() or cap_refusal(member, 0, nil)
   if refused then return refused end
   -- writes
   local record = encode_entry({ pools = pools, seats = seats_arg, card = card, channel = channel,
                                 entered = int(now), rank = '', won = '' })
   redis.call('HSET', MEMBER, 'e:' .. member, record)
+  add_place(member, 1)
   redis.call('HINCRBY', CNT, 'entries', 1)
   for _, pool in ipairs(pools) do redis.call('HINCRBY', CNT, 'entries:' .. pool, 1) end
   redis.call('XADD', LOG, '*', 'op', 'entered', 'member', member, 'pools', table.concat(pools, ','),
@@ -135,6 +136,7 @@ if action == 'withdraw' then
   if refused then return refused end
   -- writes
   redis.call('HDEL', MEMBER, 'e:' .. member)
+  add_place(member, -1)
   redis.call('HINCRBY', CNT, 'entries', -1)
   for _, pool in ipairs(decode_entry(existing).pools) do
     redis.call('HINCRBY', CNT, 'entries:' .. pool, -1)
@@ -260,6 +262,8 @@ if action == 'write' then
         index[#index + 1] = 'p|' .. pool .. '|' .. seats .. '|' .. order .. '|' .. member
       end
       redis.call('ZADD', WAITQ, unpack(index))
+      -- Drawn without seats: the entry's place under a program's cap is given back.
+      add_place(member, -1)
       -- The compact "waiting" of a draw: the rest is the entry's.
       redis.call('XADD', LOG, '*', 'op', 'drawn', 'member', member, 'order', order,
                  'code', code, 'at', at)

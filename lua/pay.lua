@@ -1,6 +1,6 @@
 -- pay.lua: a payment provider's notification that a ticket was paid for.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   code, payment_id (the provider's), amount (fen)
 -- Returns {"ok", "paid"|"refund_due", code, record} (the same again for a repeat of
 --         the same notification) | {"unknown_event"} | {"not_found"}
@@ -45,7 +45,7 @@ if r.status == 'held' then
 elseif r.status == 'expired' then
   local free = tonumber(redis.call('HGET', STOCK, r.pool) or '0')
   local mine = redis.call('HMGET', MEMBER, r.member, 'w:' .. r.member)
-  if mine[1] == code and not mine[2] and free >= seats then
+  if mine[1] == code and not mine[2] and free >= seats and not cap_refusal(r.member, 0, nil) then
     outcome, late = 'paid', true
   end
 end
@@ -56,6 +56,7 @@ if outcome == 'paid' then
   redis.call('HSET', RES, code, encode(r))
   if late then
     redis.call('HINCRBY', STOCK, r.pool, -seats)
+    add_place(r.member, 1)
   else
     redis.call('ZREM', HOLDS, code)
   end

@@ -1,6 +1,6 @@
 -- read.lua: an atomic read of an event for stats, lookups and audits. Writes nothing.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   what: "stats"  -> {meta, stock, total, cnt, now_ms}; cnt also has
 --                           waiting:<pool> -> entries that rank the pool, when any wait
 --               "waiting" -> {meta, stock, total, cnt, now_ms, {member, entry, ahead} or {}}

@@ -1,6 +1,6 @@
 -- redeem.lua: a station marks a ticket as used, found by its code or its member.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   by ("code"|"member"), value (the code or the member key)
 -- Returns {"ok", code, record} | {"unknown_event"} | {"not_found"}
 --         {"already_redeemed", code, record} (record keeps the first redeemed time)

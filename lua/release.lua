@@ -3,7 +3,7 @@
 -- the pool becomes no_show and its seats go back, to the waiting list first, then to
 -- walk-ups and the app. Held reservations keep their hold; used ones stay used.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   pool
 -- Returns {"ok", reservations, seats} (how many were released) | {"unknown_event"}
 --         {"unknown_pool", pool} | {"not_open", opens_ms, now_ms} (the sale has not begun)

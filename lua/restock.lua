@@ -1,7 +1,7 @@
 -- restock.lua: add tickets to a pool (to the waiting list first, lib.lua
 -- `serve_waiting`), or withdraw unsold ones (never below zero).
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   pool, delta (a non-zero integer), max_total (the largest pool)
 -- Returns {"ok", remaining, total} (remaining after the waiting list was served) | {"unknown_event"} | {"unknown_pool", pool}
 --         {"below_zero", remaining} | {"above_limit", total, max_total}

@@ -1,6 +1,6 @@
 -- status.lua: pause, resume or close a sale now. Closing is final.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   action ("pause"|"resume"|"close")
 -- Returns {"ok", new_status} (unchanged and not logged when already there)
 --         {"unknown_event"} | {"closed"} (pause or resume of a closed sale)

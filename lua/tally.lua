@@ -2,7 +2,7 @@
 -- entries taken, tickets redeemed, fen taken at its counter. The station
 -- screen reads its day from these (not from one browser's storage).
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   station (its staff id), day (YYYY-MM-DD, Beijing), what
 --         ("issued"|"entered"|"redeemed"|"taken"), n (an integer)
 -- Returns {"ok", total} | {"unknown_event"}

@@ -3,7 +3,7 @@
 -- the list first (lib.lua `serve_waiting`), in join order (the store's order of
 -- scripts). One entry per member; a member who holds a ticket cannot wait.
 --
--- KEYS:   the ten event keys of lib.lua
+-- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   "join", member_key, masked_card, channel (app|station), code (fresh, random:
 --         the ticket's code when the entry is served), member_org ("" when a station
 --         vouches), seats (1-6), cutoff_ms ("" = the sale's close), pool_1 [, pool_2 ...]
@@ -81,6 +81,8 @@ local closes = tonumber(meta[3])
 if meta[4] == 'closed' or now >= closes then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
+local capped = cap_refusal(member, stale and 1 or 0, nil)
+if capped then return capped end
 if cutoff == '' then cutoff = meta[3] end
 if not tonumber(cutoff) or tonumber(cutoff) <= now or tonumber(cutoff) > closes then
   return { 'bad_cutoff', meta[3] }

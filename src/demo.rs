@@ -197,6 +197,7 @@ pub async fn create_sales(
             None => Millis(opens_at.0 + Duration::from_secs(6 * 3600).as_millis() as i64),
         };
         let event = Event {
+            program: None,
             lottery: sale
                 .lottery
                 .map(|(_, source)| Lottery::new(closes_at, source.to_owned())),

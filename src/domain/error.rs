@@ -83,6 +83,14 @@ pub enum Error {
     AboveLimit { total: i64, max: i64 },
     #[error("an event with this id exists")]
     EventExists,
+    /// The member holds `held` places of the program's `cap` (tickets, and
+    /// lottery entries until their draw).
+    #[error("you hold {held} of this program's {cap} tickets")]
+    ProgramCap { held: u32, cap: u32 },
+    #[error("no such program")]
+    UnknownProgram,
+    #[error("a program with this id exists")]
+    ProgramExists,
     /// A grab or a waiting-list join on a lottery sale: enter its draw.
     #[error("this sale is a lottery: enter the draw instead")]
     LotterySale,
@@ -177,6 +185,9 @@ impl Error {
             Self::BelowZero { .. } => O::BelowZero,
             Self::AboveLimit { .. } => O::AboveLimit,
             Self::EventExists => O::Exists,
+            Self::ProgramCap { .. } => O::ProgramCap,
+            Self::UnknownProgram => O::UnknownProgram,
+            Self::ProgramExists => O::ProgramExists,
             Self::LotterySale => O::LotterySale,
             Self::NotLottery => O::NotLottery,
             Self::DrawNotDue(_) => O::DrawNotDue,

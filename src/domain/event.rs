@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{
     Details, DrawState, EventId, Lottery, LotteryPhase, MAX_TITLE_CHARS, Millis, OrgPath, PoolId,
+    ProgramId,
 };
 use crate::domain::Error;
 
@@ -53,6 +54,9 @@ pub struct Event {
     /// A lottery sale (`opens_at..closes_at` is the registration); `None`:
     /// a race, first come first served.
     pub lottery: Option<Lottery>,
+    /// The program whose cap its tickets count under (programs.rs); `None`:
+    /// a sale on its own, whose keys carry its own id as their hash tag.
+    pub program: Option<ProgramId>,
 }
 
 /// The highest price a ticket may have: 10,000 yuan (a typo's extra zeros
@@ -126,7 +130,7 @@ impl Event {
     }
 }
 
-fn check_title(what: &str, s: &str) -> Result<(), Error> {
+pub(super) fn check_title(what: &str, s: &str) -> Result<(), Error> {
     if s.trim().is_empty() || s.chars().count() > MAX_TITLE_CHARS || s.chars().any(char::is_control)
     {
         return Err(Error::invalid(format!(

@@ -60,6 +60,13 @@ slug_type!(
     40
 );
 slug_type!(
+    /// A program of sales under one cap, such as `2027-puhui`; it is the
+    /// Redis Cluster hash tag of every key of its sales.
+    ProgramId,
+    "program id",
+    40
+);
+slug_type!(
     /// A pool id within an event, such as `show-3`.
     PoolId,
     "pool id",

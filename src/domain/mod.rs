@@ -16,6 +16,7 @@ mod log;
 mod lottery;
 mod outcome;
 mod paged;
+mod program;
 mod reasons;
 mod requests;
 mod reservation;
@@ -31,7 +32,7 @@ pub use event::{
     DEFAULT_HOLD_MINUTES, Event, EventView, MAX_HOLD_MS, MAX_POOL_TOTAL, MAX_POOLS, MAX_SEATS,
     Phase, Pool, PoolStats, SaleStatus, StatusAction, sale_phase,
 };
-pub use ids::{Code, EventId, OrgPath, PoolId};
+pub use ids::{Code, EventId, OrgPath, PoolId, ProgramId};
 pub use log::{LogEntry, LogOp, LogPos, Made};
 pub use lottery::{
     DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, MAX_PUBLIC_CHARS,
@@ -39,6 +40,7 @@ pub use lottery::{
 };
 pub use outcome::{Outcome, Row};
 pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};
+pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta};
 pub use reasons::reason_zh;
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,

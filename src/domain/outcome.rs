@@ -123,6 +123,13 @@ outcomes! {
         "超过上限", "单个票池最多 {max} 张。", "A pool cannot hold that many tickets.";
     Exists => "exists", 409, Exists,
         "活动编号已存在", "该活动编号已被使用。", "An event with this id exists.";
+    ProgramCap => "program_cap", 409, ProgramCap,
+        "本年度名额已满", "本项目每人最多 {cap} 张，您已获（或报名占用）{held} 张；报名抽签期间占用一个名额，可取消报名。",
+        "You reached this program's limit of tickets (a lottery entry holds a place until its draw; you may withdraw it).";
+    UnknownProgram => "unknown_program", 404, NotFound,
+        "没有这个项目", "没有这个普惠项目。", "No such program.";
+    ProgramExists => "program_exists", 409, ProgramExists,
+        "项目编号已存在", "该项目编号已被使用。", "A program with this id exists.";
     LotterySale => "lottery_sale", 409, LotterySale,
         "抽签活动", "本活动为抽签，请在报名期内报名参加抽签。", "This sale is a lottery: enter the draw.";
     NotLottery => "not_lottery", 409, NotLottery,

@@ -43,6 +43,8 @@ pub enum LeftReason {
     Lapsed,
     /// The member grabbed a ticket themselves.
     GotTicket,
+    /// The member reached the cap of the sale's program elsewhere.
+    ProgramCap,
 }
 
 impl LeftReason {
@@ -51,6 +53,7 @@ impl LeftReason {
             Self::Left => "left",
             Self::Lapsed => "lapsed",
             Self::GotTicket => "got_ticket",
+            Self::ProgramCap => "program_cap",
         }
     }
 
@@ -59,6 +62,7 @@ impl LeftReason {
             "left" => Self::Left,
             "lapsed" => Self::Lapsed,
             "got_ticket" => Self::GotTicket,
+            "program_cap" => Self::ProgramCap,
             _ => return None,
         })
     }

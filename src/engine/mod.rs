@@ -9,6 +9,7 @@ mod live;
 pub use live::LISTED_AFTER_CLOSE;
 mod lottery;
 mod paged;
+mod programs;
 mod refunds;
 mod station;
 pub use station::beijing_day;

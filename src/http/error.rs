@@ -241,6 +241,7 @@ fn engine_extra(e: &Error) -> Value {
         Error::AboveLimit { total, max } => json!({ "total": total, "max": max }),
         Error::DrawNotDue(why) => json!({ "reason": why }),
         Error::NotArchivable(why) => json!({ "reason": why }),
+        Error::ProgramCap { held, cap } => json!({ "held": held, "cap": cap }),
         Error::PublicValueSet(value) => json!({ "public_value": value }),
         _ => Value::Null,
     }

@@ -8,8 +8,8 @@ use crate::store::{Part, Reread, StatePage};
 use super::MeteredStore;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
-    SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Program, ProgramId,
+    Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
@@ -20,6 +20,25 @@ use crate::store::{
 impl Store for MeteredStore {
     async fn create_event(&self, event: &Event) -> Result<(), Error> {
         self.timed("create_event", self.inner.create_event(event))
+            .await
+    }
+    async fn create_program(&self, program: &Program) -> Result<(), Error> {
+        self.timed("create_program", self.inner.create_program(program))
+            .await
+    }
+    async fn programs(&self) -> Result<Vec<Program>, Error> {
+        self.timed("programs", self.inner.programs()).await
+    }
+    async fn places(&self, program: &ProgramId, member: &MemberKey) -> Result<u32, Error> {
+        self.timed("places", self.inner.places(program, member))
+            .await
+    }
+    async fn places_page(
+        &self,
+        program: &ProgramId,
+        cursor: &str,
+    ) -> Result<crate::domain::PlacesPage, Error> {
+        self.timed("places_page", self.inner.places_page(program, cursor))
             .await
     }
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
-    SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Program, ProgramId,
+    Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 // The requests and answers of the interface live in the domain, below the
 // store and the HTTP front end alike; re-exported where the stores use them.
@@ -32,6 +32,24 @@ pub use self::redis::{RedisStore, RedisTarget};
 pub trait Store: Send + Sync {
     /// Creates an event; `EventExists` if its id is taken.
     async fn create_event(&self, event: &Event) -> Result<(), Error>;
+    /// Creates a program (programs.rs in the domain); `ProgramExists` if
+    /// its id is taken. A sale joins it at its creation (`Event::program`):
+    /// `UnknownProgram` if there is none, `Invalid` if it does not admit it.
+    async fn create_program(&self, program: &Program) -> Result<(), Error>;
+    /// Every program, ordered by id.
+    async fn programs(&self) -> Result<Vec<Program>, Error>;
+    /// The member's places under the program's cap: tickets live or used in
+    /// its sales (archived ones too) and lottery entries until their draw.
+    async fn places(&self, program: &ProgramId, member: &MemberKey) -> Result<u32, Error>;
+    /// A page of the members with places in the program, from `cursor`
+    /// ("" first); the next page's cursor, `None` after the last. One
+    /// bounded step; a member whose places changed meanwhile may be on a
+    /// page as they were at any moment.
+    async fn places_page(
+        &self,
+        program: &ProgramId,
+        cursor: &str,
+    ) -> Result<crate::domain::PlacesPage, Error>;
     /// Every event id, in no particular order.
     async fn event_ids(&self) -> Result<Vec<EventId>, Error>;
     /// The event with its live stats; `UnknownEvent` if there is none.

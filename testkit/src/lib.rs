@@ -76,6 +76,7 @@ pub fn event_between(
             })
             .collect(),
         lottery: None,
+        program: None,
     }
 }
 
@@ -91,6 +92,29 @@ pub fn lottery_event(id: &str, pools: &[(&str, i64)], closes_in_ms: i64) -> Even
             "drand round 1".into(),
         )),
         ..event_between(id, pools, Millis(now - 1_000), closes)
+    }
+}
+
+/// A program for members under `bj` that allows `cap` tickets a member,
+/// from a day ago for a year.
+pub fn program(id: &str, cap: u32) -> ticketgrab::domain::Program {
+    let now = Millis::now().0;
+    ticketgrab::domain::Program {
+        id: ticketgrab::domain::ProgramId::parse(id).unwrap(),
+        title: format!("Test program {id}"),
+        org: OrgPath::parse("bj").unwrap(),
+        starts_at: Millis(now - 86_400_000),
+        ends_at: Millis(now + 365 * 86_400_000),
+        cap,
+        draw_order: ticketgrab::domain::DrawOrder::Rank,
+    }
+}
+
+/// An open sale of `program` (see [`open_event`]).
+pub fn program_sale(id: &str, program: &str, pools: &[(&str, i64)]) -> Event {
+    Event {
+        program: Some(ticketgrab::domain::ProgramId::parse(program).unwrap()),
+        ..open_event(id, pools)
     }
 }
 

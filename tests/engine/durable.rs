@@ -74,6 +74,27 @@ impl Store for Reopening {
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
         self.call(async |s| s.event_ids().await).await
     }
+    async fn create_program(&self, program: &ticketgrab::domain::Program) -> Result<(), Error> {
+        self.call(async |s| s.create_program(program).await).await
+    }
+    async fn programs(&self) -> Result<Vec<ticketgrab::domain::Program>, Error> {
+        self.call(async |s| s.programs().await).await
+    }
+    async fn places(
+        &self,
+        program: &ticketgrab::domain::ProgramId,
+        member: &MemberKey,
+    ) -> Result<u32, Error> {
+        self.call(async |s| s.places(program, member).await).await
+    }
+    async fn places_page(
+        &self,
+        program: &ticketgrab::domain::ProgramId,
+        cursor: &str,
+    ) -> Result<ticketgrab::domain::PlacesPage, Error> {
+        self.call(async |s| s.places_page(program, cursor).await)
+            .await
+    }
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
         self.call(async |s| s.event(id).await).await
     }

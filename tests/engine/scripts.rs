@@ -30,6 +30,7 @@ const WRITING_HELPERS: &[&str] = &[
     "serve_waiting",
     "drop_waiting",
     "count_seats",
+    "add_place",
 ];
 
 fn calls_helper(lua: &str) -> Option<&'static str> {
@@ -140,7 +141,7 @@ fn check_section(name: &str, head: &str, body: &str) {
         assert!(
             checks.contains("guard_types()")
                 || (checks.contains("checked(")
-                    && checks.contains("guard_types(CNT, LOG, HOLDS, PAYS, WAITQ)")
+                    && checks.contains("guard_types(CNT, LOG, HOLDS, PAYS, WAITQ, PLACES)")
                     && writes.contains("logged = redis.pcall('XADD', LOG")),
             "{name} does not check key types"
         );

@@ -88,6 +88,10 @@ pub struct CreateEventBody {
     /// one that does not exist yet when registration ends ("drand round
     /// 5000000", "福彩3D 2026-12-08 开奖号码").
     pub public_source: Option<String>,
+    /// The program (普惠) the sale belongs to: its tickets count under the
+    /// program's cap; its org within the program's, its window within the
+    /// program's dates.
+    pub program: Option<String>,
     pub pools: Vec<CreatePoolBody>,
 }
 

@@ -24,7 +24,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{bad_request as bad, owned_event, seats_param};
 use super::state::AppState;
-use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId, StatusAction};
+use crate::domain::{Event, EventId, Millis, OrgPath, Pool, PoolId, ProgramId, StatusAction};
 
 /// Room for the codes of a 25,000-ticket sale and more.
 const CONFIRMED_BODY_LIMIT: usize = 4 << 20;
@@ -83,6 +83,12 @@ pub async fn create(
     let lottery = body.lottery().map_err(|e| ApiError::BadRequest(e.into()))?;
     let event = Event {
         lottery,
+        program: body
+            .program
+            .as_deref()
+            .map(ProgramId::parse)
+            .transpose()
+            .map_err(bad)?,
         id: EventId::parse(&body.id).map_err(bad)?,
         title: body.title,
         details,

@@ -135,6 +135,8 @@ impl EventData {
             }
         }
         self.check_window(now)?;
+        // The program's cap (a stale hold of the member's is given back first).
+        self.check_cap(&req.member.key, u32::from(stale.is_some()))?;
         let mut pool = self
             .first_free(req.choices, req.seats.get())
             .ok_or(Error::SoldOut)?;

@@ -20,15 +20,29 @@ impl MemoryStore {
             return Ok(None);
         };
         let _one = self.compacting.lock().await;
-        let (generation, mut snapshot, cut) = {
+        let (generation, mut snapshot, cut, programs) = {
             let events = self.lock();
             let (generation, snapshot) = journal.rotate()?;
+            // The programs and their places at the boundary: the places
+            // count archived sales too, whose logs the snapshot leaves out.
+            let programs: Vec<(crate::domain::Program, Vec<(crate::domain::MemberKey, u32)>)> =
+                self.programs()
+                    .values()
+                    .map(|t| {
+                        let data = t.lock();
+                        let places = data.places.iter().map(|(m, n)| (m.clone(), *n)).collect();
+                        (data.program.clone(), places)
+                    })
+                    .collect();
             let cut: Vec<(EventId, crate::domain::Event, usize)> = events
                 .iter()
                 .map(|(id, data)| (id.clone(), data.event.clone(), data.log.len()))
                 .collect();
-            (generation, snapshot, cut)
+            (generation, snapshot, cut, programs)
         };
+        for (program, _) in &programs {
+            snapshot.program(program)?;
+        }
         for (id, event, len) in cut {
             snapshot.event(&event)?;
             let mut at = 0;
@@ -47,6 +61,10 @@ impl MemoryStore {
                 at += chunk.len();
                 snapshot.log(&id, &chunk)?;
             }
+        }
+        // After the events: replayed last, they replace what the events counted.
+        for (program, places) in &programs {
+            snapshot.places(&program.id, places)?;
         }
         tokio::task::spawn_blocking(move || snapshot.finish())
             .await

@@ -44,6 +44,8 @@ pub(super) struct EventData {
     pub(super) entries: BTreeMap<MemberKey, LotteryEntry>,
     pub(super) draw: DrawState,
     pub(super) lease: Lease,
+    /// The program whose cap the sale's tickets count under (programs.rs).
+    pub(super) tally: Option<super::programs::Tally>,
 }
 
 /// Who holds an event's draw, and until when: (runner, until). Journalled
@@ -96,6 +98,7 @@ impl EventData {
             entries: BTreeMap::new(),
             draw: DrawState::default(),
             lease: Lease::default(),
+            tally: None,
         }
     }
 
@@ -103,7 +106,10 @@ impl EventData {
         self.pools.iter_mut().find(|p| &p.id == id)
     }
 
+    /// Logs a change; its places under a program's cap count at once, so a
+    /// later check of the same change sees them, as a script's would.
     pub(super) fn log(&mut self, at: Millis, op: LogOp) {
+        self.count_place(&op);
         self.log.push(LogEntry { at, op });
     }
 }

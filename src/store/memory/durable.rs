@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::journal::{Journal, Record, Ticket};
+use super::programs::{Programs, Tally};
 use super::{Clock, EventData, MemoryStore};
 use crate::domain::Error;
 use crate::domain::{EventId, LogPos, Millis};
@@ -23,10 +24,11 @@ impl MemoryStore {
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<Self, Error> {
         let started = std::time::Instant::now();
         let mut events = HashMap::new();
+        let mut programs = Programs::default();
         let mut records = 0u64;
         let opened = Journal::open(dir, |record| {
             records += 1;
-            rebuild_one(&mut events, record)
+            rebuild_one(&mut events, &mut programs, record)
         })?;
         if let Some(cut) = &opened.cut {
             // A torn write was never confirmed; but a last record damaged
@@ -61,6 +63,7 @@ impl MemoryStore {
             events: Mutex::new(events),
             clock,
             journal: Some(opened.journal),
+            programs: Mutex::new(programs),
             compacting: tokio::sync::Mutex::new(()),
         })
     }
@@ -127,6 +130,7 @@ impl MemoryStore {
 /// Applies one record of a journal to the events it has made so far.
 pub(super) fn rebuild_one(
     events: &mut HashMap<EventId, EventData>,
+    programs: &mut Programs,
     record: Record,
 ) -> Result<(), Error> {
     match record {
@@ -137,17 +141,46 @@ pub(super) fn rebuild_one(
                     event.id
                 )));
             }
-            events.insert(event.id.clone(), EventData::new(&event));
+            let mut data = EventData::new(&event);
+            if let Some(id) = &event.program {
+                let tally = programs.get(id).ok_or_else(|| {
+                    Error::Corrupt(format!("journal: event {} before its program", event.id))
+                })?;
+                data.tally = Some(tally.clone());
+            }
+            events.insert(event.id, data);
+            Ok(())
+        }
+        Record::Program(program) => {
+            if programs.contains_key(&program.id) {
+                return Err(Error::Corrupt(format!(
+                    "journal: program {} created twice",
+                    program.id
+                )));
+            }
+            programs.insert(program.id.clone(), Tally::new(program));
+            Ok(())
+        }
+        Record::Places(id, places) => {
+            let tally = programs
+                .get(&id)
+                .ok_or_else(|| Error::Corrupt(format!("journal: places of no program {id}")))?;
+            tally.lock().places = places.into_iter().filter(|(_, n)| *n > 0).collect();
             Ok(())
         }
         Record::Dropped(id) => {
             events.remove(&id);
             Ok(())
         }
-        Record::Log(id, entry) => events
-            .get_mut(&id)
-            .ok_or_else(|| Error::Corrupt(format!("journal: an entry of {id} before its event")))?
-            .apply(entry),
+        Record::Log(id, entry) => {
+            let data = events.get_mut(&id).ok_or_else(|| {
+                Error::Corrupt(format!("journal: an entry of {id} before its event"))
+            })?;
+            let before = data.log.len();
+            data.apply(entry)?;
+            data.count_places(before);
+            Ok(())
+        }
     }
 }
 
@@ -155,8 +188,9 @@ pub(super) fn rebuild_one(
 #[cfg(test)]
 pub(super) fn rebuild(records: Vec<Record>) -> Result<HashMap<EventId, EventData>, Error> {
     let mut events = HashMap::new();
+    let mut programs = Programs::default();
     for record in records {
-        rebuild_one(&mut events, record)?;
+        rebuild_one(&mut events, &mut programs, record)?;
     }
     Ok(events)
 }

@@ -36,6 +36,7 @@ pub(super) fn event(id: &str, pools: &[(&str, i64)], price_fen: i64, hold_ms: i6
         max_seats: 2,
         hold_ms,
         lottery: None,
+        program: None,
         details: Default::default(),
         pools: pools
             .iter()

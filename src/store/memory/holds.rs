@@ -96,6 +96,7 @@ impl EventData {
             if self.members.get(&r.member) == Some(code)
                 && !self.waiting_by_member.contains_key(&r.member)
                 && free >= seats
+                && self.check_cap(&r.member, 0).is_ok()
             {
                 (outcome, late) = (PaymentOutcome::Paid, true);
             }

@@ -45,6 +45,8 @@ impl EventData {
             });
         }
         self.check_registration(now)?;
+        // An entry holds a place under the program's cap until its draw.
+        self.check_cap(&req.member.key, 0)?;
         // writes
         let entry = LotteryEntry {
             member: req.member.key.clone(),

@@ -21,6 +21,7 @@ mod log;
 mod lottery;
 mod ops;
 mod paged;
+mod programs;
 mod reads;
 mod release;
 mod replay;
@@ -68,6 +69,9 @@ pub struct MemoryStore {
     /// Where every change is kept (`MemoryStore::open`); `None`: nowhere,
     /// everything is lost when the process ends.
     journal: Option<Journal>,
+    /// Programs by id, each with its members' places (programs.rs). Locked
+    /// after `events`, never before.
+    programs: Mutex<programs::Programs>,
     /// One compaction at a time (compact.rs).
     compacting: tokio::sync::Mutex<()>,
 }
@@ -99,6 +103,7 @@ impl MemoryStore {
             events: Mutex::default(),
             clock,
             journal: None,
+            programs: Mutex::default(),
             compacting: tokio::sync::Mutex::new(()),
         }
     }

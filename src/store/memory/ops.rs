@@ -8,8 +8,8 @@ use super::MemoryStore;
 use super::journal::Journal;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Reservation,
-    SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Program, ProgramId,
+    Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Part, Payment,
@@ -22,6 +22,28 @@ impl Store for MemoryStore {
         let (out, ticket) = self.create(event);
         self.settle(ticket).await?;
         out
+    }
+
+    async fn create_program(&self, program: &Program) -> Result<(), Error> {
+        let (out, ticket) = self.create_program_in(program);
+        self.settle(ticket).await?;
+        out
+    }
+
+    async fn programs(&self) -> Result<Vec<Program>, Error> {
+        Ok(self.program_list())
+    }
+
+    async fn places(&self, program: &ProgramId, member: &MemberKey) -> Result<u32, Error> {
+        self.places_of(program, member)
+    }
+
+    async fn places_page(
+        &self,
+        program: &ProgramId,
+        cursor: &str,
+    ) -> Result<crate::domain::PlacesPage, Error> {
+        self.places_page_of(program, cursor)
     }
 
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {

@@ -17,8 +17,13 @@ impl MemoryStore {
                 self.journal.as_ref().map(Journal::seen),
             );
         }
+        let tally = match MemoryStore::tally_for(&self.programs(), event) {
+            Ok(tally) => tally,
+            Err(e) => return (Err(e), self.journal.as_ref().map(Journal::seen)),
+        };
         let now = self.now();
         let mut data = EventData::new(event);
+        data.tally = tally;
         for p in &event.pools {
             data.log(
                 now,

@@ -26,6 +26,7 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
         max_seats: 1,
         hold_ms: 0,
         lottery: None,
+        program: None,
         details: Default::default(),
         pools: vec![Pool {
             id: pool.clone(),

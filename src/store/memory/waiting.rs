@@ -77,6 +77,7 @@ impl EventData {
             None => false,
         };
         self.check_window(now)?;
+        self.check_cap(member, u32::from(stale.is_some()))?;
         let closes_at = self.event.closes_at;
         let cutoff = req.cutoff.unwrap_or(closes_at);
         if cutoff <= now || cutoff > closes_at {
@@ -226,6 +227,11 @@ impl EventData {
             };
             if now >= w.cutoff {
                 self.drop_waiting(&w.member, Some(LeftReason::Lapsed), now);
+                continue;
+            }
+            // A member who reached the program's cap elsewhere leaves the list.
+            if self.check_cap(&w.member, 0).is_err() {
+                self.drop_waiting(&w.member, Some(LeftReason::ProgramCap), now);
                 continue;
             }
             let take = self

@@ -10,7 +10,6 @@ use super::log::parse_log_entry;
 use super::reply::{list, text};
 use crate::domain::Error;
 use crate::domain::{EventId, EventView, Reservation};
-use crate::store::keys::{event_keys, log_key};
 use crate::store::{LogEntry, LogPos};
 
 /// Member-hash fields per HSCAN step: ~1 ms of Redis with their HMGET.
@@ -42,7 +41,7 @@ impl RedisStore {
         // and a script would turn each into Lua strings and back (a profile
         // put that at several µs of Redis per grab). Read-only, one key.
         let mut cmd = redis::cmd("XRANGE");
-        cmd.arg(log_key(event))
+        cmd.arg(self.calls.keys(event).await?.key("log"))
             .arg(format!("({after}"))
             .arg("+")
             .arg("COUNT")
@@ -70,7 +69,8 @@ impl RedisStore {
                 .parse()
                 .map_err(|_| Error::Invalid(format!("holders cursor {cursor:?}")))?
         };
-        let [_, _, _, _, res, member, ..] = event_keys(event);
+        let keys = self.calls.keys(event).await?;
+        let (res, member) = (keys.key("res"), keys.key("member"));
         let (next, flat): (u64, Vec<String>) = self
             .calls
             .query(

@@ -8,7 +8,6 @@ use crate::domain::Error;
 use crate::domain::{
     DrawState, Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public,
 };
-use crate::store::keys::event_keys;
 use crate::store::scripts::SCRIPTS;
 use crate::store::{Begun, Drawer, DrawnEntry, Grab};
 
@@ -97,7 +96,7 @@ impl RedisStore {
         event: &EventId,
         cursor: u64,
     ) -> Result<(Vec<LotteryEntry>, u64), Error> {
-        let key = event_keys(event)[5].clone();
+        let key = self.calls.keys(event).await?.key("member");
         let (next, flat): (u64, Vec<String>) = self
             .calls
             .query(

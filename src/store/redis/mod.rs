@@ -21,6 +21,7 @@ mod paged;
 mod ready;
 mod reply;
 mod resp;
+mod sales;
 mod snapshot;
 mod waiting;
 mod wire;
@@ -35,7 +36,7 @@ pub use self::conn::RedisTarget;
 use self::reply::{Tag, list, outcome, parse_view, text, texts};
 /// The store's own connection, public for `benches/client.rs`.
 pub use self::wire::Wire;
-use super::keys::{EVENT_KEYS, write_key};
+use super::keys::SaleKeys;
 use super::scripts::SCRIPTS;
 use crate::domain::Error;
 use crate::domain::{EventId, EventView, MAX_SEATS};
@@ -66,6 +67,8 @@ struct Calls {
     wait_replicas: usize,
     /// Longest wait for them.
     wait_timeout: Duration,
+    /// Where the sales met so far keep their keys (sales.rs).
+    sales: sales::Sales,
 }
 
 /// Seat counts as script arguments, without a fresh string per grab.
@@ -113,6 +116,7 @@ impl RedisStore {
                 call_timeout,
                 wait_replicas: 0,
                 wait_timeout: Duration::ZERO,
+                sales: sales::Sales::default(),
             }),
             grabs: batch::Grabs::default(),
         })
@@ -182,7 +186,7 @@ impl Calls {
         event: &EventId,
         args: &[impl AsRef<str> + Sync],
     ) -> Result<Value, Error> {
-        let cmd = &script_call(script, event, args);
+        let cmd = &script_call(script, &*self.keys(event).await?, args);
         self.with_conn(|mut conn| async move {
             reloading!(script, conn, cmd.query_async(&mut conn).await)
         })
@@ -229,13 +233,13 @@ impl Calls {
         event: &EventId,
         args: &[impl AsRef<str> + Sync],
     ) -> Result<Value, Error> {
+        let keys = self.keys(event).await?;
         let mut pipe = redis::pipe();
-        pipe.add_command(script_call(script, event, args));
+        pipe.add_command(script_call(script, &keys, args));
         pipe.cmd("WAIT")
             .arg(self.wait_replicas)
             .arg(self.wait_timeout.as_millis() as u64);
-        let mut meta = String::new();
-        write_key(&mut meta, event, EVENT_KEYS[0]);
+        let meta = keys.key("meta");
         let send = |mut conn: conn::Conn| {
             let (pipe, key) = (&pipe, &meta);
             async move {
@@ -286,18 +290,24 @@ impl Calls {
     }
 }
 
-/// `EVALSHA` of `script` on the event's ten keys, built in place: a
+/// `EVALSHA` of `script` on the sale's keys, built in place: a
 /// `ScriptInvocation` copies every key and argument into vectors of its own
 /// and then into the command (some 25 allocations per grab, in a profile of
 /// the grab path).
-fn script_call(script: &Script, event: &EventId, args: &[impl AsRef<str>]) -> redis::Cmd {
+fn script_call(script: &Script, keys: &SaleKeys, args: &[impl AsRef<str>]) -> redis::Cmd {
+    use super::keys::EVENT_KEYS;
     let mut cmd = redis::cmd("EVALSHA");
-    cmd.arg(script.get_hash()).arg(EVENT_KEYS.len());
+    let places = keys.places();
+    cmd.arg(script.get_hash())
+        .arg(EVENT_KEYS.len() + usize::from(places.is_some()));
     let mut key = String::with_capacity(64);
     for suffix in EVENT_KEYS {
         key.clear();
-        write_key(&mut key, event, suffix);
+        keys.write(&mut key, suffix);
         cmd.arg(key.as_str());
+    }
+    if let Some(places) = places {
+        cmd.arg(places);
     }
     for arg in args {
         cmd.arg(arg.as_ref());

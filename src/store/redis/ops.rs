@@ -10,7 +10,7 @@ use super::{RedisStore, SEATS, find_args};
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, OrgPath,
-    PoolId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    PoolId, Program, ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 use crate::store::keys::EVENT_INDEX;
 use crate::store::scripts::SCRIPTS;
@@ -23,42 +23,27 @@ use crate::store::{
 impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event.id))]
     async fn create_event(&self, event: &Event) -> Result<(), Error> {
-        let mut args = vec![
-            event.title.clone(),
-            event.org.as_str().to_owned(),
-            event.opens_at.0.to_string(),
-            event.closes_at.0.to_string(),
-            event.price_fen.to_string(),
-            event.max_seats.to_string(),
-            event.hold_ms.to_string(),
-        ];
-        let mut details = super::reply::detail_fields(event);
-        details.extend(super::lottery_meta::lottery_fields(event));
-        args.push((details.len() / 2).to_string());
-        args.extend(details);
-        for pool in &event.pools {
-            args.extend([
-                pool.id.to_string(),
-                pool.title.clone(),
-                pool.total.to_string(),
-            ]);
-        }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let created = self.calls.change(&SCRIPTS.create, &event.id, &args).await;
-        // The index is a global key, so it cannot be written by the event's script
-        // in a cluster. Adding it after the script (also when the event exists)
-        // heals a crash between the two steps on the next attempt.
-        if matches!(created, Ok(_) | Err(Error::EventExists)) {
-            self.calls
-                .query::<()>(
-                    redis::cmd("SADD")
-                        .arg(EVENT_INDEX)
-                        .arg(event.id.as_str())
-                        .to_owned(),
-                )
-                .await?;
-        }
-        created.map(|_| ())
+        self.create(event).await
+    }
+
+    async fn create_program(&self, program: &Program) -> Result<(), Error> {
+        self.create_program_in(program).await
+    }
+
+    async fn programs(&self) -> Result<Vec<Program>, Error> {
+        self.program_list().await
+    }
+
+    async fn places(&self, program: &ProgramId, member: &MemberKey) -> Result<u32, Error> {
+        self.places_of(program, member).await
+    }
+
+    async fn places_page(
+        &self,
+        program: &ProgramId,
+        cursor: &str,
+    ) -> Result<crate::domain::PlacesPage, Error> {
+        self.places_page_of(program, cursor).await
     }
 
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {

@@ -11,7 +11,6 @@ use crate::domain::{
     Code, Error, EventId, LotteryEntry, MAX_TAIL, MemberKey, MemberState, Millis, Part,
     Reservation, WaitEntry,
 };
-use crate::store::keys::event_keys;
 use crate::store::{LogPos, Reread, StatePage};
 
 /// Fields per SCAN step (~1 ms of Redis).
@@ -34,7 +33,8 @@ impl RedisStore {
                 .parse()
                 .map_err(|_| Error::Invalid(format!("page cursor {c:?}")))?,
         };
-        let [_, _, _, _, res, member, _, holds, _, waitq] = event_keys(event);
+        let keys = self.calls.keys(event).await?;
+        let [res, member, holds, waitq] = ["res", "member", "holds", "waitq"].map(|s| keys.key(s));
         let (scan, key) = match part {
             Part::Reservations => ("HSCAN", res),
             Part::Members => ("HSCAN", member),

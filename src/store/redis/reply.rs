@@ -9,7 +9,7 @@ use redis::Value;
 use crate::domain::Outcome;
 use crate::domain::{
     Code, Details, Event, EventId, EventView, Lottery, MemberKey, Millis, OrgPath, Pool, PoolId,
-    PoolStats, Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
+    PoolStats, ProgramId, Reservation, SaleStatus, WaitEntry, Waiting, parse_seats,
 };
 
 use crate::domain::Error;
@@ -100,9 +100,15 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         O::DrawRunning => Error::DrawRunning,
         O::StockFixed => Error::StockFixed,
         O::NotDrawn => Error::NotDrawn,
+        O::ProgramCap => Error::ProgramCap {
+            held: int(&field(0))?.try_into().unwrap_or(u32::MAX),
+            cap: int(&field(1))?.try_into().unwrap_or(u32::MAX),
+        },
         // Checked by the engine or the HTTP layer, never by a script.
         O::InvalidRequest
         | O::NotArchivable
+        | O::UnknownProgram
+        | O::ProgramExists
         | O::StoreUnavailable
         | O::Internal
         | O::Unauthenticated
@@ -263,6 +269,11 @@ pub fn parse_view(
             details: details_of(&meta, "d:")?,
             pools,
             lottery: Lottery::from_fields(|k| meta.get(&format!("l:{k}")).map(String::as_str))?,
+            program: meta
+                .get("program")
+                .map(|p| ProgramId::parse(p))
+                .transpose()
+                .map_err(|_| Error::Corrupt("bad program".into()))?,
         },
         status: SaleStatus::parse(&get(&meta, "status")?)?,
         pools: stats,
@@ -311,7 +322,7 @@ mod tests {
         // Every outcome of the table: a script's word comes back as the
         // error it names; the engine's and the HTTP layer's own are corrupt
         // replies from a script.
-        let not_a_script_word = "invalid_request not_archivable store_unavailable internal unauthenticated \
+        let not_a_script_word = "invalid_request not_archivable unknown_program program_exists store_unavailable internal unauthenticated \
             forbidden outside_org method_not_allowed payload_too_large uri_too_long \
             headers_too_large rate_limited overloaded";
         for tag in Outcome::ALL.iter().map(|o| o.code()) {
@@ -322,7 +333,7 @@ mod tests {
             let fields: Vec<String> = match tag {
                 "not_open" => vec!["1".into(), "2".into()],
                 "below_zero" | "too_many_seats" => vec!["3".into()],
-                "above_limit" => vec!["3".into(), "4".into()],
+                "above_limit" | "program_cap" => vec!["3".into(), "4".into()],
                 "already_redeemed" | "cancelled" | "not_paid" | "hold_expired" | "no_show"
                 | "already_holding" => with_ticket.to_vec(),
                 "already_waiting" => vec![

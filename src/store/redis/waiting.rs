@@ -43,8 +43,7 @@ impl RedisStore {
         event: &EventId,
         code: &crate::domain::Code,
     ) -> Result<Option<String>, Error> {
-        let mut pays = String::new();
-        crate::store::keys::write_key(&mut pays, event, "pays");
+        let pays = self.calls.keys(event).await?.key("pays");
         let field = format!("c:{code}");
         self.calls
             .query(redis::cmd("HGET").arg(pays).arg(field).to_owned())
@@ -104,8 +103,7 @@ impl RedisStore {
         station: &str,
         day: &str,
     ) -> Result<crate::domain::StationDay, Error> {
-        let mut pays = String::new();
-        crate::store::keys::write_key(&mut pays, event, "pays");
+        let pays = self.calls.keys(event).await?.key("pays");
         let mut cmd = redis::cmd("HMGET");
         cmd.arg(pays);
         for what in crate::domain::TALLIED {

@@ -22,7 +22,7 @@ use super::events::encode_event;
 use super::frames::{HEADER, Read1, encode_log, load};
 use super::writer::sync_dir;
 use super::{JOURNAL, Journal, Record, Rotation};
-use crate::domain::{Error, Event, EventId};
+use crate::domain::{Error, Event, EventId, MemberKey, Program, ProgramId};
 use crate::store::LogEntry;
 
 const SNAPSHOT: &str = "snapshot";
@@ -201,6 +201,22 @@ impl SnapshotWriter {
             self.seq += 1;
             encode_log(&mut self.buf, Some(self.seq), event, entry);
         }
+        self.flush_buf()
+    }
+
+    pub fn program(&mut self, program: &Program) -> Result<(), Error> {
+        self.seq += 1;
+        super::frames::encode_program(&mut self.buf, Some(self.seq), program);
+        self.flush_buf()
+    }
+
+    pub fn places(
+        &mut self,
+        program: &ProgramId,
+        places: &[(MemberKey, u32)],
+    ) -> Result<(), Error> {
+        self.seq += 1;
+        super::frames::encode_places(&mut self.buf, Some(self.seq), program, places);
         self.flush_buf()
     }
 

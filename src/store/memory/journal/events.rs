@@ -1,7 +1,7 @@
 //! An event's creation as a journal record: its fields as strings, and back.
 
 use super::wire::{put, put_frame, put_seq};
-use crate::domain::{Details, Event, EventId, Lottery, Millis, OrgPath, Pool, PoolId};
+use crate::domain::{Details, Event, EventId, Lottery, Millis, OrgPath, Pool, PoolId, ProgramId};
 
 pub(super) fn encode_event(buf: &mut Vec<u8>, seq: Option<u64>, event: &Event) {
     put_frame(buf, |b| {
@@ -28,6 +28,12 @@ pub fn event_fields(event: &Event) -> Vec<(String, String)> {
         ("hold_ms", event.hold_ms.to_string()),
     ]
     .into_iter()
+    .chain(
+        event
+            .program
+            .iter()
+            .map(|p| ("program", p.as_str().to_owned())),
+    )
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     out.extend(
@@ -65,6 +71,7 @@ pub fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
         details: Details::default(),
         pools: Vec::new(),
         lottery: None,
+        program: None,
     };
     let mut lottery = Vec::new();
     for pair in fields.chunks_exact(2) {
@@ -81,6 +88,7 @@ pub fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
             "price_fen" => event.price_fen = v.parse().ok()?,
             "max_seats" => event.max_seats = v.parse().ok()?,
             "hold_ms" => event.hold_ms = v.parse().ok()?,
+            "program" => event.program = Some(ProgramId::parse(v).ok()?),
             "pool" => event.pools.push(Pool {
                 id: PoolId::parse(v).ok()?,
                 title: String::new(),

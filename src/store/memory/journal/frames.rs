@@ -15,7 +15,7 @@ use std::path::Path;
 use super::Record;
 use super::wire::{put, put_frame, put_seq};
 use crate::domain::Error;
-use crate::domain::EventId;
+use crate::domain::{EventId, MemberKey, Program, ProgramId};
 use crate::store::LogEntry;
 
 /// The first bytes of a journal file: its format and version (2: records
@@ -44,6 +44,36 @@ pub(super) fn encode_drop(buf: &mut Vec<u8>, seq: Option<u64>, event: &EventId) 
         put_seq(b, seq);
         put(b, "drop");
         put(b, event.as_str());
+    });
+}
+
+/// A program's creation: its definition as one field.
+pub(super) fn encode_program(buf: &mut Vec<u8>, seq: Option<u64>, program: &Program) {
+    put_frame(buf, |b| {
+        put_seq(b, seq);
+        put(b, "program");
+        put(b, program.id.as_str());
+        put(b, "def");
+        put(b, &program.to_json());
+    });
+}
+
+/// A program's places as a compaction found them (its archived sales'
+/// count too, which no log in the snapshot holds any more).
+pub(super) fn encode_places(
+    buf: &mut Vec<u8>,
+    seq: Option<u64>,
+    program: &ProgramId,
+    places: &[(MemberKey, u32)],
+) {
+    put_frame(buf, |b| {
+        put_seq(b, seq);
+        put(b, "places");
+        put(b, program.as_str());
+        for (member, n) in places {
+            put(b, member.as_str());
+            put(b, &n.to_string());
+        }
     });
 }
 
@@ -237,6 +267,19 @@ fn decode(s: &[&str], version: u8) -> Option<(Option<u64>, Record)> {
     };
     let (&kind, rest) = s.split_first()?;
     let (&id, fields) = rest.split_first()?;
+    match (kind, fields) {
+        ("program", ["def", def]) => {
+            return Some((seq, Record::Program(Program::from_json(def).ok()?)));
+        }
+        ("places", pairs) if pairs.len() % 2 == 0 => {
+            let places = pairs
+                .chunks_exact(2)
+                .map(|p| Some((MemberKey::from_stored(p[0]).ok()?, p[1].parse().ok()?)))
+                .collect::<Option<Vec<_>>>()?;
+            return Some((seq, Record::Places(ProgramId::parse(id).ok()?, places)));
+        }
+        _ => {}
+    }
     let id = EventId::parse(id).ok()?;
     let record = match kind {
         "log" => Record::Log(id, LogEntry::from_fields(fields).ok()?),

@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use tokio::sync::watch;
 
 use crate::domain::Error;
-use crate::domain::{Event, EventId};
+use crate::domain::{Event, EventId, MemberKey, Program, ProgramId};
 use crate::store::LogEntry;
 
 mod compact;
@@ -62,6 +62,11 @@ pub enum Record {
     Log(EventId, LogEntry),
     /// The event was archived: it and its log leave the store.
     Dropped(EventId),
+    /// A program was created.
+    Program(Program),
+    /// A program's places at a compaction's boundary: replayed after the
+    /// snapshot's events, they replace what those events counted.
+    Places(ProgramId, Vec<(MemberKey, u32)>),
 }
 
 /// The journal opened, and what [`Journal::open`] found.
@@ -294,6 +299,16 @@ impl Journal {
         if p.appended > before {
             self.shared.wake.notify_one();
         }
+        Ticket(p.appended)
+    }
+
+    /// Appends a program's creation (under the store's lock).
+    pub fn append_program(&self, program: &Program) -> Ticket {
+        let mut p = self.pending();
+        let seq = self.seq(&p);
+        frames::encode_program(&mut p.buf, seq, program);
+        p.appended += 1;
+        self.shared.wake.notify_one();
         Ticket(p.appended)
     }
 
