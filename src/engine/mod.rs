@@ -7,9 +7,11 @@ pub use archived::{ArchivedTicket, Archives};
 mod edge;
 mod live;
 pub use live::LISTED_AFTER_CLOSE;
+pub use reach::{Counted, Reach, SaleReach};
 mod lottery;
 mod paged;
 mod programs;
+mod reach;
 mod refunds;
 mod station;
 pub use station::beijing_day;
@@ -65,6 +67,8 @@ pub struct Engine {
     closings: Arc<std::sync::Mutex<HashMap<EventId, crate::lottery::close::Published>>>,
     /// Where archives are kept (`with_archives`).
     archives: Option<Arc<Archives>>,
+    /// Each program as created (never changes), as first read here.
+    programs: Arc<std::sync::Mutex<HashMap<crate::domain::ProgramId, Arc<crate::domain::Program>>>>,
 }
 
 impl Engine {
@@ -78,6 +82,7 @@ impl Engine {
             drawing: Arc::default(),
             closings: Arc::default(),
             archives: None,
+            programs: Arc::default(),
         }
     }
 

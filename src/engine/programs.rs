@@ -1,5 +1,8 @@
 //! Programs (普惠): sales under one cap per member (domain/program.rs).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use super::Engine;
 use crate::domain::{Error, MemberKey, Program, ProgramId};
 
@@ -15,14 +18,23 @@ impl Engine {
         self.store.programs().await
     }
 
-    /// One program; `UnknownProgram` if there is none.
-    pub async fn program(&self, id: &ProgramId) -> Result<Program, Error> {
-        self.store
-            .programs()
-            .await?
-            .into_iter()
-            .find(|p| &p.id == id)
-            .ok_or(Error::UnknownProgram)
+    /// One program; `UnknownProgram` if there is none. Read from the store
+    /// once: a program never changes.
+    pub async fn program(&self, id: &ProgramId) -> Result<Arc<Program>, Error> {
+        if let Some(p) = self.known_programs().get(id) {
+            return Ok(p.clone());
+        }
+        let mut known = HashMap::new();
+        for p in self.store.programs().await? {
+            known.insert(p.id.clone(), Arc::new(p));
+        }
+        let found = known.get(id).cloned().ok_or(Error::UnknownProgram);
+        *self.known_programs() = known;
+        found
+    }
+
+    fn known_programs(&self) -> std::sync::MutexGuard<'_, HashMap<ProgramId, Arc<Program>>> {
+        self.programs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The member's places under the program's cap.

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod ops;
 pub mod params;
 pub mod payments;
+pub mod programs;
 pub mod readiness;
 pub mod request_id;
 pub mod state;
@@ -54,6 +55,7 @@ fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.body_limit);
     let api = Router::new()
         .merge(member::router())
+        .merge(programs::router())
         .merge(waiting::router())
         .merge(lottery::router())
         .merge(station::router())

@@ -8,14 +8,14 @@ use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, dto, lottery, member, ops, payments, station, waiting};
+use super::{admin, dto, lottery, member, ops, payments, programs, station, waiting};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ticketgrab", description = "Union-card ticket grabs: the member, station and admin API."),
     paths(
         member::list_events, member::get_event, member::grab, member::my_reservations,
-        member::my_reservation, member::qr, member::cancel,
+        member::my_reservation, member::qr, member::cancel, programs::mine,
         waiting::join, waiting::mine, waiting::leave,
         lottery::enter, lottery::mine, lottery::withdraw, lottery::lottery, lottery::export,
         lottery::station_enter, lottery::public_value, lottery::draw,
@@ -26,7 +26,8 @@ use super::{admin, dto, lottery, member, ops, payments, station, waiting};
         admin::close, admin::reports::export, admin::reports::audit,
         admin::reports::audit_confirmed, admin::stream::stream, admin::orgs::orgs,
         admin::archives::archive, admin::archives::list, admin::archives::download,
-        admin::archives::summary,
+        admin::archives::summary, admin::programs::create, admin::programs::list,
+        admin::programs::detail, admin::programs::members_csv,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(dto::Problem)),

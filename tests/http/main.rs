@@ -12,6 +12,7 @@ mod member;
 mod operations;
 mod payments;
 mod production;
+mod programs;
 mod router;
 mod staff;
 mod station;

@@ -146,6 +146,9 @@ pub struct AdminEventDto {
     /// A lottery's rules and its draw; absent in a race.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lottery: Option<LotteryDto>,
+    /// The program whose cap its tickets count under; absent outside programs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
     pub server_time: DateTime<Utc>,
     /// Tickets reserved in each of the last 60 seconds, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,6 +168,7 @@ impl AdminEventDto {
             sale_status: v.status.as_str().to_owned(),
             price_fen: v.event.price_fen,
             max_seats: v.event.max_seats,
+            program: v.event.program.as_ref().map(ToString::to_string),
             hold_minutes: v.event.hold_ms / 60_000,
             pools: v
                 .pools

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 pub mod archives;
 pub mod dto;
 pub mod orgs;
+pub mod programs;
 pub mod reports;
 pub mod stream;
 
@@ -54,6 +55,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/archives", get(archives::list))
         .route("/admin/archives/summary", get(archives::summary))
         .route("/admin/archives/{event}", get(archives::download))
+        .route(
+            "/admin/programs",
+            post(programs::create).get(programs::list),
+        )
+        .route("/admin/programs/{program}", get(programs::detail))
+        .route(
+            "/admin/programs/{program}/members.csv",
+            get(programs::members_csv),
+        )
 }
 
 /// A sale's payment hold in minutes: as given (0 to a day), else 15 for a
@@ -114,7 +124,24 @@ pub async fn create(
     if !staff.owns(&event.org) {
         return Err(ApiError::Forbidden("the event's org is outside yours"));
     }
-    s.engine.create_event(&event).await?;
+    if let Some(p) = &event.program {
+        match s.engine.program(p).await {
+            Ok(program) if !staff.owns(&program.org) => {
+                return Err(ApiError::Forbidden("the program's org is outside yours"));
+            }
+            Ok(_) => {}
+            Err(crate::domain::Error::UnknownProgram) => {
+                return Err(ApiError::BadRequest("no such program".into()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match s.engine.create_event(&event).await {
+        Err(crate::domain::Error::UnknownProgram) => {
+            return Err(ApiError::BadRequest("no such program".into()));
+        }
+        other => other?,
+    }
     let view = s.engine.event(&event.id).await?;
     let location = format!("/api/v1/admin/events/{}", event.id);
     Ok((

@@ -84,6 +84,10 @@ pub struct EventDto {
     pub mode: published::SaleMode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lottery: Option<published::LotteryDto>,
+    /// The program (普惠) whose cap its tickets count under: what the
+    /// member holds of it is at `GET /api/v1/me/programs/{program}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
 }
 
 impl EventDto {
@@ -116,6 +120,7 @@ impl EventDto {
             eligible,
             mode: published::SaleMode::of(v),
             lottery: published::LotteryDto::of(v),
+            program: v.event.program.as_ref().map(ToString::to_string),
         }
     }
 }

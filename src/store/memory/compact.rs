@@ -20,6 +20,11 @@ impl MemoryStore {
             return Ok(None);
         };
         let _one = self.compacting.lock().await;
+        // The writer switches files at its next wake-up: a compaction right
+        // after another waits for it (else its rotation would be refused).
+        while journal.rotating() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
         let (generation, mut snapshot, cut, programs) = {
             let events = self.lock();
             let (generation, snapshot) = journal.rotate()?;

@@ -17,7 +17,8 @@ TG.setDict({
     signinHow: "请从工会App（12351）打开本页，会自动登录。",
     expiredLogin: "登录已过期：请回到工会App（12351）重新打开本页。",
     tooFast: "您点得太快了，{s} 秒后自动重试…", youHave: "您已抢到：{what} · 票号 {code}（见“我的票”）", grabLeavesWait: "您正在候补本活动：抢到票后将退出候补。继续抢票吗？",
-    returnsToWaiting: "退票将优先分配给候补会员", starts: "时间", venue: "地点" },
+    returnsToWaiting: "退票将优先分配给候补会员", starts: "时间", venue: "地点",
+    programHeld: "{title}：本年度已获 {held}/{cap} 张", fewerFirst: "抽签时本年度获票少的会员优先" },
   en: { title: "Union member tickets", lang: "中文", signout: "Sign out", signin: "Member sign-in", token: "Member token", go: "Sign in",
     events: "Sales you can join", mine: "My tickets", grab: "Grab a ticket", choice: "Choice {n}", pool: "Ticket type", opensin: "Opens in",
     remaining: "left", free: "Free", yuan: "yuan", none: "No sales for you right now.", noTickets: "No tickets yet.", cancel: "Give back",
@@ -33,7 +34,8 @@ TG.setDict({
     signinHow: "Open this page from the union app (12351) to sign in.",
     expiredLogin: "Your sign-in expired: open this page again from the union app (12351).",
     tooFast: "You tapped too fast — trying again in {s} s…", youHave: "You have {what} · ticket {code} (see My tickets)", grabLeavesWait: "You are on this sale's waiting list: a ticket grabbed now takes you off it. Grab anyway?",
-    returnsToWaiting: "Returned tickets go to the waiting list first", starts: "When", venue: "Where" },
+    returnsToWaiting: "Returned tickets go to the waiting list first", starts: "When", venue: "Where",
+    programHeld: "{title}: {held} of {cap} tickets this year", fewerFirst: "Draws put members with fewer tickets this year first" },
 });
 
 const KEY = "tg-member-token";
@@ -47,6 +49,8 @@ const qrUrls = new Map();
 const waits = new Map();
 // The member's live ticket per event (no grab button, no waiting list for them).
 let holding = new Map();
+// The member's standing in each program (普惠) a listed sale belongs to.
+const programs = new Map();
 
 // A pool as the member picks it: its title, and its show's day and time.
 function poolLabel(p) { return TG.name(p) + (p.starts_at ? ` · ${TG.fmtShort(p.starts_at)}` : ""); }
@@ -102,6 +106,7 @@ function eventCard(ev) {
     <p class="about"></p>
     <p class="muted"><span class="price"></span> · <span class="left"></span></p>
     <p class="muted notes"></p>
+    <p class="program hidden"></p>
     <p class="countdown" aria-live="off"></p>
     <p class="have message ok hidden"></p>
     <form class="grab"><div class="row">${selects}${seats}</div>
@@ -140,9 +145,22 @@ function renderEvents() {
     el.querySelector(".left").textContent = ev.mode === "lottery" ? LOT.poolsLine(ev) : ev.pools.map(p => `${TG.name(p)} ${TG.t("remaining")} ${p.remaining}`
       + (p.waiting ? ` (${fill(TG.t("waitingN"), { n: p.waiting })})` : "")).join(" · ")
       + (ev.status === "sold_out" ? ` · ${TG.t("returnsToWaiting")}` : "");
+    const pr = ev.program && programs.get(ev.program);
+    const line = el.querySelector(".program");
+    line.textContent = pr ? fill(TG.t("programHeld"), pr) + (pr.draw_order === "fewer_wins_first" ? ` · ${TG.t("fewerFirst")}` : "") : "";
+    line.classList.toggle("hidden", !pr);
     renderWait(ev, el);
   }
   tick();
+}
+
+// What the member holds of each program a listed sale belongs to.
+async function loadPrograms() {
+  for (const id of new Set(events.map(ev => ev.program).filter(Boolean))) {
+    const { data } = await TG.api(token, "GET", `/api/v1/me/programs/${encodeURIComponent(id)}`);
+    programs.set(id, data);
+  }
+  renderEvents();
 }
 
 // Ranked choices cannot repeat a show: a pool picked above is not offered below.
@@ -355,6 +373,7 @@ async function loadEvents() {
   events = data.events;
   renderEvents();
   loadWaits().catch(() => {});
+  loadPrograms().catch(() => {});
   LOT.load(events).catch(() => {});
 }
 

@@ -279,6 +279,11 @@ impl Journal {
         ))
     }
 
+    /// A rotation the writer has not switched files for yet.
+    pub fn rotating(&self) -> bool {
+        self.pending().rotate.is_some()
+    }
+
     /// After `snapshot.<generation>` is in place: removes the files of the
     /// generations before it.
     pub fn retire(&self, generation: u64) -> Result<(), Error> {
