@@ -23,6 +23,7 @@ mod reply;
 mod resp;
 mod sales;
 mod snapshot;
+mod view;
 mod waiting;
 mod wire;
 
@@ -33,7 +34,8 @@ use redis::{Script, Value};
 
 use self::conn::Connections;
 pub use self::conn::RedisTarget;
-use self::reply::{Tag, list, outcome, parse_view, text, texts};
+use self::reply::{Tag, list, outcome, text, texts};
+use self::view::parse_view;
 /// The store's own connection, public for `benches/client.rs`.
 pub use self::wire::Wire;
 use super::keys::SaleKeys;

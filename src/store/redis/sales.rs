@@ -109,7 +109,7 @@ impl RedisStore {
             event.max_seats.to_string(),
             event.hold_ms.to_string(),
         ];
-        let mut fields = super::reply::detail_fields(event);
+        let mut fields = super::view::detail_fields(event);
         fields.extend(super::lottery_meta::lottery_fields(event));
         // A sale of a program keeps the program's id and cap (a program is
         // never changed): a grab reads them with the sale's settings.
