@@ -31,6 +31,7 @@ mod history;
 mod lottery;
 mod lottery_differential;
 mod paged;
+mod program_race;
 mod programs;
 mod read_model;
 mod replicated;
