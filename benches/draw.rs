@@ -31,6 +31,7 @@ fn entries() -> (Vec<Entry>, Vec<(PoolId, i64)>) {
                     .map(|k| shows[(first + k as usize * 3) % 8].clone())
                     .collect(),
                 seats: 1 + (n % 2) as u8,
+                earlier: None,
             }
         })
         .collect();

@@ -40,7 +40,7 @@ pub use lottery::{
 };
 pub use outcome::{Outcome, Row};
 pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};
-pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta};
+pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta, ticket_delta};
 pub use reasons::reason_zh;
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,

@@ -122,6 +122,16 @@ impl Program {
     }
 }
 
+/// What a log entry does to a member's tickets (not places: a lottery
+/// entry is no ticket until won): the count `fewer_wins_first` draws by.
+pub fn ticket_delta(op: &LogOp) -> Option<(&MemberKey, i64)> {
+    match op {
+        LogOp::Won { ticket, .. } => Some((&ticket.member, 1)),
+        LogOp::Entered { .. } | LogOp::Withdrawn { .. } | LogOp::Drawn { .. } => None,
+        other => place_delta(other),
+    }
+}
+
 /// What a log entry does to a member's places under a program's cap: a new
 /// ticket (a grab, an assignment, a late payment reviving an expired hold)
 /// or a lottery entry takes one; a cancelled or expired ticket, a withdrawn

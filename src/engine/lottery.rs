@@ -36,7 +36,12 @@ impl Engine {
 
     /// Runs (or resumes) the draw here and now, as this engine.
     pub async fn draw(&self, event: &EventId) -> Result<Begun, Error> {
-        let result = run::run(self.store.as_ref(), event, &run::Runner::new(&self.owner)).await;
+        let tiers = self.tiers(&*self.definition(event).await?).await?;
+        let runner = run::Runner {
+            tiers: tiers.as_deref(),
+            ..run::Runner::new(&self.owner)
+        };
+        let result = run::run(self.store.as_ref(), event, &runner).await;
         self.changed(event);
         result
     }
@@ -100,10 +105,16 @@ impl Engine {
         {
             return Ok(Some(known.clone()));
         }
+        let tiers = self.tiers(&view.event).await?;
         let entries: Vec<Entry> = run::all_entries(self.store.as_ref(), id)
             .await?
             .iter()
-            .map(Entry::from)
+            .map(|e| Entry {
+                earlier: tiers
+                    .as_ref()
+                    .map(|t| t.get(&e.member).copied().unwrap_or(0)),
+                ..Entry::from(e)
+            })
             .collect();
         // Before the draw starts, the stock is the pools' unsold seats (a
         // lottery sells nothing before its draw); from its start, the
@@ -136,6 +147,7 @@ impl Engine {
             });
         }
         let entries = run::all_entries(self.store.as_ref(), event).await?;
-        Export::stored(&view.event, &view.draw, &entries)
+        let tiers = self.tiers(&view.event).await?;
+        Export::stored(&view.event, &view.draw, &entries, tiers.as_deref())
     }
 }

@@ -14,6 +14,7 @@ mod programs;
 mod reach;
 mod refunds;
 mod station;
+mod tiers;
 pub use station::beijing_day;
 mod waiting;
 
@@ -67,6 +68,8 @@ pub struct Engine {
     closings: Arc<std::sync::Mutex<HashMap<EventId, crate::lottery::close::Published>>>,
     /// Where archives are kept (`with_archives`).
     archives: Option<Arc<Archives>>,
+    /// Each `fewer_wins_first` lottery's tiers, as first counted here.
+    tiers: Arc<std::sync::Mutex<HashMap<EventId, tiers::Tiers>>>,
     /// Each program as created (never changes), as first read here.
     programs: Arc<std::sync::Mutex<HashMap<crate::domain::ProgramId, Arc<crate::domain::Program>>>>,
 }
@@ -83,6 +86,7 @@ impl Engine {
             closings: Arc::default(),
             archives: None,
             programs: Arc::default(),
+            tiers: Arc::default(),
         }
     }
 

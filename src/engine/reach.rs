@@ -59,11 +59,40 @@ fn kept(status: Status) -> bool {
     )
 }
 
+/// A sale of a program as read: its opening, id, whether archived, state.
+type Sale = (Millis, String, bool, Snapshot);
+
 impl Engine {
-    /// The program's reach, from the states of its live and archived sales.
-    pub async fn reach(&self, id: &ProgramId) -> Result<Counted, Error> {
-        self.program(id).await?;
-        let mut sales: Vec<(Millis, String, bool, Snapshot)> = Vec::new();
+    /// Each member's tickets in the program's sales just before `at`, from
+    /// their logs (`domain::ticket_delta`): what a `fewer_wins_first`
+    /// lottery draws by, counted at its close. Every front end counts the
+    /// same: the entries before a time the store's clock has passed do not
+    /// change.
+    pub async fn tickets_at(
+        &self,
+        id: &ProgramId,
+        at: Millis,
+    ) -> Result<HashMap<MemberKey, u32>, Error> {
+        let (sales, _) = self.program_sales(id).await?;
+        let mut count: HashMap<MemberKey, i64> = HashMap::new();
+        for (_, _, _, snap) in &sales {
+            for entry in snap.log.iter().filter(|e| e.at < at) {
+                if let Some((member, d)) = crate::domain::ticket_delta(&entry.op) {
+                    *count.entry(member.clone()).or_default() += d;
+                }
+            }
+        }
+        Ok(count
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(m, n)| (m, n as u32))
+            .collect())
+    }
+
+    /// The program's live and archived sales, by opening, and how many
+    /// archived ones were pruned (their logs gone).
+    async fn program_sales(&self, id: &ProgramId) -> Result<(Vec<Sale>, u64), Error> {
+        let mut sales: Vec<Sale> = Vec::new();
         for event in self.definitions().await? {
             if event.program.as_ref() == Some(id) {
                 let snap = self.snapshot(&event.id).await?;
@@ -89,6 +118,13 @@ impl Engine {
             }
         }
         sales.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok((sales, pruned_sales))
+    }
+
+    /// The program's reach, from the states of its live and archived sales.
+    pub async fn reach(&self, id: &ProgramId) -> Result<Counted, Error> {
+        self.program(id).await?;
+        let (sales, pruned_sales) = self.program_sales(id).await?;
         let mut tickets: HashMap<MemberKey, u32> = HashMap::new();
         let mut took_part: HashSet<MemberKey> = HashSet::new();
         let mut out = Vec::with_capacity(sales.len());

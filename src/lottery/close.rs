@@ -7,6 +7,9 @@
 //! `entries_digest\t<hex>`, `max_seats\t<n>`, then one `pool\t<id>\t<seats>`
 //! per pool in the sale's order. The draw seed hashes it (draw.rs), so the
 //! draw is a function of the closing, the seed and the public value only.
+//! A `fewer_wins_first` program's lottery closes by v3: `ticketgrab-close-v3`
+//! first, its entries' digest over their tiers (each member's tickets in the
+//! program at the close), and the line `order\tfewer_wins_first` last.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,6 +27,9 @@ pub struct Closing {
     pub max_seats: u8,
     /// Each pool's seats to give, in the sale's order.
     pub stock: Vec<(PoolId, i64)>,
+    /// v3: the entries carry their tiers (`earlier`) and are drawn fewest
+    /// first (`fewer_wins_first`).
+    pub tiered: bool,
 }
 
 impl Closing {
@@ -34,6 +40,7 @@ impl Closing {
             entries_digest: entries_digest(entries),
             max_seats,
             stock: stock.to_vec(),
+            tiered: entries.iter().any(|e| e.earlier.is_some()),
         }
     }
 
@@ -48,8 +55,9 @@ impl Closing {
 
     pub fn digest(&self) -> Hash {
         let mut h = Sha256::new();
+        let version = if self.tiered { 3 } else { 2 };
         h.update(format!(
-            "ticketgrab-close-v2\nevent\t{}\nentries\t{}\nentries_digest\t{}\nmax_seats\t{}\n",
+            "ticketgrab-close-v{version}\nevent\t{}\nentries\t{}\nentries_digest\t{}\nmax_seats\t{}\n",
             self.event,
             self.entries,
             hex::encode(self.entries_digest),
@@ -57,6 +65,9 @@ impl Closing {
         ));
         for (pool, seats) in &self.stock {
             h.update(format!("pool\t{pool}\t{seats}\n"));
+        }
+        if self.tiered {
+            h.update("order\tfewer_wins_first\n");
         }
         h.finalize().into()
     }
@@ -76,6 +87,7 @@ impl Closing {
                 })
                 .collect(),
             digest: hex::encode(self.digest()),
+            order: self.tiered.then(|| "fewer_wins_first".to_owned()),
         }
     }
 }
@@ -101,6 +113,10 @@ pub struct Published {
     pub stock: Vec<PoolStock>,
     /// Hex: SHA-256 of the closing's lines (close.rs): the one value to keep.
     pub digest: String,
+    /// `fewer_wins_first` (v3): entries drawn by fewest tickets in the
+    /// program at the close, then by rank; absent in v2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 #[cfg(test)]
@@ -116,6 +132,7 @@ mod tests {
             entries_digest: [3u8; 32],
             max_seats: 2,
             stock: vec![(pool("s1"), 5), (pool("s2"), 7)],
+            tiered: false,
         };
         let text = format!(
             "ticketgrab-close-v2\nevent\ttheatre\nentries\t2\nentries_digest\t{}\nmax_seats\t2\npool\ts1\t5\npool\ts2\t7\n",
@@ -125,5 +142,14 @@ mod tests {
         let mut more = c.clone();
         more.stock[0].1 += 50;
         assert_ne!(more.digest(), c.digest());
+        let tiered = Closing { tiered: true, ..c };
+        let text = format!(
+            "ticketgrab-close-v3\nevent\ttheatre\nentries\t2\nentries_digest\t{}\nmax_seats\t2\npool\ts1\t5\npool\ts2\t7\norder\tfewer_wins_first\n",
+            hex::encode([3u8; 32])
+        );
+        assert_eq!(
+            tiered.digest(),
+            <Hash>::from(Sha256::digest(text.as_bytes()))
+        );
     }
 }

@@ -17,6 +17,14 @@
 //! - in that order each entry gets the first of its choices with its seats
 //!   still free; the others go to the waiting list, in that order.
 //!
+//! `ticketgrab-draw-v3`, a lottery of a program whose draws favour those who
+//! have not won (`fewer_wins_first`): as v2, but each entry carries
+//! `earlier`, the member's tickets in the program's sales at the close of
+//! registration (close.rs: published with the closing), its digest line is
+//! `<member key>\t<choices>\t<seats>\t<earlier>\n`, and entries are drawn
+//! by fewest `earlier` first, then by rank key: within a tier the HMAC rank
+//! decides as in v2.
+//!
 //! `ticketgrab-draw-v1` (`draw_v1`, for exports made before v2) is the same
 //! but for the draw seed, which hashes `entries_digest` where v2 hashes the
 //! closing's digest: nothing bound the stock, and nothing was published
@@ -31,6 +39,8 @@ use crate::domain::{MemberKey, PoolId};
 pub const ALGORITHM: &str = "ticketgrab-draw-v2";
 /// The rules of draws made before v2; their exports still verify.
 pub const ALGORITHM_V1: &str = "ticketgrab-draw-v1";
+/// The rules of a `fewer_wins_first` program's draws.
+pub const ALGORITHM_V3: &str = "ticketgrab-draw-v3";
 
 pub type Hash = [u8; 32];
 
@@ -40,6 +50,8 @@ pub struct Entry {
     pub member: MemberKey,
     pub choices: Vec<PoolId>,
     pub seats: u8,
+    /// v3: the member's tickets in the program at the close (their tier).
+    pub earlier: Option<u32>,
 }
 
 impl From<&crate::domain::LotteryEntry> for Entry {
@@ -49,6 +61,7 @@ impl From<&crate::domain::LotteryEntry> for Entry {
             member: e.member.clone(),
             choices: e.choices.clone(),
             seats: e.seats,
+            earlier: None,
         }
     }
 }
@@ -90,8 +103,9 @@ pub fn entries_digest(entries: &[Entry]) -> Hash {
     let mut h = Sha256::new();
     for e in sorted {
         let choices: Vec<&str> = e.choices.iter().map(PoolId::as_str).collect();
+        let earlier = e.earlier.map(|n| format!("\t{n}")).unwrap_or_default();
         h.update(format!(
-            "{}\t{}\t{}\n",
+            "{}\t{}\t{}{earlier}\n",
             e.member.as_str(),
             choices.join(","),
             e.seats
@@ -139,9 +153,10 @@ pub(super) fn ranked(
     entries_digest: Hash,
     draw_seed: Hash,
 ) -> Draw {
-    let mut order: Vec<(Hash, &Entry)> = entries
+    // v3: fewest earlier tickets first; v1 and v2 have none (one tier).
+    let mut order: Vec<((u32, Hash), &Entry)> = entries
         .iter()
-        .map(|e| (rank_key(&draw_seed, &e.member), e))
+        .map(|e| ((e.earlier.unwrap_or(0), rank_key(&draw_seed, &e.member)), e))
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.member.cmp(&b.1.member)));
     let mut left: Vec<(PoolId, i64)> = stock.to_vec();
@@ -210,6 +225,7 @@ mod tests {
                     member: member(i),
                     choices,
                     seats: 1 + (r % 2) as u8,
+                    earlier: None,
                 }
             })
             .collect()

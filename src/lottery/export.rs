@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::close::PoolStock;
 use super::close::{Closing, Published};
-use super::draw::{self, ALGORITHM, ALGORITHM_V1, Drawn, Entry, Hash};
+use super::draw::{self, ALGORITHM, ALGORITHM_V1, ALGORITHM_V3, Drawn, Entry, Hash};
 pub use super::verify::verify;
 use crate::domain::Error;
 use crate::domain::{DrawState, Event, LotteryEntry, MemberKey, PoolId};
@@ -53,6 +53,10 @@ pub struct ExportEntry {
     pub won: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting: Option<u32>,
+    /// v3: the member's tickets in the program at the close (the tier
+    /// drawn by: fewest first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<u32>,
 }
 
 impl Export {
@@ -76,6 +80,9 @@ impl Export {
             entries,
             &d,
         );
+        if closing.tiered {
+            out.algorithm = ALGORITHM_V3.into();
+        }
         out.closing = Some(closing.published());
         out
     }
@@ -149,10 +156,13 @@ impl Export {
     /// The export of a draw as the store holds it: every entry with the
     /// rank and pool written for it (a loser's place counted in rank
     /// order). `verify` then says whether the stored result is the rules'.
+    /// `tiers`: each entrant's tickets in the program at the close, for a
+    /// `fewer_wins_first` program's lottery (v3).
     pub fn stored(
         event: &Event,
         draw: &DrawState,
         entries: &[LotteryEntry],
+        tiers: Option<&std::collections::HashMap<MemberKey, u32>>,
     ) -> Result<Self, Error> {
         let lottery = event.lottery.as_ref().ok_or(Error::NotLottery)?;
         let (Some(public_value), Some(digest), Some(draw_seed)) =
@@ -179,11 +189,18 @@ impl Export {
                 rank,
                 won: e.won.as_ref().map(ToString::to_string),
                 waiting: place,
+                earlier: tiers.map(|t| t.get(&e.member).copied().unwrap_or(0)),
             });
         }
         // Which rules drew it: the stored draw seed is v2's, of the
         // closing, unless the draw was made before v2.
-        let inputs: Vec<Entry> = entries.iter().map(Entry::from).collect();
+        let inputs: Vec<Entry> = entries
+            .iter()
+            .map(|e| Entry {
+                earlier: tiers.map(|t| t.get(&e.member).copied().unwrap_or(0)),
+                ..Entry::from(e)
+            })
+            .collect();
         let closing = Closing::new(event.id.as_str(), &inputs, event.max_seats, &draw.stock);
         let v2 = hex::encode(draw::draw_seed(
             &lottery.seed,
@@ -191,7 +208,12 @@ impl Export {
             &closing.digest(),
         ));
         let (algorithm, closing) = if &v2 == draw_seed {
-            (ALGORITHM, Some(closing.published()))
+            let algorithm = if closing.tiered {
+                ALGORITHM_V3
+            } else {
+                ALGORITHM
+            };
+            (algorithm, Some(closing.published()))
         } else {
             (ALGORITHM_V1, None)
         };
@@ -223,83 +245,10 @@ fn published(x: &Drawn, e: &Entry) -> ExportEntry {
         rank: x.rank,
         won,
         waiting,
+        earlier: e.earlier,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{CardNumber, MemberKeyer, with_check_digit};
-
-    fn export() -> Export {
-        let keyer = MemberKeyer::new(b"export tests");
-        let pool = |p: &str| PoolId::parse(p).unwrap();
-        let entries: Vec<Entry> = (0..30u64)
-            .map(|n| Entry {
-                member: keyer.key(
-                    &CardNumber::parse(&with_check_digit(&format!("621700000000{n:06}"))).unwrap(),
-                ),
-                choices: if n % 3 == 0 {
-                    vec![pool("show-1"), pool("show-2")]
-                } else {
-                    vec![pool("show-2")]
-                },
-                seats: 1 + (n % 2) as u8,
-            })
-            .collect();
-        Export::new(
-            "theatre",
-            &[9u8; 32],
-            ("drand round 5000000", "a1b2c3"),
-            2,
-            &[(pool("show-1"), 6), (pool("show-2"), 8)],
-            &entries,
-        )
-    }
-
-    #[test]
-    fn a_faithful_export_verifies_also_after_a_round_trip_through_json() {
-        let e = export();
-        assert!(verify(&e, None).is_ok());
-        let back: Export = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
-        assert!(verify(&back, None).is_ok());
-        assert!(e.entries.iter().any(|x| x.won.is_some()));
-        assert!(e.entries.iter().any(|x| x.waiting.is_some()));
-    }
-
-    #[test]
-    fn any_tampering_is_found_and_named() {
-        let check = |change: &dyn Fn(&mut Export), words: &str| {
-            let mut e = export();
-            change(&mut e);
-            let found = verify(&e, None).unwrap_err();
-            assert!(
-                found.iter().any(|f| f.contains(words)),
-                "{words}: {found:?}"
-            );
-        };
-        check(&|e| e.seed = hex::encode([1u8; 32]), "commitment");
-        check(&|e| e.public_value.push('0'), "draw seed");
-        check(&|e| e.entries_digest = hex::encode([0u8; 32]), "digest");
-        // A winner swapped for a loser, the ranks kept.
-        check(
-            &|e| {
-                let loser = e.entries.iter().position(|x| x.waiting.is_some()).unwrap();
-                let (a, b) = (e.entries[0].clone(), e.entries[loser].clone());
-                e.entries[0].won = b.won.clone();
-                e.entries[0].waiting = b.waiting;
-                e.entries[loser].won = a.won;
-                e.entries[loser].waiting = a.waiting;
-            },
-            "rank 1",
-        );
-        // An entry left out changes the digest, and so every rank.
-        check(
-            &|e| {
-                e.entries.pop();
-            },
-            "draw seed",
-        );
-        check(&|e| e.algorithm = "v0".into(), "algorithm");
-    }
-}
+#[path = "export_tests.rs"]
+mod tests;

@@ -55,6 +55,9 @@ pub struct Runner<'a> {
     /// Stop after this many batches, the draw unpublished (`Some(0)`: only
     /// start it; tests interrupt a draw with it).
     pub stop_after: Option<usize>,
+    /// A `fewer_wins_first` program's lottery: each entrant's tickets in the
+    /// program at the close (draw v3; `Engine::tiers`).
+    pub tiers: Option<&'a std::collections::HashMap<crate::domain::MemberKey, u32>>,
 }
 
 impl<'a> Runner<'a> {
@@ -64,6 +67,7 @@ impl<'a> Runner<'a> {
             batch: BATCH,
             lease_ms: LEASE_MS,
             stop_after: None,
+            tiers: None,
         }
     }
 }
@@ -76,6 +80,7 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
         batch,
         lease_ms,
         stop_after,
+        tiers,
     } = *runner;
     let view = store.event(event).await?;
     let lottery = view.event.lottery.clone().ok_or(Error::NotLottery)?;
@@ -115,7 +120,13 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
             begun.entries
         )));
     }
-    let entries: Vec<Entry> = stored.iter().map(Entry::from).collect();
+    let entries: Vec<Entry> = stored
+        .iter()
+        .map(|e| Entry {
+            earlier: tiers.map(|t| t.get(&e.member).copied().unwrap_or(0)),
+            ..Entry::from(e)
+        })
+        .collect();
     let by_member: std::collections::HashMap<&crate::domain::MemberKey, &LotteryEntry> =
         stored.iter().map(|e| (&e.member, e)).collect();
     // What was fixed at the close (restocks are refused from then on, so

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::close::Closing;
-use super::draw::{self, ALGORITHM, ALGORITHM_V1, Entry, Hash};
+use super::draw::{self, ALGORITHM, ALGORITHM_V1, ALGORITHM_V3, Entry, Hash};
 use super::export::{Export, ExportEntry};
 use crate::domain::{MAX_SEATS, MemberKey, PoolId};
 
@@ -30,12 +30,14 @@ fn hash(what: &str, hex_text: &str) -> Result<Hash, String> {
 /// registration closed, if the caller kept it. `Ok` when everything
 /// published is what the rules give; else every difference found.
 pub fn verify(export: &Export, kept: Option<&str>) -> Result<Verified, Vec<String>> {
-    let v2 = match export.algorithm.as_str() {
-        ALGORITHM => true,
-        ALGORITHM_V1 => false,
+    // v3 is v2 with tiers: each entry's tickets in the program at the close.
+    let (v2, tiered) = match export.algorithm.as_str() {
+        ALGORITHM => (true, false),
+        ALGORITHM_V3 => (true, true),
+        ALGORITHM_V1 => (false, false),
         other => {
             return Err(vec![format!(
-                "algorithm {other:?}: this verifier knows {ALGORITHM} and {ALGORITHM_V1}"
+                "algorithm {other:?}: this verifier knows {ALGORITHM_V3}, {ALGORITHM} and {ALGORITHM_V1}"
             )]);
         }
     };
@@ -54,6 +56,13 @@ pub fn verify(export: &Export, kept: Option<&str>) -> Result<Verified, Vec<Strin
         (_, false) => MAX_SEATS,
     };
     let entries = entries(export, &stock, max_seats, &mut wrong);
+    if entries.iter().any(|e| e.earlier.is_some() != tiered) {
+        wrong.push(if tiered {
+            format!("a {ALGORITHM_V3} export has an entry without its earlier tickets")
+        } else {
+            format!("entries carry earlier tickets, which only {ALGORITHM_V3} draws by")
+        });
+    }
     if !wrong.is_empty() {
         return Err(wrong);
     }
@@ -171,6 +180,7 @@ fn entries(
             member,
             choices,
             seats: e.seats,
+            earlier: e.earlier,
         });
     }
     let mut twice: Vec<(&str, usize)> = seen.into_iter().filter(|(_, n)| *n > 1).collect();

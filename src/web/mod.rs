@@ -53,6 +53,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/dashboard-archives.js"),
     ),
     (
+        "/assets/dashboard-programs.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard-programs.js"),
+    ),
+    (
         "/assets/dashboard.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),

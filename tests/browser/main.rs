@@ -4,6 +4,7 @@
 mod archives;
 mod lottery;
 mod people;
+mod programs;
 mod webdriver;
 
 use std::path::PathBuf;

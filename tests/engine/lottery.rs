@@ -312,6 +312,7 @@ mod cases {
             batch: 7,
             lease_ms: 400,
             stop_after,
+            tiers: None,
         };
         // Killed after two batches of seven.
         let begun = run(h.store.as_ref(), &id, &runner("first", Some(2)))

@@ -305,6 +305,7 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
             member: e.member.clone(),
             choices: e.choices.clone(),
             seats: e.seats,
+            earlier: None,
         })
         .collect();
     let closing = ticketgrab::lottery::close::Closing::new(

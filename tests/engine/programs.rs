@@ -17,6 +17,7 @@ conformance!(
     a_waiting_list_assignment_counts_and_a_capped_entry_leaves_the_list,
     a_lottery_entry_holds_a_place_until_withdrawn_or_drawn_without_seats,
     programs_and_their_sales_are_checked_when_created,
+    a_fewer_wins_first_draw_puts_members_without_tickets_first,
 );
 
 mod cases {
@@ -267,6 +268,77 @@ mod cases {
         grab(&h, "park", loser).await.unwrap();
         assert!(h.engine.audit(&id).await.unwrap().ok);
         assert!(h.engine.audit(&event_id("park")).await.unwrap().ok);
+    }
+
+    pub async fn a_fewer_wins_first_draw_puts_members_without_tickets_first(h: Harness) {
+        let mut p = program("year", 3);
+        p.draw_order = ticketgrab::domain::DrawOrder::FewerWinsFirst;
+        h.engine.create_program(&p).await.unwrap();
+        h.engine
+            .create_event(&program_sale("park", "year", &[("p", 10)]))
+            .await
+            .unwrap();
+        let mut lot = lottery_event("lot", &[("p", 4)], 1_500);
+        lot.program = Some(pid("year"));
+        h.engine.create_event(&lot).await.unwrap();
+        // 1-4 won the park earlier in the year; 5-8 have nothing yet.
+        for n in 1..=4 {
+            grab(&h, "park", n).await.unwrap();
+        }
+        let org = org();
+        for n in 1..=8 {
+            let m = h.engine.member(&card(n));
+            h.engine
+                .enter(&Grab {
+                    event: &event_id("lot"),
+                    member: &m,
+                    org: Some(&org),
+                    choices: &Choices::one(pool_id("p")),
+                    seats: Seats::ONE,
+                    channel: Channel::App,
+                })
+                .await
+                .unwrap();
+        }
+        let id = event_id("lot");
+        loop {
+            let view = h.engine.event(&id).await.unwrap();
+            if view.server_time.0 > view.event.closes_at.0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // A ticket won after the close does not change the tiers.
+        h.engine
+            .create_event(&program_sale("zoo", "year", &[("p", 10)]))
+            .await
+            .unwrap();
+        grab(&h, "zoo", 5).await.unwrap();
+        let view = h.engine.event(&id).await.unwrap();
+        let closing = h.engine.closing(&view).await.unwrap().unwrap();
+        assert_eq!(closing.order.as_deref(), Some("fewer_wins_first"));
+        h.engine
+            .set_public_value(&id, "drand 9: 01ab")
+            .await
+            .unwrap();
+        assert!(h.engine.draw(&id).await.unwrap().done);
+        let snap = h.engine.snapshot(&id).await.unwrap();
+        for n in 1..=8 {
+            let key = h.engine.member(&card(n)).key;
+            let entry = snap.entries.iter().find(|e| e.member == key).unwrap();
+            assert_eq!(entry.won.is_some(), n > 4, "member {n}: {entry:?}");
+        }
+        let export = h.engine.export(&id).await.unwrap();
+        assert_eq!(export.algorithm, "ticketgrab-draw-v3");
+        let verified = ticketgrab::lottery::export::verify(&export, Some(&closing.digest));
+        assert!(verified.is_ok(), "{verified:?}");
+        let tiers: Vec<u32> = export.entries.iter().map(|e| e.earlier.unwrap()).collect();
+        assert_eq!(tiers, vec![0, 0, 0, 0, 1, 1, 1, 1]);
+        // The winners hold 1 place (5 also its zoo ticket), the losers theirs of the park.
+        assert_eq!(places(&h, "year", 6).await, 1);
+        assert_eq!(places(&h, "year", 5).await, 2);
+        assert_eq!(places(&h, "year", 1).await, 1);
+        assert!(h.engine.audit(&id).await.unwrap().ok);
     }
 
     pub async fn programs_and_their_sales_are_checked_when_created(h: Harness) {

@@ -24,6 +24,7 @@ fn entries() -> Vec<Entry> {
                 show("show-3"),
             ],
             seats: 1 + (n % 2) as u8,
+            earlier: None,
         })
         .collect()
 }
@@ -128,6 +129,7 @@ fn every_forgery_made_by_rerunning_the_rules_is_refused_and_explained() {
                     member: MemberKeyer::new(b"a forger").key(&card(999)),
                     choices: vec![show("show-1")],
                     seats: 1,
+                    earlier: None,
                 });
                 made(&more, &stock())
             },

@@ -348,7 +348,7 @@ $("#signin-form").addEventListener("submit", e => {
 });
 $("#signout").addEventListener("click", signOut);
 $("#lang").addEventListener("click", () => {
-  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw();
+  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw(); PROG.draw();
   if (statusKey && status.textContent) sayKey(...statusKey);
 });
 $("#add-pool").addEventListener("click", () => addPoolRow());
@@ -368,6 +368,7 @@ async function start() {
     await refresh();
     showBoard(true);
     ARCH.load();
+    PROG.load();
     stream();
   } catch (e) {
     // Station staff have their own screen: say where it is, in words.

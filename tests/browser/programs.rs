@@ -1,0 +1,146 @@
+//! Programs (普惠) in the pages: a member sees "本年度已获 1/2 张" on every
+//! sale of a program and the cap's refusal in plain words, in Chinese and in
+//! English; staff see what a program reached on the dashboard, in both.
+
+use serde_json::json;
+use ticketgrab::domain::Millis;
+
+use crate::webdriver::Browser;
+use crate::{WAIT, shot};
+use testkit::app::{TestApp, event_body, spawn_app};
+
+async fn program_with_sales(app: &TestApp) {
+    let admin = app.admin("bj");
+    let now = Millis::now().0;
+    let (status, body) = app
+        .post(
+            "/api/v1/admin/programs",
+            &admin,
+            json!({
+                "id": "puhui", "title": "2027年市总普惠抢票", "org": "bj", "cap": 2,
+                "starts_at": Millis(now - 86_400_000).rfc3339(),
+                "ends_at": Millis(now + 300 * 86_400_000).rfc3339(),
+                "draw_order": "fewer_wins_first",
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    for id in ["park", "cinema", "theatre"] {
+        let mut body = event_body(id, "bj", &[("p", 5)], now - 1_000, now + 3_600_000);
+        body["program"] = json!("puhui");
+        let (status, made) = app.post("/api/v1/admin/events", &admin, body).await;
+        assert_eq!(status, 201, "{made}");
+    }
+}
+
+#[tokio::test]
+async fn a_member_sees_what_they_hold_of_the_program_on_every_sale() {
+    let app = spawn_app().await;
+    program_with_sales(&app).await;
+    let member = app.member(1, "bj/chaoyang");
+    for sale in ["park", "cinema"] {
+        let (status, _) = app.grab(&member, sale, json!({"pool": "p"})).await;
+        assert_eq!(status, 201);
+    }
+    let browser = Browser::start(390, 844).await;
+    browser
+        .goto(&format!("{}/app#token={member}", app.base))
+        .await;
+    for sale in ["park", "cinema", "theatre"] {
+        browser
+            .wait_until(
+                "the program's line on each of its sales",
+                &format!(
+                    "(document.querySelector(\"[data-event='{sale}'] .program\")?.textContent || '').includes('本年度已获 2/2 张')"
+                ),
+                WAIT,
+            )
+            .await;
+    }
+    // At the cap, a grab is refused in plain words.
+    browser.click("[data-event='theatre'] .grab-button").await;
+    browser
+        .wait_until(
+            "the cap's refusal",
+            "(document.querySelector(\"[data-event='theatre'] .result\")?.textContent || '').includes('最多 2 张')",
+            WAIT,
+        )
+        .await;
+    browser.click("#lang").await;
+    browser
+        .wait_until(
+            "the line in English",
+            "(document.querySelector(\"[data-event='theatre'] .program\")?.textContent || '').includes('2 of 2 tickets this year')",
+            WAIT,
+        )
+        .await;
+    browser.click("[data-event='theatre'] .grab-button").await;
+    browser
+        .wait_until(
+            "the cap's refusal in English",
+            "(document.querySelector(\"[data-event='theatre'] .result\")?.textContent || '').includes('limit of tickets')",
+            WAIT,
+        )
+        .await;
+    browser.screenshot(&shot("app-program.png")).await;
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn staff_see_what_a_program_reached() {
+    let app = spawn_app().await;
+    program_with_sales(&app).await;
+    for n in 0..3 {
+        let (status, _) = app
+            .grab(&app.member(n, "bj/x"), "park", json!({"pool": "p"}))
+            .await;
+        assert_eq!(status, 201);
+    }
+    // Member 0 again in the cinema: one first-time winner of two there.
+    for n in [0, 7] {
+        let (status, _) = app
+            .grab(&app.member(n, "bj/x"), "cinema", json!({"pool": "p"}))
+            .await;
+        assert_eq!(status, 201);
+    }
+    let browser = Browser::start(1280, 900).await;
+    browser
+        .goto(&format!("{}/dashboard#token={}", app.base, app.admin("bj")))
+        .await;
+    browser
+        .wait_until(
+            "the program's reach",
+            "(document.querySelector('#programs li[data-program=puhui] .reached')?.textContent || '').includes('惠及 4 位会员')",
+            WAIT,
+        )
+        .await;
+    let text = browser
+        .js("return document.querySelector('#programs li[data-program=puhui]').textContent;")
+        .await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("1 张 3 人") && text.contains("2 张 1 人"),
+        "{text}"
+    );
+    assert!(text.contains("首次获票 1 人（50%）"), "{text}");
+    assert!(text.contains("获票少者优先"), "{text}");
+    browser.click("#lang").await;
+    browser
+        .wait_until(
+            "the reach in English",
+            "(document.querySelector('#programs li[data-program=puhui] .reached')?.textContent || '').includes('4 members reached')",
+            WAIT,
+        )
+        .await;
+    let text = browser
+        .js("return document.querySelector('#programs li[data-program=puhui]').textContent;")
+        .await;
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("1 first-time winners (50%)"),
+        "{text}"
+    );
+    browser.screenshot(&shot("dashboard-programs.png")).await;
+    browser.quit().await;
+}
