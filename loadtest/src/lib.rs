@@ -32,3 +32,4 @@ pub mod run;
 pub mod scenario;
 pub mod target;
 pub mod wire;
+pub mod year;

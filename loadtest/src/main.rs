@@ -20,7 +20,8 @@ use ticketgrab_load::target::{Target, server_binary};
 )]
 struct Cli {
     /// A named sale: park, cinema, cinema-paid, theatre, theatre-lottery or
-    /// umbrella.
+    /// umbrella; or `year`: twelve monthly sales for one crowd, run without
+    /// and with program rules (a cap and fewer_wins_first), measuring reach.
     #[arg(long, conflicts_with = "config")]
     scenario: Option<String>,
     /// A TOML file describing the sale (name, members, ranked, [[pools]] id/total).
@@ -88,6 +89,12 @@ struct Cli {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// `year`: the crowd's seed (who tries each month, who is fast).
+    #[arg(long, default_value_t = 2027)]
+    seed: u64,
+    /// `year`: the program run's cap.
+    #[arg(long, default_value_t = 2)]
+    cap: u32,
     /// A lottery: SIGKILL the server while the draw writes its results,
     /// start it again and resume the draw (needs --spawn, with --redis or
     /// --durable: a store that outlives the process).
@@ -135,6 +142,43 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
     Ok(s)
 }
 
+/// The `year` rehearsal: both runs, the report written and printed.
+async fn year(cli: &Cli) -> anyhow::Result<()> {
+    let target = match &cli.url {
+        Some(url) => Target::external(url, cli.secrets.clone()),
+        None if cli.spawn => {
+            let mut args = cli.server_args.clone();
+            // A draw's audit and the program's reach read whole sales.
+            args.extend([
+                "--store-timeout-ms=60000".into(),
+                "--request-timeout-ms=60000".into(),
+            ]);
+            Target::spawn(&server_binary(cli.server_bin.as_deref())?, cli.redis, &args).await?
+        }
+        None => anyhow::bail!("give --url of a running server, or --spawn"),
+    };
+    let opts = ticketgrab_load::year::YearOptions {
+        members: cli.members.unwrap_or(100_000) as usize,
+        seed: cli.seed,
+        connections: cli.connections.max(1),
+        cap: cli.cap.max(1),
+    };
+    let report = ticketgrab_load::year::rehearse(&target, &opts).await?;
+    std::fs::create_dir_all(&cli.out)?;
+    std::fs::write(
+        cli.out.join("report.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    std::fs::write(cli.out.join("report.html"), report.html())?;
+    print!("{}", report.text());
+    println!("report: {}", cli.out.join("report.html").display());
+    drop(target);
+    if !report.ok {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 /// One thread: the harness shares the machine with the server, and on two
 /// cores a second runtime thread mostly parks and wakes (a profile put the
 /// kernel's task switches at 16% of the harness's CPU); one thread keeps
@@ -142,6 +186,9 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.scenario.as_deref() == Some("year") {
+        return year(&cli).await;
+    }
     let scenario = scenario(&cli)?;
     let mut target = match &cli.url {
         Some(url) => Target::external(url, cli.secrets.clone()),

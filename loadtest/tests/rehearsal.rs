@@ -192,3 +192,48 @@ async fn a_lottery_killed_mid_draw_resumes_with_the_rules_result() {
     );
     assert!(report.longest_redis_ms.is_some());
 }
+
+/// The `year` rehearsal in small (issue 33): twelve monthly sales for 1,500
+/// members, without and with program rules, on Redis; every check passes
+/// (no oversell, the cap never exceeded, audits ok, every draw verifies),
+/// and the program's rules reach more members, more evenly, and leave the
+/// fast group a smaller share.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_year_reaches_more_members_with_program_rules() {
+    let target = Target::spawn(&ticketgrab_binary(), true, &[])
+        .await
+        .unwrap();
+    let opts = ticketgrab_load::year::YearOptions {
+        members: 1_500,
+        seed: 7,
+        connections: 32,
+        cap: 2,
+    };
+    let report = ticketgrab_load::year::rehearse(&target, &opts)
+        .await
+        .unwrap();
+    assert!(report.ok, "{}", report.text());
+    let (plain, program) = (&report.runs[0], &report.runs[1]);
+    assert_eq!(
+        (plain.tickets, program.tickets),
+        (1_800, 1_800),
+        "{}",
+        report.text()
+    );
+    assert_eq!(plain.reach_bound, program.reach_bound);
+    assert!(
+        program.members_reached > plain.members_reached,
+        "{}",
+        report.text()
+    );
+    assert!(
+        program.gini < plain.gini && program.fast_share < plain.fast_share,
+        "{}",
+        report.text()
+    );
+    assert!(program.tickets_per_member.len() <= 3, "{}", report.text());
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    for field in ["members_reached", "reach_bound", "gini", "fast_share"] {
+        assert!(json["runs"][1][field].is_number(), "{field}");
+    }
+}
