@@ -103,6 +103,20 @@ pub fn tighten(doc: &mut Value) {
         "properties": { "draw_at": { "type": "null" }, "public_source": { "type": "null" } }
     });
     schemas["PublicValueBody"]["properties"]["value"] = title();
+    let program = &mut schemas["CreateProgramBody"];
+    program["description"] = json!(
+        "A new program. Also checked: `starts_at` is before `ends_at`; the staff's org \
+         holds `org`."
+    );
+    let p = &mut program["properties"];
+    p["id"]["pattern"] = json!(EVENT_ID);
+    p["title"] = title();
+    p["org"]["pattern"] = json!(ORG);
+    p["cap"]["minimum"] = json!(1);
+    p["cap"]["maximum"] = json!(crate::domain::MAX_CAP);
+    p["draw_order"] =
+        json!({ "type": ["string", "null"], "enum": ["rank", "fewer_wins_first", null] });
+    schemas["CreateEventBody"]["properties"]["program"]["pattern"] = json!(EVENT_ID);
     let pool = &mut schemas["CreatePoolBody"]["properties"];
     pool["id"]["pattern"] = json!(POOL_ID);
     pool["title"] = title();
@@ -134,7 +148,7 @@ fn object(v: &mut Value) -> impl Iterator<Item = (&String, &mut Value)> {
 
 fn slug_pattern(param: &str) -> Option<&'static str> {
     match param {
-        "event" => Some(EVENT_ID),
+        "event" | "program" => Some(EVENT_ID),
         "pool" => Some(POOL_ID),
         "code" => Some(CODE),
         _ => None,

@@ -15,9 +15,9 @@ use super::{admin, dto, lottery, member, ops, payments, programs, station, waiti
     info(title = "ticketgrab", description = "Union-card ticket grabs: the member, station and admin API."),
     paths(
         member::list_events, member::get_event, member::grab, member::my_reservations,
-        member::my_reservation, member::qr, member::cancel, programs::mine,
-        waiting::join, waiting::mine, waiting::leave,
-        lottery::enter, lottery::mine, lottery::withdraw, lottery::lottery, lottery::export,
+        member::my_reservation, member::qr, member::cancel, programs::my_program,
+        waiting::join, waiting::my_waiting, waiting::leave,
+        lottery::enter, lottery::my_entry, lottery::withdraw, lottery::lottery, lottery::lottery_export,
         lottery::station_enter, lottery::public_value, lottery::draw,
         station::events, station::issue, station::redeem, station::find_ticket, station::pay, station::today,
         payments::notify, payments::demo_pay,
@@ -25,9 +25,9 @@ use super::{admin, dto, lottery, member, ops, payments, programs, station, waiti
         admin::pause, admin::resume,
         admin::close, admin::reports::export, admin::reports::audit,
         admin::reports::audit_confirmed, admin::stream::stream, admin::orgs::orgs,
-        admin::archives::archive, admin::archives::list, admin::archives::download,
-        admin::archives::summary, admin::programs::create, admin::programs::list,
-        admin::programs::detail, admin::programs::members_csv,
+        admin::archives::archive, admin::archives::list_archives, admin::archives::download,
+        admin::archives::summary, admin::programs::create_program, admin::programs::list_programs,
+        admin::programs::program_detail, admin::programs::program_members_csv,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(dto::Problem)),
@@ -103,6 +103,24 @@ mod tests {
         }
         assert!(api.paths.paths.len() > 15, "the document lists the routes");
         assert!(missing.is_empty(), "docs/API.md misses {missing:?}");
+    }
+
+    /// Operation ids are the handlers' names: two alike would make clients
+    /// (and Schemathesis's links) take one operation for the other.
+    #[test]
+    fn every_operation_has_its_own_id() {
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        let mut seen = std::collections::HashMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if let Some(id) = op["operationId"].as_str() {
+                    let here = format!("{method} {path}");
+                    if let Some(before) = seen.insert(id.to_owned(), here.clone()) {
+                        panic!("operationId {id} of {before} and {here}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

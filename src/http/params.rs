@@ -12,6 +12,11 @@ pub fn event_param(s: &str) -> Result<EventId, ApiError> {
     EventId::parse(s).map_err(|_| ApiError::NotFound)
 }
 
+/// A program id from a path; an impossible id names no program: not found.
+pub fn program_param(s: &str) -> Result<crate::domain::ProgramId, ApiError> {
+    crate::domain::ProgramId::parse(s).map_err(|_| ApiError::NotFound)
+}
+
 /// A reservation code from a path or body; an impossible code is not found.
 pub fn code_param(s: &str) -> Result<Code, ApiError> {
     Code::parse(s).map_err(|_| ApiError::NotFound)

@@ -9,12 +9,11 @@ use serde::Serialize;
 
 use super::auth::MemberAuth;
 use super::error::ApiError;
-use super::params::bad_request as bad;
+use super::params::program_param;
 use super::state::AppState;
-use crate::domain::ProgramId;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/me/programs/{program}", get(mine))
+    Router::new().route("/me/programs/{program}", get(my_program))
 }
 
 /// The member's places in a program.
@@ -37,12 +36,12 @@ pub struct MyProgramDto {
     params(("program" = String, Path)),
     responses((status = 200, body = MyProgramDto), (status = 400, body = super::dto::Problem),
         (status = 404, body = super::dto::Problem)))]
-pub async fn mine(
+pub async fn my_program(
     State(s): State<AppState>,
     auth: MemberAuth,
     Path(program): Path<String>,
 ) -> Result<Json<MyProgramDto>, ApiError> {
-    let id = ProgramId::parse(&program).map_err(bad)?;
+    let id = program_param(&program)?;
     let program = s.engine.program(&id).await?;
     let held = s.engine.places(&id, &auth.member.key).await?;
     Ok(Json(MyProgramDto {

@@ -22,7 +22,7 @@ use crate::domain::{Grab, Join};
 pub fn router() -> Router<AppState> {
     Router::new().route(
         "/events/{event}/waiting",
-        post(join).get(mine).delete(leave),
+        post(join).get(my_waiting).delete(leave),
     )
 }
 
@@ -71,7 +71,7 @@ pub async fn join(
 #[utoipa::path(get, path = "/api/v1/events/{event}/waiting", tag = "member", security(("member" = [])),
     params(("event" = String, Path)),
     responses((status = 200, body = WaitingDto), (status = 404, body = super::dto::Problem)))]
-pub async fn mine(
+pub async fn my_waiting(
     State(s): State<AppState>,
     auth: MemberAuth,
     Path(event): Path<String>,

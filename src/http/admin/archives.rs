@@ -86,7 +86,7 @@ pub async fn archive(
 /// Every archive of the staff's org, by last show.
 #[utoipa::path(get, path = "/api/v1/admin/archives", tag = "admin", security(("staff" = [])),
     responses((status = 200, body = ArchiveList)))]
-pub async fn list(
+pub async fn list_archives(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
 ) -> Result<Json<ArchiveList>, ApiError> {

@@ -52,17 +52,17 @@ pub fn router() -> Router<AppState> {
         .route("/admin/stream", get(stream))
         .route("/admin/orgs", get(orgs::orgs))
         .route("/admin/events/{event}/archive", post(archives::archive))
-        .route("/admin/archives", get(archives::list))
+        .route("/admin/archives", get(archives::list_archives))
         .route("/admin/archives/summary", get(archives::summary))
         .route("/admin/archives/{event}", get(archives::download))
         .route(
             "/admin/programs",
-            post(programs::create).get(programs::list),
+            post(programs::create_program).get(programs::list_programs),
         )
-        .route("/admin/programs/{program}", get(programs::detail))
+        .route("/admin/programs/{program}", get(programs::program_detail))
         .route(
             "/admin/programs/{program}/members.csv",
-            get(programs::members_csv),
+            get(programs::program_members_csv),
         )
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::super::auth::{AdminAuth, StaffAuth};
 use super::super::error::ApiError;
 use super::super::json::ApiJson;
-use super::super::params::bad_request as bad;
+use super::super::params::{bad_request as bad, program_param};
 use super::super::state::AppState;
 use crate::domain::{DrawOrder, Error, Millis, OrgPath, Program, ProgramId};
 use crate::engine::Reach;
@@ -82,7 +82,7 @@ async fn owned_program(
     staff: &StaffAuth,
     id: &str,
 ) -> Result<std::sync::Arc<Program>, ApiError> {
-    let id = ProgramId::parse(id).map_err(bad)?;
+    let id = program_param(id)?;
     let program = s.engine.program(&id).await?;
     if !staff.owns(&program.org) {
         return Err(Error::UnknownProgram.into());
@@ -95,7 +95,7 @@ async fn owned_program(
     request_body = CreateProgramBody,
     responses((status = 201, body = ProgramDto), (status = 400, body = crate::http::dto::Problem),
         (status = 403, body = crate::http::dto::Problem), (status = 409, body = crate::http::dto::Problem)))]
-pub async fn create(
+pub async fn create_program(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
     ApiJson(body): ApiJson<CreateProgramBody>,
@@ -125,7 +125,7 @@ pub async fn create(
 /// The programs of the staff's org, by id.
 #[utoipa::path(get, path = "/api/v1/admin/programs", tag = "admin", security(("staff" = [])),
     responses((status = 200, body = ProgramList)))]
-pub async fn list(
+pub async fn list_programs(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
 ) -> Result<Json<ProgramList>, ApiError> {
@@ -145,7 +145,7 @@ pub async fn list(
     params(("program" = String, Path)),
     responses((status = 200, body = ProgramReport), (status = 400, body = crate::http::dto::Problem),
         (status = 404, body = crate::http::dto::Problem)))]
-pub async fn detail(
+pub async fn program_detail(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
     Path(program): Path<String>,
@@ -165,7 +165,7 @@ pub async fn detail(
     params(("program" = String, Path)),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 400, body = crate::http::dto::Problem), (status = 404, body = crate::http::dto::Problem)))]
-pub async fn members_csv(
+pub async fn program_members_csv(
     State(s): State<AppState>,
     AdminAuth(staff): AdminAuth,
     Path(program): Path<String>,

@@ -29,10 +29,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/events/{event}/entry",
-            post(enter).get(mine).delete(withdraw),
+            post(enter).get(my_entry).delete(withdraw),
         )
         .route("/events/{event}/lottery", get(lottery))
-        .route("/events/{event}/lottery/export", get(export))
+        .route("/events/{event}/lottery/export", get(lottery_export))
         .route("/station/enter", post(station_enter))
         .route(
             "/admin/events/{event}/lottery/public-value",
@@ -106,7 +106,7 @@ pub async fn enter(
 #[utoipa::path(get, path = "/api/v1/events/{event}/entry", tag = "member", security(("member" = [])),
     params(("event" = String, Path)),
     responses((status = 200, body = EntryDto), (status = 404, body = super::dto::Problem)))]
-pub async fn mine(
+pub async fn my_entry(
     State(s): State<AppState>,
     auth: MemberAuth,
     Path(event): Path<String>,
@@ -185,7 +185,7 @@ pub async fn lottery(
     responses((status = 200, description = "the draw's export (see `ticketgrab verify-draw`)", content_type = "application/json"),
         (status = 404, body = super::dto::Problem),
         (status = 409, description = "not_drawn or not_lottery", body = super::dto::Problem)))]
-pub async fn export(
+pub async fn lottery_export(
     State(s): State<AppState>,
     Path(event): Path<String>,
 ) -> Result<Json<Export>, ApiError> {
