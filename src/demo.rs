@@ -279,8 +279,10 @@ pub fn removal(config: &crate::config::Config, ids: &[EventId]) -> String {
         StoreKind::Redis | StoreKind::RedisCluster => {
             let names: Vec<&str> = ids.iter().map(EventId::as_str).collect();
             let mut out = format!(
-                "delete their keys as the operators' Redis user:\n  redis-cli SREM {} {}",
+                "delete their keys as the operators' Redis user:\n  redis-cli SREM {} {}\n  redis-cli HDEL {} {}",
                 crate::store::keys::EVENT_INDEX,
+                names.join(" "),
+                crate::store::keys::SALE_PROGRAMS,
                 names.join(" ")
             );
             for id in ids {

@@ -83,6 +83,10 @@ enum Command {
     Keys {
         /// The event id.
         event: String,
+        /// The program the sale belongs to: its keys carry the program's
+        /// hash tag, and the program's places come eleventh.
+        #[arg(long)]
+        program: Option<String>,
     },
     /// Re-run a lottery's draw from its published export and say whether the
     /// published result is the one the rules give (exit 1 when it is not).
@@ -223,9 +227,12 @@ fn run() -> anyhow::Result<()> {
             init_logging(config.log_format);
             ticketgrab::commands::archive(&config, &event)
         }
-        Some(Command::Keys { event }) => {
+        Some(Command::Keys { event, program }) => {
             let event = ticketgrab::domain::EventId::parse(&event)?;
-            for key in ticketgrab::store::keys::event_keys(&event) {
+            let program = program
+                .map(|p| ticketgrab::domain::ProgramId::parse(&p))
+                .transpose()?;
+            for key in ticketgrab::store::keys::SaleKeys::new(&event, program.as_ref()).all() {
                 println!("{key}");
             }
             Ok(())

@@ -31,7 +31,7 @@ impl MemoryStore {
             // The programs and their places at the boundary: the places
             // count archived sales too, whose logs the snapshot leaves out.
             let programs: Vec<(crate::domain::Program, Vec<(crate::domain::MemberKey, u32)>)> =
-                self.programs()
+                self.program_map()
                     .values()
                     .map(|t| {
                         let data = t.lock();

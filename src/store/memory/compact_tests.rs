@@ -202,3 +202,55 @@ async fn grabs_go_on_while_the_store_compacts() {
     let store = MemoryStore::open_with_clock(dir.path(), stepped(&t)).unwrap();
     assert!(state(&store) == before);
 }
+
+/// A program's places outlive its archived sale: counted in a compaction's
+/// snapshot (the sale's log is gone from it) and back after a restart, with
+/// the cap still refusing.
+#[tokio::test]
+async fn a_programs_places_survive_archiving_compaction_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Arc::new(AtomicI64::new(T0));
+    let store = MemoryStore::open_with_clock(dir.path(), stepped(&t)).unwrap();
+    let program = crate::domain::Program {
+        id: crate::domain::ProgramId::parse("year").unwrap(),
+        title: "year".into(),
+        org: crate::domain::OrgPath::parse("bj").unwrap(),
+        starts_at: crate::domain::Millis(0),
+        ends_at: crate::domain::Millis(T0 + 10_000_000),
+        cap: 1,
+        draw_order: crate::domain::DrawOrder::Rank,
+    };
+    store.create_program(&program).await.unwrap();
+    let mut sales = [
+        event("a", &[("p1", 5)], 0, 0),
+        event("b", &[("p1", 5)], 0, 0),
+    ];
+    for sale in &mut sales {
+        sale.program = Some(program.id.clone());
+        store.create_event(sale).await.unwrap();
+    }
+    let member = crate::domain::MemberKeyer::new(b"k")
+        .member(&crate::domain::CardNumber::parse("6217000000000000012").unwrap());
+    let (a, b) = (sales[0].id.clone(), sales[1].id.clone());
+    let choices = crate::domain::Choices::one(crate::domain::PoolId::parse("p1").unwrap());
+    let grab = |event| Grab {
+        event,
+        member: &member,
+        org: None,
+        choices: &choices,
+        seats: crate::domain::Seats::ONE,
+        channel: crate::domain::Channel::Station,
+    };
+    store.grab(&grab(&a), &Code::random()).await.unwrap();
+    let end = LogPos::after_entries(store.lock()[&a].log.len());
+    assert!(store.drop_event(&a, end).await.unwrap());
+    store.compact().await.unwrap();
+    drop(store);
+    let store = MemoryStore::open_with_clock(dir.path(), stepped(&t)).unwrap();
+    assert_eq!(store.places(&program.id, &member.key).await.unwrap(), 1);
+    assert_eq!(
+        store.grab(&grab(&b), &Code::random()).await.unwrap_err(),
+        Error::ProgramCap { held: 1, cap: 1 }
+    );
+    assert_eq!(store.programs().await.unwrap(), vec![program]);
+}

@@ -104,7 +104,7 @@ impl EventData {
 }
 
 impl MemoryStore {
-    pub(super) fn programs(&self) -> MutexGuard<'_, Programs> {
+    pub(super) fn program_map(&self) -> MutexGuard<'_, Programs> {
         self.programs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -128,7 +128,7 @@ impl MemoryStore {
         program: &Program,
     ) -> (Result<(), Error>, Option<Ticket>) {
         let _events = self.lock();
-        let mut programs = self.programs();
+        let mut programs = self.program_map();
         if programs.contains_key(&program.id) {
             return (
                 Err(Error::ProgramExists),
@@ -141,7 +141,7 @@ impl MemoryStore {
     }
 
     pub(super) fn program_list(&self) -> Vec<Program> {
-        let programs = self.programs();
+        let programs = self.program_map();
         let mut out: Vec<Program> = programs
             .values()
             .map(|t| t.lock().program.clone())
@@ -151,7 +151,7 @@ impl MemoryStore {
     }
 
     pub(super) fn places_of(&self, id: &ProgramId, member: &MemberKey) -> Result<u32, Error> {
-        let programs = self.programs();
+        let programs = self.program_map();
         let tally = programs.get(id).ok_or(Error::UnknownProgram)?;
         Ok(tally.lock().places.get(member).copied().unwrap_or(0))
     }
@@ -163,7 +163,7 @@ impl MemoryStore {
         id: &ProgramId,
         cursor: &str,
     ) -> Result<crate::domain::PlacesPage, Error> {
-        let programs = self.programs();
+        let programs = self.program_map();
         let tally = programs.get(id).ok_or(Error::UnknownProgram)?;
         let data = tally.lock();
         let after = match cursor {

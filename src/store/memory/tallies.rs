@@ -17,7 +17,7 @@ impl MemoryStore {
                 self.journal.as_ref().map(Journal::seen),
             );
         }
-        let tally = match MemoryStore::tally_for(&self.programs(), event) {
+        let tally = match MemoryStore::tally_for(&self.program_map(), event) {
             Ok(tally) => tally,
             Err(e) => return (Err(e), self.journal.as_ref().map(Journal::seen)),
         };
