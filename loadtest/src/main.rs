@@ -95,6 +95,9 @@ struct Cli {
     /// `year`: the program run's cap.
     #[arg(long, default_value_t = 2)]
     cap: u32,
+    /// `year`: percent of the crowd that is fast (first in every race).
+    #[arg(long, default_value_t = 20)]
+    fast_percent: u64,
     /// A lottery: SIGKILL the server while the draw writes its results,
     /// start it again and resume the draw (needs --spawn, with --redis or
     /// --durable: a store that outlives the process).
@@ -162,6 +165,7 @@ async fn year(cli: &Cli) -> anyhow::Result<()> {
         seed: cli.seed,
         connections: cli.connections.max(1),
         cap: cli.cap.max(1),
+        fast_percent: cli.fast_percent.min(100),
     };
     let report = ticketgrab_load::year::rehearse(&target, &opts).await?;
     std::fs::create_dir_all(&cli.out)?;

@@ -208,6 +208,7 @@ async fn a_small_year_reaches_more_members_with_program_rules() {
         seed: 7,
         connections: 32,
         cap: 2,
+        fast_percent: 20,
     };
     let report = ticketgrab_load::year::rehearse(&target, &opts)
         .await

@@ -34,6 +34,9 @@ pub struct YearOptions {
     pub connections: usize,
     /// The program run's cap.
     pub cap: u32,
+    /// Percent of the crowd that is fast (first in every race): 20 in the
+    /// issue's year; 0 shows what speed alone costs the reach.
+    pub fast_percent: u64,
 }
 
 /// A month's sale: its shape, its pools, whether it is drawn.
@@ -67,9 +70,8 @@ const MONTHS: [Shape; 12] = [
     shape("umbrella", 1, false),
 ];
 
-/// Share of the crowd that tries each month, and that is fast.
+/// Share of the crowd that tries each month.
 const TRIES: f64 = 0.4;
-const FAST_PERCENT: u64 = 20;
 
 /// A month as the crowd meets it, the same in both runs.
 struct Month {
@@ -159,7 +161,7 @@ pub async fn rehearse(target: &Target, opts: &YearOptions) -> anyhow::Result<Yea
         });
     }
     let fast: Vec<bool> = (0..opts.members)
-        .map(|i| mix(opts.seed ^ i as u64) % 100 < FAST_PERCENT)
+        .map(|i| mix(opts.seed ^ i as u64) % 100 < opts.fast_percent)
         .collect();
     let months = months(opts.members, opts.seed, &fast);
     let crowd = Crowd {
