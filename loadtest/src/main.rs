@@ -168,16 +168,34 @@ async fn year(cli: &Cli) -> anyhow::Result<()> {
         fast_percent: cli.fast_percent.min(100),
     };
     let report = ticketgrab_load::year::rehearse(&target, &opts).await?;
+    let json = serde_json::to_string_pretty(&report)?;
+    written(
+        cli,
+        &json,
+        &report.html(),
+        &report.text(),
+        report.ok,
+        target,
+    )
+}
+
+/// Writes report.json and report.html in `--out`, prints the text, and
+/// exits non-zero when a check failed (the target stopped first).
+fn written(
+    cli: &Cli,
+    json: &str,
+    html: &str,
+    text: &str,
+    ok: bool,
+    target: Target,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&cli.out)?;
-    std::fs::write(
-        cli.out.join("report.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
-    std::fs::write(cli.out.join("report.html"), report.html())?;
-    print!("{}", report.text());
+    std::fs::write(cli.out.join("report.json"), json)?;
+    std::fs::write(cli.out.join("report.html"), html)?;
+    print!("{text}");
     println!("report: {}", cli.out.join("report.html").display());
     drop(target);
-    if !report.ok {
+    if !ok {
         std::process::exit(1);
     }
     Ok(())
@@ -267,17 +285,13 @@ async fn main() -> anyhow::Result<()> {
         progress: !cli.quiet,
     };
     let report = rehearse(&target, &scenario, &opts).await?;
-    std::fs::create_dir_all(&cli.out)?;
-    std::fs::write(
-        cli.out.join("report.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
-    std::fs::write(cli.out.join("report.html"), report.html())?;
-    print!("{}", report.text());
-    println!("report: {}", cli.out.join("report.html").display());
-    drop(target);
-    if !report.ok {
-        std::process::exit(1);
-    }
-    Ok(())
+    let json = serde_json::to_string_pretty(&report)?;
+    written(
+        &cli,
+        &json,
+        &report.html(),
+        &report.text(),
+        report.ok,
+        target,
+    )
 }

@@ -60,6 +60,34 @@ mod cases {
         h.engine.places(&pid(program), &key).await.unwrap()
     }
 
+    /// Card `n` enters the lottery `event` for one seat of pool `p`.
+    async fn enter(h: &Harness, event: &str, n: u64) -> Result<ticketgrab::domain::Entered, Error> {
+        let m = h.engine.member(&card(n));
+        let org = org();
+        h.engine
+            .enter(&Grab {
+                event: &event_id(event),
+                member: &m,
+                org: Some(&org),
+                choices: &Choices::one(pool_id("p")),
+                seats: Seats::ONE,
+                channel: Channel::App,
+            })
+            .await
+    }
+
+    /// Waits until the store's clock is past the sale's close.
+    async fn after_close(h: &Harness, event: &str) {
+        let id = event_id(event);
+        loop {
+            let view = h.engine.event(&id).await.unwrap();
+            if view.server_time.0 > view.event.closes_at.0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn sales(h: &Harness, program_id: &str, cap: u32, ids: &[&str], stock: i64) {
         h.engine
             .create_program(&program(program_id, cap))
@@ -215,22 +243,8 @@ mod cases {
             .create_event(&program_sale("park", "year", &[("p", 10)]))
             .await
             .unwrap();
-        let org = org();
-        let enter = async |n: u64| {
-            let m = h.engine.member(&card(n));
-            h.engine
-                .enter(&Grab {
-                    event: &event_id("lot"),
-                    member: &m,
-                    org: Some(&org),
-                    choices: &Choices::one(pool_id("p")),
-                    seats: Seats::ONE,
-                    channel: Channel::App,
-                })
-                .await
-        };
         for n in 1..=3 {
-            enter(n).await.unwrap();
+            enter(&h, "lot", n).await.unwrap();
         }
         assert_eq!(places(&h, "year", 1).await, 1);
         // An entry holds a place: a grab elsewhere is refused while it stands.
@@ -244,18 +258,12 @@ mod cases {
         assert_eq!(places(&h, "year", 3).await, 0);
         grab(&h, "park", 3).await.unwrap();
         assert_eq!(
-            enter(3).await.unwrap_err(),
+            enter(&h, "lot", 3).await.unwrap_err(),
             Error::ProgramCap { held: 1, cap: 1 }
         );
         // The draw: the winner's place becomes the ticket, the loser's is given back.
+        after_close(&h, "lot").await;
         let id = event_id("lot");
-        loop {
-            let view = h.engine.event(&id).await.unwrap();
-            if view.server_time.0 > view.event.closes_at.0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
         h.engine
             .set_public_value(&id, "drand 1: 8f2e")
             .await
@@ -285,29 +293,11 @@ mod cases {
         for n in 1..=4 {
             grab(&h, "park", n).await.unwrap();
         }
-        let org = org();
         for n in 1..=8 {
-            let m = h.engine.member(&card(n));
-            h.engine
-                .enter(&Grab {
-                    event: &event_id("lot"),
-                    member: &m,
-                    org: Some(&org),
-                    choices: &Choices::one(pool_id("p")),
-                    seats: Seats::ONE,
-                    channel: Channel::App,
-                })
-                .await
-                .unwrap();
+            enter(&h, "lot", n).await.unwrap();
         }
+        after_close(&h, "lot").await;
         let id = event_id("lot");
-        loop {
-            let view = h.engine.event(&id).await.unwrap();
-            if view.server_time.0 > view.event.closes_at.0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
         // A ticket won after the close does not change the tiers.
         h.engine
             .create_event(&program_sale("zoo", "year", &[("p", 10)]))
