@@ -35,6 +35,8 @@ struct Pair<'a> {
     members: &'a [Member],
     /// Where in which sequence, for the failure message.
     at: String,
+    /// Answers `program_cap` seen (entries and grabs beside the lottery).
+    capped: std::cell::Cell<usize>,
 }
 
 impl Pair<'_> {
@@ -45,6 +47,9 @@ impl Pair<'_> {
     {
         let (want, got) = (call("memory").await, call("other").await);
         assert_eq!(got, want, "{}: {what} differs", self.at);
+        if want.contains("ProgramCap") {
+            self.capped.set(self.capped.get() + 1);
+        }
         want
     }
 
@@ -121,10 +126,50 @@ async fn enter(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId]) -> String {
     .await
 }
 
+/// A place taken or given back in the sale beside the lottery (in its
+/// program, when it has one).
+async fn beside(p: &Pair<'_>, rng: &mut StdRng, member: &Member) {
+    // The sale beside the lottery (in its program, when it has one):
+    // a place taken or given back there.
+    let sibling = EventId::parse(&format!("{}-b", p.event)).unwrap();
+    let find = ticketgrab::store::Find::Member(member.key.clone());
+    let held = p.memory.lookup(&sibling, &find).await.unwrap();
+    match held.filter(|r| r.status.is_live() && rng.random_ratio(1, 3)) {
+        Some(r) => {
+            p.same("cancel beside", |w| {
+                let (store, code, sibling) = (p.store(w), r.code.clone(), sibling.clone());
+                async move { text(store.cancel(&sibling, &member.key, &code).await.map(blank)) }
+            })
+            .await;
+        }
+        None => {
+            let code = Code::random();
+            let choices = Choices::one(PoolId::parse("s").unwrap());
+            p.same("grab beside", |w| {
+                let (store, code, sibling) = (p.store(w), code.clone(), sibling.clone());
+                let choices = &choices;
+                async move {
+                    let grab = Grab {
+                        event: &sibling,
+                        member,
+                        org: None,
+                        choices,
+                        seats: Seats::ONE,
+                        channel: Channel::Station,
+                    };
+                    text(store.grab(&grab, &code).await.map(|g| blank(g.reservation)))
+                }
+            })
+            .await;
+        }
+    }
+}
+
 async fn other_op(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId], draw_id: &str) {
     let member = &p.members[rng.random_range(0..p.members.len())];
     let pool = pools[rng.random_range(0..pools.len())].clone();
-    match rng.random_range(0..7) {
+    match rng.random_range(0..8) {
+        7 => beside(p, rng, member).await,
         0 => {
             p.same("withdraw", |w| {
                 let store = p.store(w);
@@ -217,7 +262,7 @@ async fn other_op(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId], draw_id: &st
 }
 
 /// Returns how many entries won, waited, and were served from the list.
-async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) -> [usize; 3] {
+async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) -> [usize; 4] {
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
     let specs: Vec<(String, i64)> = (0..rng.random_range(1..=3))
         .map(|i| (format!("p{i}"), rng.random_range(1..=4)))
@@ -229,6 +274,20 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
     if rng.random_bool(0.5) {
         event.hold_ms = 600_000;
     }
+    // Half the lotteries in a program (cap 1) with a race beside them
+    // in it; the others have a race beside them outside any program.
+    let mut beside_sale = testkit::open_event(&format!("{id}-b"), &[("s", 30)]);
+    let program = rng
+        .random_bool(0.5)
+        .then(|| testkit::program(&format!("lp-{seq}"), 1));
+    if let Some(prog) = &program {
+        memory.create_program(prog).await.unwrap();
+        other.create_program(prog).await.unwrap();
+        event.program = Some(prog.id.clone());
+        beside_sale.program = Some(prog.id.clone());
+    }
+    memory.create_event(&beside_sale).await.unwrap();
+    other.create_event(&beside_sale).await.unwrap();
     memory.create_event(&event).await.unwrap();
     other.create_event(&event).await.unwrap();
     let pools: Vec<PoolId> = event.pools.iter().map(|p| p.id.clone()).collect();
@@ -242,6 +301,7 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
         event: &ev,
         members: &members,
         at: format!("seed {seed} sequence {seq} (rerun with TG_DIFF_SEED={seed})"),
+        capped: std::cell::Cell::new(0),
     };
     let draw_id = format!("draw-{seq}");
     // Registration.
@@ -252,7 +312,10 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
             break;
         }
         p.at = format!("seed {seed} sequence {seq} open step {step} (TG_DIFF_SEED={seed})");
-        if rng.random_ratio(2, 3) {
+        if program.is_some() && rng.random_ratio(1, 4) {
+            let member = &members[rng.random_range(0..members.len())];
+            beside(&p, &mut rng, member).await;
+        } else if rng.random_ratio(2, 3) {
             enter(&p, &mut rng, &pools).await;
         } else {
             other_op(&p, &mut rng, &pools, &draw_id).await;
@@ -426,11 +489,36 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
     ];
     assert_eq!(
         blank_snapshot(o),
-        blank_snapshot(m),
+        blank_snapshot(m.clone()),
         "{}: final state differs",
         p.at
     );
-    seen
+    if let Some(prog) = &program {
+        let mut mine = memory.places_page(&prog.id, "").await.unwrap().0;
+        let mut theirs = other.places_page(&prog.id, "").await.unwrap().0;
+        mine.sort();
+        theirs.sort();
+        assert_eq!(theirs, mine, "{}: places differ", p.at);
+        let beside = memory.snapshot(&beside_sale.id).await.unwrap();
+        let mut recount: std::collections::BTreeMap<_, i64> = Default::default();
+        for entry in m.log.iter().chain(&beside.log) {
+            if let Some((member, d)) = ticketgrab::domain::place_delta(&entry.op) {
+                *recount.entry(member.clone()).or_default() += d;
+            }
+        }
+        recount.retain(|_, n| *n != 0);
+        let counted: std::collections::BTreeMap<_, i64> = mine
+            .iter()
+            .map(|(k, n)| (k.clone(), i64::from(*n)))
+            .collect();
+        assert_eq!(counted, recount, "{}: places against the logs", p.at);
+        assert!(
+            mine.iter().all(|(_, n)| *n <= prog.cap),
+            "{}: over the cap",
+            p.at
+        );
+    }
+    [seen[0], seen[1], seen[2], p.capped.get()]
 }
 
 async fn lottery_differential(other: impl Fn() -> Arc<dyn Store>) {
@@ -444,26 +532,26 @@ async fn lottery_differential(other: impl Fn() -> Arc<dyn Store>) {
         .unwrap_or_else(rand::random);
     // The sequences wait for their registration to close: run them 16 at
     // a time.
-    let mut seen = [0; 3];
+    let mut seen = [0; 4];
     for chunk in (0..sequences).collect::<Vec<_>>().chunks(16) {
         let runs = chunk.iter().map(|&seq| {
             let (memory, other) = (MemoryStore::new(), other());
             async move { sequence(seed, seq, &memory, other.as_ref()).await }
         });
         for s in futures_util::future::join_all(runs).await {
-            (0..3).for_each(|i| seen[i] += s[i]);
+            (0..4).for_each(|i| seen[i] += s[i]);
         }
     }
-    let [won, waiting, assigned] = seen;
+    let [won, waiting, assigned, capped] = seen;
     eprintln!(
         "lottery differential: {sequences} sequences, seed {seed}; {won} won, {waiting} waiting, \
-         {assigned} served from the list"
+         {assigned} served from the list, {capped} refused at a program's cap"
     );
-    // The generator must reach the draw's outcomes.
+    // The generator must reach the draw's outcomes, and the cap.
     if sequences >= 32 {
         assert!(
-            won > 0 && waiting > 0,
-            "{won} won, {waiting} waiting (seed {seed})"
+            won > 0 && waiting > 0 && capped > 0,
+            "{won} won, {waiting} waiting, {capped} at the cap (seed {seed})"
         );
     }
 }
