@@ -363,11 +363,18 @@ mod cases {
             h.engine.create_event(&late).await,
             Err(Error::Invalid(_))
         ));
-        // An id is one sale's, in a program or not.
+        // An id is one sale's, in a program or not (the program is checked first).
         h.engine
             .create_event(&program_sale("s", "year", &[("p", 1)]))
             .await
             .unwrap();
+        assert_eq!(
+            h.engine
+                .create_event(&program_sale("s", "nope", &[("p", 1)]))
+                .await
+                .unwrap_err(),
+            Error::UnknownProgram
+        );
         assert_eq!(
             h.engine
                 .create_event(&open_event("s", &[("p", 1)]))

@@ -11,16 +11,17 @@ impl MemoryStore {
     /// is taken; the journal's ticket to wait for before answering.
     pub(super) fn create(&self, event: &Event) -> (Result<(), Error>, Option<Ticket>) {
         let mut events = self.lock();
+        // The program first, then the id: the Redis store's order.
+        let tally = match MemoryStore::tally_for(&self.program_map(), event) {
+            Ok(tally) => tally,
+            Err(e) => return (Err(e), self.journal.as_ref().map(Journal::seen)),
+        };
         if events.contains_key(&event.id) {
             return (
                 Err(Error::EventExists),
                 self.journal.as_ref().map(Journal::seen),
             );
         }
-        let tally = match MemoryStore::tally_for(&self.program_map(), event) {
-            Ok(tally) => tally,
-            Err(e) => return (Err(e), self.journal.as_ref().map(Journal::seen)),
-        };
         let now = self.now();
         let mut data = EventData::new(event);
         data.tally = tally;
