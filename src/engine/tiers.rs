@@ -13,12 +13,17 @@ use crate::lottery::run;
 /// Each entrant's tickets in the program at the close.
 pub type Tiers = Arc<HashMap<MemberKey, u32>>;
 
+/// Lotteries whose tiers a front end keeps (a lottery of 200,000 entrants'
+/// are ~16 MB): the ones being drawn and exported now; an older one's are
+/// counted again if asked for.
+const KEPT: usize = 4;
+
 impl Engine {
     /// The tiers of `event`: `None` unless it is a lottery of a
     /// `fewer_wins_first` program. `DrawNotDue("registration_open")` before
     /// its close by the store's clock (the entries are not fixed yet).
-    /// Counted once per front end and kept: nothing they count changes
-    /// after the close.
+    /// Counted once per front end and kept (for the last [`KEPT`]
+    /// lotteries): nothing they count changes after the close.
     pub async fn tiers(&self, event: &Event) -> Result<Option<Tiers>, Error> {
         let (Some(program), Some(_)) = (&event.program, &event.lottery) else {
             return Ok(None);
@@ -43,7 +48,14 @@ impl Engine {
             })
             .collect();
         let tiers = Arc::new(tiers);
-        self.known_tiers().insert(event.id.clone(), tiers.clone());
+        let mut known = self.known_tiers();
+        while known.len() >= KEPT {
+            let Some(old) = known.keys().next().cloned() else {
+                break;
+            };
+            known.remove(&old);
+        }
+        known.insert(event.id.clone(), tiers.clone());
         Ok(Some(tiers))
     }
 
