@@ -145,3 +145,77 @@ async fn staff_see_what_a_program_reached() {
     browser.screenshot(&shot("dashboard-programs.png")).await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn staff_create_a_program_and_a_sale_in_it_from_the_dashboard() {
+    let app = spawn_app().await;
+    let browser = Browser::start(1440, 900).await;
+    browser
+        .goto(&format!("{}/dashboard#token={}", app.base, app.admin("bj")))
+        .await;
+    browser
+        .wait_until(
+            "the board",
+            "!document.querySelector('#board').classList.contains('hidden')",
+            WAIT,
+        )
+        .await;
+    assert_eq!(browser.fields_without_labels().await, json!([]));
+    browser
+        .js("document.querySelector('#programs details').open = true; return true;")
+        .await;
+    browser.type_into("#pg-id", "spring").await;
+    browser.type_into("#pg-title", "春季普惠").await;
+    browser
+        .js("const c = document.querySelector('#pg-cap'); c.value = '1'; \
+             document.querySelector('#pg-starts').value = localInput(new Date(Date.now() - 86400000)); \
+             document.querySelector('#pg-ends').value = localInput(new Date(Date.now() + 90 * 86400000)); \
+             document.querySelector('#pg-order').value = 'fewer_wins_first'; return true;")
+        .await;
+    browser.click("#pg-create").await;
+    browser
+        .wait_until(
+            "the new program, and it offered to new sales",
+            "!!document.querySelector('#programs li[data-program=spring]') && !!document.querySelector('#c-program option[value=spring]')",
+            WAIT,
+        )
+        .await;
+    browser.type_into("#c-id", "spring-park").await;
+    browser.type_into("#c-title", "春季公园").await;
+    browser
+        .js(
+            "document.querySelector('#c-opens').value = localInput(new Date(Date.now() - 60000)); \
+             document.querySelector('#c-program').value = 'spring'; return true;",
+        )
+        .await;
+    browser.type_into("#p-title-1", "年票").await;
+    browser.type_into("#p-total-1", "5").await;
+    browser.click("#create").await;
+    browser
+        .wait_until(
+            "the sale on the board",
+            "!!document.querySelector(\"[data-event='spring-park']\")",
+            WAIT,
+        )
+        .await;
+    let (_, sale) = app
+        .get("/api/v1/admin/events/spring-park", &app.admin("bj"))
+        .await;
+    assert_eq!(sale["program"], "spring", "{sale}");
+    let (_, program) = app
+        .get("/api/v1/admin/programs/spring", &app.admin("bj"))
+        .await;
+    assert_eq!(
+        (
+            program["program"]["cap"].as_u64(),
+            program["program"]["draw_order"].as_str()
+        ),
+        (Some(1), Some("fewer_wins_first"))
+    );
+    browser.click("#lang").await;
+    let label = browser
+        .js("return document.querySelector('label[for=c-program]').textContent;")
+        .await;
+    assert_eq!(label, json!("Program (optional)"));
+    browser.quit().await;
+}

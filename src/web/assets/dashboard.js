@@ -327,10 +327,12 @@ $("#create-form").addEventListener("submit", async e => {
   // Empty: the service's default (15 minutes for a priced sale, none if free).
   if ($("#c-hold").value !== "") body.hold_minutes = Number($("#c-hold").value);
   LOTA.formBody(body);
+  PROG.formBody(body);
   try {
     await TG.api(token, "POST", "/api/v1/admin/events", body);
     TG.say(status, `${TG.t("created")}: ${body.id}`, "ok");
     await refresh();
+    PROG.load();
   } catch (err) { TG.say(status, TG.problemWithCode(err), "bad"); }
 });
 
@@ -348,7 +350,7 @@ $("#signin-form").addEventListener("submit", e => {
 });
 $("#signout").addEventListener("click", signOut);
 $("#lang").addEventListener("click", () => {
-  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw(); PROG.draw();
+  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw(); PROG.draw(); PROG.fillSelect();
   if (statusKey && status.textContent) sayKey(...statusKey);
 });
 $("#add-pool").addEventListener("click", () => addPoolRow());
