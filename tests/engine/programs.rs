@@ -144,6 +144,8 @@ mod cases {
         for e in ["park", "cinema", "theatre"] {
             assert!(h.engine.audit(&event_id(e)).await.unwrap().ok, "{e}");
         }
+        let reach = h.engine.reach(&pid("year")).await.unwrap().reach;
+        assert_eq!((reach.members_reached, reach.places_differ), (2, Some(0)));
         let (page, next) = h.store.places_page(&pid("year"), "").await.unwrap();
         assert_eq!(next, None);
         let mut counts: Vec<u32> = page.iter().map(|(_, n)| *n).collect();

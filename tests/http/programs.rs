@@ -105,6 +105,7 @@ async fn a_members_cap_holds_across_the_app_and_a_station() {
     let (status, report) = app.get("/api/v1/admin/programs/puhui-2027", &admin).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["reach"]["members_reached"], 2);
+    assert_eq!(report["reach"]["places_differ"], 0);
     assert_eq!(report["reach"]["tickets_per_member"], json!([0, 2]));
     let sales = report["reach"]["sales"].as_array().unwrap();
     assert_eq!(sales.len(), 2);

@@ -306,6 +306,12 @@ impl Crowd<'_> {
                 server == reached,
                 format!("{server} on the server, {reached} counted here"),
             ));
+            let differ = report["reach"]["places_differ"].as_u64();
+            checks.push((
+                "the store's places are what the sales' logs add up to".into(),
+                differ == Some(0),
+                format!("{differ:?} members differ"),
+            ));
         }
         let tried: Vec<Tried> = self
             .months
