@@ -142,6 +142,9 @@ async fn staff_see_what_a_program_reached() {
             .contains("2 first-time winners (67%)"),
         "{text}"
     );
+    browser
+        .js("document.querySelector('#programs').scrollIntoView(); return true;")
+        .await;
     browser.screenshot(&shot("dashboard-programs.png")).await;
     browser.quit().await;
 }
