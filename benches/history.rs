@@ -450,6 +450,7 @@ async fn audit_busy(seats: u64, entries: u64) {
         draw_at: Millis(now + 3_600_000),
         public_source: "bench".into(),
         seed: [7; 32],
+        fair_window_ms: 0,
     });
     let lottery_ok = store.create_event(&lottery).await.is_ok();
     if lottery_ok {

@@ -6,6 +6,7 @@
 -- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
 --         member_org ("" when a station vouches for the member), seats (1-6),
+--         arrived_ms (when the grab reached a front end, by its clock; "" for none),
 --         pool_1 [, pool_2 ...]
 -- Returns {"reserved", code, record}   a new ticket
 --         {"existing", code, record}   the member already holds a live ticket (a retry)
@@ -15,6 +16,12 @@
 --         {"lottery_sale"} (the sale is a lottery: its tickets are drawn)
 --         {"program_cap", held, cap} (a sale of a program: the member holds its cap of
 --         places; lib.lua's KEYS 11)
+--         {"registered", "new"|"existing", member, entry}  a race's fair window (meta
+--         l:fair_ms), before its draw is published: a grab stamped inside the window
+--         (opens <= arrived_ms < opens + l:fair_ms) is a registration in its draw
+--         (lottery.lua), as long as the draw has not started; a stamped grab of a
+--         member registered already gets the registration back
+--         {"draw_pending"} (any other grab of that sale until its draw is published)
 -- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
 --         "expired" first when the member's own hold was past its pay_by (and the
 --         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
@@ -36,13 +43,14 @@ local meta = sale_meta()
 if not meta[1] then
   return { 'unknown_event' }
 end
--- A lottery's tickets are drawn (lottery.lua), never grabbed.
-if meta[7] then return { 'lottery_sale' } end
+-- A lottery's tickets are drawn (lottery.lua), never grabbed; a race's fair
+-- window (meta[9]) is drawn too, then the race goes on.
+if meta[7] and not meta[9] then return { 'lottery_sale' } end
 local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local event_org = meta[1]
-local seats_arg = ARGV[6]
+local seats_arg, arrived = ARGV[6], ARGV[7]
 local seats = tonumber(seats_arg)
-local pools = { unpack(ARGV, 7) }
+local pools = { unpack(ARGV, 8) }
 
 -- Every pool of the event has a stock field (0 when sold out): one read tells
 -- unknown pools and, further down, which pool has the seats.
@@ -65,6 +73,12 @@ local now = now_ms()
 local stale = nil
 local mine = checked('HMGET', MEMBER, member, 'w:' .. member)
 local held, waiting = mine[1], mine[2]
+-- The fair window's registrations, until its draw is published (meta[11]).
+local fair = meta[9] and not meta[11]
+if fair and arrived ~= '' then
+  local entry = checked('HGET', MEMBER, 'e:' .. member)
+  if entry then return { 'registered', 'existing', member, entry } end
+end
 if held then
   local record = checked('HGET', RES, held)
   if record then
@@ -82,6 +96,18 @@ end
 if meta[4] == 'closed' or now >= meta.closes_n then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < meta.opens_n then return { 'not_open', meta[2], int(now) } end
+if fair then
+  local at = tonumber(arrived)
+  if meta[10] or not at or at < meta.opens_n or at >= meta.opens_n + tonumber(meta[9]) then
+    return { 'draw_pending' }
+  end
+  local refused = cap_refusal(member, 0, meta[8])
+  if refused then return refused end
+  local err = guard_types(CNT, LOG, PLACES)
+  if err then return err end
+  -- writes
+  return { 'registered', 'new', member, write_entry(member, card, channel, seats_arg, pools, now) }
+end
 -- A program's cap (its sales only): a stale hold of the member's is given back first.
 if PLACES then
   local refused = cap_refusal(member, stale and 1 or 0, meta[8])

@@ -115,7 +115,7 @@ local sale = nil
 local function sale_meta()
   if not sale then
     sale = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
-                   'l:draw_at', 'cap')
+                   'l:draw_at', 'cap', 'l:fair_ms', 'lv:draw', 'lv:drawn_at')
     sale.opens_n, sale.closes_n = tonumber(sale[2]), tonumber(sale[3])
     sale.max_n, sale.hold_n = tonumber(sale[5] or '1'), tonumber(sale[6] or '0')
   end
@@ -172,6 +172,23 @@ local function add_place(member, delta)
   if redis.call('HINCRBY', PLACES, member, delta) <= 0 then
     redis.call('HDEL', PLACES, member)
   end
+end
+
+-- A new entry in a draw (a lottery's, or a fair window's registration) at
+-- `now`: the entry "pools|seats|card|channel|entered|rank|won" (unranked), the
+-- member's place under a program's cap, the counters, the log's "entered".
+-- Writes: callers have type-checked MEMBER, CNT, LOG and PLACES.
+local function write_entry(member, card, channel, seats_arg, pools, now)
+  local at = int(now)
+  local listed = table.concat(pools, ',')
+  local record = table.concat({ listed, seats_arg, card, channel, at, '', '' }, '|')
+  redis.call('HSET', MEMBER, 'e:' .. member, record)
+  add_place(member, 1)
+  redis.call('HINCRBY', CNT, 'entries', 1)
+  for _, pool in ipairs(pools) do redis.call('HINCRBY', CNT, 'entries:' .. pool, 1) end
+  redis.call('XADD', LOG, '*', 'op', 'entered', 'member', member, 'pools', listed,
+             'seats', seats_arg, 'card', card, 'channel', channel, 'at', at)
+  return record
 end
 
 -- A held reservation `r` (decoded) is past its pay_by at `now`.

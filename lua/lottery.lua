@@ -37,6 +37,10 @@
 --         the waiting list at order = rank: member, order, code; the rest is the
 --         entry's), and "draw_done" (digest, draw_seed), then the waiting list's
 --         "assigned" for seats given back while the draw was written.
+-- A race's fair window (meta l:fair_ms, src/domain/lottery.rs) is drawn here too: its
+-- registrations are made by grab.lua (arrival inside the window), its registration
+-- closes at opens + l:fair_ms, it has no public value ("public_value" answers
+-- {"not_lottery"}, "begin" needs none), and its losers wait until the race closes.
 -- Example: EVALSHA <sha> 10 tg:{theatre}:meta ... tg:{theatre}:waitq
 --          enter 3f1c...e2 "6217 **** **** 1234" app bj/dongcheng 2 show-3 show-5
 
@@ -44,9 +48,12 @@ local err = guard_types()
 if err then return err end
 local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats',
                         'l:draw_at', 'lv:draw', 'lv:drawn_at', 'lv:public_value', 'lv:lease',
-                        'hold_ms', 'd:starts_at')
+                        'hold_ms', 'd:starts_at', 'l:fair_ms')
 if not meta[1] then return { 'unknown_event' } end
 if not meta[6] then return { 'not_lottery' } end
+-- A race's fair window (meta[13]): registered through grab.lua, drawn with no
+-- public value; its registration closes at the window's end.
+local fair = meta[13]
 local now = now_ms()
 local action = ARGV[1]
 local ACTIONS = { enter = 1, withdraw = 1, public_value = 1, begin = 1, write = 1, finish = 1 }
@@ -56,7 +63,9 @@ end
 
 -- The sale window's refusal (src/domain/event.rs `sale_phase`), or nil.
 local function window()
-  if meta[4] == 'closed' or now >= tonumber(meta[3]) then return { 'closed' } end
+  local closes = tonumber(meta[3])
+  if fair then closes = tonumber(meta[2]) + tonumber(fair) end
+  if meta[4] == 'closed' or now >= closes then return { 'closed' } end
   if meta[4] == 'paused' then return { 'paused' } end
   if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
   if meta[7] then return { 'closed' } end
@@ -74,11 +83,6 @@ local function decode_entry(s)
   end
   return { pools = pools, seats = f[2], card = f[3], channel = f[4], entered = f[5],
            rank = f[6], won = f[7] }
-end
-
-local function encode_entry(e)
-  return table.concat({ table.concat(e.pools, ','), e.seats, e.card, e.channel, e.entered,
-                        e.rank, e.won }, '|')
 end
 
 -- The lease is free for `owner`: theirs, nobody's, or run out.
@@ -117,15 +121,7 @@ if action == 'enter' then
   local refused = window() or cap_refusal(member, 0, nil)
   if refused then return refused end
   -- writes
-  local record = encode_entry({ pools = pools, seats = seats_arg, card = card, channel = channel,
-                                entered = int(now), rank = '', won = '' })
-  redis.call('HSET', MEMBER, 'e:' .. member, record)
-  add_place(member, 1)
-  redis.call('HINCRBY', CNT, 'entries', 1)
-  for _, pool in ipairs(pools) do redis.call('HINCRBY', CNT, 'entries:' .. pool, 1) end
-  redis.call('XADD', LOG, '*', 'op', 'entered', 'member', member, 'pools', table.concat(pools, ','),
-             'seats', seats_arg, 'card', card, 'channel', channel, 'at', int(now))
-  return { 'ok', 'new', member, record }
+  return { 'ok', 'new', member, write_entry(member, card, channel, seats_arg, pools, now) }
 end
 
 if action == 'withdraw' then
@@ -146,6 +142,7 @@ if action == 'withdraw' then
 end
 
 if action == 'public_value' then
+  if fair then return { 'not_lottery' } end
   local value = ARGV[2]
   if meta[4] ~= 'closed' and now < tonumber(meta[3]) then
     return { 'draw_not_due', 'registration_open' }
@@ -164,7 +161,7 @@ if action == 'begin' then
   local draw_id, owner, lease_ms = ARGV[2], ARGV[3], tonumber(ARGV[4])
   if meta[8] then return begun('1') end
   if now < tonumber(meta[6]) then return { 'draw_not_due', 'before_draw_at' } end
-  if not meta[9] then return { 'draw_not_due', 'no_public_value' } end
+  if not meta[9] and not fair then return { 'draw_not_due', 'no_public_value' } end
   if not lease_free(owner) then return { 'draw_running' } end
   -- writes
   if not meta[7] then
@@ -226,6 +223,8 @@ if action == 'write' then
   local draw_at = tonumber(meta[6])
   local cutoff = draw_at + 30 * 24 * 3600 * 1000
   if meta[12] and tonumber(meta[12]) > draw_at then cutoff = tonumber(meta[12]) end
+  -- A fair window's, until the race closes (`Event::drawn_waiting_cutoff`).
+  if fair then cutoff = tonumber(meta[3]) end
   cutoff = int(cutoff)
   local hold_ms = tonumber(meta[11] or '0')
   local at = int(now)

@@ -18,9 +18,13 @@ local stock = redis.call('HGET', STOCK, pool)
 if not stock then return { 'unknown_pool', pool } end
 -- While a lottery is drawn, its stock is the draw's; from the close of its
 -- registration, the stock published with the closing (ticketgrab-draw-v2).
-local draw = redis.call('HMGET', META, 'lv:draw', 'lv:drawn_at', 'l:draw_at', 'closes', 'status')
+local draw = redis.call('HMGET', META, 'lv:draw', 'lv:drawn_at', 'l:draw_at', 'closes', 'status',
+                        'opens', 'l:fair_ms')
 if draw[1] and not draw[2] then return { 'draw_running' } end
-if draw[3] and not draw[2] and (now_ms() >= tonumber(draw[4]) or draw[5] == 'closed') then
+-- A fair window's registration closes at its end (`Event::registration_closes`).
+local registration_closes = tonumber(draw[4])
+if draw[7] then registration_closes = tonumber(draw[6]) + tonumber(draw[7]) end
+if draw[3] and not draw[2] and (now_ms() >= registration_closes or draw[5] == 'closed') then
   return { 'stock_fixed' }
 end
 stock = tonumber(stock)

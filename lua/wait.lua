@@ -16,6 +16,8 @@
 --                {"not_open", opens_ms, now_ms} | {"bad_cutoff", closes_ms}
 --                {"not_sold_out", pool} (grab it instead) | {"code_taken"}
 --                {"lottery_sale"} (a lottery's list is its draw's)
+--                {"draw_pending"} (a race's fair window, until its draw is published:
+--                its list is made by the draw first)
 --         leave: {"ok"} | {"unknown_event"} | {"not_found"}
 -- Logs    "waiting" (member, order, seats, pools, cutoff, channel, card, code) on join;
 --         "left" (member, reason left|lapsed) when an entry goes; "expired" first
@@ -26,7 +28,7 @@
 local err = guard_types()
 if err then return err end
 local meta = redis.call('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats',
-                        'l:draw_at')
+                        'l:draw_at', 'l:fair_ms', 'lv:drawn_at')
 if not meta[1] then return { 'unknown_event' } end
 local now = now_ms()
 local action, member = ARGV[1], ARGV[2]
@@ -41,7 +43,7 @@ if action == 'leave' then
 end
 if action ~= 'join' then return redis.error_reply('TG_BAD_ARG unknown action ' .. tostring(action)) end
 -- A lottery's waiting list is its draw's losers, in rank order.
-if meta[6] then return { 'lottery_sale' } end
+if meta[6] and not meta[7] then return { 'lottery_sale' } end
 
 local card, channel, code, org, seats_arg, cutoff = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local seats = tonumber(seats_arg)
@@ -81,6 +83,7 @@ local closes = tonumber(meta[3])
 if meta[4] == 'closed' or now >= closes then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < tonumber(meta[2]) then return { 'not_open', meta[2], int(now) } end
+if meta[7] and not meta[8] then return { 'draw_pending' } end
 local capped = cap_refusal(member, stale and 1 or 0, nil)
 if capped then return capped end
 if cutoff == '' then cutoff = meta[3] end

@@ -1,6 +1,8 @@
 //! The stores' upkeep in the background: archives past their retention keep
-//! counts only (hourly), and the embedded store compacts its data directory
-//! once its journal passes `--compact-journal-mb` (checked every minute).
+//! counts only (hourly), the embedded store compacts its data directory
+//! once its journal passes `--compact-journal-mb` (checked every minute),
+//! and a race's fair window is drawn when due (checked every second; every
+//! front end checks, one draws: the draw's lease).
 
 use std::time::Duration;
 
@@ -64,5 +66,22 @@ pub fn spawn(state: &AppState) -> Vec<JoinHandle<()>> {
             }
         })
     };
-    vec![retention, compaction]
+    let fair_draws = {
+        let engine = state.engine.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // Every sale of the store is learnt once (a restart may find a
+            // window due); then those created or touched here.
+            let mut learnt = false;
+            loop {
+                tick.tick().await;
+                match engine.draw_due_fair_windows(!learnt).await {
+                    Ok(_) => learnt = true,
+                    Err(e) => tracing::warn!(error = %e, "fair windows could not be checked"),
+                }
+            }
+        })
+    };
+    vec![retention, compaction, fair_draws]
 }

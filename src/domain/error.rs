@@ -104,6 +104,10 @@ pub enum Error {
     /// Another public value was entered already; carries it.
     #[error("another public value was entered already")]
     PublicValueSet(String),
+    /// A grab on a race with a fair window, after the window and before its
+    /// draw is published: the window's registrations come first.
+    #[error("the fair window's registrations are being drawn; retry shortly")]
+    DrawPending,
     /// Another front end is drawing this lottery now.
     #[error("this lottery is being drawn")]
     DrawRunning,
@@ -192,6 +196,7 @@ impl Error {
             Self::NotLottery => O::NotLottery,
             Self::DrawNotDue(_) => O::DrawNotDue,
             Self::PublicValueSet(_) => O::PublicValueSet,
+            Self::DrawPending => O::DrawPending,
             Self::DrawRunning => O::DrawRunning,
             Self::StockFixed => O::StockFixed,
             Self::NotDrawn => O::NotDrawn,

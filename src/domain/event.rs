@@ -77,6 +77,35 @@ impl Event {
             .max(self.closes_at)
     }
 
+    /// A lottery sale: its tickets are drawn, never grabbed (a race with a
+    /// fair window is a race).
+    pub fn is_lottery_sale(&self) -> bool {
+        self.lottery.as_ref().is_some_and(|l| !l.is_fair())
+    }
+
+    /// A race's fair window: its draw's rules, and the window's end.
+    pub fn fair_window(&self) -> Option<(&Lottery, Millis)> {
+        let l = self.lottery.as_ref().filter(|l| l.is_fair())?;
+        Some((l, Millis(self.opens_at.0 + l.fair_window_ms)))
+    }
+
+    /// When a draw's registration closes: a fair window's end, else the
+    /// sale's close.
+    pub fn registration_closes(&self) -> Millis {
+        self.fair_window().map_or(self.closes_at, |(_, end)| end)
+    }
+
+    /// Until when a drawn entry without seats waits for a returned seat: a
+    /// fair window's, until the race closes; a lottery's, `waiting_cutoff`.
+    pub fn drawn_waiting_cutoff(&self) -> Option<Millis> {
+        let l = self.lottery.as_ref()?;
+        Some(if l.is_fair() {
+            self.closes_at
+        } else {
+            l.waiting_cutoff(self.details.starts_at)
+        })
+    }
+
     pub fn validate(&self) -> Result<(), Error> {
         check_title("event title", &self.title)?;
         self.details.validate("event", self.opens_at)?;
@@ -105,7 +134,7 @@ impl Event {
             ));
         }
         if let Some(l) = &self.lottery {
-            l.validate(self.closes_at)?;
+            l.validate(self.opens_at, self.closes_at)?;
         }
         if self.pools.is_empty() || self.pools.len() > MAX_POOLS {
             return Err(Error::invalid(format!(
@@ -277,7 +306,7 @@ impl EventView {
             self.server_time,
         ) {
             Phase::Open
-                if self.event.lottery.is_none() && self.pools.iter().all(|p| p.remaining == 0) =>
+                if !self.event.is_lottery_sale() && self.pools.iter().all(|p| p.remaining == 0) =>
             {
                 Phase::SoldOut
             }
@@ -288,12 +317,13 @@ impl EventView {
     /// Where a lottery stands at `server_time`; `None` in a race.
     pub fn lottery_phase(&self) -> Option<LotteryPhase> {
         self.event.lottery.as_ref()?;
+        let closes = self.event.registration_closes();
         Some(if self.draw.drawn_at.is_some() {
             LotteryPhase::Drawn
         } else if self.draw.draw_id.is_some() {
             LotteryPhase::Drawing
         } else {
-            match self.phase() {
+            match sale_phase(self.status, self.event.opens_at, closes, self.server_time) {
                 Phase::Upcoming => LotteryPhase::Upcoming,
                 Phase::Closed => LotteryPhase::AwaitingDraw,
                 _ => LotteryPhase::Registering,

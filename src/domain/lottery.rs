@@ -14,11 +14,24 @@ use crate::domain::Error;
 pub const WAITING_AFTER_DRAW_MS: i64 = 30 * 24 * 3600 * 1000;
 /// The longest public value or its source's name.
 pub const MAX_PUBLIC_CHARS: usize = 200;
+/// The longest fair window of a race: 10 minutes.
+pub const MAX_FAIR_WINDOW_MS: i64 = 600_000;
+/// How long after a fair window's end its draw starts: every registration
+/// that reached a front end inside the window is written or answered by
+/// then (a front end answers within its request timeout, 5 s unless set,
+/// and stamps the arrival it registers; the store takes a registration
+/// whose stamp is inside the window until the draw starts).
+pub const FAIR_DRAW_GRACE_MS: i64 = 5_000;
 
-/// The rules of a lottery sale, fixed at creation.
+/// The rules of a draw, fixed at creation: a lottery sale's, or the fair
+/// window of a race (`fair_window_ms > 0`): the race's first seconds are
+/// registrations, drawn by the same rules at the window's end, with no
+/// public value (it protects members from speed, not from an operator who
+/// holds the seed), after which what is left sells first come.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Lottery {
-    /// When the draw may run; at or after the window's close.
+    /// When the draw may run; at or after the window's close (a fair
+    /// window's: its end plus [`FAIR_DRAW_GRACE_MS`]).
     pub draw_at: Millis,
     /// Which public random value will be mixed in, named before it exists:
     /// "drand round 5,000,000", "福彩3D 2026-12-08".
@@ -27,11 +40,14 @@ pub struct Lottery {
     /// SHA-256, the commitment.
     #[serde(skip)]
     pub seed: [u8; 32],
+    /// A race's fair window, in ms from its opening; 0: a lottery sale.
+    #[serde(skip)]
+    pub fair_window_ms: i64,
 }
 
 impl Lottery {
     /// The names fields are stored under, by every store and the journal.
-    pub const NAMES: [&str; 3] = ["draw_at", "public_source", "seed"];
+    pub const NAMES: [&str; 4] = ["draw_at", "public_source", "seed", "fair_ms"];
 
     /// A new lottery with a fresh seed from the operating system.
     pub fn new(draw_at: Millis, public_source: String) -> Self {
@@ -39,10 +55,45 @@ impl Lottery {
             draw_at,
             public_source,
             seed: rand::random(),
+            fair_window_ms: 0,
         }
     }
 
-    pub fn validate(&self, closes_at: Millis) -> Result<(), Error> {
+    /// The fair window of a race opening at `opens_at`, with a fresh seed:
+    /// no public source, the draw [`FAIR_DRAW_GRACE_MS`] after its end.
+    pub fn fair(opens_at: Millis, window_ms: i64) -> Self {
+        Self {
+            draw_at: Millis(opens_at.0 + window_ms + FAIR_DRAW_GRACE_MS),
+            public_source: String::new(),
+            seed: rand::random(),
+            fair_window_ms: window_ms,
+        }
+    }
+
+    /// A race's fair window rather than a lottery sale.
+    pub fn is_fair(&self) -> bool {
+        self.fair_window_ms > 0
+    }
+
+    pub fn validate(&self, opens_at: Millis, closes_at: Millis) -> Result<(), Error> {
+        if self.is_fair() {
+            let end = opens_at.0 + self.fair_window_ms;
+            if self.fair_window_ms > MAX_FAIR_WINDOW_MS || end >= closes_at.0 {
+                return Err(Error::invalid(format!(
+                    "fair_window_secs must be 1 to {} and end before closes_at",
+                    MAX_FAIR_WINDOW_MS / 1000
+                )));
+            }
+            // The service always sets FAIR_DRAW_GRACE_MS; a store may hold
+            // any grace up to a window's length (tests use shorter ones).
+            let grace = self.draw_at.0 - end;
+            if !(0..=MAX_FAIR_WINDOW_MS).contains(&grace) || !self.public_source.is_empty() {
+                return Err(Error::invalid(
+                    "a fair window is drawn at its end, with no public value",
+                ));
+            }
+            return Ok(());
+        }
         if self.draw_at < closes_at {
             return Err(Error::invalid(
                 "draw_at must not be before the registration closes (closes_at)",
@@ -64,13 +115,19 @@ impl Lottery {
             .unwrap_or(Millis(self.draw_at.0 + WAITING_AFTER_DRAW_MS))
     }
 
+    /// Its stored fields (a lottery sale's have no `fair_ms`, as before
+    /// fair windows existed).
     pub fn fields(&self) -> Vec<(&'static str, String)> {
-        let [draw_at, source, seed] = Self::NAMES;
-        vec![
+        let [draw_at, source, seed, fair] = Self::NAMES;
+        let mut out = vec![
             (draw_at, self.draw_at.0.to_string()),
             (source, self.public_source.clone()),
             (seed, hex::encode(self.seed)),
-        ]
+        ];
+        if self.is_fair() {
+            out.push((fair, self.fair_window_ms.to_string()));
+        }
+        out
     }
 
     /// Builds it from the stored fields (`get` finds a field by name); `None`
@@ -90,6 +147,10 @@ impl Lottery {
                 .ok_or_else(|| corrupt("public_source"))?
                 .to_owned(),
             seed,
+            fair_window_ms: match get("fair_ms") {
+                Some(ms) => ms.parse().map_err(|_| corrupt("fair_ms"))?,
+                None => 0,
+            },
         }))
     }
 }
@@ -284,13 +345,31 @@ mod tests {
     #[test]
     fn the_draw_is_not_before_the_close() {
         let l = Lottery::new(Millis(5), "x".into());
-        assert!(l.validate(Millis(5)).is_ok());
-        assert!(l.validate(Millis(6)).is_err());
+        assert!(l.validate(Millis(0), Millis(5)).is_ok());
+        assert!(l.validate(Millis(0), Millis(6)).is_err());
         assert!(
             Lottery::new(Millis(5), " ".into())
-                .validate(Millis(1))
+                .validate(Millis(0), Millis(1))
                 .is_err()
         );
+        // A fair window ends before the close, and is drawn after its grace.
+        let f = Lottery::fair(Millis(1_000), 30_000);
+        assert_eq!(f.draw_at, Millis(31_000 + FAIR_DRAW_GRACE_MS));
+        assert!(f.validate(Millis(1_000), Millis(31_001)).is_ok());
+        assert!(f.validate(Millis(1_000), Millis(31_000)).is_err());
+        assert!(
+            Lottery::fair(Millis(0), MAX_FAIR_WINDOW_MS + 1)
+                .validate(Millis(0), Millis(i64::MAX / 2))
+                .is_err()
+        );
+        let fields = f.fields();
+        let back = Lottery::from_fields(|k| {
+            fields
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.as_str())
+        });
+        assert_eq!(back.unwrap(), Some(f));
         assert_eq!(l.waiting_cutoff(Some(Millis(9))), Millis(9));
         assert_eq!(l.waiting_cutoff(None), Millis(5 + WAITING_AFTER_DRAW_MS));
     }

@@ -35,7 +35,7 @@ pub use event::{
 pub use ids::{Code, EventId, OrgPath, PoolId, ProgramId};
 pub use log::{LogEntry, LogOp, LogPos, Made};
 pub use lottery::{
-    DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, MAX_PUBLIC_CHARS,
+    DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, FAIR_DRAW_GRACE_MS, MAX_FAIR_WINDOW_MS, MAX_PUBLIC_CHARS,
     WAITING_AFTER_DRAW_MS, check_public, seed_commitment,
 };
 pub use outcome::{Outcome, Row};
@@ -44,7 +44,7 @@ pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta, ticket_d
 pub use reasons::reason_zh;
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
-    PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED,
+    PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED, Taken,
 };
 pub use reservation::{Channel, Reservation, Status, parse_seats};
 pub use time::Millis;

@@ -140,6 +140,9 @@ outcomes! {
     PublicValueSet => "public_value_set", 409, PublicValueSet,
         "公开随机数已录入", "已录入另一个公开随机数，不能更改。",
         "Another public value was entered already.";
+    DrawPending => "draw_pending", 503, DrawPending,
+        "正在统一抽取", "开抢后前几秒的登记正在统一抽取，请稍候再试；抽取后余票先到先得。",
+        "The opening seconds' registrations are being drawn; try again in a moment (what is left then sells first come).";
     DrawRunning => "draw_running", 409, DrawRunning,
         "正在抽签", "正在抽签，请稍候再看结果。", "The draw is running; wait a moment.";
     StockFixed => "stock_fixed", 409, StockFixed,

@@ -167,6 +167,15 @@ pub struct Grabbed {
     pub new: bool,
 }
 
+/// What a grab that reached a front end at a known moment answers: a
+/// ticket, or, inside a race's fair window before its draw, a registration
+/// in that draw (`Store::take`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Taken {
+    Ticket(Grabbed),
+    Registered(super::Entered),
+}
+
 /// How to find a reservation: by its code, or as a member's latest one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Find {

@@ -51,7 +51,13 @@ impl Engine {
         known.remove(id);
     }
 
-    fn learn(&self, event: Event) -> Arc<Event> {
+    /// Every sale this engine knows, with no store call.
+    pub(super) fn known_definitions(&self) -> Vec<Arc<Event>> {
+        let known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
+        known.values().cloned().collect()
+    }
+
+    pub(super) fn learn(&self, event: Event) -> Arc<Event> {
         let mut known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
         known
             .entry(event.id.clone())

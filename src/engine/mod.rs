@@ -5,6 +5,7 @@ mod archive;
 mod archived;
 pub use archived::{ArchivedTicket, Archives};
 mod edge;
+mod fair;
 mod live;
 pub use live::LISTED_AFTER_CLOSE;
 pub use reach::{Counted, Reach, SaleReach};
@@ -36,13 +37,13 @@ use crate::store::Store;
 pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000;
 pub use crate::domain::MAX_CHOICES;
 /// Fresh codes to draw before giving up (60-bit codes: a second is rare).
-const CODE_ATTEMPTS: usize = 4;
+pub(crate) const CODE_ATTEMPTS: usize = 4;
 
 /// A race's waiting list lapses at its close (no entry's cutoff is later;
 /// the store drops lapsed entries as it meets them): a closed race counts
 /// none waiting. A lottery's losers wait past its close, to their cutoff.
 fn without_lapsed(mut view: EventView) -> EventView {
-    if view.event.lottery.is_none() && view.server_time >= view.event.closes_at {
+    if !view.event.is_lottery_sale() && view.server_time >= view.event.closes_at {
         for pool in &mut view.pools {
             pool.waiting = 0;
         }
@@ -70,6 +71,8 @@ pub struct Engine {
     archives: Option<Arc<Archives>>,
     /// Each `fewer_wins_first` lottery's tiers, as first counted here.
     tiers: Arc<std::sync::Mutex<HashMap<EventId, tiers::Tiers>>>,
+    /// Races whose fair window's draw this engine saw published.
+    fair_done: Arc<std::sync::Mutex<std::collections::HashSet<EventId>>>,
     /// Each program as created (never changes), as first read here.
     programs: Arc<std::sync::Mutex<HashMap<crate::domain::ProgramId, Arc<crate::domain::Program>>>>,
 }
@@ -87,6 +90,7 @@ impl Engine {
             archives: None,
             programs: Arc::default(),
             tiers: Arc::default(),
+            fair_done: Arc::default(),
         }
     }
 
@@ -113,7 +117,10 @@ impl Engine {
 
     pub async fn create_event(&self, event: &Event) -> Result<(), Error> {
         event.validate()?;
-        self.store.create_event(event).await
+        self.store.create_event(event).await?;
+        // Known from now on (a fair window's draw is this engine's to start).
+        self.learn(event.clone());
+        Ok(())
     }
 
     /// Takes one ticket from the first listed pool with stock, or returns the
@@ -126,20 +133,28 @@ impl Engine {
             return answer;
         }
         let result = self.grab_from_store(input).await;
+        let made = matches!(result, Ok(Grabbed { new: true, .. }));
+        self.after_grab(input.event, result.as_ref().map(|_| ()), made);
+        result
+    }
+
+    /// What the read model learns from a grab the store answered (`made`:
+    /// a new ticket).
+    fn after_grab(&self, event: &EventId, result: Result<(), &Error>, made: bool) {
+        let Some(edge) = &self.edge else { return };
         // The store answered about the event, so it exists: follow its log
         // (not a closed sale's: nothing it says will change).
         if !matches!(
             result,
             Err(Error::UnknownEvent | Error::Closed | Error::Unavailable(_) | Error::Corrupt(_))
         ) {
-            edge.follow(input.event);
+            edge.follow(event);
         }
         // A ticket made here: until the model has read past it, this
         // member's retry could be told "sold out".
-        if matches!(result, Ok(Grabbed { new: true, .. })) {
-            edge.changed(input.event);
+        if made {
+            edge.changed(event);
         }
-        result
     }
 
     async fn grab_from_store(&self, input: &Grab<'_>) -> Result<Grabbed, Error> {

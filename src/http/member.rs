@@ -13,8 +13,9 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
+use super::lottery::RegisteredDto;
 use crate::domain::Channel;
-use crate::domain::{Find, Grab};
+use crate::domain::{EventId, Find, Grab, Millis, Taken};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,16 +58,21 @@ pub async fn get_event(
     Ok(Json(EventDto::new(&view, eligible)))
 }
 
-/// Grab a ticket: 201 with a new reservation, or 200 with the one already held.
+/// Grab a ticket: 201 with a new reservation, or 200 with the one already
+/// held. On a race with a fair window (`fair_window_secs`), a grab inside
+/// the window is 202 `registered` for the window's draw instead, and one
+/// after it is 503 `draw_pending` (Retry-After) until the draw is published.
 #[utoipa::path(post, path = "/api/v1/events/{event}/reservations", tag = "member", security(("member" = [])),
     params(("event" = String, Path)), request_body = GrabBody,
     responses(
         (status = 201, description = "a new ticket", body = ReservationDto),
         (status = 200, description = "the ticket the member already holds", body = ReservationDto),
+        (status = 202, description = "registered for a fair window's draw (only on a sale with fair_window_secs)", body = RegisteredDto),
         (status = 400, body = super::dto::Problem), (status = 403, body = super::dto::Problem),
         (status = 404, body = super::dto::Problem),
         (status = 409, description = "sold_out, not_open, closed or paused", body = super::dto::Problem),
-        (status = 429, body = super::dto::Problem), (status = 503, body = super::dto::Problem)))]
+        (status = 429, body = super::dto::Problem),
+        (status = 503, description = "overloaded, store_unavailable, or draw_pending (a fair window's draw is running)", body = super::dto::Problem)))]
 pub async fn grab(
     State(s): State<AppState>,
     auth: MemberAuth,
@@ -84,6 +90,9 @@ pub async fn answer_grab(
     event: &str,
     body: GrabBody,
 ) -> Result<Response, ApiError> {
+    // The grab's arrival, by this front end's clock: inside a fair window
+    // it is a registration, however long the store takes to write it.
+    let arrived = Millis::now();
     let event = event_param(event)?;
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
@@ -96,9 +105,28 @@ pub async fn answer_grab(
         seats,
         channel: Channel::App,
     };
-    let result = s.engine.grab(&input).await;
+    let result = s.engine.take(&input, arrived).await;
     record_grab(s, &event, &result);
-    reservation_created(result?)
+    match result? {
+        Taken::Ticket(g) => reservation_created(g),
+        Taken::Registered(e) => registered(s, &event, &e).await,
+    }
+}
+
+/// 202 for a registration in a fair window's draw (app or station).
+pub async fn registered(
+    s: &AppState,
+    event: &EventId,
+    e: &crate::domain::Entered,
+) -> Result<Response, ApiError> {
+    let def = s.engine.definition(event).await?;
+    let location = format!("/api/v1/events/{event}/entry");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(RegisteredDto::new(&def, e)),
+    )
+        .into_response())
 }
 
 /// 201 + Location for a new ticket, 200 for the one already held.

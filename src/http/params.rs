@@ -4,7 +4,7 @@
 use super::auth::StaffAuth;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::{CardNumber, Choices, Code, EventId, EventView, Grabbed, PoolId, Seats};
+use crate::domain::{CardNumber, Choices, Code, EventId, EventView, PoolId, Seats, Taken};
 use crate::metrics::grab_outcome;
 
 /// An event id from a path; an impossible id is an unknown event.
@@ -104,7 +104,7 @@ pub fn seats_param(field: &str, n: Option<i64>) -> Result<Seats, ApiError> {
 
 /// Counts a grab answer. Unknown events share one label, so made-up ids cannot
 /// grow the metric without bound.
-pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Grabbed, crate::Error>) {
+pub fn record_grab(s: &AppState, event: &EventId, result: &Result<Taken, crate::Error>) {
     let label = if matches!(result, Err(crate::Error::UnknownEvent)) {
         "unknown"
     } else {

@@ -86,6 +86,7 @@ pub async fn find_ticket(
 #[utoipa::path(post, path = "/api/v1/station/issue", tag = "station", security(("staff" = [])),
     request_body = StationIssueBody,
     responses((status = 201, body = ReservationDto), (status = 200, body = ReservationDto),
+        (status = 202, description = "registered for a fair window's draw", body = super::lottery::RegisteredDto),
         (status = 400, body = super::dto::Problem), (status = 404, body = super::dto::Problem),
         (status = 409, body = super::dto::Problem)))]
 pub async fn issue(
@@ -95,6 +96,7 @@ pub async fn issue(
 ) -> Result<Response, ApiError> {
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
+    let arrived = crate::domain::Millis::now();
     let member = s.engine.member(&card_param(&body.card)?);
     let (event, _) = served_event(&s, &staff, &body.event).await?;
     s.limits.member_check(&member.key)?;
@@ -106,9 +108,18 @@ pub async fn issue(
         seats,
         channel: Channel::Station,
     };
-    let result = s.engine.grab(&input).await;
+    let result = s.engine.take(&input, arrived).await;
     record_grab(&s, &event, &result);
-    let mut grabbed = result?;
+    let mut grabbed = match result? {
+        crate::domain::Taken::Ticket(g) => g,
+        // A walk-up inside a fair window is registered like the app's.
+        crate::domain::Taken::Registered(e) => {
+            if e.new {
+                tally(&s, &staff, &event, "entered", 1).await;
+            }
+            return super::member::registered(&s, &event, &e).await;
+        }
+    };
     // A priced sale's walk-up pays at the counter, now: recorded as paid
     // (the price × seats, by this station), like the app's payments.
     let (paid, taken) = at_counter(&s, &staff, &event, grabbed.reservation).await?;

@@ -165,8 +165,14 @@ impl Export {
         tiers: Option<&std::collections::HashMap<MemberKey, u32>>,
     ) -> Result<Self, Error> {
         let lottery = event.lottery.as_ref().ok_or(Error::NotLottery)?;
+        // A race's fair window is drawn with no public value: the empty one.
+        let none = String::new();
+        let public_value = match &draw.public_value {
+            None if lottery.is_fair() => Some(&none),
+            value => value.as_ref(),
+        };
         let (Some(public_value), Some(digest), Some(draw_seed)) =
-            (&draw.public_value, &draw.entries_digest, &draw.draw_seed)
+            (public_value, &draw.entries_digest, &draw.draw_seed)
         else {
             return Err(Error::NotDrawn);
         };

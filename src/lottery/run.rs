@@ -106,12 +106,12 @@ pub async fn run(store: &dyn Store, event: &EventId, runner: &Runner<'_>) -> Res
         owner,
         lease_ms,
     };
-    let public_value = store
-        .event(event)
-        .await?
-        .draw
-        .public_value
-        .ok_or(Error::DrawNotDue("no_public_value"))?;
+    // A race's fair window has no public value: the empty one.
+    let public_value = match store.event(event).await?.draw.public_value {
+        Some(v) => v,
+        None if lottery.is_fair() => String::new(),
+        None => return Err(Error::DrawNotDue("no_public_value")),
+    };
     let stored = all_entries(store, event).await?;
     if stored.len() as i64 != begun.entries {
         return Err(Error::Corrupt(format!(

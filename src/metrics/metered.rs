@@ -8,8 +8,8 @@ use crate::store::{Part, Reread, StatePage};
 use super::MeteredStore;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Program, ProgramId,
-    Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Program,
+    ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Taken, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
@@ -49,6 +49,10 @@ impl Store for MeteredStore {
     }
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
         self.timed("grab", self.inner.grab(req, code)).await
+    }
+    async fn take(&self, req: &Grab<'_>, code: &Code, arrived: Millis) -> Result<Taken, Error> {
+        self.timed("take", self.inner.take(req, code, arrived))
+            .await
     }
     async fn cancel(
         &self,

@@ -10,7 +10,7 @@ use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, 
 
 use crate::domain::Error;
 use crate::domain::EventView;
-use crate::store::{Grabbed, Store};
+use crate::store::{Store, Taken};
 
 /// Every metric ticketgrab exports. Names are listed in the README and queried
 /// by deploy/grafana; a test checks that the two agree.
@@ -186,10 +186,11 @@ impl Default for Metrics {
 
 /// The outcome label of a grab answer: `reserved`, `existing`, or the
 /// error's one word ([`Error::code`]).
-pub fn grab_outcome(result: &Result<Grabbed, Error>) -> &'static str {
+pub fn grab_outcome(result: &Result<Taken, Error>) -> &'static str {
     match result {
-        Ok(g) if g.new => "reserved",
-        Ok(_) => "existing",
+        Ok(Taken::Ticket(g)) if g.new => "reserved",
+        Ok(Taken::Ticket(_)) => "existing",
+        Ok(Taken::Registered(_)) => "registered",
         Err(e) => e.code(),
     }
 }

@@ -15,14 +15,14 @@ use async_trait::async_trait;
 
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Program, ProgramId,
-    Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Program,
+    ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 // The requests and answers of the interface live in the domain, below the
 // store and the HTTP front end alike; re-exported where the stores use them.
 pub use crate::domain::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogOp, LogPos, Made, Part,
-    Payment, PaymentOutcome, Released, Reread, Restocked, Snapshot, StatePage,
+    Payment, PaymentOutcome, Released, Reread, Restocked, Snapshot, StatePage, Taken,
 };
 
 pub use self::memory::MemoryStore;
@@ -57,6 +57,11 @@ pub trait Store: Send + Sync {
     /// Checks then takes one ticket under the fresh `code`; see `lua/grab.lua`
     /// for the order of checks.
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error>;
+    /// A grab that reached a front end at `arrived` (its clock): on a race
+    /// with a fair window before its draw is published, a registration in
+    /// the draw when `arrived` is inside the window and the draw has not
+    /// started, else `DrawPending`; otherwise exactly `grab`.
+    async fn take(&self, req: &Grab<'_>, code: &Code, arrived: Millis) -> Result<Taken, Error>;
     /// Gives the member's ticket back to its pool.
     async fn cancel(
         &self,

@@ -95,6 +95,20 @@ pub fn lottery_event(id: &str, pools: &[(&str, i64)], closes_in_ms: i64) -> Even
     }
 }
 
+/// A race whose fair window opened a moment ago and ends in `window_ms`,
+/// drawn `grace_ms` after its end (the service's grace is 5 s; tests
+/// wait less); it closes in an hour.
+pub fn fair_event(id: &str, pools: &[(&str, i64)], window_ms: i64, grace_ms: i64) -> Event {
+    let now = Millis::now().0;
+    let opens = Millis(now - 100);
+    let mut lottery = ticketgrab::domain::Lottery::fair(opens, window_ms + 100);
+    lottery.draw_at = Millis(now + window_ms + grace_ms);
+    Event {
+        lottery: Some(lottery),
+        ..event_between(id, pools, opens, Millis(now + 3_600_000))
+    }
+}
+
 /// A program for members under `bj` that allows `cap` tickets a member,
 /// from a day ago for a year.
 pub fn program(id: &str, cap: u32) -> ticketgrab::domain::Program {

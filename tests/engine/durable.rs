@@ -105,6 +105,14 @@ impl Store for Reopening {
     ) -> Result<Grabbed, Error> {
         self.call(async |s| s.grab(req, code).await).await
     }
+    async fn take(
+        &self,
+        req: &Grab<'_>,
+        code: &ticketgrab::domain::Code,
+        arrived: ticketgrab::domain::Millis,
+    ) -> Result<ticketgrab::domain::Taken, Error> {
+        self.call(async |s| s.take(req, code, arrived).await).await
+    }
     async fn cancel(
         &self,
         event: &EventId,

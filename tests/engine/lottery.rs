@@ -21,7 +21,7 @@ conformance!(
     an_interrupted_draw_resumes_with_the_same_result_and_one_runner_at_a_time,
 );
 
-mod cases {
+pub(crate) mod cases {
     use super::*;
 
     fn org() -> OrgPath {
@@ -170,7 +170,7 @@ mod cases {
         assert!(h.engine.audit(&event_id("lot")).await.unwrap().ok);
     }
 
-    fn check_drawn(snap: &ticketgrab::store::Snapshot, entries: usize) {
+    pub fn check_drawn(snap: &ticketgrab::store::Snapshot, entries: usize) {
         assert_eq!(snap.entries.len(), entries);
         let mut ranks: Vec<u32> = snap.entries.iter().map(|e| e.rank.unwrap()).collect();
         ranks.sort();

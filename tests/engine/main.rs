@@ -27,6 +27,7 @@ mod conformance;
 mod connection;
 mod differential;
 mod durable;
+mod fair;
 mod history;
 mod lottery;
 mod lottery_differential;

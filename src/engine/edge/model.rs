@@ -47,6 +47,9 @@ pub struct Model {
     max_seats: u8,
     /// A lottery sale: every grab is refused (`LotterySale`).
     lottery: bool,
+    /// A race's fair window whose draw is not published: only the store
+    /// answers (a registration, or `DrawPending`).
+    fair_pending: bool,
     /// Unsold seats of each pool, in the event's pool order.
     stock: Vec<(PoolId, i64)>,
     /// Each member's latest reservation.
@@ -75,16 +78,19 @@ impl Model {
         let left: i64 = view.pools.iter().map(|p| p.remaining.max(0)).sum();
         let left = usize::try_from(left).unwrap_or(usize::MAX);
         let mut held = Holders::default();
-        if view.event.lottery.is_none() {
+        if !view.event.is_lottery_sale() {
             held.reserve(left.min(HOLDERS_UP_FRONT));
         }
+        let fair_pending = view.event.fair_window().is_some() && view.draw.drawn_at.is_none();
+        let lottery = view.event.is_lottery_sale();
         Self {
             event: view.event.id,
             org: view.event.org,
             opens_at: view.event.opens_at,
             closes_at: view.event.closes_at,
             max_seats: view.event.max_seats,
-            lottery: view.event.lottery.is_some(),
+            lottery,
+            fair_pending,
             status: view.status,
             stock: view
                 .pools
@@ -202,8 +208,8 @@ impl Model {
             | LogOp::Withdrawn { .. }
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
-            | LogOp::DrawDone { .. }
             | LogOp::Tallied { .. } => {}
+            LogOp::DrawDone { .. } => self.fair_pending = false,
             LogOp::Cancelled {
                 code,
                 pool,
@@ -284,6 +290,9 @@ impl Model {
     pub fn answer(&self, grab: &Grab<'_>, now: Millis) -> Option<Result<Grabbed, Error>> {
         if self.lottery {
             return Some(Err(Error::LotterySale));
+        }
+        if self.fair_pending {
+            return None;
         }
         if let Some(p) = grab
             .choices

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Details, EventView, Lottery, Millis, Phase, PoolStats};
+use crate::domain::{Details, EventView, Lottery, MAX_FAIR_WINDOW_MS, Millis, Phase, PoolStats};
 use crate::http::dto::DetailsDto;
 use crate::http::dto::published::{LotteryDto, SaleMode};
 
@@ -82,6 +82,15 @@ pub struct CreateEventBody {
     /// tickets are drawn at `draw_at`.
     #[serde(default)]
     pub mode: SaleMode,
+    /// A race's fair window, in seconds from `opens_at` (0 to 600; 0 or
+    /// absent: none): every grab that reaches the service inside it is
+    /// registered (202), and the registrations are drawn automatically at
+    /// its end (plus 5 s for the last ones to be written), with the
+    /// lottery's verifiable rules but no public value; then the race goes
+    /// on with what is left. Speed inside the window wins nothing.
+    #[serde(default, deserialize_with = "crate::http::json::optional_whole_number")]
+    #[schema(minimum = 0, maximum = 600)]
+    pub fair_window_secs: Option<i64>,
     /// A lottery's draw: at or after `closes_at`.
     pub draw_at: Option<DateTime<Utc>>,
     /// A lottery's public random value, named now, entered after the close:
@@ -100,16 +109,28 @@ impl CreateEventBody {
         details(&self.title_en, &self.venue, self.starts_at, &self.notes)
     }
 
-    /// The lottery's rules with a fresh secret seed, for `mode: lottery`.
+    /// The draw's rules with a fresh secret seed: a lottery's, for `mode:
+    /// lottery`, or a race's fair window.
     pub fn lottery(&self) -> Result<Option<Lottery>, &'static str> {
-        match (self.mode, self.draw_at, &self.public_source) {
-            (SaleMode::Race, None, None) => Ok(None),
-            (SaleMode::Race, _, _) => Err("draw_at and public_source are for mode lottery"),
-            (SaleMode::Lottery, Some(at), Some(source)) => Ok(Some(Lottery::new(
+        let window = self.fair_window_secs.filter(|s| *s != 0);
+        match (self.mode, self.draw_at, &self.public_source, window) {
+            (SaleMode::Race, None, None, None) => Ok(None),
+            (SaleMode::Race, None, None, Some(secs)) => {
+                if !(1..=MAX_FAIR_WINDOW_MS / 1000).contains(&secs) {
+                    return Err("fair_window_secs must be 0 to 600");
+                }
+                let opens = Millis::from_datetime(self.opens_at);
+                Ok(Some(Lottery::fair(opens, secs * 1000)))
+            }
+            (SaleMode::Race, _, _, _) => Err("draw_at and public_source are for mode lottery"),
+            (SaleMode::Lottery, _, _, Some(_)) => {
+                Err("fair_window_secs is for a race: a lottery is drawn whole")
+            }
+            (SaleMode::Lottery, Some(at), Some(source), None) => Ok(Some(Lottery::new(
                 Millis::from_datetime(at),
                 source.clone(),
             ))),
-            (SaleMode::Lottery, _, _) => Err("a lottery needs draw_at and public_source"),
+            (SaleMode::Lottery, _, _, None) => Err("a lottery needs draw_at and public_source"),
         }
     }
 }

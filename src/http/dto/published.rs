@@ -19,7 +19,7 @@ pub enum SaleMode {
 
 impl SaleMode {
     pub fn of(v: &EventView) -> Self {
-        if v.event.lottery.is_some() {
+        if v.event.is_lottery_sale() {
             Self::Lottery
         } else {
             Self::Race
@@ -27,14 +27,23 @@ impl SaleMode {
     }
 }
 
-/// A lottery's rules and where its draw stands: published for anyone.
+/// A lottery's rules and where its draw stands: published for anyone. A
+/// race with a fair window publishes its window's draw the same way, with
+/// `fair_window_secs` and no public value.
 #[derive(Serialize, ToSchema)]
 pub struct LotteryDto {
+    /// A race's fair window, in seconds; absent for a lottery sale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fair_window_secs: Option<i64>,
+    /// When registration closes: a fair window's end, a lottery's close.
+    pub registration_closes_at: DateTime<Utc>,
     /// The rules' name and version (`ticketgrab-draw-v2`).
     pub algorithm: &'static str,
     pub phase: LotteryPhase,
     pub draw_at: DateTime<Utc>,
-    /// Which public random value is mixed in, named at creation.
+    /// Which public random value is mixed in, named at creation (empty for
+    /// a fair window: it has none, and protects members from speed, not
+    /// from an operator who holds the seed).
     pub public_source: String,
     /// Hex SHA-256 of the secret seed, published at creation.
     pub seed_commitment: String,
@@ -67,6 +76,8 @@ impl LotteryDto {
         let l = v.event.lottery.as_ref()?;
         let drawn = v.draw.drawn_at.is_some();
         Some(Self {
+            fair_window_secs: l.is_fair().then_some(l.fair_window_ms / 1000),
+            registration_closes_at: v.event.registration_closes().to_datetime(),
             algorithm: ALGORITHM,
             phase: v.lottery_phase()?,
             draw_at: l.draw_at.to_datetime(),

@@ -38,7 +38,7 @@ pub struct EntryDto {
 }
 
 impl EntryDto {
-    pub(super) fn new(event: &EventId, e: &LotteryEntry) -> Self {
+    pub fn new(event: &EventId, e: &LotteryEntry) -> Self {
         Self {
             event: event.to_string(),
             choices: e.choices.iter().map(ToString::to_string).collect(),
@@ -56,6 +56,39 @@ impl EntryDto {
             won: e.won.as_ref().map(ToString::to_string),
             reservation: None,
             waiting: None,
+        }
+    }
+}
+
+/// A grab inside a race's fair window: registered for the window's draw
+/// (202). The same registration comes back to a repeat; the result is at
+/// `GET /api/v1/events/{event}/entry` once the draw is published.
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredDto {
+    /// Always `registered`.
+    #[schema(example = "registered")]
+    pub result: String,
+    /// False for a repeat: the registration made before.
+    pub new: bool,
+    pub entry: EntryDto,
+    /// When the window ends: every grab that reached the service before
+    /// it is in the draw, however fast.
+    pub window_ends_at: DateTime<Utc>,
+    /// When the draw starts (its results follow within seconds).
+    pub draw_at: DateTime<Utc>,
+}
+
+impl RegisteredDto {
+    pub fn new(event: &crate::domain::Event, e: &crate::domain::Entered) -> Self {
+        let (rules, ends) = event.fair_window().map_or((None, event.closes_at), |(l, end)| {
+            (Some(l.draw_at), end)
+        });
+        Self {
+            result: "registered".into(),
+            new: e.new,
+            entry: EntryDto::new(&event.id, &e.entry),
+            window_ends_at: ends.to_datetime(),
+            draw_at: rules.unwrap_or(ends).to_datetime(),
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::lottery::export::Export;
 
 mod dto;
 
-pub use self::dto::{EntryDto, PublicValueBody};
+pub use self::dto::{EntryDto, PublicValueBody, RegisteredDto};
 pub use super::dto::published::{LotteryDto, SaleMode};
 
 pub fn router() -> Router<AppState> {

@@ -27,14 +27,17 @@ impl EventData {
 
     /// Mirrors lua/lottery.lua's begin.
     pub(super) fn begin_draw(&mut self, d: &Drawer<'_>, now: Millis) -> Result<Begun, Error> {
-        let draw_at = self.lottery_only()?.draw_at;
+        let (draw_at, fair) = {
+            let l = self.lottery_only()?;
+            (l.draw_at, l.is_fair())
+        };
         if self.draw.drawn_at.is_some() {
             return Ok(self.begun());
         }
         if now < draw_at {
             return Err(Error::DrawNotDue("before_draw_at"));
         }
-        if self.draw.public_value.is_none() {
+        if self.draw.public_value.is_none() && !fair {
             return Err(Error::DrawNotDue("no_public_value"));
         }
         self.check_lease(d.owner, now)?;
@@ -101,10 +104,7 @@ impl EventData {
         if self.draw.drawn_at.is_some() {
             return Ok(0);
         }
-        let cutoff = {
-            let l = self.lottery_only()?;
-            l.waiting_cutoff(self.event.details.starts_at)
-        };
+        let cutoff = self.event.drawn_waiting_cutoff().ok_or(Error::NotLottery)?;
         // Every check first: each entry exists, and the seats won fit.
         let mut need: Vec<(PoolId, i64)> = Vec::new();
         for x in batch {

@@ -22,16 +22,53 @@ impl EventData {
     pub(super) fn stock_fixed(&self, now: Millis) -> bool {
         self.event.lottery.is_some()
             && self.draw.drawn_at.is_none()
-            && (now >= self.event.closes_at || self.status == SaleStatus::Closed)
+            && (now >= self.event.registration_closes() || self.status == SaleStatus::Closed)
     }
 
-    /// Where members may enter or withdraw: the sale window, and no draw.
+    /// A race's fair window whose draw is not published: its grabs are
+    /// registrations or `DrawPending`.
+    pub(super) fn fair_pending(&self) -> bool {
+        self.event.fair_window().is_some() && self.draw.drawn_at.is_none()
+    }
+
+    /// Where members may enter or withdraw: the registration's window (a
+    /// fair window ends before the sale), and no draw.
     fn check_registration(&self, now: Millis) -> Result<(), Error> {
-        self.check_window(now)?;
+        let (opens_at, closes) = (self.event.opens_at, self.event.registration_closes());
+        match sale_phase(self.status, opens_at, closes, now) {
+            Phase::Closed => return Err(Error::Closed),
+            Phase::Paused => return Err(Error::Paused),
+            Phase::Upcoming => {
+                return Err(Error::NotOpen {
+                    opens_at,
+                    server_time: now,
+                });
+            }
+            Phase::Open | Phase::SoldOut => {}
+        }
         if self.draw.draw_id.is_some() {
             return Err(Error::Closed);
         }
         Ok(())
+    }
+
+    /// Mirrors lua/grab.lua's fair window, after the sale window's checks: a
+    /// grab stamped inside the window, before the draw starts, registers;
+    /// any other waits for the draw (`DrawPending`).
+    pub(super) fn register(
+        &mut self,
+        req: &Grab<'_>,
+        now: Millis,
+        arrived: Option<Millis>,
+    ) -> Result<Entered, Error> {
+        let end = self.event.registration_closes();
+        let inside = arrived.is_some_and(|at| at >= self.event.opens_at && at < end);
+        if !inside || self.draw.draw_id.is_some() {
+            return Err(Error::DrawPending);
+        }
+        self.check_cap(&req.member.key, 0)?;
+        // writes
+        Ok(self.new_entry(req, now))
     }
 
     /// Mirrors lua/lottery.lua's enter.
@@ -48,6 +85,11 @@ impl EventData {
         // An entry holds a place under the program's cap until its draw.
         self.check_cap(&req.member.key, 0)?;
         // writes
+        Ok(self.new_entry(req, now))
+    }
+
+    /// A new entry, written and logged (lib.lua `write_entry`).
+    fn new_entry(&mut self, req: &Grab<'_>, now: Millis) -> Entered {
         let entry = LotteryEntry {
             member: req.member.key.clone(),
             choices: req.choices.to_vec(),
@@ -69,7 +111,7 @@ impl EventData {
                 channel: entry.channel,
             },
         );
-        Ok(Entered { entry, new: true })
+        Entered { entry, new: true }
     }
 
     /// An entry in place, with the counters (also as the journal tells it).
@@ -114,7 +156,10 @@ impl EventData {
 
     /// Mirrors lua/lottery.lua's public_value.
     pub(super) fn set_public_value(&mut self, value: &str, now: Millis) -> Result<(), Error> {
-        self.lottery_only()?;
+        // A fair window has no public value.
+        if self.lottery_only()?.is_fair() {
+            return Err(Error::NotLottery);
+        }
         let (opens, closes) = (self.event.opens_at, self.event.closes_at);
         if sale_phase(self.status, opens, closes, now) != Phase::Closed {
             return Err(Error::DrawNotDue("registration_open"));

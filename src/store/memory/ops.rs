@@ -8,8 +8,8 @@ use super::MemoryStore;
 use super::journal::Journal;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, PoolId, Program, ProgramId,
-    Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Program,
+    ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Taken, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Part, Payment,
@@ -63,6 +63,13 @@ impl Store for MemoryStore {
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
         self.with_event(req.event, |data| data.grab(req, code, self.now()))
             .await
+    }
+
+    async fn take(&self, req: &Grab<'_>, code: &Code, arrived: Millis) -> Result<Taken, Error> {
+        self.with_event(req.event, |data| {
+            data.take(req, code, self.now(), Some(arrived))
+        })
+        .await
     }
 
     async fn cancel(

@@ -197,10 +197,8 @@ impl EventData {
             } => {
                 let cutoff = self
                     .event
-                    .lottery
-                    .as_ref()
-                    .ok_or_else(|| corrupt("a draw's result in a race".into()))?
-                    .waiting_cutoff(self.event.details.starts_at);
+                    .drawn_waiting_cutoff()
+                    .ok_or_else(|| corrupt("a draw's result in a race".into()))?;
                 let e = self.entries.get_mut(member).ok_or_else(|| {
                     corrupt(format!("{} drawn without an entry", member.as_str()))
                 })?;

@@ -58,7 +58,7 @@ impl EventData {
         now: Millis,
     ) -> Result<Waiting, Error> {
         let grab = &req.grab;
-        if self.event.lottery.is_some() {
+        if self.event.is_lottery_sale() {
             return Err(Error::LotterySale);
         }
         self.check_request(grab)?;
@@ -77,6 +77,9 @@ impl EventData {
             None => false,
         };
         self.check_window(now)?;
+        if self.fair_pending() {
+            return Err(Error::DrawPending);
+        }
         self.check_cap(member, u32::from(stale.is_some()))?;
         let closes_at = self.event.closes_at;
         let cutoff = req.cutoff.unwrap_or(closes_at);

@@ -3,10 +3,11 @@
 
 use super::RedisStore;
 use super::SEATS;
-use super::reply::{int, texts};
+use super::reply::{Tag, int, reservation, texts};
 use crate::domain::Error;
 use crate::domain::{
-    DrawState, Entered, EventId, LotteryEntry, MemberKey, OrgPath, PoolId, check_public,
+    Code, DrawState, Entered, EventId, Grabbed, LotteryEntry, MemberKey, Millis, OrgPath, PoolId,
+    Taken, check_public,
 };
 use crate::store::scripts::SCRIPTS;
 use crate::store::{Begun, Drawer, DrawnEntry, Grab};
@@ -18,7 +19,54 @@ fn entry_of(member: &str, record: &str) -> Result<LotteryEntry, Error> {
     LotteryEntry::from_record(MemberKey::from_stored(member)?, record)
 }
 
+/// grab.lua's ARGV for `req` under `code`, stamped `arrived` (ms; "" for
+/// none). Owned: the event's lane (batch.rs) sends them from its own task.
+pub(super) fn grab_args(req: &Grab<'_>, code: &Code, arrived: &str) -> Vec<String> {
+    let seats = SEATS[usize::from(req.seats.get()) - 1];
+    let org = req.org.map_or("", OrgPath::as_str);
+    let (key, card) = (req.member.key.as_str(), req.member.card.as_str());
+    let fixed = [
+        key,
+        card,
+        req.channel.as_str(),
+        code.as_str(),
+        org,
+        seats,
+        arrived,
+    ];
+    fixed
+        .into_iter()
+        .chain(req.choices.iter().map(PoolId::as_str))
+        .map(str::to_owned)
+        .collect()
+}
+
 impl RedisStore {
+    /// `Store::take`: a grab stamped with its arrival, in the event's lane
+    /// like any grab (so registrations are batched as grabs are).
+    pub(super) async fn take_stamped(
+        &self,
+        req: &Grab<'_>,
+        code: &Code,
+        arrived: Millis,
+    ) -> Result<Taken, Error> {
+        let args = grab_args(req, code, &arrived.0.to_string());
+        let (tag, fields) = self.grabs.grab(&self.calls, req.event, args).await?;
+        Ok(match (tag, &fields[..]) {
+            (Tag::Registered, [new, member, record]) => Taken::Registered(Entered {
+                entry: entry_of(member, record)?,
+                new: new == "new",
+            }),
+            (Tag::Registered, other) => {
+                return Err(Error::Corrupt(format!("registered reply {other:?}")));
+            }
+            (tag, _) => Taken::Ticket(Grabbed {
+                reservation: reservation(req.event, &fields)?,
+                new: tag == Tag::Reserved,
+            }),
+        })
+    }
+
     async fn lottery(&self, event: &EventId, args: &[&str]) -> Result<Vec<String>, Error> {
         Ok(self.calls.change(&SCRIPTS.lottery, event, args).await?.1)
     }

@@ -5,12 +5,13 @@ use async_trait::async_trait;
 use crate::store::{Part, Reread, StatePage};
 use tracing::instrument;
 
+use super::lottery::grab_args;
 use super::reply::{Tag, int, reservation};
-use super::{RedisStore, SEATS, find_args};
+use super::{RedisStore, find_args};
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, OrgPath,
-    PoolId, Program, ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, Millis,
+    PoolId, Program, ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Taken, Waiting,
 };
 use crate::store::keys::EVENT_INDEX;
 use crate::store::scripts::SCRIPTS;
@@ -65,21 +66,17 @@ impl Store for RedisStore {
 
     #[instrument(level = "debug", skip_all, fields(event = %req.event))]
     async fn grab(&self, req: &Grab<'_>, code: &Code) -> Result<Grabbed, Error> {
-        // Owned: the event's lane (batch.rs) sends them from its own task.
-        let seats = SEATS[usize::from(req.seats.get()) - 1];
-        let org = req.org.map_or("", OrgPath::as_str);
-        let (key, card) = (req.member.key.as_str(), req.member.card.as_str());
-        let fixed = [key, card, req.channel.as_str(), code.as_str(), org, seats];
-        let args = fixed
-            .into_iter()
-            .chain(req.choices.iter().map(PoolId::as_str))
-            .map(str::to_owned)
-            .collect();
+        let args = grab_args(req, code, "");
         let (tag, fields) = self.grabs.grab(&self.calls, req.event, args).await?;
         Ok(Grabbed {
             reservation: reservation(req.event, &fields)?,
             new: tag == Tag::Reserved,
         })
+    }
+
+    #[instrument(level = "debug", skip_all, fields(event = %req.event))]
+    async fn take(&self, req: &Grab<'_>, code: &Code, arrived: Millis) -> Result<Taken, Error> {
+        self.take_stamped(req, code, arrived).await
     }
 
     #[instrument(level = "debug", skip_all, fields(event = %event))]

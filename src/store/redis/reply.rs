@@ -20,6 +20,8 @@ pub enum Tag {
     Ok,
     Reserved,
     Existing,
+    /// A fair window's registration (grab.lua).
+    Registered,
 }
 
 /// Splits a script's reply into a success (its tag and fields) or the
@@ -34,6 +36,7 @@ pub fn outcome(event: &EventId, reply: Vec<String>) -> Result<(Tag, Vec<String>)
         "ok" => Ok((Tag::Ok, fields)),
         "reserved" => Ok((Tag::Reserved, fields)),
         "existing" => Ok((Tag::Existing, fields)),
+        "registered" => Ok((Tag::Registered, fields)),
         _ => Err(refusal(event, &tag, &fields)?),
     }
 }
@@ -96,6 +99,7 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
             other => return Err(Error::Corrupt(format!("draw_not_due {other:?}"))),
         }),
         O::PublicValueSet => Error::PublicValueSet(field(0)),
+        O::DrawPending => Error::DrawPending,
         O::DrawRunning => Error::DrawRunning,
         O::StockFixed => Error::StockFixed,
         O::NotDrawn => Error::NotDrawn,
