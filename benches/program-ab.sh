@@ -24,6 +24,8 @@ created=$(redis-cli -p "$port" EVALSHA "$create" 10 $(keys plain) t bj 0 9999999
 created=$(redis-cli -p "$port" EVALSHA "$create" 11 $(program_keys inp) t bj 0 9999999999999 0 1 0 2 program P cap 100 p P 10000000 | head -n 1)
 [ "$created" = ok ] || { echo "create.lua answered $created" >&2; exit 1; }
 sha=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grab)")
+# A grab script from before fair windows takes no arrival stamp ("" : none).
+arrived=(); if "$bin" lua grab | grep -q 'arrived_ms'; then arrived=(""); fi
 echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs per measurement"
 for round in $(seq "$rounds"); do
   for which in plain program; do
@@ -31,7 +33,7 @@ for round in $(seq "$rounds"); do
     redis-cli -p "$port" CONFIG RESETSTAT >/dev/null
     # shellcheck disable=SC2086
     rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" $n $k \
-      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
+      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "${arrived[@]}" p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
     echo "round $round $which: $rate; inside EVALSHA $(inside_evalsha) µs"
   done
 done

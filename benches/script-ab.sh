@@ -25,15 +25,20 @@ sha_old=$(redis-cli -p "$port" SCRIPT LOAD "$("$old" lua grab)")
 # A grab script from before family seats takes no seat count before the pools.
 seats_arg() { if "$1" lua grab | grep -q 'seats (1-6)'; then echo 1; fi; }
 seats_new=$(seats_arg "$new"); seats_old=$(seats_arg "$old")
+# One from before fair windows takes no arrival stamp either ("" : none).
+arrived_new=(); arrived_old=()
+if "$new" lua grab | grep -q 'arrived_ms'; then arrived_new=(""); fi
+if "$old" lua grab | grep -q 'arrived_ms'; then arrived_old=(""); fi
 echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs per measurement"
 for round in $(seq "$rounds"); do
   for which in new old; do
-    sha=$sha_new seats=$seats_new; [ $which = old ] && sha=$sha_old seats=$seats_old
+    sha=$sha_new seats=$seats_new arrived=("${arrived_new[@]}")
+    [ $which = old ] && sha=$sha_old seats=$seats_old arrived=("${arrived_old[@]}")
     redis-cli -p "$port" CONFIG RESETSTAT >/dev/null
     t0=$(ticks)
     # shellcheck disable=SC2046
     rate=$(redis-benchmark -p "$port" -c "$conns" -n "$calls" -r 2000000000 -q EVALSHA "$sha" 10 $(keys $which) \
-      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
+      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x $seats "${arrived[@]}" p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //')
     t1=$(ticks)
     # Redis's own time inside EVALSHA (the script and its calls, not the network).
     inside=$(inside_evalsha)

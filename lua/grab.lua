@@ -96,17 +96,12 @@ end
 if meta[4] == 'closed' or now >= meta.closes_n then return { 'closed' } end
 if meta[4] == 'paused' then return { 'paused' } end
 if now < meta.opens_n then return { 'not_open', meta[2], int(now) } end
+-- The fair window: a registration (written below), or wait for the draw.
 if fair then
   local at = tonumber(arrived)
   if meta[10] or not at or at < meta.opens_n or at >= meta.opens_n + tonumber(meta[9]) then
     return { 'draw_pending' }
   end
-  local refused = cap_refusal(member, 0, meta[8])
-  if refused then return refused end
-  local err = guard_types(CNT, LOG, PLACES)
-  if err then return err end
-  -- writes
-  return { 'registered', 'new', member, write_entry(member, card, channel, seats_arg, pools, now) }
 end
 -- A program's cap (its sales only): a stale hold of the member's is given back first.
 if PLACES then
@@ -121,8 +116,9 @@ for i = 1, #pools do
     break
   end
 end
-if not pool then return { 'sold_out' } end
-if checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
+-- A registration takes no seat (its draw gives them), so needs none free.
+if not pool and not fair then return { 'sold_out' } end
+if not fair and checked('HEXISTS', RES, code) == 1 then return { 'code_taken' } end
 -- A priced sale holds every new ticket until it is paid: in the app, or at
 -- the station's counter, which pays it at once (src/http/station.rs).
 local hold_ms = meta.hold_n
@@ -130,7 +126,7 @@ local hold_ms = meta.hold_n
 -- and the log, whose type its first own write checks (below): an active
 -- ticket writes no counter (lib.lua `count_seats`). A hold, an expired hold
 -- of the member's, or a member on the waiting list touch more keys.
-if hold_ms > 0 or stale or waiting then
+if hold_ms > 0 or stale or waiting or fair then
   local err = guard_types(CNT, LOG, HOLDS, PAYS, WAITQ, PLACES)
   if err then return err end
 end
@@ -138,6 +134,9 @@ end
 local status, pay_by = 'active', ''
 if hold_ms > 0 then status, pay_by = 'held', int(now + hold_ms) end
 -- writes
+if fair then
+  return { 'registered', 'new', member, write_entry(member, card, channel, seats_arg, pools, now) }
+end
 if stale then
   -- The expired seats go to the waiting list first, which may take more than
   -- they were: choose again. (The expiry stands on its own even if none is left.)

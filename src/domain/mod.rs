@@ -35,8 +35,8 @@ pub use event::{
 pub use ids::{Code, EventId, OrgPath, PoolId, ProgramId};
 pub use log::{LogEntry, LogOp, LogPos, Made};
 pub use lottery::{
-    DrawState, Entered, Lottery, LotteryEntry, LotteryPhase, FAIR_DRAW_GRACE_MS, MAX_FAIR_WINDOW_MS, MAX_PUBLIC_CHARS,
-    WAITING_AFTER_DRAW_MS, check_public, seed_commitment,
+    DrawState, Entered, FAIR_DRAW_GRACE_MS, Lottery, LotteryEntry, LotteryPhase,
+    MAX_FAIR_WINDOW_MS, MAX_PUBLIC_CHARS, WAITING_AFTER_DRAW_MS, check_public, seed_commitment,
 };
 pub use outcome::{Outcome, Row};
 pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};

@@ -11,9 +11,9 @@ use super::auth::MemberAuth;
 use super::dto::{EventDto, EventList, GrabBody, ReservationDto, ReservationList};
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::lottery::RegisteredDto;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
-use super::lottery::RegisteredDto;
 use crate::domain::Channel;
 use crate::domain::{EventId, Find, Grab, Millis, Taken};
 

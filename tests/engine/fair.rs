@@ -116,7 +116,10 @@ mod cases {
             grab: grab.clone(),
             cutoff: None,
         };
-        assert_eq!(h.engine.join_waiting(&join).await.unwrap_err(), Error::DrawPending);
+        assert_eq!(
+            h.engine.join_waiting(&join).await.unwrap_err(),
+            Error::DrawPending
+        );
         // Nothing was sold, nobody waits; nobody entered the public value.
         let view = h.engine.event(&id).await.unwrap();
         assert_eq!((view.pools[0].remaining, view.draw.entries), (3, 8));

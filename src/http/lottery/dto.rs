@@ -80,9 +80,9 @@ pub struct RegisteredDto {
 
 impl RegisteredDto {
     pub fn new(event: &crate::domain::Event, e: &crate::domain::Entered) -> Self {
-        let (rules, ends) = event.fair_window().map_or((None, event.closes_at), |(l, end)| {
-            (Some(l.draw_at), end)
-        });
+        let (rules, ends) = event
+            .fair_window()
+            .map_or((None, event.closes_at), |(l, end)| (Some(l.draw_at), end));
         Self {
             result: "registered".into(),
             new: e.new,
