@@ -40,7 +40,7 @@ mod cases {
                     org: Some(&org),
                     choices: &Choices::one(pool_id("p")),
                     seats: Seats::ONE,
-                    channel: if n % 4 == 0 {
+                    channel: if n.is_multiple_of(4) {
                         Channel::Station
                     } else {
                         Channel::App
