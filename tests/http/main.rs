@@ -4,6 +4,7 @@
 mod archives;
 mod auth;
 mod edge;
+mod fair;
 mod hardening;
 mod jwks;
 mod lane;
