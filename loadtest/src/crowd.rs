@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use ticketgrab::domain::{CardNumber, Millis, OrgPath, with_check_digit};
 use ticketgrab::tokens::Minter;
 
+use crate::fairness::{Group, Shares};
 use crate::scenario::Scenario;
 
 /// One member of the crowd, with their request's parts made once: a grab's
@@ -24,6 +25,9 @@ pub struct Member {
     /// Their X-Forwarded-For address.
     pub ip: HeaderValue,
     pub attempts: u32,
+    /// Fast, slow (each request leaves later) or a station walk-up (the
+    /// station's token, the card in the body, the station route).
+    pub group: Group,
 }
 
 /// The union the crowd belongs to (inside the sale's `bj`).
@@ -42,15 +46,29 @@ pub fn card_for(run: u32, i: u64) -> CardNumber {
         .expect("generated cards are valid")
 }
 
-/// Every member of the scenario, with tokens valid for six hours.
-pub fn build(minter: &Minter, scenario: &Scenario, run: u32) -> Vec<Member> {
+/// The sale's id in run `run`.
+pub fn event_id(scenario: &Scenario, run: u32) -> String {
+    format!("{}-{}-{run}", scenario.name, Millis::now().0 / 1000)
+}
+
+/// Every member of the scenario, with tokens valid for six hours; walk-ups
+/// (`shares.station`) are sent by `station` (a station's token) with their
+/// card, for `event`.
+pub fn build(
+    minter: &Minter,
+    scenario: &Scenario,
+    run: u32,
+    shares: &Shares,
+    (event, station): (&str, &str),
+) -> Vec<Member> {
     let org = member_org();
     let pool_ids: Vec<String> = scenario.pools.iter().map(|p| p.id.clone()).collect();
     let mut rng = rand::rng();
     (0..scenario.members)
         .map(|i| {
-            let token = minter.member(&card_for(run, i), &org, 6 * 3600);
-            let body = if scenario.ranked <= 1 {
+            let group = shares.group(i);
+            let card = card_for(run, i);
+            let mut body = if scenario.ranked <= 1 {
                 json!({"pool": pool_ids[i as usize % pool_ids.len()]})
             } else {
                 let mut ids = pool_ids.clone();
@@ -60,6 +78,13 @@ pub fn build(minter: &Minter, scenario: &Scenario, run: u32) -> Vec<Member> {
                 ids.truncate(scenario.ranked);
                 json!({"choices": ids})
             };
+            let token = if group == Group::Station {
+                body["event"] = json!(event);
+                body["card"] = json!(card.digits());
+                station.to_owned()
+            } else {
+                minter.member(&card, &org, 6 * 3600)
+            };
             let ip = member_ip(i);
             Member {
                 index: i as usize,
@@ -68,6 +93,7 @@ pub fn build(minter: &Minter, scenario: &Scenario, run: u32) -> Vec<Member> {
                 body: Bytes::from(body.to_string()),
                 ip: HeaderValue::from_str(&ip).expect("an address is a valid header value"),
                 attempts: 0,
+                group,
             }
         })
         .collect()
@@ -80,16 +106,16 @@ pub struct Sale {
     pub opening: tokio::time::Instant,
 }
 
-/// Creates the sale, opening `lead` from now by the server's clock.
+/// Creates the sale `event`, opening `lead` from now by the server's clock
+/// (with the scenario's fair window, if it has one).
 pub async fn create_sale(
     client: &reqwest::Client,
     base: &str,
     admin: &str,
     scenario: &Scenario,
     lead: std::time::Duration,
-    run: u32,
+    event: String,
 ) -> anyhow::Result<Sale> {
-    let event = format!("{}-{}-{run}", scenario.name, Millis::now().0 / 1000);
     let now = Millis::now().0;
     let mut create = json!({
         "id": event, "title": format!("Rehearsal {}", scenario.name), "org": "bj",
@@ -97,6 +123,9 @@ pub async fn create_sale(
         "closes_at": Millis(now + 3_600_000).rfc3339(), "price_fen": 0,
         "pools": scenario.pools.iter().map(|p| json!({"id": p.id, "title": p.id, "total": p.total})).collect::<Vec<_>>(),
     });
+    if scenario.fair_window_secs > 0 {
+        create["fair_window_secs"] = json!(scenario.fair_window_secs);
+    }
     if let Some(paid) = &scenario.paid {
         create["price_fen"] = json!(paid.price_fen);
         create["hold_minutes"] = json!(paid.hold_minutes);

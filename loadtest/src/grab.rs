@@ -15,6 +15,7 @@ use serde::Deserialize;
 use tokio::sync::Notify;
 
 use crate::crowd::Member;
+use crate::fairness::{Group, Shares};
 use crate::report::Answers;
 use crate::wire::{Origin, Wire};
 
@@ -23,7 +24,9 @@ use crate::wire::{Origin, Wire};
 pub enum Outcome {
     /// 201 or 200: they hold a ticket.
     Ticket,
-    /// 429, 503, not yet open, or a transport error (up to 5 tries): again later.
+    /// 429, 503, not yet open, a transport error (up to 5 tries), or 202
+    /// registered in a fair window's draw: again later (after the draw, a
+    /// winner's grab is their ticket, a loser's `sold_out`).
     Retry,
     /// sold out or closed: a final answer without a ticket.
     Final,
@@ -37,7 +40,11 @@ impl Outcome {
     pub fn of(status: Option<StatusCode>, code: &str, attempts: u32) -> Self {
         match status {
             Some(StatusCode::CREATED | StatusCode::OK) => Self::Ticket,
-            Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) => Self::Retry,
+            Some(
+                StatusCode::ACCEPTED
+                | StatusCode::TOO_MANY_REQUESTS
+                | StatusCode::SERVICE_UNAVAILABLE,
+            ) => Self::Retry,
             Some(StatusCode::CONFLICT) if code == "not_open" => Self::Retry,
             Some(StatusCode::CONFLICT) if code == "sold_out" || code == "closed" => Self::Final,
             None if attempts < 5 => Self::Retry,
@@ -126,6 +133,7 @@ impl Answer {
     /// `201 ticket`, `409 sold_out`, `transport error`, ...
     fn label(&self) -> String {
         match self.status {
+            Some(StatusCode::ACCEPTED) => "202 registered".into(),
             Some(s) if s.is_success() => format!("{} ticket", s.as_u16()),
             Some(s) => format!("{} {}", s.as_u16(), self.code()),
             None => "transport error".into(),
@@ -181,6 +189,8 @@ async fn grab_once(wire: &mut Wire, path: &str, member: &Member) -> Answer {
 struct Shared {
     /// The grab's path, e.g. `/api/v1/events/<id>/reservations`.
     path: String,
+    /// How much later each group's requests leave.
+    shares: Shares,
     total: usize,
     started: Instant,
     live: Arc<Live>,
@@ -212,7 +222,11 @@ async fn worker(shared: Arc<Shared>, mut wire: Wire) {
             continue;
         };
         member.attempts += 1;
-        let answer = grab_once(&mut wire, &s.path, &member).await;
+        let path = match member.group {
+            Group::Station => STATION_PATH,
+            Group::Fast | Group::Slow => s.path.as_str(),
+        };
+        let answer = grab_once(&mut wire, path, &member).await;
         s.live.sent.fetch_add(1, Ordering::Relaxed);
         let outcome = Outcome::of(answer.status, answer.code(), member.attempts);
         let at_ms = s.started.elapsed().as_millis() as u64;
@@ -225,9 +239,11 @@ async fn worker(shared: Arc<Shared>, mut wire: Wire) {
             Outcome::Final => &s.live.sold_out,
             Outcome::Error => &s.live.errors,
             Outcome::Retry => {
-                // As the app does: wait Retry-After with jitter, then again.
+                // As the app does: wait Retry-After with jitter, then again
+                // (a slow member's next request leaves later still).
                 let base = answer.retry_after.unwrap_or(0.2).max(0.05);
-                let wait = Duration::from_secs_f64(base * rand::rng().random_range(1.0..1.5));
+                let wait = Duration::from_secs_f64(base * rand::rng().random_range(1.0..1.5))
+                    + s.shares.delay(member.group);
                 let shared = shared.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(wait).await;
@@ -253,24 +269,48 @@ pub async fn connect(base: &str, connections: usize) -> anyhow::Result<Vec<Wire>
     Ok(wires)
 }
 
+/// The station's route: a walk-up's card in the body.
+const STATION_PATH: &str = "/api/v1/station/issue";
+
 /// Releases every member at once over one worker per connection and waits
-/// until each has a final answer.
+/// until each has a final answer. The fast group is queued at once; the
+/// slow group and the walk-ups join the queue after their delay, behind
+/// every request that left before theirs.
 pub async fn run(
     wires: Vec<Wire>,
     path: String,
     members: Vec<Member>,
     live: Arc<Live>,
+    shares: &Shares,
 ) -> anyhow::Result<Recorded> {
     let total = members.len();
+    let (fast, later): (Vec<Member>, Vec<Member>) =
+        members.into_iter().partition(|m| m.group == Group::Fast);
     let shared = Arc::new(Shared {
         path,
+        shares: shares.clone(),
         total,
         started: Instant::now(),
         live,
         recorded: Mutex::new(Recorded::new()?),
-        queue: Mutex::new(members.into()),
+        queue: Mutex::new(fast.into()),
         queued: Notify::new(),
     });
+    let (slow, station): (Vec<Member>, Vec<Member>) =
+        later.into_iter().partition(|m| m.group == Group::Slow);
+    for (group, members) in [(Group::Slow, slow), (Group::Station, station)] {
+        if members.is_empty() {
+            continue;
+        }
+        let (shared, wait) = (shared.clone(), shares.delay(group));
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let mut queue = shared.queue.lock().expect("not poisoned");
+            queue.extend(members);
+            drop(queue);
+            shared.queued.notify_waiters();
+        });
+    }
     let workers: Vec<_> = wires
         .into_iter()
         .map(|wire| tokio::spawn(worker(shared.clone(), wire)))
@@ -338,6 +378,10 @@ mod tests {
             Outcome::Ticket
         );
         assert_eq!(Outcome::of(Some(StatusCode::OK), "", 1), Outcome::Ticket);
+        assert_eq!(
+            Outcome::of(Some(StatusCode::ACCEPTED), "", 1),
+            Outcome::Retry
+        );
         assert_eq!(
             Outcome::of(Some(StatusCode::TOO_MANY_REQUESTS), "rate_limited", 9),
             Outcome::Retry

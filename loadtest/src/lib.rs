@@ -24,6 +24,7 @@ pub mod ceilings;
 pub mod checks;
 pub mod cpu;
 pub mod crowd;
+pub mod fairness;
 pub mod grab;
 pub mod lottery;
 pub mod paid;

@@ -98,6 +98,27 @@ struct Cli {
     /// `year`: percent of the crowd that is fast (first in every race).
     #[arg(long, default_value_t = 20)]
     fast_percent: u64,
+    /// Who wins: the share of the crowd (0..1) on slow phones, each of whose
+    /// requests leaves `--slow-rtt-ms` later than a fast member's.
+    #[arg(long, default_value_t = 0.0)]
+    slow_share: f64,
+    #[arg(long, default_value_t = 300)]
+    slow_rtt_ms: u64,
+    /// The share of the crowd (0..1) that walks up to a station: grabbed
+    /// (or entered) through the station route by card, `--station-delay-ms`
+    /// after the opening (a swipe at the counter).
+    #[arg(long, default_value_t = 0.0)]
+    station_share: f64,
+    #[arg(long, default_value_t = 2000)]
+    station_delay_ms: u64,
+    /// A race with a fair window of this many seconds: every grab inside it
+    /// is registered, and the registrations are drawn at its end.
+    #[arg(long, default_value_t = 0)]
+    fair_window_secs: i64,
+    /// Run the scenario as a lottery sale (the same crowd, one seat each):
+    /// entries in a registration window, then the draw.
+    #[arg(long)]
+    as_lottery: bool,
     /// A lottery: SIGKILL the server while the draw writes its results,
     /// start it again and resume the draw (needs --spawn, with --redis or
     /// --durable: a store that outlives the process).
@@ -127,6 +148,8 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
             redeem_share: 0.0,
             paid: None,
             lottery: false,
+            fair_window_secs: 0,
+            one_seat: false,
         },
         _ => anyhow::bail!("give --scenario, --config or --stock"),
     };
@@ -140,9 +163,32 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
         );
         s.ranked = r;
     }
+    anyhow::ensure!(
+        (0..=600).contains(&cli.fair_window_secs),
+        "--fair-window-secs must be 0 to 600"
+    );
+    anyhow::ensure!(
+        !(cli.as_lottery && cli.fair_window_secs > 0),
+        "--as-lottery and --fair-window-secs are two ways of one sale: give one"
+    );
+    s.fair_window_secs = cli.fair_window_secs;
+    if cli.as_lottery {
+        s.lottery = true;
+        s.one_seat = true;
+    }
     s.cancel_share = cli.cancel_share.unwrap_or(s.cancel_share).clamp(0.0, 1.0);
     s.redeem_share = cli.redeem_share.unwrap_or(s.redeem_share).clamp(0.0, 1.0);
     Ok(s)
+}
+
+fn shares(cli: &Cli) -> ticketgrab_load::fairness::Shares {
+    let slow = cli.slow_share.clamp(0.0, 1.0);
+    ticketgrab_load::fairness::Shares {
+        slow,
+        slow_rtt: Duration::from_millis(cli.slow_rtt_ms),
+        station: cli.station_share.clamp(0.0, 1.0 - slow),
+        station_delay: Duration::from_millis(cli.station_delay_ms),
+    }
 }
 
 /// The `year` rehearsal: both runs, the report written and printed.
@@ -264,6 +310,7 @@ async fn main() -> anyhow::Result<()> {
             &scenario,
             cli.connections.max(1),
             cli.kill_mid_draw,
+            &shares(&cli),
         )
         .await?;
         std::fs::create_dir_all(&cli.out)?;
@@ -279,6 +326,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let opts = Options {
+        shares: shares(&cli),
         connections: cli.connections.max(1),
         lead: Duration::from_millis(cli.lead_ms),
         ceiling: cli.ceiling,

@@ -13,6 +13,7 @@ use ticketgrab::tokens::Role;
 
 use crate::checks::{Staff, after_sale, checks, tickets};
 use crate::cpu::CpuMeter;
+use crate::fairness::{Fairness, Group, Shares};
 use crate::grab::Live;
 use crate::report::{Measurements, Report};
 use crate::scenario::Scenario;
@@ -30,6 +31,8 @@ pub struct Options {
     pub ceiling: bool,
     /// Show the live progress bar.
     pub progress: bool,
+    /// The crowd's groups: who is slow, who walks up to a station.
+    pub shares: Shares,
 }
 
 pub async fn rehearse(
@@ -50,10 +53,12 @@ pub async fn rehearse(
     let base = target.base.as_str();
 
     let run: u32 = rand::rng().random_range(0..10_000);
-    let members = crowd::build(&minter, scenario, run);
+    let event = crowd::event_id(scenario, run);
+    let members = crowd::build(&minter, scenario, run, &opts.shares, (&event, &station));
     let bodies: Vec<bytes::Bytes> = members.iter().map(|m| m.body.clone()).collect();
+    let groups: Vec<Group> = members.iter().map(|m| m.group).collect();
     let total = members.len();
-    let sale = crowd::create_sale(&client, base, &admin, scenario, opts.lead, run).await?;
+    let sale = crowd::create_sale(&client, base, &admin, scenario, opts.lead, event).await?;
     crowd::warm_up(&client, base, opts.connections).await?;
     let wires = grab::connect(base, opts.connections).await?;
 
@@ -67,7 +72,7 @@ pub async fn rehearse(
     ]);
     let started = std::time::Instant::now();
     let path = format!("/api/v1/events/{}/reservations", sale.event);
-    let recorded = grab::run(wires, path, members, live.clone()).await?;
+    let recorded = grab::run(wires, path, members, live.clone(), &opts.shares).await?;
     let grab_phase = started.elapsed();
     let cpu = cpu.stop();
     ticker.abort();
@@ -121,6 +126,13 @@ pub async fn rehearse(
 
     let errors = live.errors.load(Ordering::Relaxed);
     let mut checks = checks(scenario, &recorded, total, errors, &audit);
+    if scenario.fair_window_secs > 0 {
+        let registered = recorded.answers.get("202 registered").copied();
+        checks
+            .extend(crate::fairness::window_checks(&client, base, &sale.event, registered).await?);
+    }
+    // Who holds a ticket as the grab phase ends, by group.
+    let fairness = Fairness::measure(&opts.shares, &groups, recorded.codes.keys().copied());
     checks.extend(paid_run.map(|p| p.checks).unwrap_or_default());
     let mut ticket_times = recorded.ticket_times.clone();
     ticket_times.sort_unstable();
@@ -148,5 +160,6 @@ pub async fn rehearse(
         on_redis: target.redis_port.is_some(),
         cpu,
         samples: recorded.samples,
+        fairness: Some(fairness),
     }))
 }

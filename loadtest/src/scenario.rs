@@ -26,6 +26,13 @@ pub struct Scenario {
     /// then the draw (`lottery.rs`) instead of a race.
     #[serde(default)]
     pub lottery: bool,
+    /// A race's fair window in seconds (0: none): grabs inside it are
+    /// registrations, drawn at its end.
+    #[serde(default)]
+    pub fair_window_secs: i64,
+    /// A lottery of the race's crowd: one seat each (else 1 or 2).
+    #[serde(default)]
+    pub one_seat: bool,
 }
 
 /// A priced sale: tickets are holds until paid; some holders never pay, the
@@ -67,6 +74,8 @@ fn single(name: &str, pool: &str, total: i64, members: u64) -> Scenario {
         redeem_share: 0.0,
         paid: None,
         lottery: false,
+        fair_window_secs: 0,
+        one_seat: false,
     }
 }
 
@@ -103,6 +112,8 @@ pub fn named(name: &str) -> Option<Scenario> {
             redeem_share: 0.0,
             paid: None,
             lottery: false,
+            fair_window_secs: 0,
+            one_seat: false,
         },
         // The theatre as a lottery: 200,000 families enter for 3,000 seats.
         "theatre-lottery" => Scenario {

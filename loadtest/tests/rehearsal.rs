@@ -45,8 +45,11 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
         redeem_share: 0.2,
         paid: None,
         lottery: false,
+        fair_window_secs: 0,
+        one_seat: false,
     };
     let opts = Options {
+        shares: ticketgrab_load::fairness::Shares::default(),
         connections: 32,
         lead: Duration::from_millis(1500),
         ceiling: true,
@@ -150,8 +153,11 @@ async fn a_small_paid_rehearsal_serves_the_waiting_list_in_order() {
             waiting_share: 0.5,
         }),
         lottery: false,
+        fair_window_secs: 0,
+        one_seat: false,
     };
     let opts = Options {
+        shares: ticketgrab_load::fairness::Shares::default(),
         connections: 32,
         lead: Duration::from_millis(1500),
         ceiling: false,
@@ -178,9 +184,10 @@ async fn a_lottery_killed_mid_draw_resumes_with_the_rules_result() {
         members: 20_000,
         ..ticketgrab_load::scenario::named("theatre-lottery").unwrap()
     };
-    let report = ticketgrab_load::lottery::rehearse(&mut target, &scenario, 64, true)
-        .await
-        .unwrap();
+    let report =
+        ticketgrab_load::lottery::rehearse(&mut target, &scenario, 64, true, &Default::default())
+            .await
+            .unwrap();
     assert!(report.ok, "{}", report.text());
     let killed = report.killed_after.expect("killed");
     assert!(killed > 0 && killed < 20_000, "{}", report.text());

@@ -113,7 +113,9 @@ pub async fn answer_grab(
     }
 }
 
-/// 202 for a registration in a fair window's draw (app or station).
+/// 202 for a registration in a fair window's draw (app or station), with
+/// Retry-After: the seconds until the draw starts, and one for its writing
+/// (the result is at the `Location` then; asking sooner changes nothing).
 pub async fn registered(
     s: &AppState,
     event: &EventId,
@@ -121,9 +123,11 @@ pub async fn registered(
 ) -> Result<Response, ApiError> {
     let def = s.engine.definition(event).await?;
     let location = format!("/api/v1/events/{event}/entry");
+    let draw_at = def.lottery.as_ref().map_or(0, |l| l.draw_at.0);
+    let wait = ((draw_at - Millis::now().0).max(0) / 1000 + 1).to_string();
     Ok((
         StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
+        [(header::LOCATION, location), (header::RETRY_AFTER, wait)],
         Json(RegisteredDto::new(&def, e)),
     )
         .into_response())

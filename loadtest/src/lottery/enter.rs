@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// One member's entry: (url, authorization, address, body).
+pub(super) type Entry = (String, String, String, String);
+
 /// Sends every member's entry with `connections` in flight; 429 and 503 are
 /// retried after their Retry-After, as the app does.
 pub(super) async fn enter_all(
     client: &reqwest::Client,
-    url: &str,
-    members: Vec<(String, String, String)>,
+    members: Vec<Entry>,
     connections: usize,
 ) -> (u64, u64, u64) {
     let queue = Arc::new(std::sync::Mutex::new(members));
@@ -20,11 +22,11 @@ pub(super) async fn enter_all(
     );
     let tasks: Vec<_> = (0..connections)
         .map(|_| {
-            let (client, url, queue) = (client.clone(), url.to_owned(), queue.clone());
+            let (client, queue) = (client.clone(), queue.clone());
             let (sent, accepted, errors) = (sent.clone(), accepted.clone(), errors.clone());
             tokio::spawn(async move {
                 loop {
-                    let Some((auth, ip, body)) = queue.lock().expect("queue").pop() else {
+                    let Some((url, auth, ip, body)) = queue.lock().expect("queue").pop() else {
                         return;
                     };
                     for _ in 0..20 {

@@ -20,10 +20,11 @@ mod checks;
 mod enter;
 mod report;
 
-use self::enter::enter_all;
+use self::enter::{Entry, enter_all};
 pub use self::report::LotteryReport;
 use crate::cpu::{CpuMeter, CpuUse};
 use crate::crowd::{card_for, member_ip, member_org};
+use crate::fairness::{Fairness, Group, Shares};
 use crate::scenario::Scenario;
 use crate::target::Target;
 
@@ -37,6 +38,7 @@ pub async fn rehearse(
     scenario: &Scenario,
     connections: usize,
     kill_mid_draw: bool,
+    shares: &Shares,
 ) -> anyhow::Result<LotteryReport> {
     if kill_mid_draw && target.server_pid.is_none() {
         bail!("--kill-mid-draw needs --spawn (the harness restarts the server it started)");
@@ -80,23 +82,45 @@ pub async fn rehearse(
         bail!("creating the lottery: {status} {created}");
     }
 
-    // The crowd: ranked shows, 1 or 2 seats.
+    // The crowd: ranked shows, 1 or 2 seats (one for a race's crowd); the
+    // walk-ups enter at a station, by card.
     let org = member_org();
     let ids: Vec<String> = scenario.pools.iter().map(|p| p.id.clone()).collect();
     let mut rng = rand::rng();
-    let members: Vec<(String, String, String)> = (0..scenario.members)
+    let station = minter.staff(
+        "rehearsal-station",
+        Role::Station,
+        &OrgPath::parse("bj")?,
+        6 * 3600,
+    );
+    let groups: Vec<Group> = (0..scenario.members).map(|i| shares.group(i)).collect();
+    let members: Vec<Entry> = (0..scenario.members)
         .map(|i| {
             let mut choices = ids.clone();
             for k in (1..choices.len()).rev() {
                 choices.swap(k, rng.random_range(0..=k));
             }
             choices.truncate(scenario.ranked.max(1));
-            let seats = 1 + rng.random_range(0..2);
-            let token = minter.member(&card_for(run, i), &org, 6 * 3600);
+            let seats = if scenario.one_seat {
+                1
+            } else {
+                1 + rng.random_range(0..2)
+            };
+            let mut body = json!({"choices": choices, "seats": seats});
+            let card = card_for(run, i);
+            let (url, token) = if groups[i as usize] == Group::Station {
+                body["event"] = json!(event);
+                body["card"] = json!(card.digits());
+                (format!("{base}/api/v1/station/enter"), station.clone())
+            } else {
+                let url = format!("{base}/api/v1/events/{event}/entry");
+                (url, minter.member(&card, &org, 6 * 3600))
+            };
             (
+                url,
                 format!("Bearer {token}"),
                 member_ip(i),
-                json!({"choices": choices, "seats": seats}).to_string(),
+                body.to_string(),
             )
         })
         .collect();
@@ -109,9 +133,8 @@ pub async fn rehearse(
     };
     let cpu = CpuMeter::start(&processes(target));
     let started = Instant::now();
-    let url = format!("{base}/api/v1/events/{event}/entry");
     let (entries_sent, entries_accepted, entry_errors) =
-        enter_all(&client, &url, members, connections).await;
+        enter_all(&client, members, connections).await;
     let enter_seconds = started.elapsed().as_secs_f64();
     let enter_cpu: Vec<CpuUse> = cpu
         .stop()
@@ -297,6 +320,19 @@ pub async fn rehearse(
         judged.seats,
     );
     let ok = checks.iter().all(|c| c.1);
+    // Who won, by group: the export's winners by member key.
+    let keyer = ticketgrab::domain::MemberKeyer::new(target.secrets.card_secret.as_bytes());
+    let winners: std::collections::HashSet<&str> = export
+        .entries
+        .iter()
+        .filter(|e| e.won.is_some())
+        .map(|e| e.member.as_str())
+        .collect();
+    let holders = (0..scenario.members).filter_map(|i| {
+        let key = keyer.member(&card_for(run, i)).key;
+        winners.contains(key.as_str()).then_some(i as usize)
+    });
+    let fairness = Fairness::measure(shares, &groups, holders);
     Ok(LotteryReport {
         scenario: scenario.name.clone(),
         entries_sent,
@@ -316,5 +352,6 @@ pub async fn rehearse(
         draw_cpu,
         checks,
         ok,
+        fairness,
     })
 }

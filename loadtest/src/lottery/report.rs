@@ -32,6 +32,8 @@ pub struct LotteryReport {
     pub draw_cpu: Vec<CpuUse>,
     pub checks: Vec<(String, bool, String)>,
     pub ok: bool,
+    /// Who won, by group (fast, slow, station walk-ups).
+    pub fairness: crate::fairness::Fairness,
 }
 
 impl LotteryReport {
@@ -77,6 +79,7 @@ impl LotteryReport {
                 if *ok { "ok" } else { "FAIL" }
             ));
         }
+        out.push_str(&self.fairness.text());
         out
     }
 }

@@ -37,6 +37,7 @@ impl Report {
                 )
             })
             .collect();
+        let who_wins = self.fairness.as_ref().map(|f| f.html()).unwrap_or_default();
         let facts: String = self
             .facts()
             .iter()
@@ -51,7 +52,7 @@ impl Report {
              .ok{{color:#065f46}}.fail{{color:#b91c1c;font-weight:bold}}svg{{max-width:100%;height:auto}}\
              .legend span{{margin-right:1em}}</style>\
              <h1>Rehearsal: {name} {verdict}</h1><table>{facts}</table>\
-             <h2>Checks</h2><table>{rows}</table>\
+             <h2>Checks</h2><table>{rows}</table>{who_wins}\
              <h2>Tickets over time</h2>{tickets}{sell_out}\
              <h2>Latency over time</h2>{over_time}<h2>Answers by code over time</h2>{by_code}\
              <h2>Latency distribution</h2>{latency}</html>",

@@ -104,6 +104,8 @@ pub struct Report {
     /// How to measure the Redis ceiling by hand, on a Redis run (none on
     /// the embedded store: it has no Redis to measure).
     pub redis_benchmark: Option<String>,
+    /// Who won, by group (fast, slow, station walk-ups).
+    pub fairness: Option<crate::fairness::Fairness>,
 }
 
 fn ms(us: u64) -> f64 {
@@ -133,6 +135,7 @@ pub struct Measurements {
     pub on_redis: bool,
     pub cpu: Vec<crate::cpu::CpuUse>,
     pub samples: Vec<Sample>,
+    pub fairness: Option<crate::fairness::Fairness>,
 }
 
 impl Report {
@@ -158,6 +161,7 @@ impl Report {
             on_redis,
             cpu,
             samples,
+            fairness,
         } = m;
         let (slice_ms, timeline) = timeline::slices(&samples, 60);
         let q = |x: f64| ms(hist.value_at_quantile(x));
@@ -174,7 +178,7 @@ impl Report {
         let keys = format!("$(ticketgrab keys {event} | wc -l) $(ticketgrab keys {event})");
         Self {
             redis_benchmark: on_redis.then(|| format!(
-                "redis-benchmark -p <port> -c {connections} -n 300000 -r 2000000000 EVALSHA $(redis-cli -p <port> SCRIPT LOAD \"$(ticketgrab lua grab)\") {keys} m__rand_int__ '6217 **** **** 1234' app c__rand_int__ bj/x 1 {}",
+                "redis-benchmark -p <port> -c {connections} -n 300000 -r 2000000000 EVALSHA $(redis-cli -p <port> SCRIPT LOAD \"$(ticketgrab lua grab)\") {keys} m__rand_int__ '6217 **** **** 1234' app c__rand_int__ bj/x 1 '' {}",
                 scenario.pools[0].id
             )),
             ratio_to_healthz: ceiling.as_ref().map(|c| throughput / c.rate),
@@ -213,6 +217,7 @@ impl Report {
             slice_ms,
             timeline,
             ok,
+            fairness,
         }
     }
 
@@ -309,6 +314,9 @@ impl Report {
         }
         if let (None, Some(by_hand)) = (&self.redis_ceiling, &self.redis_benchmark) {
             let _ = writeln!(out, "redis ceiling: {by_hand}");
+        }
+        if let Some(f) = &self.fairness {
+            out.push_str(&f.text());
         }
         out
     }

@@ -1,0 +1,114 @@
+//! Who wins, in small (issue 34): one crowd of 3,000 members for 600
+//! tickets, 30% on slow phones (each request 300 ms later) and 10% walking
+//! up to a station, rehearsed as a race, with a fair window, and as a
+//! lottery. The race leaves the slow group (almost) nothing; the window and
+//! the lottery give it the fast group's chance; every check passes (no
+//! oversell, audits ok, the window's draw published and verified).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use ticketgrab_load::fairness::{Fairness, Group, Shares};
+use ticketgrab_load::run::{Options, rehearse};
+use ticketgrab_load::scenario::{PoolSpec, Scenario};
+use ticketgrab_load::target::{Target, server_binary};
+
+fn ticketgrab_binary() -> PathBuf {
+    if let Ok(bin) = server_binary(None) {
+        return bin;
+    }
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-p", "ticketgrab", "--bin", "ticketgrab"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building ticketgrab failed");
+    server_binary(None).expect("ticketgrab was just built")
+}
+
+fn crowd() -> Shares {
+    Shares {
+        slow: 0.3,
+        slow_rtt: Duration::from_millis(300),
+        station: 0.1,
+        station_delay: Duration::from_millis(300),
+    }
+}
+
+fn scenario(fair_window_secs: i64, lottery: bool) -> Scenario {
+    Scenario {
+        name: "fairness".into(),
+        pools: vec![PoolSpec {
+            id: "screening".into(),
+            total: 600,
+        }],
+        members: 3_000,
+        ranked: 1,
+        cancel_share: 0.0,
+        redeem_share: 0.0,
+        paid: None,
+        lottery,
+        fair_window_secs,
+        one_seat: true,
+    }
+}
+
+/// The slow group's ratio to the fast one, and that every group is there.
+fn slow_ratio(f: &Fairness) -> f64 {
+    for g in [Group::Fast, Group::Slow, Group::Station] {
+        assert!(f.members.get(&g).is_some_and(|n| *n > 0), "{}", f.text());
+    }
+    f.slow_fast_ratio.as_ref().expect("a ratio").value
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_race_favours_speed_the_window_and_the_lottery_do_not() {
+    let mut target = Target::spawn(&ticketgrab_binary(), true, &[])
+        .await
+        .unwrap();
+    let opts = |shares| Options {
+        shares,
+        connections: 64,
+        lead: Duration::from_millis(1500),
+        ceiling: false,
+        progress: false,
+    };
+
+    let race = rehearse(&target, &scenario(0, false), &opts(crowd()))
+        .await
+        .unwrap();
+    eprintln!("race:\n{}", race.text());
+    assert!(race.ok, "{}", race.text());
+    let raced = race.fairness.as_ref().unwrap();
+    assert_eq!(raced.tickets.values().sum::<u64>(), 600, "{}", race.text());
+    assert!(slow_ratio(raced) < 0.5, "{}", race.text());
+
+    let window = rehearse(&target, &scenario(4, false), &opts(crowd()))
+        .await
+        .unwrap();
+    eprintln!("fair window:\n{}", window.text());
+    assert!(window.ok, "{}", window.text());
+    let fair = window.fairness.as_ref().unwrap();
+    assert_eq!(fair.tickets.values().sum::<u64>(), 600, "{}", window.text());
+    // 600 of 3,000: the slow group's ratio is 1 give or take ~0.1 (95%);
+    // these bounds are ~3.5 standard errors wide.
+    let r = slow_ratio(fair);
+    assert!((0.7..=1.4).contains(&r), "{}", window.text());
+    assert!(
+        window
+            .answers
+            .get("202 registered")
+            .is_some_and(|n| *n >= 3_000),
+        "{}",
+        window.text()
+    );
+
+    let lottery =
+        ticketgrab_load::lottery::rehearse(&mut target, &scenario(0, true), 64, false, &crowd())
+            .await
+            .unwrap();
+    eprintln!("lottery:\n{}", lottery.text());
+    assert!(lottery.ok, "{}", lottery.text());
+    let r = slow_ratio(&lottery.fairness);
+    assert!((0.7..=1.4).contains(&r), "{}", lottery.text());
+}
