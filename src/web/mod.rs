@@ -68,6 +68,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/lottery.js"),
     ),
     (
+        "/assets/fair.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/fair.js"),
+    ),
+    (
         "/assets/app.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/app.js"),

@@ -2,6 +2,7 @@
 //! a real Redis. Screenshots go to target/browser/ for a person to look at.
 
 mod archives;
+mod fair;
 mod lottery;
 mod people;
 mod programs;

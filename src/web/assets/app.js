@@ -119,6 +119,7 @@ function eventCard(ev) {
   el.querySelector(".wait-button").addEventListener("click", () => joinWait(ev.id, el));
   el.querySelector(".leave-wait").addEventListener("click", () => leaveWait(ev.id, el));
   if (ev.mode === "lottery") LOT.setup(ev, el);
+  if (FAIR.is(ev)) FAIR.setup(ev, el);
   cards.set(ev.id, el);
   $("#events").append(el);
   TG.applyLang();
@@ -272,8 +273,10 @@ function tick() {
     el.querySelector(".grab").classList.toggle("hidden", !!have);
     el.querySelector(".grab-button").disabled = phase !== "open" || el.dataset.busy === "1";
     // Sold out for what the member wants: offer the waiting list instead.
-    const canWait = (phase === "open" || phase === "sold_out") && ev.eligible && !waits.has(ev.id) && !holding.has(ev.id) && soldOutFor(ev, el);
+    const canWait = (phase === "open" || phase === "sold_out") && ev.eligible && !waits.has(ev.id) && !holding.has(ev.id) && soldOutFor(ev, el)
+      && (!FAIR.is(ev) || ev.lottery.phase === "drawn");
     el.querySelector(".wait-button").classList.toggle("hidden", !canWait);
+    if (FAIR.is(ev)) FAIR.tick(ev, el);
   }
 }
 
@@ -287,6 +290,8 @@ async function grab(id, el) {
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       const { status: code, data } = await TG.api(token, "POST", `/api/v1/events/${id}/reservations`, body);
+      // Inside a fair window: registered for its draw, not decided.
+      if (code === 202) { FAIR.registered(events.find(ev => ev.id === id), el, data); break; }
       const words = data.status === "held" ? "heldGot" : code === 201 ? "got" : "already";
       // Which show it is: ranked choices may have given any of them.
       const what = () => poolOf(events.find(ev => ev.id === id), data.pool);
@@ -298,7 +303,8 @@ async function grab(id, el) {
         // As the API asks: wait Retry-After, with jitter so the crowd spreads out.
         // 429 is the member's own tapping; 503 the crowd.
         const wait = Math.max(e.retryAfter || 1, 0.2) * (1 + Math.random() * 0.5);
-        tell(result, e.status === 429 ? "tooFast" : "retrying", { s: Math.ceil(wait) }, "warn");
+        const words = e.status === 429 ? "tooFast" : e.code === "draw_pending" ? "drawPendingRetry" : "retrying";
+        tell(result, words, { s: Math.ceil(wait) }, "warn");
         await new Promise(r => setTimeout(r, wait * 1000));
         continue;
       }
@@ -375,6 +381,7 @@ async function loadEvents() {
   loadWaits().catch(() => {});
   loadPrograms().catch(() => {});
   LOT.load(events).catch(() => {});
+  FAIR.load(events).catch(() => {});
 }
 
 // Signed out by the server (an expired or refused token): say what to do.
@@ -412,4 +419,6 @@ setInterval(tick, 250);
 // Fresh stock and status every few seconds, and right at each opening.
 setInterval(() => { if (token) loadEvents().catch(() => {}); }, 5000);
 setInterval(() => { if (token && events.some(ev => ev.status === "upcoming" && !TG.countdown(ev.opens_at))) loadEvents().catch(() => {}); }, 1000);
+// A fair window's draw is due: its result within a couple of seconds.
+setInterval(() => { if (token && FAIR.due(events)) loadEvents().catch(() => {}); }, 2000);
 if (token) start(); else show(false);

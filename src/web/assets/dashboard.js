@@ -76,6 +76,8 @@ const soldOutAt = new Map();
 const sawSelling = new Set();
 function pace(ev) {
   if (ev.mode === "lottery") return LOTA.summary(ev);
+  // A race with a fair window: the window's line until it is drawn, then the race's too.
+  if (LOTA.fair(ev) && ev.lottery.phase !== "drawn") return LOTA.summary(ev);
   const remaining = ev.pools.reduce((n, p) => n + p.remaining, 0), total = ev.pools.reduce((n, p) => n + p.total, 0);
   const values = ev.grabs_per_second || [];
   // The last whole second (the newest one is still filling).
@@ -168,7 +170,7 @@ function card(ev) {
   });
   const select = el.querySelector("select");
   ev.pools.forEach(p => { const o = document.createElement("option"); o.value = p.id; select.append(o); });
-  if (ev.mode === "lottery") LOTA.setup(ev, el);
+  if (ev.lottery) LOTA.setup(ev, el);
   ARCH.setup(ev, el);
   cards.set(ev.id, el);
   $("#events").append(el);
@@ -215,7 +217,7 @@ function render(events) {
           <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div></div>`;
     }).join("");
     el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
-    if (ev.mode === "lottery") LOTA.render(ev, el);
+    if (ev.lottery) LOTA.render(ev, el);
     ARCH.render(ev, el);
     // Only the actions that apply: pause an open sale, resume a paused one,
     // close what is not closed.

@@ -12,7 +12,8 @@ TG.setDict({
     upcoming: "未开始", open: "进行中", paused: "已暂停", sold_out: "已抢完", closed: "已结束",
     enter: "报名抽签（刷卡）", enteredOk: "已报名抽签", alreadyEntered: "该会员已报名", memberKey: "会员号 {k}", lottery: "抽签",
     otherSale: "这张票属于「{other}」，不是当前选择的「{selected}」", confirmAsk: "确认在本站核销这张票吗？", confirmRedeem: "确认核销", cancel: "取消", notRedeemed: "未核销",
-    collect: "应收 ¥{y}", collected: "已收 ¥{y}", toCollect: "请收 ¥{y}", payAndRedeem: "收款 ¥{y} 并核销", unpaidAsk: "该票尚未支付：收款后核销。" },
+    collect: "应收 ¥{y}", collected: "已收 ¥{y}", toCollect: "请收 ¥{y}", payAndRedeem: "收款 ¥{y} 并核销", unpaidAsk: "该票尚未支付：收款后核销。",
+    registeredOk: "已登记，开抢后 {n} 秒统一抽取", alreadyRegistered: "该会员已登记", drawAtLine: "{t} 抽取，结果可凭卡在此查询或在工会App查看" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
@@ -22,7 +23,8 @@ TG.setDict({
     upcoming: "Upcoming", open: "Open", paused: "Paused", sold_out: "Sold out", closed: "Closed",
     enter: "Enter the draw (card)", enteredOk: "Entered in the draw", alreadyEntered: "This member has entered already", memberKey: "member key {k}", lottery: "lottery",
     otherSale: "This ticket is for “{other}”, not the selected “{selected}”", confirmAsk: "Redeem it here?", confirmRedeem: "Redeem it", cancel: "Cancel", notRedeemed: "Not redeemed",
-    collect: "To collect: ¥{y}", collected: "¥{y} collected", toCollect: "collect ¥{y}", payAndRedeem: "Take ¥{y} and redeem", unpaidAsk: "Not paid yet: take the payment, then redeem." },
+    collect: "To collect: ¥{y}", collected: "¥{y} collected", toCollect: "collect ¥{y}", payAndRedeem: "Take ¥{y} and redeem", unpaidAsk: "Not paid yet: take the payment, then redeem.",
+    registeredOk: "Registered: drawn {n} s after the opening", alreadyRegistered: "This member is registered already", drawAtLine: "drawn at {t}; swipe again here or see the union app for the result" },
 });
 
 const KEY = "tg-station-token";
@@ -191,6 +193,15 @@ async function submit(raw) {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
       const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/issue", body);
+      // Inside a race's fair window: registered for its draw, like the app's.
+      if (code === 202) {
+        const n = ev.lottery ? ev.lottery.fair_window_secs : 0;
+        const line = [TG.name(ev), poolTitle(ev, data.entry.choices[0]), fill(TG.t("memberKey"), { k: data.entry.member_key_short }),
+          fill(TG.t("drawAtLine"), { t: TG.fmtShort(data.draw_at) })].join(" · ");
+        result("ok", fill(TG.t(data.new ? "registeredOk" : "alreadyRegistered"), { n }), line);
+        if (data.new) count();
+        return;
+      }
       const fen = due(ev, data.seats);
       // Recorded as paid here when the sale holds tickets for payment (the
       // answer keeps the hold's deadline); a sale paid at the venue is not.
