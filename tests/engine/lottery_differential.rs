@@ -3,6 +3,10 @@
 //! public value, draws started, resumed and contested by another runner, the
 //! results written in random batches with cancels and restocks between them,
 //! an early publication — applied to the memory store (the model) and to a
+//! real Redis or the durable store. A third of the sequences are races with
+//! a fair window instead: registrations are grabs stamped inside the window
+//! (and refused ones stamped outside, grabs and joins before the draw), the
+//! draw has no public value, and after it the race sells what is left —
 //! real Redis or the durable store; every answer and the final state must be
 //! identical, and both must pass the audit.
 //!
@@ -16,7 +20,7 @@ use ticketgrab::domain::{Choices, Seats};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ticketgrab::audit::audit;
-use ticketgrab::domain::{Channel, Code, EventId, Member, OrgPath, PoolId};
+use ticketgrab::domain::{Channel, Code, EventId, Member, Millis, OrgPath, PoolId};
 use ticketgrab::lottery::draw::{self, Entry};
 use ticketgrab::lottery::run::all_entries;
 use ticketgrab::store::{Drawer, DrawnEntry, Grab, LogOp, MemoryStore, Store};
@@ -25,7 +29,7 @@ use super::differential::{blank, blank_err, blank_snapshot, blank_waiting};
 use super::durable::Reopening;
 use super::{keyer, redis_store};
 use testkit::redis_server::RedisServer;
-use testkit::{card, event_id, lottery_event};
+use testkit::{card, event_id, fair_event, lottery_event};
 
 /// Both stores' answers, as text with their clocks blanked.
 struct Pair<'a> {
@@ -37,6 +41,9 @@ struct Pair<'a> {
     at: String,
     /// Answers `program_cap` seen (entries and grabs beside the lottery).
     capped: std::cell::Cell<usize>,
+    /// A fair window's new registrations, and tickets sold after its draw.
+    registered: std::cell::Cell<usize>,
+    raced: std::cell::Cell<usize>,
 }
 
 impl Pair<'_> {
@@ -49,6 +56,12 @@ impl Pair<'_> {
         assert_eq!(got, want, "{}: {what} differs", self.at);
         if want.contains("ProgramCap") {
             self.capped.set(self.capped.get() + 1);
+        }
+        if want.starts_with("ok registered") && want.contains("new: true") {
+            self.registered.set(self.registered.get() + 1);
+        }
+        if want.starts_with("ok ticket true") {
+            self.raced.set(self.raced.get() + 1);
         }
         want
     }
@@ -88,6 +101,44 @@ fn choices(rng: &mut StdRng, pools: &[PoolId]) -> Vec<PoolId> {
         c[0] = PoolId::parse("ghost").unwrap();
     }
     c
+}
+
+fn taken_text(r: Result<ticketgrab::domain::Taken, ticketgrab::Error>) -> String {
+    use ticketgrab::domain::Taken;
+    match r {
+        Ok(Taken::Registered(mut e)) => {
+            e.entry.entered_at = ticketgrab::domain::Millis(0);
+            format!("ok registered {e:?}")
+        }
+        Ok(Taken::Ticket(g)) => format!("ok ticket {} {:?}", g.new, blank(g.reservation)),
+        Err(e) => text::<()>(Err(e)),
+    }
+}
+
+/// A grab of a fair window's race, stamped `arrived` (None: an unstamped grab).
+async fn take(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId], arrived: Option<Millis>) {
+    let member = &p.members[rng.random_range(0..p.members.len())];
+    let choices = Choices::new(choices(rng, pools)).unwrap();
+    let seats = Seats::new("seats", [1, 1, 2][rng.random_range(0..3)]).unwrap();
+    let code = Code::random();
+    p.same("take", |which| {
+        let (store, choices, code) = (p.store(which), &choices, code.clone());
+        async move {
+            let grab = Grab {
+                event: p.event,
+                member,
+                org: None,
+                choices,
+                seats,
+                channel: Channel::Station,
+            };
+            match arrived {
+                Some(at) => taken_text(store.take(&grab, &code, at).await),
+                None => text(store.grab(&grab, &code).await.map(|g| blank(g.reservation))),
+            }
+        }
+    })
+    .await;
 }
 
 async fn enter(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId]) -> String {
@@ -262,14 +313,25 @@ async fn other_op(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId], draw_id: &st
 }
 
 /// Returns how many entries won, waited, and were served from the list.
-async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) -> [usize; 4] {
+async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) -> [usize; 6] {
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
+    let fair = rng.random_ratio(1, 3);
+    // A fair window's race goes on after its draw: often with seats left.
+    let most = if fair { 9 } else { 4 };
     let specs: Vec<(String, i64)> = (0..rng.random_range(1..=3))
-        .map(|i| (format!("p{i}"), rng.random_range(1..=4)))
+        .map(|i| (format!("p{i}"), rng.random_range(1..=most)))
         .collect();
     let specs: Vec<(&str, i64)> = specs.iter().map(|(p, t)| (p.as_str(), *t)).collect();
     let id = format!("l{seq}");
-    let mut event = lottery_event(&id, &specs, 800);
+    let mut event = if fair {
+        fair_event(&id, &specs, 800, 100)
+    } else {
+        lottery_event(&id, &specs, 800)
+    };
+    let (registration_closes, draw_at) = (
+        event.registration_closes(),
+        event.lottery.as_ref().unwrap().draw_at,
+    );
     event.max_seats = rng.random_range(1..=2);
     if rng.random_bool(0.5) {
         event.hold_ms = 600_000;
@@ -302,17 +364,28 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
         members: &members,
         at: format!("seed {seed} sequence {seq} (rerun with TG_DIFF_SEED={seed})"),
         capped: std::cell::Cell::new(0),
+        registered: std::cell::Cell::new(0),
+        raced: std::cell::Cell::new(0),
     };
     let draw_id = format!("draw-{seq}");
     // Registration.
     for step in 0..rng.random_range(5..=30) {
         // The two stores read their clocks one after the other: near the
         // close they may fairly differ. Stop short of it.
-        if ticketgrab::domain::Millis::now().0 > event.closes_at.0 - 250 {
+        if Millis::now().0 > registration_closes.0 - 250 {
             break;
         }
         p.at = format!("seed {seed} sequence {seq} open step {step} (TG_DIFF_SEED={seed})");
-        if program.is_some() && rng.random_ratio(1, 4) {
+        if fair && rng.random_ratio(2, 3) {
+            // Stamped inside the window, mostly; before the opening, or
+            // not stamped at all: the draw is pending.
+            let arrived = match rng.random_range(0..8) {
+                0 => Some(Millis(0)),
+                1 => None,
+                _ => Some(Millis::now()),
+            };
+            take(&p, &mut rng, &pools, arrived).await;
+        } else if program.is_some() && rng.random_ratio(1, 4) {
             let member = &members[rng.random_range(0..members.len())];
             beside(&p, &mut rng, member).await;
         } else if rng.random_ratio(2, 3) {
@@ -321,7 +394,7 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
             other_op(&p, &mut rng, &pools, &draw_id).await;
         }
     }
-    while ticketgrab::domain::Millis::now().0 <= event.closes_at.0 + 30 {
+    while Millis::now().0 <= draw_at.0.max(registration_closes.0) + 30 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // After the close: a few of anything, then the value and the draw.
@@ -332,6 +405,8 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
     let value = memory.event(&ev).await.unwrap().draw.public_value;
     let value = match value {
         Some(v) => v,
+        // A fair window has none: the empty one.
+        None if fair => String::new(),
         None => {
             p.same("public value", |w| {
                 let store = p.store(w);
@@ -465,9 +540,15 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
         }
     })
     .await;
-    for step in 0..rng.random_range(0..=8) {
+    let after = if fair { 4..=12 } else { 0..=8 };
+    for step in 0..rng.random_range(after) {
         p.at = format!("seed {seed} sequence {seq} drawn step {step} (TG_DIFF_SEED={seed})");
-        other_op(&p, &mut rng, &pools, &draw_id).await;
+        if fair && rng.random_ratio(3, 4) {
+            // The race after the draw: what is left, first come.
+            take(&p, &mut rng, &pools, Some(Millis::now())).await;
+        } else {
+            other_op(&p, &mut rng, &pools, &draw_id).await;
+        }
     }
     let (m, o) = (
         memory.snapshot(&ev).await.unwrap(),
@@ -518,7 +599,14 @@ async fn sequence(seed: u64, seq: usize, memory: &dyn Store, other: &dyn Store) 
             p.at
         );
     }
-    [seen[0], seen[1], seen[2], p.capped.get()]
+    [
+        seen[0],
+        seen[1],
+        seen[2],
+        p.capped.get(),
+        p.registered.get(),
+        p.raced.get(),
+    ]
 }
 
 async fn lottery_differential(other: impl Fn() -> Arc<dyn Store>) {
@@ -532,26 +620,29 @@ async fn lottery_differential(other: impl Fn() -> Arc<dyn Store>) {
         .unwrap_or_else(rand::random);
     // The sequences wait for their registration to close: run them 16 at
     // a time.
-    let mut seen = [0; 4];
+    let mut seen = [0; 6];
     for chunk in (0..sequences).collect::<Vec<_>>().chunks(16) {
         let runs = chunk.iter().map(|&seq| {
             let (memory, other) = (MemoryStore::new(), other());
             async move { sequence(seed, seq, &memory, other.as_ref()).await }
         });
         for s in futures_util::future::join_all(runs).await {
-            (0..4).for_each(|i| seen[i] += s[i]);
+            (0..6).for_each(|i| seen[i] += s[i]);
         }
     }
-    let [won, waiting, assigned, capped] = seen;
+    let [won, waiting, assigned, capped, registered, raced] = seen;
     eprintln!(
         "lottery differential: {sequences} sequences, seed {seed}; {won} won, {waiting} waiting, \
-         {assigned} served from the list, {capped} refused at a program's cap"
+         {assigned} served from the list, {capped} refused at a program's cap; fair windows: \
+         {registered} registered, {raced} tickets raced after the draw"
     );
-    // The generator must reach the draw's outcomes, and the cap.
+    // The generator must reach the draw's outcomes, the cap, and a fair
+    // window's registrations and its race after the draw.
     if sequences >= 32 {
         assert!(
-            won > 0 && waiting > 0 && capped > 0,
-            "{won} won, {waiting} waiting, {capped} at the cap (seed {seed})"
+            won > 0 && waiting > 0 && capped > 0 && registered > 0 && raced > 0,
+            "{won} won, {waiting} waiting, {capped} at the cap, {registered} registered, \
+             {raced} raced (seed {seed})"
         );
     }
 }
