@@ -114,7 +114,7 @@ pub async fn window_checks(
     base: &str,
     event: &str,
     registered_answers: Option<u64>,
-) -> anyhow::Result<Vec<crate::report::Check>> {
+) -> anyhow::Result<(Vec<crate::report::Check>, Window)> {
     use crate::report::Check;
     let url = format!("{base}/api/v1/events/{event}/lottery");
     let lottery: serde_json::Value = client.get(&url).send().await?.json().await?;
@@ -127,7 +127,21 @@ pub async fn window_checks(
     let kept = lottery["closing"]["digest"].as_str();
     let verified = ticketgrab::lottery::export::verify(&export, kept);
     let entries = lottery["entries"].as_u64().unwrap_or(0);
-    Ok(vec![
+    let at = |k: &str| {
+        lottery[k]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    };
+    let window = Window {
+        secs: lottery["fair_window_secs"].as_i64().unwrap_or(0),
+        registrations: entries,
+        registrations_per_s: None,
+        draw_s: match (at("draw_at"), at("drawn_at")) {
+            (Some(due), Some(done)) => Some((done - due).num_milliseconds() as f64 / 1000.0),
+            _ => None,
+        },
+    };
+    let checks = vec![
         Check::new(
             "the fair window's draw is published",
             lottery["phase"] == "drawn" && lottery["written"] == lottery["entries"],
@@ -150,7 +164,20 @@ pub async fn window_checks(
                 registered_answers.unwrap_or(0)
             ),
         ),
-    ])
+    ];
+    Ok((checks, window))
+}
+
+/// What a fair window's opening cost: registrations written, at what rate
+/// (from the first 202 to the last), and from the draw's time to its
+/// publication (the draw starts within a second of its time: the service
+/// checks every second).
+#[derive(Clone, Debug, Serialize)]
+pub struct Window {
+    pub secs: i64,
+    pub registrations: u64,
+    pub registrations_per_s: Option<f64>,
+    pub draw_s: Option<f64>,
 }
 
 /// The measurement, in the report's JSON.
@@ -166,6 +193,8 @@ pub struct Fairness {
     pub slow_fast_ratio: Option<Ratio>,
     /// The station walk-ups' over the fast group's.
     pub station_fast_ratio: Option<Ratio>,
+    /// A race with a fair window: what its opening cost.
+    pub window: Option<Window>,
 }
 
 impl Fairness {
@@ -200,6 +229,7 @@ impl Fairness {
         Self {
             slow_rtt_ms: shares.slow_rtt.as_millis() as u64,
             station_delay_ms: shares.station_delay.as_millis() as u64,
+            window: None,
             slow_fast_ratio: against_fast(Group::Slow),
             station_fast_ratio: against_fast(Group::Station),
             members,
@@ -253,6 +283,17 @@ impl Fairness {
                 n,
                 self.tickets[g],
                 self.tickets_per_1000[g]
+            );
+        }
+        if let Some(w) = &self.window {
+            let _ = writeln!(
+                out,
+                "  fair window {} s: {} registrations ({} a second), drawn {} after its time",
+                w.secs,
+                w.registrations,
+                w.registrations_per_s
+                    .map_or("?".into(), |r| format!("{r:.0}")),
+                w.draw_s.map_or("?".into(), |s| format!("{s:.2} s")),
             );
         }
         for (name, r) in [

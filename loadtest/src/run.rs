@@ -126,13 +126,28 @@ pub async fn rehearse(
 
     let errors = live.errors.load(Ordering::Relaxed);
     let mut checks = checks(scenario, &recorded, total, errors, &audit);
+    // Who holds a ticket as the grab phase ends, by group.
+    let mut fairness = Fairness::measure(&opts.shares, &groups, recorded.codes.keys().copied());
     if scenario.fair_window_secs > 0 {
         let registered = recorded.answers.get("202 registered").copied();
-        checks
-            .extend(crate::fairness::window_checks(&client, base, &sale.event, registered).await?);
+        let (more, mut window) =
+            crate::fairness::window_checks(&client, base, &sale.event, registered).await?;
+        checks.extend(more);
+        // The registrations' rate: from the first 202 to the last.
+        let times: Vec<u32> = recorded
+            .samples
+            .iter()
+            .filter(|s| s.2 == "202 registered")
+            .map(|s| s.0)
+            .collect();
+        if let (Some(first), Some(last)) = (times.iter().min(), times.iter().max())
+            && last > first
+        {
+            let span = f64::from(last - first) / 1000.0;
+            window.registrations_per_s = Some(window.registrations as f64 / span);
+        }
+        fairness.window = Some(window);
     }
-    // Who holds a ticket as the grab phase ends, by group.
-    let fairness = Fairness::measure(&opts.shares, &groups, recorded.codes.keys().copied());
     checks.extend(paid_run.map(|p| p.checks).unwrap_or_default());
     let mut ticket_times = recorded.ticket_times.clone();
     ticket_times.sort_unstable();

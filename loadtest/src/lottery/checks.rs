@@ -141,3 +141,20 @@ pub(super) fn judge(f: &Found<'_>) -> Judged {
         seats: stock.values().sum(),
     }
 }
+
+/// The members (by index in the crowd of run `run`) the export says won:
+/// the export names member keys, which the cards give under the service's
+/// card secret.
+pub(super) fn winners(export: &Export, card_secret: &[u8], run: u32, members: u64) -> Vec<usize> {
+    let keyer = ticketgrab::domain::MemberKeyer::new(card_secret);
+    let won: std::collections::HashSet<&str> = export
+        .entries
+        .iter()
+        .filter(|e| e.won.is_some())
+        .map(|e| e.member.as_str())
+        .collect();
+    (0..members)
+        .filter(|i| won.contains(keyer.member(&crate::crowd::card_for(run, *i)).key.as_str()))
+        .map(|i| i as usize)
+        .collect()
+}

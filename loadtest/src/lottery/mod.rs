@@ -320,19 +320,9 @@ pub async fn rehearse(
         judged.seats,
     );
     let ok = checks.iter().all(|c| c.1);
-    // Who won, by group: the export's winners by member key.
-    let keyer = ticketgrab::domain::MemberKeyer::new(target.secrets.card_secret.as_bytes());
-    let winners: std::collections::HashSet<&str> = export
-        .entries
-        .iter()
-        .filter(|e| e.won.is_some())
-        .map(|e| e.member.as_str())
-        .collect();
-    let holders = (0..scenario.members).filter_map(|i| {
-        let key = keyer.member(&card_for(run, i)).key;
-        winners.contains(key.as_str()).then_some(i as usize)
-    });
-    let fairness = Fairness::measure(shares, &groups, holders);
+    let card_secret = target.secrets.card_secret.as_bytes();
+    let holders = checks::winners(&export, card_secret, run, scenario.members);
+    let fairness = Fairness::measure(shares, &groups, holders.into_iter());
     Ok(LotteryReport {
         scenario: scenario.name.clone(),
         entries_sent,
