@@ -157,10 +157,9 @@ pub async fn window_checks(
         ),
         Check::new(
             "every registration is in the draw",
-            registered_answers.is_some_and(|n| n >= entries)
-                && export.entries.len() as u64 == entries,
+            registered_answers == Some(entries) && export.entries.len() as u64 == entries,
             format!(
-                "{entries} entries, {} answered 202 (repeats included)",
+                "{entries} entries, {} members answered 202 registered",
                 registered_answers.unwrap_or(0)
             ),
         ),

@@ -133,6 +133,7 @@ impl Answer {
     /// `201 ticket`, `409 sold_out`, `transport error`, ...
     fn label(&self) -> String {
         match self.status {
+            Some(StatusCode::ACCEPTED) if self.code == "again" => "202 registered again".into(),
             Some(StatusCode::ACCEPTED) => "202 registered".into(),
             Some(s) if s.is_success() => format!("{} ticket", s.as_u16()),
             Some(s) => format!("{} {}", s.as_u16(), self.code()),
@@ -146,6 +147,8 @@ impl Answer {
 #[derive(Deserialize)]
 struct Body {
     code: Option<String>,
+    /// A registration's: false for a repeat of one made before.
+    new: Option<bool>,
 }
 
 /// Longest wait for one answer, as the app's HTTP client waits.
@@ -160,9 +163,14 @@ async fn grab_once(wire: &mut Wire, path: &str, member: &Member) -> Answer {
     let sent = tokio::time::timeout(ANSWER_TIMEOUT, wire.post_json(path, &headers, &member.body));
     let (status, retry_after, code) = match sent.await {
         Ok(Ok(reply)) => {
+            // A repeated registration (202, `new: false`) is told apart:
+            // the window's rate counts the first ones.
             let code = serde_json::from_slice::<Body>(&reply.body)
                 .ok()
-                .and_then(|b| b.code)
+                .and_then(|b| match b.new {
+                    Some(false) => Some("again".to_owned()),
+                    _ => b.code,
+                })
                 .unwrap_or_default();
             (
                 StatusCode::from_u16(reply.status).ok(),
