@@ -212,6 +212,7 @@ async fn year(cli: &Cli) -> anyhow::Result<()> {
         connections: cli.connections.max(1),
         cap: cli.cap.max(1),
         fast_percent: cli.fast_percent.min(100),
+        fair_window_secs: cli.fair_window_secs.clamp(0, 600),
     };
     let report = ticketgrab_load::year::rehearse(&target, &opts).await?;
     let json = serde_json::to_string_pretty(&report)?;

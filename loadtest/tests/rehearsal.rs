@@ -216,6 +216,7 @@ async fn a_small_year_reaches_more_members_with_program_rules() {
         connections: 32,
         cap: 2,
         fast_percent: 20,
+        fair_window_secs: 0,
     };
     let report = ticketgrab_load::year::rehearse(&target, &opts)
         .await

@@ -67,7 +67,11 @@ pub async fn get_event(
     responses(
         (status = 201, description = "a new ticket", body = ReservationDto),
         (status = 200, description = "the ticket the member already holds", body = ReservationDto),
-        (status = 202, description = "registered for a fair window's draw (only on a sale with fair_window_secs)", body = RegisteredDto),
+        (status = 202, description = "registered for a fair window's draw (only on a sale with fair_window_secs); Retry-After: seconds until the draw", body = RegisteredDto,
+            example = json!({"result": "registered", "new": true,
+                "entry": {"event": "cinema", "choices": ["screening"], "seats": 1, "entered_at": "2027-03-01T02:00:03.412Z",
+                    "channel": "app", "member_key_short": "3f1c9a0e", "result": "entered"},
+                "window_ends_at": "2027-03-01T02:00:30Z", "draw_at": "2027-03-01T02:00:35Z"})),
         (status = 400, body = super::dto::Problem), (status = 403, body = super::dto::Problem),
         (status = 404, body = super::dto::Problem),
         (status = 409, description = "sold_out, not_open, closed or paused", body = super::dto::Problem),

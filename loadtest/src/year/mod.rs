@@ -37,6 +37,10 @@ pub struct YearOptions {
     /// Percent of the crowd that is fast (first in every race): 20 in the
     /// issue's year; 0 shows what speed alone costs the reach.
     pub fast_percent: u64,
+    /// The races' fair window in seconds (issue 34; 0: plain races):
+    /// every grab inside it registers, the registrations are drawn at its
+    /// end (fewest tickets first in the program run), then the race.
+    pub fair_window_secs: i64,
 }
 
 /// A month's sale: its shape, its pools, whether it is drawn.
@@ -170,6 +174,7 @@ pub async fn rehearse(target: &Target, opts: &YearOptions) -> anyhow::Result<Yea
         fast: &fast,
         months: &months,
         run,
+        fair_window_secs: opts.fair_window_secs,
     };
     let plain = crowd.run_one(&staff, "plain", None).await?;
     let program = crowd.run_one(&staff, "program", Some(opts.cap)).await?;
@@ -190,6 +195,7 @@ struct Crowd<'a> {
     fast: &'a [bool],
     months: &'a [Month],
     run: u32,
+    fair_window_secs: i64,
 }
 
 impl Crowd<'_> {
@@ -228,8 +234,16 @@ impl Crowd<'_> {
             let window = s
                 .lottery
                 .then(|| Duration::from_millis(1_200 + month.tries.len() as u64 * 2 / 3));
+            // A race with a fair window is drawn too, by the service itself.
+            let fair = (!s.lottery && self.fair_window_secs > 0).then_some(self.fair_window_secs);
             let closes = staff
-                .create(&id, cap.map(|_| program.as_str()), &month.pools, window)
+                .create(
+                    &id,
+                    cap.map(|_| program.as_str()),
+                    &month.pools,
+                    window,
+                    fair,
+                )
                 .await?;
             let (path, seats) = if s.lottery {
                 (format!("/api/v1/events/{id}/entry"), json!(1))
@@ -247,8 +261,12 @@ impl Crowd<'_> {
             let answers = staff.crowd(&path, calls).await;
             errors += answers.iter().filter(|a| **a == Answer::Error).count();
             let mut given = 0;
-            if s.lottery {
-                let (export, verified) = staff.draw(&id, closes).await?;
+            if s.lottery || fair.is_some() {
+                let (export, verified) = if fair.is_some() {
+                    staff.drawn(&id).await?
+                } else {
+                    staff.draw(&id, closes).await?
+                };
                 unverified += usize::from(!verified);
                 for e in export.entries.iter().filter(|e| e.won.is_some()) {
                     let key = MemberKey::from_stored(&e.member)?;
@@ -257,6 +275,14 @@ impl Crowd<'_> {
                     };
                     held[*i] += 1;
                     given += 1;
+                }
+                // After a fair window's draw, the race: tickets sold to
+                // grabs that came after the window.
+                for ((i, _), a) in month.tries.iter().zip(&answers) {
+                    if *a == Answer::Yes && fair.is_some() {
+                        held[*i] += 1;
+                        given += 1;
+                    }
                 }
             } else {
                 for ((i, _), a) in month.tries.iter().zip(&answers) {

@@ -17,6 +17,8 @@ use ticketgrab::lottery::export::{Export, verify};
 pub enum Answer {
     /// A ticket (a race) or an entry (a lottery).
     Yes,
+    /// Registered in a race's fair window (202): its draw decides.
+    Registered,
     /// Sold out, or refused at the program's cap.
     No,
     /// Anything else: an error the checks count.
@@ -66,13 +68,15 @@ impl Staff {
     }
 
     /// Creates a sale of `pools` × `per_pool` tickets, open now; a lottery
-    /// closes after `window` and is drawn then.
+    /// closes after `window` and is drawn then; a race may have a fair
+    /// window of `fair` seconds.
     pub async fn create(
         &self,
         id: &str,
         program: Option<&str>,
         pools: &[(String, i64)],
         window: Option<Duration>,
+        fair: Option<i64>,
     ) -> anyhow::Result<Millis> {
         let now = Millis::now().0;
         let closes = now + window.map_or(3_600_000, |w| w.as_millis() as i64);
@@ -92,6 +96,9 @@ impl Staff {
         }
         if let Some(p) = program {
             body["program"] = json!(p);
+        }
+        if let Some(secs) = fair {
+            body["fair_window_secs"] = json!(secs);
         }
         let (status, made) = self.post("/api/v1/admin/events", &body).await?;
         if status != 201 {
@@ -161,6 +168,35 @@ impl Staff {
         Ok((export, verified))
     }
 
+    /// A race's fair window: waits until the service has drawn it by
+    /// itself; the export, and whether it verifies against the closing
+    /// published at the window's end.
+    pub async fn drawn(&self, event: &str) -> anyhow::Result<(Export, bool)> {
+        let lottery = format!("/api/v1/events/{event}/lottery");
+        let deadline = std::time::Instant::now() + Duration::from_secs(900);
+        let published = loop {
+            let (_, l) = self.get(&lottery).await?;
+            if l["phase"] == "drawn" {
+                break l;
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("{event}'s fair window was not drawn within 900 s: {l}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let export: Export = self
+            .client
+            .get(format!("{}{lottery}/export", self.base))
+            .send()
+            .await?
+            .json()
+            .await
+            .context("reading the export")?;
+        let kept = published["closing"]["digest"].as_str();
+        let verified = kept.is_some() && verify(&export, kept).is_ok();
+        Ok((export, verified))
+    }
+
     /// Whether the sale's audit passes.
     pub async fn audit_ok(&self, event: &str) -> anyhow::Result<bool> {
         let (status, audit) = self
@@ -188,6 +224,7 @@ async fn one(client: &reqwest::Client, url: &str, caller: &Caller, body: String)
         let status = r.status().as_u16();
         match status {
             200 | 201 => return Answer::Yes,
+            202 => return Answer::Registered,
             429 | 503 => tokio::time::sleep(Duration::from_millis(200)).await,
             409 => {
                 let problem: Value = r.json().await.unwrap_or(Value::Null);
