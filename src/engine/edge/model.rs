@@ -47,8 +47,7 @@ pub struct Model {
     max_seats: u8,
     /// A lottery sale: every grab is refused (`LotterySale`).
     lottery: bool,
-    /// A race's fair window whose draw is not published: only the store
-    /// answers (a registration, or `DrawPending`).
+    /// A fair window's draw unpublished: only the store answers.
     fair_pending: bool,
     /// Unsold seats of each pool, in the event's pool order.
     stock: Vec<(PoolId, i64)>,
@@ -82,14 +81,13 @@ impl Model {
             held.reserve(left.min(HOLDERS_UP_FRONT));
         }
         let fair_pending = view.event.fair_window().is_some() && view.draw.drawn_at.is_none();
-        let lottery = view.event.is_lottery_sale();
         Self {
+            lottery: view.event.is_lottery_sale(),
             event: view.event.id,
             org: view.event.org,
             opens_at: view.event.opens_at,
             closes_at: view.event.closes_at,
             max_seats: view.event.max_seats,
-            lottery,
             fair_pending,
             status: view.status,
             stock: view
@@ -292,7 +290,7 @@ impl Model {
             return Some(Err(Error::LotterySale));
         }
         if self.fair_pending {
-            return None;
+            return None; // a registration, or `DrawPending`
         }
         if let Some(p) = grab
             .choices

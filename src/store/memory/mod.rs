@@ -25,6 +25,7 @@ mod programs;
 mod reads;
 mod release;
 mod replay;
+mod take;
 mod tallies;
 mod waiting;
 
