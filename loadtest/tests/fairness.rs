@@ -5,26 +5,15 @@
 //! the lottery give it the fast group's chance; every check passes (no
 //! oversell, audits ok, the window's draw published and verified).
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use ticketgrab_load::fairness::{Fairness, Group, Shares};
 use ticketgrab_load::run::{Options, rehearse};
 use ticketgrab_load::scenario::{PoolSpec, Scenario};
-use ticketgrab_load::target::{Target, server_binary};
+use ticketgrab_load::target::Target;
 
-fn ticketgrab_binary() -> PathBuf {
-    if let Ok(bin) = server_binary(None) {
-        return bin;
-    }
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "ticketgrab", "--bin", "ticketgrab"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building ticketgrab failed");
-    server_binary(None).expect("ticketgrab was just built")
-}
+mod common;
+use common::ticketgrab_binary;
 
 fn crowd() -> Shares {
     Shares {

@@ -2,25 +2,14 @@
 //! checks pass and its figures are consistent.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use ticketgrab_load::run::{Options, rehearse};
 use ticketgrab_load::scenario::{Paid, PoolSpec, Scenario};
-use ticketgrab_load::target::{Target, server_binary};
+use ticketgrab_load::target::Target;
 
-/// The ticketgrab binary of this build, built if `cargo test` did not build it.
-fn ticketgrab_binary() -> PathBuf {
-    if let Ok(bin) = server_binary(None) {
-        return bin;
-    }
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "ticketgrab", "--bin", "ticketgrab"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building ticketgrab failed");
-    server_binary(None).expect("ticketgrab was just built")
-}
+mod common;
+use common::ticketgrab_binary;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_rehearsal_on_redis_passes_its_checks() {

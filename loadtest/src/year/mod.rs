@@ -263,7 +263,7 @@ impl Crowd<'_> {
             let mut given = 0;
             if s.lottery || fair.is_some() {
                 let (export, verified) = if fair.is_some() {
-                    staff.drawn(&id).await?
+                    staff.drawn(&id, None).await?
                 } else {
                     staff.draw(&id, closes).await?
                 };

@@ -145,33 +145,14 @@ impl Staff {
         if status != 200 && status != 202 {
             bail!("drawing {event}: {status} {answer}");
         }
-        let deadline = std::time::Instant::now() + Duration::from_secs(300);
-        loop {
-            let (_, l) = self.get(&lottery).await?;
-            if l["phase"] == "drawn" {
-                break;
-            }
-            if std::time::Instant::now() > deadline {
-                bail!("{event} was not drawn within 300 s: {l}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let export: Export = self
-            .client
-            .get(format!("{}{lottery}/export", self.base))
-            .send()
-            .await?
-            .json()
-            .await
-            .context("reading the export")?;
-        let verified = kept.is_some() && verify(&export, kept.as_deref()).is_ok();
-        Ok((export, verified))
+        self.drawn(event, kept.as_deref()).await
     }
 
-    /// A race's fair window: waits until the service has drawn it by
-    /// itself; the export, and whether it verifies against the closing
-    /// published at the window's end.
-    pub async fn drawn(&self, event: &str) -> anyhow::Result<(Export, bool)> {
+    /// Waits until `event`'s draw is published (a lottery's, started by
+    /// staff; a race's fair window, by the service itself); the export, and
+    /// whether it verifies against the closing `kept` (by default, the one
+    /// the draw publishes).
+    pub async fn drawn(&self, event: &str, kept: Option<&str>) -> anyhow::Result<(Export, bool)> {
         let lottery = format!("/api/v1/events/{event}/lottery");
         let deadline = std::time::Instant::now() + Duration::from_secs(900);
         let published = loop {
@@ -180,9 +161,9 @@ impl Staff {
                 break l;
             }
             if std::time::Instant::now() > deadline {
-                bail!("{event}'s fair window was not drawn within 900 s: {l}");
+                bail!("{event} was not drawn within 900 s: {l}");
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         };
         let export: Export = self
             .client
@@ -192,7 +173,7 @@ impl Staff {
             .json()
             .await
             .context("reading the export")?;
-        let kept = published["closing"]["digest"].as_str();
+        let kept = kept.or(published["closing"]["digest"].as_str());
         let verified = kept.is_some() && verify(&export, kept).is_ok();
         Ok((export, verified))
     }
