@@ -34,11 +34,13 @@ impl Engine {
         if let Some(known) = self.known_tiers().get(&event.id) {
             return Ok(Some(known.clone()));
         }
+        // A race's fair window closes its registration at the window's end.
+        let closes = event.registration_closes();
         let view = self.store.event(&event.id).await?;
-        if view.server_time < event.closes_at {
+        if view.server_time < closes {
             return Err(Error::DrawNotDue("registration_open"));
         }
-        let counts = self.tickets_at(program, event.closes_at).await?;
+        let counts = self.tickets_at(program, closes).await?;
         let tiers: HashMap<MemberKey, u32> = run::all_entries(self.store.as_ref(), &event.id)
             .await?
             .into_iter()

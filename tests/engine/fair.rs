@@ -18,6 +18,7 @@ use testkit::{card, event_id, fair_event, pool_id};
 conformance!(
     grabs_inside_the_window_register_once_and_are_drawn_in_rank_order,
     stock_left_after_the_draw_sells_first_come,
+    a_fewer_wins_first_program_draws_its_fair_window_fewest_first,
     a_draw_killed_midway_resumes_with_the_same_result,
 );
 
@@ -184,6 +185,53 @@ mod cases {
             take(&h, "left", 6, Millis::now()).await.unwrap_err(),
             Error::SoldOut
         );
+        assert!(h.engine.audit(&id).await.unwrap().ok);
+    }
+
+    pub async fn a_fewer_wins_first_program_draws_its_fair_window_fewest_first(h: Harness) {
+        let mut program = testkit::program("year", 3);
+        program.draw_order = ticketgrab::domain::DrawOrder::FewerWinsFirst;
+        h.engine.create_program(&program).await.unwrap();
+        let park = testkit::program_sale("park", "year", &[("p", 10)]);
+        h.engine.create_event(&park).await.unwrap();
+        let mut cinema = fair_event("cinema", &[("p", 4)], 1_000, 200);
+        cinema.program = Some(program.id.clone());
+        h.engine.create_event(&cinema).await.unwrap();
+        // Members 1 to 4 hold a park ticket already; 5 to 8 none.
+        let org = org();
+        for n in 1..=4 {
+            let member = h.engine.member(&card(n));
+            let grab = Grab {
+                event: &event_id("park"),
+                member: &member,
+                org: Some(&org),
+                choices: &Choices::one(pool_id("p")),
+                seats: Seats::ONE,
+                channel: Channel::App,
+            };
+            h.engine.grab(&grab).await.unwrap();
+        }
+        for n in 1..=8 {
+            registered(take(&h, "cinema", n, Millis::now()).await.unwrap());
+        }
+        until_due(&h, "cinema").await;
+        let id = event_id("cinema");
+        assert!(h.engine.draw(&id).await.unwrap().done);
+        // The four seats go to the four without a ticket, whatever their rank.
+        let snap = h.engine.snapshot(&id).await.unwrap();
+        let mut winners: Vec<u64> = (1..=8)
+            .filter(|n| {
+                let key = h.engine.member(&card(*n)).key;
+                snap.entries
+                    .iter()
+                    .any(|e| e.member == key && e.won.is_some())
+            })
+            .collect();
+        winners.sort();
+        assert_eq!(winners, vec![5, 6, 7, 8]);
+        let export = h.engine.export(&id).await.unwrap();
+        assert_eq!(export.algorithm, "ticketgrab-draw-v3");
+        assert!(verify(&export, None).is_ok(), "{:?}", verify(&export, None));
         assert!(h.engine.audit(&id).await.unwrap().ok);
     }
 
