@@ -163,9 +163,20 @@ async fn grabs_in_the_window_register_the_draw_runs_by_itself_then_the_race_goes
         (3..=4).contains(&won),
         "{won} of six won 4 seats with the walk-up"
     );
-    // Sold out now, answered as any race.
+    // Sold out now, answered as any race: once the front end's read model
+    // has read the draw, from memory, with no store call.
     let got = second
         .grab(&second.member(60, "bj/x"), "cinema", json!({"pool": "p"}))
         .await;
     assert_problem(got, StatusCode::CONFLICT, "sold_out");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = second.store_calls("take").await + second.store_calls("grab").await;
+    for n in 61..81u64 {
+        let got = second
+            .grab(&second.member(n, "bj/x"), "cinema", json!({"pool": "p"}))
+            .await;
+        assert_problem(got, StatusCode::CONFLICT, "sold_out");
+    }
+    let again = second.store_calls("take").await + second.store_calls("grab").await;
+    assert_eq!(again, asked, "the sold-out answers came from the store");
 }
