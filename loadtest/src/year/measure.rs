@@ -13,8 +13,10 @@ pub struct Tried {
 
 /// The reach of the reference allocator: each month, the sale's tickets to
 /// the members who tried, fewest tickets so far first (ties in the order
-/// they tried), never over `cap`. What no front end could do better for
-/// reach with the same crowd: the bound a run's reach is measured against.
+/// they tried), never over `cap`. The reference a run's reach is measured
+/// against; greedy month by month, it is not a strict bound: a run whose
+/// draws break ties otherwise (by rank) may reach a few more (issue 34's
+/// year with fair windows: 97,371 of 97,358).
 pub fn reach_bound(members: usize, months: &[Tried], cap: u32) -> usize {
     let mut held = vec![0u32; members];
     for month in months {
