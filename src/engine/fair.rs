@@ -30,9 +30,9 @@ impl Engine {
                 break;
             }
         }
-        if matches!(result, Err(Error::DrawPending)) {
-            self.draw_if_due(&event).await;
-        }
+        // `DrawPending` starts nothing here: a flood of retries must not
+        // become a flood of store reads; the upkeep starts the draw within
+        // a second of its time (this sale is known to it now).
         let made = matches!(result, Ok(Taken::Ticket(Grabbed { new: true, .. })));
         self.after_grab(input.event, result.as_ref().map(|_| ()), made);
         result
@@ -40,7 +40,7 @@ impl Engine {
 
     /// Starts the draw of a fair window that is due and not published
     /// (here, unless another front end holds it); what it answers is
-    /// logged, not returned: the upkeep and the next grab try again.
+    /// logged, not returned: the upkeep tries again a second later.
     async fn draw_if_due(&self, event: &Event) {
         let Some((rules, _)) = event.fair_window() else {
             return;

@@ -49,6 +49,9 @@ impl Engine {
     pub(super) fn forget(&self, id: &EventId) {
         let mut known = self.definitions.lock().unwrap_or_else(|p| p.into_inner());
         known.remove(id);
+        drop(known);
+        let mut drawn = self.fair_done.lock().unwrap_or_else(|p| p.into_inner());
+        drawn.remove(id);
     }
 
     /// Every sale this engine knows, with no store call.
