@@ -106,67 +106,6 @@ pub fn ratio(tickets: u64, members: u64, fast_tickets: u64, fast_members: u64) -
     })
 }
 
-/// A race with a fair window: its draw published, its export verified by
-/// `verify-draw`'s rules against the closing published at the window's
-/// end, every registration answered (202) in the draw.
-pub async fn window_checks(
-    client: &reqwest::Client,
-    base: &str,
-    event: &str,
-    registered_answers: Option<u64>,
-) -> anyhow::Result<(Vec<crate::report::Check>, Window)> {
-    use crate::report::Check;
-    let url = format!("{base}/api/v1/events/{event}/lottery");
-    let lottery: serde_json::Value = client.get(&url).send().await?.json().await?;
-    let export: ticketgrab::lottery::export::Export = client
-        .get(format!("{url}/export"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let kept = lottery["closing"]["digest"].as_str();
-    let verified = ticketgrab::lottery::export::verify(&export, kept);
-    let entries = lottery["entries"].as_u64().unwrap_or(0);
-    let at = |k: &str| {
-        lottery[k]
-            .as_str()
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-    };
-    let window = Window {
-        secs: lottery["fair_window_secs"].as_i64().unwrap_or(0),
-        registrations: entries,
-        registrations_per_s: None,
-        draw_s: match (at("draw_at"), at("drawn_at")) {
-            (Some(due), Some(done)) => Some((done - due).num_milliseconds() as f64 / 1000.0),
-            _ => None,
-        },
-    };
-    let checks = vec![
-        Check::new(
-            "the fair window's draw is published",
-            lottery["phase"] == "drawn" && lottery["written"] == lottery["entries"],
-            format!(
-                "phase {}, {} of {entries} written",
-                lottery["phase"], lottery["written"]
-            ),
-        ),
-        Check::new(
-            "its export verifies (verify-draw's rules, held to the closing)",
-            verified.is_ok() && export.public_value.is_empty(),
-            verified.err().map_or("ok".into(), |e| e.join("; ")),
-        ),
-        Check::new(
-            "every registration is in the draw",
-            registered_answers == Some(entries) && export.entries.len() as u64 == entries,
-            format!(
-                "{entries} entries, {} members answered 202 registered",
-                registered_answers.unwrap_or(0)
-            ),
-        ),
-    ];
-    Ok((checks, window))
-}
-
 /// What a fair window's opening cost: registrations written, at what rate
 /// (from the first 202 to the last), and from the draw's time to its
 /// publication (the draw starts within a second of its time: the service

@@ -131,7 +131,7 @@ pub async fn rehearse(
     if scenario.fair_window_secs > 0 {
         let registered = recorded.answers.get("202 registered").copied();
         let (more, mut window) =
-            crate::fairness::window_checks(&client, base, &sale.event, registered).await?;
+            crate::checks::window_checks(&client, base, &sale.event, registered).await?;
         checks.extend(more);
         // The registrations' rate: from the first 202 to the last.
         let times: Vec<u32> = recorded

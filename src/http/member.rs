@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::auth::MemberAuth;
+use super::dto::entry::RegisteredDto;
 use super::dto::{EventDto, EventList, GrabBody, ReservationDto, ReservationList};
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::lottery::RegisteredDto;
 use super::params::{choices, code_param, event_param, record_grab, seats_param};
 use super::state::AppState;
 use crate::domain::Channel;

@@ -86,7 +86,7 @@ pub async fn find_ticket(
 #[utoipa::path(post, path = "/api/v1/station/issue", tag = "station", security(("staff" = [])),
     request_body = StationIssueBody,
     responses((status = 201, body = ReservationDto), (status = 200, body = ReservationDto),
-        (status = 202, description = "registered for a fair window's draw", body = super::lottery::RegisteredDto),
+        (status = 202, description = "registered for a fair window's draw", body = super::dto::entry::RegisteredDto),
         (status = 400, body = super::dto::Problem), (status = 404, body = super::dto::Problem),
         (status = 409, body = super::dto::Problem)))]
 pub async fn issue(

@@ -1,6 +1,7 @@
 //! What goes over the wire: request bodies and response documents, with their
 //! OpenAPI schemas. Times are RFC 3339 UTC; member keys never leave the server.
 
+pub mod entry;
 pub mod published;
 
 use chrono::{DateTime, Utc};

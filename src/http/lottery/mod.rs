@@ -22,7 +22,8 @@ use crate::lottery::export::Export;
 
 mod dto;
 
-pub use self::dto::{EntryDto, PublicValueBody, RegisteredDto};
+pub use self::dto::PublicValueBody;
+pub use super::dto::entry::{EntryDto, RegisteredDto};
 pub use super::dto::published::{LotteryDto, SaleMode};
 
 pub fn router() -> Router<AppState> {
