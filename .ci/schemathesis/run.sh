@@ -30,11 +30,16 @@ admin=$("$bin" token staff --id schemathesis --role admin --org bj)
 seed=${ST_SEED:-20261124}
 export SCHEMATHESIS_HOOKS=hooks
 export PYTHONPATH=$PWD/.ci/schemathesis
+# Every check but use_after_free: DELETE on a reservation gives the ticket
+# back and leaves it readable as `cancelled` (docs/API.md). The toml turns it
+# off for those operations, but `--checks all` outranks the file in the
+# stateful phase, which found a cancelled ticket "still available" once the
+# document grew; tests/http checks what each DELETE leaves readable.
 fuzz() { # token, then filters
   local token=$1
   shift
   "$venv/bin/st" --config-file .ci/schemathesis/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" \
-    -H "Authorization: Bearer $token" --checks all --max-examples 40 --seed "$seed" \
+    -H "Authorization: Bearer $token" --checks all --exclude-checks use_after_free --max-examples 40 --seed "$seed" \
     --no-color "$@"
 }
 failed=0

@@ -18,6 +18,7 @@ mod outcome;
 mod paged;
 mod program;
 mod reasons;
+mod register;
 mod requests;
 mod reservation;
 mod time;
@@ -42,6 +43,10 @@ pub use outcome::{Outcome, Row};
 pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};
 pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta, ticket_delta};
 pub use reasons::reason_zh;
+pub use register::{
+    Group, MAX_GROUPS, Membership, REGISTER_CHUNK, REGISTER_HEADER, RegisterRow, RowError,
+    check_register_header, parse_register_line,
+};
 pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
     PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED, Taken,

@@ -14,6 +14,8 @@ mod paged;
 mod programs;
 mod reach;
 mod refunds;
+mod register;
+pub use register::{ImportReport, MAX_LISTED_ERRORS};
 mod station;
 mod tiers;
 pub use station::beijing_day;

@@ -58,6 +58,7 @@ pub fn tighten(doc: &mut Value) {
         }
     }
     let schemas = &mut doc["components"]["schemas"];
+    schemas["LookupBody"]["properties"]["card"] = card(false);
     grab_choices(&mut schemas["GrabBody"]);
     grab_choices(&mut schemas["StationIssueBody"]);
     grab_choices(&mut schemas["WaitBody"]);

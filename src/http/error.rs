@@ -31,6 +31,9 @@ pub enum ApiError {
     UnknownEvent,
     /// 403 outside_org: the event exists, but not for this staff member's union.
     OutsideOrg,
+    /// 403 not_eligible at a station: the member register puts the card
+    /// outside the sale's union (named).
+    NotEligibleFor(crate::domain::OrgPath),
     /// 413 payload_too_large.
     PayloadTooLarge,
     /// 429 rate_limited, with Retry-After in seconds.
@@ -65,6 +68,14 @@ impl ApiError {
                 O::OutsideOrg,
                 "this sale is not for your union's members".into(),
                 none,
+            ),
+            Self::NotEligibleFor(org) => (
+                O::NotEligible,
+                format!(
+                    "this sale is for members of {}; the member register puts this card in another union",
+                    org.as_str()
+                ),
+                json!({ "org": org.as_str(), "register": "known" }),
             ),
             Self::PayloadTooLarge => (O::PayloadTooLarge, "request body too large".into(), none),
             Self::RateLimited { .. } => (

@@ -65,8 +65,9 @@ fn router(state: AppState) -> Router {
     let payments = payments::router()
         .layer(body_limit)
         .layer(guard(Guards::PAYMENTS));
+    let imports = admin::register::imports().layer(guard(Guards::IMPORTS));
     Router::new()
-        .nest("/api/v1", api.merge(payments))
+        .nest("/api/v1", api.merge(payments).merge(imports))
         .merge(ops::router().layer(guard(Guards::OPS)))
         .merge(openapi::router())
         .merge(crate::web::router())

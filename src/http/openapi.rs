@@ -28,6 +28,8 @@ use super::{admin, dto, lottery, member, ops, payments, programs, station, waiti
         admin::archives::archive, admin::archives::list_archives, admin::archives::download,
         admin::archives::summary, admin::programs::create_program, admin::programs::list_programs,
         admin::programs::program_detail, admin::programs::program_members_csv,
+        admin::register::import_register, admin::register::register_summary,
+        admin::register::register_lookup,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(dto::Problem)),

@@ -77,6 +77,67 @@ pub async fn served_event(
     Ok((id, view))
 }
 
+/// A walk-up at a station: the sale (one the station serves), the card's
+/// member, and what the register says of the card.
+pub struct WalkUp {
+    pub event: EventId,
+    pub member: crate::domain::Member,
+    /// The card's union by the register, checked by the store's script
+    /// like a token's; `None`: not in the register, the station vouches.
+    pub org: Option<crate::domain::OrgPath>,
+    /// Whether there is a register at all (a federation that has imported
+    /// none hears nothing of it).
+    pub register: bool,
+}
+
+impl WalkUp {
+    /// The station's answer with `TG-Register: known | unknown`, so its
+    /// screen can say "未在会员名册中" and staff check the card; without
+    /// the header when there is no register.
+    pub fn told(&self, mut answer: axum::response::Response) -> axum::response::Response {
+        let said = match (&self.org, self.register) {
+            (Some(_), _) => "known",
+            (None, true) => "unknown",
+            (None, false) => return answer,
+        };
+        answer
+            .headers_mut()
+            .insert(REGISTER_HEADER, axum::http::HeaderValue::from_static(said));
+        answer
+    }
+}
+
+/// The header a station's issue and entry answers carry (`WalkUp::told`).
+pub const REGISTER_HEADER: &str = "tg-register";
+
+/// A walk-up's card at a sale this station serves (`served_event`), looked
+/// up in the member register: a card it puts outside the sale's union is
+/// refused, 403 `not_eligible` naming the sale's union.
+pub async fn walk_up(
+    s: &AppState,
+    staff: &StaffAuth,
+    event: &str,
+    card: &str,
+) -> Result<WalkUp, ApiError> {
+    let card = card_param(card)?;
+    let member = s.engine.member(&card);
+    let (event, view) = served_event(s, staff, event).await?;
+    let org = s.engine.registered(&card).await?.map(|entry| entry.org);
+    if let Some(org) = &org
+        && !org.is_within(&view.event.org)
+    {
+        return Err(ApiError::NotEligibleFor(view.event.org.clone()));
+    }
+    // A card it does not know: is there a register? (An O(1) count.)
+    let register = org.is_some() || s.engine.register_len().await? > 0;
+    Ok(WalkUp {
+        event,
+        member,
+        org,
+        register,
+    })
+}
+
 /// A ticket code as typed, or as a station's scanner reads the QR code:
 /// `TG1:<event>:<code>`, whose event must be `event`.
 pub fn scanned_code(s: &str, event: &EventId) -> Result<Code, ApiError> {

@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::member::reservation_created;
 use super::params::{
-    card_param, choices, code_param, record_grab, scanned_code, seats_param, served_event,
+    card_param, choices, code_param, record_grab, scanned_code, seats_param, served_event, walk_up,
 };
 use super::state::AppState;
 use crate::domain::{Channel, Phase};
@@ -80,9 +80,11 @@ pub async fn find_ticket(
 }
 
 /// Walk-up grab by card swipe: same pools and the same one-per-member rule as the
-/// app. The station vouches for the member, so the member's org is not checked;
-/// the event must be one the station serves (its union's, or a sale for a
-/// union it lies under): else 403 `outside_org`, 404 `unknown_event`.
+/// app. The event must be one the station serves (its union's, or a sale for a
+/// union it lies under): else 403 `outside_org`, 404 `unknown_event`. A card
+/// the member register knows must be of the sale's union (else 403
+/// `not_eligible`, naming it); for a card it does not know the station
+/// vouches. The answer's `TG-Register` header says which (`known`, `unknown`).
 #[utoipa::path(post, path = "/api/v1/station/issue", tag = "station", security(("staff" = [])),
     request_body = StationIssueBody,
     responses((status = 201, body = ReservationDto), (status = 200, body = ReservationDto),
@@ -97,38 +99,38 @@ pub async fn issue(
     let choices = choices(body.pool, body.choices)?;
     let seats = seats_param("seats", body.seats)?;
     let arrived = crate::domain::Millis::now();
-    let member = s.engine.member(&card_param(&body.card)?);
-    let (event, _) = served_event(&s, &staff, &body.event).await?;
+    let walk_up = walk_up(&s, &staff, &body.event, &body.card).await?;
+    let (event, member) = (&walk_up.event, &walk_up.member);
     s.limits.member_check(&member.key)?;
     let input = Grab {
-        event: &event,
-        member: &member,
-        org: None,
+        event,
+        member,
+        org: walk_up.org.as_ref(),
         choices: &choices,
         seats,
         channel: Channel::Station,
     };
     let result = s.engine.take(&input, arrived).await;
-    record_grab(&s, &event, &result);
+    record_grab(&s, event, &result);
     let mut grabbed = match result? {
         crate::domain::Taken::Ticket(g) => g,
         // A walk-up inside a fair window is registered like the app's.
         crate::domain::Taken::Registered(e) => {
             if e.new {
-                tally(&s, &staff, &event, "entered", 1).await;
+                tally(&s, &staff, event, "entered", 1).await;
             }
-            return super::member::registered(&s, &event, &e).await;
+            return Ok(walk_up.told(super::member::registered(&s, event, &e).await?));
         }
     };
     // A priced sale's walk-up pays at the counter, now: recorded as paid
     // (the price × seats, by this station), like the app's payments.
-    let (paid, taken) = at_counter(&s, &staff, &event, grabbed.reservation).await?;
+    let (paid, taken) = at_counter(&s, &staff, event, grabbed.reservation).await?;
     grabbed.reservation = paid;
     if grabbed.new {
-        tally(&s, &staff, &event, "issued", 1).await;
+        tally(&s, &staff, event, "issued", 1).await;
     }
-    tally(&s, &staff, &event, "taken", taken).await;
-    reservation_created(grabbed)
+    tally(&s, &staff, event, "taken", taken).await;
+    Ok(walk_up.told(reservation_created(grabbed)?))
 }
 
 /// What this station did today, over the sales on its screen: tickets

@@ -88,6 +88,12 @@ impl Guards {
         ip_limit: false,
         shed: true,
     };
+    /// The member register's import: one staff request that takes seconds
+    /// for a million rows, so under no deadline and never shed.
+    pub const IMPORTS: Guards = Guards {
+        ip_limit: true,
+        shed: false,
+    };
     /// Health, readiness and metrics: cheap, never shed.
     pub const OPS: Guards = Guards {
         ip_limit: true,

@@ -8,8 +8,9 @@ use crate::store::{Part, Reread, StatePage};
 use super::MeteredStore;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Program,
-    ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Taken, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, PoolId,
+    Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction, Taken,
+    Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
@@ -40,6 +41,17 @@ impl Store for MeteredStore {
     ) -> Result<crate::domain::PlacesPage, Error> {
         self.timed("places_page", self.inner.places_page(program, cursor))
             .await
+    }
+    async fn register_write(&self, rows: &[RegisterRow]) -> Result<(u64, u64), Error> {
+        self.timed("register_write", self.inner.register_write(rows))
+            .await
+    }
+    async fn register_entry(&self, member: &MemberKey) -> Result<Option<Membership>, Error> {
+        self.timed("register_entry", self.inner.register_entry(member))
+            .await
+    }
+    async fn register_len(&self) -> Result<u64, Error> {
+        self.timed("register_len", self.inner.register_len()).await
     }
     async fn event_ids(&self) -> Result<Vec<EventId>, Error> {
         self.timed("event_ids", self.inner.event_ids()).await

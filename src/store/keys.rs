@@ -11,6 +11,10 @@ use crate::domain::{EventId, ProgramId};
 
 /// The set of all event ids.
 pub const EVENT_INDEX: &str = "tg:events";
+/// The member register (会员名册): hash, member key -> entry as
+/// `Membership::to_stored` writes it. Global: staff imports write it, a
+/// station's front end reads one entry; no script touches it.
+pub const REGISTER: &str = "tg:register";
 /// The set of all program ids.
 pub const PROGRAM_INDEX: &str = "tg:programs";
 /// Hash: event id -> its program's id, or "" for a sale outside programs.

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Program,
-    ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, PoolId,
+    Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
 };
 // The requests and answers of the interface live in the domain, below the
 // store and the HTTP front end alike; re-exported where the stores use them.
@@ -215,6 +215,14 @@ pub trait Store: Send + Sync {
         entries_digest: &str,
         draw_seed: &str,
     ) -> Result<(), Error>;
+    /// Writes a chunk of the member register: each row names its member
+    /// once, at most `REGISTER_CHUNK` rows. Entries added (members new to
+    /// the register) and removed. Never touches a sale.
+    async fn register_write(&self, rows: &[RegisterRow]) -> Result<(u64, u64), Error>;
+    /// What the register knows of a member.
+    async fn register_entry(&self, member: &MemberKey) -> Result<Option<Membership>, Error>;
+    /// How many members the register knows.
+    async fn register_len(&self) -> Result<u64, Error>;
     /// Ready to take a change now: reachable and not out of memory. Cheap;
     /// /readyz calls it (at most once a second).
     async fn ping(&self) -> Result<(), Error>;

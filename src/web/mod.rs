@@ -58,6 +58,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/dashboard-programs.js"),
     ),
     (
+        "/assets/dashboard-register.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard-register.js"),
+    ),
+    (
         "/assets/dashboard.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),

@@ -95,7 +95,10 @@ impl TestRouter {
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        if body.is_some() {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !typed {
             req = req.header(header::CONTENT_TYPE, "application/json");
         }
         let req = req

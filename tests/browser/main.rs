@@ -6,6 +6,7 @@ mod fair;
 mod lottery;
 mod people;
 mod programs;
+mod register;
 mod webdriver;
 
 use std::path::PathBuf;

@@ -147,6 +147,18 @@ impl Browser {
         .await;
     }
 
+    /// Picks a file for an `<input type=file>`, as a person choosing it.
+    pub async fn attach_file(&self, css: &str, path: &Path) {
+        let id = self.element(css).await;
+        let path = path.to_str().expect("a UTF-8 path");
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": path})),
+        )
+        .await;
+    }
+
     /// Runs `script` (a function body) in the page and returns its value.
     pub async fn js(&self, script: &str) -> Value {
         self.call(

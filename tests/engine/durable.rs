@@ -98,6 +98,21 @@ impl Store for Reopening {
     async fn event(&self, id: &EventId) -> Result<EventView, Error> {
         self.call(async |s| s.event(id).await).await
     }
+    async fn register_write(
+        &self,
+        rows: &[ticketgrab::domain::RegisterRow],
+    ) -> Result<(u64, u64), Error> {
+        self.call(async |s| s.register_write(rows).await).await
+    }
+    async fn register_entry(
+        &self,
+        member: &MemberKey,
+    ) -> Result<Option<ticketgrab::domain::Membership>, Error> {
+        self.call(async |s| s.register_entry(member).await).await
+    }
+    async fn register_len(&self) -> Result<u64, Error> {
+        self.call(async |s| s.register_len().await).await
+    }
     async fn grab(
         &self,
         req: &Grab<'_>,

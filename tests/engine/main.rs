@@ -35,6 +35,7 @@ mod paged;
 mod program_race;
 mod programs;
 mod read_model;
+mod register;
 mod replicated;
 mod scripts;
 mod sweeper;

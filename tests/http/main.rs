@@ -14,6 +14,7 @@ mod operations;
 mod payments;
 mod production;
 mod programs;
+mod register;
 mod router;
 mod staff;
 mod station;

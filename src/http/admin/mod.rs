@@ -11,6 +11,7 @@ pub mod archives;
 pub mod dto;
 pub mod orgs;
 pub mod programs;
+pub mod register;
 pub mod reports;
 pub mod stream;
 
@@ -60,6 +61,8 @@ pub fn router() -> Router<AppState> {
             post(programs::create_program).get(programs::list_programs),
         )
         .route("/admin/programs/{program}", get(programs::program_detail))
+        .route("/admin/register/summary", get(register::register_summary))
+        .route("/admin/register/lookup", post(register::register_lookup))
         .route(
             "/admin/programs/{program}/members.csv",
             get(programs::program_members_csv),

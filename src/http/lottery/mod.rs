@@ -14,7 +14,7 @@ use super::auth::{AdminAuth, MemberAuth, StaffAuth};
 use super::dto::{GrabBody, ReservationDto, StationIssueBody};
 use super::error::ApiError;
 use super::json::ApiJson;
-use super::params::{card_param, choices, event_param, owned_event, seats_param, served_event};
+use super::params::{choices, event_param, owned_event, seats_param, walk_up};
 use super::state::AppState;
 use crate::domain::{Channel, Entered, EventId, EventView, Member, OrgPath};
 use crate::domain::{Find, Grab};
@@ -194,7 +194,8 @@ pub async fn lottery_export(
     Ok(Json(s.engine.export(&id).await?))
 }
 
-/// A walk-up member entered by card swipe at a station the sale is for.
+/// A walk-up member entered by card swipe at a station the sale is for; the
+/// member register checked as for `/station/issue` (`TG-Register` header).
 #[utoipa::path(post, path = "/api/v1/station/enter", tag = "station", security(("staff" = [])),
     request_body = StationIssueBody,
     responses((status = 201, body = EntryDto), (status = 200, body = EntryDto),
@@ -205,14 +206,14 @@ pub async fn station_enter(
     staff: StaffAuth,
     ApiJson(body): ApiJson<StationIssueBody>,
 ) -> Result<Response, ApiError> {
-    let member = s.engine.member(&card_param(&body.card)?);
-    let (event, _) = served_event(&s, &staff, &body.event).await?;
+    let walk_up = walk_up(&s, &staff, &body.event, &body.card).await?;
+    let (event, member, org) = (&walk_up.event, &walk_up.member, walk_up.org.as_ref());
     let parts = (body.pool, body.choices, body.seats);
-    let answer = enter_as(&s, &event, &member, None, parts, Channel::Station).await?;
+    let answer = enter_as(&s, event, member, org, parts, Channel::Station).await?;
     if answer.status() == axum::http::StatusCode::CREATED {
-        super::station::tally(&s, &staff, &event, "entered", 1).await;
+        super::station::tally(&s, &staff, event, "entered", 1).await;
     }
-    Ok(answer)
+    Ok(walk_up.told(answer))
 }
 
 /// Enter the public random value named at creation, once the registration

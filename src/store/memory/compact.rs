@@ -67,6 +67,16 @@ impl MemoryStore {
                 snapshot.log(&id, &chunk)?;
             }
         }
+        // The register, a chunk per hold of its lock. A chunk copied after a
+        // change of the new journal holds it already; replaying the change
+        // onto it gives the same entry (a write sets, it never adds).
+        let mut after = None;
+        loop {
+            let rows = self.register_chunk(after.as_ref(), crate::domain::REGISTER_CHUNK);
+            let Some(last) = rows.last() else { break };
+            after = Some(last.member.clone());
+            snapshot.register(&rows)?;
+        }
         // After the events: replayed last, they replace what the events counted.
         for (program, places) in &programs {
             snapshot.places(&program.id, places)?;

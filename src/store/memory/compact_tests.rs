@@ -254,3 +254,55 @@ async fn a_programs_places_survive_archiving_compaction_and_a_restart() {
     );
     assert_eq!(store.programs().await.unwrap(), vec![program]);
 }
+
+/// Rows for cards `from..to` of `org` (`None`: taken out).
+fn register_rows(from: u64, to: u64, org: Option<&str>) -> Vec<crate::domain::RegisterRow> {
+    let keyer = crate::domain::MemberKeyer::new(b"compact-test");
+    (from..to)
+        .map(|n| crate::domain::RegisterRow {
+            member: keyer.key(&testkit_card(n)),
+            entry: org.map(|o| {
+                crate::domain::Membership::new(crate::domain::OrgPath::parse(o).unwrap(), vec![])
+                    .unwrap()
+            }),
+        })
+        .collect()
+}
+
+fn testkit_card(n: u64) -> crate::domain::CardNumber {
+    let digits = crate::domain::with_check_digit(&format!("6217{n:014}"));
+    crate::domain::CardNumber::parse(&digits).unwrap()
+}
+
+#[tokio::test]
+async fn the_register_survives_compaction_with_changes_made_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemoryStore::open(dir.path()).unwrap();
+    let chunk = crate::domain::REGISTER_CHUNK as u64;
+    for at in (0..3 * chunk).step_by(chunk as usize) {
+        store
+            .register_write(&register_rows(at, at + chunk, Some("bj/chaoyang")))
+            .await
+            .unwrap();
+    }
+    // Changes land while the snapshot is written: a move and a removal.
+    let (compacted, _) = tokio::join!(store.compact(), async {
+        store
+            .register_write(&register_rows(5, 10, Some("bj/haidian")))
+            .await
+            .unwrap();
+        store
+            .register_write(&register_rows(0, 5, None))
+            .await
+            .unwrap();
+    });
+    assert_eq!(compacted.unwrap(), Some(1));
+    let before: Vec<_> = store.register_chunk(None, usize::MAX);
+    drop(store);
+    let store = MemoryStore::open(dir.path()).unwrap();
+    assert_eq!(store.register_chunk(None, usize::MAX), before);
+    assert_eq!(store.register_len().await.unwrap(), 3 * chunk - 5);
+    let moved = &register_rows(7, 8, None)[0].member;
+    let entry = store.register_entry(moved).await.unwrap().unwrap();
+    assert_eq!(entry.org.as_str(), "bj/haidian");
+}

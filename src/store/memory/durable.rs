@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::journal::{Journal, Record, Ticket};
 use super::programs::{Programs, Tally};
+use super::register::{Register, write_rows};
 use super::{Clock, EventData, MemoryStore};
 use crate::domain::Error;
 use crate::domain::{EventId, LogPos, Millis};
@@ -25,10 +26,17 @@ impl MemoryStore {
         let started = std::time::Instant::now();
         let mut events = HashMap::new();
         let mut programs = Programs::default();
+        let mut register = Register::default();
         let mut records = 0u64;
         let opened = Journal::open(dir, |record| {
             records += 1;
-            rebuild_one(&mut events, &mut programs, record)
+            match record {
+                Record::Register(rows) => {
+                    write_rows(&mut register, &rows);
+                    Ok(())
+                }
+                record => rebuild_one(&mut events, &mut programs, record),
+            }
         })?;
         if let Some(cut) = &opened.cut {
             // A torn write was never confirmed; but a last record damaged
@@ -64,6 +72,7 @@ impl MemoryStore {
             clock,
             journal: Some(opened.journal),
             programs: Mutex::new(programs),
+            register: Mutex::new(register),
             compacting: tokio::sync::Mutex::new(()),
         })
     }
@@ -172,6 +181,8 @@ pub(super) fn rebuild_one(
             events.remove(&id);
             Ok(())
         }
+        // The register is no event's: the store's opening applies it.
+        Record::Register(_) => Ok(()),
         Record::Log(id, entry) => {
             let data = events.get_mut(&id).ok_or_else(|| {
                 Error::Corrupt(format!("journal: an entry of {id} before its event"))

@@ -23,6 +23,7 @@ mod ops;
 mod paged;
 mod programs;
 mod reads;
+mod register;
 mod release;
 mod replay;
 mod take;
@@ -73,6 +74,9 @@ pub struct MemoryStore {
     /// Programs by id, each with its members' places (programs.rs). Locked
     /// after `events`, never before.
     programs: Mutex<programs::Programs>,
+    /// The member register (register.rs). Locked on its own, never with
+    /// `events` or `programs`.
+    register: Mutex<register::Register>,
     /// One compaction at a time (compact.rs).
     compacting: tokio::sync::Mutex<()>,
 }
@@ -105,6 +109,7 @@ impl MemoryStore {
             clock,
             journal: None,
             programs: Mutex::default(),
+            register: Mutex::default(),
             compacting: tokio::sync::Mutex::new(()),
         }
     }

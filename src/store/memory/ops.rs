@@ -8,8 +8,9 @@ use super::MemoryStore;
 use super::journal::Journal;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Millis, PoolId, Program,
-    ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Taken, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, PoolId,
+    Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction, Taken,
+    Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Part, Payment,
@@ -36,6 +37,18 @@ impl Store for MemoryStore {
 
     async fn places(&self, program: &ProgramId, member: &MemberKey) -> Result<u32, Error> {
         self.places_of(program, member)
+    }
+
+    async fn register_write(&self, rows: &[RegisterRow]) -> Result<(u64, u64), Error> {
+        self.register_write_in(rows).await
+    }
+
+    async fn register_entry(&self, member: &MemberKey) -> Result<Option<Membership>, Error> {
+        self.register_entry_of(member).await
+    }
+
+    async fn register_len(&self) -> Result<u64, Error> {
+        Ok(self.register_map().len() as u64)
     }
 
     async fn places_page(

@@ -19,6 +19,7 @@ mod lottery_meta;
 mod ops;
 mod paged;
 mod ready;
+mod register;
 mod reply;
 mod resp;
 mod sales;

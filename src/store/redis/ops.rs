@@ -10,8 +10,9 @@ use super::reply::{Tag, int, reservation};
 use super::{RedisStore, find_args};
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, Millis,
-    PoolId, Program, ProgramId, Reservation, SaleStatus, StationDay, StatusAction, Taken, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, Membership,
+    Millis, PoolId, Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay,
+    StatusAction, Taken, Waiting,
 };
 use crate::store::keys::EVENT_INDEX;
 use crate::store::scripts::SCRIPTS;
@@ -37,6 +38,18 @@ impl Store for RedisStore {
 
     async fn places(&self, program: &ProgramId, member: &MemberKey) -> Result<u32, Error> {
         self.places_of(program, member).await
+    }
+
+    async fn register_write(&self, rows: &[RegisterRow]) -> Result<(u64, u64), Error> {
+        self.register_write_in(rows).await
+    }
+
+    async fn register_entry(&self, member: &MemberKey) -> Result<Option<Membership>, Error> {
+        self.register_entry_of(member).await
+    }
+
+    async fn register_len(&self) -> Result<u64, Error> {
+        self.register_len_of().await
     }
 
     async fn places_page(

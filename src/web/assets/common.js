@@ -78,8 +78,8 @@ const TG = (() => {
       const problem = type.includes("json") ? await resp.json() : { detail: await resp.text() };
       throw new ApiError(resp.status, problem, Number(resp.headers.get("retry-after") || 0));
     }
-    if (type.includes("json")) return { status: resp.status, data: await resp.json() };
-    return { status: resp.status, data: await resp.text() };
+    if (type.includes("json")) return { status: resp.status, data: await resp.json(), headers: resp.headers };
+    return { status: resp.status, data: await resp.text(), headers: resp.headers };
   }
 
   function syncClock(serverTime) { if (serverTime) offsetMs = Date.parse(serverTime) - Date.now(); }

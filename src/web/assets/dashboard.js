@@ -352,7 +352,7 @@ $("#signin-form").addEventListener("submit", e => {
 });
 $("#signout").addEventListener("click", signOut);
 $("#lang").addEventListener("click", () => {
-  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw(); PROG.draw(); PROG.fillSelect();
+  TG.toggleLang(); render(latest); showRefused(); fillOrgs(); ARCH.draw(); PROG.draw(); PROG.fillSelect(); REG.draw();
   if (statusKey && status.textContent) sayKey(...statusKey);
 });
 $("#add-pool").addEventListener("click", () => addPoolRow());
@@ -373,6 +373,7 @@ async function start() {
     showBoard(true);
     ARCH.load();
     PROG.load();
+    REG.load();
     stream();
   } catch (e) {
     // Station staff have their own screen: say where it is, in words.

@@ -13,7 +13,8 @@ TG.setDict({
     enter: "报名抽签（刷卡）", enteredOk: "已报名抽签", alreadyEntered: "该会员已报名", memberKey: "会员号 {k}", lottery: "抽签",
     otherSale: "这张票属于「{other}」，不是当前选择的「{selected}」", confirmAsk: "确认在本站核销这张票吗？", confirmRedeem: "确认核销", cancel: "取消", notRedeemed: "未核销",
     collect: "应收 ¥{y}", collected: "已收 ¥{y}", toCollect: "请收 ¥{y}", payAndRedeem: "收款 ¥{y} 并核销", unpaidAsk: "该票尚未支付：收款后核销。",
-    registeredOk: "已登记，开抢后 {n} 秒统一抽取", alreadyRegistered: "该会员已登记", drawAtLine: "{t} 抽取，结果可凭卡在此查询或在工会App查看" },
+    registeredOk: "已登记，开抢后 {n} 秒统一抽取", alreadyRegistered: "该会员已登记", drawAtLine: "{t} 抽取，结果可凭卡在此查询或在工会App查看",
+    notInRegister: "未在会员名册中，请核对会员卡", otherUnion: "会员名册显示此卡不属于本活动的工会（{org}），本活动仅限其会员" },
   en: { title: "Station: issue and redeem", lang: "中文", signout: "Sign out", signin: "Staff sign-in", token: "Staff token", go: "Sign in",
     event: "Sale", pool: "Ticket type", seats: "Seats", seatsN: "{n} seats", seat1: "1 seat", mode: "Action", issue: "Issue (card)", redeem: "Redeem (card or QR)",
     swipe: "Swipe a card, type its number or scan a ticket's QR code, then Enter", submit: "OK", camera: "Scan with the camera", ready: "Swipe or scan",
@@ -24,7 +25,8 @@ TG.setDict({
     enter: "Enter the draw (card)", enteredOk: "Entered in the draw", alreadyEntered: "This member has entered already", memberKey: "member key {k}", lottery: "lottery",
     otherSale: "This ticket is for “{other}”, not the selected “{selected}”", confirmAsk: "Redeem it here?", confirmRedeem: "Redeem it", cancel: "Cancel", notRedeemed: "Not redeemed",
     collect: "To collect: ¥{y}", collected: "¥{y} collected", toCollect: "collect ¥{y}", payAndRedeem: "Take ¥{y} and redeem", unpaidAsk: "Not paid yet: take the payment, then redeem.",
-    registeredOk: "Registered: drawn {n} s after the opening", alreadyRegistered: "This member is registered already", drawAtLine: "drawn at {t}; swipe again here or see the union app for the result" },
+    registeredOk: "Registered: drawn {n} s after the opening", alreadyRegistered: "This member is registered already", drawAtLine: "drawn at {t}; swipe again here or see the union app for the result",
+    notInRegister: "Not in the member register: check the card", otherUnion: "The member register puts this card outside this sale's union ({org}): the sale is for its members only" },
 });
 
 const KEY = "tg-station-token";
@@ -185,20 +187,20 @@ async function submit(raw) {
     } else if (ev.mode === "lottery") {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
-      const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/enter", body);
+      const { status: code, data, headers } = await TG.api(token, "POST", "/api/v1/station/enter", body);
       const line = [TG.name(ev), data.choices.map(c => poolTitle(ev, c)).join(" / "), fill(TG.t("admits"), { n: data.seats }), fill(TG.t("memberKey"), { k: data.member_key_short })].join(" · ");
-      result("ok", TG.t(code === 201 ? "enteredOk" : "alreadyEntered"), line);
+      result("ok", TG.t(code === 201 ? "enteredOk" : "alreadyEntered") + registerNote(headers), line);
       if (code === 201) count();
     } else {
       const body = { event: ev.id, pool: $("#s-pool").value, card: v };
       if (ev.max_seats > 1) body.seats = Number($("#s-seats").value);
-      const { status: code, data } = await TG.api(token, "POST", "/api/v1/station/issue", body);
+      const { status: code, data, headers } = await TG.api(token, "POST", "/api/v1/station/issue", body);
       // Inside a race's fair window: registered for its draw, like the app's.
       if (code === 202) {
         const n = ev.lottery ? ev.lottery.fair_window_secs : 0;
         const line = [TG.name(ev), poolTitle(ev, data.entry.choices[0]), fill(TG.t("memberKey"), { k: data.entry.member_key_short }),
           fill(TG.t("drawAtLine"), { t: TG.fmtShort(data.draw_at) })].join(" · ");
-        result("ok", fill(TG.t(data.new ? "registeredOk" : "alreadyRegistered"), { n }), line);
+        result("ok", fill(TG.t(data.new ? "registeredOk" : "alreadyRegistered"), { n }) + registerNote(headers), line);
         if (data.new) count();
         return;
       }
@@ -206,10 +208,16 @@ async function submit(raw) {
       // Recorded as paid here when the sale holds tickets for payment (the
       // answer keeps the hold's deadline); a sale paid at the venue is not.
       const paid = code === 201 && fen > 0 ? ` · ${fill(TG.t(data.pay_by ? "collected" : "toCollect"), { y: yuan(fen) })}` : "";
-      result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket") + paid, ticketLine(ev, data));
+      result("ok", TG.t(code === 201 ? "issuedOk" : "hasTicket") + paid + registerNote(headers), ticketLine(ev, data));
       if (code === 201) count();
     }
   });
+}
+
+// A walk-up's card the member register does not know: the station vouched
+// for it, so staff check the card (the answer's TG-Register header).
+function registerNote(headers) {
+  return headers && headers.get("tg-register") === "unknown" ? ` · ${TG.t("notInRegister")}` : "";
 }
 
 async function redeemHere(ev, body) {
@@ -227,7 +235,7 @@ async function answer(ev, step) {
     if (e.status === 401) { signOut(); return; }
     const words = {
       already_redeemed: () => fill(TG.t("usedAt"), { t: TG.fmtTime(e.problem.redeemed_at) }),
-      not_found: () => TG.t("noTicket"), outside_org: () => TG.t("outside"), not_eligible: () => TG.t("outside"),
+      not_found: () => TG.t("noTicket"), outside_org: () => TG.t("outside"), not_eligible: () => e.problem.register === "known" ? fill(TG.t("otherUnion"), { org: e.problem.org }) : TG.t("outside"),
       sold_out: () => TG.t("soldOut"), cancelled: () => TG.t("givenBack"),
       not_paid: () => TG.t("notPaid"), hold_expired: () => TG.t("expiredHold"),
     }[e.code];

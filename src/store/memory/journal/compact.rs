@@ -220,6 +220,13 @@ impl SnapshotWriter {
         self.flush_buf()
     }
 
+    /// A chunk of the register as the snapshot copies it.
+    pub fn register(&mut self, rows: &[crate::domain::RegisterRow]) -> Result<(), Error> {
+        self.seq += 1;
+        super::frames::encode_register(&mut self.buf, Some(self.seq), rows);
+        self.flush_buf()
+    }
+
     fn flush_buf(&mut self) -> Result<(), Error> {
         self.out
             .write_all(&self.buf)

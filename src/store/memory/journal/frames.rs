@@ -2,7 +2,9 @@
 //! payload`, the payload a list of strings (`len: u32 LE | UTF-8 bytes`):
 //! `seq, "event", id, field, value, ...` or `seq, "log", event id, field,
 //! value, ...` (a log entry's fields as `LogEntry::fields` writes them),
-//! or `seq, "drop", event id` (an archived event leaves the store;
+//! or `seq, "drop", event id` (an archived event leaves the store), or
+//! `seq, "register", "-", member key, entry, ...` (a chunk of the member
+//! register; the entry "" when the member left it;
 //! `seq` the record's sequence number, 1 up, in version 2 only: a version 1
 //! journal, which has none, still opens and is written on in its version).
 //! Writing a record, and reading a file back a chunk at a time: whole
@@ -15,7 +17,7 @@ use std::path::Path;
 use super::Record;
 use super::wire::{put, put_frame, put_seq};
 use crate::domain::Error;
-use crate::domain::{EventId, MemberKey, Program, ProgramId};
+use crate::domain::{EventId, MemberKey, Membership, Program, ProgramId, RegisterRow};
 use crate::store::LogEntry;
 
 /// The first bytes of a journal file: its format and version (2: records
@@ -73,6 +75,25 @@ pub(super) fn encode_places(
         for (member, n) in places {
             put(b, member.as_str());
             put(b, &n.to_string());
+        }
+    });
+}
+
+/// A chunk of the member register: member key and entry as stored, "" for
+/// a member who left it.
+pub(super) fn encode_register(buf: &mut Vec<u8>, seq: Option<u64>, rows: &[RegisterRow]) {
+    put_frame(buf, |b| {
+        put_seq(b, seq);
+        put(b, "register");
+        put(b, "-");
+        for row in rows {
+            put(b, row.member.as_str());
+            put(
+                b,
+                &row.entry
+                    .as_ref()
+                    .map_or(String::new(), Membership::to_stored),
+            );
         }
     });
 }
@@ -277,6 +298,21 @@ fn decode(s: &[&str], version: u8) -> Option<(Option<u64>, Record)> {
                 .map(|p| Some((MemberKey::from_stored(p[0]).ok()?, p[1].parse().ok()?)))
                 .collect::<Option<Vec<_>>>()?;
             return Some((seq, Record::Places(ProgramId::parse(id).ok()?, places)));
+        }
+        ("register", pairs) if id == "-" && pairs.len() % 2 == 0 => {
+            let rows = pairs
+                .chunks_exact(2)
+                .map(|p| {
+                    Some(RegisterRow {
+                        member: MemberKey::from_stored(p[0]).ok()?,
+                        entry: match p[1] {
+                            "" => None,
+                            s => Some(Membership::from_stored(s).ok()?),
+                        },
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            return Some((seq, Record::Register(rows)));
         }
         _ => {}
     }

@@ -2,10 +2,8 @@
 //! the data directory and fsynced before the answer leaves, and read back at
 //! start.
 //!
-//! A record is an event's creation or one entry of an event's log, in the
-//! log's one encoding (`LogEntry::fields`): the journal *is* the log the store
-//! keeps anyway, so nothing is written twice and nothing needs compacting
-//! (the store keeps its whole log in memory, as Redis keeps the stream).
+//! A record is an event's creation, one entry of its log (`LogEntry::fields`:
+//! the journal *is* the log), a program's, or a chunk of the member register.
 //!
 //! The file: a header line, then one frame per record (frames.rs).
 //!
@@ -25,7 +23,7 @@ use std::thread::JoinHandle;
 use tokio::sync::watch;
 
 use crate::domain::Error;
-use crate::domain::{Event, EventId, MemberKey, Program, ProgramId};
+use crate::domain::{Event, EventId, MemberKey, Program, ProgramId, RegisterRow};
 use crate::store::LogEntry;
 
 mod compact;
@@ -67,6 +65,8 @@ pub enum Record {
     /// A program's places at a compaction's boundary: replayed after the
     /// snapshot's events, they replace what those events counted.
     Places(ProgramId, Vec<(MemberKey, u32)>),
+    /// A chunk of the member register (an import's, or a snapshot's copy).
+    Register(Vec<RegisterRow>),
 }
 
 /// The journal opened, and what [`Journal::open`] found.
@@ -304,19 +304,23 @@ impl Journal {
 
     /// Appends a program's creation (under the store's lock).
     pub fn append_program(&self, program: &Program) -> Ticket {
-        let mut p = self.pending();
-        let seq = self.seq(&p);
-        frames::encode_program(&mut p.buf, seq, program);
-        p.appended += 1;
-        self.shared.wake.notify_one();
-        Ticket(p.appended)
+        self.append_one(|buf, seq| frames::encode_program(buf, seq, program))
     }
 
     /// Appends an archived event's removal (under the store's lock).
     pub fn append_drop(&self, event: &EventId) -> Ticket {
+        self.append_one(|buf, seq| encode_drop(buf, seq, event))
+    }
+
+    /// Appends a chunk of the register (under the register's lock).
+    pub fn append_register(&self, rows: &[RegisterRow]) -> Ticket {
+        self.append_one(|buf, seq| frames::encode_register(buf, seq, rows))
+    }
+
+    fn append_one(&self, encode: impl FnOnce(&mut Vec<u8>, Option<u64>)) -> Ticket {
         let mut p = self.pending();
         let seq = self.seq(&p);
-        encode_drop(&mut p.buf, seq, event);
+        encode(&mut p.buf, seq);
         p.appended += 1;
         self.shared.wake.notify_one();
         Ticket(p.appended)
