@@ -48,8 +48,10 @@ else
   flags+=(--data-dir "$work/data")
 fi
 "$bin" "${flags[@]}" > "$work/server.log" 2>&1 &
-pids+=($!)
+server=$!
+pids+=($server)
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+rss_before=$(( $(ps -o rss= -p "$server") / 1024 ))
 admin=$("$bin" token staff --id bench --role admin --org bj)
 api="http://127.0.0.1:$port/api/v1/admin/register"
 # The probe: one lookup after another until the import is done.
@@ -74,7 +76,11 @@ if t:
     print("lookups during the import: %d, median %.1f ms, p99 %.1f ms, max %.1f ms"
           % (len(t), t[len(t) // 2], t[int(len(t) * 0.99)], t[-1]))
 PY
+# What holding the register costs: the front end's resident memory (the
+# embedded store keeps it there), and Redis's own count.
+echo "front end RSS: $rss_before MB before the import, $(( $(ps -o rss= -p "$server") / 1024 )) MB after"
 if [ "$store" = redis ]; then
+  echo "Redis used_memory: $(redis-cli -p "$rport" INFO memory | tr -d '\r' | sed -n 's/^used_memory_human://p')"
   redis-cli -p "$rport" SLOWLOG GET 100000 | python3 -c '
 import sys
 lines = [l.strip() for l in sys.stdin]

@@ -46,7 +46,7 @@ impl Group {
 
 /// What the register knows of one member: their union and their groups
 /// (sorted, each once).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Membership {
     pub org: OrgPath,
     pub groups: Vec<Group>,

@@ -3,17 +3,44 @@
 //! own lock (never the events'), each chunk one journal record; a station's
 //! lookup reads one entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 
 use super::MemoryStore;
 use super::journal::Ticket;
 use crate::domain::{Error, MemberKey, Membership, RegisterRow};
 
-/// The register: what it knows of each member it knows. Ordered, so that a
-/// compaction copies it out a chunk at a time.
-pub(super) type Register = BTreeMap<MemberKey, Membership>;
+/// The register: what it knows of each member it knows, ordered so that a
+/// compaction copies it out a chunk at a time. Members share their entries:
+/// a federation's million cards have a few hundred distinct unions and
+/// groups, so each is kept once (`shared`) and each member holds a pointer
+/// to it (a million cards took ~135 MB as copies; BENCHMARKS.md §24).
+#[derive(Default)]
+pub(super) struct Register {
+    entries: BTreeMap<MemberKey, Arc<Membership>>,
+    /// Every distinct entry ever written (few; never shrinks).
+    shared: HashSet<Arc<Membership>>,
+}
+
+impl Register {
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(super) fn get(&self, member: &MemberKey) -> Option<&Membership> {
+        self.entries.get(member).map(|e| &**e)
+    }
+
+    fn shared(&mut self, entry: &Membership) -> Arc<Membership> {
+        if let Some(e) = self.shared.get(entry) {
+            return e.clone();
+        }
+        let e = Arc::new(entry.clone());
+        self.shared.insert(e.clone());
+        e
+    }
+}
 
 /// Writes `rows` into `register`: entries added (new members), entries
 /// removed.
@@ -22,12 +49,13 @@ pub(super) fn write_rows(register: &mut Register, rows: &[RegisterRow]) -> (u64,
     for row in rows {
         match &row.entry {
             Some(entry) => {
-                if register.insert(row.member.clone(), entry.clone()).is_none() {
+                let entry = register.shared(entry);
+                if register.entries.insert(row.member.clone(), entry).is_none() {
                     added += 1;
                 }
             }
             None => {
-                if register.remove(&row.member).is_some() {
+                if register.entries.remove(&row.member).is_some() {
                     removed += 1;
                 }
             }
@@ -74,11 +102,12 @@ impl MemoryStore {
     pub(super) fn register_chunk(&self, after: Option<&MemberKey>, n: usize) -> Vec<RegisterRow> {
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         self.register_map()
+            .entries
             .range((from, Bound::Unbounded))
             .take(n)
             .map(|(member, entry)| RegisterRow {
                 member: member.clone(),
-                entry: Some(entry.clone()),
+                entry: Some(Membership::clone(entry)),
             })
             .collect()
     }
