@@ -71,18 +71,7 @@ const FAIR = (() => {
     for (const ev of events.filter(ev => is(ev) && ev.lottery.phase !== "upcoming")) {
       // A ticket won is final; a place on the list moves, so it is asked again.
       if (entries.get(ev.id) && entries.get(ev.id).result === "won") continue;
-      try {
-        const { data } = await TG.api(token, "GET", `/api/v1/events/${ev.id}/entry`);
-        const before = entries.get(ev.id);
-        entries.set(ev.id, data);
-        if (before && before.result === "entered" && data.result !== "entered") {
-          const el = cards.get(ev.id);
-          if (el) tell(el.querySelector(".result"), "", null, "");
-          loadTickets();
-        }
-      } catch (e) {
-        if (e instanceof TG.ApiError && e.status === 404) entries.delete(ev.id);
-      }
+      await LOT.refresh(ev, entries);
       const el = cards.get(ev.id);
       if (el) tick(ev, el);
     }

@@ -116,23 +116,29 @@ const LOT = (() => {
     loadEvents();
   }
 
-  // Every lottery's entry of this member (404: not entered).
+  // The member's entry of a draw into `into` (404: none). Drawn since the
+  // last ask: the result is on the draw's line, the answer to the entry is
+  // old news, and a ticket won is among the tickets. (A fair race's
+  // registration too: fair.js.)
+  async function refresh(ev, into) {
+    try {
+      const { data } = await TG.api(token, "GET", `/api/v1/events/${ev.id}/entry`);
+      const before = into.get(ev.id);
+      into.set(ev.id, data);
+      if (before && before.result === "entered" && data.result !== "entered") {
+        const el = cards.get(ev.id);
+        if (el) tell(el.querySelector(".result"), "", null, "");
+        loadTickets();
+      }
+    } catch (e) {
+      if (e instanceof TG.ApiError && e.status === 404) into.delete(ev.id);
+    }
+  }
+
+  // Every lottery's entry of this member.
   async function load(events) {
     for (const ev of events.filter(ev => ev.mode === "lottery")) {
-      try {
-        const { data } = await TG.api(token, "GET", `/api/v1/events/${ev.id}/entry`);
-        const before = entries.get(ev.id);
-        entries.set(ev.id, data);
-        // Drawn: the result is on the lottery's line; the answer to the
-        // entry is old news.
-        if (before && before.result === "entered" && data.result !== "entered") {
-          const el = cards.get(ev.id);
-          if (el) tell(el.querySelector(".result"), "", null, "");
-          loadTickets();
-        }
-      } catch (e) {
-        if (e instanceof TG.ApiError && e.status === 404) entries.delete(ev.id);
-      }
+      await refresh(ev, entries);
     }
     tick_all(events);
   }
@@ -149,5 +155,5 @@ const LOT = (() => {
     return ev.pools.map(p => `${TG.name(p)} ${fill(TG.t("poolEntries"), { n: p.total, e: p.entries })}`).join(" · ");
   }
 
-  return { setup, tick, enter, load, poolsLine };
+  return { setup, tick, enter, load, refresh, poolsLine };
 })();
