@@ -34,6 +34,36 @@ pub fn reason_zh(en: &str) -> Option<String> {
             "the body is not valid JSON",
             "请求内容不是有效的 JSON，请检查后重试。",
         ),
+        // The member register's import (a line's reason, or the file's).
+        (
+            "the register's first line must be the header card,org,groups",
+            "名册第一行必须是表头 card,org,groups。",
+        ),
+        (
+            "the register is sent as text/csv",
+            "名册须以 text/csv 格式上传。",
+        ),
+        (
+            "the register must be UTF-8 text",
+            "名册须为 UTF-8 编码的文本。",
+        ),
+        (
+            "more than three fields (card,org,groups)",
+            "字段多于三个（应为 card,org,groups）。",
+        ),
+        ("groups without an org", "有组别但没有工会。"),
+        (
+            "a group is a lowercase letter, then lowercase letters, digits or _, at most 32",
+            "组别以小写字母开头，只含小写字母、数字和下划线，最多32个字符。",
+        ),
+        (
+            "a member is in at most 8 groups",
+            "一名会员最多属于8个组别。",
+        ),
+        (
+            "org path segment must be 1 to 32 characters of a-z, 0-9, '-' or '_'",
+            "工会路径每一级为1至32个字符（a-z、0-9、-、_）。",
+        ),
     ];
     if let Some((_, zh)) = EXACT.iter().find(|(e, _)| *e == en) {
         return Some((*zh).to_owned());

@@ -57,7 +57,7 @@ async fn staff_import_the_register_and_a_station_hears_what_it_says() {
     for (words, line) in [
         (
             "已导入：3 行，设置 2，新增 2，移除 0，未导入 1",
-            "第 4 行：",
+            "第 4 行：卡号应为16至19位数字",
         ),
         (
             "Imported: 3 rows, 2 set, 0 new, 0 removed, 1 refused.",

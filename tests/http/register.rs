@@ -12,10 +12,15 @@ use testkit::card;
 use testkit::router::{Answer, TestRouter};
 
 async fn import(r: &TestRouter, token: &str, csv: &str) -> Answer {
+    import_in(r, token, csv, "en").await
+}
+
+async fn import_in(r: &TestRouter, token: &str, csv: &str, lang: &str) -> Answer {
     let bearer = format!("Bearer {token}");
     let headers = [
         ("authorization", bearer.as_str()),
         ("content-type", "text/csv; charset=utf-8"),
+        ("accept-language", lang),
     ];
     r.send_with_headers(Method::POST, "/api/v1/admin/register", &headers, Some(csv))
         .await
@@ -42,6 +47,11 @@ async fn the_federation_imports_and_looks_up_its_register() {
     assert_eq!(answer.body["errors"][0]["line"], 4);
     let text = answer.body.to_string();
     assert!(!text.contains(card(3).digits()), "{text}");
+    let reason = &answer.body["errors"][0]["reason"];
+    assert_eq!(reason, "card number must have 16 to 19 digits");
+    // In Chinese, each line's reason too.
+    let zh = import_in(&r, &admin, &register(), "zh-CN").await;
+    assert_eq!(zh.body["errors"][0]["reason"], "卡号应为16至19位数字。");
 
     let summary = r.get("/api/v1/admin/register/summary", &admin).await;
     assert_eq!(summary.body, json!({"members": 2}));

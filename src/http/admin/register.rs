@@ -95,7 +95,15 @@ pub async fn import_register(
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::BadRequest("the register must be UTF-8 text".into()))?;
     let started = std::time::Instant::now();
-    let report = s.engine.import_register(text).await?;
+    let mut report = s.engine.import_register(text).await?;
+    // Each line's reason in the request's language, as a problem's detail.
+    if super::super::request_id::lang() == super::super::lang::Lang::Zh {
+        for e in &mut report.errors {
+            if let Some(zh) = crate::domain::reason_zh(&e.reason) {
+                e.reason = zh;
+            }
+        }
+    }
     tracing::info!(
         staff = %staff.id,
         rows = report.rows,
