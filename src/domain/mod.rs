@@ -16,6 +16,7 @@ mod log;
 mod lottery;
 mod outcome;
 mod paged;
+mod parts;
 mod program;
 mod reasons;
 mod register;
@@ -41,6 +42,7 @@ pub use lottery::{
 };
 pub use outcome::{Outcome, Row};
 pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};
+pub use parts::{Kept, KeptFor, MAX_KEPT, candidates, check_kept};
 pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta, ticket_delta};
 pub use reasons::reason_zh;
 pub use register::{

@@ -20,7 +20,8 @@ pub const REGISTER_HEADER: &str = "card,org,groups";
 
 /// A group's name: a lowercase letter, then lowercase letters, digits and
 /// `_`; at most 32.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct Group(String);
 
 impl Group {
