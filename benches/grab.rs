@@ -34,6 +34,7 @@ fn event(id: &str, total: i64) -> Event {
         program: None,
         details: Default::default(),
         pools: vec![Pool {
+            kept: Vec::new(),
             id: PoolId::parse("p").unwrap(),
             title: "p".into(),
             total,

@@ -45,6 +45,7 @@ fn event(n: u64) -> Event {
         program: None,
         details: Default::default(),
         pools: vec![Pool {
+            kept: Vec::new(),
             id: PoolId::parse("p").unwrap(),
             title: "票 Ticket".into(),
             total: 100_000,

@@ -225,6 +225,7 @@ pub async fn create_sales(
                 .into_iter()
                 .map(|(p, title, title_en, total, starts)| {
                     Ok(Pool {
+                        kept: Vec::new(),
                         id: PoolId::parse(&p)?,
                         title,
                         total,

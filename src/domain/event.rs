@@ -29,6 +29,9 @@ pub struct Pool {
     pub total: i64,
     /// Its English title, show time, place, notes; unset ones are the event's.
     pub details: Details,
+    /// Seats kept for a group or a union until a time (domain/parts.rs):
+    /// shares, then allotments. Empty: all of it public.
+    pub kept: Vec<super::Kept>,
 }
 
 /// A sale as staff create it. Immutable once created, except for its status and
@@ -154,6 +157,20 @@ impl Event {
             if self.pools[..i].iter().any(|p| p.id == pool.id) {
                 return Err(Error::invalid(format!("pool {} appears twice", pool.id)));
             }
+            if !pool.kept.is_empty() && self.lottery.is_some() {
+                return Err(Error::invalid(
+                    "a lottery or a fair window has no shares or allotments: its draw gives the seats",
+                ));
+            }
+            let (opens, closes) = (self.opens_at, self.closes_at);
+            super::check_kept(
+                pool.id.as_str(),
+                &pool.kept,
+                pool.total,
+                &self.org,
+                opens,
+                closes,
+            )?;
         }
         Ok(())
     }

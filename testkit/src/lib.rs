@@ -69,6 +69,7 @@ pub fn event_between(
         pools: pools
             .iter()
             .map(|(p, total)| Pool {
+                kept: Vec::new(),
                 id: pool_id(p),
                 title: format!("Pool {p}"),
                 total: *total,

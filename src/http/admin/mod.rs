@@ -116,6 +116,7 @@ pub async fn create(
             .into_iter()
             .map(|p| {
                 Ok(Pool {
+                    kept: Vec::new(),
                     id: PoolId::parse(&p.id).map_err(bad)?,
                     details: p.details(),
                     title: p.title,

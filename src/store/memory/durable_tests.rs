@@ -41,6 +41,7 @@ pub(super) fn event(id: &str, pools: &[(&str, i64)], price_fen: i64, hold_ms: i6
         pools: pools
             .iter()
             .map(|(p, total)| Pool {
+                kept: Vec::new(),
                 id: PoolId::parse(p).unwrap(),
                 title: format!("Pool {p}"),
                 total: *total,

@@ -29,6 +29,7 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
         program: None,
         details: Default::default(),
         pools: vec![Pool {
+            kept: Vec::new(),
             id: pool.clone(),
             title: "p".into(),
             total: 5,

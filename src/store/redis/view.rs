@@ -34,6 +34,7 @@ pub fn parse_view(
             PoolId::parse(pool).map_err(|_| Error::Corrupt(format!("bad pool id {pool:?}")))?;
         let title = get(&meta, &format!("ptitle:{pool}"))?;
         pools.push(Pool {
+            kept: Vec::new(),
             id: pool_id.clone(),
             title: title.clone(),
             total: num(&meta, &format!("ptotal:{pool}"))?,

@@ -90,6 +90,7 @@ pub fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
             "hold_ms" => event.hold_ms = v.parse().ok()?,
             "program" => event.program = Some(ProgramId::parse(v).ok()?),
             "pool" => event.pools.push(Pool {
+                kept: Vec::new(),
                 id: PoolId::parse(v).ok()?,
                 title: String::new(),
                 total: 0,
