@@ -32,6 +32,7 @@ async fn grab(engine: &Engine, n: u64) -> Result<bool, Error> {
     let member = engine.member(&card(n));
     let org = OrgPath::parse("bj").unwrap();
     let input = Grab {
+        groups: &[],
         event: &event_id("lag"),
         member: &member,
         org: Some(&org),

@@ -63,6 +63,7 @@ fn bench_grabs(
             let (engine, ev, org, choices) = (&engine, &ev, &org, &choices);
             async move {
                 let input = Grab {
+                    groups: &[],
                     event: ev,
                     member: &member,
                     org: Some(org),

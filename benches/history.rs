@@ -127,6 +127,7 @@ fn grab_input<'a>(
     choices: &'a Choices,
 ) -> Grab<'a> {
     Grab {
+        groups: &[],
         event,
         member,
         org: Some(org),

@@ -75,6 +75,7 @@ async fn write_journal(dir: &std::path::Path) -> u64 {
                 let (store, id, pool) = (store.clone(), e.id.clone(), pool.clone());
                 async move {
                     let grab = Grab {
+                        groups: &[],
                         event: &id,
                         member: m,
                         org: None,

@@ -134,6 +134,9 @@ pub struct Grab<'a> {
     pub member: &'a Member,
     /// The member's union; `None` when a station vouches for a walk-up member.
     pub org: Option<&'a OrgPath>,
+    /// The member's groups (the token's `groups`, or the register's at a
+    /// station): which shares they may take from (domain/parts.rs).
+    pub groups: &'a [super::Group],
     /// Pools in order of preference; the first with `seats` left wins.
     pub choices: &'a Choices,
     /// Seats wanted, all from one pool (whether the event allows that many

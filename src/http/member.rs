@@ -102,6 +102,7 @@ pub async fn answer_grab(
     let seats = seats_param("seats", body.seats)?;
     s.limits.member_check(&auth.member.key)?;
     let input = Grab {
+        groups: &[],
         event: &event,
         member: &auth.member,
         org: Some(&auth.org),

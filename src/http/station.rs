@@ -103,6 +103,7 @@ pub async fn issue(
     let (event, member) = (&walk_up.event, &walk_up.member);
     s.limits.member_check(&member.key)?;
     let input = Grab {
+        groups: &[],
         event,
         member,
         org: walk_up.org.as_ref(),

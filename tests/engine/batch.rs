@@ -50,6 +50,7 @@ async fn grabs_that_arrive_together_share_calls_and_keep_their_own_answers() {
                 let org = OrgPath::parse(org).unwrap();
                 let choices = [pool_id(pool)];
                 let grab = Grab {
+                    groups: &[],
                     event: &event_id("e"),
                     member: &member,
                     org: Some(&org),

@@ -47,6 +47,7 @@ async fn race(
                     break;
                 };
                 let input = Grab {
+                    groups: &[],
                     event: &event,
                     member: &members[*m],
                     org: Some(&org),
@@ -219,6 +220,7 @@ async fn no_grab_succeeds_before_the_opening_and_grabs_succeed_after() {
             let mut early = 0;
             loop {
                 let input = Grab {
+                    groups: &[],
                     event: &ev,
                     member: &member,
                     org: Some(&org),
@@ -292,6 +294,7 @@ async fn no_raw_card_number_is_stored_anywhere_in_redis() {
             [pool_id("b"), pool_id("a")]
         };
         let input = Grab {
+            groups: &[],
             event: &ev,
             member: &member,
             org: Some(&org),

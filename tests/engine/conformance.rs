@@ -79,6 +79,7 @@ mod cases {
         let org = org();
         h.engine
             .grab(&Grab {
+                groups: &[],
                 event: &event_id(event),
                 member: &member,
                 org: (channel == Channel::App).then_some(&org),

@@ -176,6 +176,7 @@ async fn apply(
             Ok((choices, seats)) => store
                 .grab(
                     &Grab {
+                        groups: &[],
                         event,
                         member: &members[*member],
                         org: (*channel == Channel::App).then_some(&org),
@@ -233,6 +234,7 @@ async fn apply(
                 .join_waiting(
                     &Join {
                         grab: Grab {
+                            groups: &[],
                             event,
                             member: &members[*member],
                             org: (*channel == Channel::App).then_some(&org),
@@ -267,6 +269,7 @@ async fn apply(
         } => store
             .grab(
                 &Grab {
+                    groups: &[],
                     event: &sibling(event),
                     member: &members[*member],
                     org: Some(&org),

@@ -36,6 +36,7 @@ mod cases {
         h.engine
             .take(
                 &Grab {
+                    groups: &[],
                     event: &event_id(event),
                     member: &member,
                     org: Some(&org),
@@ -105,6 +106,7 @@ mod cases {
         let member = h.engine.member(&card(21));
         let org = org();
         let grab = Grab {
+            groups: &[],
             event: &id,
             member: &member,
             org: Some(&org),
@@ -202,6 +204,7 @@ mod cases {
         for n in 1..=4 {
             let member = h.engine.member(&card(n));
             let grab = Grab {
+                groups: &[],
                 event: &event_id("park"),
                 member: &member,
                 org: Some(&org),

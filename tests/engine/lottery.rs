@@ -43,6 +43,7 @@ pub(crate) mod cases {
         let (org, choices) = (org(), pools(choices));
         h.engine
             .enter(&Grab {
+                groups: &[],
                 event: &event_id(event),
                 member: &member,
                 org: Some(&org),
@@ -103,6 +104,7 @@ pub(crate) mod cases {
         let outsider = OrgPath::parse("tj").unwrap();
         let choices = pools(&["s1"]);
         let grab = Grab {
+            groups: &[],
             event: &event_id("lot"),
             member: &member,
             org: Some(&outsider),
@@ -114,6 +116,7 @@ pub(crate) mod cases {
         // A lottery is never grabbed, nor waited for but by its draw.
         let inside = org();
         let grab = Grab {
+            groups: &[],
             org: Some(&inside),
             ..grab
         };

@@ -125,6 +125,7 @@ async fn take(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId], arrived: Option<
         let (store, choices, code) = (p.store(which), &choices, code.clone());
         async move {
             let grab = Grab {
+                groups: &[],
                 event: p.event,
                 member,
                 org: None,
@@ -155,6 +156,7 @@ async fn enter(p: &Pair<'_>, rng: &mut StdRng, pools: &[PoolId]) -> String {
     let choices = Choices::new(choices.to_vec()).unwrap();
     p.same("enter", |which| {
         let grab = Grab {
+            groups: &[],
             event: p.event,
             member,
             org: (!station).then_some(&org),
@@ -201,6 +203,7 @@ async fn beside(p: &Pair<'_>, rng: &mut StdRng, member: &Member) {
                 let choices = &choices;
                 async move {
                     let grab = Grab {
+                        groups: &[],
                         event: &sibling,
                         member,
                         org: None,

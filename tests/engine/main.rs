@@ -122,6 +122,7 @@ pub async fn grab_one(
     let org = ticketgrab::domain::OrgPath::parse(org).unwrap();
     engine
         .grab(&ticketgrab::store::Grab {
+            groups: &[],
             event: &testkit::event_id(event),
             member: &member,
             org: Some(&org),

@@ -22,6 +22,7 @@ async fn act(engine: &Engine, event: &str, from: u64, to: u64) {
     for n in from..to {
         let member = engine.member(&card(n));
         let grab = Grab {
+            groups: &[],
             event: &event_id(event),
             member: &member,
             org: Some(&org),

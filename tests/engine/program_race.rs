@@ -84,6 +84,7 @@ async fn cap_holds(fronts: [Arc<dyn Store>; 2]) {
                 let station = (m + s) % 3 == 0;
                 let answer = engine
                     .grab(&Grab {
+                        groups: &[],
                         event: &event_id(SALES[s]),
                         member: &members[m],
                         org: (!station).then_some(&org),

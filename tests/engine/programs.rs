@@ -41,6 +41,7 @@ mod cases {
         let org = org();
         h.engine
             .grab(&Grab {
+                groups: &[],
                 event: &event_id(event),
                 member: &member,
                 org: Some(&org),
@@ -66,6 +67,7 @@ mod cases {
         let org = org();
         h.engine
             .enter(&Grab {
+                groups: &[],
                 event: &event_id(event),
                 member: &m,
                 org: Some(&org),
@@ -188,6 +190,7 @@ mod cases {
             h.engine
                 .join_waiting(&Join {
                     grab: Grab {
+                        groups: &[],
                         event: &event_id(event),
                         member: &m,
                         org: Some(&org),

@@ -177,6 +177,7 @@ async fn a_ticket_handed_to_the_waiting_list_elsewhere_stays_sold_out_here_and_i
     there
         .join_waiting(&Join {
             grab: Grab {
+                groups: &[],
                 event: &event_id("w"),
                 member: &waiter,
                 org: Some(&org),

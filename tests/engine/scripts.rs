@@ -217,6 +217,7 @@ async fn every_change(h: &Harness, held: &Code) -> Vec<Result<String, Error>> {
     let org = OrgPath::parse("bj").unwrap();
     let p = [pool_id("p")];
     let grab = Grab {
+        groups: &[],
         event: &ev,
         member: &newcomer,
         org: Some(&org),
@@ -488,6 +489,7 @@ async fn events_and_tickets_from_before_family_seats_hold_one_seat() {
     let org = OrgPath::parse("bj").unwrap();
     let p = [pool_id("p")];
     let mut grab = Grab {
+        groups: &[],
         event: &ev,
         member: &member,
         org: Some(&org),

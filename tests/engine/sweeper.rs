@@ -23,6 +23,7 @@ async fn the_sweeper_expires_unpaid_holds_and_stops_at_shutdown() {
     let hold = h
         .engine
         .grab(&Grab {
+            groups: &[],
             event: &event_id("cinema"),
             member: &member,
             org: Some(&org),

@@ -55,6 +55,7 @@ mod cases {
         let (org, choices) = (org(), pools(choices));
         h.engine
             .grab(&Grab {
+                groups: &[],
                 event: &event_id(event),
                 member: &member,
                 org: Some(&org),
@@ -78,6 +79,7 @@ mod cases {
         h.engine
             .join_waiting(&Join {
                 grab: Grab {
+                    groups: &[],
                     event: &event_id(event),
                     member: &member,
                     org: Some(&org),
@@ -209,6 +211,7 @@ mod cases {
             .engine
             .join_waiting(&Join {
                 grab: Grab {
+                    groups: &[],
                     event: &event_id("park"),
                     member: &outsider,
                     org: Some(&elsewhere),

@@ -49,6 +49,7 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
         let (engine, ev, org, choices, member) = (&engine, &ev, &org, &choices, &members[m]);
         async move {
             let input = Grab {
+                groups: &[],
                 event: ev,
                 member,
                 org: Some(org),
@@ -84,6 +85,7 @@ async fn expired_holds_go_to_thirty_thousand_waiting_members_in_join_order_exact
         async move {
             let req = Join {
                 grab: Grab {
+                    groups: &[],
                     event: ev,
                     member,
                     org: Some(org),

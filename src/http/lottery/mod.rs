@@ -69,6 +69,7 @@ async fn enter_as(
     let seats = seats_param("seats", body.2)?;
     s.limits.member_check(&member.key)?;
     let req = Grab {
+        groups: &[],
         event,
         member,
         org,

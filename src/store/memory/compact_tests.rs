@@ -234,6 +234,7 @@ async fn a_programs_places_survive_archiving_compaction_and_a_restart() {
     let (a, b) = (sales[0].id.clone(), sales[1].id.clone());
     let choices = crate::domain::Choices::one(crate::domain::PoolId::parse("p1").unwrap());
     let grab = |event| Grab {
+        groups: &[],
         event,
         member: &member,
         org: None,

@@ -79,6 +79,7 @@ pub(super) async fn random_step(store: &MemoryStore, rng: &mut StdRng, events: &
     let org = OrgPath::parse("bj/x").unwrap();
     let seats = rng.random_range(1..=3);
     let grab = Grab {
+        groups: &[],
         event: &e.id,
         member: &m,
         org: if rng.random_bool(0.8) {
@@ -218,6 +219,7 @@ async fn concurrent_changes_share_fsyncs_and_each_is_on_disk_when_answered() {
         tasks.push(tokio::spawn(async move {
             let m = member(n);
             let grab = Grab {
+                groups: &[],
                 event: &id,
                 member: &m,
                 org: None,

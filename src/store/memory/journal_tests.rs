@@ -19,6 +19,7 @@ pub(super) async fn small_journal(dir: &Path) {
     for n in 0..3 {
         let m = member(n);
         let grab = Grab {
+            groups: &[],
             event: &e.id,
             member: &m,
             org: None,

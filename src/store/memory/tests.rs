@@ -40,6 +40,7 @@ async fn a_clock_that_steps_back_after_a_grab_gives_answers_not_a_panic() {
     let card = CardNumber::parse(&with_check_digit("621700000000000001")).unwrap();
     let member = MemberKeyer::new(b"k").member(&card);
     let grab = Grab {
+        groups: &[],
         event: &id,
         member: &member,
         org: None,
