@@ -26,7 +26,7 @@ for e in alone $sizes; do
 done
 one=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grab)")
 many=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grabs)")
-grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" p)
+grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" "" p)
 echo "== $(nproc) cores, $(date -u +%FT%TZ), 64 connections, $grabs grabs per measurement"
 for r in $(seq "$rounds"); do
   for e in alone $sizes; do

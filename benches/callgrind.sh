@@ -63,7 +63,7 @@ if [ "$mode" = redis ]; then
   # An older grab.lua may know fewer keys (CG_NKEYS) and take no seat count (CG_SEATS=).
   nkeys=${CG_NKEYS:-10} keys=("${keys[@]:0:${CG_NKEYS:-10}}")
   # shellcheck disable=SC2206
-  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x ${CG_SEATS-1} ${CG_ARRIVED-""} p)
+  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x ${CG_SEATS-1} ${CG_ARRIVED-""} "" p)
   if [ "$per" = 0 ]; then
     n=1 args=("${grab_args[@]}")
   else

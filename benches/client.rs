@@ -59,6 +59,8 @@ where
                     .arg(format!("C{n:011}"))
                     .arg("bj/x")
                     .arg(1)
+                    .arg("")
+                    .arg("")
                     .arg("p")
                     .query_async(&mut conn)
                     .await

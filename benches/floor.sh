@@ -24,7 +24,7 @@ old=$(redis-cli -p "$port" SCRIPT LOAD "$(echo '#!lua'; git show 5a4c446:lua/lib
 one=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grab)")
 many=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua grabs)")
 floor=$(redis-cli -p "$port" SCRIPT LOAD "$(cat benches/floor.lua)")
-grab=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" p)
+grab=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" "" p)
 batch=()
 for _ in $(seq "$k"); do batch+=("${#grab[@]}" "${grab[@]}"); done
 run() { # label sha keys grabs_per_call args...

@@ -37,7 +37,7 @@ for c in "${clients[@]}"; do
   # -r must fit a C int: 2e9 random values make repeats (an "existing" answer
   # instead of a new ticket) about 1 in 100,000.
   redis-benchmark -p "$port" -c "$c" -n 200000 -r 2000000000 -q \
-    EVALSHA "$grab" "${#keys[@]}" "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" p |
+    EVALSHA "$grab" "${#keys[@]}" "${keys[@]}" "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" "" p |
     tr '\r' '\n' | tail -n 1 | sed 's/.*bj\/x 1 p: //'
 done
 echo "== tickets taken: $((10000000 - $(redis-cli -p "$port" HGET tg:{rb}:stock p)))"

@@ -95,7 +95,7 @@ for r in $(seq "$rounds"); do
     t0=$(ticks)
     # shellcheck disable=SC2046
     rate=$(redis-benchmark -p "$port" -c 64 -n "$calls" -r 2000000000 -q EVALSHA "$sha" 10 $(keys $v) \
-      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //;s/ requests per second.*//')
+      "m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x 1 "" "" p | tr '\r' '\n' | tail -n 1 | sed 's/.* p: //;s/ requests per second.*//')
     t1=$(ticks)
     inside=$(inside_evalsha)
     printf 'round %s %-9s %9s calls/s  Redis CPU %5s µs/call  inside EVALSHA %6s µs\n' "$r" "$v" "$rate" \

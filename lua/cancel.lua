@@ -31,6 +31,7 @@ local late = past_due(r, now)
 local from = r.status
 -- writes
 local tag = 'ok'
+release_due(now)
 if late then
   -- Past its pay_by: the hold expires (its seats go back all the same).
   expire_hold(code, r, now)
@@ -39,7 +40,7 @@ else
   r.status = 'cancelled'
   r.cancelled = int(now)
   redis.call('HSET', RES, code, encode(r))
-  redis.call('HINCRBY', STOCK, r.pool, seats)
+  give_back(r.pool, r.part, seats)
   count_seats(from, r.pool, -seats)
   count_seats('cancelled', r.pool, seats)
   if from == 'held' then redis.call('ZREM', HOLDS, code) end

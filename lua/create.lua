@@ -4,7 +4,8 @@
 -- ARGV:   title, org, opens_ms, closes_ms, price_fen, max_seats (seats per reservation),
 --         hold_ms (0: no payment hold), n, then n meta field/value pairs of what tickets
 --         say (d:<name> for the event, pd:<pool>:<name> for a pool: English title,
---         venue, starts_at, notes; never read by a grab), then per pool: pool_id,
+--         venue, starts_at, notes; never read by a grab; and a sale's kept parts:
+--         kept:<pool>, kept, next_rel, as lib.lua keeps them), then per pool: pool_id,
 --         pool_title, total (in seats)
 -- Returns {"ok", now_ms} or {"exists"} (any key of the event already exists).
 -- Logs    one "created" entry per pool (pool, delta = total).
@@ -48,5 +49,14 @@ for i = first_pool, #ARGV, 3 do
   redis.call('HSET', CNT, 'held:' .. pool, 0, 'redeemed:' .. pool, 0,
              'cancelled:' .. pool, 0, 'expired:' .. pool, 0, 'no_show:' .. pool, 0)
   redis.call('XADD', LOG, '*', 'op', 'created', 'pool', pool, 'delta', total, 'at', int(now))
+  -- Its kept parts' stock fields (lib.lua), each with its seats at creation.
+  local def = redis.call('HGET', META, 'kept:' .. pool)
+  if def then
+    local n = 0
+    for seats in string.gmatch(def, '%a,[^,;]+,(%d+),%d+') do
+      n = n + 1
+      redis.call('HSET', STOCK, pool .. '#' .. n, seats)
+    end
+  end
 end
 return { 'ok', int(now) }

@@ -7,6 +7,7 @@
 -- ARGV:   member_key, masked_card, channel (app|station), code (fresh, random),
 --         member_org ("" when a station vouches for the member), seats (1-6),
 --         arrived_ms (when the grab reached a front end, by its clock; "" for none),
+--         groups (the member's, ";"-joined: which shares they may take; "" for none),
 --         pool_1 [, pool_2 ...]
 -- Returns {"reserved", code, record}   a new ticket
 --         {"existing", code, record}   the member already holds a live ticket (a retry)
@@ -23,11 +24,14 @@
 --         member registered already gets the registration back
 --         {"draw_pending"} (any other grab of that sale until its draw is published)
 -- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
+--         "part" in "reserved" when the seats came from a kept part (a share or an
+--         allotment the member may take: lib.lua `choose`), never the group or union;
+--         "released" first for kept parts whose time came (lib.lua `release_due`);
 --         "expired" first when the member's own hold was past its pay_by (and the
 --         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
 --         was on the waiting list.
 -- Example: EVALSHA <sha> 10 tg:{park}:meta ... tg:{park}:waitq
---          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang 1 p1
+--          3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj/chaoyang 1 "" "" p1
 --
 -- The hot path, so every call counts: each key read below is read through
 -- `checked` (its type is checked by the read itself), the log is checked by
@@ -50,7 +54,8 @@ local member, card, channel, code, org = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARG
 local event_org = meta[1]
 local seats_arg, arrived = ARGV[6], ARGV[7]
 local seats = tonumber(seats_arg)
-local pools = { unpack(ARGV, 8) }
+local groups = ARGV[8]
+local pools = { unpack(ARGV, 9) }
 
 -- Every pool of the event has a stock field (0 when sold out): one read tells
 -- unknown pools and, further down, which pool has the seats.
@@ -65,11 +70,19 @@ if seats > meta.max_n then return { 'too_many_seats', max_seats } end
 if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
   return { 'not_eligible' }
 end
+-- Kept parts whose time came are released first (meta next_rel), their
+-- seats to the waiting list first; a sale without parts reads no more.
+local now = now_ms()
+if meta[13] and now >= tonumber(meta[13]) then
+  local err = guard_types()
+  if err then return err end
+  release_due(now)
+  stock = redis.call('HMGET', STOCK, unpack(pools))
+end
 
 -- One live ticket per member per event: a repeat grab gets the same ticket back.
 -- A hold past its pay_by is not live: it expires with this grab's writes (the
 -- sweeper may not have come by yet), and the member grabs anew.
-local now = now_ms()
 local stale = nil
 local mine = checked('HMGET', MEMBER, member, 'w:' .. member)
 local held, waiting = mine[1], mine[2]
@@ -109,11 +122,15 @@ if PLACES then
   if refused then return refused end
 end
 
-local pool = nil
-for i = 1, #pools do
-  if tonumber(stock[i]) >= seats then
-    pool = pools[i]
-    break
+local pool, part = nil, nil
+if meta[12] then
+  pool, part = choose(pools, stock, seats, org, groups, meta[12])
+else
+  for i = 1, #pools do
+    if tonumber(stock[i]) >= seats then
+      pool = pools[i]
+      break
+    end
   end
 end
 -- A registration takes no seat (its draw gives them), so needs none free.
@@ -142,13 +159,7 @@ if stale then
   -- they were: choose again. (The expiry stands on its own even if none is left.)
   expire_hold(held, stale, now)
   stock = redis.call('HMGET', STOCK, unpack(pools))
-  pool = nil
-  for i = 1, #pools do
-    if tonumber(stock[i]) >= seats then
-      pool = pools[i]
-      break
-    end
-  end
+  pool, part = choose(pools, stock, seats, org, groups, meta[12])
   if not pool then return { 'sold_out' } end
 end
 -- A member who gets a ticket leaves the waiting list.
@@ -157,11 +168,16 @@ if waiting then drop_waiting(member, decode_wait(waiting), 'got_ticket', now) en
 local now_s = int(now)
 local record = pool .. '|' .. status .. '|' .. channel .. '|' .. member .. '|' .. card .. '|'
   .. now_s .. '||' .. '|' .. seats_arg .. '|' .. pay_by
+if part then record = record .. '|' .. part end
 -- The log entry is the grab's first own write, and checks the log's type itself:
 -- on a plain grab nothing is written before it, so a log of the wrong type
 -- fails the grab whole (one TYPE call fewer on the hot path).
 local logged
-if hold_ms > 0 then
+if part then
+  logged = redis.pcall('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
+                       'member', member, 'channel', channel, 'card', card, 'seats', seats_arg,
+                       'part', part, 'pay_by', pay_by, 'at', now_s)
+elseif hold_ms > 0 then
   logged = redis.pcall('XADD', LOG, '*', 'op', 'reserved', 'code', code, 'pool', pool,
                        'member', member, 'channel', channel, 'card', card, 'seats', seats_arg,
                        'pay_by', pay_by, 'at', now_s)
@@ -174,6 +190,7 @@ if type(logged) == 'table' and logged.err then
   return redis.error_reply('TG_CORRUPT ' .. LOG .. ': ' .. logged.err)
 end
 redis.call('HINCRBY', STOCK, pool, -seats)
+if part then redis.call('HINCRBY', STOCK, pool .. '#' .. part, -seats) end
 count_seats(status, pool, seats)
 redis.call('HSET', RES, code, record)
 redis.call('HSET', MEMBER, member, code)

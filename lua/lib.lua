@@ -6,8 +6,14 @@
 -- event lives in one cluster slot; see src/store/keys.rs):
 --   1 tg:{E}:meta    hash   title, org, opens, closes (ms), price, max_seats (absent: 1),
 --                           hold_ms (absent: 0, no payment hold), status, created,
---                           pools (comma list), ptitle:<pool>, ptotal:<pool> (at creation)
---   2 tg:{E}:stock   hash   pool -> unsold seats
+--                           pools (comma list), ptitle:<pool>, ptotal:<pool> (at creation);
+--                           a sale with kept parts (shares, allotments; docs/design/shares.md):
+--                           kept:<pool> "g,<group>,<seats>,<release_ms>;o,<org>,..." per pool
+--                           that has them, kept (those pools, comma list, in the sale's order),
+--                           next_rel (ms: the earliest release still to come; absent: none)
+--   2 tg:{E}:stock   hash   pool -> unsold seats (a kept part's among them);
+--                           <pool>#<n> -> seats the pool's n-th kept part has left, until
+--                           its release (then the field is gone: released once)
 --   3 tg:{E}:total   hash   pool -> live total in seats (creation + restocks)
 --   4 tg:{E}:cnt     hash   held:<pool>, redeemed:<pool>, cancelled:<pool>, expired:<pool>,
 --                           no_show:<pool> -> seats in that status (held/expired absent
@@ -15,7 +21,8 @@
 --                           others leave, total - stock - held - redeemed (`count_seats`);
 --                           an active:<pool> written by an older build is not read
 --   5 tg:{E}:res     hash   code -> record "pool|status|channel|member|card|created|
---                           redeemed|cancelled|seats|pay_by"; status held, active, redeemed,
+--                           redeemed|cancelled|seats|pay_by[|part]" (part: the kept part its
+--                           seats came from, absent for the public stock); status held, active, redeemed,
 --                           cancelled or expired; cancelled is also when a hold expired
 --                           (records from before family seats end at cancelled: 1 seat;
 --                           from before holds at seats)
@@ -115,7 +122,7 @@ local sale = nil
 local function sale_meta()
   if not sale then
     sale = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
-                   'l:draw_at', 'cap', 'l:fair_ms', 'lv:draw', 'lv:drawn_at')
+                   'l:draw_at', 'cap', 'l:fair_ms', 'lv:draw', 'lv:drawn_at', 'kept', 'next_rel')
     sale.opens_n, sale.closes_n = tonumber(sale[2]), tonumber(sale[3])
     sale.max_n, sale.hold_n = tonumber(sale[5] or '1'), tonumber(sale[6] or '0')
   end
@@ -134,12 +141,97 @@ local function decode(s)
   end
   return { pool = f[1], status = f[2], channel = f[3], member = f[4], card = f[5],
            created = f[6], redeemed = f[7], cancelled = f[8], seats = f[9] or '1',
-           pay_by = f[10] or '' }
+           pay_by = f[10] or '', part = f[11] or '' }
 end
 
 local function encode(r)
-  return table.concat({ r.pool, r.status, r.channel, r.member, r.card,
-                        r.created, r.redeemed, r.cancelled, r.seats, r.pay_by }, '|')
+  local s = table.concat({ r.pool, r.status, r.channel, r.member, r.card,
+                           r.created, r.redeemed, r.cancelled, r.seats, r.pay_by }, '|')
+  if r.part and r.part ~= '' then s = s .. '|' .. r.part end
+  return s
+end
+
+-- Kept parts (docs/design/shares.md). A pool's parts as defined at creation:
+-- { kind = 'g' (a share, for a group) | 'o' (an allotment, for a union),
+-- name, rel (release ms) } in order; nil for a pool without.
+local function parts_of(pool)
+  local def = redis.call('HGET', META, 'kept:' .. pool)
+  if not def then return nil end
+  local out = {}
+  for kind, name, rel in string.gmatch(def, '(%a),([^,;]+),%d+,(%d+)') do
+    out[#out + 1] = { kind = kind, name = name, rel = tonumber(rel) }
+  end
+  return out
+end
+
+-- The stock fields of a pool's parts, and the seats each has left (false:
+-- released).
+local function parts_left(pool, parts)
+  local fields = {}
+  for i = 1, #parts do fields[i] = pool .. '#' .. i end
+  return redis.call('HMGET', STOCK, unpack(fields))
+end
+
+-- Seats of `pool` anyone may take: its unsold seats (`stock`, read by the
+-- caller, or read here) less what its unreleased parts keep.
+local function public_free(pool, stock)
+  local free = tonumber(stock or redis.call('HGET', STOCK, pool) or '0')
+  local parts = parts_of(pool)
+  if not parts then return free end
+  for _, left in ipairs(parts_left(pool, parts)) do
+    if left then free = free - tonumber(left) end
+  end
+  return free
+end
+
+-- Whether a member of `org` ("" when unknown) in `groups` (";"-joined) may
+-- take from `part` (src/domain/parts.rs `Kept::admits`).
+local function admits(part, org, groups)
+  if part.kind == 'g' then
+    return string.find(';' .. groups .. ';', ';' .. part.name .. ';', 1, true) ~= nil
+  end
+  return org ~= '' and (org == part.name or string.sub(org, 1, #part.name + 1) == part.name .. '/')
+end
+
+-- Where a grab of `seats` by a member of `org` in `groups` takes them from
+-- (src/domain/parts.rs `candidates`, src/store/memory/kept.rs `choose`): in
+-- the order of `pools` (whose stock fields are `stock`), the pool's
+-- unreleased shares the member is in, then the first unreleased allotment
+-- of the member's union, then its public stock. `kept`: meta's kept (nil: no
+-- pool has parts, the plain grab's loop). Returns pool, part (nil: public).
+local function choose(pools, stock, seats, org, groups, kept)
+  for i = 1, #pools do
+    local pool = pools[i]
+    local parts = kept and string.find(',' .. kept .. ',', ',' .. pool .. ',', 1, true)
+      and parts_of(pool)
+    local public = tonumber(stock[i] or '0')
+    if parts then
+      local left = parts_left(pool, parts)
+      for _, kind in ipairs({ 'g', 'o' }) do
+        for j, part in ipairs(parts) do
+          if left[j] and part.kind == kind and admits(part, org, groups) then
+            if tonumber(left[j]) >= seats then return pool, int(j) end
+            if kind == 'o' then break end
+          end
+        end
+      end
+      for j = 1, #parts do
+        if left[j] then public = public - tonumber(left[j]) end
+      end
+    end
+    if public >= seats then return pool, nil end
+  end
+  return nil, nil
+end
+
+-- Seats of a ticket from `part` of `pool` given back: to the pool's unsold
+-- seats, and to the part's own while it is not released.
+-- Writes: callers have type-checked STOCK.
+local function give_back(pool, part, seats)
+  redis.call('HINCRBY', STOCK, pool, seats)
+  if part and part ~= '' and redis.call('HEXISTS', STOCK, pool .. '#' .. part) == 1 then
+    redis.call('HINCRBY', STOCK, pool .. '#' .. part, seats)
+  end
 end
 
 -- Adds `seats` (negative: takes them) to the seats in `status` of `pool`. Active
@@ -261,7 +353,7 @@ local function serve_waiting(pool, now)
   -- While a lottery is drawn, its stock is the draw's.
   if meta[3] and not meta[4] then return end
   while true do
-    local free = tonumber(redis.call('HGET', STOCK, pool) or '0')
+    local free = public_free(pool, nil)
     local best, best_order, member = nil, nil, nil
     for n = 1, math.min(free, MAX_SEATS) do
       local prefix = 'p|' .. pool .. '|' .. n .. '|'
@@ -287,10 +379,10 @@ local function serve_waiting(pool, now)
         drop_waiting(member, w, 'program_cap', now)
       else
         local seats = tonumber(w.seats)
-        local stock = redis.call('HMGET', STOCK, unpack(w.pools))
+        -- A waiting entry takes the public's seats.
         local take = pool
         for i = 1, #w.pools do
-          if tonumber(stock[i] or '0') >= seats then take = w.pools[i] break end
+          if public_free(w.pools[i], nil) >= seats then take = w.pools[i] break end
         end
         local hold_ms = tonumber(meta[2] or '0')
         local status, pay_by = 'active', ''
@@ -323,7 +415,7 @@ local function expire_hold(code, r, now)
   r.status = 'expired'
   r.cancelled = int(now)
   redis.call('HSET', RES, code, encode(r))
-  redis.call('HINCRBY', STOCK, r.pool, seats)
+  give_back(r.pool, r.part, seats)
   count_seats('held', r.pool, -seats)
   count_seats('expired', r.pool, seats)
   redis.call('ZREM', HOLDS, code)
@@ -331,4 +423,41 @@ local function expire_hold(code, r, now)
   redis.call('XADD', LOG, '*', 'op', 'expired', 'code', code, 'pool', r.pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
   serve_waiting(r.pool, now)
+end
+
+-- Releases every kept part whose time has come (meta next_rel <= now), once
+-- each, in the sale's pool order and each pool's part order: its stock field
+-- goes (its seats stay in the pool's, the public's now), the log says
+-- "released" with the seats it had left, and the waiting list is served
+-- first. Every script that touches a pool's stock runs it before its own
+-- change, and the sweeper too (expire.lua), so a lagging sweeper changes
+-- nothing (src/store/memory/kept.rs `release_due`). Returns the parts
+-- released. Writes: callers have type-checked every key.
+local function release_due(now)
+  local m = redis.call('HMGET', META, 'next_rel', 'kept')
+  if not m[1] or now < tonumber(m[1]) then return 0 end
+  local n, later = 0, nil
+  for pool in string.gmatch(m[2] or '', '[^,]+') do
+    local parts = parts_of(pool) or {}
+    local left = parts_left(pool, parts)
+    for i, part in ipairs(parts) do
+      if left[i] and part.rel <= now then
+        redis.call('HDEL', STOCK, pool .. '#' .. i)
+        redis.call('XADD', LOG, '*', 'op', 'released', 'pool', pool, 'part', int(i),
+                   'seats', left[i], 'at', int(now))
+        serve_waiting(pool, now)
+        n = n + 1
+      elseif left[i] and (not later or part.rel < later) then
+        later = part.rel
+      end
+    end
+  end
+  if later then
+    redis.call('HSET', META, 'next_rel', int(later))
+  else
+    redis.call('HDEL', META, 'next_rel')
+  end
+  -- The grabs of one grabs.lua call share the settings they read.
+  if sale then sale[13] = later and int(later) or nil end
+  return n
 end

@@ -36,6 +36,7 @@ if tonumber(amount) ~= due then return { 'payment_mismatch', int(due) } end
 local now = now_ms()
 local expire_first = past_due(r, now)
 -- writes
+release_due(now)
 -- A hold past its pay_by expires first: its seats go to the waiting list, and the
 -- payment then finds seats or not like any late one.
 if expire_first then expire_hold(code, r, now) end
@@ -43,7 +44,9 @@ local outcome, late = 'refund_due', false
 if r.status == 'held' then
   outcome = 'paid'
 elseif r.status == 'expired' then
-  local free = tonumber(redis.call('HGET', STOCK, r.pool) or '0')
+  -- A late payment takes the public's seats (its own may have gone back to a
+  -- kept part: that part's seats stay kept).
+  local free = public_free(r.pool, nil)
   local mine = redis.call('HMGET', MEMBER, r.member, 'w:' .. r.member)
   if mine[1] == code and not mine[2] and free >= seats and not cap_refusal(r.member, 0, nil) then
     outcome, late = 'paid', true
@@ -53,6 +56,7 @@ if outcome == 'paid' then
   local from = late and 'expired' or 'held'
   r.status = 'active'
   r.cancelled = ''
+  if late then r.part = '' end
   redis.call('HSET', RES, code, encode(r))
   if late then
     redis.call('HINCRBY', STOCK, r.pool, -seats)

@@ -33,6 +33,7 @@ end
 -- In code order, as the embedded store logs them.
 table.sort(released, function(a, b) return a[1] < b[1] end)
 -- writes
+release_due(now)
 local seats = 0
 for _, item in ipairs(released) do
   local code, r = item[1], item[2]
@@ -40,6 +41,10 @@ for _, item in ipairs(released) do
   r.status = 'no_show'
   r.cancelled = int(now)
   redis.call('HSET', RES, code, encode(r))
+  -- A kept part's seats go back to it until its release (the pool's below).
+  if r.part ~= '' and redis.call('HEXISTS', STOCK, pool .. '#' .. r.part) == 1 then
+    redis.call('HINCRBY', STOCK, pool .. '#' .. r.part, n)
+  end
   redis.call('XADD', LOG, '*', 'op', 'no_show', 'code', code, 'pool', pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
   seats = seats + n

@@ -1,5 +1,6 @@
 -- restock.lua: add tickets to a pool (to the waiting list first, lib.lua
--- `serve_waiting`), or withdraw unsold ones (never below zero).
+-- `serve_waiting`), or withdraw unsold ones (never below zero, nor any a kept
+-- part keeps).
 --
 -- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   pool, delta (a non-zero integer), max_total (the largest pool)
@@ -13,6 +14,7 @@
 local err = guard_types()
 if err then return err end
 if redis.call('EXISTS', META) == 0 then return { 'unknown_event' } end
+release_due(now_ms())
 local pool, delta = ARGV[1], tonumber(ARGV[2])
 local stock = redis.call('HGET', STOCK, pool)
 if not stock then return { 'unknown_pool', pool } end
@@ -27,8 +29,9 @@ if draw[7] then registration_closes = tonumber(draw[6]) + tonumber(draw[7]) end
 if draw[3] and not draw[2] and (now_ms() >= registration_closes or draw[5] == 'closed') then
   return { 'stock_fixed' }
 end
-stock = tonumber(stock)
-if stock + delta < 0 then return { 'below_zero', int(stock) } end
+-- Kept parts' seats are not the restock's to take away.
+local public = public_free(pool, stock)
+if public + delta < 0 then return { 'below_zero', int(public) } end
 local total = tonumber(redis.call('HGET', TOTAL, pool))
 local max_total = tonumber(ARGV[3])
 if total + delta > max_total then return { 'above_limit', int(total), int(max_total) } end

@@ -6,7 +6,8 @@
 -- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   "join", member_key, masked_card, channel (app|station), code (fresh, random:
 --         the ticket's code when the entry is served), member_org ("" when a station
---         vouches), seats (1-6), cutoff_ms ("" = the sale's close), pool_1 [, pool_2 ...]
+--         vouches), seats (1-6), cutoff_ms ("" = the sale's close), groups (";"-joined, as
+--         grab.lua's), pool_1 [, pool_2 ...]
 --   or    "leave", member_key
 -- Returns join:  {"ok", member, entry, ahead} (entry as in lib.lua; ahead: entries
 --                before it)
@@ -23,7 +24,7 @@
 --         "left" (member, reason left|lapsed) when an entry goes; "expired" first
 --         when the member's own hold was past its pay_by.
 -- Example: EVALSHA <sha> 10 tg:{cinema}:meta ... tg:{cinema}:waitq
---          join 3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj 1 "" show-1 show-2
+--          join 3f1c...e2 "6217 **** **** 1234" app 7K2M9QX4T1ZB bj 1 "" "" show-1 show-2
 
 local err = guard_types()
 if err then return err end
@@ -47,7 +48,8 @@ if meta[6] and not meta[7] then return { 'lottery_sale' } end
 
 local card, channel, code, org, seats_arg, cutoff = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local seats = tonumber(seats_arg)
-local pools = { unpack(ARGV, 9) }
+local groups = ARGV[9]
+local pools = { unpack(ARGV, 10) }
 local totals = redis.call('HMGET', TOTAL, unpack(pools))
 for i = 1, #pools do
   if not totals[i] then return { 'unknown_pool', pools[i] } end
@@ -58,6 +60,8 @@ local event_org = meta[1]
 if org ~= '' and org ~= event_org and string.sub(org, 1, #event_org + 1) ~= event_org .. '/' then
   return { 'not_eligible' }
 end
+-- Kept parts whose time came are released first (lib.lua `release_due`).
+release_due(now)
 
 -- Holding and waiting exclude each other. A hold past its pay_by is not held: it
 -- expires with this join's writes (as in grab.lua).
@@ -92,12 +96,11 @@ if not tonumber(cutoff) or tonumber(cutoff) <= now or tonumber(cutoff) > closes 
 end
 
 -- Only for what is sold out: a pool with the seats is there to grab.
+-- (Where the member may take seats: a kept part of theirs, or the public's.)
+local kept = redis.call('HGET', META, 'kept')
 local function first_free()
   local stock = redis.call('HMGET', STOCK, unpack(pools))
-  for i = 1, #pools do
-    if tonumber(stock[i]) >= seats then return pools[i] end
-  end
-  return nil
+  return (choose(pools, stock, seats, org, groups, kept))
 end
 local free = first_free()
 if free then return { 'not_sold_out', free } end

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+mod kept;
 mod replay;
 mod waiting;
 
@@ -148,6 +149,7 @@ pub fn audit(snap: &Snapshot) -> AuditReport {
     // 5. The waiting list: its index, nobody both waiting and holding, and
     //    nobody left waiting for seats that are free.
     violations.extend(waiting::check(snap));
+    violations.extend(kept::check(snap));
 
     // 6. The log, replayed, gives the same state.
     violations.extend(replay::replay_log(snap));

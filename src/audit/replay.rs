@@ -120,6 +120,7 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
             | LogOp::DrawDone { .. }
+            | LogOp::Released { .. }
             | LogOp::Tallied { .. } => {}
         }
     }

@@ -259,6 +259,18 @@ pub struct PoolStats {
     pub waiting: i64,
     /// Lottery entries that rank this pool (0 in a race).
     pub entries: i64,
+    /// Its kept parts (shares, allotments) in the order of the pool's
+    /// `kept`: seats each has left of `remaining` until its release.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<super::PartLeft>,
+}
+
+impl PoolStats {
+    /// Unsold seats anyone may take: `remaining` less what unreleased kept
+    /// parts keep.
+    pub fn public(&self) -> i64 {
+        self.remaining - self.kept.iter().filter(|k| !k.released).map(|k| k.left).sum::<i64>()
+    }
 }
 
 /// Where a sale stands at a moment, as members see it.

@@ -42,7 +42,7 @@ pub use lottery::{
 };
 pub use outcome::{Outcome, Row};
 pub use paged::{MAX_TAIL, MemberState, Part, Reread, StatePage};
-pub use parts::{Kept, KeptFor, MAX_KEPT, candidates, check_kept};
+pub use parts::{Kept, KeptFor, MAX_KEPT, PartLeft, candidates, check_kept};
 pub use program::{DrawOrder, MAX_CAP, PlacesPage, Program, place_delta, ticket_delta};
 pub use reasons::reason_zh;
 pub use register::{
@@ -53,6 +53,6 @@ pub use requests::{
     Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
     PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED, Taken,
 };
-pub use reservation::{Channel, Reservation, Status, parse_seats};
+pub use reservation::{Channel, Reservation, Status, parse_part, parse_seats};
 pub use time::Millis;
 pub use waiting::{LeftReason, WaitEntry, Waiting};

@@ -12,6 +12,32 @@ use crate::domain::Error;
 /// Parts one pool may have.
 pub const MAX_KEPT: usize = 32;
 
+/// A kept part's figures: seats left of it (counted in the pool's
+/// `remaining` too), and whether it was released (then 0 left: its seats
+/// are the public's).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PartLeft {
+    /// Its number in the pool's shares and allotments, from 1.
+    pub part: u8,
+    pub left: i64,
+    pub released: bool,
+}
+
+impl PartLeft {
+    /// A pool's parts as created: all seats left, none released.
+    pub fn at_creation(parts: &[Kept]) -> Vec<PartLeft> {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, k)| PartLeft {
+                part: u8::try_from(i + 1).expect("at most MAX_KEPT parts"),
+                left: k.seats,
+                released: false,
+            })
+            .collect()
+    }
+}
+
 /// Whom a part keeps its seats for.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,6 +65,45 @@ impl Kept {
         let share = kind(&parts[index]);
         let nth = parts[..=index].iter().filter(|p| kind(p) == share).count();
         format!("{}{nth}", if share { 's' } else { 'a' })
+    }
+
+    /// A pool's parts as its sale's settings keep them (the Redis store's
+    /// meta `kept:<pool>`, which lua/lib.lua reads): per part
+    /// `g,<group>,<seats>,<release_ms>` or `o,<org>,<seats>,<release_ms>`,
+    /// joined by `;`. Groups are slugs and unions are paths: neither holds
+    /// `,` or `;`.
+    pub fn to_meta(parts: &[Kept]) -> String {
+        let one = |k: &Kept| {
+            let (kind, name) = match &k.rule {
+                KeptFor::Group(g) => ("g", g.as_str()),
+                KeptFor::Org(o) => ("o", o.as_str()),
+            };
+            format!("{kind},{name},{},{}", k.seats, k.release_at.0)
+        };
+        parts.iter().map(one).collect::<Vec<_>>().join(";")
+    }
+
+    /// Reads [`Kept::to_meta`] back.
+    pub fn from_meta(s: &str) -> Result<Vec<Kept>, Error> {
+        let corrupt = || Error::Corrupt(format!("bad kept parts {s:?}"));
+        s.split(';')
+            .map(|one| {
+                let f: Vec<&str> = one.split(',').collect();
+                let [kind, name, seats, at] = f[..] else {
+                    return Err(corrupt());
+                };
+                let rule = match kind {
+                    "g" => KeptFor::Group(Group::parse(name).map_err(|_| corrupt())?),
+                    "o" => KeptFor::Org(OrgPath::parse(name).map_err(|_| corrupt())?),
+                    _ => return Err(corrupt()),
+                };
+                Ok(Kept {
+                    rule,
+                    seats: seats.parse().map_err(|_| corrupt())?,
+                    release_at: Millis(at.parse().map_err(|_| corrupt())?),
+                })
+            })
+            .collect()
     }
 
     /// Whether a member of `org` in `groups` may take this part's seats.
@@ -190,6 +255,13 @@ mod tests {
         assert_eq!(Kept::name(&parts, 0), "a1");
         assert_eq!(Kept::name(&parts, 2), "a2");
         assert_eq!(Kept::name(&parts, 3), "s2");
+        let meta = Kept::to_meta(&parts);
+        assert_eq!(
+            meta,
+            "o,bj/chaoyang,10,500;g,hardship,5,900;o,bj/haidian,10,500;g,model_worker,5,300"
+        );
+        assert_eq!(Kept::from_meta(&meta).unwrap(), parts);
+        assert!(Kept::from_meta("x,hardship,5,1").is_err());
     }
 
     #[test]

@@ -95,18 +95,22 @@ pub struct Reservation {
     pub cancelled_at: Option<Millis>,
     /// A held reservation's deadline for payment (kept once paid or expired).
     pub pay_by: Option<Millis>,
+    /// The kept part of its pool its seats came from (a share or an
+    /// allotment, numbered from 1 in the pool's `kept`); `None`: the public
+    /// stock. Seats given back before that part's release return to it.
+    pub part: Option<u8>,
 }
 
 impl Reservation {
     /// The record as both stores keep it, and as `lua/lib.lua` encodes it:
-    /// `pool|status|channel|member|card|created|redeemed|cancelled|seats|pay_by`,
-    /// times in ms, absent times empty. None of the fields can contain `|`: pools
+    /// `pool|status|channel|member|card|created|redeemed|cancelled|seats|pay_by[|part]`,
+    /// times in ms, absent times empty; `part` only for seats from a kept part. None of the fields can contain `|`: pools
     /// and members are slugs and hex, cards are masked digits. Records written
     /// before family seats end at `cancelled` (one seat), those before payment
     /// holds at `seats`.
     pub fn to_record(&self) -> String {
         let opt = |t: Option<Millis>| t.map(|m| m.0.to_string()).unwrap_or_default();
-        format!(
+        let record = format!(
             "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.pool,
             self.status.as_str(),
@@ -118,7 +122,11 @@ impl Reservation {
             opt(self.cancelled_at),
             self.seats,
             opt(self.pay_by),
-        )
+        );
+        match self.part {
+            Some(n) => format!("{record}|{n}"),
+            None => record,
+        }
     }
 
     /// Parses a record written by [`Reservation::to_record`] or a Lua script.
@@ -128,8 +136,12 @@ impl Reservation {
         let (fields, seats, pay_by) = match f.len() {
             8 => (&f[..], 1, ""),
             9 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?, ""),
-            10 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?, f[9]),
+            10 | 11 => (&f[..8], parse_seats(f[8]).ok_or_else(corrupt)?, f[9]),
             _ => return Err(corrupt()),
+        };
+        let part = match f.get(10) {
+            None | Some(&"") => None,
+            Some(n) => Some(parse_part(n).ok_or_else(corrupt)?),
         };
         let [
             pool,
@@ -165,8 +177,16 @@ impl Reservation {
             redeemed_at: opt_time(redeemed)?,
             cancelled_at: opt_time(cancelled)?,
             pay_by: opt_time(pay_by)?,
+            part,
         })
     }
+}
+
+/// A stored part number: 1 to [`MAX_KEPT`](super::MAX_KEPT).
+pub fn parse_part(s: &str) -> Option<u8> {
+    s.parse::<u8>()
+        .ok()
+        .filter(|n| (1..=super::MAX_KEPT).contains(&usize::from(*n)))
 }
 
 /// A stored seat count: 1 to [`MAX_SEATS`](super::MAX_SEATS).
@@ -195,7 +215,18 @@ mod tests {
             redeemed_at: Some(Millis(1_700_000_001_000)),
             cancelled_at: None,
             pay_by: Some(Millis(1_700_000_900_000)),
+            part: None,
         };
+        let kept = Reservation {
+            part: Some(3),
+            ..r.clone()
+        };
+        let back = Reservation::from_record(&r.event, r.code.as_str(), &kept.to_record()).unwrap();
+        assert_eq!(back, kept);
+        for bad in ["0", "33", "x"] {
+            let record = format!("{}|{bad}", r.to_record());
+            assert!(Reservation::from_record(&r.event, r.code.as_str(), &record).is_err());
+        }
         let back = Reservation::from_record(&r.event, r.code.as_str(), &r.to_record()).unwrap();
         assert_eq!(back, r);
         assert!(Reservation::from_record(&r.event, r.code.as_str(), "p1|active").is_err());

@@ -155,7 +155,10 @@ impl Engine {
         let defs = self.definitions().await?;
         Ok(defs
             .iter()
-            .filter(|e| e.hold_ms > 0 && e.opens_at <= now && e.last_show().0 > horizon)
+            .filter(|e| {
+                let kept = e.pools.iter().any(|p| !p.kept.is_empty());
+                (e.hold_ms > 0 || kept) && e.opens_at <= now && e.last_show().0 > horizon
+            })
             .map(|e| e.id.clone())
             .collect())
     }

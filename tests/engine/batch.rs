@@ -141,6 +141,7 @@ fn grab_args(h: &Harness, n: u64, org: &str, pool: &str, code: &str) -> Vec<Stri
         org,
         "1",
         "",
+        "",
         pool,
     ]
     .map(str::to_owned)

@@ -126,6 +126,12 @@ impl LogEntry {
                 }
                 f
             }
+            LogOp::Released { pool, part, seats } => vec![
+                ("op", "released".to_owned()),
+                ("pool", pool.to_string()),
+                ("part", part.to_string()),
+                ("seats", seats.to_string()),
+            ],
             LogOp::Left { member, reason } => vec![
                 ("op", "left".to_owned()),
                 ("member", member.as_str().to_owned()),
@@ -236,6 +242,9 @@ impl Made {
             f.push(("card", card.as_str().to_owned()));
         }
         f.push(("seats", self.seats.to_string()));
+        if let Some(n) = self.part {
+            f.push(("part", n.to_string()));
+        }
         f.push((
             "pay_by",
             self.pay_by.map(|by| by.0.to_string()).unwrap_or_default(),

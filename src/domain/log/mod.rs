@@ -75,6 +75,9 @@ pub struct Made {
     pub seats: u8,
     /// A hold's deadline for payment; `None`: a ticket at once.
     pub pay_by: Option<Millis>,
+    /// The kept part its seats came from (numbered from 1; the log's
+    /// `part`), `None` for the public stock. Never the part's group or union.
+    pub part: Option<u8>,
 }
 
 impl From<&Reservation> for Made {
@@ -88,6 +91,7 @@ impl From<&Reservation> for Made {
             card: Some(r.card.clone()),
             seats: r.seats,
             pay_by: r.pay_by,
+            part: r.part,
         }
     }
 }
@@ -187,6 +191,13 @@ pub enum LogOp {
     Assigned {
         ticket: Made,
         order: u64,
+    },
+    /// What was left of a kept part (a share or an allotment) went to the
+    /// public stock at its release time: once per part, `seats` may be 0.
+    Released {
+        pool: PoolId,
+        part: u8,
+        seats: i64,
     },
     /// A paid ticket not used, released by staff; its seats went back.
     NoShow {

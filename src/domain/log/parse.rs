@@ -66,6 +66,9 @@ impl LogEntry {
                     _ => Some(MaskedCard::from_stored(get("card")?)?),
                 },
                 seats: seats()?,
+                part: field("part")
+                    .map(|n| crate::domain::parse_part(n).ok_or_else(|| corrupt("part", n)))
+                    .transpose()?,
                 pay_by: match field("pay_by") {
                     None if reserved => None,
                     _ => match get("pay_by")? {
@@ -126,6 +129,12 @@ impl LogEntry {
                 channel: channel()?,
                 card: MaskedCard::from_stored(get("card")?)?,
                 code: field("code").map(|_| code()).transpose()?,
+            },
+            "released" => LogOp::Released {
+                pool: pool()?,
+                part: get("part")
+                    .and_then(|n| crate::domain::parse_part(n).ok_or_else(|| corrupt("part", n)))?,
+                seats: int(get("seats")?)?,
             },
             "left" => LogOp::Left {
                 member: member()?,

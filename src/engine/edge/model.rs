@@ -160,6 +160,7 @@ impl Model {
                     card,
                     seats,
                     pay_by,
+                    part,
                 } = ticket;
                 self.add_stock(&pool, -i64::from(seats));
                 let status = if pay_by.is_some() {
@@ -181,6 +182,7 @@ impl Model {
                         redeemed_at: None,
                         cancelled_at: None,
                         pay_by,
+                        part,
                     })
                 });
                 let held = Held {
@@ -207,6 +209,10 @@ impl Model {
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
             | LogOp::Tallied { .. } => {}
+            // A kept part's seats were counted in the pool's unsold seats
+            // all along (the model answers sold out only when none are left
+            // at all, so it never needs to know whose they are).
+            LogOp::Released { .. } => {}
             LogOp::DrawDone { .. } => self.fair_pending = false,
             LogOp::Cancelled {
                 code,
@@ -227,6 +233,15 @@ impl Model {
             } => {
                 if late {
                     self.add_stock(&pool, -i64::from(seats));
+                    // A late payment takes the public's seats.
+                    if let Some(r) = self
+                        .held
+                        .get_mut(&member)
+                        .filter(|h| h.code == code)
+                        .and_then(|h| h.reservation.as_mut())
+                    {
+                        r.part = None;
+                    }
                 }
                 self.set_ticket(&member, &code, Status::Active, at);
             }

@@ -54,12 +54,13 @@ impl EventData {
         channel: Channel,
         member: &Member,
         now: Millis,
+        part: Option<u8>,
     ) -> Reservation {
         // A priced sale holds every new ticket until it is paid (a station
         // pays its walk-ups' at the counter at once).
         let hold = self.event.hold_ms;
         let pay_by = (hold > 0).then(|| Millis(now.0 + hold));
-        self.put_ticket(code, pool, seats, channel, member, now, pay_by)
+        self.put_ticket(code, pool, seats, channel, member, now, pay_by, part)
     }
 
     /// Puts a ticket made at `now` (by [`EventData::new_ticket`], or as the
@@ -75,6 +76,7 @@ impl EventData {
         member: &Member,
         now: Millis,
         pay_by: Option<Millis>,
+        part: Option<u8>,
     ) -> Reservation {
         let status = if pay_by.is_some() {
             Status::Held
@@ -101,7 +103,9 @@ impl EventData {
             redeemed_at: None,
             cancelled_at: None,
             pay_by,
+            part,
         };
+        self.count_part(pool, part, i64::from(seats));
         if let Some(by) = pay_by {
             self.holds.insert((by, code.clone()));
         }
@@ -128,13 +132,15 @@ impl EventData {
         if r.status == Status::Redeemed {
             return Err(Error::AlreadyRedeemed(Box::new(r.clone())));
         }
-        let (pool, seats, from) = (r.pool.clone(), r.seats, r.status);
-        let late = from == Status::Held && r.pay_by.is_some_and(|by| now >= by);
+        let (pool, seats, from, part) = (r.pool.clone(), r.seats, r.status, r.part);
+        let pay_by = r.pay_by;
+        let late = from == Status::Held && pay_by.is_some_and(|by| now >= by);
         // writes
+        self.release_due(now);
         if late {
             return Err(Error::HoldExpired(Box::new(self.expire(code, now))));
         }
-        if let Some(by) = r.pay_by.filter(|_| from == Status::Held) {
+        if let Some(by) = pay_by.filter(|_| from == Status::Held) {
             self.holds.remove(&(by, code.clone()));
         }
         let r = self.reservations.get_mut(code).expect("found above");
@@ -151,6 +157,7 @@ impl EventData {
             stats.active -= i64::from(seats);
         }
         stats.cancelled += i64::from(seats);
+        self.count_part(&pool, part, -i64::from(seats));
         self.log(
             now,
             LogOp::Cancelled {
@@ -224,6 +231,7 @@ impl EventData {
         delta: i64,
         now: Millis,
     ) -> Result<Restocked, Error> {
+        self.release_due(now);
         let drawing = self.drawing();
         let sealed = self.stock_fixed(now);
         let stats = self
@@ -235,10 +243,10 @@ impl EventData {
         if sealed {
             return Err(Error::StockFixed);
         }
-        if stats.remaining + delta < 0 {
-            return Err(Error::BelowZero {
-                remaining: stats.remaining,
-            });
+        // Kept parts' seats are not the restock's to take away.
+        let public = stats.public();
+        if public + delta < 0 {
+            return Err(Error::BelowZero { remaining: public });
         }
         if stats.total + delta > MAX_POOL_TOTAL {
             return Err(Error::AboveLimit {

@@ -82,6 +82,7 @@ impl EventData {
                     no_show: 0,
                     waiting: 0,
                     entries: 0,
+                    kept: crate::domain::PartLeft::at_creation(&p.kept),
                 })
                 .collect(),
             reservations: BTreeMap::new(),

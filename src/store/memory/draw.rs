@@ -179,7 +179,7 @@ impl EventData {
                     card: e.card.clone(),
                 };
                 let ticket =
-                    Made::from(&self.new_ticket(&code, pool, e.seats, e.channel, &member, now));
+                    Made::from(&self.new_ticket(&code, pool, e.seats, e.channel, &member, now, None));
                 self.log(now, LogOp::Won { ticket, rank });
             }
             None => {

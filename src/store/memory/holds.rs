@@ -24,6 +24,7 @@ impl EventData {
             stats.held -= seats;
             stats.expired += seats;
         }
+        self.count_part(&out.pool, out.part, -seats);
         self.log(
             now,
             LogOp::Expired {
@@ -39,6 +40,7 @@ impl EventData {
 
     /// Mirrors lua/expire.lua: up to `max` holds past their pay_by, soonest first.
     pub(super) fn expire_due(&mut self, max: usize, now: Millis) -> usize {
+        let released = self.release_due(now);
         let due: Vec<Code> = self
             .holds
             .iter()
@@ -49,7 +51,7 @@ impl EventData {
         for code in &due {
             self.expire(code, now);
         }
-        due.len()
+        due.len() + released
     }
 
     /// Mirrors lua/pay.lua.
@@ -78,6 +80,7 @@ impl EventData {
         }
         let expire_first = r.status == Status::Held && r.pay_by.is_some_and(|by| now >= by);
         // writes
+        self.release_due(now);
         // A hold past its pay_by expires first: its seats go to the waiting
         // list, and the payment then finds seats or not like any late one.
         if expire_first {
@@ -88,11 +91,9 @@ impl EventData {
         if r.status == Status::Held {
             outcome = PaymentOutcome::Paid;
         } else if r.status == Status::Expired {
-            let free = self
-                .pools
-                .iter()
-                .find(|p| p.id == r.pool)
-                .map_or(0, |p| p.remaining);
+            // A late payment takes the public's seats (its own may have
+            // gone back to a kept part: that part's seats stay kept).
+            let free = self.public_free(&r.pool);
             if self.members.get(&r.member) == Some(code)
                 && !self.waiting_by_member.contains_key(&r.member)
                 && free >= seats
@@ -105,6 +106,9 @@ impl EventData {
             let r = self.reservations.get_mut(code).expect("found above");
             r.status = Status::Active;
             r.cancelled_at = None;
+            if late {
+                r.part = None;
+            }
             let r = r.clone();
             if !late && let Some(by) = r.pay_by {
                 self.holds.remove(&(by, code.clone()));

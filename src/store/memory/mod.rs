@@ -17,6 +17,7 @@ mod draw;
 mod durable;
 mod holds;
 mod journal;
+mod kept;
 mod log;
 mod lottery;
 mod ops;

@@ -26,13 +26,15 @@ impl EventData {
             .collect();
         codes.sort();
         // writes
+        self.release_due(now);
         let mut seats = 0;
         for code in &codes {
             let r = self.reservations.get_mut(code).expect("listed above");
             r.status = Status::NoShow;
             r.cancelled_at = Some(now);
-            let (member, n) = (r.member.clone(), r.seats);
+            let (member, n, part) = (r.member.clone(), r.seats, r.part);
             seats += i64::from(n);
+            self.count_part(pool, part, -i64::from(n));
             self.log(
                 now,
                 LogOp::NoShow {

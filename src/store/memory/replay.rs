@@ -32,6 +32,9 @@ impl EventData {
                 let r = self.ticket(code)?;
                 r.status = Status::Active;
                 r.cancelled_at = None;
+                if *late {
+                    r.part = None;
+                }
                 let (pool, seats, pay_by) = (r.pool.clone(), i64::from(r.seats), r.pay_by);
                 if !late && let Some(by) = pay_by {
                     self.holds.remove(&(by, code.clone()));
@@ -69,7 +72,8 @@ impl EventData {
             | LogOp::Redeemed { code, .. }
             | LogOp::NoShow { code, .. } => {
                 let r = self.ticket(code)?;
-                let (from, pool, seats, pay_by) = (r.status, r.pool.clone(), r.seats, r.pay_by);
+                let (from, pool, seats, pay_by, part) =
+                    (r.status, r.pool.clone(), r.seats, r.pay_by, r.part);
                 let to = match entry.op {
                     LogOp::Expired { .. } => Status::Expired,
                     LogOp::Cancelled { .. } => Status::Cancelled,
@@ -104,7 +108,11 @@ impl EventData {
                 }
                 if to != Status::Redeemed {
                     stats.remaining += seats;
+                    self.count_part(&pool, part, -seats);
                 }
+            }
+            LogOp::Released { pool, part, .. } => {
+                self.mark_released(pool, *part);
             }
             LogOp::Restocked { pool, delta } => {
                 let stats = self
@@ -244,7 +252,9 @@ impl EventData {
             key: t.member.clone(),
             card,
         };
-        self.put_ticket(&t.code, &t.pool, t.seats, t.channel, &member, at, t.pay_by);
+        self.put_ticket(
+            &t.code, &t.pool, t.seats, t.channel, &member, at, t.pay_by, t.part,
+        );
         Ok(())
     }
 

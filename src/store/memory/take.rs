@@ -32,6 +32,7 @@ impl EventData {
             return Err(Error::LotterySale);
         }
         self.check_request(req)?;
+        self.release_due(now);
         let fair = self.fair_pending();
         if fair
             && arrived.is_some()
@@ -61,9 +62,7 @@ impl EventData {
         }
         // The program's cap (a stale hold of the member's is given back first).
         self.check_cap(&req.member.key, u32::from(stale.is_some()))?;
-        let mut pool = self
-            .first_free(req.choices, req.seats.get())
-            .ok_or(Error::SoldOut)?;
+        let mut taken = self.choose_for(req, now).ok_or(Error::SoldOut)?;
         if self.reservations.contains_key(code) {
             return Err(Error::CodeTaken);
         }
@@ -71,16 +70,22 @@ impl EventData {
         if let Some(stale) = stale {
             // Its seats go to the waiting list first: choose again.
             self.expire(&stale, now);
-            pool = self
-                .first_free(req.choices, req.seats.get())
-                .ok_or(Error::SoldOut)?;
+            taken = self.choose_for(req, now).ok_or(Error::SoldOut)?;
         }
         // A member who gets a ticket leaves the waiting list.
         if self.waiting_by_member.contains_key(&req.member.key) {
             self.drop_waiting(&req.member.key, Some(LeftReason::GotTicket), now);
         }
-        let reservation =
-            self.new_ticket(code, &pool, req.seats.get(), req.channel, req.member, now);
+        let (pool, part) = taken;
+        let reservation = self.new_ticket(
+            code,
+            &pool,
+            req.seats.get(),
+            req.channel,
+            req.member,
+            now,
+            part,
+        );
         self.log(now, LogOp::Reserved(Made::from(&reservation)));
         Ok(Taken::Ticket(Grabbed {
             reservation,

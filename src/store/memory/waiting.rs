@@ -38,18 +38,6 @@ impl EventData {
         Some(w)
     }
 
-    /// The first pool of `choices` with `seats` free.
-    pub(super) fn first_free(&self, choices: &[PoolId], seats: u8) -> Option<PoolId> {
-        choices
-            .iter()
-            .find(|p| {
-                self.pools
-                    .iter()
-                    .any(|s| &s.id == *p && s.remaining >= i64::from(seats))
-            })
-            .cloned()
-    }
-
     /// Mirrors lua/wait.lua's join.
     pub(super) fn join(
         &mut self,
@@ -62,6 +50,7 @@ impl EventData {
             return Err(Error::LotterySale);
         }
         self.check_request(grab)?;
+        self.release_due(now);
         let member = &grab.member.key;
         let mut stale = None;
         if let Some(held) = self.find(&Find::Member(member.clone())) {
@@ -86,7 +75,7 @@ impl EventData {
         if cutoff <= now || cutoff > closes_at {
             return Err(Error::BadCutoff { closes_at });
         }
-        if let Some(pool) = self.first_free(grab.choices, grab.seats.get()) {
+        if let Some((pool, _)) = self.choose_for(grab, now) {
             return Err(Error::NotSoldOut(pool.to_string()));
         }
         if self.reservations.contains_key(code) {
@@ -95,7 +84,7 @@ impl EventData {
         // writes
         if let Some(stale) = stale {
             self.expire(&stale, now);
-            if let Some(pool) = self.first_free(grab.choices, grab.seats.get()) {
+            if let Some((pool, _)) = self.choose_for(grab, now) {
                 return Err(Error::NotSoldOut(pool.to_string()));
             }
         }
@@ -247,7 +236,7 @@ impl EventData {
                 card: w.card.clone(),
             };
             let ticket =
-                Made::from(&self.new_ticket(&code, &take, w.seats, w.channel, &member, now));
+                Made::from(&self.new_ticket(&code, &take, w.seats, w.channel, &member, now, None));
             self.log(
                 now,
                 LogOp::Assigned {

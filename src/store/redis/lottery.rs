@@ -25,6 +25,7 @@ pub(super) fn grab_args(req: &Grab<'_>, code: &Code, arrived: &str) -> Vec<Strin
     let seats = SEATS[usize::from(req.seats.get()) - 1];
     let org = req.org.map_or("", OrgPath::as_str);
     let (key, card) = (req.member.key.as_str(), req.member.card.as_str());
+    let groups = groups_arg(req.groups);
     let fixed = [
         key,
         card,
@@ -33,12 +34,19 @@ pub(super) fn grab_args(req: &Grab<'_>, code: &Code, arrived: &str) -> Vec<Strin
         org,
         seats,
         arrived,
+        &groups,
     ];
     fixed
         .into_iter()
         .chain(req.choices.iter().map(PoolId::as_str))
         .map(str::to_owned)
         .collect()
+}
+
+/// A member's groups as the scripts take them: `;`-joined ("" for none).
+pub(super) fn groups_arg(groups: &[crate::domain::Group]) -> String {
+    let names: Vec<&str> = groups.iter().map(crate::domain::Group::as_str).collect();
+    names.join(";")
 }
 
 impl RedisStore {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::reply::{int, map_of};
 use crate::domain::Error;
 use crate::domain::{
-    Details, Event, EventId, EventView, Lottery, Millis, OrgPath, Pool, PoolId, PoolStats,
-    ProgramId, SaleStatus, parse_seats,
+    Details, Event, EventId, EventView, Kept, Lottery, Millis, OrgPath, PartLeft, Pool, PoolId,
+    PoolStats, ProgramId, SaleStatus, parse_seats,
 };
 
 pub fn parse_view(
@@ -33,8 +33,24 @@ pub fn parse_view(
         let pool_id =
             PoolId::parse(pool).map_err(|_| Error::Corrupt(format!("bad pool id {pool:?}")))?;
         let title = get(&meta, &format!("ptitle:{pool}"))?;
+        let kept = match meta.get(&format!("kept:{pool}")) {
+            Some(s) => Kept::from_meta(s)?,
+            None => Vec::new(),
+        };
+        // A part's stock field is there until its release.
+        let left = PartLeft::at_creation(&kept)
+            .into_iter()
+            .map(|p| match stock.get(&format!("{pool}#{}", p.part)) {
+                Some(n) => int(n).map(|left| PartLeft { left, ..p }),
+                None => Ok(PartLeft {
+                    left: 0,
+                    released: true,
+                    ..p
+                }),
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         pools.push(Pool {
-            kept: Vec::new(),
+            kept,
             id: pool_id.clone(),
             title: title.clone(),
             total: num(&meta, &format!("ptotal:{pool}"))?,
@@ -55,6 +71,7 @@ pub fn parse_view(
             no_show: counter(&format!("no_show:{pool}"))?,
             waiting: counter(&format!("waiting:{pool}"))?,
             entries: counter(&format!("entries:{pool}"))?,
+            kept: left,
         });
     }
     let org = get(&meta, "org")?;
@@ -103,6 +120,17 @@ pub(super) fn detail_fields(event: &Event) -> Vec<String> {
     put("d:", &event.details);
     for pool in &event.pools {
         put(&format!("pd:{}:", pool.id), &pool.details);
+    }
+    // Kept parts (lua/lib.lua): each pool's, the pools that have them, and
+    // the earliest release (`release_due`'s cheap check).
+    let kept: Vec<&Pool> = event.pools.iter().filter(|p| !p.kept.is_empty()).collect();
+    for pool in &kept {
+        out.extend([format!("kept:{}", pool.id), Kept::to_meta(&pool.kept)]);
+    }
+    if let Some(at) = kept.iter().flat_map(|p| &p.kept).map(|k| k.release_at).min() {
+        let listed: Vec<&str> = kept.iter().map(|p| p.id.as_str()).collect();
+        out.extend(["kept".to_owned(), listed.join(",")]);
+        out.extend(["next_rel".to_owned(), at.0.to_string()]);
     }
     out
 }

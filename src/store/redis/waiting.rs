@@ -15,6 +15,7 @@ impl RedisStore {
     pub(super) async fn join(&self, req: &Join<'_>, code: &str) -> Result<Waiting, Error> {
         let grab = &req.grab;
         let cutoff = req.cutoff.map(|c| c.0.to_string()).unwrap_or_default();
+        let groups = super::lottery::groups_arg(grab.groups);
         let mut args = vec![
             "join",
             grab.member.key.as_str(),
@@ -24,6 +25,7 @@ impl RedisStore {
             grab.org.map_or("", OrgPath::as_str),
             SEATS[usize::from(grab.seats.get()) - 1],
             &cutoff,
+            &groups,
         ];
         args.extend(grab.choices.iter().map(PoolId::as_str));
         let (_, fields) = self.calls.change(&SCRIPTS.wait, grab.event, &args).await?;

@@ -50,6 +50,9 @@ pub fn event_fields(event: &Event) -> Vec<(String, String)> {
         out.push(("pool".into(), pool.id.as_str().to_owned()));
         out.push(("pool_title".into(), pool.title.clone()));
         out.push(("pool_total".into(), pool.total.to_string()));
+        if !pool.kept.is_empty() {
+            out.push(("pool_kept".into(), crate::domain::Kept::to_meta(&pool.kept)));
+        }
         for (k, v) in pool.details.fields() {
             out.push((format!("pool_{k}"), v));
         }
@@ -98,6 +101,7 @@ pub fn decode_event(id: EventId, fields: &[&str]) -> Option<Event> {
             }),
             "pool_title" => event.pools.last_mut()?.title = v.to_owned(),
             "pool_total" => event.pools.last_mut()?.total = v.parse().ok()?,
+            "pool_kept" => event.pools.last_mut()?.kept = crate::domain::Kept::from_meta(v).ok()?,
             _ => {
                 let (details, name) = match k.strip_prefix("pool_") {
                     Some(name) => (&mut event.pools.last_mut()?.details, name),
