@@ -22,7 +22,9 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
     let mut from: HashMap<&Code, (&PoolId, u8)> = HashMap::new();
     for entry in &snap.log {
         let (key, seats) = match &entry.op {
-            LogOp::Reserved(t) | LogOp::Assigned { ticket: t, .. } | LogOp::Won { ticket: t, .. } => {
+            LogOp::Reserved(t)
+            | LogOp::Assigned { ticket: t, .. }
+            | LogOp::Won { ticket: t, .. } => {
                 let Some(n) = t.part else { continue };
                 from.insert(&t.code, (&t.pool, n));
                 ((&t.pool, n), -i64::from(t.seats))
@@ -42,7 +44,9 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
             }
             LogOp::Released { pool, part, seats } => {
                 match parts.get_mut(&(pool, *part)) {
-                    None => violations.push(format!("log releases {pool} part {part}, which is not")),
+                    None => {
+                        violations.push(format!("log releases {pool} part {part}, which is not"))
+                    }
                     Some(p) if p.released => {
                         violations.push(format!("log releases {pool} part {part} twice"))
                     }
@@ -69,7 +73,10 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
             // Given back after the release: the public's (nothing to count);
             // taken after it: a seat given outside its part's time.
             if seats < 0 {
-                violations.push(format!("log takes from {} part {} after its release", key.0, key.1));
+                violations.push(format!(
+                    "log takes from {} part {} after its release",
+                    key.0, key.1
+                ));
             }
             continue;
         }
@@ -79,7 +86,12 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
         }
     }
     for pool in &snap.view.pools {
-        let kept: i64 = pool.kept.iter().filter(|k| !k.released).map(|k| k.left).sum();
+        let kept: i64 = pool
+            .kept
+            .iter()
+            .filter(|k| !k.released)
+            .map(|k| k.left)
+            .sum();
         if kept > pool.remaining {
             violations.push(format!(
                 "pool {}: its parts keep {kept} seats, it has {} unsold",

@@ -33,7 +33,7 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
         ));
     }
     // Seats that came back went to the list first: no entry still in force
-    // waits for seats a pool it ranks has free (on a sale staff closed,
+    // waits for seats a pool it ranks has free to anyone (on a sale staff closed,
     // nothing is served any more; while a lottery's draw is written, seats
     // given back wait for its end).
     let drawing = snap.view.draw.draw_id.is_some() && snap.view.draw.drawn_at.is_none();
@@ -44,7 +44,7 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
                 snap.view
                     .pools
                     .iter()
-                    .any(|p| &p.id == *c && p.remaining >= i64::from(w.seats))
+                    .any(|p| &p.id == *c && p.public() >= i64::from(w.seats))
             });
             if let Some(pool) = free {
                 violations.push(format!(

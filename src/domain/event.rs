@@ -269,7 +269,13 @@ impl PoolStats {
     /// Unsold seats anyone may take: `remaining` less what unreleased kept
     /// parts keep.
     pub fn public(&self) -> i64 {
-        self.remaining - self.kept.iter().filter(|k| !k.released).map(|k| k.left).sum::<i64>()
+        self.remaining
+            - self
+                .kept
+                .iter()
+                .filter(|k| !k.released)
+                .map(|k| k.left)
+                .sum::<i64>()
     }
 }
 

@@ -13,7 +13,8 @@ use rand::{Rng, SeedableRng};
 use ticketgrab::Error;
 use ticketgrab::audit::audit;
 use ticketgrab::domain::{
-    Channel, Code, Member, Millis, OrgPath, PoolId, Reservation, StatusAction, Waiting,
+    Channel, Code, Group, Kept, KeptFor, Member, Millis, OrgPath, PoolId, Reservation,
+    StatusAction, Waiting,
 };
 use ticketgrab::store::{Find, Grab, Join, LogEntry, LogOp, LogPos, MemoryStore, Snapshot, Store};
 
@@ -150,6 +151,50 @@ pub(crate) fn blank_snapshot(s: Snapshot) -> Snapshot {
     s
 }
 
+/// Member `n`'s union (as the app's token says) and groups: three unions,
+/// two of them with allotments in some sales; every second member in
+/// `hardship`, every third in `model_worker`.
+fn union_of(n: usize) -> (OrgPath, Vec<Group>) {
+    let org = ["bj/chaoyang", "bj/haidian", "bj/chaoyang/jianwai"][n % 3];
+    let mut groups = Vec::new();
+    if n % 2 == 0 {
+        groups.push(Group::parse("hardship").unwrap());
+    }
+    if n % 3 == 0 {
+        groups.push(Group::parse("model_worker").unwrap());
+    }
+    (OrgPath::parse(org).unwrap(), groups)
+}
+
+/// Kept parts for a pool of `total` seats, now and then: shares and
+/// allotments of a seat or two, each released already (the first change
+/// of the sale releases it, in both stores alike) or not before the
+/// sequence ends. Returns the parts and the seats they keep.
+fn random_kept(rng: &mut StdRng, opens: Millis) -> Vec<Kept> {
+    let mut kept = Vec::new();
+    let rules = [
+        KeptFor::Group(Group::parse("hardship").unwrap()),
+        KeptFor::Org(OrgPath::parse("bj/chaoyang").unwrap()),
+        KeptFor::Group(Group::parse("model_worker").unwrap()),
+        KeptFor::Org(OrgPath::parse("bj/haidian").unwrap()),
+    ];
+    for rule in rules {
+        if rng.random_ratio(1, 2) {
+            let release_at = if rng.random_ratio(1, 4) {
+                Millis(opens.0 + 500)
+            } else {
+                Millis(opens.0 + 1_800_000)
+            };
+            kept.push(Kept {
+                rule,
+                seats: rng.random_range(1..=2),
+                release_at,
+            });
+        }
+    }
+    kept
+}
+
 async fn apply(
     store: &dyn Store,
     event: &ticketgrab::domain::EventId,
@@ -157,6 +202,14 @@ async fn apply(
     op: &Op,
 ) -> String {
     let org = OrgPath::parse("bj/chaoyang").unwrap();
+    // The app's member: their token's union and groups; a station's
+    // walk-up: neither (the station vouches).
+    let unions: Vec<(OrgPath, Vec<Group>)> = (0..members.len()).map(union_of).collect();
+    let org_of = |m: usize, channel: Channel| (channel == Channel::App).then(|| &unions[m].0);
+    let groups_of = |m: usize, channel: Channel| match channel {
+        Channel::App => unions[m].1.as_slice(),
+        Channel::Station => &[],
+    };
     // A request's values as the HTTP edge builds them: a list or a count no
     // request may carry is the same refusal for both stores, asked of neither.
     let request = |choices: &[PoolId], seats: u8| {
@@ -176,10 +229,10 @@ async fn apply(
             Ok((choices, seats)) => store
                 .grab(
                     &Grab {
-                        groups: &[],
+                        groups: groups_of(*member, *channel),
                         event,
                         member: &members[*member],
-                        org: (*channel == Channel::App).then_some(&org),
+                        org: org_of(*member, *channel),
                         choices: &choices,
                         seats,
                         channel: *channel,
@@ -234,10 +287,10 @@ async fn apply(
                 .join_waiting(
                     &Join {
                         grab: Grab {
-                            groups: &[],
+                            groups: groups_of(*member, *channel),
                             event,
                             member: &members[*member],
-                            org: (*channel == Channel::App).then_some(&org),
+                            org: org_of(*member, *channel),
                             choices: &choices,
                             seats,
                             channel: *channel,
@@ -475,6 +528,8 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
     // seats handed to it, no-shows released): the generator must reach them.
     let (mut joined, mut assigned, mut no_shows) = (0, 0, 0);
     let (mut in_programs, mut capped, mut refused_at_cap, mut assigned_in_programs) = (0, 0, 0, 0);
+    // Sales with kept parts, tickets taken from one, parts released.
+    let (mut kept_sales, mut from_parts, mut released) = (0, 0, 0);
     for seq in 0..sequences {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
         let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -508,6 +563,15 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
         memory.create_event(&sibling_sale).await.unwrap();
         redis.create_event(&sibling_sale).await.unwrap();
         event.max_seats = rng.random_range(1..=3);
+        // Half the sales keep seats of some pools for groups and unions.
+        if rng.random_ratio(1, 2) {
+            let opens = event.opens_at;
+            for pool in &mut event.pools {
+                pool.kept = random_kept(&mut rng, opens);
+                pool.total += pool.kept.iter().map(|k| k.seats).sum::<i64>();
+            }
+            kept_sales += 1;
+        }
         // Half the sales hold tickets for payment (long enough that no hold
         // expires by time here: both stores read their own clocks).
         if rng.random_bool(0.5) {
@@ -555,9 +619,11 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
             redis.snapshot(&ev).await.unwrap(),
         );
         for entry in &m.log {
-            match entry.op {
+            match &entry.op {
                 LogOp::Assigned { .. } => assigned += 1,
                 LogOp::NoShow { .. } => no_shows += 1,
+                LogOp::Reserved(t) if t.part.is_some() => from_parts += 1,
+                LogOp::Released { .. } => released += 1,
                 _ => {}
             }
         }
@@ -636,7 +702,8 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
         "differential ({name}): {sequences} sequences, {total_ops} operations, seed {seed}; \
          {joined} joins, {assigned} assignments, {no_shows} no-shows; {in_programs} in programs, \
          {assigned_in_programs} assignments in them, {refused_at_cap} refusals and {capped} \
-         waiting entries left at the cap"
+         waiting entries left at the cap; {kept_sales} sales with kept parts, {from_parts} \
+         tickets from them, {released} parts released"
     );
     if sequences >= 200 {
         assert!(
@@ -647,6 +714,10 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
         assert!(
             refused_at_cap > 0 && assigned_in_programs > 0,
             "programs went unexercised: {refused_at_cap} refusals, {assigned_in_programs} assignments"
+        );
+        assert!(
+            from_parts > 0 && released > 0,
+            "kept parts went unexercised: {from_parts} tickets from them, {released} released"
         );
     }
 }

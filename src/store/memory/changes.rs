@@ -49,12 +49,11 @@ impl EventData {
     pub(super) fn new_ticket(
         &mut self,
         code: &Code,
-        pool: &PoolId,
+        (pool, part): (&PoolId, Option<u8>),
         seats: u8,
         channel: Channel,
         member: &Member,
         now: Millis,
-        part: Option<u8>,
     ) -> Reservation {
         // A priced sale holds every new ticket until it is paid (a station
         // pays its walk-ups' at the counter at once).

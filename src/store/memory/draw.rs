@@ -178,8 +178,14 @@ impl EventData {
                     key: e.member.clone(),
                     card: e.card.clone(),
                 };
-                let ticket =
-                    Made::from(&self.new_ticket(&code, pool, e.seats, e.channel, &member, now, None));
+                let ticket = Made::from(&self.new_ticket(
+                    &code,
+                    (pool, None),
+                    e.seats,
+                    e.channel,
+                    &member,
+                    now,
+                ));
                 self.log(now, LogOp::Won { ticket, rank });
             }
             None => {

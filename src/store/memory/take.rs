@@ -79,12 +79,11 @@ impl EventData {
         let (pool, part) = taken;
         let reservation = self.new_ticket(
             code,
-            &pool,
+            (&pool, part),
             req.seats.get(),
             req.channel,
             req.member,
             now,
-            part,
         );
         self.log(now, LogOp::Reserved(Made::from(&reservation)));
         Ok(Taken::Ticket(Grabbed {

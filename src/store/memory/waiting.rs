@@ -203,12 +203,8 @@ impl EventData {
             return;
         }
         loop {
-            let free = self
-                .pools
-                .iter()
-                .find(|p| &p.id == pool)
-                .map_or(0, |p| p.remaining)
-                .min(i64::from(MAX_SEATS));
+            // A waiting entry takes the public's seats.
+            let free = self.public_free(pool).min(i64::from(MAX_SEATS));
             let Some(w) = self
                 .waiting
                 .values()
@@ -235,8 +231,14 @@ impl EventData {
                 key: w.member.clone(),
                 card: w.card.clone(),
             };
-            let ticket =
-                Made::from(&self.new_ticket(&code, &take, w.seats, w.channel, &member, now, None));
+            let ticket = Made::from(&self.new_ticket(
+                &code,
+                (&take, None),
+                w.seats,
+                w.channel,
+                &member,
+                now,
+            ));
             self.log(
                 now,
                 LogOp::Assigned {

@@ -127,7 +127,12 @@ pub(super) fn detail_fields(event: &Event) -> Vec<String> {
     for pool in &kept {
         out.extend([format!("kept:{}", pool.id), Kept::to_meta(&pool.kept)]);
     }
-    if let Some(at) = kept.iter().flat_map(|p| &p.kept).map(|k| k.release_at).min() {
+    if let Some(at) = kept
+        .iter()
+        .flat_map(|p| &p.kept)
+        .map(|k| k.release_at)
+        .min()
+    {
         let listed: Vec<&str> = kept.iter().map(|p| p.id.as_str()).collect();
         out.extend(["kept".to_owned(), listed.join(",")]);
         out.extend(["next_rel".to_owned(), at.0.to_string()]);
