@@ -59,7 +59,10 @@
 -- `guard_types` below, before its first write, and (2) then only issues writes that
 -- cannot fail on keys whose types were just checked. Out-of-memory is refused before
 -- the script starts, because the "#!lua" shebang without `allow-oom` makes Redis
--- check memory up front rather than at the first write. tests/engine/scripts.rs
+-- check memory up front rather than at the first write. One helper is a whole change
+-- made before a script's own: `release_due` (kept parts whose time came), which a
+-- script may run among its checks once guard_types() passed; a refusal after it
+-- leaves the release done, as the sweeper would have. tests/engine/scripts.rs
 -- breaks a key's type and fills memory, and checks that nothing changed.
 
 local META, STOCK, TOTAL, CNT, RES, MEMBER, LOG, HOLDS, PAYS, WAITQ =

@@ -14,6 +14,10 @@ pub struct MemberClaims {
     pub sub: String,
     /// The member's union, e.g. `bj/dongcheng/longtan`.
     pub org: String,
+    /// The member's groups (`hardship`, `model_worker`): which reserved
+    /// shares they may take from. Absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     pub iss: String,
     pub exp: u64,
 }
@@ -76,7 +80,19 @@ impl Minter {
 
     /// A member token valid for `ttl_secs`.
     pub fn member(&self, card: &CardNumber, org: &OrgPath, ttl_secs: u64) -> String {
+        self.member_in(card, org, &[], ttl_secs)
+    }
+
+    /// A member token valid for `ttl_secs` of a member in `groups`.
+    pub fn member_in(
+        &self,
+        card: &CardNumber,
+        org: &OrgPath,
+        groups: &[crate::domain::Group],
+        ttl_secs: u64,
+    ) -> String {
         let claims = MemberClaims {
+            groups: groups.iter().map(|g| g.as_str().to_owned()).collect(),
             sub: card.digits().to_owned(),
             org: org.as_str().to_owned(),
             iss: self.issuer.clone(),

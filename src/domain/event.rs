@@ -260,8 +260,9 @@ pub struct PoolStats {
     /// Lottery entries that rank this pool (0 in a race).
     pub entries: i64,
     /// Its kept parts (shares, allotments) in the order of the pool's
-    /// `kept`: seats each has left of `remaining` until its release.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// `kept`: seats each has left of `remaining` until its release. Staff
+    /// see them with their definitions (the admin view's `parts`).
+    #[serde(skip)]
     pub kept: Vec<super::PartLeft>,
 }
 

@@ -237,7 +237,7 @@ mod tests {
         let old = before_holds.rsplit_once('|').unwrap().0.to_string();
         let back = Reservation::from_record(&r.event, r.code.as_str(), &old).unwrap();
         assert_eq!(back.seats, 1);
-        for bad in ["0", "7", "x", "2|2|2"] {
+        for bad in ["0", "7", "x", "2|2|2|2"] {
             let record = format!("{old}|{bad}");
             assert!(Reservation::from_record(&r.event, r.code.as_str(), &record).is_err());
         }

@@ -16,7 +16,7 @@ use super::jwks::Jwks;
 use super::member_token::{MemberTokens, Refused, ValidMember};
 use super::verified::VerifiedTokens;
 use crate::config::Secrets;
-use crate::domain::{CardNumber, Member, MemberKeyer, OrgPath};
+use crate::domain::{CardNumber, Group, MAX_GROUPS, Member, MemberKeyer, OrgPath};
 pub use crate::tokens::Role;
 use crate::tokens::{MemberClaims, StaffClaims};
 
@@ -50,6 +50,8 @@ pub struct Auth {
 pub struct MemberAuth {
     pub member: Member,
     pub org: OrgPath,
+    /// The token's `groups` (which reserved shares the member may take).
+    pub groups: Vec<Group>,
 }
 
 /// Signed-in staff, admin or station.
@@ -191,6 +193,7 @@ impl Auth {
                 .map(|d| ValidMember {
                     sub: d.claims.sub,
                     org: d.claims.org,
+                    groups: d.claims.groups,
                     exp: d.claims.exp,
                 }),
             None => self.member_tokens.check(token, now),
@@ -203,9 +206,19 @@ impl Auth {
             .map_err(|_| ApiError::Unauthenticated("token has no valid card"))?;
         let org = OrgPath::parse(&claims.org)
             .map_err(|_| ApiError::Unauthenticated("token has no valid org"))?;
+        if claims.groups.len() > MAX_GROUPS {
+            return Err(ApiError::Unauthenticated("token names too many groups"));
+        }
+        let groups = claims
+            .groups
+            .iter()
+            .map(|g| Group::parse(g))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| ApiError::Unauthenticated("token names a group that is not valid"))?;
         let auth = MemberAuth {
             member: self.keyer.member(&card),
             org,
+            groups,
         };
         self.verified.put(token, &auth, claims.exp + LEEWAY_SECS);
         Ok(auth)

@@ -39,7 +39,8 @@ pub async fn list_events(
     auth: MemberAuth,
 ) -> Result<Json<EventList>, ApiError> {
     let views = s.engine.live_events().await?;
-    Ok(Json(EventList::of(&views, |v| {
+    let member = Some((&auth.org, auth.groups.as_slice()));
+    Ok(Json(EventList::of(&views, member, |v| {
         auth.org.is_within(&v.event.org)
     })))
 }
@@ -55,7 +56,8 @@ pub async fn get_event(
 ) -> Result<Json<EventDto>, ApiError> {
     let view = s.engine.event(&event_param(&event)?).await?;
     let eligible = auth.org.is_within(&view.event.org);
-    Ok(Json(EventDto::new(&view, eligible)))
+    let member = Some((&auth.org, auth.groups.as_slice()));
+    Ok(Json(EventDto::new(&view, eligible, member)))
 }
 
 /// Grab a ticket: 201 with a new reservation, or 200 with the one already
@@ -102,7 +104,7 @@ pub async fn answer_grab(
     let seats = seats_param("seats", body.seats)?;
     s.limits.member_check(&auth.member.key)?;
     let input = Grab {
-        groups: &[],
+        groups: &auth.groups,
         event: &event,
         member: &auth.member,
         org: Some(&auth.org),

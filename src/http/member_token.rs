@@ -25,6 +25,7 @@ pub struct MemberTokens {
 pub struct ValidMember {
     pub sub: String,
     pub org: String,
+    pub groups: Vec<String>,
     pub exp: u64,
 }
 
@@ -45,6 +46,8 @@ enum Audience {
 struct Claims {
     sub: String,
     org: String,
+    #[serde(default)]
+    groups: Vec<String>,
     iss: String,
     exp: u64,
     nbf: Option<u64>,
@@ -106,6 +109,7 @@ impl MemberTokens {
         Ok(ValidMember {
             sub: claims.sub,
             org: claims.org,
+            groups: claims.groups,
             exp: claims.exp,
         })
     }

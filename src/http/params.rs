@@ -85,6 +85,9 @@ pub struct WalkUp {
     /// The card's union by the register, checked by the store's script
     /// like a token's; `None`: not in the register, the station vouches.
     pub org: Option<crate::domain::OrgPath>,
+    /// The card's groups by the register (which reserved shares the
+    /// walk-up may take); none when the register does not know the card.
+    pub groups: Vec<crate::domain::Group>,
     /// Whether there is a register at all (a federation that has imported
     /// none hears nothing of it).
     pub register: bool,
@@ -122,7 +125,10 @@ pub async fn walk_up(
     let card = card_param(card)?;
     let member = s.engine.member(&card);
     let (event, view) = served_event(s, staff, event).await?;
-    let org = s.engine.registered(&card).await?.map(|entry| entry.org);
+    let (org, groups) = match s.engine.registered(&card).await? {
+        Some(entry) => (Some(entry.org), entry.groups),
+        None => (None, Vec::new()),
+    };
     if let Some(org) = &org
         && !org.is_within(&view.event.org)
     {
@@ -134,6 +140,7 @@ pub async fn walk_up(
         event,
         member,
         org,
+        groups,
         register,
     })
 }

@@ -41,7 +41,7 @@ pub async fn events(
     staff: StaffAuth,
 ) -> Result<Json<EventList>, ApiError> {
     let views = s.engine.live_events().await?;
-    Ok(Json(EventList::of(&views, |v| shown(&staff, v))))
+    Ok(Json(EventList::of(&views, None, |v| shown(&staff, v))))
 }
 
 /// Whether a sale is on this station's screen.
@@ -103,7 +103,7 @@ pub async fn issue(
     let (event, member) = (&walk_up.event, &walk_up.member);
     s.limits.member_check(&member.key)?;
     let input = Grab {
-        groups: &[],
+        groups: &walk_up.groups,
         event,
         member,
         org: walk_up.org.as_ref(),

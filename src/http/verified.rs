@@ -82,6 +82,7 @@ mod tests {
         MemberAuth {
             member: MemberKeyer::new(b"k").member(&card),
             org: OrgPath::parse("bj").unwrap(),
+            groups: Vec::new(),
         }
     }
 

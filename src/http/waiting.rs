@@ -47,7 +47,7 @@ pub async fn join(
     s.limits.member_check(&auth.member.key)?;
     let req = Join {
         grab: Grab {
-            groups: &[],
+            groups: &auth.groups,
             event: &id,
             member: &auth.member,
             org: Some(&auth.org),

@@ -29,6 +29,7 @@ mod differential;
 mod durable;
 mod fair;
 mod history;
+mod kept;
 mod lottery;
 mod lottery_differential;
 mod paged;

@@ -14,6 +14,7 @@ fn claims(exp: i64, iss: &str) -> MemberClaims {
     MemberClaims {
         sub: card(1).digits().to_owned(),
         org: "bj/x".into(),
+        groups: Vec::new(),
         iss: iss.into(),
         exp: exp as u64,
     }

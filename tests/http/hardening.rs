@@ -46,6 +46,7 @@ async fn leading_zeros_do_not_make_a_second_member_on_the_memory_store() {
     let token = r.tokens.member_claims(&MemberClaims {
         sub: format!("0{card}"),
         org: "bj/x".into(),
+        groups: Vec::new(),
         iss: "12351".into(),
         exp: now_secs() + 600,
     });
@@ -84,6 +85,7 @@ async fn leading_zeros_do_not_make_a_second_member_on_redis() {
     let token = app.tokens.member_claims(&MemberClaims {
         sub: format!("00{card}"),
         org: "bj/x".into(),
+        groups: Vec::new(),
         iss: "12351".into(),
         exp: now_secs() + 600,
     });

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Details, EventView, Lottery, MAX_FAIR_WINDOW_MS, Millis, Phase, PoolStats};
+use crate::domain::{
+    Details, EventView, Group, Kept, KeptFor, Lottery, MAX_FAIR_WINDOW_MS, Millis, OrgPath, Phase,
+    PoolStats,
+};
 use crate::http::dto::DetailsDto;
 use crate::http::dto::published::{LotteryDto, SaleMode};
 
@@ -27,11 +30,83 @@ pub struct CreatePoolBody {
     pub venue: Option<String>,
     pub starts_at: Option<DateTime<Utc>>,
     pub notes: Option<String>,
+    /// Seats kept for a group of members (from the token's `groups`, or
+    /// the register at a station) until `release_at`; then what is left is
+    /// everyone's. Not on lotteries or fair windows.
+    #[serde(default)]
+    pub shares: Vec<ShareBody>,
+    /// Seats kept for unions under the sale's org (a district, a street's
+    /// station) until `allotments_release_at`.
+    #[serde(default)]
+    pub allotments: Vec<AllotmentBody>,
+    /// When what is left of the allotments goes to everyone (required with
+    /// allotments).
+    pub allotments_release_at: Option<DateTime<Utc>>,
+}
+
+/// A reserved share of a pool.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareBody {
+    /// A group name, e.g. `hardship`, `model_worker`.
+    pub group: String,
+    #[serde(deserialize_with = "crate::http::json::whole_number")]
+    pub seats: i64,
+    pub release_at: DateTime<Utc>,
+}
+
+/// A union's allotment of a pool.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllotmentBody {
+    /// A union under the sale's org, e.g. `bj/chaoyang`.
+    pub org: String,
+    #[serde(deserialize_with = "crate::http::json::whole_number")]
+    pub seats: i64,
 }
 
 impl CreatePoolBody {
     pub fn details(&self) -> Details {
         details(&self.title_en, &self.venue, self.starts_at, &self.notes)
+    }
+
+    /// The pool's kept parts: its shares, then its allotments (the order
+    /// that numbers them). Each part's rules are checked with the sale's
+    /// (`Event::validate`).
+    pub fn kept(&self) -> Result<Vec<Kept>, crate::domain::Error> {
+        let invalid = crate::domain::Error::invalid;
+        let release = match (&self.allotments[..], self.allotments_release_at) {
+            ([], None) => None,
+            ([], Some(_)) => {
+                return Err(invalid(format!(
+                    "pool {}: allotments_release_at without allotments",
+                    self.id
+                )));
+            }
+            (_, None) => {
+                return Err(invalid(format!(
+                    "pool {}: allotments need allotments_release_at",
+                    self.id
+                )));
+            }
+            (_, Some(at)) => Some(Millis::from_datetime(at)),
+        };
+        let mut kept = Vec::new();
+        for s in &self.shares {
+            kept.push(Kept {
+                rule: KeptFor::Group(Group::parse(&s.group)?),
+                seats: s.seats,
+                release_at: Millis::from_datetime(s.release_at),
+            });
+        }
+        for a in &self.allotments {
+            kept.push(Kept {
+                rule: KeptFor::Org(OrgPath::parse(&a.org)?),
+                seats: a.seats,
+                release_at: release.expect("checked above"),
+            });
+        }
+        Ok(kept)
     }
 }
 
@@ -198,6 +273,7 @@ impl AdminEventDto {
                 .map(|(stats, pool)| AdminPoolDto {
                     stats: stats.clone(),
                     details: (&pool.details).into(),
+                    parts: super::parts::parts_of(stats, pool),
                 })
                 .collect(),
             mode: SaleMode::of(v),
@@ -215,6 +291,9 @@ pub struct AdminPoolDto {
     pub stats: PoolStats,
     #[serde(flatten)]
     pub details: DetailsDto,
+    /// Seats kept for groups (shares) and unions (allotments), live.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<super::parts::PartDto>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 pub mod archives;
 pub mod dto;
 pub mod orgs;
+pub mod parts;
 pub mod programs;
 pub mod register;
 pub mod reports;
@@ -116,7 +117,7 @@ pub async fn create(
             .into_iter()
             .map(|p| {
                 Ok(Pool {
-                    kept: Vec::new(),
+                    kept: p.kept().map_err(bad)?,
                     id: PoolId::parse(&p.id).map_err(bad)?,
                     details: p.details(),
                     title: p.title,

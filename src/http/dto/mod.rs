@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Details, EventView, Phase, Reservation, Waiting};
+use crate::domain::{Details, EventView, Group, OrgPath, Phase, PoolStats, Reservation, Waiting};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -49,6 +49,8 @@ pub struct PoolDto {
     pub id: String,
     pub title: String,
     pub total: i64,
+    /// Unsold seats the caller may take: everyone's, and those kept for the
+    /// caller's groups and union (never said which).
     pub remaining: i64,
     /// Members waiting for returned seats of this pool (候补).
     pub waiting: i64,
@@ -92,7 +94,10 @@ pub struct EventDto {
 }
 
 impl EventDto {
-    pub fn new(v: &EventView, eligible: bool) -> Self {
+    /// `member`: the caller's union and groups, whose kept seats count in
+    /// the pools' `remaining` (`None`: a station's list, every unsold seat:
+    /// its walk-ups may be anyone's).
+    pub fn new(v: &EventView, eligible: bool, member: Option<(&OrgPath, &[Group])>) -> Self {
         Self {
             id: v.event.id.to_string(),
             title: v.event.title.clone(),
@@ -111,7 +116,7 @@ impl EventDto {
                     id: p.id.to_string(),
                     title: p.title.clone(),
                     total: p.total,
-                    remaining: p.remaining,
+                    remaining: takeable(p, pool, member, v.server_time),
                     waiting: p.waiting,
                     entries: p.entries,
                     details: (&pool.details).into(),
@@ -132,10 +137,36 @@ pub struct EventList {
     pub server_time: DateTime<Utc>,
 }
 
+/// Seats of a pool a member of `org` in `groups` may take at `now`: the
+/// public's and their kept parts' (`domain::candidates`).
+fn takeable(
+    stats: &PoolStats,
+    pool: &crate::domain::Pool,
+    member: Option<(&OrgPath, &[Group])>,
+    now: crate::domain::Millis,
+) -> i64 {
+    let Some((org, groups)) = member else {
+        return stats.remaining;
+    };
+    let theirs = {
+        crate::domain::candidates(&pool.kept, Some(org), groups, now)
+            .into_iter()
+            .filter_map(|i| stats.kept.get(i))
+            .filter(|k| !k.released)
+            .map(|k| k.left)
+            .sum::<i64>()
+    };
+    stats.public() + theirs
+}
+
 impl EventList {
     /// The events `keep` lets through, as members see them, at the store's
     /// latest clock reading among them (now, if there are none).
-    pub fn of(views: &[EventView], keep: impl Fn(&EventView) -> bool) -> Self {
+    pub fn of(
+        views: &[EventView],
+        member: Option<(&OrgPath, &[Group])>,
+        keep: impl Fn(&EventView) -> bool,
+    ) -> Self {
         let server_time = views
             .iter()
             .map(|v| v.server_time)
@@ -145,7 +176,7 @@ impl EventList {
             events: views
                 .iter()
                 .filter(|v| keep(v))
-                .map(|v| EventDto::new(v, true))
+                .map(|v| EventDto::new(v, true, member))
                 .collect(),
             server_time: time(server_time),
         }
