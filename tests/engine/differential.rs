@@ -157,10 +157,10 @@ pub(crate) fn blank_snapshot(s: Snapshot) -> Snapshot {
 fn union_of(n: usize) -> (OrgPath, Vec<Group>) {
     let org = ["bj/chaoyang", "bj/haidian", "bj/chaoyang/jianwai"][n % 3];
     let mut groups = Vec::new();
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         groups.push(Group::parse("hardship").unwrap());
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         groups.push(Group::parse("model_worker").unwrap());
     }
     (OrgPath::parse(org).unwrap(), groups)
