@@ -124,6 +124,23 @@ pub fn tighten(doc: &mut Value) {
     details(pool);
     pool["total"]["minimum"] = json!(1);
     pool["total"]["maximum"] = json!(MAX_POOL_TOTAL);
+    pool["shares"]["maxItems"] = json!(crate::domain::MAX_KEPT);
+    pool["allotments"]["maxItems"] = json!(crate::domain::MAX_KEPT);
+    schemas["CreatePoolBody"]["description"] = json!(
+        "A pool. Also checked: its shares and allotments keep at least a seat each and \
+         no more than `total` together, each group and union once, allotments for unions \
+         under the sale's org and none within another, `allotments_release_at` with \
+         allotments only, every release after `opens_at` and by `closes_at`, none on a \
+         lottery or fair window."
+    );
+    let share = &mut schemas["ShareBody"]["properties"];
+    share["group"]["pattern"] = json!("^[a-z][a-z0-9_]{0,31}$");
+    share["seats"]["minimum"] = json!(1);
+    share["seats"]["maximum"] = json!(MAX_POOL_TOTAL);
+    let allotment = &mut schemas["AllotmentBody"]["properties"];
+    allotment["org"]["pattern"] = json!(ORG);
+    allotment["seats"]["minimum"] = json!(1);
+    allotment["seats"]["maximum"] = json!(MAX_POOL_TOTAL);
     let delta = &mut schemas["RestockBody"]["properties"]["delta"];
     delta["minimum"] = json!(-MAX_POOL_TOTAL);
     delta["maximum"] = json!(MAX_POOL_TOTAL);

@@ -7,6 +7,7 @@ mod edge;
 mod fair;
 mod hardening;
 mod jwks;
+mod kept;
 mod lane;
 mod lottery;
 mod member;
