@@ -29,6 +29,9 @@ seats_new=$(seats_arg "$new"); seats_old=$(seats_arg "$old")
 arrived_new=(); arrived_old=()
 if "$new" lua grab | grep -q 'arrived_ms'; then arrived_new=(""); fi
 if "$old" lua grab | grep -q 'arrived_ms'; then arrived_old=(""); fi
+# One from before kept parts takes no member's groups after it.
+if "$new" lua grab | grep -q 'groups (the member'; then arrived_new+=(""); fi
+if "$old" lua grab | grep -q 'groups (the member'; then arrived_old+=(""); fi
 echo "== $(nproc) cores, $(date -u +%FT%TZ), $conns connections, $calls grabs per measurement"
 for round in $(seq "$rounds"); do
   for which in new old; do

@@ -25,7 +25,7 @@
 --         {"draw_pending"} (any other grab of that sale until its draw is published)
 -- Logs    "reserved" (code, pool, member, channel, card, seats, and pay_by for a hold);
 --         "part" in "reserved" when the seats came from a kept part (a share or an
---         allotment the member may take: lib.lua `choose`), never the group or union;
+--         allotment the member may take: lib.lua `kept().choose`), never the group or union;
 --         "released" first for kept parts whose time came (lib.lua `release_due`);
 --         "expired" first when the member's own hold was past its pay_by (and the
 --         waiting list's "assigned" for its seats); "left" (got_ticket) when the member
@@ -73,7 +73,7 @@ end
 -- Kept parts whose time came are released first (meta next_rel), their
 -- seats to the waiting list first; a sale without parts reads no more.
 local now = now_ms()
-if meta[13] and now >= tonumber(meta[13]) then
+if meta[12] and now >= tonumber(meta[12]) then
   local err = guard_types()
   if err then return err end
   release_due(now)
@@ -122,9 +122,10 @@ if PLACES then
   if refused then return refused end
 end
 
+-- Parts not yet released (meta next_rel): the member's may be theirs to take.
 local pool, part = nil, nil
 if meta[12] then
-  pool, part = choose(pools, stock, seats, org, groups, meta[12])
+  pool, part = kept().choose(pools, stock, seats, org, groups)
 else
   for i = 1, #pools do
     if tonumber(stock[i]) >= seats then
@@ -159,7 +160,17 @@ if stale then
   -- they were: choose again. (The expiry stands on its own even if none is left.)
   expire_hold(held, stale, now)
   stock = redis.call('HMGET', STOCK, unpack(pools))
-  pool, part = choose(pools, stock, seats, org, groups, meta[12])
+  if meta[12] then
+    pool, part = kept().choose(pools, stock, seats, org, groups)
+  else
+    pool, part = nil, nil
+    for i = 1, #pools do
+      if tonumber(stock[i]) >= seats then
+        pool = pools[i]
+        break
+      end
+    end
+  end
   if not pool then return { 'sold_out' } end
 end
 -- A member who gets a ticket leaves the waiting list.

@@ -125,7 +125,7 @@ local sale = nil
 local function sale_meta()
   if not sale then
     sale = checked('HMGET', META, 'org', 'opens', 'closes', 'status', 'max_seats', 'hold_ms',
-                   'l:draw_at', 'cap', 'l:fair_ms', 'lv:draw', 'lv:drawn_at', 'kept', 'next_rel')
+                   'l:draw_at', 'cap', 'l:fair_ms', 'lv:draw', 'lv:drawn_at', 'next_rel')
     sale.opens_n, sale.closes_n = tonumber(sale[2]), tonumber(sale[3])
     sale.max_n, sale.hold_n = tonumber(sale[5] or '1'), tonumber(sale[6] or '0')
   end
@@ -154,77 +154,82 @@ local function encode(r)
   return s
 end
 
--- Kept parts (docs/design/shares.md). A pool's parts as defined at creation:
--- { kind = 'g' (a share, for a group) | 'o' (an allotment, for a union),
--- name, rel (release ms) } in order; nil for a pool without.
-local function parts_of(pool)
-  local def = redis.call('HGET', META, 'kept:' .. pool)
-  if not def then return nil end
-  local out = {}
-  for kind, name, rel in string.gmatch(def, '(%a),([^,;]+),%d+,(%d+)') do
-    out[#out + 1] = { kind = kind, name = name, rel = tonumber(rel) }
+-- Kept parts (docs/design/shares.md): their helpers, in one table built the
+-- first time a script needs it (`kept()`), so the scripts of sales without
+-- parts (every grab of them) pay for one closure, not one per helper.
+local kept_helpers = nil
+local function kept()
+  if kept_helpers then return kept_helpers end
+  local K = {}
+  -- A pool's parts as defined at creation: { kind = 'g' (a share, for a
+  -- group) | 'o' (an allotment, for a union), name, rel (release ms) } in
+  -- order; nil for a pool without.
+  function K.parts_of(pool)
+    local def = redis.call('HGET', META, 'kept:' .. pool)
+    if not def then return nil end
+    local out = {}
+    for kind, name, rel in string.gmatch(def, '(%a),([^,;]+),%d+,(%d+)') do
+      out[#out + 1] = { kind = kind, name = name, rel = tonumber(rel) }
+    end
+    return out
   end
-  return out
-end
-
--- The stock fields of a pool's parts, and the seats each has left (false:
--- released).
-local function parts_left(pool, parts)
-  local fields = {}
-  for i = 1, #parts do fields[i] = pool .. '#' .. i end
-  return redis.call('HMGET', STOCK, unpack(fields))
-end
-
--- Seats of `pool` anyone may take: its unsold seats (`stock`, read by the
--- caller, or read here) less what its unreleased parts keep.
-local function public_free(pool, stock)
-  local free = tonumber(stock or redis.call('HGET', STOCK, pool) or '0')
-  local parts = parts_of(pool)
-  if not parts then return free end
-  for _, left in ipairs(parts_left(pool, parts)) do
-    if left then free = free - tonumber(left) end
+  -- The seats each of a pool's parts has left (false: released).
+  function K.parts_left(pool, parts)
+    local fields = {}
+    for i = 1, #parts do fields[i] = pool .. '#' .. i end
+    return redis.call('HMGET', STOCK, unpack(fields))
   end
-  return free
-end
-
--- Whether a member of `org` ("" when unknown) in `groups` (";"-joined) may
--- take from `part` (src/domain/parts.rs `Kept::admits`).
-local function admits(part, org, groups)
-  if part.kind == 'g' then
-    return string.find(';' .. groups .. ';', ';' .. part.name .. ';', 1, true) ~= nil
+  -- Seats of `pool` anyone may take: its unsold seats (`stock`, read by the
+  -- caller, or read here) less what its unreleased parts keep.
+  function K.public_free(pool, stock)
+    local free = tonumber(stock or redis.call('HGET', STOCK, pool) or '0')
+    local parts = K.parts_of(pool)
+    if not parts then return free end
+    for _, left in ipairs(K.parts_left(pool, parts)) do
+      if left then free = free - tonumber(left) end
+    end
+    return free
   end
-  return org ~= '' and (org == part.name or string.sub(org, 1, #part.name + 1) == part.name .. '/')
-end
-
--- Where a grab of `seats` by a member of `org` in `groups` takes them from
--- (src/domain/parts.rs `candidates`, src/store/memory/kept.rs `choose`): in
--- the order of `pools` (whose stock fields are `stock`), the pool's
--- unreleased shares the member is in, then the first unreleased allotment
--- of the member's union, then its public stock. `kept`: meta's kept (nil: no
--- pool has parts, the plain grab's loop). Returns pool, part (nil: public).
-local function choose(pools, stock, seats, org, groups, kept)
-  for i = 1, #pools do
-    local pool = pools[i]
-    local parts = kept and string.find(',' .. kept .. ',', ',' .. pool .. ',', 1, true)
-      and parts_of(pool)
-    local public = tonumber(stock[i] or '0')
-    if parts then
-      local left = parts_left(pool, parts)
-      for _, kind in ipairs({ 'g', 'o' }) do
-        for j, part in ipairs(parts) do
-          if left[j] and part.kind == kind and admits(part, org, groups) then
-            if tonumber(left[j]) >= seats then return pool, int(j) end
-            if kind == 'o' then break end
+  -- Whether a member of `org` ("" when unknown) in `groups` (";"-joined) may
+  -- take from `part` (src/domain/parts.rs `Kept::admits`).
+  local function admits(part, org, groups)
+    if part.kind == 'g' then
+      return string.find(';' .. groups .. ';', ';' .. part.name .. ';', 1, true) ~= nil
+    end
+    return org ~= '' and (org == part.name or string.sub(org, 1, #part.name + 1) == part.name .. '/')
+  end
+  -- Where a grab of `seats` by a member of `org` in `groups` takes them from
+  -- (src/domain/parts.rs `candidates`, src/store/memory/kept.rs `choose`): in
+  -- the order of `pools` (whose stock fields are `stock`), the pool's
+  -- unreleased shares the member is in, then the first unreleased allotment
+  -- of the member's union, then its public stock. Returns pool, part (nil:
+  -- the public's), or nil.
+  function K.choose(pools, stock, seats, org, groups)
+    local listed = ',' .. (redis.call('HGET', META, 'kept') or '') .. ','
+    for i = 1, #pools do
+      local pool = pools[i]
+      local parts = string.find(listed, ',' .. pool .. ',', 1, true) and K.parts_of(pool)
+      local public = tonumber(stock[i] or '0')
+      if parts then
+        local left = K.parts_left(pool, parts)
+        for _, kind in ipairs({ 'g', 'o' }) do
+          for j, part in ipairs(parts) do
+            if left[j] and part.kind == kind and admits(part, org, groups) then
+              if tonumber(left[j]) >= seats then return pool, int(j) end
+              if kind == 'o' then break end
+            end
           end
         end
+        for j = 1, #parts do
+          if left[j] then public = public - tonumber(left[j]) end
+        end
       end
-      for j = 1, #parts do
-        if left[j] then public = public - tonumber(left[j]) end
-      end
+      if public >= seats then return pool, nil end
     end
-    if public >= seats then return pool, nil end
+    return nil, nil
   end
-  return nil, nil
+  kept_helpers = K
+  return K
 end
 
 -- Seats of a ticket from `part` of `pool` given back: to the pool's unsold
@@ -356,7 +361,7 @@ local function serve_waiting(pool, now)
   -- While a lottery is drawn, its stock is the draw's.
   if meta[3] and not meta[4] then return end
   while true do
-    local free = public_free(pool, nil)
+    local free = kept().public_free(pool, nil)
     local best, best_order, member = nil, nil, nil
     for n = 1, math.min(free, MAX_SEATS) do
       local prefix = 'p|' .. pool .. '|' .. n .. '|'
@@ -385,7 +390,7 @@ local function serve_waiting(pool, now)
         -- A waiting entry takes the public's seats.
         local take = pool
         for i = 1, #w.pools do
-          if public_free(w.pools[i], nil) >= seats then take = w.pools[i] break end
+          if kept().public_free(w.pools[i], nil) >= seats then take = w.pools[i] break end
         end
         local hold_ms = tonumber(meta[2] or '0')
         local status, pay_by = 'active', ''
@@ -441,8 +446,8 @@ local function release_due(now)
   if not m[1] or now < tonumber(m[1]) then return 0 end
   local n, later = 0, nil
   for pool in string.gmatch(m[2] or '', '[^,]+') do
-    local parts = parts_of(pool) or {}
-    local left = parts_left(pool, parts)
+    local parts = kept().parts_of(pool) or {}
+    local left = kept().parts_left(pool, parts)
     for i, part in ipairs(parts) do
       if left[i] and part.rel <= now then
         redis.call('HDEL', STOCK, pool .. '#' .. i)
@@ -461,6 +466,6 @@ local function release_due(now)
     redis.call('HDEL', META, 'next_rel')
   end
   -- The grabs of one grabs.lua call share the settings they read.
-  if sale then sale[13] = later and int(later) or nil end
+  if sale then sale[12] = later and int(later) or nil end
   return n
 end

@@ -46,7 +46,7 @@ if r.status == 'held' then
 elseif r.status == 'expired' then
   -- A late payment takes the public's seats (its own may have gone back to a
   -- kept part: that part's seats stay kept).
-  local free = public_free(r.pool, nil)
+  local free = kept().public_free(r.pool, nil)
   local mine = redis.call('HMGET', MEMBER, r.member, 'w:' .. r.member)
   if mine[1] == code and not mine[2] and free >= seats and not cap_refusal(r.member, 0, nil) then
     outcome, late = 'paid', true

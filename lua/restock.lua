@@ -30,7 +30,7 @@ if draw[3] and not draw[2] and (now_ms() >= registration_closes or draw[5] == 'c
   return { 'stock_fixed' }
 end
 -- Kept parts' seats are not the restock's to take away.
-local public = public_free(pool, stock)
+local public = kept().public_free(pool, stock)
 if public + delta < 0 then return { 'below_zero', int(public) } end
 local total = tonumber(redis.call('HGET', TOTAL, pool))
 local max_total = tonumber(ARGV[3])

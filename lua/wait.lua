@@ -97,10 +97,9 @@ end
 
 -- Only for what is sold out: a pool with the seats is there to grab.
 -- (Where the member may take seats: a kept part of theirs, or the public's.)
-local kept = redis.call('HGET', META, 'kept')
 local function first_free()
   local stock = redis.call('HMGET', STOCK, unpack(pools))
-  return (choose(pools, stock, seats, org, groups, kept))
+  return (kept().choose(pools, stock, seats, org, groups))
 end
 local free = first_free()
 if free then return { 'not_sold_out', free } end

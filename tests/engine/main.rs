@@ -30,6 +30,7 @@ mod durable;
 mod fair;
 mod history;
 mod kept;
+mod kept_flood;
 mod lottery;
 mod lottery_differential;
 mod paged;
