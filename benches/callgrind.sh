@@ -14,7 +14,9 @@
 #   benches/callgrind.sh redis FILE.lua K CALLS
 #                                          the same with the script in FILE.lua (e.g.
 #                                          benches/floor.lua, or an older commit's grab.lua:
-#                                          CG_NKEYS=7 CG_SEATS= for 5a4c446's; BENCHMARKS §18)
+#                                          CG_NKEYS=7 CG_SEATS= CG_ARRIVED=0 CG_GROUPS=0 for
+#                                          5a4c446's; BENCHMARKS §18; CG_GROUPS=0 for a build
+#                                          before kept parts, §25)
 #
 #   CG_KEEP=DIR benches/callgrind.sh ...    also keeps the dump in DIR, for
 #                                          callgrind_annotate --inclusive=yes
@@ -60,10 +62,15 @@ if [ "$mode" = redis ]; then
   mapfile -t keys < <("$bin" keys bench)
   create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")
   redis-cli -p "$port" EVALSHA "$create" 10 "${keys[@]}" t bj 0 9999999999999 0 1 0 0 p P 10000000 >/dev/null
-  # An older grab.lua may know fewer keys (CG_NKEYS) and take no seat count (CG_SEATS=).
+  # An older grab.lua may know fewer keys (CG_NKEYS), take no seat count (CG_SEATS=),
+  # no arrival stamp (CG_ARRIVED=0) or no member's groups (CG_GROUPS=0; before issue 35's
+  # kept parts).
   nkeys=${CG_NKEYS:-10} keys=("${keys[@]:0:${CG_NKEYS:-10}}")
   # shellcheck disable=SC2206
-  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x ${CG_SEATS-1} ${CG_ARRIVED-""} "" p)
+  grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x ${CG_SEATS-1})
+  [ "${CG_ARRIVED:-1}" = 0 ] || grab_args+=("")
+  [ "${CG_GROUPS:-1}" = 0 ] || grab_args+=("")
+  grab_args+=(p)
   if [ "$per" = 0 ]; then
     n=1 args=("${grab_args[@]}")
   else

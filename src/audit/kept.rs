@@ -63,6 +63,32 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
                 }
                 continue;
             }
+            LogOp::Moved {
+                pool,
+                from,
+                to,
+                seats,
+            } => {
+                for (n, delta) in [(*from, -*seats), (*to, *seats)] {
+                    if n == 0 {
+                        continue;
+                    }
+                    match parts.get_mut(&(pool, n)) {
+                        None => violations
+                            .push(format!("log moves seats of {pool} part {n}, which is not")),
+                        Some(p) if p.released => violations.push(format!(
+                            "log moves seats of {pool} part {n} after its release"
+                        )),
+                        Some(p) => {
+                            p.left += delta;
+                            if p.left < 0 {
+                                violations.push(format!("log moves {pool} part {n} below zero"));
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             _ => continue,
         };
         let Some(p) = parts.get_mut(&key) else {

@@ -121,6 +121,7 @@ pub(super) fn replay_log(snap: &Snapshot) -> Vec<String> {
             | LogOp::DrawBegun { .. }
             | LogOp::DrawDone { .. }
             | LogOp::Released { .. }
+            | LogOp::Moved { .. }
             | LogOp::Tallied { .. } => {}
         }
     }

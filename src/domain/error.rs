@@ -117,6 +117,10 @@ pub enum Error {
         "a lottery's stock is fixed from the close of registration until its draw is published"
     )]
     StockFixed,
+    /// Seats moved from or to a kept part that was released (its seats
+    /// are everyone's now).
+    #[error("this share or allotment was released")]
+    PartReleased,
     /// Archiving a sale that is not finished long enough, or that still
     /// holds a hold or a waiting entry in force; says which.
     #[error("not archivable yet: {0}")]
@@ -199,6 +203,7 @@ impl Error {
             Self::DrawPending => O::DrawPending,
             Self::DrawRunning => O::DrawRunning,
             Self::StockFixed => O::StockFixed,
+            Self::PartReleased => O::PartReleased,
             Self::NotDrawn => O::NotDrawn,
             Self::NotArchivable(_) => O::NotArchivable,
             Self::CodeTaken => O::CodeTaken,

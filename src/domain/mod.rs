@@ -50,8 +50,8 @@ pub use register::{
     check_register_header, parse_register_line,
 };
 pub use requests::{
-    Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Payment, PaymentId,
-    PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED, Taken,
+    Begun, Choices, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, MAX_CHOICES, Move, Payment,
+    PaymentId, PaymentOutcome, Released, Restocked, Seats, Snapshot, StationDay, TALLIED, Taken,
 };
 pub use reservation::{Channel, Reservation, Status, parse_part, parse_seats};
 pub use time::Millis;

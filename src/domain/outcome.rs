@@ -148,6 +148,9 @@ outcomes! {
     StockFixed => "stock_fixed", 409, StockFixed,
         "票数已公布", "抽签报名已截止，各场次票数已随报名结果公布，抽签结果公布前不能增减。",
         "A lottery's stock is fixed from the close of registration until its draw is published.";
+    PartReleased => "part_released", 409, PartReleased,
+        "预留名额已释放", "这部分预留名额已到释放时间，座位已归入公共票。",
+        "This share or allotment was released: its seats are everyone's.";
     NotDrawn => "not_drawn", 409, NotDrawn,
         "尚未抽签", "本活动还没有抽签。", "Not drawn yet.";
     NotArchivable => "not_archivable", 409, NotArchivable,

@@ -220,6 +220,16 @@ pub struct Restocked {
     pub total: i64,
 }
 
+/// Seats staff move between a pool's kept parts: the pool, from which part
+/// to which (a part's number from 1; 0: everyone's seats), how many.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub pool: PoolId,
+    pub from: u8,
+    pub to: u8,
+    pub seats: i64,
+}
+
 /// Who runs a lottery's draw: the draw's id (kept by a resumed draw), the
 /// runner, and how long the runner holds the draw without a word. A runner
 /// silent past its lease (killed) may be replaced, and the new one resumes

@@ -30,7 +30,7 @@ use crate::audit::{AuditReport, audit};
 use crate::domain::Error;
 use crate::domain::{
     CardNumber, Code, Event, EventId, EventView, MAX_POOL_TOTAL, Member, MemberKey, MemberKeyer,
-    PaymentId, PoolId, Reservation, SaleStatus, StatusAction,
+    Move, PaymentId, PoolId, Reservation, SaleStatus, StatusAction,
 };
 pub use crate::domain::{Find, Grab, Grabbed, Payment, Restocked, Snapshot};
 use crate::store::Store;
@@ -223,6 +223,19 @@ impl Engine {
             self.changed(event);
         }
         Ok(n)
+    }
+
+    /// Staff move seats between a pool's kept parts (or a part and
+    /// everyone's seats): 1 to the largest pool's seats, between two parts.
+    pub async fn move_seats(&self, event: &EventId, m: &Move) -> Result<(i64, i64), Error> {
+        if !(1..=MAX_POOL_TOTAL).contains(&m.seats) || m.from == m.to {
+            return Err(Error::invalid(format!(
+                "seats must be 1 to {MAX_POOL_TOTAL}, moved between two parts"
+            )));
+        }
+        let result = self.store.move_seats(event, m).await;
+        self.changed(event);
+        result
     }
 
     pub async fn restock(

@@ -137,6 +137,11 @@ pub fn tighten(doc: &mut Value) {
     share["group"]["pattern"] = json!("^[a-z][a-z0-9_]{0,31}$");
     share["seats"]["minimum"] = json!(1);
     share["seats"]["maximum"] = json!(MAX_POOL_TOTAL);
+    let moved = &mut schemas["MoveBody"]["properties"];
+    moved["from"]["pattern"] = json!("^(public|[sa][1-9][0-9]?)$");
+    moved["to"]["pattern"] = json!("^(public|[sa][1-9][0-9]?)$");
+    moved["seats"]["minimum"] = json!(1);
+    moved["seats"]["maximum"] = json!(MAX_POOL_TOTAL);
     let allotment = &mut schemas["AllotmentBody"]["properties"];
     allotment["org"]["pattern"] = json!(ORG);
     allotment["seats"]["minimum"] = json!(1);

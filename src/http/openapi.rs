@@ -22,6 +22,7 @@ use super::{admin, dto, lottery, member, ops, payments, programs, station, waiti
         station::events, station::issue, station::redeem, station::find_ticket, station::pay, station::today,
         payments::notify, payments::demo_pay,
         admin::create, admin::list, admin::detail, admin::restock, admin::release_unredeemed,
+        admin::parts::move_seats,
         admin::pause, admin::resume,
         admin::close, admin::reports::export, admin::reports::audit,
         admin::reports::audit_confirmed, admin::stream::stream, admin::orgs::orgs,

@@ -8,9 +8,9 @@ use crate::store::{Part, Reread, StatePage};
 use super::MeteredStore;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, PoolId,
-    Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction, Taken,
-    Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, Move,
+    PoolId, Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction,
+    Taken, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Payment, Released,
@@ -100,6 +100,9 @@ impl Store for MeteredStore {
     ) -> Result<Restocked, Error> {
         self.timed("restock", self.inner.restock(event, pool, delta))
             .await
+    }
+    async fn move_seats(&self, event: &EventId, m: &Move) -> Result<(i64, i64), Error> {
+        self.timed("move", self.inner.move_seats(event, m)).await
     }
     async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {
         self.timed("join_waiting", self.inner.join_waiting(req, code))

@@ -15,8 +15,9 @@ use async_trait::async_trait;
 
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, PoolId,
-    Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction, Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, Move,
+    PoolId, Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction,
+    Waiting,
 };
 // The requests and answers of the interface live in the domain, below the
 // store and the HTTP front end alike; re-exported where the stores use them.
@@ -99,6 +100,10 @@ pub trait Store: Send + Sync {
     /// Adds (`delta > 0`) or withdraws (`delta < 0`) unsold tickets.
     async fn restock(&self, event: &EventId, pool: &PoolId, delta: i64)
     -> Result<Restocked, Error>;
+    /// Moves seats between kept parts of a pool (lua/move.lua): answers
+    /// what the two have left after; `PartReleased` if either was released,
+    /// `BelowZero` if `from` has fewer.
+    async fn move_seats(&self, event: &EventId, m: &Move) -> Result<(i64, i64), Error>;
     /// Pauses, resumes or closes the sale; returns the status now in force.
     async fn set_status(&self, event: &EventId, action: StatusAction) -> Result<SaleStatus, Error>;
     /// One reservation; `Ok(None)` if the event exists but the reservation does not.

@@ -8,7 +8,7 @@ use redis::Script;
 const LIB: &str = include_str!("../../lua/lib.lua");
 
 /// Each script: name, shebang flags, body.
-const FILES: [(&str, &str, &str); 14] = [
+const FILES: [(&str, &str, &str); 15] = [
     ("create", "", include_str!("../../lua/create.lua")),
     ("grab", "", GRAB),
     ("cancel", "", include_str!("../../lua/cancel.lua")),
@@ -16,6 +16,7 @@ const FILES: [(&str, &str, &str); 14] = [
     ("pay", "", include_str!("../../lua/pay.lua")),
     ("expire", "", include_str!("../../lua/expire.lua")),
     ("restock", "", include_str!("../../lua/restock.lua")),
+    ("move", "", include_str!("../../lua/move.lua")),
     ("wait", "", include_str!("../../lua/wait.lua")),
     ("release", "", include_str!("../../lua/release.lua")),
     ("status", "", include_str!("../../lua/status.lua")),
@@ -68,6 +69,8 @@ pub struct Scripts {
     pub pay: Script,
     pub expire: Script,
     pub restock: Script,
+    /// Seats moved between a pool's kept parts (`move` is a keyword).
+    pub moves: Script,
     pub wait: Script,
     pub release: Script,
     pub status: Script,
@@ -90,6 +93,7 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     pay: load("pay"),
     expire: load("expire"),
     restock: load("restock"),
+    moves: load("move"),
     wait: load("wait"),
     release: load("release"),
     status: load("status"),
@@ -100,7 +104,7 @@ pub static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
 });
 
 impl Scripts {
-    pub fn all(&self) -> [&Script; 15] {
+    pub fn all(&self) -> [&Script; 16] {
         [
             &self.create,
             &self.grab,
@@ -110,6 +114,7 @@ impl Scripts {
             &self.pay,
             &self.expire,
             &self.restock,
+            &self.moves,
             &self.wait,
             &self.release,
             &self.status,

@@ -65,6 +65,13 @@ enum Op {
     Leave(usize),
     Waiting(usize),
     Release(PoolId),
+    /// Staff move seats between two parts of a pool (0: everyone's).
+    Move {
+        pool: PoolId,
+        from: u8,
+        to: u8,
+        seats: i64,
+    },
     /// The member grabs (or gives back) a ticket of the sibling sale: in a
     /// program, a place under the cap taken or freed elsewhere.
     Elsewhere {
@@ -347,6 +354,23 @@ async fn apply(
                 other => other.map(|r| format!("{r:?}")),
             }
         }
+        Op::Move {
+            pool,
+            from,
+            to,
+            seats,
+        } => store
+            .move_seats(
+                event,
+                &ticketgrab::domain::Move {
+                    pool: pool.clone(),
+                    from: *from,
+                    to: *to,
+                    seats: *seats,
+                },
+            )
+            .await
+            .map(|r| format!("{r:?}")),
         Op::Tally { what, n } => match store.tally(event, "desk-1", "2026-12-07", what, *n).await {
             Ok(()) => store
                 .tallies(event, "desk-1", "2026-12-07")
@@ -420,6 +444,16 @@ fn random_op(rng: &mut StdRng, pools: &[PoolId], members: usize, codes: &[(usize
                 give_back: rng.random_bool(0.3),
                 code: Code::random(),
             },
+            // Between two parts (the engine refuses one part twice).
+            18 if rng.random_bool(0.5) => {
+                let from = rng.random_range(0..=4);
+                Op::Move {
+                    pool: pool(rng),
+                    from,
+                    to: (from + rng.random_range(1..=4)) % 5,
+                    seats: rng.random_range(1..=2),
+                }
+            }
             18 => Op::Tally {
                 what: ["issued", "entered", "redeemed", "taken"][rng.random_range(0..4)],
                 n: rng.random_range(1..1_000),
@@ -529,7 +563,7 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
     let (mut joined, mut assigned, mut no_shows) = (0, 0, 0);
     let (mut in_programs, mut capped, mut refused_at_cap, mut assigned_in_programs) = (0, 0, 0, 0);
     // Sales with kept parts, tickets taken from one, parts released.
-    let (mut kept_sales, mut from_parts, mut released) = (0, 0, 0);
+    let (mut kept_sales, mut from_parts, mut released, mut moved) = (0, 0, 0, 0);
     for seq in 0..sequences {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
         let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -624,6 +658,7 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
                 LogOp::NoShow { .. } => no_shows += 1,
                 LogOp::Reserved(t) if t.part.is_some() => from_parts += 1,
                 LogOp::Released { .. } => released += 1,
+                LogOp::Moved { .. } => moved += 1,
                 _ => {}
             }
         }
@@ -703,7 +738,7 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
          {joined} joins, {assigned} assignments, {no_shows} no-shows; {in_programs} in programs, \
          {assigned_in_programs} assignments in them, {refused_at_cap} refusals and {capped} \
          waiting entries left at the cap; {kept_sales} sales with kept parts, {from_parts} \
-         tickets from them, {released} parts released"
+         tickets from them, {released} parts released, {moved} moves"
     );
     if sequences >= 200 {
         assert!(
@@ -716,8 +751,9 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
             "programs went unexercised: {refused_at_cap} refusals, {assigned_in_programs} assignments"
         );
         assert!(
-            from_parts > 0 && released > 0,
-            "kept parts went unexercised: {from_parts} tickets from them, {released} released"
+            from_parts > 0 && released > 0 && moved > 0,
+            "kept parts went unexercised: {from_parts} tickets from them, {released} released, \
+             {moved} moves"
         );
     }
 }

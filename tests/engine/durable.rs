@@ -175,6 +175,14 @@ impl Store for Reopening {
         self.call(async |s| s.release_unredeemed(event, pool).await)
             .await
     }
+    async fn move_seats(
+        &self,
+        event: &EventId,
+        m: &ticketgrab::domain::Move,
+    ) -> Result<(i64, i64), Error> {
+        self.call(async |s| s.move_seats(event, m).await).await
+    }
+
     async fn restock(
         &self,
         event: &EventId,

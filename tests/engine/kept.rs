@@ -6,7 +6,7 @@
 
 use ticketgrab::Error;
 use ticketgrab::domain::{
-    Channel, Choices, Event, Group, Kept, KeptFor, LeftReason, Millis, OrgPath, Seats,
+    Channel, Choices, Event, Group, Kept, KeptFor, LeftReason, Millis, Move, OrgPath, Seats,
 };
 use ticketgrab::store::{Grab, Grabbed, Join, LogOp};
 
@@ -19,6 +19,7 @@ conformance!(
     a_part_is_released_once_when_its_time_comes,
     the_sweeper_releases_a_part_and_the_waiting_list_comes_first,
     a_restock_never_takes_kept_seats,
+    staff_move_seats_between_parts_in_one_step,
 );
 
 fn org(s: &str) -> OrgPath {
@@ -301,5 +302,83 @@ mod cases {
         assert_eq!((done.remaining, done.total), (3, 3));
         assert_eq!(parts_left(&h, "k5").await, [(3, false)]);
         audited(&h, "k5").await;
+    }
+
+    pub async fn staff_move_seats_between_parts_in_one_step(h: Harness) {
+        let far = later(3_000_000);
+        let soon = later(1_500);
+        h.engine
+            .create_event(&sale(
+                "k6",
+                0,
+                vec![
+                    allotment("bj/chaoyang", 3, far),
+                    allotment("bj/haidian", 1, far),
+                    share(1, soon),
+                ],
+            ))
+            .await
+            .unwrap();
+        let ev = event_id("k6");
+        let mv = |from, to, seats| Move {
+            pool: pool_id("p"),
+            from,
+            to,
+            seats,
+        };
+        // Chaoyang's allotment gives two seats to Haidian's.
+        assert_eq!(
+            h.engine.move_seats(&ev, &mv(1, 2, 2)).await.unwrap(),
+            (1, 3)
+        );
+        assert!(matches!(
+            h.engine.move_seats(&ev, &mv(1, 2, 2)).await,
+            Err(Error::BelowZero { remaining: 1 })
+        ));
+        // A Haidian member waits: everyone's seats are none. One moved to
+        // everyone's goes to them first.
+        let member = h.engine.member(&card(1));
+        let (haidian, choices) = (org("bj/dongcheng"), Choices::one(pool_id("p")));
+        let join = Join {
+            grab: Grab {
+                event: &ev,
+                member: &member,
+                org: Some(&haidian),
+                groups: &[],
+                choices: &choices,
+                seats: Seats::ONE,
+                channel: Channel::App,
+            },
+            cutoff: None,
+        };
+        h.engine.join_waiting(&join).await.unwrap();
+        assert_eq!(
+            h.engine.move_seats(&ev, &mv(2, 0, 1)).await.unwrap(),
+            (2, 0)
+        );
+        let snap = h.engine.snapshot(&ev).await.unwrap();
+        assert!(snap.waiting.is_empty(), "the waiting member was served");
+        assert_eq!(
+            parts_left(&h, "k6").await,
+            [(1, false), (2, false), (1, false)]
+        );
+        // A part released is nobody's to move; nor is the same part twice.
+        tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
+        assert!(matches!(
+            h.engine.move_seats(&ev, &mv(3, 1, 1)).await,
+            Err(Error::PartReleased)
+        ));
+        assert!(matches!(
+            h.engine.move_seats(&ev, &mv(1, 1, 1)).await,
+            Err(Error::Invalid(_))
+        ));
+        let snap = h.engine.snapshot(&ev).await.unwrap();
+        let moved = snap
+            .log
+            .iter()
+            .filter(|e| matches!(e.op, LogOp::Moved { .. }))
+            .count();
+        assert_eq!(moved, 2);
+        audited(&h, "k6").await;
     }
 }

@@ -97,7 +97,10 @@ async fn flood(fronts: [Arc<dyn Store>; 2]) {
         });
         if round == 1 {
             let wait = release_at.0 - Millis::now().0;
-            assert!(wait > 0, "the first round outlasted the release: make it later");
+            assert!(
+                wait > 0,
+                "the first round outlasted the release: make it later"
+            );
             tokio::time::sleep(Duration::from_millis(wait as u64)).await;
         }
         let next = Arc::new(AtomicUsize::new(0));
@@ -157,7 +160,10 @@ async fn flood(fronts: [Arc<dyn Store>; 2]) {
     for (m, _, _) in &got {
         *by_member.entry(*m).or_default() += 1;
     }
-    assert!(by_member.values().all(|n| *n == 1), "a member holds two tickets");
+    assert!(
+        by_member.values().all(|n| *n == 1),
+        "a member holds two tickets"
+    );
     // A share's seat only to a hardship member, an allotment's only to its
     // union's, whom the request said so.
     for (m, part, told) in &got {
@@ -167,7 +173,10 @@ async fn flood(fronts: [Arc<dyn Store>; 2]) {
             1 => assert!(in_group && *told, "member {m} took the share"),
             d => {
                 let union = OrgPath::parse(&format!("bj/d{}", d - 2)).unwrap();
-                assert!(*told && org.is_within(&union), "member {m} took allotment {d}");
+                assert!(
+                    *told && org.is_within(&union),
+                    "member {m} took allotment {d}"
+                );
             }
         }
     }

@@ -168,3 +168,63 @@ async fn the_contract_describes_shares_and_allotments() {
     let pool = &schemas["CreatePoolBody"]["properties"];
     assert!(pool["shares"]["items"].is_object(), "{pool}");
 }
+
+#[tokio::test]
+async fn staff_move_seats_between_allotments() {
+    let r = TestRouter::new(&[]);
+    let admin = r.admin("bj");
+    let now = Millis::now().0;
+    let mut body = event_body("m", "bj", &[("p", 10)], now - 1_000, now + 7_200_000);
+    body["pools"][0]["allotments"] =
+        json!([{"org": "bj/chaoyang", "seats": 4}, {"org": "bj/haidian", "seats": 2}]);
+    body["pools"][0]["allotments_release_at"] = json!(Millis(now + 3_600_000).rfc3339());
+    let created = r.post("/api/v1/admin/events", &admin, body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let url = "/api/v1/admin/events/m/pools/p/move";
+    let moved = r
+        .post(url, &admin, json!({"from": "a1", "to": "a2", "seats": 3}))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(
+        (
+            moved.body["from_left"].clone(),
+            moved.body["to_left"].clone()
+        ),
+        (json!(1), json!(5))
+    );
+    let back = r
+        .post(
+            url,
+            &admin,
+            json!({"from": "a2", "to": "public", "seats": 1}),
+        )
+        .await;
+    assert_eq!(back.body["to_left"], 5, "everyone's: 4 + 1");
+    r.post(url, &admin, json!({"from": "a1", "to": "a2", "seats": 2}))
+        .await
+        .problem(StatusCode::CONFLICT, "below_zero");
+    r.post(url, &admin, json!({"from": "a3", "to": "a2", "seats": 1}))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    r.post(url, &admin, json!({"from": "a1", "to": "a1", "seats": 1}))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    r.post(url, &admin, json!({"from": "a1", "to": "a2", "seats": 0}))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_request");
+    r.post(
+        url,
+        &r.station("bj"),
+        json!({"from": "a1", "to": "a2", "seats": 1}),
+    )
+    .await
+    .problem(StatusCode::FORBIDDEN, "forbidden");
+    let view = r.get("/api/v1/admin/events/m", &admin).await;
+    let parts = &view.body["pools"][0]["parts"];
+    assert_eq!(
+        (parts[0]["left"].clone(), parts[1]["left"].clone()),
+        (json!(1), json!(4))
+    );
+    let audit = r.get("/api/v1/admin/events/m/audit", &admin).await;
+    assert_eq!(audit.body["ok"], true, "{}", audit.body);
+}

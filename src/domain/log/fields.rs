@@ -132,6 +132,18 @@ impl LogEntry {
                 ("part", part.to_string()),
                 ("seats", seats.to_string()),
             ],
+            LogOp::Moved {
+                pool,
+                from,
+                to,
+                seats,
+            } => vec![
+                ("op", "moved".to_owned()),
+                ("pool", pool.to_string()),
+                ("from", from.to_string()),
+                ("to", to.to_string()),
+                ("seats", seats.to_string()),
+            ],
             LogOp::Left { member, reason } => vec![
                 ("op", "left".to_owned()),
                 ("member", member.as_str().to_owned()),

@@ -199,6 +199,14 @@ pub enum LogOp {
         part: u8,
         seats: i64,
     },
+    /// Staff moved `seats` from one kept part of the pool to another, or
+    /// between one and everyone's (part 0).
+    Moved {
+        pool: PoolId,
+        from: u8,
+        to: u8,
+        seats: i64,
+    },
     /// A paid ticket not used, released by staff; its seats went back.
     NoShow {
         code: Code,

@@ -136,6 +136,20 @@ impl LogEntry {
                     .and_then(|n| crate::domain::parse_part(n).ok_or_else(|| corrupt("part", n)))?,
                 seats: int(get("seats")?)?,
             },
+            "moved" => {
+                let part = |k: &str| {
+                    get(k).and_then(|n| match n {
+                        "0" => Ok(0),
+                        n => crate::domain::parse_part(n).ok_or_else(|| corrupt(k, n)),
+                    })
+                };
+                LogOp::Moved {
+                    pool: pool()?,
+                    from: part("from")?,
+                    to: part("to")?,
+                    seats: int(get("seats")?)?,
+                }
+            }
             "left" => LogOp::Left {
                 member: member()?,
                 reason: LeftReason::parse(get("reason")?)

@@ -64,6 +64,12 @@ fn every_kind_of_entry_reads_back_as_written() {
             part: 3,
             seats: 0,
         },
+        LogOp::Moved {
+            pool: pool.clone(),
+            from: 2,
+            to: 0,
+            seats: 7,
+        },
         LogOp::Paid {
             code: code.clone(),
             pool: pool.clone(),

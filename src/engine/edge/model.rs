@@ -212,7 +212,7 @@ impl Model {
             // A kept part's seats were counted in the pool's unsold seats
             // all along (the model answers sold out only when none are left
             // at all, so it never needs to know whose they are).
-            LogOp::Released { .. } => {}
+            LogOp::Released { .. } | LogOp::Moved { .. } => {}
             LogOp::DrawDone { .. } => self.fair_pending = false,
             LogOp::Cancelled {
                 code,

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/events/{event}", get(detail))
         .route("/admin/events/{event}/pools/{pool}/restock", post(restock))
         .route(
+            "/admin/events/{event}/pools/{pool}/move",
+            post(parts::move_seats),
+        )
+        .route(
             "/admin/events/{event}/pools/{pool}/release-unredeemed",
             post(release_unredeemed),
         )

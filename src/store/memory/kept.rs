@@ -129,6 +129,67 @@ impl EventData {
         due.len()
     }
 
+    /// Mirrors lua/move.lua: `seats` from part `from` of `pool` to part `to`
+    /// (0: everyone's), both unreleased; returns what each has left after.
+    pub(super) fn move_seats(
+        &mut self,
+        pool: &PoolId,
+        (from, to): (u8, u8),
+        seats: i64,
+        now: Millis,
+    ) -> Result<(i64, i64), crate::domain::Error> {
+        use crate::domain::Error;
+        self.release_due(now);
+        let stats = self
+            .pools
+            .iter()
+            .find(|p| &p.id == pool)
+            .ok_or_else(|| Error::UnknownPool(pool.to_string()))?;
+        let left = |n: u8| match n {
+            0 => Some(stats.public()),
+            n => stats
+                .kept
+                .iter()
+                .find(|k| k.part == n && !k.released)
+                .map(|k| k.left),
+        };
+        let (Some(has), Some(_)) = (left(from), left(to)) else {
+            return Err(Error::PartReleased);
+        };
+        if has < seats {
+            return Err(Error::BelowZero { remaining: has });
+        }
+        // writes
+        self.count_part(pool, Some(from).filter(|n| *n > 0), seats);
+        self.count_part(pool, Some(to).filter(|n| *n > 0), -seats);
+        self.log(
+            now,
+            LogOp::Moved {
+                pool: pool.clone(),
+                from,
+                to,
+                seats,
+            },
+        );
+        if to == 0 {
+            self.serve_waiting(pool, now);
+        }
+        let stats = self
+            .pools
+            .iter()
+            .find(|p| &p.id == pool)
+            .expect("found above");
+        let left = |n: u8| match n {
+            0 => stats.public(),
+            n => stats
+                .kept
+                .iter()
+                .find(|k| k.part == n)
+                .map_or(0, |k| k.left),
+        };
+        Ok((left(from), left(to)))
+    }
+
     /// Marks a part released (its seats are the public's now); returns the
     /// seats it had left. The journal's replay makes the same change.
     pub(super) fn mark_released(&mut self, pool: &PoolId, part: u8) -> i64 {

@@ -8,9 +8,9 @@ use super::MemoryStore;
 use super::journal::Journal;
 use crate::domain::Error;
 use crate::domain::{
-    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, PoolId,
-    Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction, Taken,
-    Waiting,
+    Code, Entered, Event, EventId, EventView, LotteryEntry, MemberKey, Membership, Millis, Move,
+    PoolId, Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay, StatusAction,
+    Taken, Waiting,
 };
 use crate::store::{
     Begun, Drawer, DrawnEntry, Find, Grab, Grabbed, Join, LogEntry, LogPos, Part, Payment,
@@ -124,6 +124,13 @@ impl Store for MemoryStore {
     ) -> Result<Restocked, Error> {
         self.with_event(event, |data| data.restock(pool, delta, self.now()))
             .await
+    }
+
+    async fn move_seats(&self, event: &EventId, m: &Move) -> Result<(i64, i64), Error> {
+        self.with_event(event, |data| {
+            data.move_seats(&m.pool, (m.from, m.to), m.seats, self.now())
+        })
+        .await
     }
 
     async fn join_waiting(&self, req: &Join<'_>, code: &Code) -> Result<Waiting, Error> {

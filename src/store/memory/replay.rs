@@ -114,6 +114,15 @@ impl EventData {
             LogOp::Released { pool, part, .. } => {
                 self.mark_released(pool, *part);
             }
+            LogOp::Moved {
+                pool,
+                from,
+                to,
+                seats,
+            } => {
+                self.count_part(pool, Some(*from).filter(|n| *n > 0), *seats);
+                self.count_part(pool, Some(*to).filter(|n| *n > 0), -seats);
+            }
             LogOp::Restocked { pool, delta } => {
                 let stats = self
                     .pool_mut(pool)

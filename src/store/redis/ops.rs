@@ -11,7 +11,7 @@ use super::{RedisStore, find_args};
 use crate::domain::Error;
 use crate::domain::{
     Code, Entered, Event, EventId, EventView, LotteryEntry, MAX_POOL_TOTAL, MemberKey, Membership,
-    Millis, PoolId, Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay,
+    Millis, Move, PoolId, Program, ProgramId, RegisterRow, Reservation, SaleStatus, StationDay,
     StatusAction, Taken, Waiting,
 };
 use crate::store::keys::EVENT_INDEX;
@@ -165,6 +165,21 @@ impl Store for RedisStore {
     #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool))]
     async fn release_unredeemed(&self, event: &EventId, pool: &PoolId) -> Result<Released, Error> {
         self.release(event, pool).await
+    }
+
+    async fn move_seats(&self, event: &EventId, m: &Move) -> Result<(i64, i64), Error> {
+        let args = [
+            m.pool.to_string(),
+            m.from.to_string(),
+            m.to.to_string(),
+            m.seats.to_string(),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, fields) = self.calls.change(&SCRIPTS.moves, event, &args).await?;
+        match &fields[..] {
+            [from, to] => Ok((int(from)?, int(to)?)),
+            other => Err(Error::Corrupt(format!("move.lua answered {other:?}"))),
+        }
     }
 
     #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool, delta))]

@@ -102,6 +102,7 @@ fn refusal(event: &EventId, tag: &str, fields: &[String]) -> Result<Error, Error
         O::DrawPending => Error::DrawPending,
         O::DrawRunning => Error::DrawRunning,
         O::StockFixed => Error::StockFixed,
+        O::PartReleased => Error::PartReleased,
         O::NotDrawn => Error::NotDrawn,
         O::ProgramCap => Error::ProgramCap {
             held: int(&field(0))?.try_into().unwrap_or(u32::MAX),
