@@ -157,20 +157,7 @@ impl Event {
             if self.pools[..i].iter().any(|p| p.id == pool.id) {
                 return Err(Error::invalid(format!("pool {} appears twice", pool.id)));
             }
-            if !pool.kept.is_empty() && self.lottery.is_some() {
-                return Err(Error::invalid(
-                    "a lottery or a fair window has no shares or allotments: its draw gives the seats",
-                ));
-            }
-            let (opens, closes) = (self.opens_at, self.closes_at);
-            super::check_kept(
-                pool.id.as_str(),
-                &pool.kept,
-                pool.total,
-                &self.org,
-                opens,
-                closes,
-            )?;
+            super::parts::check_pool(pool, self)?;
         }
         Ok(())
     }
@@ -264,20 +251,6 @@ pub struct PoolStats {
     /// see them with their definitions (the admin view's `parts`).
     #[serde(skip)]
     pub kept: Vec<super::PartLeft>,
-}
-
-impl PoolStats {
-    /// Unsold seats anyone may take: `remaining` less what unreleased kept
-    /// parts keep.
-    pub fn public(&self) -> i64 {
-        self.remaining
-            - self
-                .kept
-                .iter()
-                .filter(|k| !k.released)
-                .map(|k| k.left)
-                .sum::<i64>()
-    }
 }
 
 /// Where a sale stands at a moment, as members see it.

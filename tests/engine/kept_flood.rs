@@ -56,7 +56,7 @@ fn who(m: usize) -> (OrgPath, bool) {
         16 => "bj/elsewhere".to_owned(),
         d => format!("bj/d{d}/street"),
     };
-    (OrgPath::parse(&org).unwrap(), m % 5 == 0)
+    (OrgPath::parse(&org).unwrap(), m.is_multiple_of(5))
 }
 
 async fn flood(fronts: [Arc<dyn Store>; 2]) {
@@ -116,10 +116,7 @@ async fn flood(fronts: [Arc<dyn Store>; 2]) {
             tasks.push(tokio::spawn(async move {
                 let hardship = [Group::parse("hardship").unwrap()];
                 let mut got = Vec::new();
-                loop {
-                    let Some(&m) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
+                while let Some(&m) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let (org, in_group) = who(m);
                     // One in four at a station: the register's answer, or
                     // (one in three of those) a walk-up it does not know.

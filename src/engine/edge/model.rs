@@ -8,7 +8,10 @@ use crate::domain::{
     Code, EventId, EventView, MemberKey, Millis, OrgPath, Phase, PoolId, Reservation, SaleStatus,
     Status, sale_phase,
 };
-use crate::store::{Grab, Grabbed, LogEntry, LogOp, LogPos, Made};
+use crate::store::{Grab, Grabbed, LogPos};
+
+#[path = "model_apply.rs"]
+mod apply;
 
 /// A sale window boundary closer than this to the front end's clock is left
 /// to the store's clock: the two clocks may differ by a few ms (NTP), and at
@@ -137,162 +140,6 @@ impl Model {
             Rest::Until(Millis(self.opens_at.0 - lead))
         } else {
             Rest::Follow
-        }
-    }
-
-    /// Takes in the next entry of the log, as the script that wrote it changed
-    /// the event.
-    pub fn apply(&mut self, pos: LogPos, entry: LogEntry) {
-        let at = entry.at;
-        match entry.op {
-            // Only at creation, which the seed already holds.
-            LogOp::Created { .. } => {}
-            // A grab, a waiting member given seats that came back, or a
-            // lottery's winner: a reservation like any.
-            LogOp::Reserved(ticket)
-            | LogOp::Assigned { ticket, .. }
-            | LogOp::Won { ticket, .. } => {
-                let Made {
-                    code,
-                    pool,
-                    member,
-                    channel,
-                    card,
-                    seats,
-                    pay_by,
-                    part,
-                } = ticket;
-                self.add_stock(&pool, -i64::from(seats));
-                let status = if pay_by.is_some() {
-                    Status::Held
-                } else {
-                    Status::Active
-                };
-                let reservation = card.map(|card| {
-                    Box::new(Reservation {
-                        event: self.event.clone(),
-                        code: code.clone(),
-                        pool,
-                        seats,
-                        status,
-                        channel,
-                        member: member.clone(),
-                        card,
-                        created_at: at,
-                        redeemed_at: None,
-                        cancelled_at: None,
-                        pay_by,
-                        part,
-                    })
-                });
-                let held = Held {
-                    code,
-                    status,
-                    pay_by,
-                    reservation,
-                };
-                self.held.insert(member, held);
-            }
-            LogOp::NoShow {
-                code,
-                pool,
-                member,
-                seats,
-            } => self.seats_back(&pool, seats, &member, &code, Status::NoShow, at),
-            // Joining or leaving the list changes no stock and no ticket, nor
-            // do a lottery's entries and the draw's own steps.
-            LogOp::Waiting { .. }
-            | LogOp::Drawn { .. }
-            | LogOp::Left { .. }
-            | LogOp::Entered { .. }
-            | LogOp::Withdrawn { .. }
-            | LogOp::PublicValue { .. }
-            | LogOp::DrawBegun { .. }
-            | LogOp::Tallied { .. } => {}
-            // A kept part's seats were counted in the pool's unsold seats
-            // all along (the model answers sold out only when none are left
-            // at all, so it never needs to know whose they are).
-            LogOp::Released { .. } | LogOp::Moved { .. } => {}
-            LogOp::DrawDone { .. } => self.fair_pending = false,
-            LogOp::Cancelled {
-                code,
-                pool,
-                member,
-                seats,
-            } => self.seats_back(&pool, seats, &member, &code, Status::Cancelled, at),
-            LogOp::Redeemed { code, member, .. } => {
-                self.set_ticket(&member, &code, Status::Redeemed, at);
-            }
-            LogOp::Paid {
-                code,
-                pool,
-                member,
-                seats,
-                late,
-                ..
-            } => {
-                if late {
-                    self.add_stock(&pool, -i64::from(seats));
-                    // A late payment takes the public's seats.
-                    if let Some(r) = self
-                        .held
-                        .get_mut(&member)
-                        .filter(|h| h.code == code)
-                        .and_then(|h| h.reservation.as_mut())
-                    {
-                        r.part = None;
-                    }
-                }
-                self.set_ticket(&member, &code, Status::Active, at);
-            }
-            LogOp::Expired {
-                code,
-                pool,
-                member,
-                seats,
-            } => self.seats_back(&pool, seats, &member, &code, Status::Expired, at),
-            LogOp::RefundDue { .. } => {}
-            LogOp::Restocked { pool, delta } => self.add_stock(&pool, delta),
-            LogOp::Status(status) => self.status = status,
-        }
-        self.pos = pos;
-    }
-
-    /// A ticket's seats come back to its pool, and the ticket is `status`
-    /// (cancelled, expired, no-show).
-    fn seats_back(
-        &mut self,
-        pool: &PoolId,
-        seats: u8,
-        member: &MemberKey,
-        code: &Code,
-        status: Status,
-        at: Millis,
-    ) {
-        self.add_stock(pool, i64::from(seats));
-        self.set_ticket(member, code, status, at);
-    }
-
-    fn add_stock(&mut self, pool: &PoolId, delta: i64) {
-        if let Some((_, n)) = self.stock.iter_mut().find(|(p, _)| p == pool) {
-            *n += delta;
-        }
-    }
-
-    fn set_ticket(&mut self, member: &MemberKey, code: &Code, status: Status, at: Millis) {
-        let Some(held) = self.held.get_mut(member).filter(|h| &h.code == code) else {
-            return;
-        };
-        held.status = status;
-        if let Some(r) = &mut held.reservation {
-            r.status = status;
-            match status {
-                Status::Cancelled | Status::Expired | Status::NoShow => r.cancelled_at = Some(at),
-                Status::Redeemed => r.redeemed_at = Some(at),
-                // Paid: a late payment revives an expired hold.
-                Status::Active => r.cancelled_at = None,
-                Status::Held => {}
-            }
         }
     }
 

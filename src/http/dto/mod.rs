@@ -2,13 +2,15 @@
 //! OpenAPI schemas. Times are RFC 3339 UTC; member keys never leave the server.
 
 pub mod entry;
+mod list;
 pub mod published;
+pub use list::EventList;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Details, EventView, Group, OrgPath, Phase, PoolStats, Reservation, Waiting};
+use crate::domain::{Details, EventView, Group, OrgPath, Phase, Reservation, Waiting};
 
 fn time(m: crate::domain::Millis) -> DateTime<Utc> {
     m.to_datetime()
@@ -116,7 +118,9 @@ impl EventDto {
                     id: p.id.to_string(),
                     title: p.title.clone(),
                     total: p.total,
-                    remaining: takeable(p, pool, member, v.server_time),
+                    remaining: member.map_or(p.remaining, |(org, groups)| {
+                        p.takeable(pool, org, groups, v.server_time)
+                    }),
                     waiting: p.waiting,
                     entries: p.entries,
                     details: (&pool.details).into(),
@@ -127,58 +131,6 @@ impl EventDto {
             mode: published::SaleMode::of(v),
             lottery: published::LotteryDto::of(v),
             program: v.event.program.as_ref().map(ToString::to_string),
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EventList {
-    pub events: Vec<EventDto>,
-    pub server_time: DateTime<Utc>,
-}
-
-/// Seats of a pool a member of `org` in `groups` may take at `now`: the
-/// public's and their kept parts' (`domain::candidates`).
-fn takeable(
-    stats: &PoolStats,
-    pool: &crate::domain::Pool,
-    member: Option<(&OrgPath, &[Group])>,
-    now: crate::domain::Millis,
-) -> i64 {
-    let Some((org, groups)) = member else {
-        return stats.remaining;
-    };
-    let theirs = {
-        crate::domain::candidates(&pool.kept, Some(org), groups, now)
-            .into_iter()
-            .filter_map(|i| stats.kept.get(i))
-            .filter(|k| !k.released)
-            .map(|k| k.left)
-            .sum::<i64>()
-    };
-    stats.public() + theirs
-}
-
-impl EventList {
-    /// The events `keep` lets through, as members see them, at the store's
-    /// latest clock reading among them (now, if there are none).
-    pub fn of(
-        views: &[EventView],
-        member: Option<(&OrgPath, &[Group])>,
-        keep: impl Fn(&EventView) -> bool,
-    ) -> Self {
-        let server_time = views
-            .iter()
-            .map(|v| v.server_time)
-            .max()
-            .unwrap_or_else(crate::domain::Millis::now);
-        Self {
-            events: views
-                .iter()
-                .filter(|v| keep(v))
-                .map(|v| EventDto::new(v, true, member))
-                .collect(),
-            server_time: time(server_time),
         }
     }
 }

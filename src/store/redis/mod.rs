@@ -13,6 +13,7 @@ mod batch;
 mod conn;
 mod drop;
 mod follow;
+mod kept;
 mod log;
 mod lottery;
 mod lottery_meta;

@@ -168,18 +168,7 @@ impl Store for RedisStore {
     }
 
     async fn move_seats(&self, event: &EventId, m: &Move) -> Result<(i64, i64), Error> {
-        let args = [
-            m.pool.to_string(),
-            m.from.to_string(),
-            m.to.to_string(),
-            m.seats.to_string(),
-        ];
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (_, fields) = self.calls.change(&SCRIPTS.moves, event, &args).await?;
-        match &fields[..] {
-            [from, to] => Ok((int(from)?, int(to)?)),
-            other => Err(Error::Corrupt(format!("move.lua answered {other:?}"))),
-        }
+        self.move_in(event, m).await
     }
 
     #[instrument(level = "debug", skip_all, fields(event = %event, pool = %pool, delta))]
