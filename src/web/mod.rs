@@ -63,6 +63,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/dashboard-register.js"),
     ),
     (
+        "/assets/dashboard-parts.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dashboard-parts.js"),
+    ),
+    (
         "/assets/dashboard.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/dashboard.js"),

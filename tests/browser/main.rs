@@ -4,6 +4,7 @@
 mod archives;
 mod fair;
 mod lottery;
+mod parts;
 mod people;
 mod programs;
 mod register;

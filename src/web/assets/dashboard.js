@@ -214,11 +214,12 @@ function render(events) {
           ${TG.t("noShow")} <span class="no-show">${p.no_show}</span>` : ""}${p.waiting ? ` ·
           ${TG.t("waiting")} <span class="waiting">${p.waiting}</span>` : ""}</span></div>
         <div class="bar" role="img" aria-label="${TG.esc(TG.name(p))}: ${p.remaining} / ${p.total}">
-          <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div></div>`;
+          <span class="redeemed" style="width:${pct(p.redeemed)}%"></span><span class="active" style="width:${pct(p.active)}%"></span><span class="held" style="width:${pct(p.held)}%"></span></div>${PARTS.live(p)}</div>`;
     }).join("");
     el.querySelector(".chart").innerHTML = chart(ev.grabs_per_second);
     if (ev.lottery) LOTA.render(ev, el);
     ARCH.render(ev, el);
+    PARTS.render(ev, el);
     // Only the actions that apply: pause an open sale, resume a paused one,
     // close what is not closed.
     el.querySelector(".act-pause").classList.toggle("hidden", ev.sale_status !== "open");
@@ -299,7 +300,7 @@ function addPoolRow(id, title, total) {
     <div><label for="p-title-${n}" data-i18n="pooltitle"></label><input id="p-title-${n}" class="p-title" required maxlength="200" value="${TG.esc(title || "")}"></div>
     <div><label for="p-title-en-${n}" data-i18n="pooltitleEn"></label><input id="p-title-en-${n}" class="p-title-en" maxlength="200"></div>
     <div><label for="p-starts-${n}" data-i18n="poolStarts"></label><input id="p-starts-${n}" class="p-starts" type="datetime-local"></div>
-    <div><label for="p-total-${n}" data-i18n="total"></label><input id="p-total-${n}" class="p-total" type="number" min="1" required value="${total || 100}"></div>
+    <div><label for="p-total-${n}" data-i18n="total"></label><input id="p-total-${n}" class="p-total" type="number" min="1" required value="${total || 100}"></div>${PARTS.fields(n)}
     <button type="button" class="secondary" data-i18n="removepool"></button>`;
   row.querySelector("button").addEventListener("click", () => { if ($("#pool-rows").children.length > 1) row.remove(); });
   $("#pool-rows").append(row);
@@ -314,11 +315,13 @@ $("#create-form").addEventListener("submit", async e => {
   // What is left empty is not sent (optional fields).
   const optional = (o, k, v) => { if (v) o[k] = v; return o; };
   const instant = TG.fromBeijingInput;
-  const pools = [...document.querySelectorAll(".pool-row")].map(r => {
+  let pools;
+  try { pools = [...document.querySelectorAll(".pool-row")].map(r => {
     const p = { id: r.querySelector(".p-id").value.trim(), title: r.querySelector(".p-title").value.trim(), total: Number(r.querySelector(".p-total").value) };
     optional(p, "title_en", r.querySelector(".p-title-en").value.trim());
+    Object.assign(p, PARTS.read(r));
     return optional(p, "starts_at", instant(r.querySelector(".p-starts").value));
-  });
+  }); } catch (err) { TG.say(status, err.message, "bad"); return; }
   const body = { id: $("#c-id").value.trim(), title: $("#c-title").value.trim(), org: $("#c-org").value,
     opens_at: instant($("#c-opens").value), closes_at: instant($("#c-closes").value),
     price_fen: Math.round(Number($("#c-price").value) * 100), max_seats: Number($("#c-seats").value), pools };
