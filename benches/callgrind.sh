@@ -16,7 +16,8 @@
 #                                          benches/floor.lua, or an older commit's grab.lua:
 #                                          CG_NKEYS=7 CG_SEATS= CG_ARRIVED=0 CG_GROUPS=0 for
 #                                          5a4c446's; BENCHMARKS §18; CG_GROUPS=0 for a build
-#                                          before kept parts, §25)
+#                                          before kept parts, §25; CG_KEPT=1: a hardship
+#                                          member's grab from a share of the pool, §25)
 #
 #   CG_KEEP=DIR benches/callgrind.sh ...    also keeps the dump in DIR, for
 #                                          callgrind_annotate --inclusive=yes
@@ -61,7 +62,13 @@ if [ "$mode" = redis ]; then
   file=""; case $bin in *.lua) file=$bin bin=target/release/ticketgrab ;; esac
   mapfile -t keys < <("$bin" keys bench)
   create=$(redis-cli -p "$port" SCRIPT LOAD "$("$bin" lua create)")
-  redis-cli -p "$port" EVALSHA "$create" 10 "${keys[@]}" t bj 0 9999999999999 0 1 0 0 p P 10000000 >/dev/null
+  # CG_KEPT=1: the pool keeps 5,000,000 of its seats for `hardship` (a share
+  # released at the close) and the grab is a hardship member's, from it.
+  kept=(0) groups=""
+  if [ "${CG_KEPT:-0}" = 1 ]; then
+    kept=(3 kept:p g,hardship,5000000,9999999999998 kept p next_rel 9999999999998) groups=hardship
+  fi
+  redis-cli -p "$port" EVALSHA "$create" 10 "${keys[@]}" t bj 0 9999999999999 0 1 0 "${kept[@]}" p P 10000000 >/dev/null
   # An older grab.lua may know fewer keys (CG_NKEYS), take no seat count (CG_SEATS=),
   # no arrival stamp (CG_ARRIVED=0) or no member's groups (CG_GROUPS=0; before issue 35's
   # kept parts).
@@ -69,7 +76,7 @@ if [ "$mode" = redis ]; then
   # shellcheck disable=SC2206
   grab_args=("m__rand_int__" "6217 **** **** 1234" app "c__rand_int__" bj/x ${CG_SEATS-1})
   [ "${CG_ARRIVED:-1}" = 0 ] || grab_args+=("")
-  [ "${CG_GROUPS:-1}" = 0 ] || grab_args+=("")
+  [ "${CG_GROUPS:-1}" = 0 ] || grab_args+=("$groups")
   grab_args+=(p)
   if [ "$per" = 0 ]; then
     n=1 args=("${grab_args[@]}")
