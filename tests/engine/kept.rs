@@ -83,6 +83,25 @@ async fn grab(
         .await
 }
 
+/// Card `n` joins the waiting list of `event` from the app, of `union`.
+async fn wait(h: &Harness, event: &str, n: u64, union: &str) {
+    let member = h.engine.member(&card(n));
+    let (union, choices) = (org(union), Choices::one(pool_id("p")));
+    let join = Join {
+        grab: Grab {
+            event: &event_id(event),
+            member: &member,
+            org: Some(&union),
+            groups: &[],
+            choices: &choices,
+            seats: Seats::ONE,
+            channel: Channel::App,
+        },
+        cutoff: None,
+    };
+    h.engine.join_waiting(&join).await.unwrap();
+}
+
 async fn parts_left(h: &Harness, event: &str) -> Vec<(i64, bool)> {
     let view = h.engine.event(&event_id(event)).await.unwrap();
     view.pools[0]
@@ -241,22 +260,7 @@ mod cases {
             .await
             .unwrap();
         // A Haidian member waits: nothing is theirs to take.
-        let member = h.engine.member(&card(1));
-        let haidian = org("bj/haidian");
-        let choices = Choices::one(pool_id("p"));
-        let join = Join {
-            grab: Grab {
-                event: &event_id("k4"),
-                member: &member,
-                org: Some(&haidian),
-                groups: &[],
-                choices: &choices,
-                seats: Seats::ONE,
-                channel: Channel::App,
-            },
-            cutoff: None,
-        };
-        h.engine.join_waiting(&join).await.unwrap();
+        wait(&h, "k4", 1, "bj/haidian").await;
         tokio::time::sleep(std::time::Duration::from_millis(1_600)).await;
         // The sweep: the part released, its first seat to the waiting member.
         assert_eq!(h.engine.expire_holds(&event_id("k4"), 10).await.unwrap(), 1);
@@ -335,23 +339,9 @@ mod cases {
             h.engine.move_seats(&ev, &mv(1, 2, 2)).await,
             Err(Error::BelowZero { remaining: 1 })
         ));
-        // A Haidian member waits: everyone's seats are none. One moved to
+        // A Dongcheng member waits: everyone's seats are none. One moved to
         // everyone's goes to them first.
-        let member = h.engine.member(&card(1));
-        let (haidian, choices) = (org("bj/dongcheng"), Choices::one(pool_id("p")));
-        let join = Join {
-            grab: Grab {
-                event: &ev,
-                member: &member,
-                org: Some(&haidian),
-                groups: &[],
-                choices: &choices,
-                seats: Seats::ONE,
-                channel: Channel::App,
-            },
-            cutoff: None,
-        };
-        h.engine.join_waiting(&join).await.unwrap();
+        wait(&h, "k6", 1, "bj/dongcheng").await;
         assert_eq!(
             h.engine.move_seats(&ev, &mv(2, 0, 1)).await.unwrap(),
             (2, 0)
