@@ -210,3 +210,73 @@ async fn a_ticket_handed_to_the_waiting_list_elsewhere_stays_sold_out_here_and_i
         .unwrap();
     assert_eq!(theirs.reservation, stored);
 }
+
+/// A sale with a hardship share: once everyone's seats are gone, a member
+/// outside the share is told sold out from memory, while a hardship
+/// member's grab still reaches the store and takes the share's; a share's
+/// seat given back on another front end is the hardship members' again
+/// here, and still nobody else's.
+#[tokio::test]
+async fn sold_out_is_each_member_s_own_and_answered_from_memory() {
+    use ticketgrab::domain::{Group, Kept, KeptFor};
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let front = Front::over(&store);
+    let mut sale = open_event("share", &[("p", 3)]);
+    sale.pools[0].kept = vec![Kept {
+        rule: KeptFor::Group(Group::parse("hardship").unwrap()),
+        seats: 2,
+        release_at: Millis(Millis::now().0 + 1_800_000),
+    }];
+    store.create_event(&sale).await.unwrap();
+    let org = OrgPath::parse("bj/x").unwrap();
+    let hardship = [Group::parse("hardship").unwrap()];
+    let grab = async |n: u64, groups: &[Group]| {
+        let member = front.engine.member(&card(n));
+        front
+            .engine
+            .grab(&Grab {
+                event: &event_id("share"),
+                member: &member,
+                org: Some(&org),
+                groups,
+                choices: &Choices::one(pool_id("p")),
+                seats: Seats::ONE,
+                channel: Channel::App,
+            })
+            .await
+    };
+    assert_eq!(grab(1, &[]).await.unwrap().reservation.part, None);
+    tokio::time::sleep(SETTLE).await;
+    let asked = front.store_grabs();
+    for n in 2..40 {
+        assert_eq!(grab(n, &[]).await.unwrap_err(), Error::SoldOut);
+    }
+    assert_eq!(
+        front.store_grabs(),
+        asked,
+        "everyone else is told from memory"
+    );
+    let mine = grab(40, &hardship).await.unwrap();
+    assert_eq!(mine.reservation.part, Some(1));
+    assert_eq!(grab(41, &hardship).await.unwrap().reservation.part, Some(1));
+    tokio::time::sleep(SETTLE).await;
+    let asked = front.store_grabs();
+    assert_eq!(grab(42, &hardship).await.unwrap_err(), Error::SoldOut);
+    assert_eq!(grab(43, &[]).await.unwrap_err(), Error::SoldOut);
+    assert_eq!(
+        front.store_grabs(),
+        asked,
+        "the share's members too, once it is gone"
+    );
+    // Given back on another front end (the store itself): the share's again.
+    let key = front.engine.member(&card(40)).key;
+    store
+        .cancel(&event_id("share"), &key, &mine.reservation.code)
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let asked = front.store_grabs();
+    assert_eq!(grab(44, &[]).await.unwrap_err(), Error::SoldOut);
+    assert_eq!(front.store_grabs(), asked);
+    assert_eq!(grab(45, &hardship).await.unwrap().reservation.part, Some(1));
+}

@@ -39,6 +39,7 @@
 //! (`--redis-wait-replicas`, see `Edge::answer`).
 
 mod model;
+mod parts;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

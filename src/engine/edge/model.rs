@@ -54,6 +54,8 @@ pub struct Model {
     fair_pending: bool,
     /// Unsold seats of each pool, in the event's pool order.
     stock: Vec<(PoolId, i64)>,
+    /// The kept parts of the pools that have them (parts.rs).
+    parts: Vec<(PoolId, super::parts::PoolParts)>,
     /// Each member's latest reservation.
     held: Holders,
     pub pos: LogPos,
@@ -84,7 +86,16 @@ impl Model {
             held.reserve(left.min(HOLDERS_UP_FRONT));
         }
         let fair_pending = view.event.fair_window().is_some() && view.draw.drawn_at.is_none();
+        let parts = view
+            .pools
+            .iter()
+            .zip(&view.event.pools)
+            .filter_map(|(stats, pool)| {
+                super::parts::PoolParts::of(stats, pool).map(|p| (pool.id.clone(), p))
+            })
+            .collect();
         Self {
+            parts,
             lottery: view.event.is_lottery_sale(),
             event: view.event.id,
             org: view.event.org,
@@ -197,10 +208,16 @@ impl Model {
             })),
             Phase::Open | Phase::SoldOut => {
                 let seats = i64::from(grab.seats.get());
-                let stock_left = grab
-                    .choices
-                    .iter()
-                    .any(|c| self.stock.iter().any(|(p, n)| p == c && *n >= seats));
+                // A pool with kept parts: what this member may take.
+                let stock_left =
+                    grab.choices
+                        .iter()
+                        .any(|c| match self.parts.iter().find(|(p, _)| p == c) {
+                            Some((_, parts)) => {
+                                parts.may_take(grab.org, grab.groups, seats, now, CLOCK_MARGIN_MS)
+                            }
+                            None => self.stock.iter().any(|(p, n)| p == c && *n >= seats),
+                        });
                 if stock_left {
                     None
                 } else {

@@ -30,6 +30,9 @@ impl Model {
                     part,
                 } = ticket;
                 self.add_stock(&pool, -i64::from(seats));
+                if let Some(parts) = self.parts_of(&pool) {
+                    parts.take(part, i64::from(seats));
+                }
                 let status = if pay_by.is_some() {
                     Status::Held
                 } else {
@@ -75,11 +78,23 @@ impl Model {
             | LogOp::Withdrawn { .. }
             | LogOp::PublicValue { .. }
             | LogOp::DrawBegun { .. }
-            // Nor do kept parts' changes: their seats are among the unsold
-            // (sold out is when none are left, whoever's they are).
-            | LogOp::Released { .. }
-            | LogOp::Moved { .. }
             | LogOp::Tallied { .. } => {}
+            // Kept parts' own changes: their seats are among the unsold.
+            LogOp::Released { pool, part, seats } => {
+                if let Some(parts) = self.parts_of(&pool) {
+                    parts.released(part, seats);
+                }
+            }
+            LogOp::Moved {
+                pool,
+                from,
+                to,
+                seats,
+            } => {
+                if let Some(parts) = self.parts_of(&pool) {
+                    parts.moved(from, to, seats);
+                }
+            }
             LogOp::DrawDone { .. } => self.fair_pending = false,
             LogOp::Cancelled {
                 code,
@@ -100,6 +115,10 @@ impl Model {
             } => {
                 if late {
                     self.add_stock(&pool, -i64::from(seats));
+                    // A late payment takes everyone's seats.
+                    if let Some(parts) = self.parts_of(&pool) {
+                        parts.take(None, i64::from(seats));
+                    }
                 }
                 self.set_ticket(&member, &code, Status::Active, at);
             }
@@ -110,7 +129,12 @@ impl Model {
                 seats,
             } => self.seats_back(&pool, seats, &member, &code, Status::Expired, at),
             LogOp::RefundDue { .. } => {}
-            LogOp::Restocked { pool, delta } => self.add_stock(&pool, delta),
+            LogOp::Restocked { pool, delta } => {
+                self.add_stock(&pool, delta);
+                if let Some(parts) = self.parts_of(&pool) {
+                    parts.restocked(delta);
+                }
+            }
             LogOp::Status(status) => self.status = status,
         }
         self.pos = pos;
@@ -128,7 +152,25 @@ impl Model {
         at: Millis,
     ) {
         self.add_stock(pool, i64::from(seats));
+        // The ticket's part, if the model knows the ticket whole.
+        let (known, part) = match self.held.get(member).filter(|h| &h.code == code) {
+            Some(Held {
+                reservation: Some(r),
+                ..
+            }) => (true, r.part),
+            _ => (false, None),
+        };
+        if let Some(parts) = self.parts_of(pool) {
+            parts.give_back(part, known, i64::from(seats));
+        }
         self.set_ticket(member, code, status, at);
+    }
+
+    fn parts_of(&mut self, pool: &PoolId) -> Option<&mut super::super::parts::PoolParts> {
+        self.parts
+            .iter_mut()
+            .find(|(p, _)| p == pool)
+            .map(|(_, parts)| parts)
     }
 
     fn add_stock(&mut self, pool: &PoolId, delta: i64) {
