@@ -82,6 +82,9 @@ pub fn build(
                 body["event"] = json!(event);
                 body["card"] = json!(card.digits());
                 station.to_owned()
+            } else if let Some(plan) = &scenario.kept {
+                // The token names the member's union and groups.
+                minter.member_in(&card, &plan.org(i, group), &plan.groups(i), 6 * 3600)
             } else {
                 minter.member(&card, &org, 6 * 3600)
             };
@@ -117,12 +120,18 @@ pub async fn create_sale(
     event: String,
 ) -> anyhow::Result<Sale> {
     let now = Millis::now().0;
+    let opens = now + lead.as_millis() as i64;
     let mut create = json!({
         "id": event, "title": format!("Rehearsal {}", scenario.name), "org": "bj",
-        "opens_at": Millis(now + lead.as_millis() as i64).rfc3339(),
-        "closes_at": Millis(now + 3_600_000).rfc3339(), "price_fen": 0,
+        "opens_at": Millis(opens).rfc3339(),
+        "closes_at": Millis(now + 7_200_000).rfc3339(), "price_fen": 0,
         "pools": scenario.pools.iter().map(|p| json!({"id": p.id, "title": p.id, "total": p.total})).collect::<Vec<_>>(),
     });
+    if let Some(plan) = &scenario.kept {
+        for pool in create["pools"].as_array_mut().into_iter().flatten() {
+            plan.add_to(pool, opens);
+        }
+    }
     if scenario.fair_window_secs > 0 {
         create["fair_window_secs"] = json!(scenario.fair_window_secs);
     }

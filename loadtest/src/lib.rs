@@ -26,6 +26,7 @@ pub mod cpu;
 pub mod crowd;
 pub mod fairness;
 pub mod grab;
+pub mod kept;
 pub mod lottery;
 pub mod paid;
 pub mod report;

@@ -150,6 +150,7 @@ fn scenario(cli: &Cli) -> anyhow::Result<Scenario> {
             lottery: false,
             fair_window_secs: 0,
             one_seat: false,
+            kept: None,
         },
         _ => anyhow::bail!("give --scenario, --config or --stock"),
     };

@@ -59,6 +59,29 @@ pub async fn rehearse(
     let groups: Vec<Group> = members.iter().map(|m| m.group).collect();
     let total = members.len();
     let sale = crowd::create_sale(&client, base, &admin, scenario, opts.lead, event).await?;
+    // The walk-ups' cards in the register: the station takes from their
+    // union's allotment and, for hardship members, the share.
+    if let Some(plan) = &scenario.kept {
+        let walk_ups = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| **g == Group::Station);
+        let csv = plan.register(
+            walk_ups.map(|(i, _)| (i as u64, crowd::card_for(run, i as u64).digits().to_owned())),
+        );
+        let resp = client
+            .post(format!("{base}/api/v1/admin/register"))
+            .bearer_auth(&admin)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "the register import failed: {}",
+            resp.status()
+        );
+    }
     crowd::warm_up(&client, base, opts.connections).await?;
     let wires = grab::connect(base, opts.connections).await?;
 
@@ -149,6 +172,19 @@ pub async fn rehearse(
         fairness.window = Some(window);
     }
     checks.extend(paid_run.map(|p| p.checks).unwrap_or_default());
+    if let Some(plan) = &scenario.kept {
+        let sale_now: Value = client
+            .get(format!("{base}/api/v1/admin/events/{}", sale.event))
+            .bearer_auth(&admin)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let holders = recorded.codes.keys().map(|i| (*i as u64, groups[*i]));
+        let (more, text) = crate::kept::report(plan, &sale_now, holders);
+        checks.extend(more);
+        checks.push(crate::report::Check::new("kept parts filled", true, text));
+    }
     let mut ticket_times = recorded.ticket_times.clone();
     ticket_times.sort_unstable();
     let sold_out_ms = (tickets(&recorded) >= scenario.stock())

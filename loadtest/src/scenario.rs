@@ -33,6 +33,10 @@ pub struct Scenario {
     /// A lottery of the race's crowd: one seat each (else 1 or 2).
     #[serde(default)]
     pub one_seat: bool,
+    /// Seats kept on every pool for hardship members, the districts and a
+    /// station's street union (kept.rs); the crowd gets unions and groups.
+    #[serde(default)]
+    pub kept: Option<crate::kept::KeptPlan>,
 }
 
 /// A priced sale: tickets are holds until paid; some holders never pay, the
@@ -76,11 +80,12 @@ fn single(name: &str, pool: &str, total: i64, members: u64) -> Scenario {
         lottery: false,
         fair_window_secs: 0,
         one_seat: false,
+        kept: None,
     }
 }
 
-/// The named scenarios: park, cinema, cinema-paid, theatre, theatre-lottery,
-/// umbrella.
+/// The named scenarios: park, cinema, cinema-paid, cinema-shares, theatre,
+/// theatre-lottery, umbrella.
 pub fn named(name: &str) -> Option<Scenario> {
     Some(match name {
         "park" => single("park", "pass", 400, 50_000),
@@ -114,6 +119,20 @@ pub fn named(name: &str) -> Option<Scenario> {
             lottery: false,
             fair_window_secs: 0,
             one_seat: false,
+            kept: None,
+        },
+        // The 5-yuan cinema with 500 seats kept for hardship members, each
+        // district's allotment and a street union's for its station's
+        // walk-ups, released an hour after the opening (issue 35).
+        "cinema-shares" => Scenario {
+            kept: Some(crate::kept::KeptPlan {
+                hardship_every: 20,
+                hardship_seats: 500,
+                district_seats: 500,
+                station_seats: 200,
+                release_after_secs: 3_600,
+            }),
+            ..single("cinema-shares", "screening", 20_000, 60_000)
         },
         // The theatre as a lottery: 200,000 families enter for 3,000 seats.
         "theatre-lottery" => Scenario {

@@ -39,6 +39,7 @@ fn scenario(name: &str, fair_window_secs: i64, lottery: bool) -> Scenario {
         lottery,
         fair_window_secs,
         one_seat: true,
+        kept: None,
     }
 }
 
@@ -107,4 +108,49 @@ async fn the_race_favours_speed_the_window_and_the_lottery_do_not() {
     assert!(lottery.ok, "{}", lottery.text());
     let r = slow_ratio(&lottery.fairness);
     assert!((0.7..=1.4).contains(&r), "{}", lottery.text());
+}
+
+/// A small `cinema-shares`: seats kept for hardship members, fifteen
+/// districts and the station's street union, whose walk-ups come after the
+/// app's crowd. The parts hold (the audit and the harness's own check), the
+/// station's allotment serves its walk-ups although the app's crowd came
+/// first, and the report says each part's fill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_seats_reach_hardship_members_each_district_and_the_station_s_walk_ups() {
+    let target = Target::spawn(&ticketgrab_binary(), true, &[])
+        .await
+        .unwrap();
+    let mut scenario = ticketgrab_load::scenario::named("cinema-shares").unwrap();
+    scenario.members = 2_000;
+    scenario.pools[0].total = 400;
+    let plan = scenario.kept.as_mut().unwrap();
+    (plan.hardship_seats, plan.district_seats, plan.station_seats) = (30, 10, 40);
+    let opts = Options {
+        shares: Shares {
+            slow: 0.0,
+            slow_rtt: Duration::ZERO,
+            station: 0.05,
+            station_delay: Duration::from_millis(1_500),
+        },
+        connections: 64,
+        lead: Duration::from_millis(1500),
+        ceiling: false,
+        progress: false,
+    };
+    let report = rehearse(&target, &scenario, &opts).await.unwrap();
+    assert!(report.ok, "{}", report.text());
+    let text = report.text();
+    assert!(text.contains("s1 hardship: 30 / 30 (100%)"), "{text}");
+    assert!(
+        text.contains("a16 bj/dongcheng/longtan: 40 / 40 (100%)"),
+        "{text}"
+    );
+    let f = report.fairness.as_ref().unwrap();
+    // Every walk-up came after the app's crowd had taken everyone's seats,
+    // and the station's allotment still served 40 of them.
+    assert!(
+        f.tickets.get(&Group::Station).is_some_and(|n| *n >= 40),
+        "{}",
+        f.text()
+    );
 }

@@ -36,6 +36,7 @@ async fn a_small_rehearsal_on_redis_passes_its_checks() {
         lottery: false,
         fair_window_secs: 0,
         one_seat: false,
+        kept: None,
     };
     let opts = Options {
         shares: ticketgrab_load::fairness::Shares::default(),
@@ -144,6 +145,7 @@ async fn a_small_paid_rehearsal_serves_the_waiting_list_in_order() {
         lottery: false,
         fair_window_secs: 0,
         one_seat: false,
+        kept: None,
     };
     let opts = Options {
         shares: ticketgrab_load::fairness::Shares::default(),
