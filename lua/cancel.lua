@@ -55,6 +55,7 @@ else
     redis.call('XADD', LOG, '*', 'op', 'refund_due', 'code', code, 'payment', payment,
                'amount', amount, 'at', int(now))
   end
+  serve_part(r.pool, r.part, now)
   serve_waiting(r.pool, now)
 end
 return { tag, code, redis.call('HGET', RES, code) }

@@ -28,10 +28,11 @@
 --                           from before holds at seats)
 --   6 tg:{E}:member  hash   member key -> code of the member's latest reservation;
 --                           "w:" .. member key -> the member's waiting-list entry
---                           "order|seats|cutoff|pools|card|channel|joined|code": its place
+--                           "order|seats|cutoff|pools|card|channel|joined|code[|parts]": its place
 --                           (lower is served first), seats, cutoff (ms), ranked pools (comma
 --                           list), masked card, channel, join time, and the code its ticket
---                           will have (drawn at join, like a grab's)
+--                           will have (drawn at join, like a grab's); parts: the kept parts
+--                           its member may take from ("pool#n,..."), as at its join
 --   7 tg:{E}:log     stream one entry per state change (the audit trail)
 --   8 tg:{E}:holds   zset   code -> pay_by (ms) of every held reservation
 --   9 tg:{E}:pays    hash   payment id -> "code|amount|outcome" (paid or refund_due), and
@@ -40,7 +41,9 @@
 --  10 tg:{E}:waitq   zset   the waiting list's index, every score 0, read by lex range:
 --                           "q|<order>|<member>" once per entry (the queue), and
 --                           "p|<pool>|<seats>|<order>|<member>" per ranked pool (who fits a
---                           pool with n seats free: the heads of n ranges); order is 16 digits
+--                           pool with n seats free: the heads of n ranges); order is 16 digits; and
+--                           "k|<pool>#<n>|<seats>|<order>|<member>" per kept part its member
+--                           may take from (who fits seats given back to that part)
 --
 -- A sale of a program (src/domain/program.rs) has its keys under the program's tag,
 -- tg:{P}:E:meta ..., its meta holds program and cap (the program's, at creation), and
@@ -228,6 +231,28 @@ local function kept()
     end
     return nil, nil
   end
+  -- The parts of `pools` a member of `org` in `groups` may take from, as
+  -- "pool#n" (a waiting entry's, at its join): per pool, shares then the
+  -- allotment, as `choose` tries them.
+  function K.eligible(pools, org, groups)
+    local out = {}
+    local listed = ',' .. (redis.call('HGET', META, 'kept') or '') .. ','
+    for _, pool in ipairs(pools) do
+      local parts = string.find(listed, ',' .. pool .. ',', 1, true) and K.parts_of(pool)
+      if parts then
+        local left = K.parts_left(pool, parts)
+        for _, kind in ipairs({ 'g', 'o' }) do
+          for j, part in ipairs(parts) do
+            if left[j] and part.kind == kind and admits(part, org, groups) then
+              out[#out + 1] = pool .. '#' .. j
+              if kind == 'o' then break end
+            end
+          end
+        end
+      end
+    end
+    return out
+  end
   kept_helpers = K
   return K
 end
@@ -306,8 +331,12 @@ local function decode_wait(s)
   for pool in string.gmatch(f[4], '[^,]+') do
     pools[#pools + 1] = pool
   end
+  local parts = {}
+  for one in string.gmatch(f[9] or '', '[^,]+') do
+    parts[#parts + 1] = one
+  end
   return { order = f[1], seats = f[2], cutoff = f[3], pools = pools, card = f[5],
-           channel = f[6], joined = f[7], code = f[8] }
+           channel = f[6], joined = f[7], code = f[8], parts = parts }
 end
 
 -- The index members of an entry in WAITQ (see KEYS).
@@ -315,6 +344,9 @@ local function wait_index(member, w)
   local out = { 'q|' .. w.order .. '|' .. member }
   for _, pool in ipairs(w.pools) do
     out[#out + 1] = 'p|' .. pool .. '|' .. w.seats .. '|' .. w.order .. '|' .. member
+  end
+  for _, part in ipairs(w.parts) do
+    out[#out + 1] = 'k|' .. part .. '|' .. w.seats .. '|' .. w.order .. '|' .. member
   end
   return out
 end
@@ -352,19 +384,29 @@ end
 -- it has free exists, that member gets a ticket (a hold on a sale with one, for an
 -- app entry) in the first of their ranked pools with the seats, and leaves the
 -- list; entries past their cutoff met on the way are removed. Not on a sale staff
--- closed, nor while a lottery's draw is written. Every assignment is logged ("assigned", as "reserved" plus the entry's
--- order). Writes: callers have type-checked every key.
-local function serve_waiting(pool, now)
+-- closed, nor while a lottery's draw is written. Every assignment is logged
+-- ("assigned", as "reserved" plus the entry's order). `part` (a kept part's
+-- number; nil: everyone's seats): seats that came back to that part of the pool,
+-- for the entries whose members may take from it (the "k|" index), from it.
+-- Writes: callers have type-checked every key.
+local function serve(pool, part, now)
   if redis.call('ZCARD', WAITQ) == 0 then return end
   local meta = redis.call('HMGET', META, 'status', 'hold_ms', 'lv:draw', 'lv:drawn_at')
   if meta[1] == 'closed' then return end
   -- While a lottery is drawn, its stock is the draw's.
   if meta[3] and not meta[4] then return end
+  local field = part and (pool .. '#' .. part)
+  local index = part and ('k|' .. field) or ('p|' .. pool)
   while true do
-    local free = kept().public_free(pool, nil)
+    local free
+    if part then
+      free = tonumber(redis.call('HGET', STOCK, field) or '0')
+    else
+      free = kept().public_free(pool, nil)
+    end
     local best, best_order, member = nil, nil, nil
     for n = 1, math.min(free, MAX_SEATS) do
-      local prefix = 'p|' .. pool .. '|' .. n .. '|'
+      local prefix = index .. '|' .. n .. '|'
       local head = redis.call('ZRANGEBYLEX', WAITQ, '[' .. prefix, '(' .. prefix .. '~',
                               'LIMIT', 0, 1)[1]
       if head then
@@ -387,10 +429,12 @@ local function serve_waiting(pool, now)
         drop_waiting(member, w, 'program_cap', now)
       else
         local seats = tonumber(w.seats)
-        -- A waiting entry takes the public's seats.
+        -- Everyone's seats: the first of the entry's ranked pools with them.
         local take = pool
-        for i = 1, #w.pools do
-          if kept().public_free(w.pools[i], nil) >= seats then take = w.pools[i] break end
+        if not part then
+          for i = 1, #w.pools do
+            if kept().public_free(w.pools[i], nil) >= seats then take = w.pools[i] break end
+          end
         end
         local hold_ms = tonumber(meta[2] or '0')
         local status, pay_by = 'active', ''
@@ -398,19 +442,37 @@ local function serve_waiting(pool, now)
         local code = free_code(w.code)
         drop_waiting(member, w, 'assigned', now)
         redis.call('HINCRBY', STOCK, take, -seats)
+        if part then redis.call('HINCRBY', STOCK, field, -seats) end
         count_seats(status, take, seats)
         redis.call('HSET', RES, code, encode({ pool = take, status = status, channel = w.channel,
           member = member, card = w.card, created = int(now), redeemed = '', cancelled = '',
-          seats = w.seats, pay_by = pay_by }))
+          seats = w.seats, pay_by = pay_by, part = part }))
         redis.call('HSET', MEMBER, member, code)
         add_place(member, 1)
         if hold_ms > 0 then redis.call('ZADD', HOLDS, pay_by, code) end
-        redis.call('XADD', LOG, '*', 'op', 'assigned', 'code', code, 'pool', take,
-                   'member', member, 'channel', w.channel, 'card', w.card, 'seats', w.seats,
-                   'pay_by', pay_by, 'order', w.order, 'at', int(now))
+        if part then
+          redis.call('XADD', LOG, '*', 'op', 'assigned', 'code', code, 'pool', take,
+                     'member', member, 'channel', w.channel, 'card', w.card, 'seats', w.seats,
+                     'part', part, 'pay_by', pay_by, 'order', w.order, 'at', int(now))
+        else
+          redis.call('XADD', LOG, '*', 'op', 'assigned', 'code', code, 'pool', take,
+                     'member', member, 'channel', w.channel, 'card', w.card, 'seats', w.seats,
+                     'pay_by', pay_by, 'order', w.order, 'at', int(now))
+        end
       end
     end
   end
+end
+
+-- Everyone's seats that came back to `pool`, to the waiting list first.
+local function serve_waiting(pool, now)
+  serve(pool, nil, now)
+end
+
+-- Seats that came back to kept part `part` of `pool` ("" or nil: none), to
+-- the entries that may take from it first (then they stay in the part).
+local function serve_part(pool, part, now)
+  if part and part ~= '' then serve(pool, part, now) end
 end
 
 -- Expires the held reservation `code` (decoded as `r`) at `now`: its seats go back
@@ -430,6 +492,7 @@ local function expire_hold(code, r, now)
   add_place(r.member, -1)
   redis.call('XADD', LOG, '*', 'op', 'expired', 'code', code, 'pool', r.pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
+  serve_part(r.pool, r.part, now)
   serve_waiting(r.pool, now)
 end
 

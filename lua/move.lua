@@ -1,6 +1,7 @@
 -- move.lua: staff move seats between a pool's kept parts (shares and
 -- allotments; docs/design/shares.md), or between one and everyone's seats:
--- one step, logged. Seats moved to everyone's go to the waiting list first.
+-- one step, logged. Seats moved to everyone's go to the waiting list first, seats
+-- moved to a part to the waiting entries that may take from it first.
 --
 -- KEYS:   the event keys of lib.lua (ten; a program's sale adds its places)
 -- ARGV:   pool, from (a part's number; 0: everyone's), to (the same), seats (>= 1)
@@ -35,5 +36,5 @@ if from ~= '0' then redis.call('HINCRBY', STOCK, pool .. '#' .. from, -seats) en
 if to ~= '0' then redis.call('HINCRBY', STOCK, pool .. '#' .. to, seats) end
 redis.call('XADD', LOG, '*', 'op', 'moved', 'pool', pool, 'from', from, 'to', to,
            'seats', int(seats), 'at', int(now))
-if to == '0' then serve_waiting(pool, now) end
+if to == '0' then serve_waiting(pool, now) else serve_part(pool, to, now) end
 return { 'ok', int(left(from)), int(left(to)) }

@@ -35,6 +35,8 @@ table.sort(released, function(a, b) return a[1] < b[1] end)
 -- writes
 release_due(now)
 local seats = 0
+-- The kept parts its tickets' seats went back to, served in part order.
+local touched = {}
 for _, item in ipairs(released) do
   local code, r = item[1], item[2]
   local n = tonumber(r.seats)
@@ -44,6 +46,7 @@ for _, item in ipairs(released) do
   -- A kept part's seats go back to it until its release (the pool's below).
   if r.part ~= '' and redis.call('HEXISTS', STOCK, pool .. '#' .. r.part) == 1 then
     redis.call('HINCRBY', STOCK, pool .. '#' .. r.part, n)
+    touched[tonumber(r.part)] = true
   end
   redis.call('XADD', LOG, '*', 'op', 'no_show', 'code', code, 'pool', pool,
              'member', r.member, 'seats', r.seats, 'at', int(now))
@@ -53,6 +56,9 @@ if seats > 0 then
   redis.call('HINCRBY', STOCK, pool, seats)
   count_seats('active', pool, -seats)
   count_seats('no_show', pool, seats)
+  for part = 1, 32 do
+    if touched[part] then serve_part(pool, int(part), now) end
+  end
   serve_waiting(pool, now)
 end
 return { 'ok', int(#released), int(seats) }

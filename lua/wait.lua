@@ -116,8 +116,13 @@ if lapsed then drop_waiting(member, w, 'lapsed', now) end
 local order = string.format('%016d', redis.call('HINCRBY', META, 'wseq', 1))
 local new = { order = order, seats = seats_arg, cutoff = cutoff, pools = pools, card = card,
               channel = channel, joined = int(now), code = code }
+-- The kept parts this member may take from: seats given back to one come to
+-- this entry (in its order) before they stay in the part.
+local parts = kept().eligible(pools, org, groups)
+new.parts = parts
 local record = table.concat({ order, seats_arg, cutoff, table.concat(pools, ','), card, channel,
                               int(now), code }, '|')
+if #parts > 0 then record = record .. '|' .. table.concat(parts, ',') end
 redis.call('HSET', MEMBER, 'w:' .. member, record)
 local index = {}
 for _, m in ipairs(wait_index(member, new)) do
@@ -125,7 +130,14 @@ for _, m in ipairs(wait_index(member, new)) do
   index[#index + 1] = m
 end
 redis.call('ZADD', WAITQ, unpack(index))
-redis.call('XADD', LOG, '*', 'op', 'waiting', 'member', member, 'order', order,
-           'seats', seats_arg, 'pools', table.concat(pools, ','), 'cutoff', cutoff,
-           'channel', channel, 'card', card, 'code', code, 'at', int(now))
+if #parts > 0 then
+  redis.call('XADD', LOG, '*', 'op', 'waiting', 'member', member, 'order', order,
+             'seats', seats_arg, 'pools', table.concat(pools, ','), 'cutoff', cutoff,
+             'channel', channel, 'card', card, 'code', code, 'parts', table.concat(parts, ','),
+             'at', int(now))
+else
+  redis.call('XADD', LOG, '*', 'op', 'waiting', 'member', member, 'order', order,
+             'seats', seats_arg, 'pools', table.concat(pools, ','), 'cutoff', cutoff,
+             'channel', channel, 'card', card, 'code', code, 'at', int(now))
+end
 return { 'ok', member, record, int(wait_ahead(order)) }

@@ -52,6 +52,21 @@ pub(super) fn check(snap: &Snapshot) -> Vec<String> {
                     w.order, w.seats
                 ));
             }
+            // Nor for seats a kept part it may take from has.
+            let kept = w.parts.iter().find(|(pool, n)| {
+                snap.view.pools.iter().any(|p| {
+                    &p.id == pool
+                        && p.kept
+                            .iter()
+                            .any(|k| k.part == *n && !k.released && k.left >= i64::from(w.seats))
+                })
+            });
+            if let Some((pool, n)) = kept {
+                violations.push(format!(
+                    "waiting entry {} wants {} seats and {pool} part {n} has them",
+                    w.order, w.seats
+                ));
+            }
         }
     }
     violations

@@ -55,4 +55,4 @@ pub use requests::{
 };
 pub use reservation::{Channel, Reservation, Status, parse_part, parse_seats};
 pub use time::Millis;
-pub use waiting::{LeftReason, WaitEntry, Waiting};
+pub use waiting::{LeftReason, WaitEntry, Waiting, parse_parts, parts_text};

@@ -23,6 +23,28 @@ pub struct WaitEntry {
     /// The code the ticket gets when the entry is served (drawn at join, never
     /// shown before).
     pub code: Code,
+    /// The kept parts (pool, part number) its member may take from, as at
+    /// join: seats given back to one of them come to its entries first.
+    pub parts: Vec<(PoolId, u8)>,
+}
+
+/// Kept parts as the waiting list writes them: `pool#n,pool#n`.
+pub fn parts_text(parts: &[(PoolId, u8)]) -> String {
+    let all: Vec<String> = parts.iter().map(|(p, n)| format!("{p}#{n}")).collect();
+    all.join(",")
+}
+
+/// Reads [`parts_text`] back ("" is none).
+pub fn parse_parts(s: &str) -> Result<Vec<(PoolId, u8)>, Error> {
+    let corrupt = || Error::Corrupt(format!("bad kept parts {s:?}"));
+    s.split(',')
+        .filter(|one| !one.is_empty())
+        .map(|one| {
+            let (pool, n) = one.split_once('#').ok_or_else(corrupt)?;
+            let pool = PoolId::parse(pool).map_err(|_| corrupt())?;
+            Ok((pool, super::parse_part(n).ok_or_else(corrupt)?))
+        })
+        .collect()
 }
 
 /// An entry with the number of entries ahead of it.
@@ -75,11 +97,15 @@ impl WaitEntry {
     }
 
     /// The record both stores keep (`lua/lib.lua`):
-    /// `order|seats|cutoff|pools|card|channel|joined|code`.
+    /// `order|seats|cutoff|pools|card|channel|joined|code[|parts]`.
     pub fn to_record(&self) -> String {
         let pools: Vec<&str> = self.choices.iter().map(PoolId::as_str).collect();
+        let parts = match &self.parts[..] {
+            [] => String::new(),
+            parts => format!("|{}", parts_text(parts)),
+        };
         format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}{parts}",
             self.order_key(),
             self.seats,
             self.cutoff.0,
@@ -94,6 +120,10 @@ impl WaitEntry {
     pub fn from_record(member: MemberKey, record: &str) -> Result<Self, Error> {
         let corrupt = || Error::Corrupt(format!("bad waiting entry {record:?}"));
         let f: Vec<&str> = record.split('|').collect();
+        let (f, parts) = match f.len() {
+            9 => (&f[..8], parse_parts(f[8])?),
+            _ => (&f[..], Vec::new()),
+        };
         let [order, seats, cutoff, pools, card, channel, joined, code] = f[..] else {
             return Err(corrupt());
         };
@@ -111,20 +141,21 @@ impl WaitEntry {
             channel: Channel::parse(channel).ok_or_else(corrupt)?,
             joined_at: Millis(num(joined)?),
             code: Code::parse(code).map_err(|_| corrupt())?,
+            parts,
         })
     }
 
     /// The entry's members of the list's index (`lua/lib.lua` KEYS, waitq):
-    /// one for the queue, one per ranked pool.
+    /// one for the queue, one per ranked pool, one per kept part its
+    /// member may take from.
     pub fn index(&self) -> Vec<String> {
-        let order = self.order_key();
-        let mut out = vec![format!("q|{order}|{}", self.member.as_str())];
+        let (order, member) = (self.order_key(), self.member.as_str());
+        let mut out = vec![format!("q|{order}|{member}")];
         for pool in &self.choices {
-            out.push(format!(
-                "p|{pool}|{}|{order}|{}",
-                self.seats,
-                self.member.as_str()
-            ));
+            out.push(format!("p|{pool}|{}|{order}|{member}", self.seats));
+        }
+        for (pool, n) in &self.parts {
+            out.push(format!("k|{pool}#{n}|{}|{order}|{member}", self.seats));
         }
         out
     }
@@ -147,7 +178,21 @@ mod tests {
             channel: Channel::App,
             joined_at: Millis(1_700_000_000_000),
             code: Code::random(),
+            parts: Vec::new(),
         };
+        let kept = WaitEntry {
+            parts: vec![
+                (PoolId::parse("s1").unwrap(), 2),
+                (PoolId::parse("s2").unwrap(), 1),
+            ],
+            ..e.clone()
+        };
+        assert!(kept.to_record().ends_with("|s1#2,s2#1"));
+        assert_eq!(
+            WaitEntry::from_record(member.clone(), &kept.to_record()).unwrap(),
+            kept
+        );
+        assert_eq!(kept.index().len(), 5);
         assert!(e.to_record().starts_with("0000000000000042|2|"));
         assert_eq!(
             WaitEntry::from_record(member.clone(), &e.to_record()).unwrap(),

@@ -564,6 +564,7 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
     let (mut in_programs, mut capped, mut refused_at_cap, mut assigned_in_programs) = (0, 0, 0, 0);
     // Sales with kept parts, tickets taken from one, parts released.
     let (mut kept_sales, mut from_parts, mut released, mut moved) = (0, 0, 0, 0);
+    let mut assigned_from_parts = 0;
     for seq in 0..sequences {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(seq as u64));
         let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -654,7 +655,10 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
         );
         for entry in &m.log {
             match &entry.op {
-                LogOp::Assigned { .. } => assigned += 1,
+                LogOp::Assigned { ticket, .. } => {
+                    assigned += 1;
+                    assigned_from_parts += usize::from(ticket.part.is_some());
+                }
                 LogOp::NoShow { .. } => no_shows += 1,
                 LogOp::Reserved(t) if t.part.is_some() => from_parts += 1,
                 LogOp::Released { .. } => released += 1,
@@ -738,7 +742,8 @@ async fn differential(name: &str, other: impl Fn() -> Arc<dyn Store>) {
          {joined} joins, {assigned} assignments, {no_shows} no-shows; {in_programs} in programs, \
          {assigned_in_programs} assignments in them, {refused_at_cap} refusals and {capped} \
          waiting entries left at the cap; {kept_sales} sales with kept parts, {from_parts} \
-         tickets from them, {released} parts released, {moved} moves"
+         tickets from them, {released} parts released, {moved} moves, \
+         {assigned_from_parts} waiting entries served from a part"
     );
     if sequences >= 200 {
         assert!(

@@ -20,6 +20,7 @@ conformance!(
     the_sweeper_releases_a_part_and_the_waiting_list_comes_first,
     a_restock_never_takes_kept_seats,
     staff_move_seats_between_parts_in_one_step,
+    a_seat_given_back_to_a_part_goes_to_its_waiting_members_first,
 );
 
 fn org(s: &str) -> OrgPath {
@@ -85,6 +86,11 @@ async fn grab(
 
 /// Card `n` joins the waiting list of `event` from the app, of `union`.
 async fn wait(h: &Harness, event: &str, n: u64, union: &str) {
+    wait_in(h, event, n, union, &[]).await;
+}
+
+/// The same, a member of `groups`.
+async fn wait_in(h: &Harness, event: &str, n: u64, union: &str, groups: &[Group]) {
     let member = h.engine.member(&card(n));
     let (union, choices) = (org(union), Choices::one(pool_id("p")));
     let join = Join {
@@ -92,7 +98,7 @@ async fn wait(h: &Harness, event: &str, n: u64, union: &str) {
             event: &event_id(event),
             member: &member,
             org: Some(&union),
-            groups: &[],
+            groups,
             choices: &choices,
             seats: Seats::ONE,
             channel: Channel::App,
@@ -370,5 +376,37 @@ mod cases {
             .count();
         assert_eq!(moved, 2);
         audited(&h, "k6").await;
+    }
+
+    pub async fn a_seat_given_back_to_a_part_goes_to_its_waiting_members_first(h: Harness) {
+        let far = later(3_000_000);
+        h.engine
+            .create_event(&sale("k7", 1, vec![share(1, far)]))
+            .await
+            .unwrap();
+        let hardship = [Group::parse("hardship").unwrap()];
+        let mine = grab(&h, "k7", 1, Some("bj/x"), &["hardship"])
+            .await
+            .unwrap();
+        grab(&h, "k7", 2, Some("bj/x"), &[]).await.unwrap();
+        // Two wait: first a member outside the share, then one in it.
+        wait(&h, "k7", 3, "bj/x").await;
+        wait_in(&h, "k7", 4, "bj/x", &hardship).await;
+        let key = |n| h.engine.member(&card(n)).key;
+        h.engine
+            .cancel(&event_id("k7"), &key(1), &mine.reservation.code)
+            .await
+            .unwrap();
+        // The share's seat went to its waiting member, though the other came first.
+        let snap = h.engine.snapshot(&event_id("k7")).await.unwrap();
+        let waiting: Vec<_> = snap.waiting.iter().map(|w| w.member.clone()).collect();
+        assert_eq!(waiting, [key(3)]);
+        let theirs = h
+            .engine
+            .lookup(&event_id("k7"), &ticketgrab::store::Find::Member(key(4)))
+            .await;
+        assert_eq!(theirs.unwrap().unwrap().part, Some(1));
+        assert_eq!(parts_left(&h, "k7").await, [(0, false)]);
+        audited(&h, "k7").await;
     }
 }

@@ -27,7 +27,7 @@ const WRITE_COMMANDS: &[&str] = &[
 /// the caller's, after its checks), called only after `-- writes`.
 const WRITING_HELPERS: &[&str] = &[
     "expire_hold",
-    "serve_waiting",
+    "serve",
     "drop_waiting",
     "count_seats",
     "add_place",
@@ -43,9 +43,13 @@ const WRITING_HELPERS: &[&str] = &[
 /// done and nothing half-done.
 const PRIOR_CHANGE: &str = "release_due(";
 
+/// Helpers that write through another (`serve`): called where writes may.
+const SERVING: &[&str] = &["serve_waiting", "serve_part"];
+
 fn calls_helper(lua: &str) -> Option<&'static str> {
     WRITING_HELPERS
         .iter()
+        .chain(SERVING)
         .find(|h| lua.contains(&format!("{h}(")))
         .copied()
 }

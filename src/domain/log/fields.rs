@@ -109,6 +109,7 @@ impl LogEntry {
                 channel,
                 card,
                 code,
+                parts,
             } => {
                 let pools: Vec<&str> = choices.iter().map(PoolId::as_str).collect();
                 let mut f = vec![
@@ -123,6 +124,9 @@ impl LogEntry {
                 ];
                 if let Some(code) = code {
                     f.push(("code", code.to_string()));
+                }
+                if !parts.is_empty() {
+                    f.push(("parts", crate::domain::parts_text(parts)));
                 }
                 f
             }

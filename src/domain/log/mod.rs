@@ -179,6 +179,8 @@ pub enum LogOp {
         /// The code the ticket gets when the entry is served; `None` in
         /// entries written before the log carried it.
         code: Option<Code>,
+        /// The kept parts the member may take from (numbers, never whose).
+        parts: Vec<(PoolId, u8)>,
     },
     /// A member's entry left the waiting list unserved.
     Left {

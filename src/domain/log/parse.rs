@@ -129,6 +129,7 @@ impl LogEntry {
                 channel: channel()?,
                 card: MaskedCard::from_stored(get("card")?)?,
                 code: field("code").map(|_| code()).transpose()?,
+                parts: crate::domain::parse_parts(field("parts").unwrap_or_default())?,
             },
             "released" => LogOp::Released {
                 pool: pool()?,

@@ -126,6 +126,7 @@ fn every_kind_of_entry_reads_back_as_written() {
             channel: Channel::App,
             card: card.clone(),
             code: Some(code.clone()),
+            parts: vec![(pool.clone(), 1), (PoolId::parse("show-2").unwrap(), 3)],
         },
         LogOp::Left {
             member: member.clone(),

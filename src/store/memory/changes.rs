@@ -180,6 +180,7 @@ impl EventData {
                 },
             );
         }
+        self.serve_part(&pool, part, now);
         self.serve_waiting(&pool, now);
         Ok(out)
     }

@@ -199,6 +199,7 @@ impl EventData {
                     channel: e.channel,
                     joined_at: now,
                     code: code.clone(),
+                    parts: Vec::new(),
                 };
                 self.log(
                     now,

@@ -34,6 +34,7 @@ impl EventData {
                 seats: out.seats,
             },
         );
+        self.serve_part(&out.pool, out.part, now);
         self.serve_waiting(&out.pool, now);
         out
     }

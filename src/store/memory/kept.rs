@@ -74,15 +74,33 @@ impl EventData {
         self.choose(req.choices, req.seats.get(), req.org, req.groups, now)
     }
 
+    /// The kept parts of a join's pools its member may take from (lib.lua
+    /// `kept().eligible`): per pool, as `choose` tries them.
+    pub(super) fn eligible(&self, req: &crate::store::Grab<'_>, now: Millis) -> Vec<(PoolId, u8)> {
+        let mut out = Vec::new();
+        for pool in req.choices.iter() {
+            for i in candidates(self.kept_of(pool), req.org, req.groups, now) {
+                out.push((
+                    pool.clone(),
+                    u8::try_from(i + 1).expect("at most MAX_KEPT parts"),
+                ));
+            }
+        }
+        out
+    }
+
     /// Seats taken from (negative: given back to) a part, whose figures
     /// follow; `None` or a released part: the public's (nothing to count).
-    pub(super) fn count_part(&mut self, pool: &PoolId, part: Option<u8>, taken: i64) {
-        let Some(n) = part else { return };
+    /// Whether it counted (the part was unreleased).
+    pub(super) fn count_part(&mut self, pool: &PoolId, part: Option<u8>, taken: i64) -> bool {
+        let Some(n) = part else { return false };
         if let Some(stats) = self.pool_mut(pool)
             && let Some(k) = stats.kept.iter_mut().find(|k| k.part == n && !k.released)
         {
             k.left -= taken;
+            return true;
         }
+        false
     }
 
     /// The earliest release time of a part not yet released.
@@ -173,6 +191,8 @@ impl EventData {
         );
         if to == 0 {
             self.serve_waiting(pool, now);
+        } else {
+            self.serve_part(pool, Some(to), now);
         }
         let stats = self
             .pools

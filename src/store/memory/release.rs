@@ -28,13 +28,17 @@ impl EventData {
         // writes
         self.release_due(now);
         let mut seats = 0;
+        // The kept parts its tickets' seats went back to, served in part order.
+        let mut touched = std::collections::BTreeSet::new();
         for code in &codes {
             let r = self.reservations.get_mut(code).expect("listed above");
             r.status = Status::NoShow;
             r.cancelled_at = Some(now);
             let (member, n, part) = (r.member.clone(), r.seats, r.part);
             seats += i64::from(n);
-            self.count_part(pool, part, -i64::from(n));
+            if self.count_part(pool, part, -i64::from(n)) {
+                touched.extend(part);
+            }
             self.log(
                 now,
                 LogOp::NoShow {
@@ -50,6 +54,9 @@ impl EventData {
             stats.remaining += seats;
             stats.active -= seats;
             stats.no_show += seats;
+            for part in touched {
+                self.serve_part(pool, Some(part), now);
+            }
             self.serve_waiting(pool, now);
         }
         Ok(Released {

@@ -151,6 +151,7 @@ impl EventData {
                 channel,
                 card,
                 code,
+                parts,
             } => {
                 let code = code
                     .clone()
@@ -165,6 +166,7 @@ impl EventData {
                     channel: *channel,
                     joined_at: at,
                     code,
+                    parts: parts.clone(),
                 });
             }
             LogOp::Left { member, .. } => self.drop_waiting(member, None, at),
@@ -231,6 +233,7 @@ impl EventData {
                     channel: e.channel,
                     joined_at: at,
                     code: code.clone(),
+                    parts: Vec::new(),
                 };
                 self.put_waiting(w);
             }

@@ -102,6 +102,7 @@ impl EventData {
             channel: grab.channel,
             joined_at: now,
             code: code.clone(),
+            parts: self.eligible(grab, now),
         };
         self.log(
             now,
@@ -114,6 +115,7 @@ impl EventData {
                 channel: entry.channel,
                 card: entry.card.clone(),
                 code: Some(code.clone()),
+                parts: entry.parts.clone(),
             },
         );
         self.put_waiting(entry);
@@ -196,21 +198,44 @@ impl EventData {
         Code::parse(std::str::from_utf8(&code).expect("ascii")).expect("a code")
     }
 
-    /// Seats came back to `pool`: mirrors lib.lua's `serve_waiting`.
+    /// Everyone's seats came back to `pool`: lib.lua's `serve_waiting`.
     pub(super) fn serve_waiting(&mut self, pool: &PoolId, now: Millis) {
+        self.serve(pool, None, now);
+    }
+
+    /// Seats came back to kept part `part` of `pool` (`None`: nothing to
+    /// do): lib.lua's `serve_part`.
+    pub(super) fn serve_part(&mut self, pool: &PoolId, part: Option<u8>, now: Millis) {
+        if part.is_some() {
+            self.serve(pool, part, now);
+        }
+    }
+
+    /// Mirrors lib.lua's `serve`: everyone's seats of `pool` (`part` None)
+    /// to the entries that rank it, or a part's to the entries that may
+    /// take from it, in order.
+    fn serve(&mut self, pool: &PoolId, part: Option<u8>, now: Millis) {
         // While a lottery is drawn, its stock is the draw's.
         if self.waiting.is_empty() || self.status == SaleStatus::Closed || self.drawing() {
             return;
         }
+        let key = part.map(|n| (pool.clone(), n));
         loop {
-            // A waiting entry takes the public's seats.
-            let free = self.public_free(pool).min(i64::from(MAX_SEATS));
-            let Some(w) = self
-                .waiting
-                .values()
-                .find(|w| w.choices.contains(pool) && i64::from(w.seats) <= free)
-                .cloned()
-            else {
+            let free = match part {
+                None => self.public_free(pool),
+                Some(n) => self
+                    .pools
+                    .iter()
+                    .find(|p| &p.id == pool)
+                    .and_then(|p| p.kept.iter().find(|k| k.part == n && !k.released))
+                    .map_or(0, |k| k.left),
+            }
+            .min(i64::from(MAX_SEATS));
+            let fits = |w: &&WaitEntry| match &key {
+                None => w.choices.contains(pool),
+                Some(k) => w.parts.contains(k),
+            } && i64::from(w.seats) <= free;
+            let Some(w) = self.waiting.values().find(fits).cloned() else {
                 return;
             };
             if now >= w.cutoff {
@@ -222,9 +247,13 @@ impl EventData {
                 self.drop_waiting(&w.member, Some(LeftReason::ProgramCap), now);
                 continue;
             }
-            let take = self
-                .first_free(&w.choices, w.seats)
-                .unwrap_or_else(|| pool.clone());
+            // Everyone's seats: the first of the entry's ranked pools with them.
+            let take = match part {
+                Some(_) => pool.clone(),
+                None => self
+                    .first_free(&w.choices, w.seats)
+                    .unwrap_or_else(|| pool.clone()),
+            };
             let code = self.free_code(&w.code);
             self.drop_waiting(&w.member, None, now);
             let member = Member {
@@ -233,7 +262,7 @@ impl EventData {
             };
             let ticket = Made::from(&self.new_ticket(
                 &code,
-                (&take, None),
+                (&take, part),
                 w.seats,
                 w.channel,
                 &member,
