@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use ticketgrab::domain::{Group, OrgPath};
 
 use crate::fairness::Group as Crowd;
 use crate::report::Check;
+use crate::scenario::KeptPlan;
 
 /// The sixteen district unions of Beijing.
 pub const DISTRICTS: [&str; 16] = [
@@ -37,20 +37,6 @@ pub const DISTRICTS: [&str; 16] = [
 
 /// The street union whose service station serves the walk-ups.
 pub const STATION_UNION: &str = "bj/dongcheng/longtan";
-
-/// What a sale keeps, on each of its pools.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct KeptPlan {
-    /// One member in `hardship_every` is in `hardship`.
-    pub hardship_every: u64,
-    pub hardship_seats: i64,
-    /// Each district union's allotment.
-    pub district_seats: i64,
-    /// The station's street union's allotment, for its walk-ups.
-    pub station_seats: i64,
-    /// Every part is released this long after the opening.
-    pub release_after_secs: i64,
-}
 
 impl KeptPlan {
     /// Member `i`'s union: a district's street (the 17th of every 17: none

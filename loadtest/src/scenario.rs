@@ -36,7 +36,7 @@ pub struct Scenario {
     /// Seats kept on every pool for hardship members, the districts and a
     /// station's street union (kept.rs); the crowd gets unions and groups.
     #[serde(default)]
-    pub kept: Option<crate::kept::KeptPlan>,
+    pub kept: Option<KeptPlan>,
 }
 
 /// A priced sale: tickets are holds until paid; some holders never pay, the
@@ -53,6 +53,20 @@ pub struct Paid {
     pub pay_within_ms: u64,
     /// Share of the members told `sold_out` who join the waiting list.
     pub waiting_share: f64,
+}
+
+/// What a sale keeps, on each of its pools (its helpers: kept.rs).
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+pub struct KeptPlan {
+    /// One member in `hardship_every` is in `hardship`.
+    pub hardship_every: u64,
+    pub hardship_seats: i64,
+    /// Each district union's allotment.
+    pub district_seats: i64,
+    /// The station's street union's allotment, for its walk-ups.
+    pub station_seats: i64,
+    /// Every part is released this long after the opening.
+    pub release_after_secs: i64,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
@@ -125,7 +139,7 @@ pub fn named(name: &str) -> Option<Scenario> {
         // district's allotment and a street union's for its station's
         // walk-ups, released an hour after the opening (issue 35).
         "cinema-shares" => Scenario {
-            kept: Some(crate::kept::KeptPlan {
+            kept: Some(KeptPlan {
                 hardship_every: 20,
                 hardship_seats: 500,
                 district_seats: 500,
